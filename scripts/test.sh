@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): build, TypeScript tests (vitest, every package,
+# real peers started by each package's global setup), Rust tests, then crosstest.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run build
+npx vitest run
+if [ -f rust/Cargo.toml ]; then
+  (cd rust && cargo test --release --locked)
+fi
+if [ -x crosstest.sh ]; then
+  ./crosstest.sh
+fi
