@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The README's test command (`npm test`): build, TypeScript tests (vitest, every package,
-# real peers started by each package's global setup), Rust tests, then crosstest.sh.
+# The README's test command (`npm test`): set up (idempotent), build, TypeScript tests
+# (vitest, every package; real peers started by each package's global setup), Rust tests,
+# then crosstest.sh between the two implementations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
 npm run build
 npx vitest run
 if [ -f rust/Cargo.toml ]; then
