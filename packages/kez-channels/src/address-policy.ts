@@ -1,0 +1,73 @@
+// Which IP addresses a KEZ fetch may connect to. Used by safe-fetch (HTTP) and by the
+// WebSocket clients (nostr relays), on the address actually connected to.
+import { BlockList, isIP } from 'node:net';
+
+const blocked: Array<[string, number, 'ipv4' | 'ipv6', string]> = [
+  ['0.0.0.0', 8, 'ipv4', 'unspecified'],
+  ['10.0.0.0', 8, 'ipv4', 'private'],
+  ['100.64.0.0', 10, 'ipv4', 'carrier-grade NAT'],
+  ['127.0.0.0', 8, 'ipv4', 'loopback'],
+  ['169.254.0.0', 16, 'ipv4', 'link-local (incl. cloud metadata)'],
+  ['172.16.0.0', 12, 'ipv4', 'private'],
+  ['192.0.0.0', 24, 'ipv4', 'IETF protocol assignments'],
+  ['192.0.2.0', 24, 'ipv4', 'documentation'],
+  ['192.88.99.0', 24, 'ipv4', '6to4 relay anycast'],
+  ['192.168.0.0', 16, 'ipv4', 'private'],
+  ['198.18.0.0', 15, 'ipv4', 'benchmarking'],
+  ['198.51.100.0', 24, 'ipv4', 'documentation'],
+  ['203.0.113.0', 24, 'ipv4', 'documentation'],
+  ['224.0.0.0', 4, 'ipv4', 'multicast'],
+  ['240.0.0.0', 4, 'ipv4', 'reserved/broadcast'],
+  ['::', 128, 'ipv6', 'unspecified'],
+  ['::1', 128, 'ipv6', 'loopback'],
+  // Forms that embed an IPv4 address: refused outright rather than decoded.
+  ['::ffff:0:0', 96, 'ipv6', 'IPv4-mapped'],
+  ['::', 96, 'ipv6', 'IPv4-compatible'],
+  ['64:ff9b::', 96, 'ipv6', 'NAT64'],
+  ['64:ff9b:1::', 48, 'ipv6', 'NAT64'],
+  ['2002::', 16, 'ipv6', '6to4'],
+  ['100::', 64, 'ipv6', 'discard'],
+  ['2001:db8::', 32, 'ipv6', 'documentation'],
+  ['fc00::', 7, 'ipv6', 'unique-local (incl. fd00:ec2::254 metadata)'],
+  ['fe80::', 10, 'ipv6', 'link-local'],
+  ['fec0::', 10, 'ipv6', 'site-local'],
+  ['ff00::', 8, 'ipv6', 'multicast'],
+];
+
+const lists = blocked.map(([net, prefix, family, label]) => {
+  const list = new BlockList();
+  list.addSubnet(net, prefix, family);
+  return { list, family, label };
+});
+
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+/** Strips IPv6 brackets and a zone id ('fe80::1%eth0'). */
+function bare(address: string): string {
+  let a = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  const zone = a.indexOf('%');
+  if (zone >= 0) a = a.slice(0, zone);
+  return a;
+}
+
+/**
+ * Why `address` must not be connected to, or null when it may be.
+ * Anything that is not an IP address at all is refused too.
+ */
+export function blockedReason(address: string, opts: { allowLoopback?: boolean } = {}): string | null {
+  const a = bare(address);
+  const v = isIP(a);
+  if (v === 0) return 'not an IP address';
+  const family = v === 4 ? 'ipv4' : 'ipv6';
+  if (opts.allowLoopback && loopback.check(a, family)) return null;
+  for (const { list, family: f, label } of lists) {
+    if (f === family && list.check(a, family)) return label;
+  }
+  return null;
+}
+
+export function isIpLiteral(host: string): boolean {
+  return isIP(bare(host)) !== 0;
+}

@@ -1,0 +1,41 @@
+// Channel name → plugin, and locator scheme → chain transport. Data, not a switch: a new
+// channel or transport is one more entry.
+import { KezError } from '@kez/core';
+import type { ChainTransport, ChannelPlugin } from './types.js';
+
+export class ChannelRegistry {
+  private readonly plugins = new Map<string, ChannelPlugin>();
+  private readonly transports = new Map<string, ChainTransport>();
+
+  constructor(plugins: ChannelPlugin[] = [], transports: ChainTransport[] = []) {
+    for (const p of plugins) this.addPlugin(p);
+    for (const t of transports) this.addTransport(t);
+  }
+
+  addPlugin(p: ChannelPlugin): this {
+    this.plugins.set(p.name, p);
+    return this;
+  }
+
+  addTransport(t: ChainTransport): this {
+    for (const s of t.schemes) this.transports.set(s.replace(/:$/, ''), t);
+    return this;
+  }
+
+  has(channel: string): boolean {
+    return this.plugins.has(channel);
+  }
+
+  /** The plugin for a channel; a channel this build cannot check is unreachable, never valid. */
+  plugin(channel: string): ChannelPlugin {
+    const p = this.plugins.get(channel);
+    if (!p) throw new KezError('network', `this kez has no '${channel}' channel plugin, so ${channel} accounts cannot be checked`, { channel });
+    return p;
+  }
+
+  /** The transport for a locator URL's scheme, or undefined. */
+  transportFor(locator: string): ChainTransport | undefined {
+    const scheme = locator.slice(0, Math.max(0, locator.indexOf(':')));
+    return this.transports.get(scheme);
+  }
+}

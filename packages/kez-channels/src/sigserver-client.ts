@@ -1,0 +1,120 @@
+// Client for a sig-server's HTTP API (/v1/chains/{identity}…), over the safe fetcher.
+import { KezError, canonicalize, parseBundle, type ChainEvent } from '@kez/core';
+import type { ChainTransport, SafeFetch } from './types.js';
+
+/** A chain is at most this large on the wire (65 536-byte lines, generous line count). */
+const MAX_CHAIN_BYTES = 16 << 20;
+
+function chainUrl(baseUrl: string, identity: string, suffix = ''): string {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return new URL(`v1/chains/${encodeURIComponent(identity)}${suffix}`, base).href;
+}
+
+function bundleEvents(text: string, url: string): ChainEvent[] {
+  if (text === '') return [];
+  try {
+    return parseBundle(text);
+  } catch (e) {
+    if (e instanceof KezError) throw new KezError(e.code, `${url}: ${e.message}`, { ...e.evidence, url });
+    throw e;
+  }
+}
+
+export interface ChainResponse {
+  /** 200: events; 304: not modified (events empty); 404: the server has no such chain. */
+  status: 200 | 304 | 404;
+  events: ChainEvent[];
+  etag?: string;
+  /** The server holds fork evidence for this chain (header Kez-Fork). */
+  fork: boolean;
+  url: string;
+}
+
+export async function getChain(fetch: SafeFetch, baseUrl: string, identity: string,
+  opts: { since?: number; etag?: string } = {}): Promise<ChainResponse> {
+  const url = chainUrl(baseUrl, identity, opts.since !== undefined ? `?since=${opts.since}` : '');
+  const res = await fetch(url, {
+    headers: { accept: 'application/jsonl, application/x-ndjson, text/plain', ...(opts.etag ? { 'if-none-match': opts.etag } : {}) },
+    passStatuses: [304, 404],
+    maxBytes: MAX_CHAIN_BYTES,
+  });
+  const fork = (res.headers['kez-fork'] ?? '').length > 0 && res.headers['kez-fork'] !== 'false' && res.headers['kez-fork'] !== '0';
+  if (res.status === 404) return { status: 404, events: [], fork: false, url };
+  if (res.status === 304) return { status: 304, events: [], etag: opts.etag, fork, url };
+  return { status: 200, events: bundleEvents(res.text(), url), etag: res.headers['etag'], fork, url };
+}
+
+export interface Head { identity: string; seq: number; hash: string; fork: boolean }
+
+export async function getHead(fetch: SafeFetch, baseUrl: string, identity: string): Promise<Head | null> {
+  const url = chainUrl(baseUrl, identity, '/head');
+  const res = await fetch(url, { headers: { accept: 'application/json' }, passStatuses: [404], maxBytes: 64 << 10 });
+  if (res.status === 404) return null;
+  const h = res.json() as Partial<Head>;
+  if (typeof h?.seq !== 'number' || typeof h.hash !== 'string' || h.identity !== identity) {
+    throw new KezError('malformed', `${url}: unexpected head document`, { url });
+  }
+  return { identity, seq: h.seq, hash: h.hash, fork: h.fork === true };
+}
+
+export async function getForks(fetch: SafeFetch, baseUrl: string, identity: string): Promise<ChainEvent[]> {
+  const url = chainUrl(baseUrl, identity, '/forks');
+  const res = await fetch(url, { headers: { accept: 'application/jsonl' }, passStatuses: [404], maxBytes: MAX_CHAIN_BYTES });
+  return res.status === 404 ? [] : bundleEvents(res.text(), url);
+}
+
+export type AppendResult =
+  | { outcome: 'created' | 'exists'; status: number }
+  | { outcome: 'conflict' | 'rejected'; status: number; code: string; message: string };
+
+/** POSTs one event. 201 created, 200 already there, 409 conflict, other 4xx rejected (with the server's error). */
+export async function appendEvent(fetch: SafeFetch, baseUrl: string, identity: string, event: ChainEvent): Promise<AppendResult> {
+  const url = chainUrl(baseUrl, identity, '/events');
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: canonicalize(event),
+    passStatuses: [400, 401, 403, 404, 409, 413, 415, 422],
+    maxBytes: 64 << 10,
+    maxRedirects: 0,
+  });
+  if (res.status === 201) return { outcome: 'created', status: 201 };
+  if (res.status === 200) return { outcome: 'exists', status: 200 };
+  let code = 'http_status';
+  let message = `HTTP ${res.status}`;
+  try {
+    const e = (res.json() as { error?: { code?: unknown; message?: unknown } }).error;
+    if (typeof e?.code === 'string') code = e.code;
+    if (typeof e?.message === 'string') message = e.message;
+  } catch { /* a body that is not the documented error shape keeps the HTTP status */ }
+  return { outcome: res.status === 409 ? 'conflict' : 'rejected', status: res.status, code, message };
+}
+
+/** Every event (main line and fork evidence) a sig-server holds for the identity. */
+async function fetchAll(fetch: SafeFetch, baseUrl: string, identity: string): Promise<ChainEvent[]> {
+  const chain = await getChain(fetch, baseUrl, identity);
+  if (chain.status === 404) return [];
+  return chain.fork ? [...chain.events, ...(await getForks(fetch, baseUrl, identity))] : chain.events;
+}
+
+/** Sig-servers as a chain transport (http/https locators). */
+export const sigServerTransport: ChainTransport = {
+  name: 'sig-server',
+  schemes: ['https', 'http'],
+  fetchChain: (locator, identity, env) => fetchAll(env.fetch, locator, identity),
+  async publishEvents(locator, identity, events, env) {
+    const have = await getChain(env.fetch, locator, identity);
+    const haveSeq = have.status === 200 && have.events.length > 0 ? Math.max(...have.events.map((e) => e.seq)) : -1;
+    let added = 0;
+    for (const ev of [...events].sort((a, b) => a.seq - b.seq)) {
+      if (ev.seq <= haveSeq) continue;
+      const r = await appendEvent(env.fetch, locator, identity, ev);
+      if (r.outcome === 'created') added++;
+      else if (r.outcome !== 'exists') {
+        throw new KezError(r.outcome === 'conflict' ? 'fork' : 'http_status',
+          `${locator} refused event seq ${ev.seq}: ${r.code}: ${r.message}`, { url: locator, seq: ev.seq, server_code: r.code });
+      }
+    }
+    return { added };
+  },
+};

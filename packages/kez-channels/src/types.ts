@@ -1,0 +1,112 @@
+// The contracts every channel plugin, chain transport and caller codes against.
+// Keep stable: the nostr and bluesky plugins are written against these.
+import type { ChainEvent, Claim, Subject } from '@kez/core';
+
+/** The account that owns the place a proof was found, taken from the service's own metadata. */
+export interface Owner {
+  /** Canonical subject text, e.g. 'github:jason' (SPEC §2.2). */
+  subject: string;
+  /** Stable id beside the handle, e.g. 'github-id:583231', a DID, an actor URI. */
+  stableId?: string;
+}
+
+/** One proof text found at an account's place. `text` is any KEZ encoding (SPEC §8). */
+export interface Candidate {
+  location: string;
+  text: string;
+  owner: Owner;
+}
+
+/** Per-request policy for the safe fetcher. Defaults are strict (see safe-fetch.ts). */
+export interface FetchPolicy {
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Maximum redirects followed (default 3; 0 refuses any redirect). */
+  maxRedirects?: number;
+  /** Where a redirect may go: 'same-origin' (default) or an explicit list of host names. */
+  redirectHosts?: 'same-origin' | string[];
+  /** Response-size cap in bytes, enforced while streaming (default config.maxBodyBytes). */
+  maxBytes?: number;
+  /** Accepted media types (prefix match on the Content-Type essence); absent = any. */
+  contentTypes?: string[];
+  /** Statuses returned to the caller instead of being mapped to a KezError (e.g. [404, 409]). */
+  passStatuses?: number[];
+  /** Overrides config.timeouts.totalMs for this request. */
+  timeoutMs?: number;
+}
+
+export interface SafeResponse {
+  /** The final URL (after redirects), in its logical form (before any hostMap rewrite). */
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  text(): string;
+  /** Parses JSON; a parse failure is KezError 'malformed'. */
+  json(): unknown;
+}
+
+/** The one safe fetcher (safe-fetch.ts). Every failure is a KezError with a SPEC §9 code. */
+export type SafeFetch = (url: string, policy?: FetchPolicy) => Promise<SafeResponse>;
+
+export interface ChannelsConfig {
+  /** GitHub REST API base, default https://api.github.com */
+  githubApi: string;
+  /** Hosts a gist raw_url may point to (and redirect within). */
+  githubRawHosts: string[];
+  /** did:plc directory, default https://plc.directory */
+  plcDirectory: string;
+  /** Nostr relays searched for proofs and chains (wss://…). */
+  nostrRelays: string[];
+  /** DNS servers ('ip' or 'ip:port'); empty = the system's resolvers. */
+  dnsServers: string[];
+  /** Sig-servers consulted for sigchains (besides a claim's own locators). */
+  sigServers: string[];
+  /** Like curl --resolve: logical host → base URL actually contacted ('social.example' → 'http://127.0.0.1:8123'). */
+  hostMap: Record<string, string>;
+  /** Permit loopback targets (tests, the local demo). Never on by default. */
+  allowLoopback: boolean;
+  /** Permit plain http:// (tests, the local demo). Never on by default. */
+  allowHttp: boolean;
+  timeouts: { connectMs: number; totalMs: number; dnsMs: number };
+  /** Default response-size cap. */
+  maxBodyBytes: number;
+  /** Concurrency bound for verifying a graph's accounts. */
+  concurrency: number;
+}
+
+export interface ChannelEnv {
+  fetch: SafeFetch;
+  /** TXT lookup via the configured DNS servers: records, each a list of character-strings. [] when none. */
+  resolveTxt(name: string): Promise<string[][]>;
+  config: ChannelsConfig;
+  signal?: AbortSignal;
+  progress?(msg: string): void;
+}
+
+export interface PublishRequest {
+  subject: Subject;
+  claim: Claim;
+  compact: string;
+  markdown: string;
+  token?: string;
+}
+
+export interface ChannelPlugin {
+  name: 'dns' | 'github' | 'nostr' | 'bluesky' | 'ap';
+  /** Candidate proofs at the account's own place. Throws KezError (unreachable / not_found / invalid codes). */
+  locate(subject: Subject, env: ChannelEnv): Promise<Candidate[]>;
+  /** Publishes a proof; returns where it now lives. Absent when the service cannot be written to by kez. */
+  publish?(p: PublishRequest, env: ChannelEnv): Promise<{ location: string }>;
+}
+
+/** Fetches (and optionally stores) a sigchain at a locator of the schemes it handles (http(s) sig-servers, ws(s) relays). */
+export interface ChainTransport {
+  name: string;
+  schemes: string[];
+  /** The events it holds for the identity, in any order; [] when it has none. Throws KezError when unreachable. */
+  fetchChain(locator: string, identity: string, env: ChannelEnv): Promise<ChainEvent[]>;
+  /** Stores the events the locator is missing; returns how many were added. */
+  publishEvents?(locator: string, identity: string, events: ChainEvent[], env: ChannelEnv): Promise<{ added: number }>;
+}
