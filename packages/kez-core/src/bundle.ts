@@ -1,0 +1,106 @@
+// Bundles (SPEC §6.5): JSONL export/parse, chain verification with fork detection, and
+// rollback/fork across time (§6.7).
+import { fail } from './errors.js';
+import { utf8Length } from './bytes.js';
+import { parseCanonical, canonicalize } from './jcs.js';
+import { parseObject, type ChainEvent } from './objects.js';
+import { objectHash } from './signing.js';
+import { checkEvent, type ChainState } from './chain-state.js';
+import { verdictOf, type Verdict } from './verdict.js';
+import { MAX_BUNDLE_LINE_BYTES } from './limits.js';
+
+export interface ChainResult extends Verdict { state?: ChainState; events: ChainEvent[] }
+
+export function exportBundle(events: ChainEvent[]): string {
+  const rows = events.map((e) => ({ seq: e.seq, hash: objectHash(e), line: canonicalize(e) }));
+  rows.sort((a, b) => a.seq - b.seq || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  return rows.map((r) => r.line + '\n').join('');
+}
+
+export function parseBundle(text: string): ChainEvent[] {
+  if (typeof text !== 'string') fail('malformed', 'bundle must be a string');
+  if (text === '') return [];
+  if (!text.endsWith('\n')) fail('malformed', 'every bundle line ends with LF');
+  const lines = text.slice(0, -1).split('\n');
+  return lines.map((line, i) => {
+    if (line.length > MAX_BUNDLE_LINE_BYTES || utf8Length(line) > MAX_BUNDLE_LINE_BYTES) fail('too_large', `bundle line ${i + 1} is too large`);
+    if (line === '') fail('malformed', `blank bundle line ${i + 1}`);
+    const obj = parseObject(parseCanonical(line));
+    if (obj.type !== 'event') fail('malformed', `bundle line ${i + 1} is not an event`);
+    return obj;
+  });
+}
+
+function result(v: Verdict, events: ChainEvent[], state?: ChainState): ChainResult {
+  return state ? { ...v, state, events } : { ...v, events };
+}
+
+/** SPEC §6.5. Events are taken in the given order; a bundle string is parsed first. */
+export function verifyChain(input: ChainEvent[] | string, opts: { now: number }): ChainResult {
+  let events: ChainEvent[];
+  try {
+    events = typeof input === 'string' ? parseBundle(input) : input.map((e) => {
+      const o = parseObject(e);
+      if (o.type !== 'event') fail('malformed', 'not an event');
+      return o;
+    });
+  } catch (err) {
+    return result(verdictOf(err), []);
+  }
+  if (events.length === 0) return result({ status: 'not_found', code: 'no_chain', reason: 'empty sigchain', evidence: {} }, events);
+
+  let state: ChainState | null = null;
+  const seen = new Set<string>();
+  let i = 0;
+  while (i < events.length) {
+    const seq = events[i]!.seq;
+    const expected = state === null ? 0 : state.head.seq + 1;
+    if (seq !== expected) {
+      return result({ status: 'invalid', code: 'malformed', reason: `bundle seqs must start at 0 and be contiguous (expected ${expected}, got ${seq})`, evidence: { seq } }, events);
+    }
+    let j = i;
+    while (j < events.length && events[j]!.seq === seq) j++;
+    const ok: { hash: string; commit: (s: ChainState | null) => ChainState }[] = [];
+    let firstFailure: Verdict | undefined;
+    for (let k = i; k < j; k++) {
+      const e = events[k]!;
+      let hash: string;
+      try {
+        hash = objectHash(e);
+      } catch (err) {
+        return result(verdictOf(err), events);
+      }
+      if (seen.has(hash)) return result({ status: 'invalid', code: 'malformed', reason: 'a bundle line repeats', evidence: { seq, hash } }, events);
+      seen.add(hash);
+      try {
+        ok.push(checkEvent(state, e, opts.now));
+      } catch (err) {
+        firstFailure ??= { ...verdictOf(err), evidence: { ...verdictOf(err).evidence, seq, hash } };
+      }
+    }
+    if (ok.length >= 2) {
+      const hashes = ok.map((c) => c.hash);
+      return result({ status: 'fork', code: 'fork', reason: `two or more valid events at seq ${seq}`, evidence: { seq, hashes, ...(state ? { identity: state.identity } : {}) } }, events, state ?? undefined);
+    }
+    if (firstFailure) return result(firstFailure, events);
+    state = ok[0]!.commit(state);
+    i = j;
+  }
+  const s = state!;
+  return result({ status: 'valid', reason: `sigchain of ${s.identity} verifies up to seq ${s.head.seq}`, evidence: { identity: s.identity, head: { ...s.head } } }, events, s);
+}
+
+/** SPEC §6.7: null when `chain` is consistent with the head seen before. */
+export function compareHeads(seen: { seq: number; hash: string }, chain: ChainResult): Verdict | null {
+  if (chain.status === 'fork') return { status: 'fork', code: 'fork', reason: chain.reason, evidence: { ...chain.evidence, seen: { ...seen } } };
+  const s = chain.state;
+  if (chain.status !== 'valid' || !s) return null;
+  if (s.head.seq < seen.seq) {
+    return { status: 'unreachable', code: 'rollback', reason: `the chain ends at seq ${s.head.seq}, before the head seen earlier (${seen.seq})`, evidence: { seen: { ...seen }, head: { ...s.head } } };
+  }
+  const at = chain.events.filter((e) => e.seq === seen.seq).map((e) => objectHash(e));
+  if (!at.includes(seen.hash)) {
+    return { status: 'fork', code: 'fork', reason: `the event at seq ${seen.seq} differs from the one seen earlier`, evidence: { seq: seen.seq, hashes: [seen.hash, ...at] } };
+  }
+  return null;
+}

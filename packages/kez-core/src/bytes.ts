@@ -1,0 +1,142 @@
+// Byte helpers with the SPEC §1 canonical text forms (lowercase hex, unpadded base64url).
+import { sha256 } from '@noble/hashes/sha2.js';
+import { fail } from './errors.js';
+
+const HEX = /^(?:[0-9a-f]{2})*$/;
+
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
+  return s;
+}
+
+export function fromHex(s: string, bytes?: number): Uint8Array {
+  if (typeof s !== 'string' || !HEX.test(s)) fail('malformed', 'not lowercase hex');
+  if (bytes !== undefined && s.length !== bytes * 2) fail('malformed', `hex must be ${bytes} bytes`);
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+export function isHex(s: unknown, bytes: number): s is string {
+  return typeof s === 'string' && s.length === bytes * 2 && HEX.test(s);
+}
+
+const B64U = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const B64U_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64U_INDEX[B64U.charCodeAt(i)] = i;
+
+export function b64uEncode(b: Uint8Array): string {
+  let s = '';
+  let i = 0;
+  for (; i + 3 <= b.length; i += 3) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    s += B64U[n >> 18]! + B64U[(n >> 12) & 63]! + B64U[(n >> 6) & 63]! + B64U[n & 63]!;
+  }
+  const rest = b.length - i;
+  if (rest === 1) {
+    const n = b[i]! << 16;
+    s += B64U[n >> 18]! + B64U[(n >> 12) & 63]!;
+  } else if (rest === 2) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8);
+    s += B64U[n >> 18]! + B64U[(n >> 12) & 63]! + B64U[(n >> 6) & 63]!;
+  }
+  return s;
+}
+
+/** Canonical base64url: no padding, alphabet only, length ≢ 1 (mod 4), zero unused bits. */
+export function b64uDecode(s: string): Uint8Array {
+  if (typeof s !== 'string') fail('bad_encoding', 'base64url must be a string');
+  if (s.length % 4 === 1) fail('bad_encoding', 'base64url length ≡ 1 (mod 4)');
+  const vals = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? B64U_INDEX[c]! : -1;
+    if (v < 0) fail('bad_encoding', 'character outside the base64url alphabet (padding is not allowed)');
+    vals[i] = v;
+  }
+  const out = new Uint8Array(Math.floor((s.length * 3) / 4));
+  let o = 0;
+  let i = 0;
+  for (; i + 4 <= s.length; i += 4) {
+    const n = (vals[i]! << 18) | (vals[i + 1]! << 12) | (vals[i + 2]! << 6) | vals[i + 3]!;
+    out[o++] = n >> 16; out[o++] = (n >> 8) & 255; out[o++] = n & 255;
+  }
+  const rest = s.length - i;
+  if (rest === 2) {
+    if (vals[i + 1]! & 15) fail('bad_encoding', 'non-zero unused trailing bits');
+    out[o++] = (vals[i]! << 2) | (vals[i + 1]! >> 4);
+  } else if (rest === 3) {
+    if (vals[i + 2]! & 3) fail('bad_encoding', 'non-zero unused trailing bits');
+    const n = (vals[i]! << 12) | (vals[i + 1]! << 6) | vals[i + 2]!;
+    out[o++] = n >> 10; out[o++] = (n >> 2) & 255;
+  }
+  return out;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export function utf8Encode(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+export function utf8Decode(b: Uint8Array): string {
+  try {
+    return decoder.decode(b);
+  } catch {
+    return fail('malformed', 'invalid UTF-8');
+  }
+}
+
+/** UTF-8 length of a string without allocating it. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) { n += 4; i++; } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** True when the string has no unpaired UTF-16 surrogate (well-formed Unicode). */
+export function isWellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+  }
+  return true;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return toHex(sha256(bytes));
+}
+
+export function randomBytes(n: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(n));
+}

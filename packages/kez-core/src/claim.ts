@@ -1,0 +1,58 @@
+// Claims (SPEC §5): create, verify offline, and status against a chain (§6.6).
+import { fail } from './errors.js';
+import { type Signer } from './keys.js';
+import { type Claim, VERSION } from './objects.js';
+import { objectHash, signObject, verifySignedObject } from './signing.js';
+import { valid, verdictFrom, type Verdict } from './verdict.js';
+import { type ChainResult } from './bundle.js';
+
+export function createClaim(p: { identity: string; seq: number; subject: string; created_at: number;
+  expires_at?: number; locators?: string[] }, signer: Signer): Claim {
+  const unsigned: Omit<Claim, 'sig'> = {
+    kez: VERSION, type: 'claim', identity: p.identity, seq: p.seq, subject: p.subject,
+    key: signer.keyId, created_at: p.created_at,
+    ...(p.expires_at === undefined ? {} : { expires_at: p.expires_at }),
+    ...(p.locators === undefined ? {} : { locators: p.locators }),
+  };
+  return signObject<Claim>(unsigned, signer);
+}
+
+function verifiedClaim(value: unknown, now: number): Claim {
+  const obj = verifySignedObject(value, now);
+  if (obj.type !== 'claim') fail('malformed', `expected a claim, got ${obj.type}`);
+  return obj;
+}
+
+/** Offline (SPEC §6.6 last paragraph): structure, signature, time and expiry; the chain is not consulted. */
+export function verifyClaim(value: unknown, opts: { now: number }): Verdict {
+  return verdictFrom(() => {
+    const claim = verifiedClaim(value, opts.now);
+    const evidence = { hash: objectHash(claim), subject: claim.subject, identity: claim.identity, key: claim.key, chain: 'not consulted' };
+    if (claim.expires_at !== undefined && claim.expires_at <= opts.now) fail('expired', `claim expired at ${claim.expires_at}`, evidence);
+    return valid('claim signature and structure are good (offline: the sigchain was not consulted)', evidence);
+  });
+}
+
+/** SPEC §6.6: the first matching row decides. */
+export function claimStatus(value: Claim, chain: ChainResult, opts: { now: number }): Verdict {
+  return verdictFrom(() => {
+    const claim = verifiedClaim(value, opts.now);
+    const hash = objectHash(claim);
+    const ev: Record<string, unknown> = { hash, subject: claim.subject, identity: claim.identity };
+    if (chain.status === 'fork') fail('fork', 'the sigchain is forked', { ...ev, ...chain.evidence });
+    if (chain.status !== 'valid' || !chain.state) {
+      return { status: chain.status, ...(chain.code ? { code: chain.code } : {}), reason: `sigchain: ${chain.reason}`, evidence: { ...ev, ...chain.evidence } };
+    }
+    const s = chain.state;
+    ev.head = { ...s.head };
+    if (claim.identity !== s.identity) fail('identity_mismatch', 'the claim names another identity', { ...ev, chain_identity: s.identity });
+    if (claim.seq > s.head.seq) fail('chain_behind', `the chain ends at seq ${s.head.seq}, before the claim's seq ${claim.seq}`, ev);
+    const entry = s.claims.get(hash);
+    if (!entry || entry.seq !== claim.seq) fail('not_in_chain', `the add event at seq ${claim.seq} does not carry this claim`, ev);
+    if (entry.revoked) fail('revoked', `claim revoked at seq ${entry.revoked.seq}${entry.revoked.reason ? `: ${entry.revoked.reason}` : ''}`, { ...ev, revoked: { ...entry.revoked } });
+    if (s.revokedDevices.has(claim.key)) fail('device_revoked', `the claim's device key ${claim.key} was revoked`, ev);
+    if (claim.key !== s.primary && !s.devices.has(claim.key)) fail('key_rotated', `the claim's key ${claim.key} was rotated away`, { ...ev, primary: s.primary });
+    if (claim.expires_at !== undefined && claim.expires_at <= opts.now) fail('expired', `claim expired at ${claim.expires_at}`, ev);
+    return valid(`${claim.subject} belongs to ${claim.identity} (sigchain head ${s.head.seq})`, ev);
+  });
+}

@@ -1,0 +1,42 @@
+// SPEC §3.3 rules 1–3 and 4 for A: canonical encodings, no small-order points, S < L.
+import { ed25519 } from '@noble/curves/ed25519.js';
+
+const P = 2n ** 255n - 19n;
+const L = ed25519.Point.Fn.ORDER;
+/** y of the order-8 points (SPEC §3.3). */
+export const Y8 = 0x7a03ac9277fdc74ec6cc392cfa53202a0f67100d760b3cba4fd84d3d706a17c7n;
+/** y values (sign bit cleared) of every point of small order: orders 1, 2, 4, 8. */
+export const SMALL_ORDER_Y: readonly bigint[] = [0n, 1n, P - 1n, Y8, P - Y8];
+
+function yOf(enc: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = 31; i >= 0; i--) n = (n << 8n) | BigInt(i === 31 ? enc[i]! & 0x7f : enc[i]!);
+  return n;
+}
+
+/** Rules 1 and 2 for one encoded point (A or R). */
+export function isCanonicalNotSmallOrder(enc: Uint8Array): boolean {
+  if (enc.length !== 32) return false;
+  const y = yOf(enc);
+  return y < P && !SMALL_ORDER_Y.includes(y);
+}
+
+/** A usable Ed25519 public key: rules 1, 2 and 4 (decodes to a point, strict RFC 8032). */
+export function isStrictPublicKey(pub: Uint8Array): boolean {
+  if (!isCanonicalNotSmallOrder(pub)) return false;
+  try {
+    ed25519.Point.fromBytes(pub, false);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Rules 1–3 for a signature (R canonical and not small order, S < L). */
+export function isStrictSignature(sig: Uint8Array): boolean {
+  if (sig.length !== 64) return false;
+  if (!isCanonicalNotSmallOrder(sig.subarray(0, 32))) return false;
+  let s = 0n;
+  for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(sig[i]!);
+  return s < L;
+}

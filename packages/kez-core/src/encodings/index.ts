@@ -1,0 +1,43 @@
+// Encoding detection and dispatch (SPEC §8).
+import { fail } from '../errors.js';
+import { type SignedObject } from '../objects.js';
+import { decodeJson, encodeJson } from './json.js';
+import { COMPACT_PREFIX, decodeCompact, encodeCompact } from './compact.js';
+import { decodeMarkdown, encodeMarkdown } from './markdown.js';
+import { decodeDns, encodeDns } from './dns.js';
+
+export type EncodingName = 'json' | 'compact' | 'markdown' | 'dns';
+export const ENCODINGS: readonly EncodingName[] = ['json', 'compact', 'markdown', 'dns'];
+
+export async function encode(obj: SignedObject, encoding: EncodingName): Promise<string> {
+  switch (encoding) {
+    case 'json': return encodeJson(obj);
+    case 'compact': return encodeCompact(obj);
+    case 'markdown': return encodeMarkdown(obj);
+    case 'dns': return encodeDns(await encodeCompact(obj));
+    default: return fail('malformed', 'unknown encoding');
+  }
+}
+
+/** By the first non-whitespace bytes: `{` JSON, `kez:z1:` compact, `"` DNS, else Markdown. */
+export function detectEncoding(text: string): EncodingName {
+  if (typeof text !== 'string') fail('malformed', 'encoded text must be a string');
+  const m = /^[ \t\r\n]*/.exec(text.slice(0, 4096));
+  const start = text.slice(m ? m[0].length : 0, (m ? m[0].length : 0) + COMPACT_PREFIX.length);
+  if (start.startsWith('{')) return 'json';
+  if (start.startsWith(COMPACT_PREFIX)) return 'compact';
+  if (start.startsWith('"')) return 'dns';
+  return 'markdown';
+}
+
+const DECODERS: Record<EncodingName, (t: string) => SignedObject> = {
+  json: decodeJson, compact: decodeCompact, markdown: decodeMarkdown, dns: decodeDns,
+};
+
+export function decode(text: string): { encoding: EncodingName; object: SignedObject } {
+  const encoding = detectEncoding(text);
+  return { encoding, object: DECODERS[encoding](text) };
+}
+
+export { encodeJson, decodeJson, encodeCompact, decodeCompact, encodeMarkdown, decodeMarkdown, encodeDns, decodeDns };
+export { splitTxt, parseTxt } from './dns.js';

@@ -1,0 +1,106 @@
+// RFC 8785 canonical JSON, and the strict SPEC §8.1 parser (input must already be canonical).
+import canonicalizeLib from 'canonicalize';
+import { fail, KezError } from './errors.js';
+import { isWellFormed, utf8Encode, utf8Length } from './bytes.js';
+import { MAX_DEPTH, MAX_JSON_BYTES } from './limits.js';
+
+export function canonicalize(value: unknown): string {
+  let out: string | undefined;
+  try {
+    out = canonicalizeLib(value);
+  } catch (err) {
+    return fail('malformed', `cannot canonicalize: ${(err as Error).message}`);
+  }
+  if (out === undefined) fail('malformed', 'value has no JSON form');
+  return out;
+}
+
+export function canonicalBytes(value: unknown): Uint8Array {
+  return utf8Encode(canonicalize(value));
+}
+
+/**
+ * Finds where the top-level value starting at text[0] ends and its nesting depth, without
+ * parsing; returns -1 for the end when brackets do not balance (JSON.parse then reports it).
+ */
+function scanTopLevel(text: string): { end: number; depth: number } {
+  let depth = 0;
+  let maxDepth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > maxDepth) maxDepth = depth;
+      if (maxDepth > MAX_DEPTH) return { end: -1, depth: maxDepth };
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return { end: i + 1, depth: maxDepth };
+      if (depth < 0) return { end: -1, depth: maxDepth };
+    }
+  }
+  return { end: -1, depth: maxDepth };
+}
+
+/** Integers (SPEC §1) and well-formed strings, everywhere in the value. */
+function checkValues(v: unknown): void {
+  if (typeof v === 'string') {
+    if (!isWellFormed(v)) fail('malformed', 'string with a lone surrogate');
+  } else if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) fail('malformed', 'number is not an integer in [0, 2^53-1]');
+  } else if (Array.isArray(v)) {
+    for (const x of v) checkValues(x);
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (!isWellFormed(k)) fail('malformed', 'member name with a lone surrogate');
+      checkValues(x);
+    }
+  }
+}
+
+/**
+ * SPEC §8.1: `text` must be exactly JCS(o) of a JSON object, optionally followed by one LF.
+ * Limits are checked before parsing; bytes after the object (other than one LF) are
+ * trailing_data; anything that parses but is not byte-identical to its JCS is non_canonical.
+ */
+export function parseCanonical(text: string): Record<string, unknown> {
+  if (typeof text !== 'string') fail('malformed', 'JSON text must be a string');
+  if (text.length > MAX_JSON_BYTES || utf8Length(text) > MAX_JSON_BYTES) {
+    fail('too_large', `JSON encoding exceeds ${MAX_JSON_BYTES} bytes`);
+  }
+  const { end, depth } = scanTopLevel(text);
+  if (depth > MAX_DEPTH) fail('too_large', `nesting depth exceeds ${MAX_DEPTH}`);
+  let body = text;
+  if (end > 0 && text.charCodeAt(0) === 0x7b) {
+    const rest = text.slice(end);
+    if (rest !== '' && rest !== '\n') fail('trailing_data', 'bytes after the JSON object');
+    body = text.slice(0, end);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return fail('malformed', 'not JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail('malformed', 'top-level JSON value is not an object');
+  }
+  checkValues(value);
+  let canon: string;
+  try {
+    canon = canonicalize(value);
+  } catch (err) {
+    if (err instanceof KezError) throw err;
+    return fail('malformed', 'not canonicalizable');
+  }
+  if (canon !== body) {
+    fail('non_canonical', 'JSON is not in RFC 8785 canonical form (whitespace, order, escapes, duplicates or number form)');
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,113 @@
+// Key identifiers (SPEC §2.1), signers, nsec and pre-rotation commitments.
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { bech32 } from '@scure/base';
+import { fail } from './errors.js';
+import { fromHex, isHex, sha256Hex, utf8Encode } from './bytes.js';
+import { bip340, ed25519, suites, type Suite, type SuiteName } from './suites.js';
+import { isStrictPublicKey } from './ed25519-policy.js';
+
+export interface ParsedKeyId { id: string; suite: Suite; publicKey: Uint8Array }
+
+function decodeBech32(text: string, hrp: string): Uint8Array {
+  let decoded;
+  try {
+    decoded = bech32.decode(text as `${string}1${string}`, 1000);
+  } catch {
+    return fail('bad_key', `not a valid bech32 ${hrp}`);
+  }
+  if (decoded.prefix !== hrp) fail('bad_key', `expected ${hrp}`);
+  let bytes: Uint8Array;
+  try {
+    bytes = bech32.fromWords(decoded.words);
+  } catch {
+    return fail('bad_key', `bad ${hrp} payload`);
+  }
+  if (bytes.length !== 32) fail('bad_key', `${hrp} payload must be 32 bytes`);
+  return bytes;
+}
+
+function isXOnlyPoint(x: Uint8Array): boolean {
+  try {
+    schnorr.utils.lift_x(bytesToBigInt(x));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function bytesToBigInt(b: Uint8Array): bigint {
+  let n = 0n;
+  for (const x of b) n = (n << 8n) | BigInt(x);
+  return n;
+}
+
+const cache = new Map<string, ParsedKeyId>();
+const CACHE_MAX = 4096;
+
+/** Parses a key id in canonical form only; anything else is bad_key. */
+export function parseKeyId(id: string): ParsedKeyId {
+  if (typeof id !== 'string') fail('bad_key', 'key id must be a string');
+  const hit = cache.get(id);
+  if (hit) return { ...hit };
+  let parsed: ParsedKeyId;
+  if (id.startsWith('ed25519:')) {
+    const hex = id.slice(8);
+    if (!isHex(hex, 32)) fail('bad_key', 'ed25519 key id must be 64 lowercase hex digits');
+    const pub = fromHex(hex);
+    if (!isStrictPublicKey(pub)) fail('bad_key', 'Ed25519 key is non-canonical, not a point, or of small order');
+    parsed = { id, suite: ed25519, publicKey: pub };
+  } else if (id.startsWith('nostr:')) {
+    const npub = id.slice(6);
+    if (npub !== npub.toLowerCase() || !npub.startsWith('npub1') || npub.length > 100) {
+      fail('bad_key', 'nostr key id must be a lowercase npub');
+    }
+    const pub = decodeBech32(npub, 'npub');
+    if (!isXOnlyPoint(pub)) fail('bad_key', 'npub is not the x coordinate of a secp256k1 point');
+    parsed = { id, suite: bip340, publicKey: pub };
+  } else {
+    return fail('bad_key', 'unknown key id form');
+  }
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(id, parsed);
+  return { ...parsed };
+}
+
+/** User input → canonical key id: lower-cases, and turns `nostr:<64 hex>` / `npub1…` into the npub form. */
+export function normalizeKeyId(input: string): string {
+  if (typeof input !== 'string') fail('bad_key', 'key id must be a string');
+  let s = input.trim();
+  const lower = s.toLowerCase();
+  if (lower.startsWith('npub1')) s = 'nostr:' + lower;
+  else if (lower.startsWith('nostr:')) {
+    const rest = lower.slice(6);
+    s = /^[0-9a-f]{64}$/.test(rest) ? bip340.keyId(fromHex(rest)) : 'nostr:' + rest;
+  } else if (lower.startsWith('ed25519:')) s = lower;
+  return parseKeyId(s).id;
+}
+
+export interface Signer { keyId: string; suite: Suite; sign(msg: Uint8Array): Uint8Array }
+
+export function signerFromSecret(suite: SuiteName, secret: Uint8Array, opts: { aux?: Uint8Array } = {}): Signer {
+  const s = suites[suite];
+  if (!s) fail('bad_key', 'unknown suite');
+  const keyId = s.keyId(s.publicKey(secret));
+  const key = secret.slice();
+  return { keyId, suite: s, sign: (msg) => s.sign(key, msg, opts.aux) };
+}
+
+export function nsecDecode(nsec: string): Uint8Array {
+  if (typeof nsec !== 'string' || !nsec.toLowerCase().startsWith('nsec1')) fail('bad_key', 'not an nsec');
+  const secret = decodeBech32(nsec.toLowerCase(), 'nsec');
+  bip340.publicKey(secret);
+  return secret;
+}
+
+export function nsecEncode(secret: Uint8Array): string {
+  bip340.publicKey(secret);
+  return bech32.encode('nsec', bech32.toWords(secret), 1000);
+}
+
+/** Pre-rotation commitment, SPEC §6.3: hex(SHA-256(UTF-8(key id))). */
+export function commitment(keyId: string): string {
+  return sha256Hex(utf8Encode(parseKeyId(keyId).id));
+}

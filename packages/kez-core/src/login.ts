@@ -1,0 +1,42 @@
+// Login assertions (SPEC §7).
+import { fail } from './errors.js';
+import { randomBytes, toHex } from './bytes.js';
+import { type Signer } from './keys.js';
+import { type Login, VERSION } from './objects.js';
+import { objectHash, signObject, verifySignedObject } from './signing.js';
+import { valid, verdictFrom, type Verdict } from './verdict.js';
+import { type ChainResult } from './bundle.js';
+import { LOGIN_FUTURE_SKEW } from './limits.js';
+
+export function createLogin(p: { identity: string; audience: string; created_at: number; expires_at: number; nonce?: string }, signer: Signer): Login {
+  return signObject<Login>({
+    kez: VERSION, type: 'login', identity: p.identity, key: signer.keyId, audience: p.audience,
+    nonce: p.nonce ?? toHex(randomBytes(16)), created_at: p.created_at, expires_at: p.expires_at,
+  }, signer);
+}
+
+/**
+ * SPEC §7. Codes: wrong audience → not_authorized; created_at > now + 60 → future;
+ * now ≥ expires_at → expired; a forked chain → fork; another chain's identity →
+ * identity_mismatch; key a revoked device → device_revoked; key neither primary nor an
+ * active device → key_rotated. Replay (nonce) is the service's job.
+ */
+export function verifyLogin(value: unknown, opts: { audience: string; now: number; chain: ChainResult }): Verdict {
+  return verdictFrom(() => {
+    const login = verifySignedObject(value, opts.now, LOGIN_FUTURE_SKEW);
+    if (login.type !== 'login') fail('malformed', `expected a login, got ${login.type}`);
+    const ev: Record<string, unknown> = { hash: objectHash(login), identity: login.identity, key: login.key, nonce: login.nonce };
+    if (login.audience !== opts.audience) fail('not_authorized', `login is for ${JSON.stringify(login.audience)}, not this service`, ev);
+    if (opts.now >= login.expires_at) fail('expired', `login expired at ${login.expires_at}`, ev);
+    const { chain } = opts;
+    if (chain.status === 'fork') fail('fork', 'the sigchain is forked', { ...ev, ...chain.evidence });
+    if (chain.status !== 'valid' || !chain.state) {
+      return { status: chain.status, ...(chain.code ? { code: chain.code } : {}), reason: `sigchain: ${chain.reason}`, evidence: { ...ev, ...chain.evidence } };
+    }
+    const s = chain.state;
+    if (s.identity !== login.identity) fail('identity_mismatch', 'the chain is of another identity', ev);
+    if (s.revokedDevices.has(login.key)) fail('device_revoked', 'the login key is a revoked device', ev);
+    if (login.key !== s.primary && !s.devices.has(login.key)) fail('key_rotated', 'the login key is not the primary or an active device', ev);
+    return valid(`login by ${login.identity} for ${login.audience}`, { ...ev, head: { ...s.head } });
+  });
+}

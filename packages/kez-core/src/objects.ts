@@ -1,0 +1,179 @@
+// Signed object shapes (SPEC §4, §5, §6.1, §6.3, §7) with closed member sets.
+import { fail } from './errors.js';
+import { isHex, utf8Length } from './bytes.js';
+import { parseKeyId } from './keys.js';
+import { isCanonicalSubject } from './subjects.js';
+import { LOGIN_MAX_LIFETIME, MAX_LOCATOR_BYTES, MAX_LOCATORS } from './limits.js';
+
+export const VERSION = '0.2';
+
+export interface Claim { kez: '0.2'; type: 'claim'; identity: string; seq: number; subject: string;
+  key: string; created_at: number; expires_at?: number; locators?: string[]; sig: string }
+export type EventOp = 'init' | 'add' | 'revoke' | 'rotate' | 'add_device' | 'revoke_device';
+export interface ChainEvent { kez: '0.2'; type: 'event'; identity?: string; seq: number; prev?: string;
+  op: EventOp; body: Record<string, unknown>; created_at: number; key: string; sig: string }
+export interface Login { kez: '0.2'; type: 'login'; identity: string; key: string; audience: string;
+  nonce: string; created_at: number; expires_at: number; sig: string }
+export type SignedObject = Claim | ChainEvent | Login;
+export type Unsigned<T> = Omit<T, 'sig'>;
+
+const IDENTITY = /^kez:id:[0-9a-f]{64}$/;
+const LOCATOR_SCHEMES = new Set(['https:', 'wss:', 'http:', 'ws:']);
+
+const COMMON = ['kez', 'type', 'key', 'created_at', 'sig'];
+const MEMBERS: Record<string, { required: string[]; optional: string[] }> = {
+  claim: { required: [...COMMON, 'identity', 'seq', 'subject'], optional: ['expires_at', 'locators'] },
+  event: { required: [...COMMON, 'seq', 'op', 'body'], optional: ['identity', 'prev'] },
+  login: { required: [...COMMON, 'identity', 'audience', 'nonce', 'expires_at'], optional: [] },
+};
+const BODY: Record<EventOp, { required: string[]; optional: string[] }> = {
+  init: { required: [], optional: ['next'] },
+  add: { required: ['claim'], optional: [] },
+  revoke: { required: ['claim'], optional: ['reason'] },
+  rotate: { required: ['new_key', 'reverse'], optional: ['next'] },
+  add_device: { required: ['device', 'reverse'], optional: ['name'] },
+  revoke_device: { required: ['device'], optional: [] },
+};
+
+type Obj = Record<string, unknown>;
+
+function isPlainObject(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function closedSet(o: Obj, spec: { required: string[]; optional: string[] }, what: string): void {
+  for (const k of Object.keys(o)) {
+    if (!spec.required.includes(k) && !spec.optional.includes(k)) fail('malformed', `unknown member ${JSON.stringify(k)} in ${what}`);
+  }
+  for (const k of spec.required) if (!(k in o)) fail('malformed', `missing member ${JSON.stringify(k)} in ${what}`);
+}
+
+function integer(v: unknown, name: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail('malformed', `${name} must be an integer`);
+  return v;
+}
+
+function str(v: unknown, name: string): string {
+  if (typeof v !== 'string') fail('malformed', `${name} must be a string`);
+  return v;
+}
+
+function hexField(v: unknown, bytes: number, name: string): void {
+  if (!isHex(v, bytes)) fail('malformed', `${name} must be ${bytes} bytes of lowercase hex`);
+}
+
+/** Checks after the shape, run in SPEC §4 order: version, subjects, keys. */
+interface Deferred { versions: unknown[]; subjects: string[]; keys: string[] }
+
+function shapeCommon(o: Obj, type: string, d: Deferred): void {
+  d.versions.push(o.kez);
+  str(o.key, 'key');
+  d.keys.push(o.key as string);
+  integer(o.created_at, 'created_at');
+  hexField(o.sig, 64, 'sig');
+  if (type !== o.type) fail('malformed', `expected type ${type}`);
+}
+
+function shapeClaim(o: Obj, d: Deferred): void {
+  closedSet(o, MEMBERS.claim!, 'claim');
+  shapeCommon(o, 'claim', d);
+  if (!IDENTITY.test(str(o.identity, 'identity'))) fail('malformed', 'identity must be kez:id:<64 hex>');
+  if (integer(o.seq, 'seq') < 1) fail('malformed', 'claim seq must be ≥ 1');
+  d.subjects.push(str(o.subject, 'subject'));
+  if ('expires_at' in o && integer(o.expires_at, 'expires_at') <= (o.created_at as number)) {
+    fail('malformed', 'expires_at must be after created_at');
+  }
+  if ('locators' in o) {
+    const l = o.locators;
+    if (!Array.isArray(l) || l.length < 1) fail('malformed', 'locators must be a non-empty array');
+    if (l.length > MAX_LOCATORS) fail('too_large', `more than ${MAX_LOCATORS} locators`);
+    for (const u of l) {
+      if (utf8Length(str(u, 'locator')) > MAX_LOCATOR_BYTES) fail('too_large', `locator longer than ${MAX_LOCATOR_BYTES} bytes`);
+      let url: URL;
+      try {
+        url = new URL(u as string);
+      } catch {
+        return fail('malformed', 'locator is not an absolute URL');
+      }
+      if (!LOCATOR_SCHEMES.has(url.protocol)) fail('malformed', 'locator scheme must be https, wss, http or ws');
+    }
+    if (new Set(l).size !== l.length) fail('malformed', 'locators must be distinct');
+  }
+}
+
+function shapeEvent(o: Obj, d: Deferred): void {
+  closedSet(o, MEMBERS.event!, 'event');
+  shapeCommon(o, 'event', d);
+  const seq = integer(o.seq, 'seq');
+  const op = str(o.op, 'op') as EventOp;
+  if (!Object.hasOwn(BODY, op)) fail('malformed', `unknown op ${JSON.stringify(op)}`);
+  if ((seq === 0) !== (op === 'init')) fail('malformed', 'seq 0 is init, and init only at seq 0');
+  if (seq === 0) {
+    if ('identity' in o || 'prev' in o) fail('malformed', 'genesis has no identity or prev');
+  } else {
+    if (!('identity' in o) || !('prev' in o)) fail('malformed', 'identity and prev are required after genesis');
+    if (!IDENTITY.test(str(o.identity, 'identity'))) fail('malformed', 'identity must be kez:id:<64 hex>');
+    hexField(o.prev, 32, 'prev');
+  }
+  const body = o.body;
+  if (!isPlainObject(body)) fail('malformed', 'body must be an object');
+  closedSet(body, BODY[op], `${op} body`);
+  switch (op) {
+    case 'init':
+      if ('next' in body) hexField(body.next, 32, 'next');
+      break;
+    case 'add':
+      if (!isPlainObject(body.claim)) fail('malformed', 'add body.claim must be a claim object');
+      shapeClaim(body.claim, d);
+      break;
+    case 'revoke':
+      hexField(body.claim, 32, 'claim');
+      if ('reason' in body && utf8Length(str(body.reason, 'reason')) > 256) fail('malformed', 'reason longer than 256 bytes');
+      break;
+    case 'rotate':
+      d.keys.push(str(body.new_key, 'new_key'));
+      if ('next' in body) hexField(body.next, 32, 'next');
+      hexField(body.reverse, 64, 'reverse');
+      break;
+    case 'add_device':
+      d.keys.push(str(body.device, 'device'));
+      if ('name' in body && utf8Length(str(body.name, 'name')) > 64) fail('malformed', 'name longer than 64 bytes');
+      hexField(body.reverse, 64, 'reverse');
+      break;
+    case 'revoke_device':
+      d.keys.push(str(body.device, 'device'));
+      break;
+  }
+}
+
+function shapeLogin(o: Obj, d: Deferred): void {
+  closedSet(o, MEMBERS.login!, 'login');
+  shapeCommon(o, 'login', d);
+  if (!IDENTITY.test(str(o.identity, 'identity'))) fail('malformed', 'identity must be kez:id:<64 hex>');
+  const aud = utf8Length(str(o.audience, 'audience'));
+  if (aud < 1 || aud > 256) fail('malformed', 'audience must be 1–256 bytes');
+  hexField(o.nonce, 16, 'nonce');
+  const created = o.created_at as number;
+  const expires = integer(o.expires_at, 'expires_at');
+  if (expires <= created) fail('malformed', 'expires_at must be after created_at');
+  if (expires > created + LOGIN_MAX_LIFETIME) fail('too_large', `login lifetime exceeds ${LOGIN_MAX_LIFETIME} s`);
+}
+
+/**
+ * Structure only (SPEC §4): closed member sets and member types (malformed / too_large), then
+ * the version (unsupported_version), then subjects (bad_subject), then key ids (bad_key).
+ */
+export function parseObject(value: unknown): SignedObject {
+  if (!isPlainObject(value)) fail('malformed', 'a signed object must be a JSON object');
+  if (!('kez' in value)) fail('malformed', 'missing member "kez"');
+  const d: Deferred = { versions: [], subjects: [], keys: [] };
+  const type = value.type;
+  if (type === 'claim') shapeClaim(value, d);
+  else if (type === 'event') shapeEvent(value, d);
+  else if (type === 'login') shapeLogin(value, d);
+  else fail('malformed', 'type must be claim, event or login');
+  for (const v of d.versions) if (v !== VERSION) fail('unsupported_version', `unsupported KEZ version ${JSON.stringify(v)}`);
+  for (const s of d.subjects) if (!isCanonicalSubject(s)) fail('bad_subject', `subject ${JSON.stringify(s)} is not canonical`);
+  for (const k of d.keys) parseKeyId(k);
+  return value as unknown as SignedObject;
+}

@@ -1,0 +1,67 @@
+// The seam for faster signature primitives. Policy checks (SPEC §3.3) stay in suites.ts and run
+// before either backend, so a backend only decides the curve equation.
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { concatBytes, equalBytes } from './bytes.js';
+
+export interface Primitives {
+  name: string;
+  ed25519Verify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean;
+  schnorrVerify(publicKey: Uint8Array, msg32: Uint8Array, sig: Uint8Array): boolean;
+}
+
+const Point = ed25519.Point;
+const L = Point.Fn.ORDER;
+
+function leToBigInt(b: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
+  return n;
+}
+
+/**
+ * Cofactorless Ed25519 (SPEC §3.3 rule 5): encode([S]B − [k]A) = R, k = SHA-512(R‖A‖M) mod L.
+ * noble's ed25519.verify checks the cofactored equation, which accepts mixed-order R; this
+ * composes noble's audited point operations instead, matching OpenSSL and dalek verify_strict.
+ */
+function ed25519VerifyCofactorless(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
+  if (publicKey.length !== 32 || sig.length !== 64) return false;
+  const r = sig.subarray(0, 32);
+  const s = leToBigInt(sig.subarray(32));
+  if (s >= L) return false;
+  let A;
+  try {
+    A = Point.fromBytes(publicKey, false);
+  } catch {
+    return false;
+  }
+  const k = leToBigInt(sha512(concatBytes(r, publicKey, msg))) % L;
+  const sB = s === 0n ? Point.ZERO : Point.BASE.multiplyUnsafe(s);
+  const kA = k === 0n ? Point.ZERO : A.multiplyUnsafe(k);
+  return equalBytes(sB.subtract(kA).toBytes(), r);
+}
+
+function schnorrVerifyNoble(publicKey: Uint8Array, msg32: Uint8Array, sig: Uint8Array): boolean {
+  try {
+    return schnorr.verify(sig, msg32, publicKey);
+  } catch {
+    return false;
+  }
+}
+
+export const purePrimitives: Primitives = {
+  name: 'noble',
+  ed25519Verify: ed25519VerifyCofactorless,
+  schnorrVerify: schnorrVerifyNoble,
+};
+
+let current: Primitives = purePrimitives;
+
+export function setPrimitives(p: Primitives | null): void {
+  current = p ?? purePrimitives;
+}
+
+export function getPrimitives(): Primitives {
+  return current;
+}

@@ -1,0 +1,76 @@
+// Signing input with domain separation (SPEC §3.1), object hash (§1), sign and verify (§4).
+import { fail } from './errors.js';
+import { concatBytes, fromHex, sha256Hex, toHex, utf8Encode } from './bytes.js';
+import { canonicalBytes } from './jcs.js';
+import { parseKeyId, type Signer } from './keys.js';
+import { parseObject, type SignedObject } from './objects.js';
+import { FUTURE_SKEW } from './limits.js';
+import { valid, verdictFrom, type Verdict } from './verdict.js';
+import { decode } from './encodings/index.js';
+
+export const CONTEXTS = {
+  claim: 'KEZ/0.2/claim',
+  event: 'KEZ/0.2/event',
+  login: 'KEZ/0.2/login',
+  reverse: 'KEZ/0.2/event-reverse',
+} as const;
+export type Context = (typeof CONTEXTS)[keyof typeof CONTEXTS];
+
+function withoutSig(obj: Record<string, unknown>): Record<string, unknown> {
+  const { sig: _sig, ...rest } = obj;
+  return rest;
+}
+
+/** ASCII(ctx) || 0x00 || JCS(value); the caller removes what is not signed. */
+export function contextInput(ctx: Context, value: unknown): Uint8Array {
+  return concatBytes(utf8Encode(ctx), new Uint8Array([0]), canonicalBytes(value));
+}
+
+export function signingInput(obj: SignedObject | Record<string, unknown>): Uint8Array {
+  const o = obj as Record<string, unknown>;
+  const ctx = CONTEXTS[o.type as 'claim' | 'event' | 'login'];
+  if (typeof o.type !== 'string' || !Object.hasOwn(CONTEXTS, o.type) || o.type === 'reverse') {
+    fail('malformed', 'type must be claim, event or login');
+  }
+  return contextInput(ctx, withoutSig(o));
+}
+
+/** SPEC §6.4: the event without sig and without body.reverse, under the reverse context. */
+export function reverseSigningInput(event: Record<string, unknown>): Uint8Array {
+  const e = withoutSig(event);
+  const { reverse: _r, ...body } = (e.body ?? {}) as Record<string, unknown>;
+  return contextInput(CONTEXTS.reverse, { ...e, body });
+}
+
+export function objectHash(obj: SignedObject | Record<string, unknown>): string {
+  return sha256Hex(canonicalBytes(obj));
+}
+
+export function signObject<T extends SignedObject>(unsigned: Omit<T, 'sig'>, signer: Signer): T {
+  const key = (unsigned as Record<string, unknown>).key;
+  if (key !== signer.keyId) fail('bad_key', 'object key is not the signer key');
+  const sig = toHex(signer.sign(signingInput(unsigned as Record<string, unknown>)));
+  return { ...(unsigned as object), sig } as T;
+}
+
+/** The signature check alone: `sig` by `key` over `input`. Throws bad_signature. */
+export function checkSignature(keyId: string, input: Uint8Array, sigHex: string): void {
+  const { suite, publicKey } = parseKeyId(keyId);
+  if (!suite.verify(publicKey, input, fromHex(sigHex, 64))) fail('bad_signature', `signature by ${keyId} does not verify`);
+}
+
+/** Decode (if text) → structure → signature → time. Returns the object; throws KezError. */
+export function verifySignedObject(value: unknown, now: number, skew = FUTURE_SKEW): SignedObject {
+  const obj = parseObject(typeof value === 'string' ? decode(value).object : value);
+  checkSignature(obj.key, signingInput(obj), obj.sig);
+  if (obj.created_at > now + skew) fail('future', `created_at ${obj.created_at} is after now + ${skew}`);
+  return obj;
+}
+
+/** SPEC §4. `value` is a parsed object or the text of any encoding. */
+export function verifyObject(value: unknown, opts: { now: number }): Verdict {
+  return verdictFrom(() => {
+    const obj = verifySignedObject(value, opts.now);
+    return valid(`signature and structure of the ${obj.type} are good`, { hash: objectHash(obj), key: obj.key, type: obj.type });
+  });
+}
