@@ -1,0 +1,117 @@
+// The NATS side of the auth callout (ADR-26): requests arrive on $SYS.REQ.USER.AUTH as JWTs
+// signed by the server (optionally sealed to our xkey); each gets an authorization response
+// JWT signed by the issuer key, carrying a user JWT or an error.
+import {
+  decode as decodeJwt, encodeAuthorizationResponse, encodeUser,
+  type AuthorizationRequest, type ClaimsData,
+} from '@nats-io/jwt';
+import type { KeyPair } from '@nats-io/nkeys';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { decideAdmission, type Admission, type AdmissionContext } from './admission.js';
+import type { Logger } from './log.js';
+import { userPermissions, type PermissionPolicy } from './permissions.js';
+
+export const AUTH_CALLOUT_SUBJECT = '$SYS.REQ.USER.AUTH';
+const REQUEST_AUDIENCE = 'nats-authorization-request';
+const XKEY_HEADER = 'Nats-Server-Xkey';
+
+export interface CalloutOptions {
+  /** Connected as one of the `auth_users` of the callout account. */
+  nc: NatsConnection;
+  /** Account nkey whose public key is the `issuer` in the server's auth_callout block. */
+  issuer: KeyPair;
+  /** Curve key whose public key is the `xkey` in the auth_callout block, if set. */
+  xkey?: KeyPair;
+  /** Target account for admitted users (config mode: the user JWT's `aud`). */
+  account: string;
+  /** Lifetime of issued user JWTs; the server disconnects the client at expiry. */
+  jwtTtlSec: number;
+  policy: PermissionPolicy;
+  admission: AdmissionContext;
+  log: Logger;
+}
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+export function serveAuthCallout(opts: CalloutOptions): Subscription {
+  return opts.nc.subscribe(AUTH_CALLOUT_SUBJECT, {
+    callback: (err, msg) => {
+      if (err) {
+        opts.log.error('auth callout subscription failed', { error: err.message });
+        return;
+      }
+      handle(msg, opts).catch((e: unknown) => {
+        opts.log.error('auth callout request crashed', { error: e instanceof Error ? e.message : String(e) });
+      });
+    },
+  });
+}
+
+async function handle(msg: Msg, opts: CalloutOptions): Promise<void> {
+  const started = performance.now();
+  const serverXkey = msg.headers?.get(XKEY_HEADER) || undefined;
+  const request = openRequest(msg.data, serverXkey, opts);
+  if (!request) return; // logged; without a readable request there is nobody to answer
+
+  const { user_nkey: userNkey, server_id: server, connect_opts: connect, client_info: client } = request.nats;
+  const decision = await decideAdmission(connect?.auth_token, opts.admission);
+  const responseJwt = await respondJwt(decision, userNkey!, server!.id, opts);
+  const payload = te.encode(responseJwt);
+  msg.respond(opts.xkey && serverXkey ? opts.xkey.seal(payload, serverXkey) : payload);
+
+  const fields = {
+    client_host: client?.host, client_id: client?.id, server: server?.name,
+    identity: decision.identity, key: decision.key, ms: Math.round(performance.now() - started),
+  };
+  if (decision.admit) {
+    opts.log.info('login admitted', { ...fields, chain_head: decision.chainHead, ttl_s: opts.jwtTtlSec });
+  } else if (decision.status === 'unreachable') {
+    opts.log.error('login refused: sig-server unreachable', { ...fields, code: decision.code, reason: decision.reason });
+  } else {
+    opts.log.warn('login refused', { ...fields, code: decision.code, status: decision.status, reason: decision.reason });
+  }
+}
+
+/** Decrypts (xkey) and verifies the server's request JWT; null (logged) when unusable. */
+function openRequest(data: Uint8Array, serverXkey: string | undefined, opts: CalloutOptions): ClaimsData<AuthorizationRequest> | null {
+  let bytes = data;
+  if (opts.xkey) {
+    if (!serverXkey) {
+      opts.log.error('auth callout request not encrypted, but an xkey is configured; check the server auth_callout xkey');
+      return null;
+    }
+    const opened = opts.xkey.open(data, serverXkey);
+    if (!opened) {
+      opts.log.error('auth callout request could not be decrypted with our xkey');
+      return null;
+    }
+    bytes = opened;
+  } else if (serverXkey) {
+    opts.log.error('auth callout request is encrypted but no xkey seed is configured');
+    return null;
+  }
+  try {
+    const claims = decodeJwt<AuthorizationRequest>(td.decode(bytes)); // verifies the signature by `iss`
+    const n = claims.nats;
+    if (claims.aud !== REQUEST_AUDIENCE || n.type !== 'authorization_request') throw new Error('not an authorization request');
+    if (!n.server_id?.id || claims.iss !== n.server_id.id) throw new Error('request not issued by the server it names');
+    if (!n.user_nkey?.startsWith('U')) throw new Error('request has no user nkey');
+    return claims;
+  } catch (e) {
+    opts.log.error('auth callout request rejected', { error: (e as Error).message });
+    return null;
+  }
+}
+
+async function respondJwt(decision: Admission, userNkey: string, serverId: string, opts: CalloutOptions): Promise<string> {
+  if (!decision.admit) {
+    return encodeAuthorizationResponse(userNkey, serverId, opts.issuer, { error: `kez login refused: ${decision.code}` }, {});
+  }
+  const exp = Math.floor(Date.now() / 1000) + opts.jwtTtlSec;
+  const userJwt = await encodeUser(decision.identity, userNkey, opts.issuer, userPermissions(decision.identity, opts.policy), {
+    aud: opts.account,
+    exp,
+  });
+  return encodeAuthorizationResponse(userNkey, serverId, opts.issuer, { jwt: userJwt }, {});
+}

@@ -1,0 +1,89 @@
+// Wires the parts together: two NATS connections (the callout user in the auth account, and
+// chat-server's own user in the app account for the history stream), the admission state,
+// and an orderly stop.
+import { jetstreamManager } from '@nats-io/jetstream';
+import { fromCurveSeed, fromSeed } from '@nats-io/nkeys';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { sigServerChainSource, type ChainSource } from './chain-source.js';
+import { serveAuthCallout } from './callout.js';
+import type { ChatServerConfig } from './config.js';
+import { HeadMemory } from './head-memory.js';
+import { ensureStream, serveHistory } from './history.js';
+import type { Logger } from './log.js';
+import { NonceCache } from './nonce-cache.js';
+
+export interface ChatServer {
+  stop(): Promise<void>;
+}
+
+export async function startChatServer(
+  cfg: ChatServerConfig,
+  log: Logger,
+  deps: { chains?: ChainSource; now?: () => number } = {},
+): Promise<ChatServer> {
+  const te = new TextEncoder();
+  const issuer = fromSeed(te.encode(cfg.issuerSeed));
+  const xkey = cfg.xkeySeed ? fromCurveSeed(te.encode(cfg.xkeySeed)) : undefined;
+  const common = { servers: cfg.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
+
+  const app = await connect({ ...common, name: 'kez-chat-server/app', user: cfg.appUser, pass: cfg.appPass });
+  let callout: NatsConnection | undefined;
+  try {
+    await ensureStream(await jetstreamManager(app), {
+      name: cfg.stream, maxAgeSec: cfg.historyMaxAgeSec, maxMsgs: cfg.historyMaxMsgs,
+    }, log);
+    await serveHistory(app, cfg.stream, log);
+
+    callout = await connect({ ...common, name: 'kez-chat-server/callout', user: cfg.calloutUser, pass: cfg.calloutPass });
+    serveAuthCallout({
+      nc: callout,
+      issuer,
+      ...(xkey ? { xkey } : {}),
+      account: cfg.account,
+      jwtTtlSec: cfg.jwtTtlSec,
+      policy: { rooms: cfg.rooms, maxPayload: cfg.maxPayload },
+      admission: {
+        audience: cfg.audience,
+        chains: deps.chains ?? sigServerChainSource({ baseUrl: cfg.sigServerUrl, timeoutMs: cfg.sigServerTimeoutMs }),
+        nonces: new NonceCache(),
+        heads: new HeadMemory(),
+        now: deps.now ?? (() => Math.floor(Date.now() / 1000)),
+      },
+      log,
+    });
+    await callout.flush();
+  } catch (e) {
+    await callout?.close();
+    await app.close();
+    throw e;
+  }
+  log.info('chat-server ready', {
+    nats: redactUrl(cfg.natsUrl), account: cfg.account, audience: cfg.audience,
+    sig_server: cfg.sigServerUrl, xkey: xkey !== undefined, issuer: issuer.getPublicKey(),
+  });
+  for (const [name, nc] of [['app', app], ['callout', callout]] as const) {
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'reconnect') log.warn(`nats ${s.type}`, { connection: name });
+      }
+    })();
+  }
+  return {
+    async stop() {
+      await Promise.allSettled([callout!.drain(), app.drain()]);
+      log.info('chat-server stopped');
+    },
+  };
+}
+
+/** NATS URLs may embed credentials: log only scheme, host and port. */
+function redactUrl(url: string): string {
+  return url.split(',').map((u) => {
+    try {
+      const p = new URL(u.includes('://') ? u : `nats://${u}`);
+      return `${p.protocol}//${p.host}`;
+    } catch {
+      return '(unparsable)';
+    }
+  }).join(',');
+}

@@ -1,0 +1,50 @@
+// Subject layout. NATS subject tokens cannot safely hold ':' (nor '.', '*', '>', spaces), so
+// an identity `kez:id:<64 hex>` appears in subjects as its bare 64-hex part.
+//   chat.<room>.<identity-hex>     a message in <room> sent by that identity
+//   kezchat.history.<room>         request/reply: the room's recent history (served by chat-server)
+import { KezError } from '@kez/core';
+
+export const CHAT_PREFIX = 'chat';
+export const HISTORY_PREFIX = 'kezchat.history';
+const ROOM_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const ID_RE = /^kez:id:([0-9a-f]{64})$/;
+const HEX_RE = /^[0-9a-f]{64}$/;
+
+export function isRoomName(room: string): boolean {
+  return ROOM_RE.test(room);
+}
+
+export function assertRoomName(room: string): string {
+  if (!isRoomName(room)) {
+    throw new KezError('malformed', `room name must match ${ROOM_RE.source}`, { room });
+  }
+  return room;
+}
+
+/** `kez:id:<hex>` → `<hex>` (the subject token). */
+export function identityToken(identity: string): string {
+  const m = ID_RE.exec(identity);
+  if (!m) throw new KezError('malformed', 'not a KEZ identity id', { identity });
+  return m[1]!;
+}
+
+export function roomSubject(room: string, identity: string): string {
+  return `${CHAT_PREFIX}.${assertRoomName(room)}.${identityToken(identity)}`;
+}
+
+export function roomWildcard(room: string | '*'): string {
+  return `${CHAT_PREFIX}.${room === '*' ? '*' : assertRoomName(room)}.*`;
+}
+
+export function historySubject(room: string): string {
+  return `${HISTORY_PREFIX}.${assertRoomName(room)}`;
+}
+
+/** Parses `chat.<room>.<hex>`; null for anything else. */
+export function parseChatSubject(subject: string): { room: string; identity: string } | null {
+  const parts = subject.split('.');
+  if (parts.length !== 3 || parts[0] !== CHAT_PREFIX) return null;
+  const [, room, hex] = parts as [string, string, string];
+  if (!isRoomName(room) || !HEX_RE.test(hex)) return null;
+  return { room, identity: `kez:id:${hex}` };
+}
