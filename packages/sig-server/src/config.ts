@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** SQLite data directory (ignored with a PostgreSQL `db`). */
+  dataDir: string;
+  /** `postgres://…` selects the PostgreSQL backend. */
+  db?: string;
+  /** Request body cap: the SPEC §11 JSON limit (64 KiB) plus its optional LF. */
+  bodyLimit: number;
+  /** Requests per client IP per window; 0 disables rate limiting. */
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  /** Idle socket timeout and whole-request timeout: slow clients are cut off. */
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Most events one chain read returns; longer reads continue with `?since`. */
+  maxEventsPerResponse: number;
+  /** Honour X-Forwarded-For (only behind a reverse proxy you run). */
+  trustProxy: boolean;
+  logLevel: string;
+}
+
+export const DEFAULTS: ServerConfig = {
+  host: '127.0.0.1',
+  port: 8787,
+  dataDir: './kez-sig-data',
+  bodyLimit: 65_536 + 1,
+  rateLimitMax: 600,
+  rateLimitWindowMs: 60_000,
+  connectionTimeoutMs: 30_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxEventsPerResponse: 10_000,
+  trustProxy: false,
+  logLevel: 'info',
+};
+
+export const USAGE = `Usage: kez-sig-server [options]
+  --data DIR            SQLite data directory (env KEZ_SIG_DATA, default ${DEFAULTS.dataDir})
+  --db URL              postgres://… to use PostgreSQL instead (env KEZ_SIG_DB)
+  --port N              listen port (env KEZ_SIG_PORT, default ${DEFAULTS.port}; 0 = any free port)
+  --host ADDR           listen address (env KEZ_SIG_HOST, default ${DEFAULTS.host})
+  --rate-limit N        requests per client IP per window, 0 = off (env KEZ_SIG_RATE_LIMIT, default ${DEFAULTS.rateLimitMax})
+  --rate-window MS      rate-limit window (env KEZ_SIG_RATE_WINDOW_MS, default ${DEFAULTS.rateLimitWindowMs})
+  --request-timeout MS  whole-request timeout (env KEZ_SIG_REQUEST_TIMEOUT_MS, default ${DEFAULTS.requestTimeoutMs})
+  --max-events N        events per chain read (env KEZ_SIG_MAX_EVENTS, default ${DEFAULTS.maxEventsPerResponse})
+  --trust-proxy         use X-Forwarded-For for the client IP (env KEZ_SIG_TRUST_PROXY=1)
+  --log-level LEVEL     pino level (env KEZ_SIG_LOG_LEVEL, default ${DEFAULTS.logLevel})
+  --help`;
+
+function int(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d{1,15}$/.test(text)) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** Flags win over environment variables, which win over defaults. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      data: { type: 'string' }, db: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
+      'rate-limit': { type: 'string' }, 'rate-window': { type: 'string' }, 'request-timeout': { type: 'string' },
+      'max-events': { type: 'string' }, 'trust-proxy': { type: 'boolean' }, 'log-level': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return 'help';
+  const db = values.db ?? env.KEZ_SIG_DB;
+  if (db !== undefined && db !== '' && !/^postgres(ql)?:\/\//.test(db)) {
+    throw new Error('--db must be a postgres:// or postgresql:// URL (SQLite is selected with --data)');
+  }
+  const port = int('--port', values.port ?? env.KEZ_SIG_PORT, DEFAULTS.port);
+  if (port > 65535) throw new Error('--port must be at most 65535');
+  return {
+    ...DEFAULTS,
+    host: values.host ?? env.KEZ_SIG_HOST ?? DEFAULTS.host,
+    port,
+    dataDir: values.data ?? env.KEZ_SIG_DATA ?? DEFAULTS.dataDir,
+    ...(db ? { db } : {}),
+    rateLimitMax: int('--rate-limit', values['rate-limit'] ?? env.KEZ_SIG_RATE_LIMIT, DEFAULTS.rateLimitMax),
+    rateLimitWindowMs: int('--rate-window', values['rate-window'] ?? env.KEZ_SIG_RATE_WINDOW_MS, DEFAULTS.rateLimitWindowMs),
+    requestTimeoutMs: int('--request-timeout', values['request-timeout'] ?? env.KEZ_SIG_REQUEST_TIMEOUT_MS,
+      DEFAULTS.requestTimeoutMs),
+    maxEventsPerResponse: Math.max(1, int('--max-events', values['max-events'] ?? env.KEZ_SIG_MAX_EVENTS,
+      DEFAULTS.maxEventsPerResponse)),
+    trustProxy: values['trust-proxy'] ?? env.KEZ_SIG_TRUST_PROXY === '1',
+    logLevel: values['log-level'] ?? env.KEZ_SIG_LOG_LEVEL ?? DEFAULTS.logLevel,
+  };
+}

@@ -1,0 +1,28 @@
+import { encodeJson, type ChainEvent } from '@kez/core';
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export async function call(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let json: unknown = undefined;
+  try { json = JSON.parse(text); } catch { /* not JSON: bundles, metrics */ }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export const chainPath = (base: string, identity: string, suffix = ''): string =>
+  `${base}/v1/chains/${encodeURIComponent(identity)}${suffix}`;
+
+/** POSTs raw body text (hostile tests send exactly what they want). */
+export function postRaw(base: string, identity: string, body: string | Uint8Array, contentType = 'application/json'): Promise<Answer> {
+  return call(chainPath(base, identity, '/events'), { method: 'POST', headers: { 'content-type': contentType }, body });
+}
+
+/** POSTs an event in its SPEC §8.1 JSON encoding. */
+export const postEvent = (base: string, identity: string, ev: ChainEvent): Promise<Answer> =>
+  postRaw(base, identity, encodeJson(ev));
