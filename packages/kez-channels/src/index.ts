@@ -3,5 +3,12 @@ export { defaultChannelsConfig, channelsConfig, type ChannelsConfigInput } from 
 export { blockedReason, isIpLiteral } from './address-policy.js';
 export { createSafeFetch, guardedLookup, guardedAgent, type SafeFetcher } from './safe-fetch.js';
 export { createResolveTxt } from './dns-txt.js';
+export { createChannelEnv, type OwnedChannelEnv } from './env.js';
 export { ChannelRegistry } from './registry.js';
 export * from './sigserver-client.js';
+export { htmlToText } from './html-text.js';
+export { evaluateCandidate, best, rank, type ProofVerdict } from './proofs.js';
+export { obtainChain, type ObtainedChain, type SourceReport } from './chain-sources.js';
+export { fileHeadCache, memoryHeadCache, type HeadCache, type SeenHead } from './head-cache.js';
+export { verifyIdentity, type IdentityResult, type Edge, type VerifyIdentityOptions } from './verify-identity.js';
+export { apPlugin, dnsPlugin, githubPlugin, builtinPlugins, builtinTransports, defaultRegistry } from './channels/index.js';

@@ -110,7 +110,7 @@ export const sigServerTransport: ChainTransport = {
       if (ev.seq <= haveSeq) continue;
       const r = await appendEvent(env.fetch, locator, identity, ev);
       if (r.outcome === 'created') added++;
-      else if (r.outcome !== 'exists') {
+      else if (r.outcome === 'conflict' || r.outcome === 'rejected') {
         throw new KezError(r.outcome === 'conflict' ? 'fork' : 'http_status',
           `${locator} refused event seq ${ev.seq}: ${r.code}: ${r.message}`, { url: locator, seq: ev.seq, server_code: r.code });
       }

@@ -1,0 +1,97 @@
+// github: Markdown proofs in the user's public gists (SPEC §10). The owner is the gist's
+// owner.login from the REST API, with owner.id as the stable id. Gist comments are never read.
+import { KezError } from '@kez/core';
+import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
+
+/** SPEC §11: a Markdown document is at most 65 536 bytes. */
+const MAX_MARKDOWN_BYTES = 65_536;
+const PER_PAGE = 100;
+const MAX_PAGES = 3;
+const API_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
+const JSON_TYPES = ['application/json'];
+
+interface GhUser { login?: unknown; id?: unknown }
+interface GhGist {
+  html_url?: unknown;
+  owner?: GhUser | null;
+  files?: Record<string, { filename?: unknown; raw_url?: unknown; size?: unknown }>;
+}
+
+function apiUrl(env: ChannelEnv, path: string): string {
+  return env.config.githubApi.replace(/\/$/, '') + path;
+}
+
+function isProofFile(name: string): boolean {
+  return name === 'kez.md' || name.endsWith('.kez.md');
+}
+
+async function listGists(login: string, env: ChannelEnv): Promise<GhGist[]> {
+  const gists: GhGist[] = [];
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const res = await env.fetch(apiUrl(env, `/users/${login}/gists?per_page=${PER_PAGE}&page=${page}`), { headers: API_HEADERS, contentTypes: JSON_TYPES });
+    const list = res.json();
+    if (!Array.isArray(list)) throw new KezError('malformed', 'GitHub gist list is not an array', { url: res.url });
+    gists.push(...(list as GhGist[]));
+    if (list.length < PER_PAGE) break;
+  }
+  return gists;
+}
+
+export const githubPlugin: ChannelPlugin = {
+  name: 'github',
+  async locate(subject, env) {
+    const login = subject.id;
+    env.progress?.(`github: user ${login}`);
+    const user = (await env.fetch(apiUrl(env, `/users/${login}`), { headers: API_HEADERS, contentTypes: JSON_TYPES })).json() as GhUser;
+    if (typeof user?.login !== 'string' || user.login.toLowerCase() !== login || typeof user.id !== 'number') {
+      throw new KezError('subject_mismatch', `GitHub returned user ${String(user?.login)} for ${login}`, { login });
+    }
+    const candidates: Candidate[] = [];
+    const failures: KezError[] = [];
+    for (const gist of await listGists(login, env)) {
+      const owner = gist.owner;
+      // Only the user's own gists: the owner (not a fork's origin, not a commenter) must be the user.
+      if (typeof owner?.login !== 'string' || owner.login.toLowerCase() !== login || owner.id !== user.id) continue;
+      for (const [name, file] of Object.entries(gist.files ?? {})) {
+        if (!isProofFile(name) || typeof file?.raw_url !== 'string') continue;
+        const location = `${typeof gist.html_url === 'string' ? gist.html_url : 'gist'}#${name}`;
+        try {
+          const rawHost = new URL(file.raw_url).hostname;
+          if (!env.config.githubRawHosts.includes(rawHost)) {
+            throw new KezError('redirect', `gist file ${name} points outside GitHub (${rawHost})`, { url: file.raw_url });
+          }
+          env.progress?.(`github: ${location}`);
+          const res = await env.fetch(file.raw_url, {
+            maxBytes: MAX_MARKDOWN_BYTES,
+            redirectHosts: env.config.githubRawHosts,
+            contentTypes: ['text/plain', 'text/markdown'],
+          });
+          candidates.push({
+            location,
+            text: res.text(),
+            owner: { subject: `github:${owner.login.toLowerCase()}`, stableId: `github-id:${owner.id}` },
+          });
+        } catch (e) {
+          if (!(e instanceof KezError)) throw e;
+          failures.push(e);
+        }
+      }
+    }
+    // A file that could not be read only decides the result when nothing else was found.
+    if (candidates.length === 0 && failures[0]) throw failures[0];
+    return candidates;
+  },
+
+  async publish(p, env) {
+    if (!p.token) throw new Error('publishing a gist needs a GitHub token (GITHUB_TOKEN or config github_token)');
+    const res = await env.fetch(apiUrl(env, '/gists'), {
+      method: 'POST',
+      headers: { ...API_HEADERS, authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: `KEZ proof for ${p.subject.text}`, public: true, files: { 'kez.md': { content: p.markdown } } }),
+      contentTypes: JSON_TYPES,
+      maxRedirects: 0,
+    });
+    const gist = res.json() as { html_url?: unknown };
+    return { location: typeof gist.html_url === 'string' ? gist.html_url : res.url };
+  },
+};

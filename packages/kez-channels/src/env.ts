@@ -1,0 +1,21 @@
+// Builds the ChannelEnv every plugin receives: one safe fetcher and one resolver per config.
+import { createResolveTxt } from './dns-txt.js';
+import { createSafeFetch } from './safe-fetch.js';
+import type { ChannelEnv, ChannelsConfig } from './types.js';
+
+export interface OwnedChannelEnv extends ChannelEnv {
+  /** Releases the fetcher's keep-alive sockets. */
+  close(): Promise<void>;
+}
+
+export function createChannelEnv(config: ChannelsConfig, opts: { signal?: AbortSignal; progress?: (msg: string) => void } = {}): OwnedChannelEnv {
+  const fetch = createSafeFetch(config, opts.signal);
+  return {
+    fetch,
+    resolveTxt: createResolveTxt(config),
+    config,
+    signal: opts.signal,
+    progress: opts.progress,
+    close: () => fetch.close(),
+  };
+}
