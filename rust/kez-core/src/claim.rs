@@ -1,0 +1,139 @@
+//! Claims (SPEC §5): structure, signing and offline verification.
+use crate::error::{err, Code, Result};
+use crate::keys::{KeyId, SecretKey};
+use crate::object::{self, check_version, common_fields, Common, Members, CTX_CLAIM};
+use crate::subject::check_canonical_subject;
+use serde_json::{Map, Value};
+
+const MEMBERS: &[&str] = &["kez", "type", "key", "created_at", "sig", "identity", "seq", "subject", "expires_at", "locators"];
+pub const MAX_LOCATORS: usize = 8;
+pub const MAX_LOCATOR_BYTES: usize = 256;
+
+#[derive(Clone)]
+pub struct Claim {
+    pub object: Map<String, Value>,
+    pub common: Common,
+    pub identity: String,
+    pub seq: u64,
+    pub subject: String,
+    pub expires_at: Option<u64>,
+    pub locators: Vec<String>,
+}
+
+/// An absolute URL with an allowed scheme and a non-empty authority, printable ASCII only.
+fn locator_ok(url: &str) -> bool {
+    let Some((scheme, rest)) = url.split_once("://") else { return false };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    matches!(scheme, "https" | "wss" | "http" | "ws")
+        && !authority.is_empty()
+        && url.bytes().all(|b| (0x21..0x7f).contains(&b))
+}
+
+fn locators(m: &Members) -> Result<Vec<String>> {
+    let Some(value) = m.map.get("locators") else { return Ok(Vec::new()) };
+    let Value::Array(items) = value else { return Err(err(Code::Malformed, "claim: locators is not an array")) };
+    if items.len() > MAX_LOCATORS {
+        return Err(err(Code::TooLarge, "claim: more than 8 locators"));
+    }
+    if items.is_empty() {
+        return Err(err(Code::Malformed, "claim: locators is empty"));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::String(url) = item else { return Err(err(Code::Malformed, "claim: locator is not a string")) };
+        if url.len() > MAX_LOCATOR_BYTES {
+            return Err(err(Code::TooLarge, "claim: locator longer than 256 bytes"));
+        }
+        if !locator_ok(url) || out.contains(url) {
+            return Err(err(Code::Malformed, format!("claim: bad or repeated locator {url:?}")));
+        }
+        out.push(url.clone());
+    }
+    Ok(out)
+}
+
+impl Claim {
+    /// Structure checks (§4, §5) in order: malformed, unsupported_version, bad_subject, bad_key.
+    pub fn from_object(object: Map<String, Value>) -> Result<Claim> {
+        check_version(&object)?;
+        if object.get("type") != Some(&Value::String("claim".into())) {
+            return Err(err(Code::Malformed, "type is not \"claim\""));
+        }
+        let m = Members::closed(&object, "claim", MEMBERS)?;
+        let (created_at, sig) = common_fields(&m)?;
+        let identity = m.identity("identity")?.to_string();
+        let seq = m.int("seq")?;
+        if seq < 1 {
+            return Err(err(Code::Malformed, "claim: seq must be ≥ 1"));
+        }
+        let subject = m.str("subject")?.to_string();
+        let expires_at = m.opt_int("expires_at")?;
+        if expires_at.is_some_and(|e| e <= created_at) {
+            return Err(err(Code::Malformed, "claim: expires_at must be after created_at"));
+        }
+        let locators = locators(&m)?;
+        m.str("key")?;
+        check_canonical_subject(&subject)?;
+        let key = m.key("key")?;
+        Ok(Claim { common: Common { key, created_at, sig }, identity, seq, subject, expires_at, locators, object })
+    }
+
+    /// Structure, signature and time (§4). Expiry is not an error here: see `offline_status`.
+    pub fn verify(object: Map<String, Value>, now: u64) -> Result<Claim> {
+        let claim = Claim::from_object(object)?;
+        object::check_signature_and_time(CTX_CLAIM, &claim.object, &claim.common, now)?;
+        Ok(claim)
+    }
+
+    pub fn hash(&self) -> String {
+        object::object_hash(&self.object)
+    }
+
+    pub fn key(&self) -> KeyId {
+        self.common.key
+    }
+
+    pub fn created_at(&self) -> u64 {
+        self.common.created_at
+    }
+
+    pub fn is_expired(&self, now: u64) -> bool {
+        self.expires_at.is_some_and(|e| e <= now)
+    }
+
+    /// `<subject> is controlled by key <key> of identity <identity>.` (§8.3)
+    pub fn summary(&self) -> String {
+        format!("{} is controlled by key {} of identity {}.", self.subject, self.common.key, self.identity)
+    }
+}
+
+/// What a new claim says; signing produces the object.
+pub struct ClaimDraft<'a> {
+    pub identity: &'a str,
+    pub seq: u64,
+    pub subject: &'a str,
+    pub created_at: u64,
+    pub expires_at: Option<u64>,
+    pub locators: &'a [String],
+}
+
+impl ClaimDraft<'_> {
+    pub fn sign(&self, secret: &SecretKey, aux: &[u8; 32]) -> Result<Claim> {
+        let mut o = Map::new();
+        o.insert("kez".into(), object::VERSION.into());
+        o.insert("type".into(), "claim".into());
+        o.insert("key".into(), secret.key_id().to_string().into());
+        o.insert("created_at".into(), self.created_at.into());
+        o.insert("identity".into(), self.identity.into());
+        o.insert("seq".into(), self.seq.into());
+        o.insert("subject".into(), self.subject.into());
+        if let Some(e) = self.expires_at {
+            o.insert("expires_at".into(), e.into());
+        }
+        if !self.locators.is_empty() {
+            o.insert("locators".into(), self.locators.iter().map(|l| Value::String(l.clone())).collect());
+        }
+        object::sign_into(CTX_CLAIM, &mut o, secret, aux);
+        Claim::from_object(o)
+    }
+}

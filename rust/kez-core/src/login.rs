@@ -1,0 +1,94 @@
+//! Login assertions (SPEC §7).
+use crate::chain::State;
+use crate::error::{err, Code, Result};
+use crate::keys::SecretKey;
+use crate::object::{self, check_version, common_fields, Common, Members, CTX_LOGIN};
+use serde_json::{Map, Value};
+
+const MEMBERS: &[&str] = &["kez", "type", "key", "created_at", "sig", "identity", "audience", "nonce", "expires_at"];
+pub const MAX_LIFETIME: u64 = 300;
+pub const LOGIN_SKEW: u64 = 60;
+
+pub struct Login {
+    pub object: Map<String, Value>,
+    pub common: Common,
+    pub identity: String,
+    pub audience: String,
+    pub nonce: String,
+    pub expires_at: u64,
+}
+
+impl Login {
+    pub fn from_object(object: Map<String, Value>) -> Result<Login> {
+        check_version(&object)?;
+        if object.get("type") != Some(&Value::String("login".into())) {
+            return Err(err(Code::Malformed, "type is not \"login\""));
+        }
+        let m = Members::closed(&object, "login", MEMBERS)?;
+        let (created_at, sig) = common_fields(&m)?;
+        let identity = m.identity("identity")?.to_string();
+        let audience = m.str("audience")?.to_string();
+        if audience.is_empty() || audience.len() > 256 {
+            return Err(err(Code::Malformed, "login: audience must be 1-256 bytes"));
+        }
+        let nonce = hex::encode(m.hex::<16>("nonce")?);
+        let expires_at = m.int("expires_at")?;
+        if expires_at <= created_at || expires_at > created_at + MAX_LIFETIME {
+            return Err(err(Code::Malformed, "login: expires_at must be within 300 s after created_at"));
+        }
+        m.str("key")?;
+        let key = m.key("key")?;
+        Ok(Login { common: Common { key, created_at, sig }, identity, audience, nonce, expires_at, object })
+    }
+
+    /// §4 verification of the object itself.
+    pub fn verify(object: Map<String, Value>, now: u64) -> Result<Login> {
+        let login = Login::from_object(object)?;
+        object::check_signature_and_time(CTX_LOGIN, &login.object, &login.common, now)?;
+        Ok(login)
+    }
+
+    /// §7 acceptance by a service, given the identity's verified, unforked chain state.
+    /// Single use of the nonce is the service's job (it keeps the seen nonces).
+    pub fn accept(&self, audience: &str, now: u64, state: &State) -> Result<()> {
+        if self.audience != audience {
+            return Err(err(Code::Malformed, "login is for another audience"));
+        }
+        if self.common.created_at > now + LOGIN_SKEW {
+            return Err(err(Code::Future, "login created more than 60 s in the future"));
+        }
+        if now >= self.expires_at {
+            return Err(err(Code::Expired, "login has expired"));
+        }
+        if self.identity != state.identity {
+            return Err(err(Code::IdentityMismatch, "login names another identity"));
+        }
+        let key = self.common.key;
+        if key != state.primary && !state.is_active_device(&key) {
+            return Err(err(Code::NotAuthorized, "login key is not the primary or an active device"));
+        }
+        Ok(())
+    }
+
+    pub fn sign(
+        secret: &SecretKey,
+        identity: &str,
+        audience: &str,
+        nonce: &[u8; 16],
+        created_at: u64,
+        expires_at: u64,
+        aux: &[u8; 32],
+    ) -> Result<Login> {
+        let mut o = Map::new();
+        o.insert("kez".into(), object::VERSION.into());
+        o.insert("type".into(), "login".into());
+        o.insert("key".into(), secret.key_id().to_string().into());
+        o.insert("created_at".into(), created_at.into());
+        o.insert("identity".into(), identity.into());
+        o.insert("audience".into(), audience.into());
+        o.insert("nonce".into(), hex::encode(nonce).into());
+        o.insert("expires_at".into(), expires_at.into());
+        object::sign_into(CTX_LOGIN, &mut o, secret, aux);
+        Login::from_object(o)
+    }
+}

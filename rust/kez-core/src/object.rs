@@ -1,0 +1,167 @@
+//! Signed objects (SPEC §4): member access with typed errors, signing input, object hash.
+use crate::error::{err, Code, Result};
+use crate::jcs::jcs;
+use crate::keys::{KeyId, SecretKey};
+use crate::textenc::{hex_array, is_lower_hex};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+pub const VERSION: &str = "0.2";
+/// §4: created_at more than this far past `now` is `future`.
+pub const FUTURE_SKEW: u64 = 600;
+pub const MAX_INTEGER: u64 = (1 << 53) - 1;
+
+pub const CTX_CLAIM: &str = "KEZ/0.2/claim";
+pub const CTX_EVENT: &str = "KEZ/0.2/event";
+pub const CTX_LOGIN: &str = "KEZ/0.2/login";
+pub const CTX_REVERSE: &str = "KEZ/0.2/event-reverse";
+
+/// `H(obj)`: hex SHA-256 of the JCS bytes of the complete object.
+pub fn object_hash(obj: &Map<String, Value>) -> String {
+    hex::encode(Sha256::digest(jcs(&Value::Object(obj.clone())).as_bytes()))
+}
+
+/// `ctx || 0x00 || JCS(obj without "sig")`.
+pub fn signing_input(ctx: &str, obj: &Map<String, Value>) -> Vec<u8> {
+    let mut unsigned = obj.clone();
+    unsigned.remove("sig");
+    let mut out = Vec::with_capacity(ctx.len() + 1 + 256);
+    out.extend_from_slice(ctx.as_bytes());
+    out.push(0);
+    out.extend_from_slice(jcs(&Value::Object(unsigned)).as_bytes());
+    out
+}
+
+/// Signs `obj` (any existing `sig` ignored) and sets its `sig` member.
+pub fn sign_into(ctx: &str, obj: &mut Map<String, Value>, secret: &SecretKey, aux: &[u8; 32]) {
+    let sig = secret.sign(&signing_input(ctx, obj), aux);
+    obj.insert("sig".into(), Value::String(hex::encode(sig)));
+}
+
+/// Typed, closed-member-set access to a JSON object; every failure is `malformed`.
+pub struct Members<'a> {
+    pub map: &'a Map<String, Value>,
+    what: &'static str,
+}
+
+impl<'a> Members<'a> {
+    /// Requires every member to be in `allowed`.
+    pub fn closed(map: &'a Map<String, Value>, what: &'static str, allowed: &[&str]) -> Result<Self> {
+        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(err(Code::Malformed, format!("{what}: unknown member {unknown:?}")));
+        }
+        Ok(Members { map, what })
+    }
+
+    fn missing(&self, name: &str) -> crate::error::KezError {
+        err(Code::Malformed, format!("{}: missing or mistyped member {name:?}", self.what))
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.map.contains_key(name)
+    }
+
+    pub fn opt_str(&self, name: &str) -> Result<Option<&'a str>> {
+        match self.map.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(self.missing(name)),
+        }
+    }
+
+    pub fn str(&self, name: &str) -> Result<&'a str> {
+        self.opt_str(name)?.ok_or_else(|| self.missing(name))
+    }
+
+    /// An integer per §1: a JSON number with an integral value in [0, 2^53 − 1].
+    pub fn opt_int(&self, name: &str) -> Result<Option<u64>> {
+        match self.map.get(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(v) if v <= MAX_INTEGER => Ok(Some(v)),
+                _ => Err(err(Code::Malformed, format!("{}: {name:?} is not an integer in [0, 2^53-1]", self.what))),
+            },
+            Some(_) => Err(self.missing(name)),
+        }
+    }
+
+    pub fn int(&self, name: &str) -> Result<u64> {
+        self.opt_int(name)?.ok_or_else(|| self.missing(name))
+    }
+
+    pub fn object(&self, name: &str) -> Result<&'a Map<String, Value>> {
+        match self.map.get(name) {
+            Some(Value::Object(m)) => Ok(m),
+            _ => Err(self.missing(name)),
+        }
+    }
+
+    /// Lowercase hex of exactly `N` bytes.
+    pub fn hex<const N: usize>(&self, name: &str) -> Result<[u8; N]> {
+        hex_array::<N>(self.str(name)?).ok_or_else(|| err(Code::Malformed, format!("{}: {name:?} is not {} hex digits", self.what, 2 * N)))
+    }
+
+    pub fn opt_hex<const N: usize>(&self, name: &str) -> Result<Option<[u8; N]>> {
+        if self.has(name) {
+            self.hex::<N>(name).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// `kez:id:<64 hex>`.
+    pub fn identity(&self, name: &str) -> Result<&'a str> {
+        let s = self.str(name)?;
+        match s.strip_prefix("kez:id:") {
+            Some(h) if h.len() == 64 && is_lower_hex(h) => Ok(s),
+            _ => Err(err(Code::Malformed, format!("{}: {name:?} is not kez:id:<64 hex>", self.what))),
+        }
+    }
+
+    /// A key id member: must be a string (`malformed`) in canonical form (`bad_key`).
+    pub fn key(&self, name: &str) -> Result<KeyId> {
+        KeyId::parse(self.str(name)?)
+    }
+}
+
+/// The common members of every signed object (§4), checked in order: malformed member set
+/// handled by the caller, `kez` version, `type`, `created_at`, `sig`; `key` last (`bad_key`).
+#[derive(Clone)]
+pub struct Common {
+    pub key: KeyId,
+    pub created_at: u64,
+    pub sig: [u8; 64],
+}
+
+/// Checks `kez` first so that objects of another version say so rather than `malformed`.
+pub fn check_version(map: &Map<String, Value>) -> Result<()> {
+    match map.get("kez") {
+        Some(Value::String(v)) if v == VERSION => Ok(()),
+        Some(Value::String(v)) => Err(err(Code::UnsupportedVersion, format!("unsupported kez version {v:?}"))),
+        _ => Err(err(Code::Malformed, "missing or mistyped member \"kez\"")),
+    }
+}
+
+pub fn object_type(map: &Map<String, Value>) -> Result<&str> {
+    match map.get("type") {
+        Some(Value::String(t)) if matches!(t.as_str(), "claim" | "event" | "login") => Ok(t),
+        _ => Err(err(Code::Malformed, "missing or unknown member \"type\"")),
+    }
+}
+
+/// Reads `created_at` and `sig` (malformed); the key is read separately (bad_key comes after
+/// every malformed check and bad_subject).
+pub fn common_fields(m: &Members) -> Result<(u64, [u8; 64])> {
+    Ok((m.int("created_at")?, m.hex::<64>("sig")?))
+}
+
+/// §4 signature then time checks.
+pub fn check_signature_and_time(ctx: &str, map: &Map<String, Value>, c: &Common, now: u64) -> Result<()> {
+    if !c.key.verify(&signing_input(ctx, map), &c.sig) {
+        return Err(err(Code::BadSignature, "signature does not verify"));
+    }
+    if c.created_at > now.saturating_add(FUTURE_SKEW) {
+        return Err(err(Code::Future, "created_at is more than 600 s in the future"));
+    }
+    Ok(())
+}

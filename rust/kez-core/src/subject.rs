@@ -1,0 +1,132 @@
+//! Account subjects `channel:id` (SPEC §2.2) and canonical domain names (§2.3).
+use crate::error::{err, Code, Result};
+use crate::keys::KeyId;
+
+/// True if `name` is a canonical domain name (§2.3).
+pub fn is_canonical_domain(name: &str) -> bool {
+    if name.is_empty() || name.len() > 253 || !name.is_ascii() {
+        return false;
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.len() < 2 {
+        return false;
+    }
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if !labels.iter().all(label_ok) {
+        return false;
+    }
+    // The last label is not all digits: this also rejects IPv4 literals.
+    !labels.last().expect("two labels").bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Normalizes a user-typed domain: lower case, one trailing dot dropped, Unicode labels to
+/// A-labels (UTS #46 non-transitional, as the WHATWG URL host parser); then §2.3 must hold.
+pub fn normalize_domain(input: &str) -> Result<String> {
+    let trimmed = input.strip_suffix('.').unwrap_or(input);
+    let ascii = if trimmed.is_ascii() {
+        trimmed.to_ascii_lowercase()
+    } else {
+        idna::domain_to_ascii(trimmed).map_err(|_| err(Code::BadSubject, "domain fails IDNA processing"))?
+    };
+    if is_canonical_domain(&ascii) {
+        Ok(ascii)
+    } else {
+        Err(err(Code::BadSubject, format!("not a valid domain name: {input:?}")))
+    }
+}
+
+fn github_login_ok(login: &str) -> bool {
+    let b = login.as_bytes();
+    let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if b.is_empty() || b.len() > 39 || !alnum(b[0]) {
+        return false;
+    }
+    // Hyphens only between two alphanumerics.
+    b.iter().enumerate().all(|(i, &c)| alnum(c) || (c == b'-' && i + 1 < b.len() && alnum(b[i + 1])))
+}
+
+fn ap_user_ok(user: &str) -> bool {
+    let b = user.as_bytes();
+    let edge = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_';
+    let inner = |c: u8| edge(c) || c == b'.' || c == b'-';
+    match b.len() {
+        0 => false,
+        1 => edge(b[0]),
+        n if n <= 64 => edge(b[0]) && edge(b[n - 1]) && b[1..n - 1].iter().all(|&c| inner(c)),
+        _ => false,
+    }
+}
+
+/// Parses any accepted input form and returns the canonical subject string.
+pub fn normalize_subject(input: &str) -> Result<String> {
+    let bad = || err(Code::BadSubject, format!("not a valid subject: {input:?}"));
+    let (channel, id) = input.split_once(':').ok_or_else(bad)?;
+    let channel = channel.to_ascii_lowercase();
+    match channel.as_str() {
+        "dns" => Ok(format!("dns:{}", normalize_domain(id)?)),
+        "bluesky" => Ok(format!("bluesky:{}", normalize_domain(id)?)),
+        "github" => {
+            let login = id.to_ascii_lowercase();
+            if github_login_ok(&login) {
+                Ok(format!("github:{login}"))
+            } else {
+                Err(bad())
+            }
+        }
+        "nostr" => {
+            let key = KeyId::parse_input(&format!("nostr:{id}")).map_err(|_| bad())?;
+            Ok(key.to_string())
+        }
+        "ap" | "mastodon" => {
+            let rest = id.strip_prefix('@').unwrap_or(id);
+            let (user, host) = rest.split_once('@').ok_or_else(bad)?;
+            let user = user.to_ascii_lowercase();
+            if !ap_user_ok(&user) {
+                return Err(bad());
+            }
+            Ok(format!("ap:@{user}@{}", normalize_domain(host)?))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// A subject inside a signed object: must be its own canonical form, else `bad_subject`.
+pub fn check_canonical_subject(text: &str) -> Result<()> {
+    match normalize_subject(text) {
+        Ok(canonical) if canonical == text => Ok(()),
+        _ => Err(err(Code::BadSubject, format!("subject is not canonical: {text:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_forms_normalize() {
+        assert_eq!(normalize_subject("GitHub:Jason").unwrap(), "github:jason");
+        assert_eq!(normalize_subject("mastodon:Alice@Example.COM.").unwrap(), "ap:@alice@example.com");
+        assert_eq!(normalize_subject("dns:bücher.example").unwrap(), "dns:xn--bcher-kva.example");
+        assert_eq!(normalize_subject("bluesky:xn--bcher-kva.example").unwrap(), "bluesky:xn--bcher-kva.example");
+    }
+
+    #[test]
+    fn bad_subjects_are_refused() {
+        for s in [
+            "dns:localhost", "dns:1.2.3.4", "dns:-a.example", "dns:a..example", "github:-x", "github:a--b",
+            "github:a-", "ap:@.x@example.com", "twitter:x", "nostr:npub1xyz", "dns:[::1]",
+        ] {
+            assert!(normalize_subject(s).is_err(), "{s}");
+        }
+        assert!(check_canonical_subject("github:Jason").is_err());
+        assert!(check_canonical_subject("ap:alice@example.com").is_err());
+        assert!(check_canonical_subject("dns:example.com.").is_err());
+        assert!(check_canonical_subject("ap:@alice@example.com").is_ok());
+    }
+}
