@@ -1,0 +1,138 @@
+// kez claim SUBJECT (make, add to the chain, print in an encoding) | kez claim verify FILE|-
+import type { Command } from 'commander';
+import type { Claim, EncodingName, SignedObject, Verdict } from '@kez/core';
+import type { Ctx, Env } from '../context.js';
+import { usageError } from '../errors.js';
+import type { Outcome } from '../exit-codes.js';
+import { fields, statusWord, time } from '../format.js';
+import { TooLargeError } from '../fs-safe.js';
+import { BUNDLE_LIMIT, CLAIM_INPUT_LIMIT } from '../limits.js';
+import { appendEvent, buildClaim, loadLocalChain, parseTime } from '../local-chain.js';
+import { readInput, writeUserFile } from '../user-files.js';
+
+const FORMATS: Record<string, EncodingName> = { json: 'json', compact: 'compact', md: 'markdown', markdown: 'markdown', dns: 'dns' };
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function register(program: Command, ctx: Ctx): void {
+  const claim = program
+    .command('claim')
+    .description('make a claim for SUBJECT (added to the sigchain) and print it; or `claim verify FILE`')
+    .argument('<subject>', 'the account, e.g. github:NAME or dns:example.com')
+    .option('--format <format>', 'json, compact, md or dns', 'md')
+    .option('--key <name>', 'the signing key (default: the primary key)')
+    .option('--expires-at <ts>', 'expiry, in Unix seconds', parseTime)
+    .option('--locator <url>', 'where the sigchain can be found (repeatable)', collect, [])
+    .option('--out <file>', 'write the encoded claim to FILE (stdout then prints the claim hash)')
+    .action(ctx.action<{ format: string; key?: string; expiresAt?: number; locator: string[]; out?: string }>(async (env, args, opts) => {
+      const encoding = FORMATS[opts.format];
+      if (encoding === undefined) throw usageError(`unknown format '${opts.format}'`, 'use --format json, compact, md or dns', 'bad_format');
+      const chain = await loadLocalChain(env);
+      const made = buildClaim(env, chain, args[0]!, opts);
+      if (encoding === 'compact' || encoding === 'dns') env.out.progress('compressing the claim…');
+      // Encode before storing: a claim that cannot be printed is not added either.
+      const text = withNewline(await chain.core.encode(made.claim, encoding));
+      appendEvent(env, chain, made.event);
+      if (opts.out !== undefined) writeUserFile(opts.out, text);
+      const doc = { hash: made.hash, seq: made.event.seq, subject: made.claim.subject, identity: chain.identity, encoding, text, claim: made.claim };
+      if (env.out.json || opts.out !== undefined) {
+        env.out.result(doc, () => made.hash);
+      } else {
+        env.out.progress(`claim ${made.hash} added at seq ${made.event.seq}`);
+        env.out.raw(text);
+      }
+    }));
+
+  // `claim` has its own action, so `verify` is matched first as a subcommand name.
+  claim
+    .command('verify')
+    .description('verify a claim in any encoding, offline or against a sigchain bundle (--chain)')
+    .argument('<file>', 'the claim, or - for stdin')
+    .option('--chain <bundle>', 'the identity\'s sigchain bundle, to check revocation, rotation and devices')
+    .action(ctx.action<{ chain?: string }>(async (env, args, opts) => verifyClaimFile(env, args[0]!, opts.chain)));
+}
+
+interface ClaimReport extends Verdict {
+  encoding: EncodingName | null;
+  object: SignedObject | null;
+  chain_consulted: boolean;
+}
+
+async function verifyClaimFile(env: Env, file: string, chainFile: string | undefined): Promise<Outcome> {
+  const core = await env.core();
+  const report: ClaimReport = { ...(await offline(env, file)), chain_consulted: false };
+  if (chainFile !== undefined && report.object?.type === 'claim' && report.status !== 'invalid' && report.status !== 'not_found') {
+    const bundle = readInput(chainFile, BUNDLE_LIMIT).text;
+    const chain = bundle === undefined
+      ? { status: 'invalid' as const, code: 'malformed' as const, reason: 'the bundle is not UTF-8 text', evidence: {}, events: [] }
+      : core.verifyChain(bundle, { now: env.now });
+    Object.assign(report, pickVerdict(core.claimStatus(report.object as Claim, chain, { now: env.now })), { chain_consulted: true });
+  }
+  env.out.result(
+    { status: report.status, code: report.code ?? null, reason: report.reason, evidence: report.evidence, encoding: report.encoding, object: report.object, chain_consulted: report.chain_consulted },
+    () => render(env, report),
+  );
+  return report.status;
+}
+
+/** Decode (any encoding) and verify without a chain: SPEC §4 and expiry. */
+async function offline(env: Env, file: string): Promise<Omit<ClaimReport, 'chain_consulted'>> {
+  const core = await env.core();
+  let text: string | undefined;
+  try {
+    text = readInput(file, CLAIM_INPUT_LIMIT).text;
+  } catch (e) {
+    if (!(e instanceof TooLargeError)) throw e;
+    return { status: 'invalid', code: 'too_large', reason: `the input is larger than ${CLAIM_INPUT_LIMIT} bytes`, evidence: {}, encoding: null, object: null };
+  }
+  if (text === undefined) return { status: 'invalid', code: 'malformed', reason: 'the input is not UTF-8 text', evidence: {}, encoding: null, object: null };
+  let decoded: { encoding: EncodingName; object: SignedObject };
+  try {
+    decoded = core.decode(text);
+  } catch (e) {
+    return { ...pickVerdict(core.verdictOf(e)), encoding: detect(core, text), object: null };
+  }
+  const { encoding, object } = decoded;
+  if (object.type !== 'claim') {
+    return { status: 'invalid', code: 'malformed', reason: `this is a KEZ ${object.type}, not a claim`, evidence: { type: object.type }, encoding, object };
+  }
+  return { ...pickVerdict(core.verifyClaim(object, { now: env.now })), encoding, object };
+}
+
+function pickVerdict(v: Verdict): Verdict {
+  const out: Verdict = { status: v.status, reason: v.reason, evidence: v.evidence };
+  if (v.code !== undefined) out.code = v.code;
+  return out;
+}
+
+function detect(core: Awaited<ReturnType<Env['core']>>, text: string): EncodingName | null {
+  try {
+    return core.detectEncoding(text);
+  } catch {
+    return null;
+  }
+}
+
+function render(env: Env, r: ClaimReport): string {
+  const { out } = env;
+  const scope = r.chain_consulted
+    ? 'checked against the sigchain'
+    : r.status === 'valid'
+      ? 'offline: signature and structure good; chain not consulted'
+      : 'chain not consulted';
+  const lines = [`${statusWord(out, r.status, r.code)}  ${out.paint('dim', scope)}`];
+  const rows: Array<[string, string]> = [];
+  const c = r.object?.type === 'claim' ? r.object : undefined;
+  if (c) {
+    rows.push(['subject', c.subject], ['key', c.key], ['identity', c.identity], ['seq', String(c.seq)], ['created', time(c.created_at)]);
+    rows.push(['expires', c.expires_at === undefined ? 'never' : time(c.expires_at)]);
+    if (c.locators) rows.push(['locators', c.locators.join(' ')]);
+  }
+  if (r.encoding) rows.push(['encoding', r.encoding]);
+  rows.push(['reason', r.reason]);
+  lines.push(fields(rows));
+  return lines.join('\n');
+}
+
+function withNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}

@@ -1,0 +1,7 @@
+// The command modules, in help order. Adding a command = one import and one entry here.
+import type { Register } from '../context.js';
+import { register as key } from './key.js';
+import { register as sigchain } from './sigchain.js';
+import { register as claim } from './claim.js';
+
+export const commands: readonly Register[] = [key, sigchain, claim];

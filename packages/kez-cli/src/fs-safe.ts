@@ -1,0 +1,90 @@
+// File primitives for secrets and shared state: atomic writes with 0600 from the first byte,
+// reads that refuse group/world-readable key files, bounded reads of user input.
+import { closeSync, constants, fstatSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Writes `data` to `path` so that no reader ever sees a partial file and the file is 0600 from
+ * creation (a temp file opened with that mode, then renamed). With `overwrite: false` the final
+ * step is link(2), which fails with EEXIST instead of replacing an existing file.
+ */
+export function writeFileAtomic(path: string, data: string, opts: { overwrite: boolean }): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    try {
+      writeSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    if (opts.overwrite) renameSync(tmp, path);
+    else linkSync(tmp, path);
+  } finally {
+    if (!opts.overwrite) unlinkSync(tmp);
+    else tryUnlink(tmp);
+  }
+}
+
+function tryUnlink(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already renamed into place
+  }
+}
+
+export class TooLargeError extends Error {}
+export class PermissionsError extends Error {
+  constructor(readonly mode: number) {
+    super(`mode ${(mode & 0o777).toString(8).padStart(4, '0')}`);
+  }
+}
+
+/**
+ * Reads a whole file of at most `limit` bytes without following a symlink at the last component
+ * when `secret` is set; a secret file readable by group or others is refused.
+ */
+export function readFileBounded(path: string, limit: number, opts: { secret?: boolean } = {}): Buffer {
+  const flags = constants.O_RDONLY | (opts.secret ? constants.O_NOFOLLOW : 0);
+  const fd = openSync(path, flags);
+  try {
+    const st = fstatSync(fd);
+    if (opts.secret && (st.mode & 0o077) !== 0) throw new PermissionsError(st.mode);
+    if (st.isFile() && st.size > limit) throw new TooLargeError(`larger than ${limit} bytes`);
+    return readAll(fd, limit);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads stdin (fd 0) to its end, refusing more than `limit` bytes. */
+export function readStdinBounded(limit: number): Buffer {
+  return readAll(0, limit);
+}
+
+function readAll(fd: number, limit: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      // A non-blocking stdin (pipe set up by some parents) has no data yet: wait and retry.
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > limit) throw new TooLargeError(`larger than ${limit} bytes`);
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return Buffer.concat(chunks, total);
+}

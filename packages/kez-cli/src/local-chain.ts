@@ -1,0 +1,120 @@
+// The store's own identity: loading its verified chain, appending an event, picking signers.
+import type { ChainEvent, ChainResult, ChainState, Claim, Signer } from '@kez/core';
+import type { Env } from './context.js';
+import type { KezCore } from './core.js';
+import { CliError, localError, usageError } from './errors.js';
+import type { Outcome } from './exit-codes.js';
+import { keyById, signerFor } from './keyring.js';
+import type { KeyRecord } from './store.js';
+
+export interface LocalChain {
+  core: KezCore;
+  identity: string;
+  result: ChainResult;
+  state: ChainState;
+}
+
+export async function loadLocalChain(env: Env): Promise<LocalChain> {
+  const identity = env.store.readConfig().identity;
+  if (identity === undefined) {
+    throw localError('no_identity', 'this store holds no identity', 'run `kez sigchain init` to create one, or `kez sigchain import FILE` to bring yours here');
+  }
+  const text = env.store.readChain(identity);
+  if (text === undefined) {
+    throw localError('no_chain', `the sigchain of ${identity} is missing from ${env.store.home}`, 'restore it with `kez sigchain import FILE`');
+  }
+  const core = await env.core();
+  const result = core.verifyChain(text, { now: env.now });
+  if (result.status !== 'valid' || result.state === undefined) {
+    throw new CliError(result.status as Outcome, `the local sigchain is ${result.status}: ${result.reason}`, 'inspect it with `kez sigchain show`; restore a good copy with `kez sigchain import FILE`', result.code ?? result.status);
+  }
+  return { core, identity, result, state: result.state };
+}
+
+/** Checks `event` against the chain (the same rules every verifier applies), then stores the longer chain. */
+export function appendEvent(env: Env, chain: LocalChain, event: ChainEvent): ChainState {
+  const state = applyChecked(env, chain, event);
+  env.store.writeChain(chain.identity, chain.core.exportBundle([...chain.result.events, event]));
+  return state;
+}
+
+/** Applies `event` without storing it; a rule it breaks becomes an error that names the rule. */
+export function applyChecked(env: Env, chain: LocalChain, event: ChainEvent): ChainState {
+  try {
+    return chain.core.applyEvent(chain.state, event, { now: env.now });
+  } catch (e) {
+    const v = chain.core.verdictOf(e);
+    throw new CliError(v.status as Outcome, `the new ${event.op} event would not verify: ${v.reason}`, event.created_at < chain.state.head.created_at ? `the chain head is at ${chain.state.head.created_at}; --now must not be earlier` : 'check the arguments; `kez sigchain show` shows the chain', v.code ?? v.status);
+  }
+}
+
+/** Runs a core builder; bad arguments it rejects (a KezError) are usage errors. */
+export function build<T>(core: KezCore, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof core.KezError) throw usageError(`cannot ${what}: ${e.message}`, 'check the arguments against SPEC.md; `kez sigchain show` shows the chain', e.code);
+    throw e;
+  }
+}
+
+export function primaryRecord(env: Env, chain: LocalChain): KeyRecord {
+  return keyById(env, chain.state.primary, 'primary');
+}
+
+export function primarySigner(env: Env, chain: LocalChain): Signer {
+  return signerFor(chain.core, primaryRecord(env, chain));
+}
+
+/** For add and revoke, which a device may sign too: --key NAME, else the primary, else the default key. */
+export function claimSigner(env: Env, chain: LocalChain, keyName: string | undefined): Signer {
+  if (keyName !== undefined) return signerFor(chain.core, env.store.readKey(keyName));
+  const primary = env.store.findKeyById(chain.state.primary);
+  if (primary) return signerFor(chain.core, primary);
+  const def = env.store.readConfig().default_key;
+  if (def !== undefined) return signerFor(chain.core, env.store.readKey(def));
+  return primarySigner(env, chain); // reports the missing primary key
+}
+
+export function parseSubjectArg(core: KezCore, input: string): string {
+  try {
+    return core.parseSubject(input).text;
+  } catch {
+    throw usageError(`'${input}' is not an account subject`, 'subjects look like github:NAME, dns:example.com, nostr:npub1…, bluesky:HANDLE, ap:@user@host', 'bad_subject');
+  }
+}
+
+export interface NewClaim {
+  claim: Claim;
+  event: ChainEvent;
+  hash: string;
+}
+
+export interface ClaimOptions {
+  key?: string;
+  expiresAt?: number;
+  locator?: string[];
+}
+
+/** Builds a claim for `subject` and its `add` event (not yet stored: see appendEvent). */
+export function buildClaim(env: Env, chain: LocalChain, subjectInput: string, opts: ClaimOptions): NewClaim {
+  const { core } = chain;
+  const subject = parseSubjectArg(core, subjectInput);
+  if (opts.expiresAt !== undefined && opts.expiresAt <= env.now) {
+    throw usageError(`--expires-at ${opts.expiresAt} is not after now (${env.now})`, 'give a later Unix time, e.g. --expires-at ' + (env.now + 365 * 86400), 'bad_expiry');
+  }
+  const signer = claimSigner(env, chain, opts.key);
+  const p: Parameters<KezCore['addClaim']>[1] = { subject, created_at: env.now };
+  if (opts.expiresAt !== undefined) p.expires_at = opts.expiresAt;
+  if (opts.locator && opts.locator.length > 0) p.locators = opts.locator;
+  const { claim, event } = build(core, 'make the claim', () => core.addClaim(chain.state, p, signer));
+  applyChecked(env, chain, event);
+  return { claim, event, hash: core.objectHash(claim) };
+}
+
+export function parseTime(value: string): number {
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw usageError(`'${value}' is not a Unix time`, 'give Unix seconds, e.g. 1800000000', 'bad_time');
+  }
+  return Number(value);
+}

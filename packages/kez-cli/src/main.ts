@@ -1,0 +1,145 @@
+// Builds the program from the command modules, parses argv, and turns whatever ended the run
+// (a result, a CliError, a KezError, a commander usage error) into output and an exit code.
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { commands } from './commands/index.js';
+import type { Ctx, Env } from './context.js';
+import { loadCore } from './core.js';
+import { CliError } from './errors.js';
+import { exitCodeFor, type Outcome } from './exit-codes.js';
+import { TooLargeError } from './fs-safe.js';
+import { Output, type Stream } from './output.js';
+import { defaultHome, Store } from './store.js';
+import { packageVersion } from './version.js';
+
+export interface Io {
+  stdout: Stream;
+  stderr: Stream;
+  env: NodeJS.ProcessEnv;
+}
+
+interface GlobalOptions {
+  home?: string;
+  json?: boolean;
+  now?: number;
+  color?: boolean;
+  quiet?: boolean;
+}
+
+const STATUSES = new Set(['valid', 'invalid', 'not_found', 'revoked', 'expired', 'fork', 'unreachable']);
+
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const args = argv.slice(2);
+  // Errors can happen before commander has parsed the global options; these flags decide how
+  // such errors are printed.
+  const early = earlyFlags(args);
+  let out: Output = makeOutput(early, io);
+  let outcome: Outcome = 'valid';
+  const helpText: string[] = [];
+
+  const program = new Command('kez')
+    .description('Make and check KEZ keys, claims and sigchains')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .option('--home <dir>', 'the local store (default $KEZ_HOME, else ~/.kez)')
+    .option('--json', 'machine output: exactly one JSON document on stdout')
+    .option('--now <ts>', 'the clock, in Unix seconds', parseNow)
+    .option('--no-color', 'no ANSI colour (also NO_COLOR, or when stdout is not a terminal)')
+    .option('-q, --quiet', 'no progress lines on stderr')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => (early.json ? helpText.push(s) : io.stdout.write(s)),
+      writeErr: (s) => helpText.push(s),
+      // Usage errors are rendered by fail() below, as text or as a JSON error document.
+      outputError: () => undefined,
+    });
+
+  const ctx: Ctx = {
+    action: (fn) => async (...actionArgs: unknown[]) => {
+      const cmd = actionArgs[actionArgs.length - 1] as Command;
+      const opts = actionArgs[actionArgs.length - 2] as never;
+      const env = makeEnv(cmd.optsWithGlobals<GlobalOptions>(), io);
+      out = env.out;
+      outcome = (await fn(env, cmd.processedArgs as string[], opts)) ?? 'valid';
+    },
+  };
+  for (const register of commands) register(program, ctx);
+
+  try {
+    await program.parseAsync(argv, { from: 'node' });
+    return exitCodeFor(outcome);
+  } catch (e) {
+    if (e instanceof CommanderError) return commanderExit(e, program, args, out, helpText, io);
+    return fail(out, toCliError(e));
+  }
+}
+
+function makeEnv(g: GlobalOptions, io: Io): Env {
+  return {
+    out: makeOutput({ json: g.json === true, color: g.color !== false, quiet: g.quiet === true }, io),
+    store: new Store(g.home ?? defaultHome(io.env)),
+    now: g.now ?? Math.floor(Date.now() / 1000),
+    core: loadCore,
+  };
+}
+
+function makeOutput(f: { json: boolean; color: boolean; quiet: boolean }, io: Io): Output {
+  return new Output({ json: f.json, colorFlag: f.color, quiet: f.quiet, env: io.env, stdout: io.stdout, stderr: io.stderr });
+}
+
+function earlyFlags(args: string[]): { json: boolean; color: boolean; quiet: boolean } {
+  const end = args.indexOf('--');
+  const flags = end === -1 ? args : args.slice(0, end);
+  return { json: flags.includes('--json'), color: !flags.includes('--no-color'), quiet: flags.includes('-q') || flags.includes('--quiet') };
+}
+
+function parseNow(value: string): number {
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError('expected Unix seconds, e.g. --now 1764000000');
+  }
+  return Number(value);
+}
+
+function commanderExit(e: CommanderError, program: Command, args: string[], out: Output, helpText: string[], io: Io): number {
+  if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') {
+    if (out.json) out.result(e.code === 'commander.version' ? { version: packageVersion() } : { help: helpText.join('') }, () => '');
+    return 0;
+  }
+  const path = commandPath(program, args);
+  if (e.code === 'commander.help' || e.code === 'commander.executeSubCommandAsync') {
+    // A command group called without a subcommand: its help, as a usage error.
+    if (!out.json) io.stderr.write(helpText.join(''));
+    return fail(out, new CliError('usage', `${path}: missing command`, `run \`${path} --help\` to see the commands`));
+  }
+  const message = e.message.replace(/^error: /, '');
+  return fail(out, new CliError('usage', message, `run \`${path} --help\` for usage`));
+}
+
+/** The command words in argv ("kez sigchain add"), for hints. */
+function commandPath(program: Command, args: string[]): string {
+  const names = ['kez'];
+  let cmd = program;
+  for (const token of args) {
+    if (token === '--') break;
+    const sub = cmd.commands.find((c) => c.name() === token || c.aliases().includes(token));
+    if (!sub) continue;
+    cmd = sub;
+    names.push(token);
+  }
+  return names.join(' ');
+}
+
+function toCliError(e: unknown): CliError {
+  if (e instanceof CliError) return e;
+  if (e instanceof TooLargeError) return new CliError('invalid', `input is too large (${e.message})`, 'check that the file is the one you meant', 'too_large');
+  // A KezError from core (not imported here: core loads lazily). Its message names no secret.
+  const k = e as { name?: unknown; status?: unknown; code?: unknown; message?: unknown };
+  if (k && k.name === 'KezError' && typeof k.status === 'string' && STATUSES.has(k.status)) {
+    return new CliError(k.status as Outcome, String(k.message), 'see SPEC.md §9 for what this status means', String(k.code));
+  }
+  const detail = e instanceof Error ? e.message : String(e);
+  return new CliError('local', `internal error: ${detail}`, 'this is a bug in kez; please report it with the command you ran', 'internal');
+}
+
+function fail(out: Output, err: CliError): number {
+  out.error({ code: err.code, message: err.message, hint: err.hint });
+  return exitCodeFor(err.outcome);
+}
