@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
+import { utf8Decode } from '@kez/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Appender } from './appender.js';
 import { ChainStates } from './chain-states.js';
@@ -59,9 +60,10 @@ export async function buildApp(config: ServerConfig, store: ChainStore, opts: Ap
     app.log.warn({ identity, seq: ev.seq, hash: ev.hash }, 'fork evidence stored');
   });
 
-  // The body is kept as the exact text: SPEC §8.1 canonicality is judged on the bytes, by core.
+  // The body is kept as the exact bytes: SPEC §8.1 canonicality is judged on them by core
+  // (invalid UTF-8 or a BOM must be refused, not repaired by a lenient decoder).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -137,9 +139,9 @@ export async function buildApp(config: ServerConfig, store: ChainStore, opts: Ap
   app.post<{ Params: { identity: string } }>('/v1/chains/:identity/events', async (req, reply) => {
     const identity = checkIdentity(req.params.identity);
     checkJsonContentType(req.headers['content-type']);
-    if (typeof req.body !== 'string') throw new ApiError(400, 'malformed', 'an event is required');
+    if (!Buffer.isBuffer(req.body)) throw new ApiError(400, 'malformed', 'an event is required');
     try {
-      const out = await appender.append(identity, req.body);
+      const out = await appender.append(identity, utf8Decode(req.body));
       metrics.appends.inc({ result: out.status === 201 ? 'accepted' : 'idempotent', code: '' });
       req.log.info({ identity, seq: out.seq, hash: out.hash, status: out.status }, 'append');
       return reply.code(out.status).send({ seq: out.seq, hash: out.hash });
