@@ -1,0 +1,118 @@
+// A local stand-in for the GitHub REST API and gist raw host, answering in the documented
+// shapes (fixtures/github-shapes.ts). Reached through config.hostMap, so the channel code
+// runs with its production URLs. Hostile behaviours are opt-in per gist file.
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { baseGist, publicUser, type StandinGist, type StandinUser } from './fixtures/github-shapes.js';
+import { sendJson, sendText, startHttp, type RunningHttp } from './http-standin.js';
+
+export type HostileRaw = 'redirect-metadata' | 'huge' | 'hang';
+
+export interface GithubStandin extends RunningHttp {
+  /** Logical hosts → this server, for ChannelsConfig.hostMap. */
+  hostMap: Record<string, string>;
+  addUser(login: string, id?: number): StandinUser;
+  /** Adds a public gist owned by `login`; returns its id. */
+  addGist(login: string, files: Record<string, string>, opts?: { listedUnder?: string }): string;
+  /** Makes reading one gist file misbehave. */
+  setHostile(gistId: string, filename: string, mode: HostileRaw): void;
+  /** A comment on a gist (served, but a verifier must never use it). */
+  addComment(gistId: string, login: string, body: string): void;
+  /** Bearer token → login, for POST /gists. */
+  addToken(token: string, login: string): void;
+  /** Bytes written by the 'huge' responder (to show the client stopped early). */
+  hugeBytesSent: number;
+}
+
+const API = 'https://api.github.com';
+const RAW = 'https://gist.githubusercontent.com';
+const HUGE = 50 * 1024 * 1024;
+
+export async function startGithubStandin(opts: { latencyMs?: number } = {}): Promise<GithubStandin> {
+  const users = new Map<string, StandinUser>();
+  const gists: Array<StandinGist & { listedUnder: string }> = [];
+  const hostile = new Map<string, HostileRaw>();
+  const comments = new Map<string, Array<{ login: string; body: string }>>();
+  const tokens = new Map<string, string>();
+  let nextId = 1000;
+  const stats = { hugeBytesSent: 0 };
+
+  function huge(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const pump = () => {
+      while (stats.hugeBytesSent < HUGE) {
+        stats.hugeBytesSent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    res.on('close', () => res.removeAllListeners('drain'));
+    pump();
+  }
+
+  const http = await startHttp(async (req, res, url, body) => {
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (req.method === 'GET' && parts[0] === 'users' && parts.length === 2) {
+      const u = users.get(parts[1]!.toLowerCase());
+      if (!u) return sendJson(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/users/users#get-a-user', status: '404' });
+      return sendJson(res, 200, publicUser(u, API, gists.filter((g) => g.listedUnder === u.login).length));
+    }
+    if (req.method === 'GET' && parts[0] === 'users' && parts[2] === 'gists') {
+      const login = parts[1]!.toLowerCase();
+      if (!users.has(login)) return sendJson(res, 404, { message: 'Not Found', status: '404' });
+      const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30));
+      const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+      const mine = gists.filter((g) => g.listedUnder === login);
+      return sendJson(res, 200, mine.slice((page - 1) * perPage, page * perPage).map((g) => baseGist(g, API, RAW)));
+    }
+    if (req.method === 'GET' && parts[0] === 'gists' && parts[2] === 'comments') {
+      return sendJson(res, 200, (comments.get(parts[1]!) ?? []).map((c, i) => ({ id: i + 1, body: c.body, user: { login: c.login } })));
+    }
+    // Raw host: /{login}/{gist id}/raw/{sha}/{filename}
+    if (req.method === 'GET' && parts[2] === 'raw' && parts.length === 5) {
+      const gist = gists.find((g) => g.id === parts[1]);
+      const filename = decodeURIComponent(parts[4]!);
+      const content = gist?.files[filename];
+      if (content === undefined) return sendText(res, 404, '404: Not Found');
+      const mode = hostile.get(`${gist!.id}/${filename}`);
+      if (mode === 'hang') return; // never answers
+      if (mode === 'huge') return huge(res);
+      if (mode === 'redirect-metadata') {
+        res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' });
+        return void res.end();
+      }
+      return sendText(res, 200, content);
+    }
+    if (req.method === 'POST' && url.pathname === '/gists') {
+      const login = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+      if (!login) return sendJson(res, 401, { message: 'Requires authentication', status: '401' });
+      const input = JSON.parse(body) as { files?: Record<string, { content?: string }> };
+      const files = Object.fromEntries(Object.entries(input.files ?? {}).map(([n, f]) => [n, f.content ?? '']));
+      const id = api.addGist(login, files);
+      return sendJson(res, 201, baseGist(gists.find((g) => g.id === id)!, API, RAW));
+    }
+    sendJson(res, 404, { message: 'Not Found' });
+  }, opts);
+
+  const api: GithubStandin = Object.assign(http, {
+    hostMap: { 'api.github.com': http.url, 'gist.githubusercontent.com': http.url },
+    addUser(login: string, id?: number) {
+      const u = { login, id: id ?? nextId++ };
+      users.set(login.toLowerCase(), u);
+      return u;
+    },
+    addGist(login: string, files: Record<string, string>, o: { listedUnder?: string } = {}) {
+      const owner = users.get(login.toLowerCase()) ?? api.addUser(login);
+      const id = randomBytes(16).toString('hex');
+      gists.push({ id, owner, files, createdAt: new Date().toISOString(), listedUnder: (o.listedUnder ?? login).toLowerCase() });
+      return id;
+    },
+    setHostile(gistId: string, filename: string, mode: HostileRaw) { hostile.set(`${gistId}/${filename}`, mode); },
+    addComment(gistId: string, login: string, b: string) { comments.set(gistId, [...(comments.get(gistId) ?? []), { login, body: b }]); },
+    addToken(token: string, login: string) { tokens.set(token, login.toLowerCase()); },
+    hugeBytesSent: 0,
+  });
+  Object.defineProperty(api, 'hugeBytesSent', { get: () => stats.hugeBytesSent });
+  return api;
+}

@@ -1,0 +1,67 @@
+// The HTTP plumbing shared by the service stand-ins: a loopback server with an optional
+// per-request delay (the bench's simulated round-trip latency) and JSON helpers.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export interface RunningHttp {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  /** Delay before each response is started, in ms (0 by default). */
+  latencyMs: number;
+  /** Requests seen, as 'METHOD path' (tests assert what was and was not fetched). */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, body: string) => void | Promise<void>;
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, type = 'application/json; charset=utf-8'): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function sendText(res: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > 1 << 20) throw new Error('request body too large');
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startHttp(handler: Handler, opts: { latencyMs?: number } = {}): Promise<RunningHttp> {
+  const sockets = new Set<import('node:net').Socket>();
+  const state = { latencyMs: opts.latencyMs ?? 0, requests: [] as string[] };
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://standin.invalid');
+    state.requests.push(`${req.method} ${url.pathname}${url.search}`);
+    const run = async () => {
+      const body = await readBody(req);
+      if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
+      await handler(req, res, url, body);
+    };
+    run().catch((e: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { message: String(e) });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  }) as RunningHttp;
+}

@@ -1,0 +1,7 @@
+// Local peers shared by the tests, the demo and the bench (one implementation).
+export { freePort } from './free-port.js';
+export { startNsd, type RunningNsd, type TxtRecord } from './nsd.js';
+export { startHttp, sendJson, sendText, type RunningHttp } from './http-standin.js';
+export { startGithubStandin, type GithubStandin, type HostileRaw } from './github-standin.js';
+export { startMastodonStandin, type MastodonStandin } from './mastodon-standin.js';
+export { TestIdentity } from './identity-builder.js';

@@ -1,0 +1,77 @@
+// A local stand-in for a Mastodon server: WebFinger, ActivityPub actors, and the two REST
+// account methods `kez publish` uses, in the documented shapes (fixtures/mastodon-shapes.ts).
+// Reached through config.hostMap, so the channel code runs with production https URLs.
+import { actorDocument, credentialAccount, replyStatus, webfingerJrd, type StandinAccount, type StandinField } from './fixtures/mastodon-shapes.js';
+import { sendJson, startHttp, type RunningHttp } from './http-standin.js';
+
+export interface MastodonStandin extends RunningHttp {
+  host: string;
+  hostMap: Record<string, string>;
+  addAccount(username: string, p?: { summary?: string; fields?: StandinField[] }): StandinAccount;
+  /** Hostile: WebFinger for this user names an actor at `actorId` (e.g. on another host). */
+  overrideActorLink(username: string, actorId: string): void;
+  /** A reply by `username` (served on /api/v1/statuses/:id; a verifier must never use it). */
+  addReply(username: string, content: string): string;
+  addToken(token: string, username: string): void;
+}
+
+export async function startMastodonStandin(opts: { host?: string; latencyMs?: number } = {}): Promise<MastodonStandin> {
+  const host = opts.host ?? 'social.example';
+  const accounts = new Map<string, StandinAccount>();
+  const overrides = new Map<string, string>();
+  const replies = new Map<string, Record<string, unknown>>();
+  const tokens = new Map<string, string>();
+  const actorId = (u: string) => `https://${host}/users/${u}`;
+  const profile = (u: string) => `https://${host}/@${u}`;
+
+  const http = await startHttp((req, res, url, body) => {
+    if (url.pathname === '/.well-known/webfinger') {
+      const m = /^acct:([^@]+)@(.+)$/.exec(url.searchParams.get('resource') ?? '');
+      const a = m && m[2]!.toLowerCase() === host ? accounts.get(m[1]!.toLowerCase()) : undefined;
+      if (!a) return sendJson(res, 404, { error: 'Record not found' });
+      return sendJson(res, 200, webfingerJrd(`${a.username}@${host}`, overrides.get(a.username) ?? actorId(a.username), profile(a.username)), 'application/jrd+json; charset=utf-8');
+    }
+    const actor = /^\/users\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && actor) {
+      const a = accounts.get(actor[1]!.toLowerCase());
+      if (!a) return sendJson(res, 404, { error: 'Record not found' });
+      return sendJson(res, 200, actorDocument(a, actorId(a.username), profile(a.username)), 'application/activity+json; charset=utf-8');
+    }
+    const status = /^\/api\/v1\/statuses\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && status) {
+      const s = replies.get(status[1]!);
+      return s ? sendJson(res, 200, s) : sendJson(res, 404, { error: 'Record not found' });
+    }
+    if (url.pathname.startsWith('/api/v1/accounts/')) {
+      const user = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+      const a = user ? accounts.get(user) : undefined;
+      if (!a) return sendJson(res, 401, { error: 'The access token is invalid' });
+      if (req.method === 'GET' && url.pathname === '/api/v1/accounts/verify_credentials') return sendJson(res, 200, credentialAccount(a, host));
+      if (req.method === 'PATCH' && url.pathname === '/api/v1/accounts/update_credentials') {
+        const input = JSON.parse(body) as { note?: string; fields_attributes?: StandinField[] };
+        if (typeof input.note === 'string') a.summary = input.note;
+        if (Array.isArray(input.fields_attributes)) a.fields = input.fields_attributes.slice(0, 4).map((f) => ({ name: String(f.name), value: String(f.value) }));
+        return sendJson(res, 200, credentialAccount(a, host));
+      }
+    }
+    sendJson(res, 404, { error: 'Record not found' });
+  }, opts);
+
+  let replyId = 100;
+  return Object.assign(http, {
+    host,
+    hostMap: { [host]: http.url },
+    addAccount(username: string, p: { summary?: string; fields?: StandinField[] } = {}) {
+      const a = { username, summary: p.summary ?? '<p>Hello</p>', fields: p.fields ?? [] };
+      accounts.set(username.toLowerCase(), a);
+      return a;
+    },
+    overrideActorLink(username: string, id: string) { overrides.set(username, id); },
+    addReply(username: string, content: string) {
+      const id = String(replyId++);
+      replies.set(id, replyStatus(id, username, host, content));
+      return id;
+    },
+    addToken(token: string, username: string) { tokens.set(token, username.toLowerCase()); },
+  });
+}
