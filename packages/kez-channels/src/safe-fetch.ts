@@ -77,6 +77,12 @@ function mapError(e: unknown, url: string, timedOut: boolean): KezError {
   return err('network', `${url}: network error (${detail})`, { url });
 }
 
+/** Drops a response body we will not read (undici reports the abort as an error event). */
+function discard(body: { on(ev: 'error', fn: () => void): unknown; destroy(): unknown }): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 function mediaType(headers: Record<string, string>): string {
   return (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
@@ -132,7 +138,7 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     const headers = flatHeaders(res.headers);
     const status = res.statusCode;
     if (status >= 300 && status < 400 && status !== 304) {
-      res.body.destroy();
+      discard(res.body);
       const loc = headers['location'];
       if (!loc) throw err('redirect', `${url}: redirect without Location`, { url, status });
       let next: URL;
@@ -141,7 +147,7 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     }
     const pass = policy.passStatuses?.includes(status) ?? false;
     if (!pass && !(status >= 200 && status < 300)) {
-      res.body.destroy();
+      discard(res.body);
       if (status === 429 || (status === 403 && headers['x-ratelimit-remaining'] === '0')) {
         throw err('rate_limited', `${url}: rate limited (HTTP ${status})`, { url, status, retry_after: headers['retry-after'] });
       }
@@ -151,13 +157,13 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     if (policy.contentTypes && status >= 200 && status < 300) {
       const mt = mediaType(headers);
       if (!policy.contentTypes.some((t) => mt === t || mt.startsWith(t))) {
-        res.body.destroy();
+        discard(res.body);
         throw err('content_type', `${url}: unexpected content type '${mt}'`, { url, content_type: mt, expected: policy.contentTypes });
       }
     }
     const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
-      res.body.destroy();
+      discard(res.body);
       throw err('too_large', `${url}: body of ${declared} bytes exceeds ${maxBytes}`, { url, limit: maxBytes });
     }
     const chunks: Buffer[] = [];
@@ -166,7 +172,7 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > maxBytes) {
-          res.body.destroy();
+          discard(res.body);
           throw err('too_large', `${url}: body exceeds ${maxBytes} bytes`, { url, limit: maxBytes });
         }
         chunks.push(chunk);

@@ -27,6 +27,8 @@ export interface ChainResponse {
   etag?: string;
   /** The server holds fork evidence for this chain (header Kez-Fork). */
   fork: boolean;
+  /** The read was cut short; continue with ?since=nextSince (header Kez-Next-Since). */
+  nextSince?: number;
   url: string;
 }
 
@@ -41,7 +43,11 @@ export async function getChain(fetch: SafeFetch, baseUrl: string, identity: stri
   const fork = (res.headers['kez-fork'] ?? '').length > 0 && res.headers['kez-fork'] !== 'false' && res.headers['kez-fork'] !== '0';
   if (res.status === 404) return { status: 404, events: [], fork: false, url };
   if (res.status === 304) return { status: 304, events: [], etag: opts.etag, fork, url };
-  return { status: 200, events: bundleEvents(res.text(), url), etag: res.headers['etag'], fork, url };
+  const next = Number(res.headers['kez-next-since']);
+  return {
+    status: 200, events: bundleEvents(res.text(), url), etag: res.headers['etag'], fork, url,
+    nextSince: Number.isSafeInteger(next) && next > (opts.since ?? -1) ? next : undefined,
+  };
 }
 
 export interface Head { identity: string; seq: number; hash: string; fork: boolean }
@@ -90,11 +96,23 @@ export async function appendEvent(fetch: SafeFetch, baseUrl: string, identity: s
   return { outcome: res.status === 409 ? 'conflict' : 'rejected', status: res.status, code, message };
 }
 
+/** Pages of one chain read followed at most this many times. */
+const MAX_PAGES = 64;
+
 /** Every event (main line and fork evidence) a sig-server holds for the identity. */
 async function fetchAll(fetch: SafeFetch, baseUrl: string, identity: string): Promise<ChainEvent[]> {
-  const chain = await getChain(fetch, baseUrl, identity);
-  if (chain.status === 404) return [];
-  return chain.fork ? [...chain.events, ...(await getForks(fetch, baseUrl, identity))] : chain.events;
+  const events: ChainEvent[] = [];
+  let fork = false;
+  let since: number | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const chain = await getChain(fetch, baseUrl, identity, since === undefined ? {} : { since });
+    if (chain.status === 404) return [];
+    events.push(...chain.events);
+    fork ||= chain.fork;
+    if (chain.nextSince === undefined) break;
+    since = chain.nextSince;
+  }
+  return fork ? [...events, ...(await getForks(fetch, baseUrl, identity))] : events;
 }
 
 /** Sig-servers as a chain transport (http/https locators). */

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KezError } from '@kez/core';
+import { blockedReason, channelsConfig, createSafeFetch, type SafeFetcher } from '../src/index.js';
+import { sendJson, sendText, startHttp, type RunningHttp } from '../src/testing/index.js';
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'no error';
+  } catch (e) {
+    expect(e).toBeInstanceOf(KezError);
+    return (e as KezError).code;
+  }
+}
+
+describe('address policy', () => {
+  it.each([
+    ['127.0.0.1', 'loopback'], ['10.1.2.3', 'private'], ['172.16.0.1', 'private'], ['192.168.1.1', 'private'],
+    ['169.254.169.254', 'link-local'], ['100.64.0.1', 'carrier-grade'], ['224.0.0.1', 'multicast'], ['0.0.0.0', 'unspecified'],
+    ['::1', 'loopback'], ['::', 'unspecified'], ['::ffff:127.0.0.1', 'IPv4-mapped'], ['::ffff:8.8.8.8', 'IPv4-mapped'],
+    ['fd00:ec2::254', 'unique-local'], ['fe80::1', 'link-local'], ['[fe80::1%eth0]', 'link-local'], ['ff02::1', 'multicast'],
+  ])('refuses %s (%s)', (addr, label) => {
+    expect(blockedReason(addr)).toContain(label);
+  });
+
+  it('allows public addresses, and loopback only when asked', () => {
+    expect(blockedReason('8.8.8.8')).toBeNull();
+    expect(blockedReason('2606:4700::1111')).toBeNull();
+    expect(blockedReason('127.0.0.1', { allowLoopback: true })).toBeNull();
+    expect(blockedReason('::1', { allowLoopback: true })).toBeNull();
+    expect(blockedReason('10.0.0.1', { allowLoopback: true })).toBe('private');
+    expect(blockedReason('not-an-ip')).toBe('not an IP address');
+  });
+});
+
+describe('safe fetch', () => {
+  let server: RunningHttp;
+  let open: SafeFetcher;
+  const fetchers: SafeFetcher[] = [];
+
+  function fetcher(input: Parameters<typeof channelsConfig>[0] = {}): SafeFetcher {
+    const f = createSafeFetch(channelsConfig({ allowLoopback: true, allowHttp: true, timeouts: { totalMs: 1_000, connectMs: 1_000 }, ...input }));
+    fetchers.push(f);
+    return f;
+  }
+
+  beforeAll(async () => {
+    server = await startHttp((_req, res, url) => {
+      switch (url.pathname) {
+        case '/ok': return sendJson(res, 200, { ok: true });
+        case '/html': return sendText(res, 200, '<html>', 'text/html');
+        case '/big': return sendText(res, 200, 'x'.repeat(5000));
+        case '/stream': {
+          res.writeHead(200, { 'content-type': 'text/plain' }); // no content-length: the cap applies while streaming
+          for (let i = 0; i < 100; i++) res.write('y'.repeat(1000));
+          return void res.end();
+        }
+        case '/hang': return; // never answers
+        case '/429': return sendJson(res, 429, {});
+        case '/503': return sendJson(res, 503, {});
+        case '/404': return sendJson(res, 404, {});
+        case '/to-ok': res.writeHead(302, { location: '/ok' }); return void res.end();
+        case '/loop': res.writeHead(302, { location: '/loop' }); return void res.end();
+        case '/to-metadata': res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }); return void res.end();
+        case '/to-other-host': res.writeHead(302, { location: 'https://elsewhere.example/x' }); return void res.end();
+        case '/to-mapped-metadata': res.writeHead(302, { location: 'https://meta.example/latest/' }); return void res.end();
+        default: return sendJson(res, 404, {});
+      }
+    });
+    open = fetcher();
+  });
+  afterAll(async () => {
+    await Promise.all(fetchers.map((f) => f.close()));
+    await server.close();
+  });
+
+  it('fetches a loopback URL when loopback and http are allowed', async () => {
+    const r = await open(`${server.url}/ok`);
+    expect(r.status).toBe(200);
+    expect(r.json()).toEqual({ ok: true });
+  });
+
+  it('refuses http:// by default', async () => {
+    expect(await codeOf(fetcher({ allowHttp: false })(`${server.url}/ok`))).toBe('blocked_address');
+  });
+
+  it('refuses an IP-literal loopback URL by default, before connecting', async () => {
+    const strict = fetcher({ allowLoopback: false });
+    const before = server.requests.length;
+    expect(await codeOf(strict(`${server.url}/ok`))).toBe('blocked_address');
+    expect(await codeOf(strict('https://[::1]/'))).toBe('blocked_address');
+    expect(await codeOf(strict('https://169.254.169.254/latest/meta-data/'))).toBe('blocked_address');
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('refuses a DNS name that resolves to 127.0.0.1 (checked on the resolved address)', async () => {
+    const strict = fetcher({ allowLoopback: false });
+    const before = server.requests.length;
+    const err = await strict(`http://localhost:${server.port}/ok`).catch((e: unknown) => e as KezError);
+    expect(err).toBeInstanceOf(KezError);
+    expect((err as KezError).code).toBe('blocked_address');
+    expect((err as KezError).status).toBe('invalid');
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('refuses a hostMap target on a blocked address unless loopback is allowed', async () => {
+    const mapped = fetcher({ allowLoopback: false, hostMap: { 'svc.example': server.url } });
+    expect(await codeOf(mapped('https://svc.example/ok'))).toBe('blocked_address');
+    const ok = fetcher({ hostMap: { 'svc.example': server.url } });
+    expect((await ok('https://svc.example/ok')).url).toBe('https://svc.example/ok');
+  });
+
+  it('caps the body: by Content-Length and while streaming', async () => {
+    expect(await codeOf(open(`${server.url}/big`, { maxBytes: 1000 }))).toBe('too_large');
+    expect(await codeOf(open(`${server.url}/stream`, { maxBytes: 10_000 }))).toBe('too_large');
+    expect((await open(`${server.url}/stream`, { maxBytes: 100_000 })).body.length).toBe(100_000);
+  });
+
+  it('checks the content type', async () => {
+    expect(await codeOf(open(`${server.url}/html`, { contentTypes: ['application/json'] }))).toBe('content_type');
+  });
+
+  it('times out on a server that never answers', async () => {
+    const err = await open(`${server.url}/hang`, { timeoutMs: 300 }).catch((e: unknown) => e as KezError);
+    expect(err.code).toBe('timeout');
+    expect(err.status).toBe('unreachable');
+  });
+
+  it('maps HTTP statuses', async () => {
+    expect(await codeOf(open(`${server.url}/429`))).toBe('rate_limited');
+    expect(await codeOf(open(`${server.url}/503`))).toBe('http_status');
+    expect(await codeOf(open(`${server.url}/404`))).toBe('no_account');
+    expect((await open(`${server.url}/404`, { passStatuses: [404] })).status).toBe(404);
+  });
+
+  it('maps a refused connection to network', async () => {
+    const closed = await startHttp(() => undefined);
+    const url = closed.url;
+    await closed.close();
+    expect(await codeOf(open(`${url}/`))).toBe('network');
+  });
+
+  it('follows same-origin redirects and refuses the rest', async () => {
+    const r = await open(`${server.url}/to-ok`);
+    expect(r.url).toBe(`${server.url}/ok`);
+    expect(await codeOf(open(`${server.url}/to-ok`, { maxRedirects: 0 }))).toBe('redirect');
+    expect(await codeOf(open(`${server.url}/loop`))).toBe('redirect');
+    expect(await codeOf(open(`${server.url}/to-other-host`))).toBe('redirect');
+    expect(await codeOf(open(`${server.url}/to-metadata`, { redirectHosts: ['169.254.169.254'] }))).toBe('redirect');
+  });
+
+  it('re-checks the address of every hop, even to an allowed host', async () => {
+    const f = fetcher({ allowLoopback: true, hostMap: { 'meta.example': 'http://169.254.169.254' } });
+    expect(await codeOf(f(`${server.url}/to-mapped-metadata`, { redirectHosts: ['meta.example'] }))).toBe('blocked_address');
+  });
+});
