@@ -23,34 +23,45 @@ export function sigServerChainSource(opts: {
   const maxBytes = opts.maxBytes ?? 4 * 1024 * 1024;
   return {
     async fetch(identity) {
-      const url = `${base}/v1/chains/${encodeURIComponent(identity)}`;
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          headers: { accept: 'application/jsonl, application/x-ndjson, text/plain' },
-          redirect: 'error',
-          signal: AbortSignal.timeout(opts.timeoutMs),
-        });
-      } catch (e) {
-        const timeout = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
-        throw new KezError(timeout ? 'timeout' : 'network', `sig-server unreachable: ${timeout ? 'timed out' : (e as Error).message}`, { url });
+      // A long chain comes in pages (Kez-Next-Since); all of them are read, since a revocation
+      // on a later page must not be missed.
+      let bundle = '';
+      let forked = false;
+      let since: string | null = null;
+      for (let page = 0; ; page++) {
+        const url = `${base}/v1/chains/${encodeURIComponent(identity)}${since === null ? '' : `?since=${since}`}`;
+        const res = await get(url, opts.timeoutMs);
+        if (res.status === 404 && page === 0) {
+          await res.body?.cancel();
+          return null;
+        }
+        if (res.status !== 200) {
+          await res.body?.cancel();
+          if (res.status === 429) throw new KezError('rate_limited', 'sig-server rate-limited the chain read', { url });
+          throw new KezError('http_status', `sig-server answered HTTP ${res.status}`, { url, http_status: res.status });
+        }
+        bundle += await readBounded(res, maxBytes - bundle.length, url, opts.timeoutMs);
+        forked ||= res.headers.get('kez-fork')?.toLowerCase() === 'true';
+        const next = res.headers.get('kez-next-since');
+        if (next === null) return { bundle, forked };
+        if (!/^\d{1,15}$/.test(next) || next === since) throw new KezError('malformed', 'sig-server paging header is malformed', { url });
+        since = next;
       }
-      if (res.status === 404) {
-        await res.body?.cancel();
-        return null;
-      }
-      if (res.status === 429) {
-        await res.body?.cancel();
-        throw new KezError('rate_limited', 'sig-server rate-limited the chain read', { url });
-      }
-      if (res.status !== 200) {
-        await res.body?.cancel();
-        throw new KezError('http_status', `sig-server answered HTTP ${res.status}`, { url, http_status: res.status });
-      }
-      const bundle = await readBounded(res, maxBytes, url, opts.timeoutMs);
-      return { bundle, forked: res.headers.get('kez-fork')?.toLowerCase() === 'true' };
     },
   };
+}
+
+async function get(url: string, timeoutMs: number): Promise<Response> {
+  try {
+    return await fetch(url, {
+      headers: { accept: 'application/jsonl, application/x-ndjson, text/plain' },
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    const timeout = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+    throw new KezError(timeout ? 'timeout' : 'network', `sig-server unreachable: ${timeout ? 'timed out' : (e as Error).message}`, { url });
+  }
 }
 
 async function readBounded(res: Response, maxBytes: number, url: string, timeoutMs: number): Promise<string> {

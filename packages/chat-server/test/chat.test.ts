@@ -1,0 +1,111 @@
+// Two KEZ identities log in through the real auth callout, chat, and see each other's
+// verified identity; history survives a chat-server restart (JetStream); the server's
+// permissions stop anyone from publishing as someone else or touching the stream.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ChatRoom, type ChatMessage } from '../src/index.js';
+import { login, runChat, until, type RunningChat } from './support/chat-harness.js';
+import { TestIdentity } from './support/identity.js';
+
+let chat: RunningChat;
+let alice: TestIdentity;
+let bob: TestIdentity;
+const open: NatsConnection[] = [];
+
+beforeAll(async () => {
+  chat = await runChat();
+  alice = await TestIdentity.create(inject('sigUrl'), 'ed25519');
+  bob = await TestIdentity.create(inject('sigUrl'), 'bip340');
+});
+
+afterAll(async () => {
+  await Promise.allSettled(open.map((nc) => nc.close()));
+  await chat.stop();
+});
+
+async function join(id: TestIdentity, room: string): Promise<{ nc: NatsConnection; room: ChatRoom }> {
+  const nc = await login(id.primary, id.identity);
+  open.push(nc);
+  return { nc, room: new ChatRoom(nc, room, id.identity) };
+}
+
+describe('chat through the KEZ auth callout', () => {
+  it('admits two identities, who chat and see each other by verified identity', async () => {
+    const a = await join(alice, 'lobby');
+    const b = await join(bob, 'lobby');
+    const seenByA: ChatMessage[] = [];
+    const seenByB: ChatMessage[] = [];
+    a.room.subscribe((m) => seenByA.push(m));
+    b.room.subscribe((m) => seenByB.push(m));
+    await a.nc.flush();
+    await b.nc.flush();
+
+    a.room.send('hello from alice');
+    b.room.send('hi alice, bob here');
+    expect(await until(() => seenByA.length === 2 && seenByB.length === 2)).toBe(true);
+
+    const fromAlice = seenByB.find((m) => m.text === 'hello from alice');
+    const fromBob = seenByA.find((m) => m.text === 'hi alice, bob here');
+    expect(fromAlice?.identity).toBe(alice.identity);
+    expect(fromBob?.identity).toBe(bob.identity);
+    expect(alice.identity).not.toBe(bob.identity);
+
+    const admitted = chat.logs.filter((l) => l.msg === 'login admitted').map((l) => l.identity);
+    expect(admitted).toEqual(expect.arrayContaining([alice.identity, bob.identity]));
+  });
+
+  it('serves the room history from JetStream, with senders', async () => {
+    const a = await join(alice, 'history-room');
+    a.room.send('one');
+    a.room.send('two');
+    await a.nc.flush();
+    const b = await join(bob, 'history-room');
+    expect(await until(() => false, 200)).toBe(false); // let JetStream store them
+    const history = await b.room.history(10);
+    expect(history.map((m) => [m.identity, m.text])).toEqual([[alice.identity, 'one'], [alice.identity, 'two']]);
+    // Other rooms' messages are not mixed in.
+    expect(history.some((m) => m.room !== 'history-room')).toBe(false);
+    expect(await (await join(bob, 'empty-room')).room.history()).toEqual([]);
+  });
+
+  it('refuses a publish under another identity (permission violation), and it reaches nobody', async () => {
+    const a = await join(alice, 'lobby');
+    const b = await join(bob, 'lobby');
+    const seenByB: ChatMessage[] = [];
+    b.room.subscribe((m) => seenByB.push(m));
+    await b.nc.flush();
+    const errors: string[] = [];
+    void (async () => {
+      for await (const s of a.nc.status()) if (s.type === 'error') errors.push(String(s.error));
+    })();
+
+    const spoof = new ChatRoom(a.nc, 'lobby', bob.identity); // alice's connection, bob's subject
+    spoof.send('I am bob, trust me');
+    a.room.send('marker from alice');
+    expect(await until(() => seenByB.some((m) => m.text === 'marker from alice'))).toBe(true);
+    expect(await until(() => errors.some((e) => /permissions violation/i.test(e)))).toBe(true);
+    expect(seenByB.some((m) => m.text === 'I am bob, trust me')).toBe(false);
+  });
+
+  it('gives clients no JetStream API: the history stream cannot be deleted or read directly', async () => {
+    const a = await join(alice, 'lobby');
+    await expect(a.nc.request('$JS.API.STREAM.DELETE.KEZCHAT', '', { timeout: 1_000 })).rejects.toThrow(/permission|timeout|no responders/i);
+    await expect(a.nc.request('$JS.API.DIRECT.GET.KEZCHAT', '{"seq":1}', { timeout: 1_000 })).rejects.toThrow(/permission|timeout|no responders/i);
+    const info = await (await join(bob, 'history-room')).room.history(10);
+    expect(info.length).toBe(2); // still there
+  });
+
+  it('keeps history across a chat-server restart', async () => {
+    const a = await join(alice, 'durable');
+    a.room.send('before restart');
+    await a.nc.flush();
+    await until(() => false, 200);
+    await chat.stop();
+    chat = await runChat();
+    const b = await join(bob, 'durable');
+    const history = await b.room.history();
+    expect(history.map((m) => [m.identity, m.text])).toEqual([[alice.identity, 'before restart']]);
+    expect(chat.logs.some((l) => l.msg === 'chat stream present')).toBe(true);
+  });
+});
