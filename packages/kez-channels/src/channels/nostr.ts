@@ -1,0 +1,88 @@
+// nostr: kind 30779 events by the account's key on the configured relays (SPEC §10). The
+// owner is the pubkey of an event whose NIP-01 signature verifies; relays are untrusted and
+// may return anything, so every event is checked here and its own pubkey names its owner.
+import { KezError, fromHex, nsecDecode } from '@kez/core';
+import { getPublicKey } from 'nostr-tools/pure';
+import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
+import { PROOF_KIND, checkEvent, ownerSubjectOf, pubkeyHexOf, signEvent } from './nostr-event.js';
+import { eachRelay, type RelayOutcome } from './nostr-relay-client.js';
+
+/** One addressable event per identity: a handful is plenty, more is a hostile relay. */
+const MAX_PROOF_EVENTS = 64;
+
+/** The nostr secret from the publish token: `nsec1…` or 64 hex digits. Never echoed. */
+function nostrSecret(token: string | undefined): Uint8Array {
+  if (!token) throw new Error('publishing to nostr needs the account\'s secret key (nsec1… or hex) as the token');
+  const t = token.trim();
+  if (t.startsWith('nsec1')) return nsecDecode(t);
+  if (/^[0-9a-f]{64}$/.test(t)) return fromHex(t, 32);
+  throw new Error('the nostr token must be an nsec1… key or 64 lower-case hex digits');
+}
+
+function relaysOf(env: ChannelEnv): string[] {
+  if (env.config.nostrRelays.length === 0) throw new KezError('network', 'no nostr relays are configured', {});
+  return env.config.nostrRelays;
+}
+
+/** When nothing usable came back, the first relay failure decides (retryable beats proof-less). */
+function firstFailure<T>(outcomes: RelayOutcome<T>[]): KezError | undefined {
+  return outcomes.find((o) => o.error)?.error;
+}
+
+export const nostrPlugin: ChannelPlugin = {
+  name: 'nostr',
+  async locate(subject, env) {
+    const pubkey = pubkeyHexOf(subject.id);
+    const relays = relaysOf(env);
+    env.progress?.(`nostr: kind ${PROOF_KIND} events by ${subject.id} on ${relays.length} relay(s)`);
+    const filter = { kinds: [PROOF_KIND], authors: [pubkey], limit: MAX_PROOF_EVENTS };
+    const limits = { maxEvents: MAX_PROOF_EVENTS, maxBytes: env.config.maxBodyBytes };
+    const outcomes = await eachRelay(relays, env, (s) => s.query(filter, limits));
+    const candidates: Candidate[] = [];
+    const rejected: KezError[] = [];
+    const seen = new Set<string>();
+    for (const { relay, value } of outcomes) {
+      for (const raw of value ?? []) {
+        let event;
+        try {
+          event = checkEvent(raw, relay);
+        } catch (e) {
+          if (!(e instanceof KezError)) throw e;
+          rejected.push(e);
+          continue;
+        }
+        if (event.kind !== PROOF_KIND || seen.has(event.id)) continue;
+        seen.add(event.id);
+        // A relay that ignores the authors filter hands us someone else's event: it keeps its
+        // real owner, so a claim copied into it fails as subject_mismatch.
+        candidates.push({ location: `${relay}#${event.id}`, text: event.content, owner: { subject: ownerSubjectOf(event.pubkey) } });
+      }
+    }
+    if (candidates.length === 0) {
+      const failure = firstFailure(outcomes) ?? rejected[0];
+      if (failure) throw failure;
+    }
+    return candidates;
+  },
+
+  async publish(p, env) {
+    const secret = nostrSecret(p.token);
+    const owner = ownerSubjectOf(getPublicKey(secret));
+    if (owner !== p.subject.text) {
+      throw new KezError('subject_mismatch', `the nostr key given is ${owner}, not ${p.subject.text}`, { subject: p.subject.text, owner });
+    }
+    const event = signEvent(secret, {
+      kind: PROOF_KIND,
+      tags: [['d', p.claim.identity], ['alt', `KEZ proof: ${p.subject.text} belongs to ${p.claim.identity}`]],
+      content: p.compact,
+    });
+    const outcomes = await eachRelay(relaysOf(env), env, (s) => s.publish(event));
+    const accepted = outcomes.find((o) => o.value?.accepted);
+    if (!accepted) {
+      const refusal = outcomes.find((o) => o.value)?.value?.message;
+      throw firstFailure(outcomes)
+        ?? new KezError('network', `no relay accepted the proof event (${refusal ?? 'no answer'})`, { relays: outcomes.map((o) => o.relay) });
+    }
+    return { location: `${accepted.relay}#${event.id}` };
+  },
+};

@@ -1,0 +1,82 @@
+// A real nostr relay (@nostr-relay/core + SQLite in memory + the zod validator) on loopback,
+// for tests and the demo. Plain ESM JavaScript so `node scripts/demo.mjs` can import it too.
+import { createServer } from 'node:http';
+import { NostrRelay } from '@nostr-relay/core';
+import { EventRepositorySqlite } from '@nostr-relay/event-repository-sqlite';
+import { Validator } from '@nostr-relay/validator';
+import { WebSocketServer } from 'ws';
+
+export async function startRelay() {
+  const repo = new EventRepositorySqlite(':memory:');
+  await repo.init();
+  // No 1-second filter-result cache: tests read right after they write.
+  const relay = new NostrRelay(repo, { filterResultCacheTtl: 0 });
+  const validator = new Validator();
+  const server = await startWsServer((ws) => {
+    relay.handleConnection(ws);
+    ws.on('message', async (data) => {
+      try {
+        const message = await validator.validateIncomingMessage(data);
+        await relay.handleMessage(ws, message);
+      } catch (err) {
+        // The validator rejects malformed messages; NIP-01 says to answer with a NOTICE.
+        ws.send(JSON.stringify(['NOTICE', err instanceof Error ? err.message : String(err)]));
+      }
+    });
+    ws.on('close', () => relay.handleDisconnect(ws));
+    ws.on('error', () => ws.terminate());
+  });
+  return {
+    url: server.url,
+    relay,
+    /** The relay's storage: tests write to it directly to play a relay that skips validation. */
+    repository: repo,
+    async stop() {
+      await server.stop();
+      await relay.destroy();
+      await repo.destroy();
+    },
+  };
+}
+
+/** A WebSocket server that accepts connections and never says a word: a relay that hangs. */
+export function startSilentRelay() {
+  return startWsServer(() => {});
+}
+
+/**
+ * A hostile relay: answers every REQ with `events` and EOSE, whatever the filter asked for.
+ * @param {unknown[]} events
+ */
+export function startHostileRelay(events) {
+  return startWsServer((ws) => ws.on('message', (data) => {
+    const msg = JSON.parse(String(data));
+    if (msg[0] !== 'REQ') return;
+    for (const e of events) ws.send(JSON.stringify(['EVENT', msg[1], e]));
+    ws.send(JSON.stringify(['EOSE', msg[1]]));
+  }));
+}
+
+/** @param {(ws: import('ws').WebSocket) => void} onConnection */
+async function startWsServer(onConnection) {
+  const http = createServer();
+  const wss = new WebSocketServer({ server: http });
+  wss.on('connection', onConnection);
+  await listen(http, 0);
+  const { port } = /** @type {import('node:net').AddressInfo} */ (http.address());
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    async stop() {
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise((r) => wss.close(() => r(undefined)));
+      await new Promise((r) => http.close(() => r(undefined)));
+    },
+  };
+}
+
+function listen(server, port) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(undefined));
+  });
+}
