@@ -9,7 +9,7 @@ const ACTIVITY_TYPES = ['application/activity+json', 'application/ld+json'];
 const ACTIVITY_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"';
 const COMPACT = /kez:z1:[A-Za-z0-9_-]+/g;
 
-interface Jrd { subject?: unknown; aliases?: unknown; links?: Array<{ rel?: unknown; type?: unknown; href?: unknown }> }
+interface Jrd { subject?: unknown; links?: Array<{ rel?: unknown; type?: unknown; href?: unknown }> }
 interface Actor {
   id?: unknown; type?: unknown; preferredUsername?: unknown; summary?: unknown;
   attachment?: Array<{ type?: unknown; name?: unknown; value?: unknown }>;
@@ -41,8 +41,8 @@ async function webfinger(user: string, host: string, env: ChannelEnv): Promise<s
   if (!href) throw new KezError('no_account', `WebFinger on ${host} has no ActivityPub actor for ${resource}`, { url });
   let actorUrl: URL;
   try { actorUrl = new URL(href); } catch { throw new KezError('malformed', `WebFinger actor link is not a URL`, { url, href }); }
-  const aliases = Array.isArray(jrd.aliases) ? jrd.aliases : [];
-  if (actorUrl.protocol !== 'https:' || (actorUrl.host !== host && !aliases.includes(href))) {
+  // Same host only: a JRD's aliases are written by the same server, so they cannot vouch for another host.
+  if (actorUrl.protocol !== 'https:' || actorUrl.host !== host) {
     throw new KezError('subject_mismatch', `WebFinger on ${host} points to an actor on another host (${href})`, { url, href });
   }
   return actorUrl.href;
