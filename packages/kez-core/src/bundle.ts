@@ -21,6 +21,7 @@ export function parseBundle(text: string): ChainEvent[] {
   if (typeof text !== 'string') fail('malformed', 'bundle must be a string');
   if (text === '') return [];
   if (!text.endsWith('\n')) fail('malformed', 'every bundle line ends with LF');
+  if (text.includes('\r') || text.startsWith('\ufeff')) fail('malformed', 'a bundle has no CR and no BOM');
   const lines = text.slice(0, -1).split('\n');
   return lines.map((line, i) => {
     if (line.length > MAX_BUNDLE_LINE_BYTES || utf8Length(line) > MAX_BUNDLE_LINE_BYTES) fail('too_large', `bundle line ${i + 1} is too large`);
@@ -60,6 +61,10 @@ export function verifyChain(input: ChainEvent[] | string, opts: { now: number })
     }
     let j = i;
     while (j < events.length && events[j]!.seq === seq) j++;
+    // Each genesis defines its own identity, so two at seq 0 are two chains, not a fork.
+    if (seq === 0 && j - i > 1) {
+      return result({ status: 'invalid', code: 'malformed', reason: 'a bundle holds one genesis event', evidence: { seq } }, events);
+    }
     const ok: { hash: string; commit: (s: ChainState | null) => ChainState }[] = [];
     let firstFailure: Verdict | undefined;
     for (let k = i; k < j; k++) {

@@ -9,7 +9,7 @@ export { type ParsedKeyId, type Signer, parseKeyId, normalizeKeyId, signerFromSe
 export { type Channel, type Subject, parseSubject, isCanonicalSubject, normalizeDomain } from './subjects.js';
 export { type Claim, type ChainEvent, type EventOp, type Login, type SignedObject, parseObject } from './objects.js';
 export { CONTEXTS, signingInput, reverseSigningInput, objectHash, signObject, verifyObject } from './signing.js';
-export { type EncodingName, ENCODINGS, encode, decode, detectEncoding, encodeJson, decodeJson, encodeCompact, decodeCompact,
+export { type EncodingName, ENCODINGS, encode, decode, decodeAs, detectEncoding, encodeJson, decodeJson, encodeCompact, decodeCompact,
   encodeMarkdown, decodeMarkdown, encodeDns, decodeDns, splitTxt } from './encodings/index.js';
 export { createClaim, verifyClaim, claimStatus } from './claim.js';
 export { type ChainState, type ClaimEntry, applyEvent } from './chain-state.js';

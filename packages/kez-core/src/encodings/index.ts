@@ -34,6 +34,12 @@ const DECODERS: Record<EncodingName, (t: string) => SignedObject> = {
   json: decodeJson, compact: decodeCompact, markdown: decodeMarkdown, dns: decodeDns,
 };
 
+/** Decodes `text` as the named encoding, without detection (a DNS answer is DNS, a gist Markdown). */
+export function decodeAs(text: string, encoding: EncodingName): SignedObject {
+  if (!Object.hasOwn(DECODERS, encoding)) fail('malformed', 'unknown encoding');
+  return DECODERS[encoding](text);
+}
+
 export function decode(text: string): { encoding: EncodingName; object: SignedObject } {
   const encoding = detectEncoding(text);
   return { encoding, object: DECODERS[encoding](text) };

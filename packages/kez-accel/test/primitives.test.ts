@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ed25519 as nobleEd } from '@noble/curves/ed25519.js';
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { purePrimitives } from '@kez/core';
+import { fastPrimitives } from '../src/index.js';
+
+describe('fast primitives agree with the pure ones on random inputs', () => {
+  it('Ed25519: honest, tampered, and garbage signatures', () => {
+    for (let i = 0; i < 50; i++) {
+      const seed = crypto.getRandomValues(new Uint8Array(32));
+      const pub = nobleEd.getPublicKey(seed);
+      const msg = crypto.getRandomValues(new Uint8Array(i));
+      const sig = nobleEd.sign(msg, seed);
+      expect(fastPrimitives.ed25519Verify(pub, msg, sig)).toBe(true);
+      const bad = sig.slice();
+      bad[i % 64]! ^= 1 << (i % 8);
+      expect(fastPrimitives.ed25519Verify(pub, msg, bad)).toBe(purePrimitives.ed25519Verify(pub, msg, bad));
+      const junk = crypto.getRandomValues(new Uint8Array(64));
+      expect(fastPrimitives.ed25519Verify(pub, msg, junk)).toBe(false);
+    }
+  });
+  it('BIP-340: 32-byte messages on libsecp256k1, other lengths on the fallback', () => {
+    for (let i = 0; i < 50; i++) {
+      const sk = schnorr.utils.randomSecretKey();
+      const pub = schnorr.getPublicKey(sk);
+      const msg = crypto.getRandomValues(new Uint8Array(i % 3 === 0 ? 17 : 32));
+      const sig = schnorr.sign(msg, sk);
+      expect(fastPrimitives.schnorrVerify(pub, msg, sig)).toBe(true);
+      const bad = sig.slice();
+      bad[i % 64]! ^= 1;
+      expect(fastPrimitives.schnorrVerify(pub, msg, bad)).toBe(false);
+      expect(fastPrimitives.schnorrVerify(crypto.getRandomValues(new Uint8Array(32)), msg, sig)).toBe(false);
+    }
+  });
+  it('wrong lengths are false, never a throw', () => {
+    expect(fastPrimitives.ed25519Verify(new Uint8Array(31), new Uint8Array(0), new Uint8Array(64))).toBe(false);
+    expect(fastPrimitives.ed25519Verify(new Uint8Array(32), new Uint8Array(0), new Uint8Array(63))).toBe(false);
+    expect(fastPrimitives.schnorrVerify(new Uint8Array(33), new Uint8Array(32), new Uint8Array(64))).toBe(false);
+    expect(fastPrimitives.schnorrVerify(new Uint8Array(32).fill(0xff), new Uint8Array(32), new Uint8Array(64))).toBe(false);
+  });
+});

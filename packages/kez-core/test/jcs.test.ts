@@ -1,0 +1,76 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { canonicalize, parseCanonical, KezError } from '../src/index.js';
+import { HAVE_THIRD_PARTY, SKIP_MESSAGE, THIRD_PARTY } from './shared/paths.js';
+
+const JCS = resolve(THIRD_PARTY, 'jcs');
+
+describe.skipIf(!HAVE_THIRD_PARTY)(`RFC 8785 data (cyberphone) ${HAVE_THIRD_PARTY ? '' : SKIP_MESSAGE}`, () => {
+  const names = HAVE_THIRD_PARTY ? readdirSync(resolve(JCS, 'input')).sort() : [];
+  it('has 6 cases', () => expect(names).toHaveLength(6));
+  for (const name of names) {
+    it(name, () => {
+      const input = JSON.parse(readFileSync(resolve(JCS, 'input', name), 'utf8'));
+      const expected = readFileSync(resolve(JCS, 'output', name));
+      const out = new TextEncoder().encode(canonicalize(input));
+      expect(Buffer.from(out).equals(expected)).toBe(true);
+      const hex = readFileSync(resolve(JCS, 'outhex', name.replace('.json', '.txt')), 'utf8').trim().split(/\s+/).join('');
+      expect(Buffer.from(out).toString('hex')).toBe(hex);
+    });
+  }
+
+  it('es6testfile100k.txt: all 100,000 number serializations', () => {
+    const lines = readFileSync(resolve(JCS, 'es6testfile100k.txt'), 'utf8').split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(100_000);
+    const view = new DataView(new ArrayBuffer(8));
+    let bad = 0;
+    for (const line of lines) {
+      const comma = line.indexOf(',');
+      view.setBigUint64(0, BigInt('0x' + line.slice(0, comma)));
+      const got = canonicalize(view.getFloat64(0));
+      if (got !== line.slice(comma + 1)) bad++;
+    }
+    expect(bad).toBe(0);
+  });
+});
+
+describe('parseCanonical (SPEC §8.1)', () => {
+  const code = (text: string) => {
+    try {
+      parseCanonical(text);
+      return 'ok';
+    } catch (err) {
+      expect(err).toBeInstanceOf(KezError);
+      return (err as KezError).code;
+    }
+  };
+  it('accepts exactly JCS, optionally with one LF', () => {
+    expect(code('{"a":1,"b":[true,null,"x"]}')).toBe('ok');
+    expect(code('{"a":1}\n')).toBe('ok');
+  });
+  it('classifies the rest', () => {
+    expect(code('{"a":1}\n\n')).toBe('trailing_data');
+    expect(code('{"a":1}x')).toBe('trailing_data');
+    expect(code('{"b":1,"a":1}')).toBe('non_canonical');
+    expect(code('{"a":1,"a":1}')).toBe('non_canonical');
+    expect(code('{ "a":1}')).toBe('non_canonical');
+    expect(code('{"a":"\\u0041"}')).toBe('non_canonical');
+    expect(code('{"a":1E1}')).toBe('non_canonical');
+    expect(code('{"a":-0}')).toBe('non_canonical');
+    expect(code('{"a":1.5}')).toBe('malformed');
+    expect(code('{"a":-1}')).toBe('malformed');
+    expect(code('{"a":1e400}')).toBe('malformed');
+    expect(code('{"a":9007199254740992}')).toBe('malformed');
+    expect(code('{"a":"\\udc00"}')).toBe('malformed');
+    expect(code('{"\\ud800":1}')).toBe('malformed');
+    expect(code('[1]')).toBe('malformed');
+    expect(code('"x"')).toBe('malformed');
+    expect(code('')).toBe('malformed');
+    expect(code('{"a":')).toBe('malformed');
+    expect(code('{"a":[[[[[[[1]]]]]]]}')).toBe('ok');
+    expect(code('{"a":[[[[[[[[1]]]]]]]]}')).toBe('too_large');
+    expect(code('['.repeat(100_000))).toBe('too_large');
+    expect(code(`{"a":"${'é'.repeat(32_768)}"}`)).toBe('too_large');
+  });
+});
