@@ -5,3 +5,4 @@ export { startHttp, sendJson, sendText, type RunningHttp } from './http-standin.
 export { startGithubStandin, type GithubStandin, type HostileRaw } from './github-standin.js';
 export { startMastodonStandin, type MastodonStandin } from './mastodon-standin.js';
 export { TestIdentity } from './identity-builder.js';
+export { startSigServer, type RunningSigServer } from './sig-server.js';

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  defaultRegistry, getHead, memoryHeadCache, sigServerTransport, verifyIdentity,
+  type IdentityResult, type OwnedChannelEnv, type HeadCache,
+} from '../src/index.js';
+import {
+  startGithubStandin, startMastodonStandin, startSigServer, TestIdentity,
+  type GithubStandin, type MastodonStandin, type RunningSigServer,
+} from '../src/testing/index.js';
+import { dnsWorld } from './dns-world.js';
+import { loopbackEnv } from './helpers.js';
+
+let gh: GithubStandin;
+let masto: MastodonStandin;
+let sig: RunningSigServer;
+let sig2: RunningSigServer;
+let env: OwnedChannelEnv;
+const registry = defaultRegistry();
+const world = await dnsWorld();
+const alice = world.alice; // already claims dns:alice.example and dns:bob.example (served by nsd)
+
+function edge(r: IdentityResult, subject: string) {
+  return r.edges.find((e) => e.subject === subject);
+}
+
+async function verify(subject: string, o: { cache?: HeadCache; sigServers?: string[]; now?: number } = {}) {
+  return verifyIdentity(subject, { now: o.now ?? alice.now, env, registry, cache: o.cache ?? memoryHeadCache(), sigServers: o.sigServers ?? [sig.url] });
+}
+
+beforeAll(async () => {
+  [gh, masto, sig, sig2] = await Promise.all([startGithubStandin(), startMastodonStandin(), startSigServer(), startSigServer()]);
+  env = loopbackEnv({
+    dnsServers: [inject('dnsServer')],
+    // The locators baked into the DNS claim point at sig.example: map it to the real sig-server.
+    hostMap: { ...gh.hostMap, ...masto.hostMap, 'sig.example': sig.url },
+  });
+  gh.addUser('alice', 42);
+  gh.addGist('alice', { 'kez.md': TestIdentity.markdown(alice.add('github:alice')) });
+  masto.addAccount('alice', { fields: [{ name: 'KEZ', value: await TestIdentity.compact(alice.add('ap:@alice@social.example')) }] });
+  gh.addUser('gone');
+  gh.addGist('gone', { 'kez.md': TestIdentity.markdown(alice.add('github:gone')) });
+  alice.revoke('github:gone');
+  alice.add('github:nobody-published'); // claimed in the chain, no proof at the place
+  await sigServerTransport.publishEvents!(sig.url, alice.identity, alice.events, env);
+});
+afterAll(async () => {
+  await env.close();
+  await Promise.all([gh.close(), masto.close(), sig.close(), sig2.close()]);
+});
+
+describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)', () => {
+  it('publishing the chain stored every event', async () => {
+    const head = await getHead(env.fetch, sig.url, alice.identity);
+    expect(head).toMatchObject({ seq: alice.events.length - 1, fork: false });
+  });
+
+  it('verifies the subject and every account of the graph', async () => {
+    const r = await verify('github:alice');
+    expect(r.status).toBe('valid');
+    expect(r.identity).toBe(alice.identity);
+    expect(r.chain?.status).toBe('valid');
+    expect(edge(r, 'github:alice')).toMatchObject({ status: 'valid', stable_id: 'github-id:42', fetched: true });
+    expect(edge(r, 'ap:@alice@social.example')).toMatchObject({ status: 'valid', stable_id: 'https://social.example/users/alice' });
+    expect(edge(r, 'dns:alice.example')).toMatchObject({ status: 'valid', fetched: true });
+    expect(edge(r, 'dns:bob.example')?.status).toBe('valid');
+    expect(edge(r, 'github:gone')).toMatchObject({ status: 'revoked', code: 'revoked', fetched: false });
+    expect(edge(r, 'github:nobody-published')).toMatchObject({ status: 'not_found' });
+    expect(r.edges).toHaveLength(6);
+  });
+
+  it('starting from another account reaches the same identity', async () => {
+    const r = await verify('dns:alice.example');
+    expect(r.status).toBe('valid');
+    expect(r.identity).toBe(alice.identity);
+    // nsd also serves another identity's proof for alice.example
+    expect(r.other_identities).toEqual([world.other.identity]);
+  });
+
+  it('a revoked subject is revoked, even though its proof is still published', async () => {
+    const r = await verify('github:gone');
+    expect(r).toMatchObject({ status: 'revoked', code: 'revoked' });
+  });
+
+  it('without any chain source nothing is valid', async () => {
+    const bare = loopbackEnv({ dnsServers: [inject('dnsServer')], hostMap: { ...gh.hostMap, ...masto.hostMap } });
+    const r = await verifyIdentity('github:alice', { now: alice.now, env: bare, registry, cache: memoryHeadCache(), sigServers: [] });
+    expect(r.status).not.toBe('valid');
+    expect(r.edges.every((e) => e.status !== 'valid')).toBe(true);
+    await bare.close();
+  });
+
+  it('a server that rolls the chain back is unreachable (rollback), and a fork is a fork', async () => {
+    const cache = memoryHeadCache();
+    expect((await verify('github:alice', { cache })).status).toBe('valid');
+    // sig2 holds only the first events: shorter than the head this verifier has seen.
+    await sigServerTransport.publishEvents!(sig2.url, alice.identity, alice.events.slice(0, 4), env);
+    const rolled = await verifyIdentity('github:alice', { now: alice.now, env: loopbackEnv({ dnsServers: [inject('dnsServer')], hostMap: { ...gh.hostMap, ...masto.hostMap, 'sig.example': sig2.url } }), registry, cache, sigServers: [sig2.url] });
+    expect(rolled).toMatchObject({ status: 'unreachable', code: 'rollback' });
+    expect(rolled.edges.every((e) => e.status !== 'valid')).toBe(true);
+  });
+
+  it('two sources with different valid histories are a fork', async () => {
+    // A second, validly signed continuation of the same chain, published only to sig2.
+    const forkEvents = alice.events.slice(0, 4);
+    const twin = TestIdentity.create({ seed: 1 });
+    twin.add('dns:alice.example', { locators: ['https://sig.example/one', 'https://sig.example/two'] });
+    twin.add('dns:bob.example');
+    twin.add('github:alice');
+    twin.add('github:twin'); // differs from alice's seq-4 event
+    expect(twin.events.slice(0, 4)).toEqual(forkEvents);
+    await sigServerTransport.publishEvents!(sig2.url, alice.identity, twin.events, env);
+    const r = await verify('github:alice', { sigServers: [sig.url, sig2.url] });
+    expect(r.status).toBe('fork');
+    expect(r.edges.every((e) => e.status !== 'valid')).toBe(true);
+  });
+
+  it('expired claims are expired', async () => {
+    const r = await verify('github:alice', { now: alice.now + 10 });
+    expect(r.status).toBe('valid');
+    const exp = TestIdentity.create({ seed: 31 });
+    gh.addUser('brief');
+    gh.addGist('brief', { 'kez.md': TestIdentity.markdown(exp.add('github:brief', { expiresAt: exp.now })) });
+    await sigServerTransport.publishEvents!(sig.url, exp.identity, exp.events, env);
+    const later = await verify('github:brief', { now: exp.now + 100 });
+    expect(later).toMatchObject({ status: 'expired', code: 'expired' });
+  });
+
+  it('claims by a rotated-away key are revoked (key_rotated)', async () => {
+    const rot = TestIdentity.create({ seed: 32 });
+    gh.addUser('rotor');
+    gh.addGist('rotor', { 'kez.md': TestIdentity.markdown(rot.add('github:rotor')) });
+    rot.rotate();
+    await sigServerTransport.publishEvents!(sig.url, rot.identity, rot.events, env);
+    expect(await verify('github:rotor', { now: rot.now })).toMatchObject({ status: 'revoked', code: 'key_rotated' });
+  });
+});
