@@ -1,15 +1,17 @@
 // The built-in channel plugins and chain transports, as data for the registry.
 import { ChannelRegistry } from '../registry.js';
+import { nostrChainTransport } from '../nostr-chain.js';
 import { sigServerTransport } from '../sigserver-client.js';
 import type { ChainTransport, ChannelPlugin } from '../types.js';
 import { apPlugin } from './ap.js';
 import { dnsPlugin } from './dns.js';
 import { githubPlugin } from './github.js';
+import { nostrPlugin } from './nostr.js';
 
-export { apPlugin, dnsPlugin, githubPlugin };
+export { apPlugin, dnsPlugin, githubPlugin, nostrPlugin };
 
-export const builtinPlugins: ChannelPlugin[] = [dnsPlugin, githubPlugin, apPlugin];
-export const builtinTransports: ChainTransport[] = [sigServerTransport];
+export const builtinPlugins: ChannelPlugin[] = [dnsPlugin, githubPlugin, apPlugin, nostrPlugin];
+export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];
 
 /** A registry with every built-in plugin and transport, plus any extra ones given. */
 export function defaultRegistry(extra: { plugins?: ChannelPlugin[]; transports?: ChainTransport[] } = {}): ChannelRegistry {
