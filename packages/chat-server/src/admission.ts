@@ -2,7 +2,7 @@
 // enter? Everything that can fail ends as a refusal with a code; nothing is admitted by
 // default (a sig-server that cannot be reached is a refusal, never an admit).
 import {
-  compareHeads, decode, KezError, verdictOf, verifyChain, verifyLogin, verifyObject,
+  compareHeads, decode, detectEncoding, KezError, verdictOf, verifyChain, verifyLogin, verifyObject,
   type Login, type Verdict,
 } from '@kez/core';
 import type { ChainSource } from './chain-source.js';
@@ -48,6 +48,10 @@ export async function decideAdmission(token: string | undefined, ctx: AdmissionC
   let login: Login;
   const now = ctx.now();
   try {
+    // Tokens are the JSON (§8.1) or compact (§8.2) encoding; Markdown and DNS forms are for
+    // publishing claims, not for logging in.
+    const encoding = detectEncoding(token);
+    if (encoding !== 'json' && encoding !== 'compact') return refuseWith('malformed', 'a login token is a JSON or kez:z1: compact login assertion');
     const { object } = decode(token);
     if (object.type !== 'login') return refuseWith('malformed', `expected a login assertion, got a ${object.type}`);
     login = object;

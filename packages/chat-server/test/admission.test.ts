@@ -1,0 +1,65 @@
+// decideAdmission without NATS, with a scripted sig-server, for the cases a real sig-server
+// cannot be made to produce on demand: withholding (rollback), errors, oversized tokens.
+import { describe, expect, it } from 'vitest';
+import { exportBundle, KezError } from '@kez/core';
+import { buildLoginToken, decideAdmission, HeadMemory, MAX_TOKEN_BYTES, NonceCache, type ChainSource } from '../src/index.js';
+import { newSigner, now } from './support/identity.js';
+import { createGenesis, addDevice, applyEvent, type ChainEvent } from '@kez/core';
+
+const AUD = 'chat.unit.test';
+
+function chainOf() {
+  const primary = newSigner();
+  const g = createGenesis({ created_at: now() - 100 }, primary);
+  const s0 = applyEvent(null, g, { now: now() });
+  const e1 = addDevice(s0, { deviceSigner: newSigner(), created_at: now() - 50 }, primary);
+  return { primary, identity: s0.identity, events: [g, e1] as ChainEvent[] };
+}
+
+function ctx(source: ChainSource) {
+  return { audience: AUD, chains: source, nonces: new NonceCache(), heads: new HeadMemory(), now };
+}
+
+describe('decideAdmission', () => {
+  it('admits a good login against the chain', async () => {
+    const c = chainOf();
+    const d = await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), ctx({ fetch: async () => ({ bundle: exportBundle(c.events), forked: false }) }));
+    expect(d).toMatchObject({ admit: true, identity: c.identity, key: c.primary.keyId, chainHead: 1 });
+  });
+
+  it('refuses when the sig-server later serves a shorter chain (rollback, SPEC §6.7)', async () => {
+    const c = chainOf();
+    let served = c.events;
+    const context = ctx({ fetch: async () => ({ bundle: exportBundle(served), forked: false }) });
+    expect((await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), context)).admit).toBe(true);
+    served = c.events.slice(0, 1); // withholds seq 1
+    const d = await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), context);
+    expect(d).toMatchObject({ admit: false, code: 'rollback', status: 'unreachable' });
+  });
+
+  it('refuses on sig-server errors and never asks it about garbage', async () => {
+    const c = chainOf();
+    let asked = 0;
+    const failing: ChainSource = { fetch: async () => { asked++; throw new KezError('http_status', 'HTTP 503'); } };
+    expect(await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), ctx(failing))).toMatchObject({ admit: false, code: 'http_status', status: 'unreachable' });
+    expect(asked).toBe(1);
+    for (const token of ['{' + ' '.repeat(MAX_TOKEN_BYTES), '# KEZ login\n', '"kez:z1:AAAA"', '{"a":1}']) {
+      expect((await decideAdmission(token, ctx(failing))).admit).toBe(false);
+    }
+    expect((await decideAdmission('{' + ' '.repeat(MAX_TOKEN_BYTES), ctx(failing)))).toMatchObject({ code: 'too_large' });
+    expect(asked).toBe(1);
+  });
+
+  it('refuses a chain the sig-server flags as forked', async () => {
+    const c = chainOf();
+    const d = await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), ctx({ fetch: async () => ({ bundle: exportBundle(c.events), forked: true }) }));
+    expect(d).toMatchObject({ admit: false, code: 'fork' });
+  });
+
+  it('refuses a chain of another identity served under this one', async () => {
+    const c = chainOf();
+    const other = chainOf();
+    const d = await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), ctx({ fetch: async () => ({ bundle: exportBundle(other.events), forked: false }) }));
+    expect(d).toMatchObject({ admit: false, code: 'identity_mismatch' });
+  });
+});
