@@ -26,7 +26,10 @@ export async function loadLocalChain(env: Env): Promise<LocalChain> {
   const core = await env.core();
   const result = core.verifyChain(text, { now: env.now });
   if (result.status !== 'valid' || result.state === undefined) {
-    throw new CliError(result.status as Outcome, `the local sigchain is ${result.status}: ${result.reason}`, 'inspect it with `kez sigchain show`; restore a good copy with `kez sigchain import FILE`', result.code ?? result.status);
+    const hint = result.code === 'future'
+      ? `the chain has events after the clock (${env.now}): check the system clock or --now`
+      : 'inspect it with `kez sigchain show`; restore a good copy with `kez sigchain import FILE`';
+    throw new CliError(result.status as Outcome, `the local sigchain is ${result.status}: ${result.reason}`, hint, result.code ?? result.status);
   }
   return { core, identity, result, state: result.state };
 }
