@@ -3,5 +3,8 @@ import type { Register } from '../context.js';
 import { register as key } from './key.js';
 import { register as sigchain } from './sigchain.js';
 import { register as claim } from './claim.js';
+import { register as verifyId } from './verify-id.js';
+import { register as publish } from './publish.js';
+import { register as sigchainPublish } from './sigchain-publish.js';
 
-export const commands: readonly Register[] = [key, sigchain, claim];
+export const commands: readonly Register[] = [key, sigchain, claim, verifyId, publish, sigchainPublish];
