@@ -28,6 +28,8 @@ pub struct ClaimEntry {
 pub struct Device {
     pub key: KeyId,
     pub name: Option<String>,
+    /// The seq of the add_device event.
+    pub seq: u64,
 }
 
 /// The folded state of a chain (§6.2).
@@ -164,7 +166,7 @@ impl State {
                 self.primary = *new_key;
                 self.next = next.clone();
             }
-            Op::AddDevice { device, name, .. } => self.devices.push(Device { key: *device, name: name.clone() }),
+            Op::AddDevice { device, name, .. } => self.devices.push(Device { key: *device, name: name.clone(), seq: e.seq }),
             Op::RevokeDevice { device } => {
                 self.devices.retain(|d| &d.key != device);
                 self.revoked_devices.push(*device);
@@ -190,6 +192,8 @@ pub struct ChainResult {
     pub state: Option<State>,
     /// Hashes of the valid events at the forked seq.
     pub fork: Vec<String>,
+    /// Every event of the bundle, in bundle order (fork evidence included).
+    pub events: Vec<Map<String, Value>>,
 }
 
 impl ChainResult {
@@ -211,116 +215,111 @@ pub fn head_json(head: &Head) -> Value {
     serde_json::json!({ "seq": head.seq, "hash": head.hash, "created_at": head.created_at })
 }
 
-/// Splits a bundle into its lines (each LF-terminated; no blank lines, CR or BOM).
-fn bundle_lines(bytes: &[u8]) -> Result<Vec<&[u8]>> {
+/// Parses a bundle (§6.5): LF-terminated lines, each the JSON encoding of an event.
+/// Any line that does not decode to a well-formed event makes the whole bundle fail.
+pub fn parse_bundle(bytes: &[u8]) -> Result<Vec<Event>> {
     if bytes.is_empty() {
-        return Err(err(Code::Malformed, "empty bundle"));
+        return Ok(Vec::new());
     }
-    let body = bytes.strip_suffix(b"\n").ok_or_else(|| err(Code::Malformed, "bundle does not end with LF"))?;
+    let body = bytes.strip_suffix(b"\n").ok_or_else(|| err(Code::Malformed, "every bundle line ends with LF"))?;
     body.split(|&b| b == b'\n')
-        .map(|line| {
+        .enumerate()
+        .map(|(i, line)| {
             if line.len() > json::MAX_JSON_BYTES {
-                Err(err(Code::TooLarge, "bundle line exceeds 65536 bytes"))
-            } else if line.is_empty() {
-                Err(err(Code::Malformed, "blank line in bundle"))
-            } else {
-                Ok(line)
+                return Err(err(Code::TooLarge, format!("bundle line {} is too large", i + 1)));
             }
+            if line.is_empty() {
+                return Err(err(Code::Malformed, format!("blank bundle line {}", i + 1)));
+            }
+            let map = json::decode(line, false)?;
+            if crate::object::object_type(&map)? != "event" {
+                return Err(err(Code::Malformed, format!("bundle line {} is not an event", i + 1)));
+            }
+            Event::from_object(map)
         })
         .collect()
 }
 
 /// Verifies a bundle (§6.5) at time `now`.
 pub fn verify_bundle(bytes: &[u8], now: u64) -> ChainResult {
-    let fail = |e: KezError, state: Option<State>| ChainResult {
-        verification: Verification::from_error(&e, evidence_of(state.as_ref())),
-        state,
-        fork: Vec::new(),
-    };
-    let lines = match bundle_lines(bytes) {
-        Ok(l) => l,
-        Err(e) => return fail(e, None),
-    };
-    // Decode every line; grouping needs each line's seq.
-    let mut events: Vec<(u64, std::result::Result<Event, KezError>)> = Vec::with_capacity(lines.len());
-    for line in &lines {
-        let map = match json::decode(line, false) {
-            Ok(m) => m,
-            Err(e) => return fail(e, None),
-        };
-        let seq = map.get("seq").and_then(Value::as_u64);
-        let Some(seq) = seq else {
-            return fail(err(Code::Malformed, "bundle line without an integer seq"), None);
-        };
-        events.push((seq, Event::from_object(map)));
+    match parse_bundle(bytes) {
+        Ok(events) => verify_events(events, now),
+        Err(e) => ChainResult { verification: Verification::from_error(&e, Map::new()), state: None, fork: Vec::new(), events: Vec::new() },
     }
-    // Seqs start at 0, are contiguous and non-decreasing; no line repeats.
-    let mut expected = 0u64;
-    let mut seen = std::collections::HashSet::with_capacity(lines.len());
-    for (i, (seq, _)) in events.iter().enumerate() {
-        if *seq != expected && !(i > 0 && *seq + 1 == expected) {
-            return fail(err(Code::Malformed, "bundle seqs must start at 0 and be contiguous, non-decreasing"), None);
-        }
-        if *seq == expected {
-            expected += 1;
-        }
-        if !seen.insert(lines[i]) {
-            return fail(err(Code::Malformed, "repeated bundle line"), None);
-        }
+}
+
+/// Folds events given in bundle order (§6.5): groups by seq, detects forks.
+pub fn verify_events(events: Vec<Event>, now: u64) -> ChainResult {
+    let objects: Vec<Map<String, Value>> = events.iter().map(|e| e.object.clone()).collect();
+    let fail = |e: KezError, ev: Map<String, Value>| ChainResult {
+        verification: Verification::from_error(&e, ev),
+        state: None,
+        fork: Vec::new(),
+        events: objects.clone(),
+    };
+    if events.is_empty() {
+        return fail(err(Code::NoChain, "empty sigchain"), Map::new());
     }
     let mut state: Option<State> = None;
+    let mut seen = std::collections::HashSet::with_capacity(events.len());
     let mut iter = events.into_iter().peekable();
-    while let Some((seq, first)) = iter.next() {
+    while let Some(first) = iter.next() {
+        let seq = first.seq;
+        let expected = state.as_ref().map_or(0, |s| s.head.seq + 1);
+        let mut ev = Map::new();
+        ev.insert("seq".into(), seq.into());
+        if seq != expected {
+            return fail(err(Code::Malformed, format!("bundle seqs must start at 0 and be contiguous (expected {expected}, got {seq})")), ev);
+        }
         let mut group = vec![first];
-        while iter.peek().is_some_and(|(s, _)| *s == seq) {
-            group.push(iter.next().expect("peeked").1);
+        while iter.peek().is_some_and(|e| e.seq == seq) {
+            group.push(iter.next().expect("peeked"));
         }
-        let mut ok: Vec<Event> = Vec::new();
-        let mut first_error: Option<KezError> = None;
-        for candidate in group {
-            let checked = candidate.and_then(|e| {
-                match &state {
-                    None => State::genesis(e.clone(), now).map(|_| ()),
-                    Some(s) => s.check(&e, now),
-                }
-                .map(|()| e)
-            });
+        let mut ok: Vec<(String, Event)> = Vec::new();
+        let mut first_failure: Option<(KezError, String)> = None;
+        for e in group {
+            let hash = e.hash();
+            if !seen.insert(hash.clone()) {
+                ev.insert("hash".into(), hash.into());
+                return fail(err(Code::Malformed, "a bundle line repeats"), ev);
+            }
+            let checked = match &state {
+                None => State::genesis(e.clone(), now).map(|_| ()),
+                Some(s) => s.check(&e, now),
+            };
             match checked {
-                Ok(e) => ok.push(e),
-                Err(e) => {
-                    first_error.get_or_insert(e);
+                Ok(()) => ok.push((hash, e)),
+                Err(x) => {
+                    first_failure.get_or_insert((x, hash));
                 }
             }
         }
-        match ok.len() {
-            0 => return fail(first_error.expect("a group is never empty"), state),
-            1 => {
-                if let Some(e) = first_error {
-                    return fail(e, state);
-                }
-                let e = ok.pop().expect("one");
-                match &mut state {
-                    None => state = Some(State::genesis(e, now).expect("checked")),
-                    Some(s) => s.apply(e),
-                }
+        if ok.len() >= 2 {
+            let hashes: Vec<Value> = ok.iter().map(|(h, _)| Value::String(h.clone())).collect();
+            ev.insert("hashes".into(), Value::Array(hashes));
+            if let Some(s) = &state {
+                ev.insert("identity".into(), s.identity.clone().into());
             }
-            _ => {
-                let mut hashes: Vec<String> = ok.iter().map(Event::hash).collect();
-                hashes.sort();
-                let mut ev = evidence_of(state.as_ref());
-                ev.insert("seq".into(), seq.into());
-                ev.insert("hashes".into(), hashes.iter().cloned().map(Value::String).collect());
-                return ChainResult {
-                    verification: Verification::from_code(Code::Fork, format!("two or more valid events at seq {seq}"), ev),
-                    state,
-                    fork: hashes,
-                };
-            }
+            return ChainResult {
+                verification: Verification::from_code(Code::Fork, format!("two or more valid events at seq {seq}"), ev),
+                state,
+                fork: ok.into_iter().map(|(h, _)| h).collect(),
+                events: objects,
+            };
+        }
+        if let Some((x, hash)) = first_failure {
+            ev.insert("hash".into(), hash.into());
+            return fail(x, ev);
+        }
+        let (_, e) = ok.pop().expect("exactly one");
+        match &mut state {
+            None => state = Some(State::genesis(e, now).expect("checked")),
+            Some(s) => s.apply(e),
         }
     }
-    let s = state.expect("a non-empty bundle folds at least the genesis");
-    let reason = format!("chain of {} events verifies; head seq {}", s.events.len(), s.head.seq);
-    ChainResult { verification: Verification::valid(reason, evidence_of(Some(&s))), state: Some(s), fork: Vec::new() }
+    let s = state.expect("at least the genesis was folded");
+    let reason = format!("sigchain of {} verifies up to seq {}", s.identity, s.head.seq);
+    ChainResult { verification: Verification::valid(reason, evidence_of(Some(&s))), state: Some(s), fork: Vec::new(), events: objects }
 }
 
 /// Serializes events as a bundle (§6.5): JCS lines ordered by seq, then hash.

@@ -1,11 +1,11 @@
 //! Claims (SPEC §5): structure, signing and offline verification.
 use crate::error::{err, Code, Result};
 use crate::keys::{KeyId, SecretKey};
-use crate::object::{self, check_version, common_fields, Common, Members, CTX_CLAIM};
-use crate::subject::check_canonical_subject;
+use crate::object::{self, shape_common, Common, Deferred, Members, CTX_CLAIM};
 use serde_json::{Map, Value};
 
-const MEMBERS: &[&str] = &["kez", "type", "key", "created_at", "sig", "identity", "seq", "subject", "expires_at", "locators"];
+const REQUIRED: &[&str] = &["kez", "type", "key", "created_at", "sig", "identity", "seq", "subject"];
+const OPTIONAL: &[&str] = &["expires_at", "locators"];
 pub const MAX_LOCATORS: usize = 8;
 pub const MAX_LOCATOR_BYTES: usize = 256;
 
@@ -52,30 +52,41 @@ fn locators(m: &Members) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// The shape of a claim (§5): closed members and types (`malformed`, `too_large`).
+pub(crate) fn shape<'a>(object: &'a Map<String, Value>, d: &mut Deferred<'a>) -> Result<()> {
+    let m = Members::closed(object, "claim", REQUIRED, OPTIONAL)?;
+    shape_common(&m, "claim", d)?;
+    m.identity("identity")?;
+    if m.int("seq")? < 1 {
+        return Err(err(Code::Malformed, "claim: seq must be ≥ 1"));
+    }
+    d.subjects.push(m.str("subject")?);
+    if m.opt_int("expires_at")?.is_some_and(|e| e <= m.map["created_at"].as_u64().unwrap_or(0)) {
+        return Err(err(Code::Malformed, "claim: expires_at must be after created_at"));
+    }
+    locators(&m)?;
+    Ok(())
+}
+
 impl Claim {
-    /// Structure checks (§4, §5) in order: malformed, unsupported_version, bad_subject, bad_key.
+    /// Structure checks (§4, §5): shape, then version, subject, key.
     pub fn from_object(object: Map<String, Value>) -> Result<Claim> {
-        check_version(&object)?;
-        if object.get("type") != Some(&Value::String("claim".into())) {
-            return Err(err(Code::Malformed, "type is not \"claim\""));
-        }
-        let m = Members::closed(&object, "claim", MEMBERS)?;
-        let (created_at, sig) = common_fields(&m)?;
-        let identity = m.identity("identity")?.to_string();
+        let mut d = Deferred::default();
+        shape(&object, &mut d)?;
+        d.check()?;
+        Claim::build(object)
+    }
+
+    /// Builds the typed claim from an object whose checks passed.
+    pub(crate) fn build(object: Map<String, Value>) -> Result<Claim> {
+        let m = Members::closed(&object, "claim", REQUIRED, OPTIONAL)?;
+        let common = object::common(&m)?;
+        let identity = m.str("identity")?.to_string();
         let seq = m.int("seq")?;
-        if seq < 1 {
-            return Err(err(Code::Malformed, "claim: seq must be ≥ 1"));
-        }
         let subject = m.str("subject")?.to_string();
         let expires_at = m.opt_int("expires_at")?;
-        if expires_at.is_some_and(|e| e <= created_at) {
-            return Err(err(Code::Malformed, "claim: expires_at must be after created_at"));
-        }
         let locators = locators(&m)?;
-        m.str("key")?;
-        check_canonical_subject(&subject)?;
-        let key = m.key("key")?;
-        Ok(Claim { common: Common { key, created_at, sig }, identity, seq, subject, expires_at, locators, object })
+        Ok(Claim { common, identity, seq, subject, expires_at, locators, object })
     }
 
     /// Structure, signature and time (§4). Expiry is not an error here: see `offline_status`.

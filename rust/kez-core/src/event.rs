@@ -2,10 +2,11 @@
 use crate::claim::Claim;
 use crate::error::{err, Code, Result};
 use crate::keys::{KeyId, SecretKey};
-use crate::object::{self, check_version, common_fields, Common, Members, CTX_EVENT, CTX_REVERSE};
+use crate::object::{self, shape_common, Common, Deferred, Members, CTX_EVENT, CTX_REVERSE};
 use serde_json::{Map, Value};
 
-const MEMBERS: &[&str] = &["kez", "type", "key", "created_at", "sig", "seq", "identity", "prev", "op", "body"];
+const REQUIRED: &[&str] = &["kez", "type", "key", "created_at", "sig", "seq", "op", "body"];
+const OPTIONAL: &[&str] = &["identity", "prev"];
 pub const MAX_REASON_BYTES: usize = 256;
 pub const MAX_DEVICE_NAME_BYTES: usize = 64;
 
@@ -42,78 +43,98 @@ pub struct Event {
     pub op: Op,
 }
 
-fn opt_limited_str(b: &Members, name: &str, max: usize) -> Result<Option<String>> {
+fn limited_str(b: &Members, name: &str, max: usize) -> Result<()> {
     match b.opt_str(name)? {
         Some(s) if s.len() > max => Err(err(Code::Malformed, format!("body: {name:?} longer than {max} bytes"))),
-        s => Ok(s.map(str::to_string)),
+        _ => Ok(()),
     }
 }
 
-fn hex32(b: &Members, name: &str) -> Result<Option<String>> {
-    Ok(b.opt_hex::<32>(name)?.map(hex::encode))
+/// The body's closed member set per op (§6.3): (required, optional).
+fn body_members(op: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    Some(match op {
+        "init" => (&[], &["next"]),
+        "add" => (&["claim"], &[]),
+        "revoke" => (&["claim"], &["reason"]),
+        "rotate" => (&["new_key", "reverse"], &["next"]),
+        "add_device" => (&["device", "reverse"], &["name"]),
+        "revoke_device" => (&["device"], &[]),
+        _ => return None,
+    })
 }
 
-/// Parses a body with the closed member set of its op (§6.3).
-fn parse_body(op: &str, body: &Map<String, Value>) -> Result<Op> {
-    let closed = |allowed: &[&str]| Members::closed(body, "body", allowed);
-    Ok(match op {
-        "init" => Op::Init { next: hex32(&closed(&["next"])?, "next")? },
-        "add" => {
-            let b = closed(&["claim"])?;
-            Op::Add { claim: Box::new(Claim::from_object(b.object("claim")?.clone())?) }
+/// The shape of an event (§6.1, §6.3), nested claim included.
+fn shape<'a>(object: &'a Map<String, Value>, d: &mut Deferred<'a>) -> Result<()> {
+    let m = Members::closed(object, "event", REQUIRED, OPTIONAL)?;
+    shape_common(&m, "event", d)?;
+    let seq = m.int("seq")?;
+    let op = m.str("op")?;
+    let (required, optional) = body_members(op).ok_or_else(|| err(Code::Malformed, format!("unknown op {op:?}")))?;
+    if (seq == 0) != (op == "init") {
+        return Err(err(Code::Malformed, "seq 0 is init, and init only at seq 0"));
+    }
+    if seq == 0 {
+        if m.has("identity") || m.has("prev") {
+            return Err(err(Code::Malformed, "genesis has no identity or prev"));
         }
+    } else {
+        if !m.has("identity") || !m.has("prev") {
+            return Err(err(Code::Malformed, "identity and prev are required after genesis"));
+        }
+        m.identity("identity")?;
+        m.hex::<32>("prev")?;
+    }
+    let b = Members::closed(m.object("body")?, "body", required, optional)?;
+    match op {
+        "init" => drop(b.opt_hex::<32>("next")?),
+        "add" => crate::claim::shape(b.object("claim")?, d)?,
         "revoke" => {
-            let b = closed(&["claim", "reason"])?;
-            Op::Revoke { claim: hex::encode(b.hex::<32>("claim")?), reason: opt_limited_str(&b, "reason", MAX_REASON_BYTES)? }
+            b.hex::<32>("claim")?;
+            limited_str(&b, "reason", MAX_REASON_BYTES)?;
         }
         "rotate" => {
-            let b = closed(&["new_key", "next", "reverse"])?;
-            let (next, reverse) = (hex32(&b, "next")?, b.hex::<64>("reverse")?);
-            b.str("new_key")?;
-            Op::Rotate { new_key: b.key("new_key")?, next, reverse }
+            d.keys.push(b.str("new_key")?);
+            b.opt_hex::<32>("next")?;
+            b.hex::<64>("reverse")?;
         }
         "add_device" => {
-            let b = closed(&["device", "name", "reverse"])?;
-            let (name, reverse) = (opt_limited_str(&b, "name", MAX_DEVICE_NAME_BYTES)?, b.hex::<64>("reverse")?);
-            b.str("device")?;
-            Op::AddDevice { device: b.key("device")?, name, reverse }
+            d.keys.push(b.str("device")?);
+            limited_str(&b, "name", MAX_DEVICE_NAME_BYTES)?;
+            b.hex::<64>("reverse")?;
         }
-        "revoke_device" => {
-            let b = closed(&["device"])?;
-            Op::RevokeDevice { device: b.key("device")? }
-        }
-        other => return Err(err(Code::Malformed, format!("unknown op {other:?}"))),
+        _ => d.keys.push(b.str("device")?),
+    }
+    Ok(())
+}
+
+/// Builds the typed op from a body whose checks passed.
+fn build_op(op: &str, body: &Map<String, Value>) -> Result<Op> {
+    let b = Members::closed(body, "body", &[], &["next", "claim", "reason", "new_key", "reverse", "device", "name"])?;
+    let hex32 = |name: &str| -> Result<Option<String>> { Ok(b.opt_hex::<32>(name)?.map(hex::encode)) };
+    let text = |name: &str| -> Result<Option<String>> { Ok(b.opt_str(name)?.map(str::to_string)) };
+    Ok(match op {
+        "init" => Op::Init { next: hex32("next")? },
+        "add" => Op::Add { claim: Box::new(Claim::build(b.object("claim")?.clone())?) },
+        "revoke" => Op::Revoke { claim: hex::encode(b.hex::<32>("claim")?), reason: text("reason")? },
+        "rotate" => Op::Rotate { new_key: b.key("new_key")?, next: hex32("next")?, reverse: b.hex::<64>("reverse")? },
+        "add_device" => Op::AddDevice { device: b.key("device")?, name: text("name")?, reverse: b.hex::<64>("reverse")? },
+        _ => Op::RevokeDevice { device: b.key("device")? },
     })
 }
 
 impl Event {
-    /// Structure checks (§4, §6.1, §6.3).
+    /// Structure checks (§4, §6.1, §6.3): shape, then versions, subjects, keys.
     pub fn from_object(object: Map<String, Value>) -> Result<Event> {
-        check_version(&object)?;
-        if object.get("type") != Some(&Value::String("event".into())) {
-            return Err(err(Code::Malformed, "type is not \"event\""));
-        }
-        let m = Members::closed(&object, "event", MEMBERS)?;
-        let (created_at, sig) = common_fields(&m)?;
+        let mut d = Deferred::default();
+        shape(&object, &mut d)?;
+        d.check()?;
+        let m = Members::closed(&object, "event", REQUIRED, OPTIONAL)?;
+        let common = object::common(&m)?;
         let seq = m.int("seq")?;
-        let op_name = m.str("op")?;
-        let genesis = seq == 0;
-        if genesis != (op_name == "init") {
-            return Err(err(Code::Malformed, "seq 0 must be init, and init only at seq 0"));
-        }
-        let (identity, prev) = if genesis {
-            if m.has("identity") || m.has("prev") {
-                return Err(err(Code::Malformed, "genesis carries no identity or prev"));
-            }
-            (None, None)
-        } else {
-            (Some(m.identity("identity")?.to_string()), Some(hex::encode(m.hex::<32>("prev")?)))
-        };
-        let body = m.object("body")?;
-        m.str("key")?;
-        let op = parse_body(op_name, body)?;
-        let key = m.key("key")?;
-        Ok(Event { common: Common { key, created_at, sig }, seq, identity, prev, op, object })
+        let identity = m.opt_str("identity")?.map(str::to_string);
+        let prev = m.opt_str("prev")?.map(str::to_string);
+        let op = build_op(m.str("op")?, m.object("body")?)?;
+        Ok(Event { common, seq, identity, prev, op, object })
     }
 
     pub fn hash(&self) -> String {

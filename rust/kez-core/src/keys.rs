@@ -200,6 +200,11 @@ impl SecretKey {
     }
 }
 
+/// NIP-19 `nsec1…` of a BIP-340 secret.
+pub fn nsec_encode(secret: &[u8; 32]) -> String {
+    bech32_encode(NSEC, secret)
+}
+
 /// `hex(SHA-256(UTF-8(key id)))`: the pre-rotation commitment (§6.3).
 pub fn commitment(key: &KeyId) -> String {
     hex::encode(Sha256::digest(key.to_string().as_bytes()))

@@ -2,7 +2,7 @@
 use crate::chain::State;
 use crate::error::{err, Code, Result};
 use crate::keys::SecretKey;
-use crate::object::{self, check_version, common_fields, Common, Members, CTX_LOGIN};
+use crate::object::{self, shape_common, Common, Deferred, Members, CTX_LOGIN};
 use serde_json::{Map, Value};
 
 const MEMBERS: &[&str] = &["kez", "type", "key", "created_at", "sig", "identity", "audience", "nonce", "expires_at"];
@@ -20,25 +20,26 @@ pub struct Login {
 
 impl Login {
     pub fn from_object(object: Map<String, Value>) -> Result<Login> {
-        check_version(&object)?;
-        if object.get("type") != Some(&Value::String("login".into())) {
-            return Err(err(Code::Malformed, "type is not \"login\""));
-        }
-        let m = Members::closed(&object, "login", MEMBERS)?;
-        let (created_at, sig) = common_fields(&m)?;
+        let mut d = Deferred::default();
+        let m = Members::closed(&object, "login", MEMBERS, &[])?;
+        shape_common(&m, "login", &mut d)?;
         let identity = m.identity("identity")?.to_string();
         let audience = m.str("audience")?.to_string();
         if audience.is_empty() || audience.len() > 256 {
             return Err(err(Code::Malformed, "login: audience must be 1-256 bytes"));
         }
         let nonce = hex::encode(m.hex::<16>("nonce")?);
+        let created_at = m.int("created_at")?;
         let expires_at = m.int("expires_at")?;
-        if expires_at <= created_at || expires_at > created_at + MAX_LIFETIME {
-            return Err(err(Code::Malformed, "login: expires_at must be within 300 s after created_at"));
+        if expires_at <= created_at {
+            return Err(err(Code::Malformed, "login: expires_at must be after created_at"));
         }
-        m.str("key")?;
-        let key = m.key("key")?;
-        Ok(Login { common: Common { key, created_at, sig }, identity, audience, nonce, expires_at, object })
+        if expires_at > created_at + MAX_LIFETIME {
+            return Err(err(Code::TooLarge, "login lifetime exceeds 300 s"));
+        }
+        d.check()?;
+        let common = object::common(&m)?;
+        Ok(Login { common, identity, audience, nonce, expires_at, object })
     }
 
     /// §4 verification of the object itself.

@@ -45,15 +45,18 @@ pub struct Members<'a> {
 }
 
 impl<'a> Members<'a> {
-    /// Requires every member to be in `allowed`.
-    pub fn closed(map: &'a Map<String, Value>, what: &'static str, allowed: &[&str]) -> Result<Self> {
-        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+    /// Requires every member to be in `required` or `optional`, and every `required` one present.
+    pub fn closed(map: &'a Map<String, Value>, what: &'static str, required: &[&str], optional: &[&str]) -> Result<Self> {
+        if let Some(unknown) = map.keys().find(|k| !required.contains(&k.as_str()) && !optional.contains(&k.as_str())) {
             return Err(err(Code::Malformed, format!("{what}: unknown member {unknown:?}")));
+        }
+        if let Some(missing) = required.iter().find(|k| !map.contains_key(**k)) {
+            return Err(err(Code::Malformed, format!("{what}: missing member {missing:?}")));
         }
         Ok(Members { map, what })
     }
 
-    fn missing(&self, name: &str) -> crate::error::KezError {
+    pub fn missing(&self, name: &str) -> crate::error::KezError {
         err(Code::Malformed, format!("{}: missing or mistyped member {name:?}", self.what))
     }
 
@@ -124,8 +127,6 @@ impl<'a> Members<'a> {
     }
 }
 
-/// The common members of every signed object (§4), checked in order: malformed member set
-/// handled by the caller, `kez` version, `type`, `created_at`, `sig`; `key` last (`bad_key`).
 #[derive(Clone)]
 pub struct Common {
     pub key: KeyId,
@@ -133,26 +134,58 @@ pub struct Common {
     pub sig: [u8; 64],
 }
 
-/// Checks `kez` first so that objects of another version say so rather than `malformed`.
-pub fn check_version(map: &Map<String, Value>) -> Result<()> {
-    match map.get("kez") {
-        Some(Value::String(v)) if v == VERSION => Ok(()),
-        Some(Value::String(v)) => Err(err(Code::UnsupportedVersion, format!("unsupported kez version {v:?}"))),
-        _ => Err(err(Code::Malformed, "missing or mistyped member \"kez\"")),
+/// Checks that run after the whole shape (nested claims included) is known good, in §4 order:
+/// versions (`unsupported_version`), subjects (`bad_subject`), key ids (`bad_key`).
+#[derive(Default)]
+pub struct Deferred<'a> {
+    pub versions: Vec<&'a Value>,
+    pub subjects: Vec<&'a str>,
+    pub keys: Vec<&'a str>,
+}
+
+impl Deferred<'_> {
+    pub fn check(&self) -> Result<()> {
+        for v in &self.versions {
+            if v.as_str() != Some(VERSION) {
+                return Err(err(Code::UnsupportedVersion, format!("unsupported kez version {v}")));
+            }
+        }
+        for s in &self.subjects {
+            crate::subject::check_canonical_subject(s)?;
+        }
+        for k in &self.keys {
+            KeyId::parse(k)?;
+        }
+        Ok(())
     }
 }
 
+/// The shape of the §4 common members (types only; the key id is deferred).
+pub fn shape_common<'a>(m: &Members<'a>, kind: &str, d: &mut Deferred<'a>) -> Result<()> {
+    d.versions.push(m.map.get("kez").ok_or_else(|| m.missing("kez"))?);
+    d.keys.push(m.str("key")?);
+    m.int("created_at")?;
+    m.hex::<64>("sig")?;
+    if m.map.get("type").and_then(Value::as_str) != Some(kind) {
+        return Err(err(Code::Malformed, format!("expected type {kind}")));
+    }
+    Ok(())
+}
+
+/// Reads the common members of an object whose shape and deferred checks passed.
+pub fn common(m: &Members) -> Result<Common> {
+    Ok(Common { key: m.key("key")?, created_at: m.int("created_at")?, sig: m.hex::<64>("sig")? })
+}
+
+/// The `type` member of a top-level object: one of the three kinds, else `malformed`.
 pub fn object_type(map: &Map<String, Value>) -> Result<&str> {
-    match map.get("type") {
-        Some(Value::String(t)) if matches!(t.as_str(), "claim" | "event" | "login") => Ok(t),
-        _ => Err(err(Code::Malformed, "missing or unknown member \"type\"")),
+    if !map.contains_key("kez") {
+        return Err(err(Code::Malformed, "missing member \"kez\""));
     }
-}
-
-/// Reads `created_at` and `sig` (malformed); the key is read separately (bad_key comes after
-/// every malformed check and bad_subject).
-pub fn common_fields(m: &Members) -> Result<(u64, [u8; 64])> {
-    Ok((m.int("created_at")?, m.hex::<64>("sig")?))
+    match map.get("type").and_then(Value::as_str) {
+        Some(t @ ("claim" | "event" | "login")) => Ok(t),
+        _ => Err(err(Code::Malformed, "type must be claim, event or login")),
+    }
 }
 
 /// §4 signature then time checks.

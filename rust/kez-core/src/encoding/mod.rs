@@ -16,12 +16,11 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    /// The CLI's format names.
     pub fn as_str(self) -> &'static str {
         match self {
             Encoding::Json => "json",
             Encoding::Compact => "compact",
-            Encoding::Markdown => "md",
+            Encoding::Markdown => "markdown",
             Encoding::Dns => "dns",
         }
     }

@@ -1,0 +1,143 @@
+//! kez claim SUBJECT (make, add to the chain, print in an encoding) | kez claim verify FILE|-
+use crate::env::{read_input, write_user_file, Env, BUNDLE_LIMIT, CLAIM_INPUT_LIMIT};
+use crate::local_chain as lc;
+use crate::outcome::{CliError, CliResult, Outcome};
+use kez_core::chain::{claim_status, verify_bundle};
+use kez_core::encoding::{detect, Encoding};
+use kez_core::error::{err, Code};
+use kez_core::signed::{decode_and_verify, encode, Signed};
+use kez_core::verification::Verification;
+use kez_core::Status;
+use serde_json::{json, Map, Value};
+
+pub struct MakeArgs<'a> {
+    pub subject: &'a str,
+    pub format: &'a str,
+    pub key: Option<&'a str>,
+    pub expires_at: Option<u64>,
+    pub locators: &'a [String],
+    pub out: Option<&'a str>,
+}
+
+pub fn make(env: &Env, a: &MakeArgs) -> CliResult<()> {
+    let encoding = Encoding::parse(a.format)
+        .ok_or_else(|| CliError::usage("bad_format", format!("unknown format '{}'", a.format), "use --format json, compact, md or dns"))?;
+    let mut chain = lc::load(env)?;
+    let (claim, event) = lc::build_claim(env, &chain, a.subject, a.key, a.expires_at, a.locators)?;
+    let mut text = encode(&claim.object, encoding);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let (hash, seq) = (claim.hash(), event.seq);
+    lc::append(env, &mut chain, event)?;
+    if let Some(path) = a.out {
+        write_user_file(path, &text)?;
+    }
+    let doc = json!({ "hash": hash, "seq": seq, "subject": claim.subject, "identity": chain.identity,
+        "encoding": encoding.as_str(), "text": text, "claim": claim.object });
+    if env.out.json || a.out.is_some() {
+        env.out.result(doc, || hash.clone());
+    } else {
+        env.out.raw(&text);
+    }
+    Ok(())
+}
+
+struct Report {
+    verification: Verification,
+    encoding: Option<Encoding>,
+    object: Option<Map<String, Value>>,
+    claim: Option<kez_core::claim::Claim>,
+}
+
+/// Decode (any encoding) and verify without a chain: SPEC §4 and expiry.
+fn offline(env: &Env, file: &str) -> CliResult<Report> {
+    let fail = |code: Code, reason: &str| Report {
+        verification: Verification::from_error(&err(code, reason), Map::new()),
+        encoding: None,
+        object: None,
+        claim: None,
+    };
+    let Some(bytes) = read_input(file, CLAIM_INPUT_LIMIT)? else {
+        return Ok(fail(Code::TooLarge, "the input is larger than 1 MiB"));
+    };
+    if std::str::from_utf8(&bytes).is_err() {
+        return Ok(fail(Code::Malformed, "the input is not UTF-8 text"));
+    }
+    let (encoding, signed) = decode_and_verify(&bytes, env.now);
+    let encoding = encoding.or(Some(detect(&bytes)));
+    Ok(match signed {
+        Err(e) => Report { verification: Verification::from_error(&e, Map::new()), encoding, object: None, claim: None },
+        Ok(Signed::Claim(claim)) => {
+            let mut ev = Map::new();
+            ev.insert("hash".into(), claim.hash().into());
+            ev.insert("subject".into(), claim.subject.clone().into());
+            ev.insert("identity".into(), claim.identity.clone().into());
+            ev.insert("key".into(), claim.key().to_string().into());
+            ev.insert("chain".into(), "not consulted".into());
+            let verification = if claim.is_expired(env.now) {
+                Verification::from_code(Code::Expired, format!("claim expired at {}", claim.expires_at.unwrap_or(0)), ev)
+            } else {
+                Verification::valid("claim signature and structure are good (offline: the sigchain was not consulted)", ev)
+            };
+            Report { verification, encoding, object: Some(claim.object.clone()), claim: Some(claim) }
+        }
+        Ok(other) => {
+            let kind = other.object().get("type").and_then(Value::as_str).unwrap_or("object").to_string();
+            let mut ev = Map::new();
+            ev.insert("type".into(), kind.clone().into());
+            let v = Verification::from_code(Code::Malformed, format!("this is a KEZ {kind}, not a claim"), ev);
+            Report { verification: v, encoding, object: Some(other.object().clone()), claim: None }
+        }
+    })
+}
+
+pub fn verify(env: &Env, file: &str, chain_file: Option<&str>) -> CliResult<Outcome> {
+    let mut report = offline(env, file)?;
+    let mut consulted = false;
+    if let (Some(chain_file), Some(claim)) = (chain_file, &report.claim) {
+        if !matches!(report.verification.status, Status::Invalid | Status::NotFound) {
+            let chain = match read_input(chain_file, BUNDLE_LIMIT)? {
+                Some(bytes) => verify_bundle(&bytes, env.now),
+                None => {
+                    let e = err(Code::TooLarge, "the bundle is larger than the read limit");
+                    kez_core::chain::ChainResult { verification: Verification::from_error(&e, Map::new()), state: None, fork: Vec::new(), events: Vec::new() }
+                }
+            };
+            report.verification = claim_status(claim, &chain, env.now);
+            consulted = true;
+        }
+    }
+    let v = &report.verification;
+    let doc = json!({
+        "status": v.status.as_str(), "code": v.code.map(|c| c.as_str()), "reason": v.reason, "evidence": v.evidence,
+        "encoding": report.encoding.map(|e| e.as_str()), "object": report.object, "chain_consulted": consulted,
+    });
+    env.out.result(doc, || {
+        let scope = if consulted {
+            "checked against the sigchain"
+        } else if v.status == Status::Valid {
+            "offline: signature and structure good; chain not consulted"
+        } else {
+            "chain not consulted"
+        };
+        let status = match v.code {
+            Some(c) if c.as_str() != v.status.as_str() => format!("{} ({})", v.status.as_str(), c.as_str()),
+            _ => v.status.as_str().to_string(),
+        };
+        let mut lines = vec![format!("{status}  {scope}")];
+        if let Some(c) = &report.claim {
+            lines.push(format!("subject   {}", c.subject));
+            lines.push(format!("key       {}", c.key()));
+            lines.push(format!("identity  {}", c.identity));
+            lines.push(format!("seq       {}", c.seq));
+            lines.push(format!("expires   {}", c.expires_at.map_or("never".into(), |e| e.to_string())));
+        }
+        if let Some(e) = report.encoding {
+            lines.push(format!("encoding  {}", e.as_str()));
+        }
+        lines.push(format!("reason    {}", v.reason));
+        lines.join("\n")
+    });
+    Ok(Outcome::Status(v.status))
+}

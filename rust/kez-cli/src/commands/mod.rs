@@ -1,0 +1,4 @@
+pub mod bench;
+pub mod claim;
+pub mod key;
+pub mod sigchain;

@@ -1,0 +1,37 @@
+//! Where output goes: under --json exactly one JSON document on stdout (results and errors);
+//! otherwise human text on stdout, warnings and errors on stderr.
+use crate::outcome::CliError;
+use serde_json::{json, Value};
+use std::io::Write;
+
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    /// The command's result: `doc` under --json, else the human text.
+    pub fn result(&self, doc: Value, human: impl FnOnce() -> String) {
+        let text = if self.json { doc.to_string() } else { human() };
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = out.write_all(b"\n");
+        }
+    }
+
+    /// Bytes that must reach stdout unchanged (a bundle, an encoded claim).
+    pub fn raw(&self, text: &str) {
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    }
+
+    pub fn error(&self, e: &CliError) {
+        if self.json {
+            let doc = json!({ "error": { "code": e.code, "message": e.message, "hint": e.hint } });
+            println!("{doc}");
+        } else if e.hint.is_empty() {
+            eprintln!("error: {}", e.message);
+        } else {
+            eprintln!("error: {}\nhint: {}", e.message, e.hint);
+        }
+    }
+}
