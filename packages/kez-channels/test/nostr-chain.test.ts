@@ -5,11 +5,11 @@ import {
   type ChainEvent, type ChainState, type Signer,
 } from '@kez/core';
 import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
-import { channelsConfig } from '../src/config.js';
-import { createChannelEnv, type OwnedChannelEnv } from '../src/env.js';
+import type { OwnedChannelEnv } from '../src/env.js';
 import { ChannelRegistry } from '../src/registry.js';
 import { CHAIN_KIND } from '../src/channels/nostr-event.js';
 import { fetchChainFromRelays, nostrChainTransport, publishChainToRelays } from '../src/nostr-chain.js';
+import { loopbackEnv } from './helpers.js';
 import { startRelay, type RunningRelay } from './peers/relay.mjs';
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -34,7 +34,7 @@ describe('sigchains on a nostr relay (real relay)', () => {
 
   beforeAll(async () => {
     relay = await startRelay();
-    env = createChannelEnv(channelsConfig({ allowLoopback: true, allowHttp: true, timeouts: { connectMs: 1_000, totalMs: 2_000 } }));
+    env = loopbackEnv({ timeouts: { connectMs: 1_000, totalMs: 2_000 } });
   });
   afterAll(async () => {
     await env?.close();

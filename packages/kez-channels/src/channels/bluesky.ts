@@ -1,0 +1,94 @@
+// bluesky: `dev.kez.proof` records (and, as a fallback, posts carrying a `kez:z1:` string) in
+// the account's own repo (SPEC §10). The owner is the repo DID whose DID document names the
+// handle back (bluesky-identity.ts); the DID is the stable id. A record is only counted when
+// its at:// URI is in that DID's repo, whatever the PDS returns.
+import { KezError } from '@kez/core';
+import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
+import { resolveIdentity, type AtprotoIdentity } from './bluesky-identity.js';
+
+export const PROOF_COLLECTION = 'dev.kez.proof';
+const POST_COLLECTION = 'app.bsky.feed.post';
+const PAGE = 100;
+const MAX_PAGES = 3;
+const JSON_TYPES = ['application/json'];
+/** SPEC §11: a compact string is at most 16 384 bytes. */
+const COMPACT = /kez:z1:[A-Za-z0-9_-]{1,16377}/g;
+
+interface ListedRecord { uri?: unknown; value?: unknown }
+
+async function listRecords(id: AtprotoIdentity, collection: string, pages: number, env: ChannelEnv): Promise<ListedRecord[]> {
+  const out: ListedRecord[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < pages; page++) {
+    const q = new URLSearchParams({ repo: id.did, collection, limit: String(PAGE), ...(cursor ? { cursor } : {}) });
+    const res = await env.fetch(`${id.pds}/xrpc/com.atproto.repo.listRecords?${q}`, { contentTypes: JSON_TYPES });
+    const body = res.json() as { records?: unknown; cursor?: unknown } | null;
+    if (!Array.isArray(body?.records)) throw new KezError('malformed', `${res.url}: no records array`, { url: res.url });
+    out.push(...(body.records as ListedRecord[]));
+    if (typeof body.cursor !== 'string' || body.records.length < PAGE) break;
+    cursor = body.cursor;
+  }
+  return out;
+}
+
+/** The record's URI, when it lies in this DID's repo and collection. */
+function ownUri(r: ListedRecord, id: AtprotoIdentity, collection: string): string | null {
+  return typeof r.uri === 'string' && r.uri.startsWith(`at://${id.did}/${collection}/`) ? r.uri : null;
+}
+
+export const blueskyPlugin: ChannelPlugin = {
+  name: 'bluesky',
+  async locate(subject, env) {
+    const id = await resolveIdentity(subject.id, env);
+    const owner = { subject: `bluesky:${id.handle}`, stableId: id.did };
+    const candidates: Candidate[] = [];
+    for (const r of await listRecords(id, PROOF_COLLECTION, MAX_PAGES, env)) {
+      const uri = ownUri(r, id, PROOF_COLLECTION);
+      const value = r.value as { $type?: unknown; proof?: unknown } | null;
+      if (uri && value?.$type === PROOF_COLLECTION && typeof value.proof === 'string') candidates.push({ location: uri, text: value.proof, owner });
+    }
+    if (candidates.length > 0) return candidates;
+    // No record: the compact form may be in one of the latest posts by the account itself.
+    for (const r of await listRecords(id, POST_COLLECTION, 1, env)) {
+      const uri = ownUri(r, id, POST_COLLECTION);
+      const text = (r.value as { text?: unknown } | null)?.text;
+      if (!uri || typeof text !== 'string') continue;
+      for (const m of text.matchAll(COMPACT)) candidates.push({ location: uri, text: m[0], owner });
+    }
+    return candidates;
+  },
+
+  /** Writes the proof record with an app password (token, else BLUESKY_APP_PASSWORD). The password and session token are never logged. */
+  async publish(p, env) {
+    const password = p.token ?? process.env.BLUESKY_APP_PASSWORD;
+    if (!password) throw new Error('publishing to Bluesky needs an app password (BLUESKY_APP_PASSWORD)');
+    const configured = process.env.BLUESKY_HANDLE?.toLowerCase();
+    if (configured && configured !== p.subject.id) throw new Error(`BLUESKY_HANDLE is ${configured}, not ${p.subject.id}`);
+    const id = await resolveIdentity(p.subject.id, env);
+    const session = await env.fetch(`${id.pds}/xrpc/com.atproto.server.createSession`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier: id.handle, password }),
+      contentTypes: JSON_TYPES,
+      maxRedirects: 0,
+      passStatuses: [400, 401],
+    });
+    const s = session.json() as { accessJwt?: unknown; did?: unknown };
+    if (session.status !== 200 || typeof s?.accessJwt !== 'string') throw new Error(`Bluesky login as ${id.handle} failed (HTTP ${session.status})`);
+    if (s.did !== id.did) throw new KezError('subject_mismatch', `the session is for ${String(s.did)}, not ${id.did}`, { did: id.did });
+    // One record per identity (rkey = the identity hash): publishing again replaces it.
+    const rkey = p.claim.identity.slice('kez:id:'.length);
+    const res = await env.fetch(`${id.pds}/xrpc/com.atproto.repo.putRecord`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${s.accessJwt}` },
+      body: JSON.stringify({
+        repo: id.did, collection: PROOF_COLLECTION, rkey,
+        record: { $type: PROOF_COLLECTION, proof: p.compact, createdAt: new Date().toISOString() },
+      }),
+      contentTypes: JSON_TYPES,
+      maxRedirects: 0,
+    });
+    const uri = (res.json() as { uri?: unknown }).uri;
+    return { location: typeof uri === 'string' ? uri : `at://${id.did}/${PROOF_COLLECTION}/${rkey}` };
+  },
+};
