@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import {
+  b64uDecode, b64uEncode, decodeAs, decodeCompact, decodeDns, decodeMarkdown, detectEncoding, encodeCompact,
+  encodeDns, encodeMarkdown, fromHex, splitTxt, toHex, verifyObject, KezError, addClaim,
+} from '../src/index.js';
+import { buildChain, NOW } from './fixtures.js';
+
+const codeOf = (fn: () => unknown) => {
+  try { fn(); return 'ok'; } catch (err) { expect(err).toBeInstanceOf(KezError); return (err as KezError).code; }
+};
+
+describe('base64url (SPEC §1)', () => {
+  it('round-trips every length and has one text form per byte string', () => {
+    for (let n = 0; n < 40; n++) {
+      const b = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 255);
+      const s = b64uEncode(b);
+      expect(s).toBe(Buffer.from(b).toString('base64url'));
+      expect(toHex(b64uDecode(s))).toBe(toHex(b));
+    }
+    expect(codeOf(() => b64uDecode('AB'))).toBe('bad_encoding'); // 'B' has non-zero unused bits
+    expect(codeOf(() => b64uDecode('AA=='))).toBe('bad_encoding');
+    expect(codeOf(() => b64uDecode('A'))).toBe('bad_encoding');
+    expect(codeOf(() => b64uDecode('A+A/'))).toBe('bad_encoding');
+    expect(toHex(b64uDecode('AA'))).toBe('00');
+  });
+  it('hex is lowercase only', () => {
+    expect(codeOf(() => fromHex('AB'))).toBe('malformed');
+    expect(codeOf(() => fromHex('abc'))).toBe('malformed');
+    expect(toHex(fromHex('0aff'))).toBe('0aff');
+  });
+});
+
+describe('encodings', () => {
+  const { state, next } = buildChain('ed25519');
+  const long = addClaim(state, {
+    subject: 'dns:example.com', created_at: NOW,
+    locators: Array.from({ length: 8 }, (_, i) => `https://sig${i}.example.com/${'p'.repeat(200)}`),
+  }, next).claim;
+
+  it('detects by the first non-whitespace bytes', () => {
+    expect(detectEncoding('  {')).toBe('json');
+    expect(detectEncoding('\nkez:z1:AA')).toBe('compact');
+    expect(detectEncoding('"kez')).toBe('dns');
+    expect(detectEncoding('# hi')).toBe('markdown');
+  });
+
+  it('DNS splits at every 255th byte and accepts spaces, tabs and one trailing LF', async () => {
+    const compact = await encodeCompact(long);
+    expect(compact.length).toBeGreaterThan(255);
+    const parts = splitTxt(compact);
+    expect(parts.slice(0, -1).every((p) => p.length === 255)).toBe(true);
+    expect(parts.join('')).toBe(compact);
+    const dns = encodeDns(compact);
+    expect(dns).toBe(parts.map((p) => `"${p}"`).join(' '));
+    expect(decodeDns(dns)).toEqual(long);
+    expect(decodeDns(parts.map((p) => `"${p}"`).join('\t \t') + '\n')).toEqual(long);
+    expect(codeOf(() => decodeDns(' ' + dns))).toBe('bad_encoding');
+    expect(codeOf(() => decodeDns(dns + '\n\n'))).toBe('bad_encoding');
+    expect(codeOf(() => decodeDns(`"${compact}"`))).toBe('bad_encoding');
+  });
+
+  it('compact accepts one trailing LF; compact decoding is independent of the producer level', async () => {
+    const c = await encodeCompact(long);
+    expect(decodeCompact(c + '\n')).toEqual(long);
+    expect(codeOf(() => decodeCompact(c + '\n\n'))).toBe('bad_encoding');
+    const z = await import('@bokuweb/zstd-wasm');
+    for (const level of [1, 3, 22]) {
+      const frame = z.compress(new TextEncoder().encode(encodeMarkdown(long).split('\n')[5]!), level);
+      expect(frame[4]! & 4).toBe(0); // no checksum
+      expect(decodeCompact('kez:z1:' + b64uEncode(frame))).toEqual(long);
+    }
+  });
+
+  it('markdown: CRLF lines and text around the fence are fine; the payload decodes as JSON', () => {
+    const md = encodeMarkdown(long);
+    expect(decodeMarkdown(md.replace(/\n/g, '\r\n'))).toEqual(long);
+    expect(decodeMarkdown('intro\n\n' + md + '\nmore text')).toEqual(long);
+    expect(codeOf(() => decodeMarkdown(md.replace('```kez\n', '```kez\n\n')))).toBe('bad_encoding');
+    expect(codeOf(() => decodeMarkdown(md.replace('\n```\n', '\n ```\n')))).toBe('bad_encoding');
+    expect(codeOf(() => decodeMarkdown(md.replace('"kez":"0.2"', '"kez": "0.2"')))).toBe('non_canonical');
+  });
+
+  it('decodeAs does not detect', () => {
+    expect(codeOf(() => decodeAs('{}', 'dns'))).toBe('bad_encoding');
+    expect(codeOf(() => decodeAs('kez:z1:AA', 'json'))).toBe('malformed');
+  });
+
+  it('verifyObject never throws on non-string, non-object input', () => {
+    for (const v of [null, undefined, 1, [], true, Symbol.for('x'), () => 1, new Uint8Array(3)]) {
+      expect(verifyObject(v, { now: NOW }).status).toBe('invalid');
+    }
+  });
+});
