@@ -94,25 +94,31 @@ async function waitForPort(port, child, deadlineMs) {
 
 /** Starts nats-server; resolves with its URL, the secrets and stop(). */
 export async function startDevNats({ xkey = true, secrets } = {}) {
+  const s = secrets ?? devSecrets({ xkey });
+  return startNatsWith((port, storeDir) => natsConf({ port, storeDir, s }), { secrets: s });
+}
+
+/** Starts nats-server with the config `render(port, storeDir)` returns (env passed through). */
+export async function startNatsWith(render, { secrets, env } = {}) {
   const bin = natsServerBin();
   const dir = mkdtempSync(join(tmpdir(), 'kez-nats-'));
   const port = await freePort();
-  const s = secrets ?? devSecrets({ xkey });
   const conf = join(dir, 'nats.conf');
-  writeFileSync(conf, natsConf({ port, storeDir: join(dir, 'js'), s }), { mode: 0o600 });
-  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(conf, render(port, join(dir, 'js')), { mode: 0o600 });
+  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   child.stderr.on('data', (d) => { log = (log + d.toString()).slice(-20_000); });
   try {
     await waitForPort(port, child, 10_000);
   } catch (e) {
     child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
     throw new Error(`${e.message}\n${log}`);
   }
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
-    secrets: s,
+    secrets,
     log: () => log,
     async stop() {
       if (child.exitCode === null) {

@@ -1,0 +1,102 @@
+// The deployment docs are checked against real tools: docker-compose validates the compose
+// file (our two services, no NATS); the operator snippet docs/nats.conf runs in a real
+// nats-server and chat-server admits a KEZ login through it; Appendix A's one-liner starts a
+// working dev broker.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { buildLoginToken, createLogger, startChatServer } from '../src/index.js';
+import { AUDIENCE, chatConfig } from './support/chat-harness.js';
+import { TestIdentity } from './support/identity.js';
+// @ts-expect-error plain .mjs support module shared with the bench
+import { devSecrets, freePort, natsServerBin, startNatsWith } from './support/nats-dev.mjs';
+
+const run = promisify(execFile);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const docs = join(root, 'docs');
+
+describe('docs/docker-compose.yml', () => {
+  it('passes `docker-compose config` and holds our two services only', async () => {
+    const { stdout } = await run('docker-compose', ['-f', join(docs, 'docker-compose.yml'), 'config', '--services'], {
+      env: { ...process.env, NATS_URL: 'nats://nats.example.internal:4222', KEZ_CHAT_AUDIENCE: 'chat.example.org' },
+    });
+    expect(stdout.trim().split('\n').sort()).toEqual(['chat-server', 'sig-server']);
+    const { stdout: full } = await run('docker-compose', ['-f', join(docs, 'docker-compose.yml'), 'config'], {
+      env: { ...process.env, NATS_URL: 'nats://nats.example.internal:4222', KEZ_CHAT_AUDIENCE: 'chat.example.org' },
+    });
+    expect(full).toContain('NATS_URL: nats://nats.example.internal:4222');
+    expect(full).not.toMatch(/image: .*nats/i);
+  });
+});
+
+describe('docs/nats.conf in a real nats-server', () => {
+  it('lets chat-server serve the callout and admit a KEZ login', async () => {
+    const s = devSecrets({ xkey: true });
+    const snippet = readFileSync(join(docs, 'nats.conf'), 'utf8')
+      .replaceAll('<ISSUER_PUBLIC_KEY>', s.issuerPublic)
+      .replaceAll('<XKEY_PUBLIC_KEY>', s.xkeyPublic);
+    expect(snippet).not.toMatch(/<[A-Z_]+>/);
+    const nats = await startNatsWith(
+      (port: number, storeDir: string) => `listen: 127.0.0.1:${port}\n${snippet.replace('/var/lib/nats/jetstream', storeDir)}`,
+      { env: { KEZ_CHAT_CALLOUT_PASS: s.calloutPass, KEZ_CHAT_APP_PASS: s.appPass } },
+    );
+    const logs: string[] = [];
+    const chat = await startChatServer(chatConfig({
+      natsUrl: nats.url, issuerSeed: s.issuerSeed, xkeySeed: s.xkeySeed, calloutPass: s.calloutPass, appPass: s.appPass,
+    }), createLogger({ write: (l) => logs.push(l) }));
+    try {
+      const id = await TestIdentity.create(inject('sigUrl'));
+      const nc = await connect({ servers: nats.url, token: buildLoginToken(id.primary, id.identity, AUDIENCE), reconnect: false });
+      await nc.close();
+      expect(logs.some((l) => l.includes('login admitted') && l.includes(id.identity))).toBe(true);
+      await expect(connect({ servers: nats.url, token: 'nonsense', reconnect: false })).rejects.toThrow(/authorization violation/i);
+    } finally {
+      await chat.stop();
+      await nats.stop();
+    }
+  });
+});
+
+describe('Appendix A (dev-only broker one-liner)', () => {
+  it('is marked dev-only and starts a broker with auth callout and JetStream', async () => {
+    const md = readFileSync(join(docs, 'architecture.md'), 'utf8');
+    const appendix = md.slice(md.indexOf('## Appendix A'));
+    expect(appendix).toMatch(/Development only/);
+    expect(appendix).toMatch(/not the production recipe/);
+    const oneLiner = /```sh\n(.+)\n```/.exec(appendix)?.[1];
+    expect(oneLiner).toBeDefined();
+    const s = devSecrets({ xkey: true });
+    const port = await freePort();
+    const tmp = `/tmp/kez-appx-${process.pid}-${port}`;
+    const cmd = oneLiner!
+      .replace('ISSUER=A… XKEY=X…', `ISSUER=${s.issuerPublic} XKEY=${s.xkeyPublic}`)
+      .replace('127.0.0.1:4222', `127.0.0.1:${port}`)
+      .replaceAll('/tmp/kez-nats', tmp);
+    const child = spawn('sh', ['-c', cmd], {
+      env: { ...process.env, PATH: `${dirname(natsServerBin())}:${process.env.PATH}` }, stdio: 'ignore', detached: true,
+    });
+    try {
+      let nc;
+      for (let i = 0; i < 100 && !nc; i++) {
+        nc = await connect({ servers: `nats://127.0.0.1:${port}`, user: 'kezchat', pass: 'devapp', reconnect: false }).catch(() => undefined);
+        if (!nc) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(nc).toBeDefined();
+      const info = await (await jetstreamManager(nc!)).getAccountInfo();
+      expect(info.limits).toBeDefined();
+      // Anyone else goes through the callout (nobody serves it here, so nobody gets in).
+      await expect(connect({ servers: `nats://127.0.0.1:${port}`, user: 'someone', pass: 'x', reconnect: false, timeout: 5_000 })).rejects.toThrow();
+      await nc!.close();
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+      await run('rm', ['-rf', tmp, `${tmp}.conf`]);
+    }
+  });
+});
