@@ -6,3 +6,4 @@ export { startGithubStandin, type GithubStandin, type HostileRaw } from './githu
 export { startMastodonStandin, type MastodonStandin } from './mastodon-standin.js';
 export { TestIdentity } from './identity-builder.js';
 export { startSigServer, type RunningSigServer } from './sig-server.js';
+export { startTcpDelayProxy, startDnsDelayProxy, type RunningProxy } from './delay-proxy.js';
