@@ -1,25 +1,23 @@
-// bluesky: `dev.kez.proof` records (and, as a fallback, posts carrying a `kez:z1:` string) in
-// the account's own repo (SPEC §10). The owner is the repo DID whose DID document names the
-// handle back (bluesky-identity.ts); the DID is the stable id. A record is only counted when
-// its at:// URI is in that DID's repo, whatever the PDS returns.
+// bluesky: `dev.kez.proof` records in the account's own repo (SPEC §10). The owner is the repo
+// DID whose DID document names the handle back (bluesky-identity.ts); the DID is the stable
+// id. A record is only counted when its at:// URI is in that DID's repo, whatever the PDS
+// returns. Posts are not searched: a post holds at most 300 graphemes, and a compact claim
+// is longer than that.
 import { KezError } from '@kez/core';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
 import { resolveIdentity, type AtprotoIdentity } from './bluesky-identity.js';
 
 export const PROOF_COLLECTION = 'dev.kez.proof';
-const POST_COLLECTION = 'app.bsky.feed.post';
 const PAGE = 100;
 const MAX_PAGES = 3;
 const JSON_TYPES = ['application/json'];
-/** SPEC §11: a compact string is at most 16 384 bytes. */
-const COMPACT = /kez:z1:[A-Za-z0-9_-]{1,16377}/g;
 
 interface ListedRecord { uri?: unknown; value?: unknown }
 
-async function listRecords(id: AtprotoIdentity, collection: string, pages: number, env: ChannelEnv): Promise<ListedRecord[]> {
+async function listRecords(id: AtprotoIdentity, collection: string, env: ChannelEnv): Promise<ListedRecord[]> {
   const out: ListedRecord[] = [];
   let cursor: string | undefined;
-  for (let page = 0; page < pages; page++) {
+  for (let page = 0; page < MAX_PAGES; page++) {
     const q = new URLSearchParams({ repo: id.did, collection, limit: String(PAGE), ...(cursor ? { cursor } : {}) });
     const res = await env.fetch(`${id.pds}/xrpc/com.atproto.repo.listRecords?${q}`, { contentTypes: JSON_TYPES });
     const body = res.json() as { records?: unknown; cursor?: unknown } | null;
@@ -32,8 +30,8 @@ async function listRecords(id: AtprotoIdentity, collection: string, pages: numbe
 }
 
 /** The record's URI, when it lies in this DID's repo and collection. */
-function ownUri(r: ListedRecord, id: AtprotoIdentity, collection: string): string | null {
-  return typeof r.uri === 'string' && r.uri.startsWith(`at://${id.did}/${collection}/`) ? r.uri : null;
+function ownUri(r: ListedRecord, id: AtprotoIdentity): string | null {
+  return typeof r.uri === 'string' && r.uri.startsWith(`at://${id.did}/${PROOF_COLLECTION}/`) ? r.uri : null;
 }
 
 export const blueskyPlugin: ChannelPlugin = {
@@ -42,18 +40,10 @@ export const blueskyPlugin: ChannelPlugin = {
     const id = await resolveIdentity(subject.id, env);
     const owner = { subject: `bluesky:${id.handle}`, stableId: id.did };
     const candidates: Candidate[] = [];
-    for (const r of await listRecords(id, PROOF_COLLECTION, MAX_PAGES, env)) {
-      const uri = ownUri(r, id, PROOF_COLLECTION);
+    for (const r of await listRecords(id, PROOF_COLLECTION, env)) {
+      const uri = ownUri(r, id);
       const value = r.value as { $type?: unknown; proof?: unknown } | null;
       if (uri && value?.$type === PROOF_COLLECTION && typeof value.proof === 'string') candidates.push({ location: uri, text: value.proof, owner });
-    }
-    if (candidates.length > 0) return candidates;
-    // No record: the compact form may be in one of the latest posts by the account itself.
-    for (const r of await listRecords(id, POST_COLLECTION, 1, env)) {
-      const uri = ownUri(r, id, POST_COLLECTION);
-      const text = (r.value as { text?: unknown } | null)?.text;
-      if (!uri || typeof text !== 'string') continue;
-      for (const m of text.matchAll(COMPACT)) candidates.push({ location: uri, text: m[0], owner });
     }
     return candidates;
   },
