@@ -3,7 +3,7 @@
 // encoding (§8.2). The chain is looked up on the deployment's own sig-server, never at a
 // place the client names.
 import { createLogin, encodeJson, type Signer } from '@kez/core';
-import { tokenAuthenticator, type Authenticator } from '@nats-io/transport-node';
+import { connect, tokenAuthenticator, type Authenticator, type NatsConnection } from '@nats-io/transport-node';
 
 /** Default assertion lifetime: long enough for a slow connect, short enough to be useless later. */
 export const LOGIN_LIFETIME_SEC = 60;
@@ -30,4 +30,14 @@ export function buildLoginToken(signer: Signer, identity: string, audience: stri
 /** A NATS authenticator that signs a fresh token for every (re)connect: tokens are single use. */
 export function kezAuthenticator(signer: Signer, identity: string, audience: string): Authenticator {
   return tokenAuthenticator(() => buildLoginToken(signer, identity, audience));
+}
+
+/** Connects to a KEZ chat deployment's NATS, logging in as `identity` with `signer`. */
+export function connectChat(p: { servers: string | string[]; signer: Signer; identity: string; audience: string; name?: string }): Promise<NatsConnection> {
+  return connect({
+    servers: p.servers,
+    authenticator: kezAuthenticator(p.signer, p.identity, p.audience),
+    name: p.name ?? 'kez-chat-client',
+    maxReconnectAttempts: 10,
+  });
 }

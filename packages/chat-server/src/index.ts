@@ -1,4 +1,4 @@
-export { buildLoginToken, kezAuthenticator, LOGIN_LIFETIME_SEC, type LoginTokenOptions } from './client.js';
+export { buildLoginToken, kezAuthenticator, connectChat, LOGIN_LIFETIME_SEC, type LoginTokenOptions } from './client.js';
 export { ChatRoom, type ChatMessage } from './chat-client.js';
 export { decideAdmission, MAX_TOKEN_BYTES, type Admission, type AdmissionContext, type RefusalCode } from './admission.js';
 export { sigServerChainSource, type ChainSource, type FetchedChain } from './chain-source.js';

@@ -1,4 +1,4 @@
-// Builds chat-server and sig-server (and @kez/core through project references), then starts
+// Builds chat-server, sig-server and kez-cli (and @kez/core through project references), then starts
 // the real peers for the run on loopback: a nats-server with auth callout (xkey on) and a
 // sig-server (SQLite in a temp dir). chat-server itself runs in-process in each test file.
 import { execFileSync } from 'node:child_process';
@@ -25,7 +25,7 @@ const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const root = join(pkgDir, '..', '..');
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  execFileSync('npx', ['tsc', '-b', join(pkgDir, 'tsconfig.json'), join(root, 'packages/sig-server/tsconfig.json')], { stdio: 'inherit', cwd: root });
+  execFileSync('npx', ['tsc', '-b', join(pkgDir, 'tsconfig.json'), join(root, 'packages/sig-server/tsconfig.json'), join(root, 'packages/kez-cli/tsconfig.json')], { stdio: 'inherit', cwd: root });
   const { startServer, DEFAULTS } = await import('@kez/sig-server');
   const dataDir = mkdtempSync(join(tmpdir(), 'kez-chat-sig-'));
   const sig = await startServer({ ...DEFAULTS, host: '127.0.0.1', port: 0, dataDir, rateLimitMax: 0, logLevel: 'warn' });

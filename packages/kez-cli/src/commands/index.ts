@@ -6,5 +6,6 @@ import { register as claim } from './claim.js';
 import { register as verifyId } from './verify-id.js';
 import { register as publish } from './publish.js';
 import { register as sigchainPublish } from './sigchain-publish.js';
+import { register as chat } from './chat.js';
 
-export const commands: readonly Register[] = [key, sigchain, claim, verifyId, publish, sigchainPublish];
+export const commands: readonly Register[] = [key, sigchain, claim, verifyId, publish, sigchainPublish, chat];
