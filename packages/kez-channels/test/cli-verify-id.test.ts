@@ -1,0 +1,106 @@
+// The kez commands this package backs (verify id, publish, sigchain publish), run as the real
+// CLI in a subprocess against the stand-ins and the real sig-server.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startGithubStandin, startMastodonStandin, startSigServer, type GithubStandin, type MastodonStandin, type RunningSigServer } from '../src/testing/index.js';
+
+const KEZ = fileURLToPath(new URL('../../kez-cli/dist/bin.js', import.meta.url));
+const GH_TOKEN = 'ghp_secret_value_never_printed';
+let gh: GithubStandin;
+let masto: MastodonStandin;
+let sig: RunningSigServer;
+let home: string;
+
+function kez(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [KEZ, ...args], { env: { ...process.env, KEZ_HOME: home, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; });
+    child.stderr.on('data', (d: Buffer) => { err += d; });
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
+}
+
+beforeAll(async () => {
+  [gh, masto, sig] = await Promise.all([startGithubStandin(), startMastodonStandin(), startSigServer()]);
+  home = await mkdtemp(join(tmpdir(), 'kez-cli-ch-'));
+  await writeFile(join(home, 'channels.json'), JSON.stringify({ hostMap: { ...gh.hostMap, ...masto.hostMap }, allowLoopback: true, allowHttp: true, sigServers: [sig.url], dnsServers: [inject('dnsServer')] }));
+  gh.addUser('zoe');
+  gh.addToken(GH_TOKEN, 'zoe');
+  gh.addUser('zoe-old');
+  gh.addToken('old-token', 'zoe-old');
+  masto.addAccount('zoe');
+  masto.addToken('masto-token', 'zoe');
+  for (const args of [['key', 'gen', '--alg', 'ed25519'], ['sigchain', 'init'], ['sigchain', 'add', 'github:zoe'],
+    ['sigchain', 'add', 'mastodon:Zoe@social.example'], ['sigchain', 'add', 'github:zoe-old'], ['sigchain', 'add', 'dns:zoe.example']]) {
+    const r = await kez(args);
+    expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(0);
+  }
+});
+afterAll(async () => {
+  await Promise.all([gh.close(), masto.close(), sig.close()]);
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('kez verify id / publish / sigchain publish', () => {
+  it('before the chain is published, verify id is not valid', async () => {
+    const r = await kez(['--json', 'publish', 'github:zoe'], { GITHUB_TOKEN: GH_TOKEN });
+    expect(r.code).toBe(0);
+    expect(`${r.out}${r.err}`).not.toContain(GH_TOKEN);
+    const v = await kez(['--json', 'verify', 'id', 'github:zoe']);
+    expect(JSON.parse(v.out).status).toBe('not_found');
+    expect(JSON.parse(v.out).code).toBe('no_chain');
+    expect(v.code).toBe(3);
+  });
+
+  it('publishes the chain, then verifies the graph (exit 0, one JSON document)', async () => {
+    expect((await kez(['publish', 'ap:@zoe@social.example'], { MASTODON_TOKEN: 'masto-token' })).code).toBe(0);
+    expect((await kez(['publish', 'github:zoe-old'], { GITHUB_TOKEN: 'old-token' })).code).toBe(0);
+    expect((await kez(['sigchain', 'revoke', 'github:zoe-old'])).code).toBe(0);
+    const p = await kez(['--json', 'sigchain', 'publish', '--server', sig.url]);
+    expect(p.code).toBe(0);
+    expect(JSON.parse(p.out).servers[0].added).toBe(6);
+    expect(JSON.parse((await kez(['--json', 'sigchain', 'publish'])).out).servers[0].added).toBe(0); // nothing missing
+    const v = await kez(['--json', 'verify', 'id', 'github:zoe']);
+    expect(v.code).toBe(0);
+    const doc = JSON.parse(v.out);
+    const status = Object.fromEntries(doc.edges.map((e: { subject: string; status: string }) => [e.subject, e.status]));
+    expect(status).toEqual({ 'github:zoe': 'valid', 'ap:@zoe@social.example': 'valid', 'github:zoe-old': 'revoked', 'dns:zoe.example': expect.not.stringMatching(/^valid$/) });
+  });
+
+  it('exit code follows the subject: revoked → 4, human output shows the graph', async () => {
+    const v = await kez(['verify', 'id', 'github:zoe-old']);
+    expect(v.code).toBe(4);
+    expect(v.out).toContain('REVOKED');
+    expect(v.out).toContain('github:zoe');
+    expect(v.err).toBe(''); // progress only on a TTY
+  });
+
+  it('publish dns prints the exact TXT record', async () => {
+    const r = await kez(['--json', 'publish', 'dns:zoe.example']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.name).toBe('_kez.zoe.example');
+    expect(doc.value).toMatch(/^"kez:z1:[A-Za-z0-9_-]{1,248}"( "[A-Za-z0-9_-]{1,255}")*$/);
+  });
+
+  it('publish without a token is a local problem (exit 8) that names the variable', async () => {
+    const r = await kez(['publish', 'github:zoe'], { GITHUB_TOKEN: '' });
+    expect(r.code).toBe(8);
+    expect(r.err).toContain('GITHUB_TOKEN');
+  });
+
+  it('a bad subject is invalid (exit 1), SSRF stays refused without the loopback opt-in', async () => {
+    expect((await kez(['verify', 'id', 'github:-bad-'])).code).toBe(1);
+    const strictHome = await mkdtemp(join(tmpdir(), 'kez-cli-strict-'));
+    await writeFile(join(strictHome, 'channels.json'), JSON.stringify({ hostMap: gh.hostMap, allowHttp: true }));
+    const r = await kez(['--json', 'verify', 'id', 'github:zoe'], { KEZ_HOME: strictHome });
+    expect(JSON.parse(r.out)).toMatchObject({ status: 'invalid', code: 'blocked_address' });
+    await rm(strictHome, { recursive: true, force: true });
+  });
+});
