@@ -161,6 +161,18 @@ describe('nostr channel (real relay)', () => {
     }
   });
 
+  it('a relay flooding more events than asked for is hostile: too_large', async () => {
+    const flood = Array.from({ length: 100 }, (_, i) => finalizeEvent({ kind: PROOF_KIND, created_at: NOW, tags: [['d', `x${i}`]], content: alice.compact }, alice.secret));
+    const hostile = await startHostileRelay(flood);
+    try {
+      const h = loopback({ nostrRelays: [hostile.url] });
+      expect(await kezError(nostrPlugin.locate(subjectOf(alice), h))).toMatchObject({ code: 'too_large', status: 'invalid' });
+      await h.close();
+    } finally {
+      await hostile.stop();
+    }
+  });
+
   it('address policy: loopback refused unless allowed, ws:// refused unless allowed', async () => {
     const strict = loopback({ nostrRelays: [relay.url], allowLoopback: false });
     expect((await kezError(nostrPlugin.locate(subjectOf(alice), strict))).code).toBe('blocked_address');
