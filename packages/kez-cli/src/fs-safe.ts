@@ -1,6 +1,6 @@
 // File primitives for secrets and shared state: atomic writes with 0600 from the first byte,
 // reads that refuse group/world-readable key files, bounded reads of user input.
-import { closeSync, constants, fstatSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, linkSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -75,7 +75,7 @@ function readAll(fd: number, limit: number): Buffer {
     } catch (e) {
       // A non-blocking stdin (pipe set up by some parents) has no data yet: wait and retry.
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        sleep(5);
         continue;
       }
       if ((e as NodeJS.ErrnoException).code === 'EOF') break;
@@ -87,4 +87,52 @@ function readAll(fd: number, limit: number): Buffer {
     chunks.push(Buffer.from(chunk.subarray(0, n)));
   }
   return Buffer.concat(chunks, total);
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * An exclusive lock file holding our pid, waited for up to `waitMs`. A lock whose pid is no
+ * longer running (a crashed kez) is taken over. Returns the pid holding it on timeout.
+ */
+export function acquireLock(path: string, waitMs: number): number | undefined {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    // The lock appears with its pid already inside (temp file + link), so no reader ever sees
+    // an empty lock and mistakes it for a stale one.
+    try {
+      writeFileAtomic(path, `${process.pid}\n`, { overwrite: false });
+      process.once('exit', () => tryUnlink(path));
+      return undefined;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = lockHolder(path);
+    if (holder !== undefined && !isRunning(holder)) {
+      tryUnlink(path);
+      continue;
+    }
+    if (Date.now() >= deadline) return holder ?? 0;
+    sleep(20);
+  }
+}
+
+function lockHolder(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -14,7 +14,9 @@ export interface LocalChain {
   state: ChainState;
 }
 
+/** The local chain, verified, for a command that will extend it (the store stays locked until exit). */
 export async function loadLocalChain(env: Env): Promise<LocalChain> {
+  env.store.lock();
   const identity = env.store.readConfig().identity;
   if (identity === undefined) {
     throw localError('no_identity', 'this store holds no identity', 'run `kez sigchain init` to create one, or `kez sigchain import FILE` to bring yours here');

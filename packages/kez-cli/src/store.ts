@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliError, localError, usageError } from './errors.js';
 import { BUNDLE_LIMIT } from './limits.js';
-import { PermissionsError, readFileBounded, TooLargeError, writeFileAtomic } from './fs-safe.js';
+import { acquireLock, PermissionsError, readFileBounded, TooLargeError, writeFileAtomic } from './fs-safe.js';
 
 export type StoredSuite = 'ed25519' | 'bip340';
 
@@ -39,8 +39,11 @@ export function defaultHome(env: NodeJS.ProcessEnv): string {
   return env.KEZ_HOME && env.KEZ_HOME !== '' ? env.KEZ_HOME : join(homedir(), '.kez');
 }
 
+const LOCK_WAIT_MS = 10_000;
+
 export class Store {
   readonly home: string;
+  private locked = false;
 
   constructor(home: string) {
     this.home = resolve(home);
@@ -60,6 +63,26 @@ export class Store {
     } catch (e) {
       throw fsError(e, dir, 'create');
     }
+  }
+
+  /**
+   * Serializes commands that read, extend and rewrite the chain, so two concurrent
+   * `kez sigchain add` never lose an event. Held until the process exits.
+   */
+  lock(): void {
+    if (this.locked) return;
+    this.ensureDir(this.home);
+    const path = join(this.home, 'lock');
+    let holder: number | undefined;
+    try {
+      holder = acquireLock(path, LOCK_WAIT_MS);
+    } catch (e) {
+      throw fsError(e, path, 'lock');
+    }
+    if (holder !== undefined) {
+      throw localError('locked', `another kez process (pid ${holder}) is changing ${this.home}`, `wait for it to finish; if no kez is running, remove ${path}`);
+    }
+    this.locked = true;
   }
 
   keyPath(name: string): string {

@@ -229,6 +229,19 @@ describe('sigchain edge cases', () => {
     expect(r.doc.error.hint).toContain('kez key import --alg nostr --name default.next');
   });
 
+  it('concurrent changes to one store are serialized: no event is lost', async () => {
+    const home = join(t.dir, 'parallel');
+    await ok(['key', 'gen'], { home });
+    await ok(['sigchain', 'init'], { home });
+    const subjects = ['github:p-one', 'github:p-two', 'github:p-three', 'github:p-four'];
+    const results = await Promise.all(subjects.map((s) => runJson(['sigchain', 'add', s], { home })));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const show = await runJson(['sigchain', 'show'], { home });
+    expect(show.doc.status).toBe('valid');
+    expect(show.doc.claims.map((c: { subject: string }) => c.subject).sort()).toEqual([...subjects].sort());
+    expect(existsSync(join(home, 'lock'))).toBe(false);
+  });
+
   it('show with no identity and no file is a local problem', async () => {
     const r = await run(['sigchain', 'show'], { home: join(t.dir, 'empty') });
     expect(r.code).toBe(8);

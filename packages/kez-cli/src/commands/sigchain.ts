@@ -23,6 +23,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--key <name>', 'the primary key (default: the default key)')
     .option('--no-precommit', 'do not generate and commit to a next key NAME.next')
     .action(ctx.action<{ key?: string; precommit: boolean }>(async (env, _args, opts) => {
+      env.store.lock();
       const config = env.store.readConfig();
       if (config.identity !== undefined && env.store.readChain(config.identity) !== undefined) {
         throw localError('identity_exists', `this store already holds identity ${config.identity}`, 'use another store for a second identity (--home DIR or KEZ_HOME)');
@@ -241,6 +242,7 @@ function safeKeyList(env: Env): Array<{ key: string; name: string }> {
 }
 
 async function importBundle(env: Env, text: string | undefined): Promise<void> {
+  env.store.lock();
   const core = await env.core();
   const chain = await verifyBundle(env, text);
   if (chain.status !== 'valid' || chain.state === undefined) {
