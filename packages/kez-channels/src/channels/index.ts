@@ -4,13 +4,14 @@ import { nostrChainTransport } from '../nostr-chain.js';
 import { sigServerTransport } from '../sigserver-client.js';
 import type { ChainTransport, ChannelPlugin } from '../types.js';
 import { apPlugin } from './ap.js';
+import { blueskyPlugin } from './bluesky.js';
 import { dnsPlugin } from './dns.js';
 import { githubPlugin } from './github.js';
 import { nostrPlugin } from './nostr.js';
 
-export { apPlugin, dnsPlugin, githubPlugin, nostrPlugin };
+export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin };
 
-export const builtinPlugins: ChannelPlugin[] = [dnsPlugin, githubPlugin, apPlugin, nostrPlugin];
+export const builtinPlugins: ChannelPlugin[] = [dnsPlugin, githubPlugin, apPlugin, nostrPlugin, blueskyPlugin];
 export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];
 
 /** A registry with every built-in plugin and transport, plus any extra ones given. */
