@@ -9,7 +9,7 @@ import type { OwnedChannelEnv } from '../src/env.js';
 import { memoryHeadCache } from '../src/head-cache.js';
 import { publishChainToRelays } from '../src/nostr-chain.js';
 import { evaluateCandidate } from '../src/proofs.js';
-import { startNsd, TestIdentity, type RunningNsd } from '../src/testing/index.js';
+import { sendJson, startHttp, startNsd, TestIdentity, type RunningNsd } from '../src/testing/index.js';
 import { verifyIdentity } from '../src/verify-identity.js';
 import { nostrPlugin } from '../src/channels/nostr.js';
 import { loopbackEnv } from './helpers.js';
@@ -99,6 +99,26 @@ describe('bluesky channel (real PDS + PLC)', () => {
   it('a dev.kez.proof record without a proof string is ignored', async () => {
     await pds.putRecord(accounts.erin, PROOF_COLLECTION, { $type: PROOF_COLLECTION, proof: 42, createdAt: new Date().toISOString() });
     expect(await blueskyPlugin.locate(subject('erin.test'), env)).toEqual([]);
+  });
+
+  it('records a PDS lists from another repo or collection are ignored', async () => {
+    // A PDS that lies: carol's genuine claim, filed under bob's repo and under another collection.
+    const record = { $type: PROOF_COLLECTION, proof: compact.carol, createdAt: new Date().toISOString() };
+    const lying = await startHttp((_req, res, url) => {
+      if (url.pathname !== '/xrpc/com.atproto.repo.listRecords') return sendJson(res, 404, { error: 'NotFound' });
+      sendJson(res, 200, { records: [
+        { uri: `at://${accounts.bob.did}/${PROOF_COLLECTION}/3lie`, cid: 'bafy', value: record },
+        { uri: `at://${accounts.carol.did}/app.bsky.feed.post/3lie`, cid: 'bafy', value: record },
+      ] });
+    });
+    const e = loopbackEnv({ ...env.config, hostMap: { ...env.config.hostMap, [new URL(pds.pdsUrl).host]: lying.url } });
+    try {
+      expect(await blueskyPlugin.locate(subject('carol.test'), e)).toEqual([]);
+      expect(lying.requests.some((r) => r.includes(`repo=${encodeURIComponent(accounts.carol.did)}`))).toBe(true);
+    } finally {
+      await e.close();
+      await lying.close();
+    }
   });
 
   it('a handle whose DID document does not name it back is invalid (subject_mismatch)', async () => {
