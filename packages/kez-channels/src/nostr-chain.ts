@@ -10,30 +10,39 @@ import { CHAIN_KIND, checkEvent, signEvent, tagValue } from './channels/nostr-ev
 import { eachRelay, withRelay, type RelaySession } from './channels/nostr-relay-client.js';
 import type { ChainTransport, ChannelEnv } from './types.js';
 
-/** Seqs asked for per REQ, as exact `#seq` values (relays cap tag lists at a few hundred). */
-const SEQ_BATCH = 64;
-/** Events accepted per REQ: room for several candidates per seq. */
-const BATCH_EVENTS = 512;
+/** Events asked for per REQ (relays may cap it lower; paging copes). */
+const PAGE_EVENTS = 500;
 /** A whole chain on the wire from one relay (as for sig-servers). */
 const MAX_CHAIN_BYTES = 16 << 20;
-/** The longest chain looked for. */
-const MAX_SEQ = 1 << 16;
+const MAX_PAGES = 256;
 
-/** Raw events a relay holds for the identity, batch by batch until a batch ends the chain. */
+/**
+ * Raw events a relay holds under the identity's `i` tag, newest first, paged with `until`
+ * (inclusive, so each page repeats the previous boundary; paging stops when a page brings
+ * nothing new). Only single-letter tags are filterable on relays (NIP-01), hence `#i`, not
+ * `#seq`. Wrappers carry their chain event's created_at, so pages follow chain order; a
+ * relay holding more than a page of events with one created_at can withhold the rest, as any
+ * relay can withhold (sig-servers and rollback detection bound that).
+ */
 async function rawChainEvents(s: RelaySession, identity: string): Promise<unknown[]> {
-  const all: unknown[] = [];
+  const seen = new Map<string, unknown>();
   let bytes = 0;
-  for (let first = 0; first < MAX_SEQ; first += SEQ_BATCH) {
-    const seqs = Array.from({ length: SEQ_BATCH }, (_, i) => String(first + i));
-    const page = await s.query({ kinds: [CHAIN_KIND], '#i': [identity], '#seq': seqs, limit: BATCH_EVENTS },
-      { maxEvents: BATCH_EVENTS, maxBytes: MAX_CHAIN_BYTES - bytes });
-    bytes += page.reduce<number>((n, e) => n + JSON.stringify(e).length, 0);
-    all.push(...page);
-    // Chains are contiguous: when the batch's last seq is absent, nothing follows it.
-    const last = seqs[SEQ_BATCH - 1];
-    if (!page.some((e) => (e as { tags?: unknown[] })?.tags?.some((t) => Array.isArray(t) && t[0] === 'seq' && t[1] === last))) break;
+  let until: number | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const filter = { kinds: [CHAIN_KIND], '#i': [identity], limit: PAGE_EVENTS, ...(until === undefined ? {} : { until }) };
+    const got = await s.query(filter, { maxEvents: PAGE_EVENTS, maxBytes: MAX_CHAIN_BYTES - bytes });
+    let fresh = 0;
+    for (const e of got) {
+      const { id, created_at: at } = (e ?? {}) as { id?: unknown; created_at?: unknown };
+      if (typeof id !== 'string' || seen.has(id)) continue;
+      seen.set(id, e);
+      fresh++;
+      bytes += JSON.stringify(e).length;
+      if (typeof at === 'number' && (until === undefined || at < until)) until = at;
+    }
+    if (fresh === 0) break;
   }
-  return all;
+  return [...seen.values()];
 }
 
 /** The KEZ chain events inside relay events: signature-checked wrappers for this identity only. */
@@ -99,6 +108,7 @@ async function publishMissing(s: RelaySession, identity: string, events: ChainEv
     if (have.has(objectHash(event))) continue;
     const wrapper = signEvent(secret, {
       kind: CHAIN_KIND,
+      created_at: event.created_at,
       tags: [['i', identity], ['seq', String(event.seq)], ['alt', `KEZ sigchain event ${event.seq} of ${identity}`]],
       content: canonicalize(event),
     });

@@ -9,6 +9,7 @@ import type { OwnedChannelEnv } from '../src/env.js';
 import { ChannelRegistry } from '../src/registry.js';
 import { CHAIN_KIND } from '../src/channels/nostr-event.js';
 import { fetchChainFromRelays, nostrChainTransport, publishChainToRelays } from '../src/nostr-chain.js';
+import { TestIdentity } from '../src/testing/index.js';
 import { loopbackEnv } from './helpers.js';
 import { startRelay, type RunningRelay } from './peers/relay.mjs';
 
@@ -97,6 +98,21 @@ describe('sigchains on a nostr relay (real relay)', () => {
     const dead = await startRelay();
     await dead.stop();
     await expect(fetchChainFromRelays(identity, [dead.url], env)).rejects.toMatchObject({ code: 'network', status: 'unreachable' });
+  });
+
+  it('pages through a relay that caps every answer at 10 events', async () => {
+    const small = await startRelay({ defaultLimit: 1 });
+    try {
+      const me = TestIdentity.create();
+      for (let i = 0; i < 24; i++) me.add(`dns:n${i}.example`);
+      expect(await publishChainToRelays(me.identity, me.events, [small.url], env)).toEqual([{ relay: small.url, added: 25 }]);
+      expect((await small.relay.findEvents([{ kinds: [CHAIN_KIND], limit: 50 }])).length).toBe(10); // the cap is real
+      const fetched = await fetchChainFromRelays(me.identity, [small.url], env);
+      expect(exportBundle(fetched)).toBe(exportBundle(me.events));
+      expect(verifyChain(fetched, { now: me.now }).status).toBe('valid');
+    } finally {
+      await small.stop();
+    }
   });
 
   it('is the chain transport for ws/wss locators', async () => {

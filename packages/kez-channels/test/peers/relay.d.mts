@@ -9,7 +9,8 @@ export interface RunningRelay {
   repository: EventRepositorySqlite;
   stop(): Promise<void>;
 }
-export function startRelay(): Promise<RunningRelay>;
+/** defaultLimit: events per REQ without a limit (default 100); any limit is capped at 10 × it. */
+export function startRelay(opts?: { defaultLimit?: number }): Promise<RunningRelay>;
 export interface RunningPeer { url: string; stop(): Promise<void> }
 /** A WebSocket server that never answers: a relay that hangs. */
 export function startSilentRelay(): Promise<RunningPeer>;

@@ -6,8 +6,12 @@ import { EventRepositorySqlite } from '@nostr-relay/event-repository-sqlite';
 import { Validator } from '@nostr-relay/validator';
 import { WebSocketServer } from 'ws';
 
-export async function startRelay() {
-  const repo = new EventRepositorySqlite(':memory:');
+/**
+ * @param {{ defaultLimit?: number }} [opts] defaultLimit: events per REQ without a limit
+ *   (default 100); the relay caps any limit at 10 × this, so a small value forces paging.
+ */
+export async function startRelay(opts = {}) {
+  const repo = new EventRepositorySqlite(':memory:', { defaultLimit: opts.defaultLimit });
   await repo.init();
   // No 1-second filter-result cache: tests read right after they write.
   const relay = new NostrRelay(repo, { filterResultCacheTtl: 0 });
