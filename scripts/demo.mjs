@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: the main job end to end on this machine, no internet. Starts local peers
-// (nsd, GitHub and Mastodon stand-ins, the real sig-server, a real nostr relay), makes an
-// identity with the real `kez` CLI, links four accounts, publishes the proofs, revokes one,
+// (nsd, GitHub and Mastodon stand-ins, the real sig-server, a real nostr relay, a real atproto
+// PDS + PLC), makes an identity with the real `kez` CLI, links its accounts, publishes the
+// proofs, revokes one,
 // then runs `kez verify id` and shows the graph. Everything is stopped at the end.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -58,10 +59,24 @@ try {
   } catch (e) {
     console.log(`  (no nostr relay: ${e.message})`);
   }
+  let pds = null;
+  try {
+    pds = await (await import(join(root, 'packages/kez-channels/test/peers/pds.mjs'))).startPds();
+    stops.push(() => pds.stop());
+  } catch (e) {
+    console.log(`  (no atproto PDS: ${e.message})`);
+  }
+  const bsky = pds ? await pds.createAccount('alice') : null;
+  // nsd serves the handle's _atproto record now, and the _kez record once it is published.
+  const zone = bsky ? [{ name: '_atproto.alice.test', strings: [`did=${bsky.did}`] }] : [];
+  let nsd = await peers.startNsd([...zone, { name: '_kez.alice.example', strings: ['v=placeholder'] }]);
+  stops.push(() => nsd.stop());
   console.log(`  GitHub API stand-in   ${gh.url}  (as api.github.com, gist.githubusercontent.com)`);
   console.log(`  Mastodon stand-in     ${masto.url}  (as social.example)`);
   console.log(`  sig-server            ${sig.url}`);
   if (relay) console.log(`  nostr relay           ${relay.url}`);
+  if (pds) console.log(`  atproto PDS + PLC     ${pds.pdsUrl}, ${pds.plcUrl}`);
+  console.log(`  DNS (nsd)             ${nsd.server}`);
 
   gh.addUser('alice', 1001);
   gh.addToken('demo-gh-token', 'alice');
@@ -72,12 +87,13 @@ try {
 
   baseEnv = { KEZ_HOME: home, NO_COLOR: process.env.NO_COLOR ?? '' };
   const channels = {
-    hostMap: { ...gh.hostMap, ...masto.hostMap },
+    hostMap: { ...gh.hostMap, ...masto.hostMap, ...(pds ? { 'alice.test': new URL(pds.pdsUrl).origin } : {}) },
+    ...(pds ? { plcDirectory: pds.plcUrl } : {}),
     allowLoopback: true, // the demo's services are on 127.0.0.1; never on by default
     allowHttp: true,
     sigServers: [sig.url],
     nostrRelays: relay ? [relay.url] : [],
-    dnsServers: [], // filled in once nsd serves the published record
+    dnsServers: [nsd.server],
   };
   const writeChannels = () => writeFile(join(home, 'channels.json'), JSON.stringify(channels, null, 2));
   await writeChannels();
@@ -85,7 +101,8 @@ try {
   step('an identity and its accounts (real kez CLI)');
   const keyId = (await kez(['key', 'gen', '--alg', 'nostr'])).out.split(/\s+/).find((w) => w.startsWith('nostr:npub1'));
   await kez(['sigchain', 'init']);
-  const subjects = ['github:alice', 'ap:@alice@social.example', 'dns:alice.example', ...(relay && keyId ? [keyId] : []), 'github:alice-old'];
+  const subjects = ['github:alice', 'ap:@alice@social.example', 'dns:alice.example', ...(relay && keyId ? [keyId] : []),
+    ...(bsky ? ['bluesky:alice.test'] : []), 'github:alice-old'];
   for (const s of subjects) await kez(['sigchain', 'add', s, '--locator', sig.url]);
 
   step('publishing the proofs where only each account can write');
@@ -93,14 +110,13 @@ try {
   await kez(['publish', 'github:alice-old'], { env: { GITHUB_TOKEN: 'demo-gh-token-old' } });
   await kez(['publish', 'ap:@alice@social.example'], { env: { MASTODON_TOKEN: 'demo-masto-token' } });
   if (relay && keyId) await kez(['publish', keyId]);
+  if (bsky) await kez(['publish', 'bluesky:alice.test'], { env: { BLUESKY_APP_PASSWORD: bsky.password } });
   const dns = JSON.parse((await kez(['--json', 'publish', 'dns:alice.example'], { show: false })).out);
   console.log(`$ kez publish dns:alice.example\n  ${dns.name}. 3600 IN TXT ${dns.value.slice(0, 60)}…`);
   const strings = [...dns.value.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
-  const nsd = await peers.startNsd([{ name: dns.name, strings }]);
-  stops.push(() => nsd.stop());
-  console.log(`  (record added to the zone; nsd serves it on ${nsd.server})`);
-  channels.dnsServers = [nsd.server];
-  await writeChannels();
+  await nsd.stop();
+  nsd = await peers.startNsd([...zone, { name: dns.name, strings }], { port: nsd.port });
+  console.log(`  (record added to the zone; nsd reloaded on ${nsd.server})`);
 
   step('revoking one account, then publishing the sigchain');
   await kez(['sigchain', 'revoke', 'github:alice-old', '--reason', 'account closed']);
