@@ -160,7 +160,7 @@ describe('bluesky channel (real PDS + PLC)', () => {
       await blueskyPlugin.publish!({ subject: subject('carol.test'), claim: bsky, compact: await TestIdentity.compact(bsky), markdown: '', token: accounts.carol.password }, e);
       await nostrPlugin.publish!({ subject: parseSubject(npubSubject), claim: nostr, compact: await TestIdentity.compact(nostr), markdown: '', token: nsecEncode(nostrSecret) }, e);
 
-      const result = await verifyIdentity('bluesky:carol.test', { now: me.now, env: e, registry: defaultRegistry({ plugins: [blueskyPlugin] }), cache: memoryHeadCache() });
+      const result = await verifyIdentity('bluesky:carol.test', { now: me.now, env: e, registry: defaultRegistry(), cache: memoryHeadCache() });
       expect(result.status).toBe('valid');
       expect(result.identity).toBe(me.identity);
       expect(result.edges.map((x) => [x.subject, x.status]).sort()).toEqual([['bluesky:carol.test', 'valid'], [npubSubject, 'valid']].sort());
