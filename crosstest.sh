@@ -1,0 +1,385 @@
+#!/usr/bin/env bash
+# crosstest.sh — swaps the TypeScript and Rust implementations at the artifact boundary
+# (SPEC §8 encodings, §6.5 bundles), every scenario in both directions (TS→Rust, Rust→TS):
+#   claims: each suite (nostr/BIP-340, ed25519) × each encoding (json, compact, md, dns),
+#           made by one CLI, verified (offline and against the exported chain) by the other;
+#   sigchains with every op built by one, verified, shown, imported and re-exported
+#           byte-identically by the other; then extended by the other and re-checked;
+#   negatives: tampered bytes, a wrong key, non-canonical JSON, an expired claim, a revoked
+#           claim (claim verify --chain) and a forked bundle — both must reject them with the
+#           same status and code (from --json).
+# Usage: ./crosstest.sh [-v]   (-v echoes commands and artifacts)
+# The last line printed is exactly "N passed, N failed"; the exit code is non-zero on any failure.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "$0")" && pwd)"
+cd "$ROOT"
+VERBOSE=0
+[ "${1:-}" = "-v" ] && VERBOSE=1
+NOW=1800000000
+PASSED=0
+FAILED=0
+
+log() { [ "$VERBOSE" = 1 ] && printf '%s\n' "$*" >&2; return 0; }
+
+# ---- build both implementations ---------------------------------------------------------
+if [ ! -f packages/kez-cli/dist/bin.js ]; then
+  echo "== building the TypeScript CLI (npm run build)" >&2
+  npm run build >&2 || { echo "TypeScript build failed" >&2; echo "0 passed, 1 failed"; exit 1; }
+fi
+echo "== building the Rust CLI (cargo build --release --locked)" >&2
+(cd rust && cargo build --release --locked >&2) || { echo "Rust build failed" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+TS_BIN=(node "$ROOT/packages/kez-cli/dist/bin.js")
+RS_BIN=("$ROOT/rust/target/release/kez")
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/kez-crosstest.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+# kez IMPL HOME [args...] — runs one CLI against a store, at a fixed clock unless --now is given.
+# Sets OUT (stdout) and RC.
+kez() {
+  local impl="$1" home="$2"; shift 2
+  local -a bin
+  if [ "$impl" = ts ]; then bin=("${TS_BIN[@]}"); else bin=("${RS_BIN[@]}"); fi
+  local has_now=0 a
+  for a in "$@"; do [ "$a" = "--now" ] && has_now=1; done
+  local -a clock=()
+  [ "$has_now" = 0 ] && clock=(--now "$NOW")
+  log "+ [$impl] kez --home $home ${clock[*]} $*"
+  OUT="$(KEZ_HOME="$home" "${bin[@]}" --home "$home" "${clock[@]}" "$@" 2>"$WORK/stderr")"
+  RC=$?
+  log "  rc=$RC"
+  [ "$VERBOSE" = 1 ] && [ -n "$OUT" ] && printf '%s\n' "$OUT" | sed 's/^/  | /' >&2
+  return 0
+}
+
+# JSON helpers: jq when installed (fast), else node. Objects print with sorted keys, so two
+# implementations that order members differently still compare equal.
+if command -v jq >/dev/null 2>&1; then
+  # jget JSON PATH — one member (dot path, array indexes as numbers); "null" when absent.
+  jget() { printf '%s' "$1" | jq -rcS ".${2}" 2>/dev/null || echo null; }
+  # The parts of a `sigchain show --json` summary that both implementations must agree on.
+  chain_view() {
+    printf '%s' "$1" | jq -cS '{status, code, identity, head, primary, next_committed, events,
+      devices: [(.devices // [])[] | [.key, .name, .seq]],
+      claims: [(.claims // [])[] | [.hash, .subject, .seq, .status, .code]]}' 2>/dev/null || echo invalid-json
+  }
+  # status_code JSON — "status code"; a refusal (an error document) is "refused <error code>".
+  status_code() {
+    printf '%s' "$1" | jq -r 'if .error then "refused \(.error.code)" else "\(.status) \(.code)" end' 2>/dev/null || echo "none none"
+  }
+else
+  JS_SORT='const sort = (v) => Array.isArray(v) ? v.map(sort) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;'
+  jget() {
+    node -e "$JS_SORT"'
+      let v; try { v = JSON.parse(process.argv[1]); } catch { v = null; }
+      for (const k of process.argv[2].split(".").filter(Boolean)) v = v == null ? undefined : v[k];
+      process.stdout.write(v === undefined || v === null ? "null" : typeof v === "string" ? v : JSON.stringify(sort(v)));
+    ' "$1" "$2"
+  }
+  chain_view() {
+    node -e "$JS_SORT"'
+      let s; try { s = JSON.parse(process.argv[1]); } catch { process.stdout.write("invalid-json"); process.exit(0); }
+      const v = { status: s.status, code: s.code, identity: s.identity, head: s.head, primary: s.primary,
+        next_committed: s.next_committed, events: s.events,
+        devices: (s.devices || []).map((d) => [d.key, d.name, d.seq]),
+        claims: (s.claims || []).map((c) => [c.hash, c.subject, c.seq, c.status, c.code]) };
+      process.stdout.write(JSON.stringify(sort(v)));
+    ' "$1"
+  }
+  status_code() {
+    node -e '
+      let d; try { d = JSON.parse(process.argv[1]) || {}; } catch { d = {}; }
+      process.stdout.write(d.error ? `refused ${d.error.code}` : `${d.status ?? "none"} ${d.code ?? null}`);
+    ' "$1"
+  }
+fi
+
+pass() { PASSED=$((PASSED + 1)); echo "ok    $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL  $1${2:+: $2}"; }
+
+show_artifact() {
+  [ "$VERBOSE" = 1 ] || return 0
+  echo "  artifact $1:" >&2
+  head -c 2000 "$1" | sed 's/^/  > /' >&2
+  echo >&2
+}
+
+other() { if [ "$1" = ts ]; then echo rs; else echo ts; fi; }
+name_of() { if [ "$1" = ts ]; then echo TS; else echo Rust; fi; }
+
+# A fresh store with a key of SUITE and an initialised identity.
+new_identity() {
+  local impl="$1" home="$2" alg="$3"
+  kez "$impl" "$home" key gen --alg "$alg" --name main || return 1
+  [ "$RC" = 0 ] || return 1
+  kez "$impl" "$home" sigchain init --key main || return 1
+  [ "$RC" = 0 ]
+}
+
+subject_for() {
+  case "$1" in
+    json) echo "github:Alice-$2" ;;
+    compact) echo "dns:bücher-$2.example" ;;
+    md) echo "mastodon:Alice@Social.$2.example" ;;
+    dns) echo "bluesky:alice.$2.example" ;;
+  esac
+}
+
+# ---- 1. claims: suite × encoding, both directions ----------------------------------------
+for maker in ts rs; do
+  checker="$(other "$maker")"
+  for alg in nostr ed25519; do
+    home="$WORK/claims-$maker-$alg"
+    if ! new_identity "$maker" "$home" "$alg"; then
+      fail "$(name_of "$maker") could not create a $alg identity" "$(cat "$WORK/stderr")"
+      continue
+    fi
+    for enc in json compact md dns; do
+      label="claim $alg/$enc $(name_of "$maker")→$(name_of "$checker")"
+      file="$WORK/claim-$maker-$alg.$enc"
+      kez "$maker" "$home" --json claim "$(subject_for "$enc" "$alg")" --format "$enc" --out "$file"
+      if [ "$RC" != 0 ]; then fail "$label" "make failed (rc $RC): $(cat "$WORK/stderr")"; continue; fi
+      made_obj="$(jget "$OUT" claim)"
+      show_artifact "$file"
+      kez "$maker" "$home" sigchain export --out "$WORK/chain-$maker-$alg.jsonl"
+      kez "$checker" "$WORK/empty" --json claim verify "$file"
+      off_status="$(jget "$OUT" status)"; off_rc=$RC; off_obj="$(jget "$OUT" object)"; off_enc="$(jget "$OUT" encoding)"
+      kez "$checker" "$WORK/empty" --json claim verify "$file" --chain "$WORK/chain-$maker-$alg.jsonl"
+      on_status="$(jget "$OUT" status)"; on_rc=$RC; consulted="$(jget "$OUT" chain_consulted)"
+      want_enc="$enc"; [ "$enc" = md ] && want_enc=markdown
+      if [ "$off_status" = valid ] && [ "$off_rc" = 0 ] && [ "$off_obj" = "$made_obj" ] && [ "$off_enc" = "$want_enc" ] \
+        && [ "$on_status" = valid ] && [ "$on_rc" = 0 ] && [ "$consulted" = true ]; then
+        pass "$label"
+      else
+        fail "$label" "offline=$off_status/rc$off_rc enc=$off_enc chain=$on_status/rc$on_rc consulted=$consulted same_object=$([ "$off_obj" = "$made_obj" ] && echo yes || echo no)"
+      fi
+    done
+  done
+done
+
+# ---- 2. sigchains with every op, both directions -----------------------------------------
+for maker in ts rs; do
+  checker="$(other "$maker")"
+  for alg in nostr ed25519; do
+    devalg=ed25519; [ "$alg" = ed25519 ] && devalg=nostr
+    label="sigchain $alg (init add add-device revoke rotate revoke-device) $(name_of "$maker")→$(name_of "$checker")"
+    home="$WORK/chain-$maker-$alg"
+    ok=1
+    new_identity "$maker" "$home" "$alg" || ok=0
+    steps=(
+      "key gen --alg $devalg --name phone"
+      "sigchain add github:alice"
+      "claim dns:example.com --expires-at 1900000000 --locator https://sig.example.com/kez --format json --out $WORK/rotated-$maker-$alg.json"
+      "sigchain add-device phone --device-name phone"
+      "claim ap:@alice@example.com --key phone --format md --out $WORK/device-$maker-$alg.md"
+      "sigchain revoke github:alice --reason moved"
+      "sigchain rotate"
+      "sigchain add nostr:npub1sg6plzptd64u62a878hep2kev88swjh3tw00gjsfl8f237lmu63q0uf63m"
+      "sigchain revoke-device phone"
+    )
+    for step in "${steps[@]}"; do
+      [ "$ok" = 1 ] || break
+      # shellcheck disable=SC2086
+      kez "$maker" "$home" $step
+      [ "$RC" = 0 ] || { ok=0; fail "$label" "step '$step' failed (rc $RC): $(cat "$WORK/stderr")"; }
+    done
+    [ "$ok" = 1 ] || continue
+    bundle="$WORK/bundle-$maker-$alg.jsonl"
+    kez "$maker" "$home" sigchain export --out "$bundle"
+    show_artifact "$bundle"
+    kez "$maker" "$home" --json sigchain show
+    maker_view="$(chain_view "$OUT")"
+    kez "$checker" "$WORK/empty" --json sigchain verify "$bundle"
+    verify_status="$(jget "$OUT" status)"; verify_rc=$RC
+    kez "$checker" "$WORK/empty" --json sigchain show "$bundle"
+    checker_view="$(chain_view "$OUT")"
+    imp="$WORK/import-$checker-$maker-$alg"
+    kez "$checker" "$imp" --json sigchain import "$bundle"
+    import_rc=$RC
+    # A store without the identity's keys keeps the imported chain but does not adopt it as its
+    # own; name it in config.json (the shared store layout) to export it from there.
+    printf '{"identity":"%s"}\n' "$(jget "$maker_view" identity)" > "$imp/config.json"
+    kez "$checker" "$imp" sigchain export --out "$WORK/reexport-$checker-$alg.jsonl"
+    reexport_rc=$RC
+    if [ "$verify_status" = valid ] && [ "$verify_rc" = 0 ] && [ "$import_rc" = 0 ] && [ "$reexport_rc" = 0 ] \
+      && [ "$maker_view" = "$checker_view" ] && cmp -s "$bundle" "$WORK/reexport-$checker-$alg.jsonl"; then
+      pass "$label"
+    else
+      fail "$label" "verify=$verify_status/rc$verify_rc import_rc=$import_rc reexport_rc=$reexport_rc same_view=$([ "$maker_view" = "$checker_view" ] && echo yes || echo no) same_bytes=$(cmp -s "$bundle" "$WORK/reexport-$checker-$alg.jsonl" && echo yes || echo no)"
+      log "maker view:   $maker_view"
+      log "checker view: $checker_view"
+    fi
+  done
+done
+
+# ---- 3. a chain begun by one and continued by the other ----------------------------------
+for maker in ts rs; do
+  checker="$(other "$maker")"
+  label="sigchain begun by $(name_of "$maker"), continued by $(name_of "$checker"), re-verified by $(name_of "$maker")"
+  home="$WORK/handoff-$maker"
+  ok=1
+  new_identity "$maker" "$home" nostr || ok=0
+  kez "$maker" "$home" sigchain add github:handoff; [ "$RC" = 0 ] || ok=0
+  kez "$maker" "$home" sigchain export --out "$WORK/handoff-$maker.jsonl"; [ "$RC" = 0 ] || ok=0
+  # Move the keys (secrets on stdin, as the contract requires) and the chain to the other CLI.
+  other_home="$WORK/handoff-$maker-to-$checker"
+  for k in main main.next; do
+    kez "$maker" "$home" --json key show "$k" --secret
+    secret="$(jget "$OUT" secret)"
+    if [ "$checker" = ts ]; then bin=("${TS_BIN[@]}"); else bin=("${RS_BIN[@]}"); fi
+    printf '%s\n' "$secret" | "${bin[@]}" --home "$other_home" --now "$NOW" key import --alg nostr --name "$k" >/dev/null 2>"$WORK/stderr" \
+      || { ok=0; log "key import failed: $(cat "$WORK/stderr")"; }
+  done
+  kez "$checker" "$other_home" sigchain import "$WORK/handoff-$maker.jsonl"; [ "$RC" = 0 ] || ok=0
+  for step in "sigchain add dns:handoff.example" "sigchain rotate" "sigchain add bluesky:handoff.example"; do
+    # shellcheck disable=SC2086
+    kez "$checker" "$other_home" $step; [ "$RC" = 0 ] || { ok=0; log "step '$step' failed: $(cat "$WORK/stderr")"; }
+  done
+  kez "$checker" "$other_home" sigchain export --out "$WORK/handoff-back-$maker.jsonl"; [ "$RC" = 0 ] || ok=0
+  kez "$maker" "$home" --json sigchain import "$WORK/handoff-back-$maker.jsonl"; import_rc=$RC
+  kez "$maker" "$home" sigchain export --out "$WORK/handoff-final-$maker.jsonl"
+  kez "$maker" "$home" --json sigchain show
+  head_seq="$(jget "$OUT" head.seq)"
+  if [ "$ok" = 1 ] && [ "$import_rc" = 0 ] && [ "$head_seq" = 4 ] && cmp -s "$WORK/handoff-back-$maker.jsonl" "$WORK/handoff-final-$maker.jsonl"; then
+    pass "$label"
+  else
+    fail "$label" "ok=$ok import_rc=$import_rc head_seq=$head_seq"
+  fi
+done
+
+# ---- 4. negatives: both implementations must reject with the same status and code ---------
+# both_reject LABEL EXPECTED_STATUS EXPECTED_CODE verify-args...
+both_reject() {
+  local label="$1" want_status="$2" want_code="$3"; shift 3
+  local ts_s ts_c rs_s rs_c ts_rc rs_rc
+  kez ts "$WORK/empty" --json "$@"; ts_rc=$RC
+  read -r ts_s ts_c <<<"$(status_code "$OUT")"
+  kez rs "$WORK/empty" --json "$@"; rs_rc=$RC
+  read -r rs_s rs_c <<<"$(status_code "$OUT")"
+  if [ "$ts_s" = "$want_status" ] && [ "$rs_s" = "$want_status" ] && [ "$ts_c" = "$want_code" ] && [ "$rs_c" = "$want_code" ] \
+    && [ "$ts_rc" = "$rs_rc" ] && [ "$ts_rc" != 0 ]; then
+    pass "$label (both: $ts_s/$ts_c, exit $ts_rc)"
+  else
+    fail "$label" "TS=$ts_s/$ts_c exit $ts_rc, Rust=$rs_s/$rs_c exit $rs_rc, want $want_status/$want_code"
+  fi
+}
+
+# Replaces the first occurrence of FROM with TO in FILE, writing OUTFILE.
+replace_once() {
+  node -e '
+    const fs = require("fs");
+    const [file, from, to, out] = process.argv.slice(1);
+    const t = fs.readFileSync(file, "utf8");
+    const i = t.indexOf(from);
+    if (i < 0) { console.error("pattern not found: " + from); process.exit(1); }
+    fs.writeFileSync(out, t.slice(0, i) + to + t.slice(i + from.length));
+  ' "$@"
+}
+
+for maker in ts rs; do
+  who="$(name_of "$maker")"
+  for alg in nostr ed25519; do
+    src="$WORK/claim-$maker-$alg.json"
+    [ -f "$src" ] || { fail "negatives for $who $alg claims" "no source claim"; continue; }
+    # One tampered byte in the signed content (the subject).
+    replace_once "$src" "alice-$alg" "alicf-$alg" "$WORK/neg-tamper-$maker-$alg.json" \
+      && both_reject "tampered subject byte ($who $alg json)" invalid bad_signature claim verify "$WORK/neg-tamper-$maker-$alg.json"
+    # One tampered byte in the signature itself.
+    sig="$(jget "$(cat "$src")" sig)"
+    flipped="${sig:0:10}$( [ "${sig:10:1}" = 0 ] && echo 1 || echo 0 )${sig:11}"
+    replace_once "$src" "$sig" "$flipped" "$WORK/neg-sig-$maker-$alg.json" \
+      && both_reject "tampered signature byte ($who $alg json)" invalid bad_signature claim verify "$WORK/neg-sig-$maker-$alg.json"
+    # A wrong key: the signer's key id replaced by another (valid) key of the same suite.
+    wrong="$(jget "$(cat "$src")" key)"
+    kez "$maker" "$WORK/wrongkey-$maker-$alg" --json key gen --alg "$alg" --name other
+    other_key="$(jget "$OUT" key)"
+    replace_once "$src" "$wrong" "$other_key" "$WORK/neg-key-$maker-$alg.json" \
+      && both_reject "wrong key ($who $alg json)" invalid bad_signature claim verify "$WORK/neg-key-$maker-$alg.json"
+    # Non-canonical JSON: the same value with a space after the first colon.
+    replace_once "$src" '":' '": ' "$WORK/neg-ws-$maker-$alg.json" \
+      && both_reject "non-canonical JSON ($who $alg)" invalid non_canonical claim verify "$WORK/neg-ws-$maker-$alg.json"
+    # Bytes after the object.
+    { cat "$src"; printf 'x'; } > "$WORK/neg-trail-$maker-$alg.json"
+    both_reject "trailing data ($who $alg json)" invalid trailing_data claim verify "$WORK/neg-trail-$maker-$alg.json"
+  done
+  # Compact strings changed in ways the SPEC pins exactly (§8.2): the frame header's checksum
+  # flag set (bad_encoding), a second frame appended (trailing_data), padding (bad_encoding).
+  src="$WORK/claim-$maker-nostr.compact"
+  if [ -f "$src" ]; then
+    node -e '
+      const fs = require("fs");
+      const t = fs.readFileSync(process.argv[1], "utf8").trimEnd();
+      const f = Buffer.from(t.slice(7), "base64url");
+      const w = (name, bytes) => fs.writeFileSync(process.argv[2] + name, "kez:z1:" + Buffer.from(bytes).toString("base64url") + "\n");
+      const sum = Buffer.from(f); sum[4] |= 0x04; w(".checksum", sum);
+      w(".twoframes", Buffer.concat([f, f]));
+      fs.writeFileSync(process.argv[2] + ".padded", t + "=\n");
+      // One base64url character near the end (inside the compressed data) changed.
+      const i = t.length - 6;
+      fs.writeFileSync(process.argv[2] + ".byte", t.slice(0, i) + (t[i] === "A" ? "B" : "A") + t.slice(i + 1) + "\n");
+    ' "$src" "$WORK/neg-compact-$maker"
+    both_reject "compact with the checksum flag set ($who)" invalid bad_encoding claim verify "$WORK/neg-compact-$maker.checksum"
+    both_reject "compact with a second zstd frame ($who)" invalid trailing_data claim verify "$WORK/neg-compact-$maker.twoframes"
+    both_reject "compact with base64 padding ($who)" invalid bad_encoding claim verify "$WORK/neg-compact-$maker.padded"
+    # Corrupt compressed data: which error a zstd decoder reports first is decoder-specific
+    # (libzstd detects corruption that fzstd decodes into bytes that are then not JSON), and
+    # SPEC §8.2 does not pin it; both must say invalid.
+    kez ts "$WORK/empty" --json claim verify "$WORK/neg-compact-$maker.byte"; read -r s_ts c_ts <<<"$(status_code "$OUT")"; rc_ts=$RC
+    kez rs "$WORK/empty" --json claim verify "$WORK/neg-compact-$maker.byte"; read -r s_rs c_rs <<<"$(status_code "$OUT")"; rc_rs=$RC
+    if [ "$s_ts" = invalid ] && [ "$s_rs" = invalid ] && [ "$rc_ts" = 1 ] && [ "$rc_rs" = 1 ]; then
+      pass "compact with one corrupted data character ($who; both invalid: TS $c_ts, Rust $c_rs)"
+    else
+      fail "compact with one corrupted data character ($who)" "TS=$s_ts/$c_ts exit $rc_ts, Rust=$s_rs/$c_rs exit $rc_rs"
+    fi
+  fi
+  # An expired claim.
+  home="$WORK/claims-$maker-nostr"
+  kez "$maker" "$home" claim github:expiring --format json --expires-at $((NOW + 60)) --out "$WORK/neg-expired-$maker.json"
+  kez "$maker" "$home" sigchain export --out "$WORK/neg-expired-$maker.jsonl"
+  both_reject "expired claim, offline ($who)" expired expired claim verify "$WORK/neg-expired-$maker.json" --now $((NOW + 3600))
+  both_reject "expired claim, against the chain ($who)" expired expired claim verify "$WORK/neg-expired-$maker.json" --chain "$WORK/neg-expired-$maker.jsonl" --now $((NOW + 3600))
+  # A revoked claim, checked against the chain that revokes it.
+  kez "$maker" "$home" claim github:revokeme --format compact --out "$WORK/neg-revoked-$maker.txt"
+  kez "$maker" "$home" sigchain revoke github:revokeme --reason test
+  kez "$maker" "$home" sigchain export --out "$WORK/neg-revoked-$maker.jsonl"
+  both_reject "revoked claim (claim verify --chain, $who)" revoked revoked claim verify "$WORK/neg-revoked-$maker.txt" --chain "$WORK/neg-revoked-$maker.jsonl"
+  # Claims by a key rotated away and by a revoked device (made in section 2).
+  for alg in nostr ed25519; do
+    b="$WORK/bundle-$maker-$alg.jsonl"
+    [ -f "$b" ] || { fail "rotated/device claims ($who $alg)" "no bundle"; continue; }
+    both_reject "claim by a rotated-away key ($who $alg)" revoked key_rotated claim verify "$WORK/rotated-$maker-$alg.json" --chain "$b"
+    both_reject "claim by a revoked device ($who $alg)" revoked device_revoked claim verify "$WORK/device-$maker-$alg.md" --chain "$b"
+  done
+  # A forked bundle: two valid events at one seq.
+  base="$WORK/fork-$maker-a"
+  new_identity "$maker" "$base" nostr
+  kez "$maker" "$base" sigchain add github:base
+  cp -r "$base" "$WORK/fork-$maker-b"
+  kez "$maker" "$base" sigchain add github:left
+  kez "$maker" "$WORK/fork-$maker-b" sigchain add github:right
+  kez "$maker" "$base" sigchain export --out "$WORK/fork-$maker-left.jsonl"
+  kez "$maker" "$WORK/fork-$maker-b" sigchain export --out "$WORK/fork-$maker-right.jsonl"
+  kez "$maker" "$base" claim github:afterfork --format json --out "$WORK/fork-$maker-claim.json" --now $((NOW + 10))
+  kez "$maker" "$base" sigchain export --out "$WORK/fork-$maker-left.jsonl"
+  # Union of the lines in SPEC §6.5 order (seq, then hash).
+  node -e '
+    const fs = require("fs"); const { createHash } = require("crypto");
+    const lines = new Set();
+    for (const f of process.argv.slice(1, 3)) for (const l of fs.readFileSync(f, "utf8").split("\n")) if (l) lines.add(l);
+    const rows = [...lines].map((l) => ({ l, seq: JSON.parse(l).seq, h: createHash("sha256").update(l).digest("hex") }));
+    rows.sort((a, b) => a.seq - b.seq || (a.h < b.h ? -1 : a.h > b.h ? 1 : 0));
+    fs.writeFileSync(process.argv[3], rows.map((r) => r.l + "\n").join(""));
+  ' "$WORK/fork-$maker-left.jsonl" "$WORK/fork-$maker-right.jsonl" "$WORK/fork-$maker.jsonl"
+  show_artifact "$WORK/fork-$maker.jsonl"
+  both_reject "forked bundle (sigchain verify, $who)" fork fork sigchain verify "$WORK/fork-$maker.jsonl"
+  both_reject "claim against a forked chain ($who)" fork fork claim verify "$WORK/fork-$maker-claim.json" --chain "$WORK/fork-$maker.jsonl"
+  both_reject "forked bundle refused by import ($who)" refused fork sigchain import "$WORK/fork-$maker.jsonl"
+  # A bundle with one event's byte changed.
+  replace_once "$WORK/fork-$maker-left.jsonl" "github:left" "github:lefu" "$WORK/neg-bundle-$maker.jsonl" \
+    && both_reject "tampered bundle line (sigchain verify, $who)" invalid bad_signature sigchain verify "$WORK/neg-bundle-$maker.jsonl"
+done
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
