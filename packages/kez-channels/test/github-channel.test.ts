@@ -111,6 +111,14 @@ describe('github channel (API-shaped stand-in)', () => {
     expect((await judge('mixed')).map((p) => p.status)).toEqual(['valid']);
   });
 
+  it('reads at most 10 proof files per user', async () => {
+    gh.addUser('many');
+    for (let i = 0; i < 15; i++) gh.addGist('many', { 'kez.md': 'not a proof' });
+    const before = gh.requests.filter((r) => r.includes('/many/') && r.includes('/raw/')).length;
+    await judge('many');
+    expect(gh.requests.filter((r) => r.includes('/many/') && r.includes('/raw/')).length - before).toBe(10);
+  });
+
   it('without loopback permission the stand-in is refused (SSRF default)', async () => {
     const strict = loopbackEnv({ hostMap: gh.hostMap, allowLoopback: false });
     const err = await githubPlugin.locate(parseSubject('github:jason'), strict).catch((e: unknown) => e as KezError);

@@ -6,6 +6,8 @@ import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
 /** SPEC §11: a Markdown document is at most 65 536 bytes. */
 const MAX_MARKDOWN_BYTES = 65_536;
 const PER_PAGE = 100;
+/** Proof files read per user: a listing full of kez.md files cannot make us fetch hundreds. */
+const MAX_PROOF_FILES = 10;
 const MAX_PAGES = 3;
 const API_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
 const JSON_TYPES = ['application/json'];
@@ -48,12 +50,14 @@ export const githubPlugin: ChannelPlugin = {
     }
     const candidates: Candidate[] = [];
     const failures: KezError[] = [];
+    let read = 0;
     for (const gist of await listGists(login, env)) {
       const owner = gist.owner;
       // Only the user's own gists: the owner (not a fork's origin, not a commenter) must be the user.
       if (typeof owner?.login !== 'string' || owner.login.toLowerCase() !== login || owner.id !== user.id) continue;
       for (const [name, file] of Object.entries(gist.files ?? {})) {
-        if (!isProofFile(name) || typeof file?.raw_url !== 'string') continue;
+        if (!isProofFile(name) || typeof file?.raw_url !== 'string' || read >= MAX_PROOF_FILES) continue;
+        read++;
         const location = `${typeof gist.html_url === 'string' ? gist.html_url : 'gist'}#${name}`;
         try {
           const rawHost = new URL(file.raw_url).hostname;
