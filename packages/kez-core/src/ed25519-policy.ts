@@ -21,15 +21,30 @@ export function isCanonicalNotSmallOrder(enc: Uint8Array): boolean {
   return y < P && !SMALL_ORDER_Y.includes(y);
 }
 
+// Decoding a point costs a square root (more than OpenSSL's whole verify), so keys that passed
+// are remembered; the cache is bounded and holds only public keys.
+const goodKeys = new Set<string>();
+const GOOD_KEYS_MAX = 4096;
+
+function keyString(pub: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < pub.length; i++) s += String.fromCharCode(pub[i]!);
+  return s;
+}
+
 /** A usable Ed25519 public key: rules 1, 2 and 4 (decodes to a point, strict RFC 8032). */
 export function isStrictPublicKey(pub: Uint8Array): boolean {
   if (!isCanonicalNotSmallOrder(pub)) return false;
+  const id = keyString(pub);
+  if (goodKeys.has(id)) return true;
   try {
     ed25519.Point.fromBytes(pub, false);
-    return true;
   } catch {
     return false;
   }
+  if (goodKeys.size >= GOOD_KEYS_MAX) goodKeys.delete(goodKeys.values().next().value as string);
+  goodKeys.add(id);
+  return true;
 }
 
 /** Rules 1–3 for a signature (R canonical and not small order, S < L). */
