@@ -1,8 +1,10 @@
-// A real atproto PDS and PLC directory (@atproto/dev-env TestNetworkNoAppView: SQLite, no
-// AppView) on loopback, for tests and the demo. Plain ESM JavaScript so `node
-// scripts/demo.mjs` can import it too. Handles are `<name>.test`; the PDS answers
+// A real atproto PDS and PLC directory (@atproto/dev-env TestNetworkNoAppView: SQLite files in
+// a temporary directory, no AppView) on loopback, for tests and the demo. Plain ESM JavaScript
+// so `node scripts/demo.mjs` can import it too. Handles are `<name>.test`; the PDS answers
 // /.well-known/atproto-did for them by Host header.
+import { rm } from 'node:fs/promises';
 import net from 'node:net';
+import { dirname } from 'node:path';
 
 /**
  * dev-env's servers call `listen(port)`, which binds every interface; while they start,
@@ -55,7 +57,12 @@ export async function startPds() {
       return /** @type {{ uri: string, cid: string }} */ (await res.json());
     },
     async stop() {
+      const { db, blobstore } = network.pds.ctx.cfg;
       await network.close();
+      // dev-env keeps the PDS's SQLite files and blobs in fresh directories under the tmpdir.
+      for (const dir of [dirname(db.accountDbLoc), blobstore.provider === 'disk' ? blobstore.location : null]) {
+        if (dir) await rm(dir, { recursive: true, force: true });
+      }
     },
   };
 }
