@@ -99,7 +99,8 @@ function parseNow(value: string): number {
 }
 
 function commanderExit(e: CommanderError, program: Command, args: string[], out: Output, helpText: string[], io: Io): number {
-  if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') {
+  // `--help`, `kez help CMD` (commander.help with exit code 0) and `--version` are not errors.
+  if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0)) {
     if (out.json) out.result(e.code === 'commander.version' ? { version: packageVersion() } : { help: helpText.join('') }, () => '');
     return 0;
   }

@@ -89,6 +89,10 @@ describe('version and help', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage: kez sigchain/);
     expect(r.stdout).toMatch(/revoke-device/);
+    const viaHelp = await run(['help', 'key']);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toMatch(/Usage: kez key/);
+    expect(viaHelp.stderr).toBe('');
   });
 });
 
