@@ -1,14 +1,12 @@
 // The NATS side of the auth callout (ADR-26): requests arrive on $SYS.REQ.USER.AUTH as JWTs
 // signed by the server (optionally sealed to our xkey); each gets an authorization response
 // JWT signed by the issuer key, carrying a user JWT or an error.
-import {
-  decode as decodeJwt, encodeAuthorizationResponse, encodeUser,
-  type AuthorizationRequest, type ClaimsData,
-} from '@nats-io/jwt';
+import { encodeAuthorizationResponse, encodeUser, type AuthorizationRequest, type ClaimsData } from '@nats-io/jwt';
 import type { KeyPair } from '@nats-io/nkeys';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { decideAdmission, type Admission, type AdmissionContext } from './admission.js';
 import type { Logger } from './log.js';
+import { JwtVerifier } from './nkey-crypto.js';
 import { userPermissions, type PermissionPolicy } from './permissions.js';
 
 export const AUTH_CALLOUT_SUBJECT = '$SYS.REQ.USER.AUTH';
@@ -21,7 +19,7 @@ export interface CalloutOptions {
   /** Account nkey whose public key is the `issuer` in the server's auth_callout block. */
   issuer: KeyPair;
   /** Curve key whose public key is the `xkey` in the auth_callout block, if set. */
-  xkey?: KeyPair;
+  xkey?: Sealer;
   /** Target account for admitted users (config mode: the user JWT's `aud`). */
   account: string;
   /** Lifetime of issued user JWTs; the server disconnects the client at expiry. */
@@ -31,27 +29,34 @@ export interface CalloutOptions {
   log: Logger;
 }
 
+/** xkey encryption (nkeys' curve KeyPair, or the faster XKeyBox). */
+export interface Sealer {
+  open(message: Uint8Array, sender: string): Uint8Array | null;
+  seal(message: Uint8Array, recipient: string): Uint8Array;
+}
+
 const te = new TextEncoder();
 const td = new TextDecoder();
 
 export function serveAuthCallout(opts: CalloutOptions): Subscription {
+  const jwts = new JwtVerifier();
   return opts.nc.subscribe(AUTH_CALLOUT_SUBJECT, {
     callback: (err, msg) => {
       if (err) {
         opts.log.error('auth callout subscription failed', { error: err.message });
         return;
       }
-      handle(msg, opts).catch((e: unknown) => {
+      handle(msg, opts, jwts).catch((e: unknown) => {
         opts.log.error('auth callout request crashed', { error: e instanceof Error ? e.message : String(e) });
       });
     },
   });
 }
 
-async function handle(msg: Msg, opts: CalloutOptions): Promise<void> {
+async function handle(msg: Msg, opts: CalloutOptions, jwts: JwtVerifier): Promise<void> {
   const started = performance.now();
   const serverXkey = msg.headers?.get(XKEY_HEADER) || undefined;
-  const request = openRequest(msg.data, serverXkey, opts);
+  const request = openRequest(msg.data, serverXkey, opts, jwts);
   if (!request) return; // logged; without a readable request there is nobody to answer
 
   const { user_nkey: userNkey, server_id: server, connect_opts: connect, client_info: client } = request.nats;
@@ -74,7 +79,7 @@ async function handle(msg: Msg, opts: CalloutOptions): Promise<void> {
 }
 
 /** Decrypts (xkey) and verifies the server's request JWT; null (logged) when unusable. */
-function openRequest(data: Uint8Array, serverXkey: string | undefined, opts: CalloutOptions): ClaimsData<AuthorizationRequest> | null {
+function openRequest(data: Uint8Array, serverXkey: string | undefined, opts: CalloutOptions, jwts: JwtVerifier): ClaimsData<AuthorizationRequest> | null {
   let bytes = data;
   if (opts.xkey) {
     if (!serverXkey) {
@@ -92,7 +97,7 @@ function openRequest(data: Uint8Array, serverXkey: string | undefined, opts: Cal
     return null;
   }
   try {
-    const claims = decodeJwt<AuthorizationRequest>(td.decode(bytes)); // verifies the signature by `iss`
+    const claims = jwts.decode<AuthorizationRequest>(td.decode(bytes)); // verifies the signature by `iss`
     const n = claims.nats;
     if (claims.aud !== REQUEST_AUDIENCE || n.type !== 'authorization_request') throw new Error('not an authorization request');
     if (!n.server_id?.id || claims.iss !== n.server_id.id) throw new Error('request not issued by the server it names');

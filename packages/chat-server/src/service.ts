@@ -2,7 +2,6 @@
 // chat-server's own user in the app account for the history stream), the admission state,
 // and an orderly stop.
 import { jetstreamManager } from '@nats-io/jetstream';
-import { fromCurveSeed, fromSeed } from '@nats-io/nkeys';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sigServerChainSource, type ChainSource } from './chain-source.js';
 import { serveAuthCallout } from './callout.js';
@@ -11,6 +10,7 @@ import { HeadMemory } from './head-memory.js';
 import { ensureStream, serveHistory } from './history.js';
 import type { Logger } from './log.js';
 import { NonceCache } from './nonce-cache.js';
+import { fastSigningKey, XKeyBox } from './nkey-crypto.js';
 
 export interface ChatServer {
   stop(): Promise<void>;
@@ -21,9 +21,8 @@ export async function startChatServer(
   log: Logger,
   deps: { chains?: ChainSource; now?: () => number } = {},
 ): Promise<ChatServer> {
-  const te = new TextEncoder();
-  const issuer = fromSeed(te.encode(cfg.issuerSeed));
-  const xkey = cfg.xkeySeed ? fromCurveSeed(te.encode(cfg.xkeySeed)) : undefined;
+  const issuer = fastSigningKey(cfg.issuerSeed);
+  const xkey = cfg.xkeySeed ? new XKeyBox(cfg.xkeySeed) : undefined;
   const common = { servers: cfg.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
 
   const app = await connect({ ...common, name: 'kez-chat-server/app', user: cfg.appUser, pass: cfg.appPass });
