@@ -221,6 +221,9 @@ pub fn parse_bundle(bytes: &[u8]) -> Result<Vec<Event>> {
     if bytes.is_empty() {
         return Ok(Vec::new());
     }
+    if bytes.contains(&b'\r') || bytes.starts_with("\u{feff}".as_bytes()) {
+        return Err(err(Code::Malformed, "a bundle has no CR and no BOM"));
+    }
     let body = bytes.strip_suffix(b"\n").ok_or_else(|| err(Code::Malformed, "every bundle line ends with LF"))?;
     body.split(|&b| b == b'\n')
         .enumerate()
@@ -274,6 +277,10 @@ pub fn verify_events(events: Vec<Event>, now: u64) -> ChainResult {
         let mut group = vec![first];
         while iter.peek().is_some_and(|e| e.seq == seq) {
             group.push(iter.next().expect("peeked"));
+        }
+        // Each genesis defines its own identity: two at seq 0 are two chains, not a fork.
+        if seq == 0 && group.len() > 1 {
+            return fail(err(Code::Malformed, "a bundle holds one genesis event"), ev);
         }
         let mut ok: Vec<(String, Event)> = Vec::new();
         let mut first_failure: Option<(KezError, String)> = None;

@@ -75,9 +75,13 @@ impl KeyId {
         Err(err(Code::BadKey, "unknown key id form"))
     }
 
-    /// Parses user input: case-insensitive, `nostr:<64 hex>` accepted; returns the canonical id.
+    /// Parses user input: case-insensitive, `nostr:<64 hex>` and a bare `npub1…` accepted;
+    /// returns the canonical id.
     pub fn parse_input(text: &str) -> Result<KeyId> {
-        let lower = text.trim().to_ascii_lowercase();
+        let mut lower = text.trim().to_ascii_lowercase();
+        if lower.starts_with("npub1") {
+            lower.insert_str(0, "nostr:");
+        }
         if let Some(rest) = lower.strip_prefix("nostr:") {
             if rest.len() == 64 && is_lower_hex(rest) {
                 let x = hex_array::<32>(rest).expect("checked");

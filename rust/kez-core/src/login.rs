@@ -1,5 +1,6 @@
 //! Login assertions (SPEC §7).
-use crate::chain::State;
+use crate::chain::ChainResult;
+use crate::error::Status;
 use crate::error::{err, Code, Result};
 use crate::keys::SecretKey;
 use crate::object::{self, shape_common, Common, Deferred, Members, CTX_LOGIN};
@@ -42,31 +43,41 @@ impl Login {
         Ok(Login { common, identity, audience, nonce, expires_at, object })
     }
 
-    /// §4 verification of the object itself.
+    /// §4 verification of the object itself (future skew 60 s for logins).
     pub fn verify(object: Map<String, Value>, now: u64) -> Result<Login> {
         let login = Login::from_object(object)?;
-        object::check_signature_and_time(CTX_LOGIN, &login.object, &login.common, now)?;
+        if !login.common.key.verify(&object::signing_input(CTX_LOGIN, &login.object), &login.common.sig) {
+            return Err(err(Code::BadSignature, "signature does not verify"));
+        }
+        if login.common.created_at > now.saturating_add(LOGIN_SKEW) {
+            return Err(err(Code::Future, "login created more than 60 s in the future"));
+        }
         Ok(login)
     }
 
-    /// §7 acceptance by a service, given the identity's verified, unforked chain state.
-    /// Single use of the nonce is the service's job (it keeps the seen nonces).
-    pub fn accept(&self, audience: &str, now: u64, state: &State) -> Result<()> {
+    /// §7 acceptance by the service `audience`, given the identity's chain. Single use of the
+    /// nonce is the service's job (it keeps the seen nonces).
+    pub fn accept(&self, audience: &str, now: u64, chain: &ChainResult) -> Result<()> {
         if self.audience != audience {
-            return Err(err(Code::Malformed, "login is for another audience"));
-        }
-        if self.common.created_at > now + LOGIN_SKEW {
-            return Err(err(Code::Future, "login created more than 60 s in the future"));
+            return Err(err(Code::NotAuthorized, "login is for another service"));
         }
         if now >= self.expires_at {
             return Err(err(Code::Expired, "login has expired"));
         }
+        let v = &chain.verification;
+        let state = match (&chain.state, v.status) {
+            (Some(s), Status::Valid) => s,
+            _ => return Err(err(v.code.unwrap_or(Code::NoChain), format!("sigchain: {}", v.reason))),
+        };
         if self.identity != state.identity {
-            return Err(err(Code::IdentityMismatch, "login names another identity"));
+            return Err(err(Code::IdentityMismatch, "the chain is of another identity"));
         }
         let key = self.common.key;
+        if state.revoked_devices.contains(&key) {
+            return Err(err(Code::DeviceRevoked, "the login key is a revoked device"));
+        }
         if key != state.primary && !state.is_active_device(&key) {
-            return Err(err(Code::NotAuthorized, "login key is not the primary or an active device"));
+            return Err(err(Code::KeyRotated, "the login key is not the primary or an active device"));
         }
         Ok(())
     }
