@@ -37,15 +37,21 @@ const BODY: Record<EventOp, { required: string[]; optional: string[] }> = {
 
 type Obj = Record<string, unknown>;
 
+// Only plain data: a prototype other than Object's could supply members or a toJSON that
+// canonicalization would see but the member checks would not.
 function isPlainObject(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
+
+const has = (o: Obj, k: string) => Object.hasOwn(o, k);
 
 function closedSet(o: Obj, spec: { required: string[]; optional: string[] }, what: string): void {
   for (const k of Object.keys(o)) {
     if (!spec.required.includes(k) && !spec.optional.includes(k)) fail('malformed', `unknown member ${JSON.stringify(k)} in ${what}`);
   }
-  for (const k of spec.required) if (!(k in o)) fail('malformed', `missing member ${JSON.stringify(k)} in ${what}`);
+  for (const k of spec.required) if (!has(o, k)) fail('malformed', `missing member ${JSON.stringify(k)} in ${what}`);
 }
 
 function integer(v: unknown, name: string): number {
@@ -80,10 +86,10 @@ function shapeClaim(o: Obj, d: Deferred): void {
   if (!IDENTITY.test(str(o.identity, 'identity'))) fail('malformed', 'identity must be kez:id:<64 hex>');
   if (integer(o.seq, 'seq') < 1) fail('malformed', 'claim seq must be ≥ 1');
   d.subjects.push(str(o.subject, 'subject'));
-  if ('expires_at' in o && integer(o.expires_at, 'expires_at') <= (o.created_at as number)) {
+  if (has(o, 'expires_at') && integer(o.expires_at, 'expires_at') <= (o.created_at as number)) {
     fail('malformed', 'expires_at must be after created_at');
   }
-  if ('locators' in o) {
+  if (has(o, 'locators')) {
     const l = o.locators;
     if (!Array.isArray(l) || l.length < 1) fail('malformed', 'locators must be a non-empty array');
     if (l.length > MAX_LOCATORS) fail('too_large', `more than ${MAX_LOCATORS} locators`);
@@ -109,9 +115,9 @@ function shapeEvent(o: Obj, d: Deferred): void {
   if (!Object.hasOwn(BODY, op)) fail('malformed', `unknown op ${JSON.stringify(op)}`);
   if ((seq === 0) !== (op === 'init')) fail('malformed', 'seq 0 is init, and init only at seq 0');
   if (seq === 0) {
-    if ('identity' in o || 'prev' in o) fail('malformed', 'genesis has no identity or prev');
+    if (has(o, 'identity') || has(o, 'prev')) fail('malformed', 'genesis has no identity or prev');
   } else {
-    if (!('identity' in o) || !('prev' in o)) fail('malformed', 'identity and prev are required after genesis');
+    if (!(has(o, 'identity')) || !(has(o, 'prev'))) fail('malformed', 'identity and prev are required after genesis');
     if (!IDENTITY.test(str(o.identity, 'identity'))) fail('malformed', 'identity must be kez:id:<64 hex>');
     hexField(o.prev, 32, 'prev');
   }
@@ -120,7 +126,7 @@ function shapeEvent(o: Obj, d: Deferred): void {
   closedSet(body, BODY[op], `${op} body`);
   switch (op) {
     case 'init':
-      if ('next' in body) hexField(body.next, 32, 'next');
+      if (has(body, 'next')) hexField(body.next, 32, 'next');
       break;
     case 'add':
       if (!isPlainObject(body.claim)) fail('malformed', 'add body.claim must be a claim object');
@@ -128,16 +134,16 @@ function shapeEvent(o: Obj, d: Deferred): void {
       break;
     case 'revoke':
       hexField(body.claim, 32, 'claim');
-      if ('reason' in body && utf8Length(str(body.reason, 'reason')) > 256) fail('malformed', 'reason longer than 256 bytes');
+      if (has(body, 'reason') && utf8Length(str(body.reason, 'reason')) > 256) fail('malformed', 'reason longer than 256 bytes');
       break;
     case 'rotate':
       d.keys.push(str(body.new_key, 'new_key'));
-      if ('next' in body) hexField(body.next, 32, 'next');
+      if (has(body, 'next')) hexField(body.next, 32, 'next');
       hexField(body.reverse, 64, 'reverse');
       break;
     case 'add_device':
       d.keys.push(str(body.device, 'device'));
-      if ('name' in body && utf8Length(str(body.name, 'name')) > 64) fail('malformed', 'name longer than 64 bytes');
+      if (has(body, 'name') && utf8Length(str(body.name, 'name')) > 64) fail('malformed', 'name longer than 64 bytes');
       hexField(body.reverse, 64, 'reverse');
       break;
     case 'revoke_device':
@@ -165,7 +171,7 @@ function shapeLogin(o: Obj, d: Deferred): void {
  */
 export function parseObject(value: unknown): SignedObject {
   if (!isPlainObject(value)) fail('malformed', 'a signed object must be a JSON object');
-  if (!('kez' in value)) fail('malformed', 'missing member "kez"');
+  if (!(has(value, 'kez'))) fail('malformed', 'missing member "kez"');
   const d: Deferred = { versions: [], subjects: [], keys: [] };
   const type = value.type;
   if (type === 'claim') shapeClaim(value, d);
