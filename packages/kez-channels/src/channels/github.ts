@@ -44,14 +44,21 @@ export const githubPlugin: ChannelPlugin = {
   async locate(subject, env) {
     const login = subject.id;
     env.progress?.(`github: user ${login}`);
-    const user = (await env.fetch(apiUrl(env, `/users/${login}`), { headers: API_HEADERS, contentTypes: JSON_TYPES })).json() as GhUser;
+    // The user (for its stable id) and the gist list do not depend on each other: one round trip, not two.
+    const [userResult, gistsResult] = await Promise.allSettled([
+      env.fetch(apiUrl(env, `/users/${login}`), { headers: API_HEADERS, contentTypes: JSON_TYPES }),
+      listGists(login, env),
+    ]);
+    if (userResult.status === 'rejected') throw userResult.reason;
+    if (gistsResult.status === 'rejected') throw gistsResult.reason;
+    const user = userResult.value.json() as GhUser;
     if (typeof user?.login !== 'string' || user.login.toLowerCase() !== login || typeof user.id !== 'number') {
       throw new KezError('subject_mismatch', `GitHub returned user ${String(user?.login)} for ${login}`, { login });
     }
     const candidates: Candidate[] = [];
     const failures: KezError[] = [];
     let read = 0;
-    for (const gist of await listGists(login, env)) {
+    for (const gist of gistsResult.value) {
       const owner = gist.owner;
       // Only the user's own gists: the owner (not a fork's origin, not a commenter) must be the user.
       if (typeof owner?.login !== 'string' || owner.login.toLowerCase() !== login || owner.id !== user.id) continue;
