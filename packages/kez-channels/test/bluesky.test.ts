@@ -9,7 +9,7 @@ import type { OwnedChannelEnv } from '../src/env.js';
 import { memoryHeadCache } from '../src/head-cache.js';
 import { publishChainToRelays } from '../src/nostr-chain.js';
 import { evaluateCandidate } from '../src/proofs.js';
-import { sendJson, startHttp, startNsd, TestIdentity, type RunningNsd } from '../src/testing/index.js';
+import { sendJson, sendText, startHttp, startNsd, TestIdentity, type RunningNsd } from '../src/testing/index.js';
 import { verifyIdentity } from '../src/verify-identity.js';
 import { nostrPlugin } from '../src/channels/nostr.js';
 import { loopbackEnv } from './helpers.js';
@@ -46,6 +46,8 @@ describe('bluesky channel (real PDS + PLC)', () => {
     nsd = await startNsd([
       { name: '_atproto.dave.test', strings: [`did=${accounts.dave.did}`] },
       { name: '_atproto.frank.test', strings: [`did=${accounts.alice.did}`] },
+      { name: '_atproto.gina.test', strings: [`did=${accounts.alice.did}`] },
+      { name: '_atproto.gina.test', strings: [`did=${accounts.bob.did}`] },
     ]);
     const host = new URL(pds.pdsUrl).origin;
     env = loopbackEnv({
@@ -126,6 +128,19 @@ describe('bluesky channel (real PDS + PLC)', () => {
     expect(err.code).toBe('subject_mismatch');
     expect(err.status).toBe('invalid');
     expect(err.evidence.did).toBe(accounts.alice.did);
+  });
+
+  it('two DIDs in DNS are ambiguous; a well-known file that is not a DID is malformed', async () => {
+    expect(await kezError(blueskyPlugin.locate(subject('gina.test'), env))).toMatchObject({ code: 'ambiguous', status: 'invalid' });
+    const host = await startHttp((_req, res) => sendText(res, 200, '<html>welcome to hank.test</html>'));
+    const e = loopbackEnv({ ...env.config, hostMap: { ...env.config.hostMap, 'hank.test': host.url } });
+    try {
+      expect(await kezError(blueskyPlugin.locate(subject('hank.test'), e))).toMatchObject({ code: 'malformed', status: 'invalid' });
+      expect(host.requests).toEqual(['GET /.well-known/atproto-did']);
+    } finally {
+      await e.close();
+      await host.close();
+    }
   });
 
   it('a handle nobody holds is no_account; a PLC directory that is down is unreachable', async () => {
