@@ -27,10 +27,14 @@ export function fastSigningKey(seed: string): KeyPair {
   const priv = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, rawSeed(seed)]), format: 'der', type: 'pkcs8' });
   const pub = createPublicKey(priv);
   const derived = (pub.export({ format: 'der', type: 'spki' }) as Buffer).subarray(SPKI_ED25519.length);
-  if (!derived.equals(Buffer.from(rawPublic(kp.getPublicKey())))) throw new Error('nkey seed does not match its public key');
+  // nkeys derives these with a pure-JS scalar multiplication on every call, and @nats-io/jwt
+  // asks for them several times per JWT: derive once.
+  const publicKey = kp.getPublicKey();
+  const privateKey = kp.getPrivateKey();
+  if (!derived.equals(Buffer.from(rawPublic(publicKey)))) throw new Error('nkey seed does not match its public key');
   return {
-    getPublicKey: () => kp.getPublicKey(),
-    getPrivateKey: () => kp.getPrivateKey(),
+    getPublicKey: () => publicKey,
+    getPrivateKey: () => privateKey.slice(),
     getSeed: () => kp.getSeed(),
     sign: (input) => new Uint8Array(sign(null, input, priv)),
     verify: (input, sig) => verify(null, input, pub, sig),
