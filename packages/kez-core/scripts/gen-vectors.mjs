@@ -89,15 +89,16 @@ function fullChain(p) {
   named.init = push(k.createGenesis({ created_at: T, next: k.commitment(N.keyId) }, P));
   let a = k.addClaim(st, { subject: 'github:alice', created_at: T + 10, locators: ['https://sig.example.com/kez'] }, P);
   claims.rotated_away = a.claim; named.add = push(a.event);
-  named.add_device = push(k.addDevice(st, { deviceSigner: D, name: 'laptop', created_at: T + 20 }, P));
+  named.add_device = push(k.addDevice(st, { deviceSigner: D, name: 'Laptop ✓ é', created_at: T + 20 }, P));
   a = k.addClaim(st, { subject: 'dns:example.com', created_at: T + 30 }, D);
   claims.device_revoked = a.claim; push(a.event);
   a = k.addClaim(st, { subject: 'bluesky:alice.example.com', created_at: T + 40 }, P);
   claims.revoked = a.claim; push(a.event);
-  named.revoke = push(k.revokeClaim(st, { claim: k.objectHash(a.claim), reason: 'moved', created_at: T + 50 }, P));
+  // The reason exercises JCS string escaping: tab, quote, backslash, U+001F, non-ASCII, astral.
+  named.revoke = push(k.revokeClaim(st, { claim: k.objectHash(a.claim), reason: 'moved\t"away" \\ \u001f → 💻', created_at: T + 50 }, P));
   named.revoke_device = push(k.revokeDevice(st, { device: D.keyId, created_at: T + 60 }, P));
   named.rotate = push(k.rotateKey(st, { newSigner: N, next: k.commitment(N2.keyId), created_at: T + 70 }, P));
-  a = k.addClaim(st, { subject: 'ap:@alice@example.social', created_at: T + 80 }, N);
+  a = k.addClaim(st, { subject: 'ap:@alice@example.social', created_at: T + 80, expires_at: 9_007_199_254_740_991 }, N);
   claims.valid = a.claim; push(a.event);
   a = k.addClaim(st, { subject: keys.bip_other.key_id, created_at: T + 90, expires_at: NOW - 1 }, N);
   claims.expired = a.claim; push(a.event);

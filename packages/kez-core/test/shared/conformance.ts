@@ -68,6 +68,10 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
             expect(d.object).toEqual(obj);
             expect(verifyObject(v.encodings[enc], { now: vectors.now })).toMatchObject(v.expected);
           }
+          if (v.type === 'login') {
+            const chain = verifyChain((vectors.chains as Json[]).find((c) => c.name === v.chain).bundle, { now: vectors.now });
+            expect(verifyLogin(obj, { now: vectors.now, audience: v.audience, chain })).toMatchObject({ status: 'valid' });
+          }
           // Signatures are deterministic (Ed25519; BIP-340 with the fixed aux).
           const key = vectors.keys[v.signer];
           const s = signerFromSecret(key.suite as SuiteName, fromHex(key.secret), { aux: fromHex(vectors.aux) });
