@@ -33,7 +33,8 @@ async function didFromDns(handle: string, env: ChannelEnv): Promise<string | nul
 
 async function didFromWellKnown(handle: string, env: ChannelEnv): Promise<string> {
   // The Host header keeps the handle when config.hostMap sends the request elsewhere (tests).
-  const res = await env.fetch(`https://${handle}/.well-known/atproto-did`, { headers: { host: handle }, maxBytes: 2048, maxRedirects: 0 });
+  // Redirects: the fetcher's default (a few, same origin only).
+  const res = await env.fetch(`https://${handle}/.well-known/atproto-did`, { headers: { host: handle }, maxBytes: 2048 });
   return checkDid(res.text().trim(), res.url);
 }
 
