@@ -1,5 +1,5 @@
 // Client for a sig-server's HTTP API (/v1/chains/{identity}…), over the safe fetcher.
-import { KezError, canonicalize, parseBundle, type ChainEvent } from '@kez/core';
+import { CODES, KezError, canonicalize, parseBundle, type ChainEvent, type Code } from '@kez/core';
 import type { ChainTransport, SafeFetch } from './types.js';
 
 /** A chain is at most this large on the wire (65 536-byte lines, generous line count). */
@@ -129,8 +129,9 @@ export const sigServerTransport: ChainTransport = {
       const r = await appendEvent(env.fetch, locator, identity, ev);
       if (r.outcome === 'created') added++;
       else if (r.outcome === 'conflict' || r.outcome === 'rejected') {
-        throw new KezError(r.outcome === 'conflict' ? 'fork' : 'http_status',
-          `${locator} refused event seq ${ev.seq}: ${r.code}: ${r.message}`, { url: locator, seq: ev.seq, server_code: r.code });
+        // The server's error code when it is a SPEC code (fork, bad_link, bad_signature, …), else http_status.
+        const code: Code = (CODES as string[]).includes(r.code) ? (r.code as Code) : 'http_status';
+        throw new KezError(code, `${locator} refused event seq ${ev.seq}: ${r.code}: ${r.message}`, { url: locator, seq: ev.seq, status: r.status, server_code: r.code });
       }
     }
     return { added };

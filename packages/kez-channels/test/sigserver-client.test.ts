@@ -1,0 +1,78 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KezError } from '@kez/core';
+import { appendEvent, fileHeadCache, getChain, getForks, getHead, sigServerTransport, type OwnedChannelEnv } from '../src/index.js';
+import { startSigServer, TestIdentity, type RunningSigServer } from '../src/testing/index.js';
+import { loopbackEnv } from './helpers.js';
+
+let sig: RunningSigServer;
+let env: OwnedChannelEnv;
+const id = TestIdentity.create({ seed: 41 });
+id.add('github:one');
+id.add('github:two');
+
+beforeAll(async () => {
+  sig = await startSigServer();
+  env = loopbackEnv();
+});
+afterAll(async () => {
+  await env.close();
+  await sig.close();
+});
+
+describe('sig-server client (real sig-server)', () => {
+  it('an unknown chain: 404 → empty, head null', async () => {
+    expect((await getChain(env.fetch, sig.url, id.identity)).status).toBe(404);
+    expect(await getHead(env.fetch, sig.url, id.identity)).toBeNull();
+    expect(await sigServerTransport.fetchChain(sig.url, id.identity, env)).toEqual([]);
+  });
+
+  it('appends: created, then idempotent; a gap is refused with the server\'s code', async () => {
+    expect(await appendEvent(env.fetch, sig.url, id.identity, id.events[0]!)).toEqual({ outcome: 'created', status: 201 });
+    expect(await appendEvent(env.fetch, sig.url, id.identity, id.events[0]!)).toEqual({ outcome: 'exists', status: 200 });
+    expect(await appendEvent(env.fetch, sig.url, id.identity, id.events[2]!)).toMatchObject({ outcome: 'conflict', status: 409, code: 'bad_link' });
+  });
+
+  it('publishEvents sends only what is missing; reads honour ETag', async () => {
+    expect(await sigServerTransport.publishEvents!(sig.url, id.identity, id.events, env)).toEqual({ added: 2 });
+    expect(await sigServerTransport.publishEvents!(sig.url, id.identity, id.events, env)).toEqual({ added: 0 });
+    const chain = await getChain(env.fetch, sig.url, id.identity);
+    expect(chain.events).toEqual(id.events);
+    expect(chain.etag).toBeTruthy();
+    expect((await getChain(env.fetch, sig.url, id.identity, { etag: chain.etag })).status).toBe(304);
+    expect((await getChain(env.fetch, sig.url, id.identity, { since: 2 })).events).toEqual(id.events.slice(2));
+    expect(await getHead(env.fetch, sig.url, id.identity)).toMatchObject({ seq: 2, fork: false });
+  });
+
+  it('a validly signed conflicting event is fork evidence: served, and fetchChain returns both', async () => {
+    const twin = TestIdentity.create({ seed: 41 });
+    twin.add('github:one');
+    twin.add('github:other'); // a different seq-2 event
+    const conflict = await appendEvent(env.fetch, sig.url, id.identity, twin.events[2]!);
+    expect(conflict).toMatchObject({ outcome: 'conflict', code: 'fork' });
+    expect((await getHead(env.fetch, sig.url, id.identity))?.fork).toBe(true);
+    expect(await getForks(env.fetch, sig.url, id.identity)).toContainEqual(twin.events[2]);
+    const all = await sigServerTransport.fetchChain(sig.url, id.identity, env);
+    expect(all).toEqual(expect.arrayContaining([...id.events, twin.events[2]]));
+    // Publishing a chain that continues the other branch is refused as a fork.
+    twin.add('github:three');
+    const pub = await sigServerTransport.publishEvents!(sig.url, id.identity, twin.events, env).catch((e: unknown) => e as KezError);
+    expect(pub).toBeInstanceOf(KezError);
+    expect((pub as KezError).status).not.toBe('valid');
+  });
+});
+
+describe('file head cache', () => {
+  it('remembers heads across instances in a 0600 file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kez-heads-'));
+    const path = join(dir, 'home', 'heads.json');
+    expect(await fileHeadCache(path).get('kez:id:x')).toBeUndefined();
+    await fileHeadCache(path).put('kez:id:x', { seq: 3, hash: 'ab' });
+    await fileHeadCache(path).put('kez:id:y', { seq: 1, hash: 'cd' });
+    expect(await fileHeadCache(path).get('kez:id:x')).toEqual({ seq: 3, hash: 'ab' });
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
