@@ -1,6 +1,6 @@
-import { applyEvent, canonicalize, decodeJson, objectHash, type ChainEvent } from '@kez/core';
+import { applyEvent, canonicalize, decodeJson, objectHash, verifyObject, type ChainEvent } from '@kez/core';
 import { ChainStates } from './chain-states.js';
-import { ApiError } from './errors.js';
+import { ApiError, httpStatusForKezCode } from './errors.js';
 import type { ChainStore, StoredEvent } from './storage/types.js';
 
 export type AppendOutcome =
@@ -41,7 +41,7 @@ export class Appender {
         if (event.seq !== 0) throw new ApiError(409, 'bad_link', 'unknown chain: append its genesis (seq 0) first');
         const state = applyEvent(null, event, { now: this.now() });
         if ((await this.store.append(identity, stored, null)).ok) {
-          this.states.remember(identity, state);
+          this.states.remember(identity, state, null);
           return { status: 201, seq: stored.seq, hash: stored.hash };
         }
         continue;
@@ -50,9 +50,10 @@ export class Appender {
         throw new ApiError(409, 'bad_link', `seq ${event.seq} is beyond head ${head.seq} + 1`, { head: head.seq });
       }
       if (event.seq === head.seq + 1) {
-        const state = applyEvent(await this.states.atHead(head), event, { now: this.now() });
+        const before = await this.states.atHead(head);
+        const state = applyEvent(before, event, { now: this.now() });
         if ((await this.store.append(identity, stored, { seq: head.seq, hash: head.hash })).ok) {
-          this.states.remember(identity, state);
+          this.states.remember(identity, state, before);
           return { status: 201, seq: stored.seq, hash: stored.hash };
         }
         continue;
@@ -68,7 +69,14 @@ export class Appender {
     if (!existing) throw new Error(`chain ${identity} has no event at ${stored.seq} below its head`);
     if (existing.hash === stored.hash) return { status: 200, seq: stored.seq, hash: stored.hash };
     // seq 0 cannot get here: a different genesis has a different identity.
-    applyEvent(await this.states.at(identity, stored.seq - 1), event, { now: this.now() });
+    // Cheap checks first, so a junk candidate for an old position cannot make the server
+    // replay the chain: its own signature, and its link to the stored event before it.
+    const own = verifyObject(event, { now: this.now() });
+    if (own.status !== 'valid') throw new ApiError(httpStatusForKezCode(own.code ?? 'malformed'), own.code ?? 'malformed', own.reason);
+    const parent = await this.store.eventAt(identity, stored.seq - 1);
+    if (!parent) throw new Error(`chain ${identity} has no event at ${stored.seq - 1} below its head`);
+    if (event.prev !== parent.hash) throw new ApiError(422, 'bad_link', `prev is not the hash of event ${parent.seq}`);
+    applyEvent(await this.states.at(identity, parent.seq, parent.hash), event, { now: this.now() });
     if (await this.store.addFork(identity, stored)) this.onFork(identity, stored);
     throw new ApiError(409, 'fork', `a different valid event already holds seq ${stored.seq}; kept as fork evidence`, {
       seq: stored.seq, hash: stored.hash, existing: existing.hash,

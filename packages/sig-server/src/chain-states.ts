@@ -3,15 +3,21 @@ import type { ChainHead, ChainStore } from './storage/types.js';
 
 const PAGE = 1000;
 
+interface Cached {
+  head: ChainState;
+  /** The state one event earlier: the usual fork case is a rival that lost the race for head. */
+  before?: ChainState;
+}
+
 /**
  * Chain states rebuilt with @kez/core from stored events, with a small LRU of the state at
- * each chain's head so an append costs one applyEvent, not a replay of the whole chain.
- * The cache is keyed by head hash: if another replica moved the head, the missing events
- * are folded on top (and applyEvent re-checks their links), so the cache is never trusted
- * blindly.
+ * each chain's head (and the one before it) so an append costs one applyEvent, not a replay
+ * of the whole chain. Entries are keyed by head hash: if another replica moved the head, the
+ * missing events are folded on top (applyEvent re-checks their links), so the cache is never
+ * trusted blindly.
  */
 export class ChainStates {
-  private readonly lru = new Map<string, ChainState>();
+  private readonly lru = new Map<string, Cached>();
 
   constructor(
     private readonly store: ChainStore,
@@ -22,28 +28,32 @@ export class ChainStates {
   /** The state after the event `head` names. */
   async atHead(head: ChainHead): Promise<ChainState> {
     const cached = this.lru.get(head.identity);
-    if (cached && cached.head.hash === head.hash) {
+    if (cached && cached.head.head.hash === head.hash) {
       this.touch(head.identity, cached);
-      return cached;
+      return cached.head;
     }
     let state: ChainState | null = null;
-    if (cached && cached.head.seq < head.seq) {
-      state = await this.fold(head.identity, cached, head.seq).catch(() => null);
+    if (cached && cached.head.head.seq < head.seq) {
+      state = await this.fold(head.identity, cached.head, head.seq).catch(() => null);
     }
     state ??= await this.fold(head.identity, null, head.seq);
     if (state.head.hash !== head.hash) throw new Error('stored chain does not end at its recorded head');
-    this.touch(head.identity, state);
+    this.touch(head.identity, { head: state });
     return state;
   }
 
-  /** The state after the main event at `seq` (used to judge fork candidates). */
-  async at(identity: string, seq: number): Promise<ChainState> {
-    return this.fold(identity, null, seq);
+  /** The state after the main event at `seq` whose hash is `hash` (to judge fork candidates). */
+  async at(identity: string, seq: number, hash: string): Promise<ChainState> {
+    const cached = this.lru.get(identity);
+    for (const s of [cached?.head, cached?.before]) if (s && s.head.seq === seq && s.head.hash === hash) return s;
+    const state = await this.fold(identity, null, seq);
+    if (state.head.hash !== hash) throw new Error(`stored event ${seq} of ${identity} changed`);
+    return state;
   }
 
-  /** Records the state after a successful append. */
-  remember(identity: string, state: ChainState): void {
-    this.touch(identity, state);
+  /** Records the state after a successful append, and the one it extended. */
+  remember(identity: string, state: ChainState, before: ChainState | null): void {
+    this.touch(identity, before ? { head: state, before } : { head: state });
   }
 
   private async fold(identity: string, from: ChainState | null, toSeq: number): Promise<ChainState> {
@@ -52,17 +62,16 @@ export class ChainStates {
     while (next <= toSeq) {
       const page = await this.store.events(identity, next, Math.min(PAGE, toSeq - next + 1));
       if (page.length === 0) break;
-      const text = page.map((e) => e.jcs + '\n').join('');
-      for (const ev of parseBundle(text)) state = applyEvent(state, ev, { now: this.now() });
+      for (const ev of parseBundle(page.map((e) => e.jcs + '\n').join(''))) state = applyEvent(state, ev, { now: this.now() });
       next += page.length;
     }
     if (!state || state.head.seq !== toSeq) throw new Error(`stored chain ${identity} is missing events before ${toSeq}`);
     return state;
   }
 
-  private touch(identity: string, state: ChainState): void {
+  private touch(identity: string, entry: Cached): void {
     this.lru.delete(identity);
-    this.lru.set(identity, state);
+    this.lru.set(identity, entry);
     if (this.lru.size > this.capacity) {
       const oldest = this.lru.keys().next().value;
       if (oldest !== undefined) this.lru.delete(oldest);

@@ -28,19 +28,33 @@ CREATE TABLE IF NOT EXISTS fork_events (
 
 interface HeadRow { identity: string; head_seq: number; head_hash: string; fork: number }
 
+interface PendingAppend {
+  identity: string;
+  ev: StoredEvent;
+  expected: ExpectedHead;
+  resolve: (r: AppendResult) => void;
+  reject: (err: unknown) => void;
+}
+
 export const SQLITE_FILE = 'kez-sig.sqlite3';
 
 /**
  * better-sqlite3 in WAL mode with synchronous=FULL: a 201 is only sent after the commit is on
  * disk, so an acknowledged append survives a crash or power loss. Appends run in
  * BEGIN IMMEDIATE transactions, which also serializes writers from several processes.
+ *
+ * Group commit: appends that arrive in the same event-loop turn share one transaction (one
+ * fsync), each inside its own savepoint, so one append's failure never touches another's
+ * and every append is still all-or-nothing. Their answers wait for the commit.
  */
 export class SqliteStore implements ChainStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly q;
-  private readonly appendTx;
+  private readonly appendOne;
+  private readonly appendBatch;
   private readonly forkTx;
+  private pending: PendingAppend[] = [];
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -68,7 +82,8 @@ export class SqliteStore implements ChainStore {
                 (SELECT count(*) FROM fork_events) AS forkEvents`),
       ping: db.prepare<[], { one: number }>('SELECT 1 AS one'),
     };
-    this.appendTx = db.transaction((identity: string, ev: StoredEvent, expected: ExpectedHead): AppendResult => {
+    // Nested inside appendBatch, better-sqlite3 runs this as a SAVEPOINT.
+    this.appendOne = db.transaction((identity: string, ev: StoredEvent, expected: ExpectedHead): AppendResult => {
       const cur = this.q.head.get(identity);
       if (expected === null) {
         if (cur) return { ok: false, reason: 'conflict' };
@@ -82,6 +97,14 @@ export class SqliteStore implements ChainStore {
       this.q.insertEvent.run(identity, ev.seq, ev.hash, ev.jcs);
       return { ok: true };
     });
+    this.appendBatch = db.transaction((batch: PendingAppend[]): (AppendResult | { error: unknown })[] =>
+      batch.map((p) => {
+        try {
+          return this.appendOne(p.identity, p.ev, p.expected);
+        } catch (error) {
+          return { error };
+        }
+      }));
     this.forkTx = db.transaction((identity: string, ev: StoredEvent): boolean => {
       const added = this.q.insertFork.run(identity, ev.seq, ev.hash, ev.jcs).changes === 1;
       this.q.flagFork.run(identity);
@@ -106,7 +129,26 @@ export class SqliteStore implements ChainStore {
 
   async append(identity: string, event: StoredEvent, expected: ExpectedHead): Promise<AppendResult> {
     if (event.seq !== (expected ? expected.seq + 1 : 0)) throw new Error('append: seq does not follow the expected head');
-    return this.appendTx.immediate(identity, event, expected);
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ identity, ev: event, expected, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    let results;
+    try {
+      results = this.appendBatch.immediate(batch);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if ('error' in r) p.reject(r.error);
+      else p.resolve(r);
+    });
   }
 
   async addFork(identity: string, event: StoredEvent): Promise<boolean> {
@@ -126,6 +168,7 @@ export class SqliteStore implements ChainStore {
   }
 
   async close(): Promise<void> {
+    if (this.pending.length) this.flush();
     this.db.close();
   }
 }

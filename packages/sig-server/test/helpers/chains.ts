@@ -1,12 +1,19 @@
 // Builds real, signed chains with @kez/core for the tests (no hand-made fixtures).
+import { generateKeyPairSync, sign } from 'node:crypto';
+import '@kez/accel';
 import {
-  addClaim, addDevice, applyEvent, createGenesis, ed25519, revokeDevice, rotateKey, signerFromSecret,
+  addClaim, addDevice, applyEvent, createGenesis, ed25519, revokeDevice, rotateKey,
   type ChainEvent, type ChainState, type Signer,
 } from '@kez/core';
 
 export const now = (): number => Math.floor(Date.now() / 1000);
 
-export const newSigner = (): Signer => signerFromSecret('ed25519', ed25519.generateSecret());
+/** An Ed25519 signer backed by OpenSSL (node:crypto): the tests sign thousands of events. */
+export function newSigner(): Signer {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  return { keyId: ed25519.keyId(new Uint8Array(raw)), suite: ed25519, sign: (m) => new Uint8Array(sign(null, m, privateKey)) };
+}
 
 let subjectCounter = 0;
 export const freshSubject = (): string => `dns:s${process.pid}x${++subjectCounter}.example.com`;
@@ -16,8 +23,9 @@ export class TestChain {
   readonly events: ChainEvent[] = [];
   state!: ChainState;
 
-  constructor(public primary: Signer) {
-    this.push(createGenesis({ created_at: now() }, primary));
+  /** A new chain, or (with `events`) the owner's view of an existing one. */
+  constructor(public primary: Signer, events?: ChainEvent[]) {
+    for (const ev of events ?? [createGenesis({ created_at: now() }, primary)]) this.push(ev);
   }
 
   get identity(): string {
