@@ -78,7 +78,6 @@ function readAll(fd: number, limit: number): Buffer {
         sleep(5);
         continue;
       }
-      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
       throw e;
     }
     if (n === 0) break;
