@@ -20,7 +20,7 @@ async function judge(input: string) {
 
 beforeAll(async () => {
   m = await startMastodonStandin({ host: 'social.example' });
-  env = loopbackEnv({ hostMap: m.hostMap });
+  env = loopbackEnv({ hostMap: m.hostMap, timeouts: { totalMs: 1_500 } });
 });
 afterAll(async () => {
   await env.close();
@@ -61,6 +61,25 @@ describe('ap channel (Mastodon-shaped stand-in)', () => {
     m.addAccount('moved', { fields: [{ name: 'KEZ', value: await TestIdentity.compact(c) }] });
     m.overrideActorLink('moved', 'https://evil.example/users/moved');
     expect((await judge('ap:@moved@social.example'))[0]).toMatchObject({ status: 'invalid', code: 'subject_mismatch' });
+  });
+
+  it('an actor redirecting to the metadata address is refused (redirect)', async () => {
+    m.addAccount('meta');
+    m.setHostileActor('meta', 'redirect-metadata');
+    expect((await judge('ap:@meta@social.example'))[0]).toMatchObject({ status: 'invalid', code: 'redirect' });
+  });
+
+  it('a 50 MB actor document is too_large, and the download stops early', async () => {
+    m.addAccount('huge');
+    m.setHostileActor('huge', 'huge');
+    expect((await judge('ap:@huge@social.example'))[0]).toMatchObject({ status: 'invalid', code: 'too_large' });
+    expect(m.hugeBytesSent).toBeLessThan(20 * 1024 * 1024);
+  });
+
+  it('an actor that never answers is unreachable (timeout)', async () => {
+    m.addAccount('slow');
+    m.setHostileActor('slow', 'hang');
+    expect((await judge('ap:@slow@social.example'))[0]).toMatchObject({ status: 'unreachable', code: 'timeout' });
   });
 
   it('an unknown account is not_found', async () => {

@@ -2,11 +2,8 @@
 // shapes (fixtures/github-shapes.ts). Reached through config.hostMap, so the channel code
 // runs with its production URLs. Hostile behaviours are opt-in per gist file.
 import { randomBytes } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import { baseGist, publicUser, type StandinGist, type StandinUser } from './fixtures/github-shapes.js';
-import { sendJson, sendText, startHttp, type RunningHttp } from './http-standin.js';
-
-export type HostileRaw = 'redirect-metadata' | 'huge' | 'hang';
+import { respondHostile, sendJson, sendText, startHttp, type HostileMode, type RunningHttp } from './http-standin.js';
 
 export interface GithubStandin extends RunningHttp {
   /** Logical hosts → this server, for ChannelsConfig.hostMap. */
@@ -15,7 +12,7 @@ export interface GithubStandin extends RunningHttp {
   /** Adds a public gist owned by `login`; returns its id. */
   addGist(login: string, files: Record<string, string>, opts?: { listedUnder?: string }): string;
   /** Makes reading one gist file misbehave. */
-  setHostile(gistId: string, filename: string, mode: HostileRaw): void;
+  setHostile(gistId: string, filename: string, mode: HostileMode): void;
   /** A comment on a gist (served, but a verifier must never use it). */
   addComment(gistId: string, login: string, body: string): void;
   /** Bearer token → login, for POST /gists. */
@@ -26,30 +23,15 @@ export interface GithubStandin extends RunningHttp {
 
 const API = 'https://api.github.com';
 const RAW = 'https://gist.githubusercontent.com';
-const HUGE = 50 * 1024 * 1024;
 
 export async function startGithubStandin(opts: { latencyMs?: number } = {}): Promise<GithubStandin> {
   const users = new Map<string, StandinUser>();
   const gists: Array<StandinGist & { listedUnder: string }> = [];
-  const hostile = new Map<string, HostileRaw>();
+  const hostile = new Map<string, HostileMode>();
   const comments = new Map<string, Array<{ login: string; body: string }>>();
   const tokens = new Map<string, string>();
   let nextId = 1000;
-  const stats = { hugeBytesSent: 0 };
-
-  function huge(res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    const chunk = Buffer.alloc(64 * 1024, 0x61);
-    const pump = () => {
-      while (stats.hugeBytesSent < HUGE) {
-        stats.hugeBytesSent += chunk.length;
-        if (!res.write(chunk)) return void res.once('drain', pump);
-      }
-      res.end();
-    };
-    res.on('close', () => res.removeAllListeners('drain'));
-    pump();
-  }
+  const stats = { bytes: 0 };
 
   const http = await startHttp(async (req, res, url, body) => {
     const parts = url.pathname.split('/').filter(Boolean);
@@ -76,13 +58,7 @@ export async function startGithubStandin(opts: { latencyMs?: number } = {}): Pro
       const content = gist?.files[filename];
       if (content === undefined) return sendText(res, 404, '404: Not Found');
       const mode = hostile.get(`${gist!.id}/${filename}`);
-      if (mode === 'hang') return; // never answers
-      if (mode === 'huge') return huge(res);
-      if (mode === 'redirect-metadata') {
-        res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' });
-        return void res.end();
-      }
-      return sendText(res, 200, content);
+      return mode ? respondHostile(res, mode, stats) : sendText(res, 200, content);
     }
     if (req.method === 'POST' && url.pathname === '/gists') {
       const login = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
@@ -108,11 +84,11 @@ export async function startGithubStandin(opts: { latencyMs?: number } = {}): Pro
       gists.push({ id, owner, files, createdAt: new Date().toISOString(), listedUnder: (o.listedUnder ?? login).toLowerCase() });
       return id;
     },
-    setHostile(gistId: string, filename: string, mode: HostileRaw) { hostile.set(`${gistId}/${filename}`, mode); },
+    setHostile(gistId: string, filename: string, mode: HostileMode) { hostile.set(`${gistId}/${filename}`, mode); },
     addComment(gistId: string, login: string, b: string) { comments.set(gistId, [...(comments.get(gistId) ?? []), { login, body: b }]); },
     addToken(token: string, login: string) { tokens.set(token, login.toLowerCase()); },
     hugeBytesSent: 0,
   });
-  Object.defineProperty(api, 'hugeBytesSent', { get: () => stats.hugeBytesSent });
+  Object.defineProperty(api, 'hugeBytesSent', { get: () => stats.bytes });
   return api;
 }

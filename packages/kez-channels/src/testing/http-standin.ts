@@ -65,3 +65,30 @@ export async function startHttp(handler: Handler, opts: { latencyMs?: number } =
     }),
   }) as RunningHttp;
 }
+
+/** Misbehaviours a stand-in can be told to show for one resource. */
+export type HostileMode = 'redirect-metadata' | 'huge' | 'hang';
+
+const HUGE_BYTES = 50 * 1024 * 1024;
+
+/**
+ * Answers with a hostile behaviour: a redirect to the cloud metadata address, a 50 MB body
+ * (streamed without Content-Length; `sent.bytes` counts what was written), or no answer at all.
+ */
+export function respondHostile(res: ServerResponse, mode: HostileMode, sent: { bytes: number }, type = 'text/plain; charset=utf-8'): void {
+  if (mode === 'hang') return;
+  if (mode === 'redirect-metadata') {
+    res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' });
+    return void res.end();
+  }
+  res.writeHead(200, { 'content-type': type });
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  const pump = () => {
+    while (sent.bytes < HUGE_BYTES && !res.destroyed) {
+      sent.bytes += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+    res.end();
+  };
+  pump();
+}

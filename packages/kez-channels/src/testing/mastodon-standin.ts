@@ -2,7 +2,7 @@
 // account methods `kez publish` uses, in the documented shapes (fixtures/mastodon-shapes.ts).
 // Reached through config.hostMap, so the channel code runs with production https URLs.
 import { actorDocument, credentialAccount, replyStatus, webfingerJrd, type StandinAccount, type StandinField } from './fixtures/mastodon-shapes.js';
-import { sendJson, startHttp, type RunningHttp } from './http-standin.js';
+import { respondHostile, sendJson, startHttp, type HostileMode, type RunningHttp } from './http-standin.js';
 
 export interface MastodonStandin extends RunningHttp {
   host: string;
@@ -13,6 +13,10 @@ export interface MastodonStandin extends RunningHttp {
   /** A reply by `username` (served on /api/v1/statuses/:id; a verifier must never use it). */
   addReply(username: string, content: string): string;
   addToken(token: string, username: string): void;
+  /** Makes the actor document of `username` misbehave. */
+  setHostileActor(username: string, mode: HostileMode): void;
+  /** Bytes written by the 'huge' responder. */
+  hugeBytesSent: number;
 }
 
 export async function startMastodonStandin(opts: { host?: string; latencyMs?: number } = {}): Promise<MastodonStandin> {
@@ -21,6 +25,8 @@ export async function startMastodonStandin(opts: { host?: string; latencyMs?: nu
   const overrides = new Map<string, string>();
   const replies = new Map<string, Record<string, unknown>>();
   const tokens = new Map<string, string>();
+  const hostile = new Map<string, HostileMode>();
+  const stats = { bytes: 0 };
   const actorId = (u: string) => `https://${host}/users/${u}`;
   const profile = (u: string) => `https://${host}/@${u}`;
 
@@ -35,6 +41,8 @@ export async function startMastodonStandin(opts: { host?: string; latencyMs?: nu
     if (req.method === 'GET' && actor) {
       const a = accounts.get(actor[1]!.toLowerCase());
       if (!a) return sendJson(res, 404, { error: 'Record not found' });
+      const mode = hostile.get(a.username);
+      if (mode) return respondHostile(res, mode, stats, 'application/activity+json');
       return sendJson(res, 200, actorDocument(a, actorId(a.username), profile(a.username)), 'application/activity+json; charset=utf-8');
     }
     const status = /^\/api\/v1\/statuses\/([^/]+)$/.exec(url.pathname);
@@ -58,7 +66,7 @@ export async function startMastodonStandin(opts: { host?: string; latencyMs?: nu
   }, opts);
 
   let replyId = 100;
-  return Object.assign(http, {
+  const standin = Object.assign(http, {
     host,
     hostMap: { [host]: http.url },
     addAccount(username: string, p: { summary?: string; fields?: StandinField[] } = {}) {
@@ -73,5 +81,9 @@ export async function startMastodonStandin(opts: { host?: string; latencyMs?: nu
       return id;
     },
     addToken(token: string, username: string) { tokens.set(token, username.toLowerCase()); },
+    setHostileActor(username: string, mode: HostileMode) { hostile.set(username, mode); },
+    hugeBytesSent: 0,
   });
+  Object.defineProperty(standin, 'hugeBytesSent', { get: () => stats.bytes });
+  return standin;
 }
