@@ -22,10 +22,6 @@ export class ChannelRegistry {
     return this;
   }
 
-  has(channel: string): boolean {
-    return this.plugins.has(channel);
-  }
-
   /** The plugin for a channel; a channel this build cannot check is unreachable, never valid. */
   plugin(channel: string): ChannelPlugin {
     const p = this.plugins.get(channel);
