@@ -8,6 +8,7 @@ import {
 import type { ChainSource } from './chain-source.js';
 import type { HeadMemory } from './head-memory.js';
 import type { NonceCache } from './nonce-cache.js';
+import type { NonceLedger } from './nonce-ledger.js';
 
 /** Login tokens are a few hundred bytes; anything near the SPEC compact limit is hostile. */
 export const MAX_TOKEN_BYTES = 16_384;
@@ -24,6 +25,9 @@ export interface AdmissionContext {
   audience: string;
   chains: ChainSource;
   nonces: NonceCache;
+  /** Shared, durable record of used nonces (JetStream); without it, single use holds only
+   *  within this process's lifetime. */
+  ledger?: NonceLedger;
   heads: HeadMemory;
   /** Unix seconds. */
   now(): number;
@@ -90,6 +94,15 @@ export async function decideAdmission(token: string | undefined, ctx: AdmissionC
     return ctx.nonces.has(login.nonce, now2)
       ? refuseWith('replayed', 'this login assertion was already used', login)
       : refuseWith('capacity', 'too many logins in flight; try again shortly', login);
+  }
+  if (ctx.ledger) {
+    let claimed;
+    try {
+      claimed = await ctx.ledger.claim(login.nonce);
+    } catch (e) {
+      return refuse(verdictOf(e), login);
+    }
+    if (claimed === 'used') return refuseWith('replayed', 'this login assertion was already used (before a restart, or at another replica)', login);
   }
   return { admit: true, identity: login.identity, key: login.key, chainHead: chain.state.head.seq };
 }

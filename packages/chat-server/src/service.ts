@@ -10,6 +10,7 @@ import { HeadMemory } from './head-memory.js';
 import { ensureStream, serveHistory } from './history.js';
 import type { Logger } from './log.js';
 import { NonceCache } from './nonce-cache.js';
+import { jetStreamNonceLedger } from './nonce-ledger.js';
 import { fastSigningKey, XKeyBox } from './nkey-crypto.js';
 
 export interface ChatServer {
@@ -32,6 +33,7 @@ export async function startChatServer(
       name: cfg.stream, maxAgeSec: cfg.historyMaxAgeSec, maxMsgs: cfg.historyMaxMsgs,
     }, log);
     await serveHistory(app, cfg.stream, log);
+    const ledger = await jetStreamNonceLedger(app, `${cfg.stream}_NONCES`, log);
 
     callout = await connect({ ...common, name: 'kez-chat-server/callout', user: cfg.calloutUser, pass: cfg.calloutPass });
     serveAuthCallout({
@@ -45,6 +47,7 @@ export async function startChatServer(
         audience: cfg.audience,
         chains: deps.chains ?? sigServerChainSource({ baseUrl: cfg.sigServerUrl, timeoutMs: cfg.sigServerTimeoutMs }),
         nonces: new NonceCache(),
+        ledger,
         heads: new HeadMemory(),
         now: deps.now ?? (() => Math.floor(Date.now() / 1000)),
       },

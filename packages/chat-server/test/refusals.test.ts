@@ -102,6 +102,15 @@ describe('logins chat-server refuses', () => {
     await refused(token, 'replayed');
   });
 
+  it('refuses a replay after chat-server restarts (used nonces are kept in JetStream)', async () => {
+    const token = buildLoginToken(alice.primary, alice.identity, AUDIENCE);
+    await admitted(token);
+    await chat.stop();
+    chat = await runChat();
+    await refused(token, 'replayed');
+    expect(chat.logs.find((l) => l.code === 'replayed')?.reason).toMatch(/restart|replica/);
+  });
+
   it('refuses an identity the sig-server has no chain for', async () => {
     const loner = newSigner();
     await refused(loginJson(loner, `kez:id:${'ab'.repeat(32)}`), 'no_chain');
