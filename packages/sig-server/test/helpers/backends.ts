@@ -28,19 +28,22 @@ async function freshPgDatabase(): Promise<string> {
 }
 
 export interface TestServer extends RunningServer {
+  config: ServerConfig;
   cleanup(): Promise<void>;
 }
 
+/** A server on 127.0.0.1:0 with its own fresh storage, unless `overrides` names a db/dataDir to share. */
 export async function startTestServer(backend: BackendName, overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kez-sig-test-'));
   const config: ServerConfig = {
     ...DEFAULTS, host: '127.0.0.1', port: 0, dataDir, rateLimitMax: 0, logLevel: 'silent',
-    ...(backend === 'postgres' ? { db: await freshPgDatabase() } : {}),
+    ...(backend === 'postgres' && !overrides.db ? { db: await freshPgDatabase() } : {}),
     ...overrides,
   };
   const server = await startServer(config, { logger: false });
   return {
     ...server,
+    config,
     async cleanup() {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });

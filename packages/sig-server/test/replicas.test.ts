@@ -1,0 +1,60 @@
+// Several stateless sig-server instances on one database (the PostgreSQL scale-out recipe;
+// for SQLite, two processes' worth of connections on one data directory).
+import { exportBundle, objectHash, verifyChain } from '@kez/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, startTestServer, type TestServer } from './helpers/backends.js';
+import { TestChain, newSigner, now } from './helpers/chains.js';
+import { call, chainPath, postEvent } from './helpers/http.js';
+
+describe.each(BACKENDS)('two replicas on one %s store', (backend) => {
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    a = await startTestServer(backend);
+    b = await startTestServer(backend, backend === 'postgres' ? { db: a.config.db! } : { dataDir: a.config.dataDir });
+  });
+  afterAll(async () => {
+    await b?.cleanup();
+    await a?.cleanup();
+  });
+
+  it('racing appends spread over both replicas: exactly one wins, the rest are fork evidence', async () => {
+    const chain = new TestChain(newSigner());
+    expect((await postEvent(a.url, chain.identity, chain.events[0]!)).status).toBe(201);
+    const rivals = Array.from({ length: 12 }, () => chain.addEvent());
+    const answers = await Promise.all(rivals.map((ev, i) => postEvent(i % 2 ? b.url : a.url, chain.identity, ev)));
+    expect(answers.filter((x) => x.status === 201)).toHaveLength(1);
+    expect(answers.filter((x) => x.status === 409 && x.json.error.code === 'fork')).toHaveLength(11);
+    chain.push(rivals[answers.findIndex((x) => x.status === 201)]!);
+    for (const srv of [a, b]) {
+      const read = await call(chainPath(srv.url, chain.identity));
+      expect(read.text).toBe(exportBundle(chain.events));
+      expect(read.headers.get('kez-fork')).toBe('true');
+      expect(verifyChain(read.text, { now: now() }).status).toBe('valid');
+      const forks = await call(chainPath(srv.url, chain.identity, '/forks'));
+      expect(forks.text.split('\n').filter(Boolean)).toHaveLength(11);
+    }
+  });
+
+  it('each replica extends a head the other one moved (its cached state is not trusted)', async () => {
+    const chain = new TestChain(newSigner());
+    for (let i = 0; i < 6; i++) {
+      const srv = i % 2 ? b : a;
+      const ev = i === 0 ? chain.events[0]! : chain.add();
+      const r = await postEvent(srv.url, chain.identity, ev);
+      expect(r.status).toBe(201);
+      expect(r.json.hash).toBe(objectHash(ev));
+    }
+    // A rotation through one replica; the other must refuse the rotated-away key.
+    const fresh = newSigner();
+    const old = chain.primary;
+    const rot = chain.push(chain.rotateEvent(fresh));
+    chain.primary = fresh;
+    expect((await postEvent(b.url, chain.identity, rot)).status).toBe(201);
+    const refused = await postEvent(a.url, chain.identity, chain.addEvent(old));
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.code).toBe('not_authorized');
+    const head = await call(chainPath(a.url, chain.identity, '/head'));
+    expect(head.json).toEqual({ identity: chain.identity, seq: chain.head.seq, hash: objectHash(chain.head), fork: false });
+  });
+});
