@@ -71,6 +71,10 @@ describe.each(SUITES)('claims signed with a %s key', (alg) => {
       expect(b.doc.status).toBe('invalid');
       expect(b.doc.code).toEqual(expect.any(String));
     }
+    const human = await run(['claim', 'verify', '-'], { home: t.home, input: tampers(text, format)[0] });
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/^✘ INVALID \(\w+\)/);
+    expect(human.stdout).not.toMatch(/VALID  offline/);
   });
 
   it('checked against the sigchain: valid, then revoked, then key_rotated', async () => {

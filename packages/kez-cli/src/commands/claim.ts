@@ -122,6 +122,8 @@ function render(env: Env, r: ClaimReport): string {
   const lines = [`${statusWord(out, r.status, r.code)}  ${out.paint('dim', scope)}`];
   const rows: Array<[string, string]> = [];
   const c = r.object?.type === 'claim' ? r.object : undefined;
+  // What an invalid object says proves nothing; say so before printing it.
+  if (c && r.status === 'invalid') lines.push(out.paint('dim', 'what the claim says (NOT verified):'));
   if (c) {
     rows.push(['subject', c.subject], ['key', c.key], ['identity', c.identity], ['seq', String(c.seq)], ['created', time(c.created_at)]);
     rows.push(['expires', c.expires_at === undefined ? 'never' : time(c.expires_at)]);
