@@ -20,7 +20,7 @@ async function judge(input: string) {
 
 beforeAll(async () => {
   m = await startMastodonStandin({ host: 'social.example' });
-  env = loopbackEnv({ hostMap: m.hostMap, timeouts: { totalMs: 1_500 } });
+  env = loopbackEnv({ hostMap: m.hostMap, timeouts: { totalMs: 3_000 } });
 });
 afterAll(async () => {
   await env.close();

@@ -22,7 +22,7 @@ async function judge(login: string) {
 
 beforeAll(async () => {
   gh = await startGithubStandin();
-  env = loopbackEnv({ hostMap: gh.hostMap, timeouts: { totalMs: 1_500 } });
+  env = loopbackEnv({ hostMap: gh.hostMap, timeouts: { totalMs: 3_000 } });
   gh.addUser('jason', 583231);
   gh.addGist('jason', { 'kez.md': TestIdentity.markdown(jason), 'notes.txt': 'hello' });
 });

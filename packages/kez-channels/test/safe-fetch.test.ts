@@ -39,7 +39,7 @@ describe('safe fetch', () => {
   const fetchers: SafeFetcher[] = [];
 
   function fetcher(input: Parameters<typeof channelsConfig>[0] = {}): SafeFetcher {
-    const f = createSafeFetch(channelsConfig({ allowLoopback: true, allowHttp: true, timeouts: { totalMs: 1_000, connectMs: 1_000 }, ...input }));
+    const f = createSafeFetch(channelsConfig({ allowLoopback: true, allowHttp: true, timeouts: { totalMs: 3_000, connectMs: 2_000 }, ...input }));
     fetchers.push(f);
     return f;
   }
