@@ -1,9 +1,8 @@
 // The sigchain state machine (SPEC §6.2–§6.4): check an event against a state, then fold it in.
-import { fail } from './errors.js';
-import { sha256Hex, utf8Encode } from './bytes.js';
+import { fail, KezError } from './errors.js';
+import { commitment } from './keys.js';
 import { parseObject, type ChainEvent, type Claim } from './objects.js';
 import { checkSignature, objectHash, reverseSigningInput, verifySignedObject } from './signing.js';
-import { KezError } from './errors.js';
 
 export interface ClaimEntry { claim: Claim; seq: number; revoked?: { seq: number; reason?: string } }
 export interface ChainState {
@@ -101,7 +100,7 @@ export function checkEvent(state: ChainState | null, value: unknown, now: number
     case 'rotate': {
       const nk = body.new_key as string;
       if (nk === state.primary || state.devices.has(nk) || state.revokedDevices.has(nk)) fail('bad_key', 'new_key is the primary or a device key', { key: nk });
-      if (state.next !== undefined && sha256Hex(utf8Encode(nk)) !== state.next) {
+      if (state.next !== undefined && commitment(nk) !== state.next) {
         fail('precommit_mismatch', 'new_key does not match the pre-rotation commitment', { next: state.next });
       }
       checkReverse(nk, event);

@@ -48,7 +48,8 @@ const CACHE_MAX = 4096;
 export function parseKeyId(id: string): ParsedKeyId {
   if (typeof id !== 'string') fail('bad_key', 'key id must be a string');
   const hit = cache.get(id);
-  if (hit) return { ...hit };
+  // Copies, so a caller that writes into publicKey cannot change the cached entry.
+  if (hit) return { ...hit, publicKey: hit.publicKey.slice() };
   let parsed: ParsedKeyId;
   if (id.startsWith('ed25519:')) {
     const hex = id.slice(8);
@@ -69,7 +70,7 @@ export function parseKeyId(id: string): ParsedKeyId {
   }
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
   cache.set(id, parsed);
-  return { ...parsed };
+  return { ...parsed, publicKey: parsed.publicKey.slice() };
 }
 
 /** User input → canonical key id: lower-cases, and turns `nostr:<64 hex>` / `npub1…` into the npub form. */

@@ -28,11 +28,9 @@ export function contextInput(ctx: Context, value: unknown): Uint8Array {
 
 export function signingInput(obj: SignedObject | Record<string, unknown>): Uint8Array {
   const o = obj as Record<string, unknown>;
-  const ctx = CONTEXTS[o.type as 'claim' | 'event' | 'login'];
-  if (typeof o.type !== 'string' || !Object.hasOwn(CONTEXTS, o.type) || o.type === 'reverse') {
-    fail('malformed', 'type must be claim, event or login');
-  }
-  return contextInput(ctx, withoutSig(o));
+  const type = o.type;
+  if (type !== 'claim' && type !== 'event' && type !== 'login') fail('malformed', 'type must be claim, event or login');
+  return contextInput(CONTEXTS[type], withoutSig(o));
 }
 
 /** SPEC §6.4: the event without sig and without body.reverse, under the reverse context. */
