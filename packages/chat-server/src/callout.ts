@@ -41,6 +41,9 @@ const td = new TextDecoder();
 export function serveAuthCallout(opts: CalloutOptions): Subscription {
   const jwts = new JwtVerifier();
   return opts.nc.subscribe(AUTH_CALLOUT_SUBJECT, {
+    // One replica answers each request (with several, the broker would take whichever answer
+    // came first, and the others would see the nonce as already used).
+    queue: 'kez-chat-callout',
     callback: (err, msg) => {
       if (err) {
         opts.log.error('auth callout subscription failed', { error: err.message });

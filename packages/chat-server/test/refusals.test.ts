@@ -111,6 +111,19 @@ describe('logins chat-server refuses', () => {
     expect(chat.logs.find((l) => l.code === 'replayed')?.reason).toMatch(/restart|replica/);
   });
 
+  it('with two replicas serving the callout, every good login gets in and no replay does', async () => {
+    const second = await runChat();
+    try {
+      const tokens = Array.from({ length: 8 }, () => buildLoginToken(alice.primary, alice.identity, AUDIENCE));
+      for (const t of tokens) await admitted(t);
+      for (const t of tokens.slice(0, 4)) await expect(connectWithToken(t)).rejects.toThrow(/authorization violation/i);
+      const replays = [...chat.logs, ...second.logs].filter((l) => l.code === 'replayed').length;
+      expect(replays).toBeGreaterThanOrEqual(4);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('refuses an identity the sig-server has no chain for', async () => {
     const loner = newSigner();
     await refused(loginJson(loner, `kez:id:${'ab'.repeat(32)}`), 'no_chain');
