@@ -73,14 +73,14 @@ impl Claim {
     pub fn from_object(object: Map<String, Value>) -> Result<Claim> {
         let mut d = Deferred::default();
         shape(&object, &mut d)?;
-        d.check()?;
-        Claim::build(object)
+        let key = d.check()?[0];
+        Claim::build(object, key)
     }
 
-    /// Builds the typed claim from an object whose checks passed.
-    pub(crate) fn build(object: Map<String, Value>) -> Result<Claim> {
+    /// Builds the typed claim from an object whose checks passed; `key` is its parsed key.
+    pub(crate) fn build(object: Map<String, Value>, key: KeyId) -> Result<Claim> {
         let m = Members::closed(&object, "claim", REQUIRED, OPTIONAL)?;
-        let common = object::common(&m)?;
+        let common = object::common(&m, key)?;
         let identity = m.str("identity")?.to_string();
         let seq = m.int("seq")?;
         let subject = m.str("subject")?.to_string();

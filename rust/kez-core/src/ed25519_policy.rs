@@ -45,7 +45,13 @@ fn y_of(encoding: &[u8; 32]) -> [u8; 32] {
     y
 }
 
-fn small_order_ys() -> [[u8; 32]; 5] {
+/// The y coordinates of the small-order points, computed once.
+fn small_order_ys() -> &'static [[u8; 32]; 5] {
+    static YS: std::sync::OnceLock<[[u8; 32]; 5]> = std::sync::OnceLock::new();
+    YS.get_or_init(compute_small_order_ys)
+}
+
+fn compute_small_order_ys() -> [[u8; 32]; 5] {
     let mut y8 = [0u8; 32];
     hex::decode_to_slice(Y8_BE, &mut y8).expect("constant");
     y8.reverse();
@@ -56,30 +62,26 @@ fn small_order_ys() -> [[u8; 32]; 5] {
     [[0u8; 32], one, p_minus_1, y8, sub_le(&P, &y8)]
 }
 
-/// Rules 1, 2 and 4 for a point encoding (A or R).
-fn point_ok(encoding: &[u8; 32]) -> bool {
+/// Rules 1 and 2 for a point encoding (A or R): canonical y, not of small order.
+fn encoding_ok(encoding: &[u8; 32]) -> bool {
     let y = y_of(encoding);
-    if !lt_le(&y, &P) {
-        return false;
-    }
-    if small_order_ys().contains(&y) {
-        return false;
-    }
-    VerifyingKey::from_bytes(encoding).is_ok()
+    lt_le(&y, &P) && !small_order_ys().contains(&y)
 }
 
-/// The key policy of §3.3 for a public key.
+/// The key policy of §3.3 for a public key (rules 1, 2 and 4).
 pub fn key_ok(public: &[u8; 32]) -> bool {
-    point_ok(public)
+    encoding_ok(public) && VerifyingKey::from_bytes(public).is_ok()
 }
 
 /// Full §3.3 verification of `sig` over `message` under `public`.
 pub fn verify(public: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> bool {
     let r: [u8; 32] = sig[..32].try_into().expect("32 bytes");
     let s: [u8; 32] = sig[32..].try_into().expect("32 bytes");
-    if !point_ok(public) || !point_ok(&r) || !lt_le(&s, &L) {
+    if !encoding_ok(public) || !encoding_ok(&r) || !lt_le(&s, &L) {
         return false;
     }
+    // Rule 4 for A here, for R inside verify_strict (which fails when R does not decode);
+    // rule 5 is verify_strict's cofactorless equation.
     let Ok(key) = VerifyingKey::from_bytes(public) else { return false };
     key.verify_strict(message, &Signature::from_bytes(sig)).is_ok()
 }
@@ -91,7 +93,7 @@ mod tests {
     #[test]
     fn small_order_and_noncanonical_keys_are_refused() {
         for y in small_order_ys() {
-            assert!(!key_ok(&y), "small-order y {}", hex::encode(y));
+            assert!(!key_ok(y), "small-order y {}", hex::encode(y));
         }
         // y = p (non-canonical encoding of y = 0).
         assert!(!key_ok(&P));

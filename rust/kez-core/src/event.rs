@@ -108,17 +108,17 @@ fn shape<'a>(object: &'a Map<String, Value>, d: &mut Deferred<'a>) -> Result<()>
 }
 
 /// Builds the typed op from a body whose checks passed.
-fn build_op(op: &str, body: &Map<String, Value>) -> Result<Op> {
+fn build_op(op: &str, body: &Map<String, Value>, keys: &[KeyId]) -> Result<Op> {
     let b = Members::closed(body, "body", &[], &["next", "claim", "reason", "new_key", "reverse", "device", "name"])?;
     let hex32 = |name: &str| -> Result<Option<String>> { Ok(b.opt_hex::<32>(name)?.map(hex::encode)) };
     let text = |name: &str| -> Result<Option<String>> { Ok(b.opt_str(name)?.map(str::to_string)) };
     Ok(match op {
         "init" => Op::Init { next: hex32("next")? },
-        "add" => Op::Add { claim: Box::new(Claim::build(b.object("claim")?.clone())?) },
+        "add" => Op::Add { claim: Box::new(Claim::build(b.object("claim")?.clone(), keys[1])?) },
         "revoke" => Op::Revoke { claim: hex::encode(b.hex::<32>("claim")?), reason: text("reason")? },
-        "rotate" => Op::Rotate { new_key: b.key("new_key")?, next: hex32("next")?, reverse: b.hex::<64>("reverse")? },
-        "add_device" => Op::AddDevice { device: b.key("device")?, name: text("name")?, reverse: b.hex::<64>("reverse")? },
-        _ => Op::RevokeDevice { device: b.key("device")? },
+        "rotate" => Op::Rotate { new_key: keys[1], next: hex32("next")?, reverse: b.hex::<64>("reverse")? },
+        "add_device" => Op::AddDevice { device: keys[1], name: text("name")?, reverse: b.hex::<64>("reverse")? },
+        _ => Op::RevokeDevice { device: keys[1] },
     })
 }
 
@@ -127,13 +127,14 @@ impl Event {
     pub fn from_object(object: Map<String, Value>) -> Result<Event> {
         let mut d = Deferred::default();
         shape(&object, &mut d)?;
-        d.check()?;
+        // Keys in recorded order: the event's, then the one in its body (claim key, new_key, device).
+        let keys = d.check()?;
         let m = Members::closed(&object, "event", REQUIRED, OPTIONAL)?;
-        let common = object::common(&m)?;
+        let common = object::common(&m, keys[0])?;
         let seq = m.int("seq")?;
         let identity = m.opt_str("identity")?.map(str::to_string);
         let prev = m.opt_str("prev")?.map(str::to_string);
-        let op = build_op(m.str("op")?, m.object("body")?)?;
+        let op = build_op(m.str("op")?, m.object("body")?, &keys)?;
         Ok(Event { common, seq, identity, prev, op, object })
     }
 

@@ -38,8 +38,8 @@ impl Login {
         if expires_at > created_at + MAX_LIFETIME {
             return Err(err(Code::TooLarge, "login lifetime exceeds 300 s"));
         }
-        d.check()?;
-        let common = object::common(&m)?;
+        let key = d.check()?[0];
+        let common = object::common(&m, key)?;
         Ok(Login { common, identity, audience, nonce, expires_at, object })
     }
 

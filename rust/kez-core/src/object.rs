@@ -144,7 +144,8 @@ pub struct Deferred<'a> {
 }
 
 impl Deferred<'_> {
-    pub fn check(&self) -> Result<()> {
+    /// Runs the deferred checks; returns the parsed key ids in the order they were recorded.
+    pub fn check(&self) -> Result<Vec<KeyId>> {
         for v in &self.versions {
             if v.as_str() != Some(VERSION) {
                 return Err(err(Code::UnsupportedVersion, format!("unsupported kez version {v}")));
@@ -153,10 +154,7 @@ impl Deferred<'_> {
         for s in &self.subjects {
             crate::subject::check_canonical_subject(s)?;
         }
-        for k in &self.keys {
-            KeyId::parse(k)?;
-        }
-        Ok(())
+        self.keys.iter().map(|k| KeyId::parse(k)).collect()
     }
 }
 
@@ -172,9 +170,10 @@ pub fn shape_common<'a>(m: &Members<'a>, kind: &str, d: &mut Deferred<'a>) -> Re
     Ok(())
 }
 
-/// Reads the common members of an object whose shape and deferred checks passed.
-pub fn common(m: &Members) -> Result<Common> {
-    Ok(Common { key: m.key("key")?, created_at: m.int("created_at")?, sig: m.hex::<64>("sig")? })
+/// Reads the common members of an object whose shape and deferred checks passed (`key` is
+/// the already parsed `key` member).
+pub fn common(m: &Members, key: KeyId) -> Result<Common> {
+    Ok(Common { key, created_at: m.int("created_at")?, sig: m.hex::<64>("sig")? })
 }
 
 /// The `type` member of a top-level object: one of the three kinds, else `malformed`.
