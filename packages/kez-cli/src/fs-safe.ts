@@ -94,17 +94,21 @@ function sleep(ms: number): void {
 
 /**
  * An exclusive lock file holding our pid, waited for up to `waitMs`. A lock whose pid is no
- * longer running (a crashed kez) is taken over. Returns the pid holding it on timeout.
+ * longer running (a crashed kez) is taken over. On timeout, returns the pid holding it.
  */
-export function acquireLock(path: string, waitMs: number): number | undefined {
+export function acquireLock(path: string, waitMs: number): { release(): void } | { holder: number } {
   const deadline = Date.now() + waitMs;
   for (;;) {
     // The lock appears with its pid already inside (temp file + link), so no reader ever sees
     // an empty lock and mistakes it for a stale one.
     try {
       writeFileAtomic(path, `${process.pid}\n`, { overwrite: false });
-      process.once('exit', () => tryUnlink(path));
-      return undefined;
+      const release = () => {
+        process.off('exit', release);
+        tryUnlink(path);
+      };
+      process.on('exit', release); // also when something calls process.exit() first
+      return { release };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
@@ -113,7 +117,7 @@ export function acquireLock(path: string, waitMs: number): number | undefined {
       tryUnlink(path);
       continue;
     }
-    if (Date.now() >= deadline) return holder ?? 0;
+    if (Date.now() >= deadline) return { holder: holder ?? 0 };
     sleep(20);
   }
 }

@@ -58,7 +58,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       const opts = actionArgs[actionArgs.length - 2] as never;
       const env = makeEnv(cmd.optsWithGlobals<GlobalOptions>(), io);
       out = env.out;
-      outcome = (await fn(env, cmd.processedArgs as string[], opts)) ?? 'valid';
+      try {
+        outcome = (await fn(env, cmd.processedArgs as string[], opts)) ?? 'valid';
+      } finally {
+        env.store.unlock();
+      }
     },
   };
   for (const register of commands) register(program, ctx);

@@ -43,7 +43,7 @@ const LOCK_WAIT_MS = 10_000;
 
 export class Store {
   readonly home: string;
-  private locked = false;
+  private release: (() => void) | undefined;
 
   constructor(home: string) {
     this.home = resolve(home);
@@ -67,22 +67,27 @@ export class Store {
 
   /**
    * Serializes commands that read, extend and rewrite the chain, so two concurrent
-   * `kez sigchain add` never lose an event. Held until the process exits.
+   * `kez sigchain add` never lose an event. Held until unlock() or the process exits.
    */
   lock(): void {
-    if (this.locked) return;
+    if (this.release) return;
     this.ensureDir(this.home);
     const path = join(this.home, 'lock');
-    let holder: number | undefined;
+    let got: ReturnType<typeof acquireLock>;
     try {
-      holder = acquireLock(path, LOCK_WAIT_MS);
+      got = acquireLock(path, LOCK_WAIT_MS);
     } catch (e) {
       throw fsError(e, path, 'lock');
     }
-    if (holder !== undefined) {
-      throw localError('locked', `another kez process (pid ${holder}) is changing ${this.home}`, `wait for it to finish; if no kez is running, remove ${path}`);
+    if ('holder' in got) {
+      throw localError('locked', `another kez process (pid ${got.holder}) is changing ${this.home}`, `wait for it to finish; if no kez is running, remove ${path}`);
     }
-    this.locked = true;
+    this.release = got.release;
+  }
+
+  unlock(): void {
+    this.release?.();
+    this.release = undefined;
   }
 
   keyPath(name: string): string {
