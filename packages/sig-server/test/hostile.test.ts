@@ -1,6 +1,6 @@
 // Hostile input: every refusal is a typed JSON error, and nothing is stored.
 import { connect } from 'node:net';
-import { canonicalize, encodeJson, exportBundle } from '@kez/core';
+import { canonicalize, encodeJson, exportBundle, objectHash } from '@kez/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestServer, type TestServer } from './helpers/backends.js';
 import { TestChain, newSigner } from './helpers/chains.js';
@@ -59,7 +59,7 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half',
     } as RequestInit);
     expect(r.status).toBe(413);
-    expect((await r.json()).error.code).toBe('too_large');
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('too_large');
     await expectUnchanged();
   });
 
@@ -138,6 +138,31 @@ describe('limits that need their own server', () => {
       expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
       expect((await call(`${srv.url}/healthz`)).status).toBe(200);
       expect((await call(`${srv.url}/readyz`)).status).toBe(200);
+    } finally {
+      await srv.cleanup();
+    }
+  });
+
+  it('caps events per read: Kez-Next-Since continues it, and only a complete read has an ETag', async () => {
+    const srv = await startTestServer('sqlite', { maxEventsPerResponse: 3 });
+    try {
+      const chain = new TestChain(newSigner());
+      for (let i = 0; i < 6; i++) chain.add();
+      for (const ev of chain.events) expect((await postEvent(srv.url, chain.identity, ev)).status).toBe(201);
+      let since = 0;
+      let text = '';
+      const pages: (string | null)[] = [];
+      for (;;) {
+        const r = await call(chainPath(srv.url, chain.identity, `?since=${since}`));
+        expect(r.text.split('\n').filter(Boolean).length).toBeLessThanOrEqual(3);
+        text += r.text;
+        pages.push(r.headers.get('etag'));
+        const next = r.headers.get('kez-next-since');
+        if (!next) break;
+        since = Number(next);
+      }
+      expect(text).toBe(exportBundle(chain.events));
+      expect(pages).toEqual([null, null, `"${objectHash(chain.head)}"`]);
     } finally {
       await srv.cleanup();
     }
