@@ -1,0 +1,35 @@
+// The xkey is optional: a broker without `xkey` in its auth_callout block sends plain request
+// JWTs, and chat-server (without an xkey seed) answers them plainly.
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import { buildLoginToken, createLogger, startChatServer } from '../src/index.js';
+import { AUDIENCE, chatConfig } from './support/chat-harness.js';
+import { TestIdentity } from './support/identity.js';
+// @ts-expect-error plain .mjs support module shared with the bench
+import { startDevNats } from './support/nats-dev.mjs';
+
+describe('auth callout without xkey', () => {
+  it('admits a KEZ login and refuses a stranger', async () => {
+    const nats = await startDevNats({ xkey: false });
+    const s = nats.secrets;
+    expect(s.xkeySeed).toBeUndefined();
+    const logs: string[] = [];
+    const cfg = chatConfig({ natsUrl: nats.url, issuerSeed: s.issuerSeed, calloutPass: s.calloutPass, appPass: s.appPass });
+    delete cfg.xkeySeed;
+    const chat = await startChatServer(cfg, createLogger({ write: (l) => logs.push(l) }));
+    try {
+      const id = await TestIdentity.create(inject('sigUrl'));
+      const nc = await connect({ servers: nats.url, token: buildLoginToken(id.primary, id.identity, AUDIENCE), reconnect: false });
+      await nc.close();
+      expect(logs.some((l) => l.includes('"login admitted"') && l.includes(id.identity))).toBe(true);
+      const stranger = await TestIdentity.create(inject('sigUrl'));
+      await expect(connect({ servers: nats.url, token: buildLoginToken(stranger.primary, id.identity, AUDIENCE), reconnect: false }))
+        .rejects.toThrow(/authorization violation/i);
+      expect(logs.some((l) => l.includes('"code":"key_rotated"'))).toBe(true);
+    } finally {
+      await chat.stop();
+      await nats.stop();
+    }
+  });
+});
