@@ -15,7 +15,7 @@ else
   command -v go >/dev/null || { echo "setup: Go (1.25+) is needed to build nats-server $NATS_VERSION" >&2; exit 1; }
   mkdir -p "$BIN_DIR"
   echo "building nats-server $NATS_VERSION into $BIN_DIR"
-  GOBIN="$BIN_DIR" GOFLAGS=-mod=mod go install "github.com/nats-io/nats-server/v2@$NATS_VERSION"
+  GOBIN="$BIN_DIR" go install "github.com/nats-io/nats-server/v2@$NATS_VERSION"
   "$BIN" --version
 fi
 
