@@ -16,7 +16,7 @@ import { addClaim, applyEvent, createGenesis, ed25519, encodeJson, getPrimitives
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DURATION = Number(process.env.KEZ_BENCH_SECONDS ?? 5);
-const CONNECTIONS = 16;
+const CONNECTIONS = 16; // reads; appends use 8 (fewer than CHAINS)
 const CHAINS = 64;
 const APPEND_EVENTS = Number(process.env.KEZ_BENCH_APPENDS ?? 1600);
 const now = Math.floor(Date.now() / 1000);
@@ -79,9 +79,9 @@ function verifyRate(seconds = 1) {
   return n / seconds;
 }
 
-/** CHAINS chains (genesis only) and, per chain, the next events in order. */
-function prepareChains(perChain) {
-  return Array.from({ length: CHAINS }, (_, c) => {
+/** `count` chains (genesis) and, per chain, its next `perChain` events in order. */
+function prepareChains(count, perChain) {
+  return Array.from({ length: count }, (_, c) => {
     const signer = nodeSigner();
     const genesis = createGenesis({ created_at: now }, signer);
     let state = applyEvent(null, genesis, { now });
@@ -100,56 +100,73 @@ const post = (url, identity, body) => fetch(`${url}/v1/chains/${encodeURICompone
 });
 
 const verifyPerSec = verifyRate();
-const chains = prepareChains(Math.ceil(APPEND_EVENTS / CHAINS) + 1);
+const chains = prepareChains(CHAINS, Math.ceil(APPEND_EVENTS / CHAINS));
+const [readChain] = prepareChains(1, 20);
 
-const hello = await spawnHello();
-const helloRes = await run({ url: hello.url });
-await stop(hello.child);
+// The baseline runs before and after the sig-server runs; its mean is the reference, so a
+// change in machine load during the bench shows up as a spread, not as a wrong ratio.
+async function helloRun() {
+  const hello = await spawnHello();
+  try {
+    return (await run({ url: hello.url })).requests.average;
+  } finally {
+    await stop(hello.child);
+  }
+}
+const helloBefore = await helloRun();
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kez-sig-bench-'));
 const sig = await spawnSigServer(dataDir);
-let readsRes, appendRes;
+let readsRes;
+let created = 0;
+let appendSeconds = DURATION;
+let exhausted = false;
 try {
-  for (const c of chains) if ((await post(sig.url, c.identity, c.genesis)).status !== 201) throw new Error('seed failed');
-  // Reads: a 21-event chain (seed it with the first 20 events of chain 0's plan).
-  const readChain = chains[0];
-  for (const ev of readChain.events.splice(0, 20)) if ((await post(sig.url, readChain.identity, ev)).status !== 201) throw new Error('seed failed');
+  for (const c of [...chains, readChain]) if ((await post(sig.url, c.identity, c.genesis)).status !== 201) throw new Error('seed failed');
+  for (const ev of readChain.events) if ((await post(sig.url, readChain.identity, ev)).status !== 201) throw new Error('seed failed');
   readsRes = await run({ url: `${sig.url}/v1/chains/${encodeURIComponent(readChain.identity)}` });
 
   // Appends: request i goes to chain i % CHAINS, so a chain's next event is only sent after
-  // CHAINS - 1 others (with CONNECTIONS < CHAINS, its predecessor has been answered).
+  // CHAINS - 1 others (with fewer connections than chains, its predecessor has been answered).
+  // Only 201s count; if the prepared events run out, repeats answer 200 and are not counted.
   const order = [];
-  const depth = Math.min(...chains.map((c) => c.events.length));
-  for (let i = 0; i < depth; i++) for (const c of chains) order.push({ path: `/v1/chains/${encodeURIComponent(c.identity)}/events`, body: c.events[i] });
+  for (let i = 0; i < chains[0].events.length; i++) for (const c of chains) order.push({ path: `/v1/chains/${encodeURIComponent(c.identity)}/events`, body: c.events[i] });
   let next = 0;
-  appendRes = await run({
-    url: sig.url, method: 'POST', headers: { 'content-type': 'application/json' }, amount: order.length,
-    connections: 8,
-    requests: [{ setupRequest: (req) => { const o = order[next++ % order.length]; return { ...req, path: o.path, body: o.body }; } }],
+  const res = await run({
+    url: sig.url, method: 'POST', headers: { 'content-type': 'application/json' }, connections: 8,
+    requests: [{
+      setupRequest: (req) => {
+        if (next >= order.length) exhausted = true;
+        const o = order[next++ % order.length];
+        return { ...req, path: o.path, body: o.body };
+      },
+      onResponse: (status) => { if (status === 201) created++; },
+    }],
   });
+  appendSeconds = res.duration || DURATION;
 } finally {
   await stop(sig.child);
   rmSync(dataDir, { recursive: true, force: true });
 }
+const helloAfter = await helloRun();
 
-const helloRps = helloRes.requests.average;
+const helloRps = (helloBefore + helloAfter) / 2;
 const readRps = readsRes.requests.average;
-const appendRps = okPerSecond(appendRes);
+const appendRps = created / appendSeconds;
 const rows = [
-  ['fastify hello-world (baseline)', helloRps, '1.00', ''],
-  ['GET chain (21 events, 1 ETag)', readRps, (readRps / helloRps).toFixed(3), ''],
-  ['POST append (SQLite, fsync)', appendRps, (appendRps / helloRps).toFixed(3),
-    `${(appendRps / (verifyPerSec / 2)).toFixed(3)} of verify/2; ${appendRes['2xx']} ok, ${appendRes.non2xx} non-2xx, ${appendRes.errors} errors`],
-  ['ed25519 verify (core, accel)', verifyPerSec, '', 'in-process, one core'],
+  ['fastify hello-world (baseline, mean)', helloRps, '1.000', `before ${Math.round(helloBefore)}, after ${Math.round(helloAfter)}`],
+  ['GET chain (21 events)', readRps, (readRps / helloRps).toFixed(3), `${readsRes['2xx']} ok, ${readsRes.non2xx} non-2xx`],
+  ['POST append (SQLite, synchronous=FULL)', appendRps, (appendRps / helloRps).toFixed(3),
+    `${(appendRps / (verifyPerSec / 2)).toFixed(3)} of verify/2; ${created} created${exhausted ? ' (prepared events ran out)' : ''}`],
+  ['Ed25519 verify (core + accel)', verifyPerSec, '', 'in-process, one core'],
 ];
-console.log('sig-server bench (loopback, %d s per run, %d connections)', DURATION, CONNECTIONS);
+console.log('sig-server bench (loopback, %d s per run)', DURATION);
 console.log('| what | per second | ratio to hello | notes |\n|---|---:|---:|---|');
 for (const [what, v, ratio, note] of rows) console.log(`| ${what} | ${Math.round(v)} | ${ratio} | ${note} |`);
 console.log(JSON.stringify({
   bench: 'sig-server', seconds: DURATION, primitives: getPrimitives().name,
-  hello_rps: Math.round(helloRps), chain_read_rps: Math.round(readRps), append_rps: Math.round(appendRps),
-  ed25519_verify_per_s: Math.round(verifyPerSec),
+  hello_rps: Math.round(helloRps), hello_rps_before: Math.round(helloBefore), hello_rps_after: Math.round(helloAfter),
+  chain_read_rps: Math.round(readRps), append_rps: Math.round(appendRps), ed25519_verify_per_s: Math.round(verifyPerSec),
   read_to_hello: +(readRps / helloRps).toFixed(4), append_to_hello: +(appendRps / helloRps).toFixed(4),
-  append_to_verify_half: +(appendRps / (verifyPerSec / 2)).toFixed(4),
-  append_ok: appendRes['2xx'], append_non2xx: appendRes.non2xx,
+  append_to_verify_half: +(appendRps / (verifyPerSec / 2)).toFixed(4), appends_created: created, appends_exhausted: exhausted,
 }));
