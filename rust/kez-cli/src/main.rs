@@ -15,7 +15,7 @@ use output::Output;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "kez", version, about = "make and check KEZ keys, claims and sigchains (SPEC v0.2)")]
+#[command(name = "kez", version, about = "make and check KEZ keys, claims and sigchains (SPEC v0.2)", args_override_self = true)]
 struct Cli {
     #[command(flatten)]
     global: Global,

@@ -1,0 +1,155 @@
+//! The Rust `kez` binary against the CLI contract: store layout and modes, exit codes,
+//! --json documents, secrets kept out of output, and the local sigchain round trip.
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const NOW: &str = "1800000000";
+
+struct Home(PathBuf);
+
+impl Home {
+    fn new(tag: &str) -> Home {
+        let dir = std::env::temp_dir().join(format!("kez-cli-test-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Home(dir)
+    }
+
+    fn kez(&self, args: &[&str]) -> Output {
+        self.kez_stdin(args, None)
+    }
+
+    fn kez_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kez"))
+            .arg("--home")
+            .arg(&self.0)
+            .args(["--now", NOW])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            pipe.write_all(text.as_bytes()).unwrap();
+        }
+        drop(pipe);
+        child.wait_with_output().unwrap()
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("one JSON document on stdout ({e}): {}", stdout(o)))
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn keys_store_layout_and_secrets() {
+    let h = Home::new("keys");
+    let out = h.kez(&["key", "gen"]);
+    assert_eq!(out.status.code(), Some(0));
+    let id = stdout(&out).trim().to_string();
+    assert!(id.starts_with("nostr:npub1"), "{id}");
+    assert_eq!(mode(&h.path("keys/default.json")), 0o600);
+    assert_eq!(mode(&h.0), 0o700);
+    let rec: serde_json::Value = serde_json::from_slice(&std::fs::read(h.path("keys/default.json")).unwrap()).unwrap();
+    let secret = rec["secret"].as_str().unwrap().to_string();
+    assert!(!stdout(&out).contains(&secret) && !String::from_utf8_lossy(&out.stderr).contains(&secret));
+    // Refuses to overwrite: a local problem (8), with a JSON error document under --json.
+    let again = h.kez(&["--json", "key", "gen"]);
+    assert_eq!(again.status.code(), Some(8));
+    assert_eq!(json(&again)["error"]["code"], "key_exists");
+    // The secret only with --secret.
+    assert!(!stdout(&h.kez(&["key", "show"])).contains(&secret));
+    assert!(stdout(&h.kez(&["key", "show", "--secret"])).contains(&secret));
+    // Import from stdin, never argv; a bad secret is a usage error that does not echo it.
+    let seed = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+    let imp = h.kez_stdin(&["key", "import", "--alg", "ed25519", "--name", "rfc"], Some(seed));
+    assert_eq!(stdout(&imp).trim(), "ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+    let bad = h.kez_stdin(&["key", "import", "--alg", "ed25519", "--name", "bad"], Some("zz-not-a-secret"));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&bad.stderr).contains("zz-not-a-secret"));
+    let list = json(&h.kez(&["--json", "key", "list"]));
+    assert_eq!(list["keys"].as_array().unwrap().len(), 2);
+    // A key file readable by others is refused.
+    std::fs::set_permissions(h.path("keys/rfc.json"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(h.kez(&["key", "show", "rfc"]).status.code(), Some(8));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let h = Home::new("usage");
+    assert_eq!(h.kez(&["frobnicate"]).status.code(), Some(2));
+    let out = h.kez(&["--json", "claim", "verify"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(json(&out)["error"].is_object());
+    assert_eq!(h.kez(&["key", "gen", "--alg", "rsa"]).status.code(), Some(2));
+    // No identity yet: a local problem.
+    assert_eq!(h.kez(&["sigchain", "add", "github:x"]).status.code(), Some(8));
+}
+
+#[test]
+fn claims_and_chain_round_trip_with_exit_codes() {
+    let h = Home::new("chain");
+    assert_eq!(h.kez(&["key", "gen", "--alg", "ed25519"]).status.code(), Some(0));
+    let init = json(&h.kez(&["--json", "sigchain", "init"]));
+    let identity = init["identity"].as_str().unwrap().to_string();
+    assert!(h.path("keys/default.next.json").exists(), "pre-rotation key stored");
+    let claim_file = h.path("c.json");
+    let made = h.kez(&["--json", "claim", "GitHub:Alice", "--format", "json", "--out", claim_file.to_str().unwrap()]);
+    assert_eq!(json(&made)["subject"], "github:alice");
+    let bundle = h.path("b.jsonl");
+    h.kez(&["sigchain", "export", "--out", bundle.to_str().unwrap()]);
+    let stored = std::fs::read(h.path(&format!("chains/{}.jsonl", identity.trim_start_matches("kez:id:")))).unwrap();
+    assert_eq!(std::fs::read(&bundle).unwrap(), stored, "export is the stored bundle");
+    let v = h.kez(&["--json", "claim", "verify", claim_file.to_str().unwrap(), "--chain", bundle.to_str().unwrap()]);
+    assert_eq!((v.status.code(), json(&v)["status"].clone()), (Some(0), "valid".into()));
+    // Offline: valid, but says the chain was not consulted.
+    let off = json(&h.kez(&["--json", "claim", "verify", claim_file.to_str().unwrap()]));
+    assert_eq!(off["chain_consulted"], false);
+    // One byte changed: invalid (1).
+    let text = std::fs::read_to_string(&claim_file).unwrap().replace("github:alice", "github:alicf");
+    std::fs::write(h.path("t.json"), text).unwrap();
+    let t = h.kez(&["--json", "claim", "verify", h.path("t.json").to_str().unwrap()]);
+    assert_eq!((t.status.code(), json(&t)["code"].clone()), (Some(1), "bad_signature".into()));
+    // Revoked against the chain (4); expired (5).
+    h.kez(&["sigchain", "revoke", "github:alice"]);
+    h.kez(&["sigchain", "export", "--out", bundle.to_str().unwrap()]);
+    let r = h.kez(&["claim", "verify", claim_file.to_str().unwrap(), "--chain", bundle.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(4));
+    let exp = h.path("e.md");
+    h.kez(&["claim", "dns:example.com", "--expires-at", "1800000100", "--out", exp.to_str().unwrap()]);
+    let e = h.kez(&["--now", "1800000200", "claim", "verify", exp.to_str().unwrap()]);
+    assert_eq!(e.status.code(), Some(5));
+    // Rotation keeps the old key as NAME.old-<seq> and a new NAME.next.
+    let rot = json(&h.kez(&["--json", "sigchain", "rotate"]));
+    let seq = rot["seq"].as_u64().unwrap();
+    assert!(h.path(&format!("keys/default.old-{seq}.json")).exists());
+    assert!(h.path("keys/default.next.json").exists());
+    let show = json(&h.kez(&["--json", "sigchain", "show"]));
+    assert_eq!(show["status"], "valid");
+    assert_eq!(show["primary"], rot["primary"]);
+    // A bundle that is not a chain: invalid, and import refuses it with that status.
+    std::fs::write(h.path("junk.jsonl"), "{\"a\":1}\n").unwrap();
+    assert_eq!(h.kez(&["sigchain", "verify", h.path("junk.jsonl").to_str().unwrap()]).status.code(), Some(1));
+    assert_eq!(h.kez(&["sigchain", "import", h.path("junk.jsonl").to_str().unwrap()]).status.code(), Some(1));
+}
