@@ -50,7 +50,13 @@ kez() {
   OUT="$(KEZ_HOME="$home" "${bin[@]}" --home "$home" "${clock[@]}" "$@" 2>"$WORK/stderr")"
   RC=$?
   log "  rc=$RC"
-  [ "$VERBOSE" = 1 ] && [ -n "$OUT" ] && printf '%s\n' "$OUT" | sed 's/^/  | /' >&2
+  # Secrets (key show --secret) stay out of the log, even with -v.
+  if [ "$VERBOSE" = 1 ] && [ -n "$OUT" ]; then
+    case " $* " in
+      *" --secret "*) echo "  | (secret output not shown)" >&2 ;;
+      *) printf '%s\n' "$OUT" | sed 's/^/  | /' >&2 ;;
+    esac
+  fi
   return 0
 }
 
