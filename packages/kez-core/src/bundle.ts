@@ -69,19 +69,24 @@ export function verifyChain(input: ChainEvent[] | string, opts: { now: number })
     let firstFailure: Verdict | undefined;
     for (let k = i; k < j; k++) {
       const e = events[k]!;
+      let checked: ReturnType<typeof checkEvent> | undefined;
+      let failure: Verdict | undefined;
+      try {
+        checked = checkEvent(state, e, opts.now);
+      } catch (err) {
+        failure = verdictOf(err);
+      }
+      // The hash of a checked event comes with it; only failures are hashed here.
       let hash: string;
       try {
-        hash = objectHash(e);
+        hash = checked ? checked.hash : objectHash(e);
       } catch (err) {
         return result(verdictOf(err), events);
       }
       if (seen.has(hash)) return result({ status: 'invalid', code: 'malformed', reason: 'a bundle line repeats', evidence: { seq, hash } }, events);
       seen.add(hash);
-      try {
-        ok.push(checkEvent(state, e, opts.now));
-      } catch (err) {
-        firstFailure ??= { ...verdictOf(err), evidence: { ...verdictOf(err).evidence, seq, hash } };
-      }
+      if (checked) ok.push(checked);
+      else firstFailure ??= { ...failure!, evidence: { ...failure!.evidence, seq, hash } };
     }
     if (ok.length >= 2) {
       const hashes = ok.map((c) => c.hash);

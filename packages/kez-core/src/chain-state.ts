@@ -2,7 +2,7 @@
 import { fail, KezError } from './errors.js';
 import { commitment } from './keys.js';
 import { parseObject, type ChainEvent, type Claim } from './objects.js';
-import { checkSignature, objectHash, reverseSigningInput, verifySignedObject } from './signing.js';
+import { checkSignature, reverseSigningInput, verifySignedObject } from './signing.js';
 
 export interface ClaimEntry { claim: Claim; seq: number; revoked?: { seq: number; reason?: string } }
 export interface ChainState {
@@ -46,8 +46,9 @@ function checkReverse(keyId: string, event: ChainEvent): void {
 export function checkEvent(state: ChainState | null, value: unknown, now: number): { event: ChainEvent; hash: string; commit(s: ChainState | null): ChainState } {
   const parsed = parseObject(value);
   if (parsed.type !== 'event') fail('malformed', 'not a sigchain event');
-  const event = verifySignedObject(parsed, now) as ChainEvent;
-  const hash = objectHash(event);
+  const verified = verifySignedObject(parsed, now);
+  const event = verified.object as ChainEvent;
+  const hash = verified.hash;
   const body = event.body;
 
   if (state === null) {
@@ -78,12 +79,13 @@ export function checkEvent(state: ChainState | null, value: unknown, now: number
   let apply: (s: ChainState) => void;
   switch (event.op) {
     case 'add': {
-      const claim = verifySignedObject(body.claim, now) as Claim;
+      const vc = verifySignedObject(body.claim, now);
+      const claim = vc.object as Claim;
       if (claim.type !== 'claim') fail('bad_claim', 'add carries a claim');
       if (claim.identity !== state.identity || claim.seq !== event.seq || claim.key !== event.key || claim.created_at > event.created_at) {
         fail('bad_claim', 'claim identity, seq, key or created_at does not match its add event');
       }
-      const ch = objectHash(claim);
+      const ch = vc.hash;
       if (state.claims.has(ch)) fail('bad_claim', 'claim already in the chain', { claim: ch });
       apply = (s) => { s.claims.set(ch, { claim, seq: event.seq }); };
       break;

@@ -2,7 +2,7 @@
 import { fail } from './errors.js';
 import { type Signer } from './keys.js';
 import { type Claim, VERSION } from './objects.js';
-import { objectHash, signObject, verifySignedObject } from './signing.js';
+import { signObject, verifySignedObject } from './signing.js';
 import { valid, verdictFrom, type Verdict } from './verdict.js';
 import { type ChainResult } from './bundle.js';
 
@@ -17,17 +17,17 @@ export function createClaim(p: { identity: string; seq: number; subject: string;
   return signObject<Claim>(unsigned, signer);
 }
 
-function verifiedClaim(value: unknown, now: number): Claim {
-  const obj = verifySignedObject(value, now);
-  if (obj.type !== 'claim') fail('malformed', `expected a claim, got ${obj.type}`);
-  return obj;
+function verifiedClaim(value: unknown, now: number): { claim: Claim; hash: string } {
+  const { object, hash } = verifySignedObject(value, now);
+  if (object.type !== 'claim') fail('malformed', `expected a claim, got ${object.type}`);
+  return { claim: object, hash };
 }
 
 /** Offline (SPEC §6.6 last paragraph): structure, signature, time and expiry; the chain is not consulted. */
 export function verifyClaim(value: unknown, opts: { now: number }): Verdict {
   return verdictFrom(() => {
-    const claim = verifiedClaim(value, opts.now);
-    const evidence = { hash: objectHash(claim), subject: claim.subject, identity: claim.identity, key: claim.key, chain: 'not consulted' };
+    const { claim, hash } = verifiedClaim(value, opts.now);
+    const evidence = { hash, subject: claim.subject, identity: claim.identity, key: claim.key, chain: 'not consulted' };
     if (claim.expires_at !== undefined && claim.expires_at <= opts.now) fail('expired', `claim expired at ${claim.expires_at}`, evidence);
     return valid('claim signature and structure are good (offline: the sigchain was not consulted)', evidence);
   });
@@ -36,8 +36,7 @@ export function verifyClaim(value: unknown, opts: { now: number }): Verdict {
 /** SPEC §6.6: the first matching row decides. */
 export function claimStatus(value: Claim, chain: ChainResult, opts: { now: number }): Verdict {
   return verdictFrom(() => {
-    const claim = verifiedClaim(value, opts.now);
-    const hash = objectHash(claim);
+    const { claim, hash } = verifiedClaim(value, opts.now);
     const ev: Record<string, unknown> = { hash, subject: claim.subject, identity: claim.identity };
     if (chain.status === 'fork') fail('fork', 'the sigchain is forked', { ...ev, ...chain.evidence });
     if (chain.status !== 'valid' || !chain.state) {

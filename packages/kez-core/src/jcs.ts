@@ -15,6 +15,23 @@ export function canonicalize(value: unknown): string {
   return out;
 }
 
+/**
+ * JCS of a plain object with and without one member, from one serialization of each member:
+ * RFC 8785 writes an object as its members sorted by name, so both texts share the pieces.
+ */
+export function canonicalWithAndWithout(obj: Record<string, unknown>, omit: string): { full: string; without: string } {
+  const all: string[] = [];
+  const rest: string[] = [];
+  for (const key of Object.keys(obj).sort()) {
+    const value = obj[key];
+    if (value === undefined) continue;
+    const member = canonicalize(key) + ':' + canonicalize(value);
+    all.push(member);
+    if (key !== omit) rest.push(member);
+  }
+  return { full: '{' + all.join(',') + '}', without: '{' + rest.join(',') + '}' };
+}
+
 export function canonicalBytes(value: unknown): Uint8Array {
   return utf8Encode(canonicalize(value));
 }

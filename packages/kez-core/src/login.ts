@@ -3,7 +3,7 @@ import { fail } from './errors.js';
 import { randomBytes, toHex } from './bytes.js';
 import { type Signer } from './keys.js';
 import { type Login, VERSION } from './objects.js';
-import { objectHash, signObject, verifySignedObject } from './signing.js';
+import { signObject, verifySignedObject } from './signing.js';
 import { valid, verdictFrom, type Verdict } from './verdict.js';
 import { type ChainResult } from './bundle.js';
 import { LOGIN_FUTURE_SKEW } from './limits.js';
@@ -23,9 +23,9 @@ export function createLogin(p: { identity: string; audience: string; created_at:
  */
 export function verifyLogin(value: unknown, opts: { audience: string; now: number; chain: ChainResult }): Verdict {
   return verdictFrom(() => {
-    const login = verifySignedObject(value, opts.now, LOGIN_FUTURE_SKEW);
+    const { object: login, hash } = verifySignedObject(value, opts.now, LOGIN_FUTURE_SKEW);
     if (login.type !== 'login') fail('malformed', `expected a login, got ${login.type}`);
-    const ev: Record<string, unknown> = { hash: objectHash(login), identity: login.identity, key: login.key, nonce: login.nonce };
+    const ev: Record<string, unknown> = { hash, identity: login.identity, key: login.key, nonce: login.nonce };
     if (login.audience !== opts.audience) fail('not_authorized', `login is for ${JSON.stringify(login.audience)}, not this service`, ev);
     if (opts.now >= login.expires_at) fail('expired', `login expired at ${login.expires_at}`, ev);
     const { chain } = opts;

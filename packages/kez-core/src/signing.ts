@@ -1,7 +1,7 @@
 // Signing input with domain separation (SPEC §3.1), object hash (§1), sign and verify (§4).
 import { fail } from './errors.js';
 import { concatBytes, fromHex, sha256Hex, toHex, utf8Encode } from './bytes.js';
-import { canonicalBytes } from './jcs.js';
+import { canonicalBytes, canonicalWithAndWithout } from './jcs.js';
 import { parseKeyId, type Signer } from './keys.js';
 import { parseObject, type SignedObject } from './objects.js';
 import { FUTURE_SKEW } from './limits.js';
@@ -57,18 +57,23 @@ export function checkSignature(keyId: string, input: Uint8Array, sigHex: string)
   if (!suite.verify(publicKey, input, fromHex(sigHex, 64))) fail('bad_signature', `signature by ${keyId} does not verify`);
 }
 
-/** Decode (if text) → structure → signature → time. Returns the object; throws KezError. */
-export function verifySignedObject(value: unknown, now: number, skew = FUTURE_SKEW): SignedObject {
+/**
+ * Decode (if text) → structure → signature → time. Returns the object and its hash H(o);
+ * throws KezError. The signing input and the hash come from one serialization.
+ */
+export function verifySignedObject(value: unknown, now: number, skew = FUTURE_SKEW): { object: SignedObject; hash: string } {
   const obj = parseObject(typeof value === 'string' ? decode(value).object : value);
-  checkSignature(obj.key, signingInput(obj), obj.sig);
+  const { full, without } = canonicalWithAndWithout(obj as unknown as Record<string, unknown>, 'sig');
+  const input = concatBytes(utf8Encode(CONTEXTS[obj.type]), new Uint8Array([0]), utf8Encode(without));
+  checkSignature(obj.key, input, obj.sig);
   if (obj.created_at > now + skew) fail('future', `created_at ${obj.created_at} is after now + ${skew}`);
-  return obj;
+  return { object: obj, hash: sha256Hex(utf8Encode(full)) };
 }
 
 /** SPEC §4. `value` is a parsed object or the text of any encoding. */
 export function verifyObject(value: unknown, opts: { now: number }): Verdict {
   return verdictFrom(() => {
-    const obj = verifySignedObject(value, opts.now);
-    return valid(`signature and structure of the ${obj.type} are good`, { hash: objectHash(obj), key: obj.key, type: obj.type });
+    const { object: obj, hash } = verifySignedObject(value, opts.now);
+    return valid(`signature and structure of the ${obj.type} are good`, { hash, key: obj.key, type: obj.type });
   });
 }

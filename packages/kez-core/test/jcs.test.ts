@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { canonicalize, parseCanonical, KezError } from '../src/index.js';
+import { canonicalWithAndWithout } from '../src/jcs.js';
 import { HAVE_THIRD_PARTY, SKIP_MESSAGE, THIRD_PARTY } from './shared/paths.js';
 
 const JCS = resolve(THIRD_PARTY, 'jcs');
@@ -32,6 +34,18 @@ describe.skipIf(!HAVE_THIRD_PARTY)(`RFC 8785 data (cyberphone) ${HAVE_THIRD_PART
       if (got !== line.slice(comma + 1)) bad++;
     }
     expect(bad).toBe(0);
+  });
+});
+
+describe('canonicalWithAndWithout', () => {
+  it('equals JCS of the object and of the object without the member', () => {
+    fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })), fc.string(), (obj, omit) => {
+      const o = { ...obj, [omit]: 1 } as Record<string, unknown>;
+      const { full, without } = canonicalWithAndWithout(o, omit);
+      expect(full).toBe(canonicalize(o));
+      const { [omit]: _x, ...rest } = o;
+      expect(without).toBe(canonicalize(rest));
+    }), { numRuns: 300 });
   });
 });
 

@@ -1,6 +1,6 @@
 // SPEC §8.2: "kez:z1:" + b64u(one zstd frame of JCS(o)).
 import { Decompress } from 'fzstd';
-import { fail, KezError } from '../errors.js';
+import { fail } from '../errors.js';
 import { b64uDecode, b64uEncode, utf8Decode, utf8Encode } from '../bytes.js';
 import { canonicalize, parseCanonical } from '../jcs.js';
 import { parseObject, type SignedObject } from '../objects.js';
@@ -28,20 +28,22 @@ export async function encodeCompact(obj: SignedObject): Promise<string> {
   return COMPACT_PREFIX + b64uEncode(frame);
 }
 
+// Thrown from the output callback to stop fzstd mid-stream; never escapes inflate().
+const TOO_LARGE = Symbol('too_large');
+
 /** Bounded streaming decompression: stops with too_large once output passes the cap. */
 function inflate(frame: Uint8Array): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const over = new KezError('too_large', `decompressed payload exceeds ${MAX_DECOMPRESSED_BYTES} bytes`);
   const d = new Decompress((chunk) => {
     total += chunk.length;
-    if (total > MAX_DECOMPRESSED_BYTES) throw over;
+    if (total > MAX_DECOMPRESSED_BYTES) throw TOO_LARGE;
     chunks.push(chunk);
   });
   try {
     d.push(frame, true);
   } catch (err) {
-    if (err === over) throw over;
+    if (err === TOO_LARGE) fail('too_large', `decompressed payload exceeds ${MAX_DECOMPRESSED_BYTES} bytes`);
     return fail('bad_encoding', 'zstd frame does not decompress');
   }
   const out = new Uint8Array(total);

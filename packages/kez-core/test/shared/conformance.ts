@@ -66,7 +66,9 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
             const d = decode(v.encodings[enc]);
             expect(d.encoding).toBe(enc);
             expect(d.object).toEqual(obj);
-            expect(verifyObject(v.encodings[enc], { now: vectors.now })).toMatchObject(v.expected);
+            const verdict = verifyObject(v.encodings[enc], { now: vectors.now });
+            expect(verdict).toMatchObject(v.expected);
+            expect(verdict.evidence.hash).toBe(v.hash);
           }
           if (v.type === 'login') {
             const chain = verifyChain((vectors.chains as Json[]).find((c) => c.name === v.chain).bundle, { now: vectors.now });
