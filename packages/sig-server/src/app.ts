@@ -74,8 +74,9 @@ export async function buildApp(config: ServerConfig, store: ChainStore, opts: Ap
 
   app.setErrorHandler(async (err, req, reply) => {
     const apiErr = err instanceof ApiError ? err : fromFastifyError(err as never);
-    if (apiErr.statusCode >= 500) req.log.error({ err }, 'request failed');
+    if (apiErr.statusCode >= 500) req.log.error({ err, code: apiErr.code }, 'request failed');
     else req.log.info({ code: apiErr.code }, 'request refused');
+    if (apiErr.statusCode === 503) reply.header('retry-after', '1');
     return reply.code(apiErr.statusCode).type('application/json').send(errorBody(apiErr));
   });
   app.setNotFoundHandler(async (req, reply) => {
@@ -148,7 +149,7 @@ export async function buildApp(config: ServerConfig, store: ChainStore, opts: Ap
     } catch (err) {
       const apiErr = toApiError(err);
       metrics.appends.inc({ result: apiErr.code === 'fork' ? 'fork' : 'rejected', code: apiErr.code });
-      throw apiErr.statusCode === 500 ? err : apiErr;
+      throw apiErr.statusCode >= 500 ? err : apiErr;
     }
   });
 

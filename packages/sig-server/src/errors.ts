@@ -27,12 +27,25 @@ export function httpStatusForKezCode(code: string): number {
   return 422;
 }
 
+/**
+ * The database is down or busy, not the request wrong: socket errors, PostgreSQL classes 08
+ * (connection), 53 (resources), 57P (shutdown) and 3D000 (database gone), SQLite BUSY/LOCKED.
+ * Clients treat 503 as retryable (SPEC §9 `unreachable`).
+ */
+function isStoreUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|SQLITE_BUSY|SQLITE_LOCKED)/.test(code)
+    || /^(08|53|57P)/.test(code) || code === '3D000';
+}
+
 /** Maps a KezError thrown by @kez/core to the HTTP answer; anything else is a server bug. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof KezError) {
     return new ApiError(httpStatusForKezCode(err.code), err.code, err.message);
   }
+  if (isStoreUnavailable(err)) return new ApiError(503, 'unavailable', 'the database is not reachable; retry later');
   return new ApiError(500, 'internal', 'internal error');
 }
 
