@@ -12,6 +12,8 @@ import type { NonceLedger } from './nonce-ledger.js';
 
 /** Login tokens are a few hundred bytes; anything near the SPEC compact limit is hostile. */
 export const MAX_TOKEN_BYTES = 16_384;
+/** SPEC §7/§11: a login's created_at may be at most 60 s ahead of our clock. */
+const LOGIN_FUTURE_SKEW = 60;
 
 /** Refusal codes: SPEC §9 codes (wrong audience is `not_authorized`, as kez-core's verifyLogin
  *  says), plus the service-side decisions SPEC §7 leaves to the service. */
@@ -65,6 +67,8 @@ export async function decideAdmission(token: string | undefined, ctx: AdmissionC
   const offline = verifyObject(login, { now });
   if (offline.status !== 'valid') return refuse(offline, login);
   if (login.audience !== ctx.audience) return refuseWith('not_authorized', 'the login assertion is meant for another service', login);
+  if (login.created_at > now + LOGIN_FUTURE_SKEW) return refuse({ status: 'invalid', code: 'future', reason: 'login created too far in the future', evidence: {} }, login);
+  if (now >= login.expires_at) return refuse({ status: 'expired', code: 'expired', reason: `login expired at ${login.expires_at}`, evidence: {} }, login);
   if (ctx.nonces.has(login.nonce, now)) return refuseWith('replayed', 'this login assertion was already used', login);
 
   // The identity's chain decides whether the key still speaks for it.

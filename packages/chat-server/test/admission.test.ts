@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { exportBundle, KezError } from '@kez/core';
 import { buildLoginToken, decideAdmission, HeadMemory, MAX_TOKEN_BYTES, NonceCache, type ChainSource } from '../src/index.js';
 import { newSigner, now } from './support/identity.js';
-import { createGenesis, addDevice, applyEvent, type ChainEvent } from '@kez/core';
+import { createGenesis, addDevice, applyEvent, createLogin, encodeJson, type ChainEvent } from '@kez/core';
 
 const AUD = 'chat.unit.test';
 
@@ -48,6 +48,20 @@ describe('decideAdmission', () => {
     }
     expect((await decideAdmission('{' + ' '.repeat(MAX_TOKEN_BYTES), ctx(failing)))).toMatchObject({ code: 'too_large' });
     expect(asked).toBe(1);
+  });
+
+  it('refuses lifetimes past SPEC §7 limits (the nonce ledger only covers 300 s + 60 s skew) without asking the sig-server', async () => {
+    const c = chainOf();
+    let asked = 0;
+    const source: ChainSource = { fetch: async () => { asked++; return { bundle: exportBundle(c.events), forked: false }; } };
+    const t = now();
+    const long = encodeJson(createLogin({ identity: c.identity, audience: AUD, created_at: t, expires_at: t + 301 }, c.primary));
+    expect(await decideAdmission(long, ctx(source))).toMatchObject({ admit: false, code: 'too_large' });
+    const early = encodeJson(createLogin({ identity: c.identity, audience: AUD, created_at: t + 61, expires_at: t + 120 }, c.primary));
+    expect(await decideAdmission(early, ctx(source))).toMatchObject({ admit: false, code: 'future' });
+    const stale = encodeJson(createLogin({ identity: c.identity, audience: AUD, created_at: t - 100, expires_at: t }, c.primary));
+    expect(await decideAdmission(stale, ctx(source))).toMatchObject({ admit: false, code: 'expired' });
+    expect(asked).toBe(0);
   });
 
   it('refuses a chain the sig-server flags as forked', async () => {
