@@ -50,6 +50,7 @@ export class Appender {
         throw new ApiError(409, 'bad_link', `seq ${event.seq} is beyond head ${head.seq} + 1`, { head: head.seq });
       }
       if (event.seq === head.seq + 1) {
+        if (!this.states.has(head)) this.precheck(event, head.hash);
         const before = await this.states.atHead(head);
         const state = applyEvent(before, event, { now: this.now() });
         if ((await this.store.append(identity, stored, { seq: head.seq, hash: head.hash })).ok) {
@@ -63,19 +64,28 @@ export class Appender {
     throw new ApiError(503, 'unavailable', 'too much contention on this chain, retry');
   }
 
+  /**
+   * Checks that need no chain state — the event's own signature and its link to the event it
+   * claims to follow — run before a chain replay, so a junk event cannot buy an expensive one.
+   */
+  private precheck(event: ChainEvent, prevHash: string): void {
+    const own = verifyObject(event, { now: this.now() });
+    if (own.status !== 'valid') {
+      const code = own.code ?? 'malformed';
+      throw new ApiError(httpStatusForKezCode(code), code, own.reason);
+    }
+    if (event.prev !== prevHash) throw new ApiError(422, 'bad_link', `prev is not the hash of event ${event.seq - 1}`);
+  }
+
   /** A candidate for a position that already has a main event. */
   private async existingPosition(identity: string, event: ChainEvent, stored: StoredEvent): Promise<AppendOutcome> {
     const existing = await this.store.eventAt(identity, stored.seq);
     if (!existing) throw new Error(`chain ${identity} has no event at ${stored.seq} below its head`);
     if (existing.hash === stored.hash) return { status: 200, seq: stored.seq, hash: stored.hash };
     // seq 0 cannot get here: a different genesis has a different identity.
-    // Cheap checks first, so a junk candidate for an old position cannot make the server
-    // replay the chain: its own signature, and its link to the stored event before it.
-    const own = verifyObject(event, { now: this.now() });
-    if (own.status !== 'valid') throw new ApiError(httpStatusForKezCode(own.code ?? 'malformed'), own.code ?? 'malformed', own.reason);
     const parent = await this.store.eventAt(identity, stored.seq - 1);
     if (!parent) throw new Error(`chain ${identity} has no event at ${stored.seq - 1} below its head`);
-    if (event.prev !== parent.hash) throw new ApiError(422, 'bad_link', `prev is not the hash of event ${parent.seq}`);
+    this.precheck(event, parent.hash);
     applyEvent(await this.states.at(identity, parent.seq, parent.hash), event, { now: this.now() });
     if (await this.store.addFork(identity, stored)) this.onFork(identity, stored);
     throw new ApiError(409, 'fork', `a different valid event already holds seq ${stored.seq}; kept as fork evidence`, {

@@ -2,6 +2,9 @@ import { applyEvent, parseBundle, type ChainState } from '@kez/core';
 import type { ChainHead, ChainStore } from './storage/types.js';
 
 const PAGE = 1000;
+/** A replay yields to the event loop this often, so one cold chain cannot stall other requests. */
+const YIELD_EVERY = 64;
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 interface Cached {
   head: ChainState;
@@ -18,12 +21,19 @@ interface Cached {
  */
 export class ChainStates {
   private readonly lru = new Map<string, Cached>();
+  /** Replays in progress, so concurrent requests for one cold chain share one. */
+  private readonly replays = new Map<string, Promise<ChainState>>();
 
   constructor(
     private readonly store: ChainStore,
     private readonly now: () => number,
     private readonly capacity = 1000,
   ) {}
+
+  /** True when the state at `head` is at hand without a replay. */
+  has(head: ChainHead): boolean {
+    return this.lru.get(head.identity)?.head.head.hash === head.hash;
+  }
 
   /** The state after the event `head` names. */
   async atHead(head: ChainHead): Promise<ChainState> {
@@ -32,6 +42,16 @@ export class ChainStates {
       this.touch(head.identity, cached);
       return cached.head;
     }
+    const key = `${head.identity} ${head.hash}`;
+    let replay = this.replays.get(key);
+    if (!replay) {
+      replay = this.catchUp(head, cached).finally(() => this.replays.delete(key));
+      this.replays.set(key, replay);
+    }
+    return replay;
+  }
+
+  private async catchUp(head: ChainHead, cached: Cached | undefined): Promise<ChainState> {
     let state: ChainState | null = null;
     if (cached && cached.head.head.seq < head.seq) {
       state = await this.fold(head.identity, cached.head, head.seq).catch(() => null);
@@ -62,7 +82,11 @@ export class ChainStates {
     while (next <= toSeq) {
       const page = await this.store.events(identity, next, Math.min(PAGE, toSeq - next + 1));
       if (page.length === 0) break;
-      for (const ev of parseBundle(page.map((e) => e.jcs + '\n').join(''))) state = applyEvent(state, ev, { now: this.now() });
+      const events = parseBundle(page.map((e) => e.jcs + '\n').join(''));
+      for (let i = 0; i < events.length; i++) {
+        state = applyEvent(state, events[i]!, { now: this.now() });
+        if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+      }
       next += page.length;
     }
     if (!state || state.head.seq !== toSeq) throw new Error(`stored chain ${identity} is missing events before ${toSeq}`);
