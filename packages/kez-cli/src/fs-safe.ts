@@ -14,7 +14,8 @@ export function writeFileAtomic(path: string, data: string, opts: { overwrite: b
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
     try {
-      writeSync(fd, data);
+      const bytes = Buffer.from(data, 'utf8');
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
