@@ -20,8 +20,9 @@ export function userPermissions(identity: string, policy: PermissionPolicy): Par
   return {
     pub: { allow: pub },
     sub: { allow: [...sub, '_INBOX.>'] },
-    // Clients may answer requests addressed to them (one reply, within a minute).
-    resp: { max: 1, ttl: 60_000_000_000 },
+    // No `resp` (response permissions): they would let a member publish on any reply subject
+    // another member chooses, e.g. a third identity's chat subject, and the broker checks
+    // them after deny lists. Requests to members are not part of the chat protocol.
     payload: policy.maxPayload,
   };
 }

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ChatRoom, type ChatMessage } from '../src/index.js';
+import { ChatRoom, roomSubject, type ChatMessage } from '../src/index.js';
 import { login, runChat, until, type RunningChat } from './support/chat-harness.js';
 import { TestIdentity } from './support/identity.js';
 
@@ -86,6 +86,27 @@ describe('chat through the KEZ auth callout', () => {
     expect(await until(() => seenByB.some((m) => m.text === 'marker from alice'))).toBe(true);
     expect(await until(() => errors.some((e) => /permissions violation/i.test(e)))).toBe(true);
     expect(seenByB.some((m) => m.text === 'I am bob, trust me')).toBe(false);
+  });
+
+  it('cannot be tricked into publishing as a third identity through a reply subject', async () => {
+    // Alice sends a message whose reply-to is carol's subject; bob answers it. With response
+    // permissions (`resp`), the broker would let bob's answer out on carol's subject.
+    const carol = await TestIdentity.create(inject('sigUrl'));
+    const a = await join(alice, 'lobby');
+    const b = await join(bob, 'lobby');
+    const c = await join(carol, 'lobby');
+    const seenByCarol: ChatMessage[] = [];
+    c.room.subscribe((m) => seenByCarol.push(m));
+    const bobErrors: string[] = [];
+    void (async () => { for await (const s of b.nc.status()) if (s.type === 'error') bobErrors.push(String(s.error)); })();
+    b.nc.subscribe('chat.lobby.*', { callback: (_e, m) => { if (m.reply) m.respond('carol says: send me your password'); } });
+    await b.nc.flush();
+    await c.nc.flush();
+    a.nc.publish(roomSubject('lobby', alice.identity), 'please reply', { reply: roomSubject('lobby', carol.identity) });
+    a.room.send('marker after the trap');
+    expect(await until(() => seenByCarol.some((m) => m.text === 'marker after the trap'))).toBe(true);
+    expect(await until(() => bobErrors.some((e) => /permissions violation/i.test(e)))).toBe(true);
+    expect(seenByCarol.some((m) => m.text.startsWith('carol says'))).toBe(false);
   });
 
   it('gives clients no JetStream API: the history stream cannot be deleted or read directly', async () => {
