@@ -39,3 +39,20 @@ describe('fast primitives agree with the pure ones on random inputs', () => {
     expect(fastPrimitives.schnorrVerify(new Uint8Array(32).fill(0xff), new Uint8Array(32), new Uint8Array(64))).toBe(false);
   });
 });
+
+describe('KeyObject cache', () => {
+  it('stays correct past its bound (more keys than entries, then the first keys again)', async () => {
+    const { generateKeyPairSync, sign } = await import('node:crypto');
+    const msg = new TextEncoder().encode('lru');
+    const keys = Array.from({ length: 1100 }, () => {
+      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+      const pub = new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url'));
+      return { pub, sig: new Uint8Array(sign(null, msg, privateKey)) };
+    });
+    for (const k of keys) expect(fastPrimitives.ed25519Verify(k.pub, msg, k.sig)).toBe(true);
+    for (const k of keys.slice(0, 20)) {
+      expect(fastPrimitives.ed25519Verify(k.pub, msg, k.sig)).toBe(true);
+      expect(fastPrimitives.ed25519Verify(keys[1099]!.pub, msg, k.sig)).toBe(false);
+    }
+  });
+});

@@ -9,7 +9,7 @@ import * as secp from 'tiny-secp256k1';
 import * as k from '../dist/index.js';
 import { fastPrimitives } from '@kez/accel';
 
-const SECONDS = Number(process.env.KEZ_BENCH_SECONDS ?? 2);
+const SECONDS = Number(process.env.KEZ_BENCH_SECONDS ?? 1.5);
 const POOL = 64;
 const NOW = 1_750_000_000;
 

@@ -2,7 +2,7 @@
 import { fail } from './errors.js';
 import { type Signer } from './keys.js';
 import { type Claim, VERSION } from './objects.js';
-import { signObject, verifySignedObject } from './signing.js';
+import { signValid, verifySignedObject } from './signing.js';
 import { valid, verdictFrom, type Verdict } from './verdict.js';
 import { type ChainResult } from './bundle.js';
 
@@ -14,7 +14,7 @@ export function createClaim(p: { identity: string; seq: number; subject: string;
     ...(p.expires_at === undefined ? {} : { expires_at: p.expires_at }),
     ...(p.locators === undefined ? {} : { locators: p.locators }),
   };
-  return signObject<Claim>(unsigned, signer);
+  return signValid<Claim>(unsigned, signer);
 }
 
 function verifiedClaim(value: unknown, now: number): { claim: Claim; hash: string } {

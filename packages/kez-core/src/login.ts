@@ -3,13 +3,13 @@ import { fail } from './errors.js';
 import { randomBytes, toHex } from './bytes.js';
 import { type Signer } from './keys.js';
 import { type Login, VERSION } from './objects.js';
-import { signObject, verifySignedObject } from './signing.js';
+import { signValid, verifySignedObject } from './signing.js';
 import { valid, verdictFrom, type Verdict } from './verdict.js';
 import { type ChainResult } from './bundle.js';
 import { LOGIN_FUTURE_SKEW } from './limits.js';
 
 export function createLogin(p: { identity: string; audience: string; created_at: number; expires_at: number; nonce?: string }, signer: Signer): Login {
-  return signObject<Login>({
+  return signValid<Login>({
     kez: VERSION, type: 'login', identity: p.identity, key: signer.keyId, audience: p.audience,
     nonce: p.nonce ?? toHex(randomBytes(16)), created_at: p.created_at, expires_at: p.expires_at,
   }, signer);

@@ -44,11 +44,20 @@ export function objectHash(obj: SignedObject | Record<string, unknown>): string 
   return sha256Hex(canonicalBytes(obj));
 }
 
+/** Signs without checking the structure (tests and vectors sign bad objects on purpose). */
 export function signObject<T extends SignedObject>(unsigned: Omit<T, 'sig'>, signer: Signer): T {
   const key = (unsigned as Record<string, unknown>).key;
   if (key !== signer.keyId) fail('bad_key', 'object key is not the signer key');
   const sig = toHex(signer.sign(signingInput(unsigned as Record<string, unknown>)));
   return { ...(unsigned as object), sig } as T;
+}
+
+/** Signs, then checks the structure (SPEC §4), so a builder never hands out an object that
+ * cannot verify; throws KezError. */
+export function signValid<T extends SignedObject>(unsigned: Omit<T, 'sig'>, signer: Signer): T {
+  const signed = signObject<T>(unsigned, signer);
+  parseObject(signed);
+  return signed;
 }
 
 /** The signature check alone: `sig` by `key` over `input`. Throws bad_signature. */

@@ -197,3 +197,16 @@ describe('compareHeads (SPEC §6.7)', () => {
     expect(v.evidence.hashes).toEqual(['ab'.repeat(32), objectHash(events[1]!)]);
   });
 });
+
+describe('builders refuse to produce objects that cannot verify', () => {
+  it('bad subject, locators, lifetime → KezError', async () => {
+    const { s } = genesis();
+    expect(codeOf(() => addClaim(s, { subject: 'GitHub:Bob', created_at: NOW }, P))).toBe('bad_subject');
+    expect(codeOf(() => addClaim(s, { subject: 'github:bob', created_at: NOW, locators: [] }, P))).toBe('malformed');
+    expect(codeOf(() => addClaim(s, { subject: 'github:bob', created_at: NOW, expires_at: NOW }, P))).toBe('malformed');
+    const { createLogin } = await import('../src/index.js');
+    expect(codeOf(() => createLogin({ identity: s.identity, audience: 'a', created_at: NOW, expires_at: NOW + 301 }, P))).toBe('too_large');
+    expect(codeOf(() => createLogin({ identity: s.identity, audience: '', created_at: NOW, expires_at: NOW + 1 }, P))).toBe('malformed');
+    expect(codeOf(() => revokeClaim(s, { claim: 'xyz', created_at: NOW }, P))).toBe('malformed');
+  });
+});
