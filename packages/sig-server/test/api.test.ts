@@ -281,6 +281,19 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining([
       '/v1/chains/{identity}', '/v1/chains/{identity}/head', '/v1/chains/{identity}/events', '/v1/chains/{identity}/forks',
     ]));
+    // Every documented operation is a real route; the documented surface is exactly the v1 API.
+    const documented: string[] = [];
+    for (const [path, ops] of Object.entries(doc.json.paths as Record<string, Record<string, unknown>>)) {
+      for (const method of Object.keys(ops)) {
+        const url = path.replace(/\{(\w+)\}/g, ':$1');
+        expect(srv.app.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${method} ${url}`).toBe(true);
+        documented.push(`${method.toUpperCase()} ${url}`);
+      }
+    }
+    expect(documented.sort()).toEqual([
+      'GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/chains/:identity', 'GET /v1/chains/:identity/forks',
+      'GET /v1/chains/:identity/head', 'GET /v1/openapi.json', 'POST /v1/chains/:identity/events',
+    ]);
     expect((await call(`${srv.url}/healthz`)).status).toBe(200);
     const ready = await call(`${srv.url}/readyz`);
     expect(ready.json).toEqual({ status: 'ok', db: backend });
