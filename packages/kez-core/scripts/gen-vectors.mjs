@@ -277,6 +277,28 @@ neg('locator-bad-scheme', 'json', k.encodeJson(resign({ ...claim, locators: ['ft
   neg('claim-expired', 'json', k.encodeJson(expired), 'expired', 'claim');
 }
 
+// Structure: event and login shapes, and the SPEC §4 phase order (shape → version → subject → key → signature).
+{
+  const ev = full.ed.named;
+  const P = S.ed_primary;
+  const ejson = (o) => k.encodeJson(o);
+  neg('event-unknown-body-member', 'json', ejson(resign({ ...ev.add_device, body: { ...ev.add_device.body, extra: 'x' } }, P)), 'malformed');
+  neg('event-init-at-seq-1', 'json', ejson(resign({ ...ev.add, op: 'init', body: {} }, P)), 'malformed');
+  neg('event-genesis-with-prev', 'json', ejson(resign({ ...ev.init, prev: 'ab'.repeat(32) }, P)), 'malformed');
+  neg('event-missing-identity', 'json', ejson(resign((({ identity: _i, ...r }) => r)(ev.add), P)), 'malformed');
+  neg('event-reverse-not-hex', 'json', ejson(resign({ ...ev.rotate, body: { ...ev.rotate.body, reverse: 'zz' } }, P)), 'malformed');
+  neg('event-unknown-op', 'json', ejson(resign({ ...ev.revoke_device, op: 'delete' }, P)), 'malformed');
+  neg('event-nested-claim-bad-subject', 'json', ejson(resign({ ...ev.add, body: { claim: { ...ev.add.body.claim, subject: 'github:Alice' } } }, P)), 'bad_subject');
+  neg('event-nested-claim-version', 'json', ejson(resign({ ...ev.add, body: { claim: { ...ev.add.body.claim, kez: '0.3' } } }, P)), 'unsupported_version');
+  neg('login-nonce-short', 'json', ejson(k.signObject({ kez: '0.2', type: 'login', identity: claim.identity, key: S.ed_next.keyId, audience: 'chat.example.com', nonce: '00', created_at: NOW, expires_at: NOW + 60 }, S.ed_next)), 'malformed');
+  neg('claim-seq-0', 'json', ejson(resign({ ...claim, seq: 0 }, P)), 'malformed');
+  neg('order-shape-before-version', 'json', ejson(resign({ ...claim, kez: '0.3', zz: 1 }, P)), 'malformed');
+  neg('order-version-before-subject', 'json', ejson(resign({ ...claim, kez: '0.3', subject: 'github:Alice' }, P)), 'unsupported_version');
+  neg('order-subject-before-key', 'json', ejson({ ...claim, subject: 'github:Alice', key: 'ed25519:' + '00'.repeat(32) }), 'bad_subject');
+  neg('order-key-before-signature', 'json', ejson({ ...claim, key: 'ed25519:01' + '00'.repeat(31), sig: '00'.repeat(64) }), 'bad_key');
+  neg('order-signature-before-future', 'json', ejson({ ...k.createClaim({ identity: claim.identity, seq: 1, subject: 'github:alice', created_at: NOW + 601 }, P), sig: '00'.repeat(64) }), 'bad_signature');
+}
+
 // Ed25519 policy (SPEC §3.3), with signatures that satisfy some verification equation.
 {
   const Point = nobleEd.Point, L = Point.Fn.ORDER;
