@@ -1,7 +1,6 @@
 // File primitives for secrets and shared state: atomic writes with 0600 from the first byte,
 // reads that refuse group/world-readable key files, bounded reads of user input.
 import { closeSync, constants, fstatSync, fsyncSync, linkSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -9,8 +8,12 @@ import { basename, dirname, join } from 'node:path';
  * creation (a temp file opened with that mode, then renamed). With `overwrite: false` the final
  * step is link(2), which fails with EEXIST instead of replacing an existing file.
  */
+let tmpCounter = 0;
+
 export function writeFileAtomic(path: string, data: string, opts: { overwrite: boolean }): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // Unique among live processes (pid) and within this one (counter); O_EXCL refuses a clash
+  // with a leftover of a crashed run. (No node:crypto: it costs every command startup time.)
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${process.hrtime.bigint()}.${tmpCounter++}.tmp`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
     try {
