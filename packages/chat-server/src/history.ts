@@ -34,20 +34,30 @@ export const HISTORY_MAX = 500;
 const REPLY_BUDGET_BYTES = 512 * 1024;
 
 export async function ensureStream(jsm: JetStreamManager, s: StreamSettings, log: Logger): Promise<void> {
+  let info;
   try {
-    const info = await jsm.streams.info(s.name);
-    log.info('chat stream present', { stream: s.name, messages: info.state.messages });
-    return;
+    info = await jsm.streams.info(s.name);
   } catch (e) {
     if (!isStreamNotFound(e)) throw e;
   }
-  await jsm.streams.add({
-    name: s.name,
-    subjects: [`${CHAT_PREFIX}.>`],
-    max_age: s.maxAgeSec * 1_000_000_000,
-    max_msgs: s.maxMsgs,
-  });
-  log.info('chat stream created', { stream: s.name });
+  if (!info) {
+    await jsm.streams.add({
+      name: s.name,
+      subjects: [`${CHAT_PREFIX}.>`],
+      max_age: s.maxAgeSec * 1_000_000_000,
+      max_msgs: s.maxMsgs,
+      // No publish acks: JetStream would send its ack to the publisher's reply subject, which
+      // a member can set to another identity's chat subject — an ack "from" that identity.
+      no_ack: true,
+    });
+    log.info('chat stream created', { stream: s.name });
+    return;
+  }
+  if (!info.config.no_ack) {
+    await jsm.streams.update(s.name, { ...info.config, no_ack: true });
+    log.warn('chat stream updated: publish acks turned off (no_ack)', { stream: s.name });
+  }
+  log.info('chat stream present', { stream: s.name, messages: info.state.messages });
 }
 
 function isStreamNotFound(e: unknown): boolean {
@@ -109,6 +119,12 @@ export async function serveHistory(nc: NatsConnection, stream: string, log: Logg
     callback: (err, msg) => {
       if (err) {
         log.error('history subscription failed', { error: err.message });
+        return;
+      }
+      // Answer only to an inbox: a reply subject is the requester's choice, and chat-server's
+      // own connection may publish anywhere (e.g. on another identity's chat subject).
+      if (!msg.reply?.startsWith('_INBOX.')) {
+        log.warn('history request without an inbox reply subject dropped', { reply: msg.reply ?? null });
         return;
       }
       const room = msg.subject.slice(HISTORY_PREFIX.length + 1);

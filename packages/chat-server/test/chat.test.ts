@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ChatRoom, roomSubject, type ChatMessage } from '../src/index.js';
+import { ChatRoom, historySubject, roomSubject, type ChatMessage } from '../src/index.js';
 import { login, runChat, until, type RunningChat } from './support/chat-harness.js';
 import { TestIdentity } from './support/identity.js';
 
@@ -103,10 +103,16 @@ describe('chat through the KEZ auth callout', () => {
     await b.nc.flush();
     await c.nc.flush();
     a.nc.publish(roomSubject('lobby', alice.identity), 'please reply', { reply: roomSubject('lobby', carol.identity) });
+    // The same trap against chat-server's history service, whose connection may publish anywhere.
+    a.nc.publish(historySubject('lobby'), '{"limit":1}', { reply: roomSubject('lobby', carol.identity) });
+    await a.nc.flush();
+    await until(() => false, 300);
     a.room.send('marker after the trap');
     expect(await until(() => seenByCarol.some((m) => m.text === 'marker after the trap'))).toBe(true);
     expect(await until(() => bobErrors.some((e) => /permissions violation/i.test(e)))).toBe(true);
     expect(seenByCarol.some((m) => m.text.startsWith('carol says'))).toBe(false);
+    expect(seenByCarol.filter((m) => m.identity === carol.identity).map((m) => m.text)).toEqual([]);
+    expect(chat.logs.some((l) => String(l.msg).startsWith('history request without an inbox'))).toBe(true);
   });
 
   it('gives clients no JetStream API: the history stream cannot be deleted or read directly', async () => {
