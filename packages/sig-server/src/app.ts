@@ -1,19 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
-import { utf8Decode } from '@kez/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Appender } from './appender.js';
 import { ChainStates } from './chain-states.js';
 import type { ServerConfig } from './config.js';
 import { ApiError, errorBody, toApiError } from './errors.js';
-import {
-  checkIdentity, checkJsonContentType, etagMatches, etagOf, parseSince, toBundle,
-} from './http-helpers.js';
 import { Metrics } from './metrics.js';
-import { openApiDocument } from './openapi.js';
+import { chainRoutes } from './routes/chains.js';
+import { operationRoutes } from './routes/operations.js';
 import type { ChainStore } from './storage/types.js';
 
-const NDJSON = 'application/x-ndjson';
 const unixNow = (): number => Math.floor(Date.now() / 1000);
 
 /** Fastify's own errors (parser, limits, rate limit) mapped to the API's error codes. */
@@ -87,71 +83,8 @@ export async function buildApp(config: ServerConfig, store: ChainStore, opts: Ap
   if (config.rateLimitMax > 0) {
     await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs });
   }
-  const unlimited = { config: { rateLimit: false } } as const;
-
-  app.get('/healthz', unlimited, async () => ({ status: 'ok' }));
-  app.get('/readyz', unlimited, async () => {
-    try {
-      await store.ping();
-    } catch {
-      throw new ApiError(503, 'unavailable', 'the database is not reachable');
-    }
-    return { status: 'ok', db: store.kind };
-  });
-  app.get('/metrics', unlimited, async (_req, reply) => {
-    reply.type('text/plain; version=0.0.4; charset=utf-8');
-    return metrics.render(await store.stats());
-  });
-  app.get('/v1/openapi.json', async () => openApiDocument);
-
-  app.get<{ Params: { identity: string }; Querystring: { since?: string } }>('/v1/chains/:identity', async (req, reply) => {
-    const identity = checkIdentity(req.params.identity);
-    const since = parseSince(req.query.since);
-    const head = await store.head(identity);
-    if (!head) throw new ApiError(404, 'no_chain', `no chain ${identity} here`);
-    reply.header('cache-control', 'no-cache');
-    if (head.fork) reply.header('kez-fork', 'true');
-    if (etagMatches(req.headers['if-none-match'], head.hash)) {
-      return reply.code(304).header('etag', etagOf(head.hash)).send();
-    }
-    const rows = await store.events(identity, since, config.maxEventsPerResponse + 1);
-    const truncated = rows.length > config.maxEventsPerResponse;
-    if (truncated) rows.pop();
-    const last = rows[rows.length - 1];
-    if (truncated && last) reply.header('kez-next-since', String(last.seq + 1));
-    // Events are append-only: the last row of an untruncated read is the head at read time.
-    else reply.header('etag', etagOf(last ? last.hash : head.hash));
-    return reply.type(NDJSON).send(toBundle(rows));
-  });
-
-  app.get<{ Params: { identity: string } }>('/v1/chains/:identity/head', async (req) => {
-    const identity = checkIdentity(req.params.identity);
-    const head = await store.head(identity);
-    if (!head) throw new ApiError(404, 'no_chain', `no chain ${identity} here`);
-    return { identity: head.identity, seq: head.seq, hash: head.hash, fork: head.fork };
-  });
-
-  app.get<{ Params: { identity: string } }>('/v1/chains/:identity/forks', async (req, reply) => {
-    const identity = checkIdentity(req.params.identity);
-    if (!(await store.head(identity))) throw new ApiError(404, 'no_chain', `no chain ${identity} here`);
-    return reply.type(NDJSON).send(toBundle(await store.forks(identity)));
-  });
-
-  app.post<{ Params: { identity: string } }>('/v1/chains/:identity/events', async (req, reply) => {
-    const identity = checkIdentity(req.params.identity);
-    checkJsonContentType(req.headers['content-type']);
-    if (!Buffer.isBuffer(req.body)) throw new ApiError(400, 'malformed', 'an event is required');
-    try {
-      const out = await appender.append(identity, utf8Decode(req.body));
-      metrics.appends.inc({ result: out.status === 201 ? 'accepted' : 'idempotent', code: '' });
-      req.log.info({ identity, seq: out.seq, hash: out.hash, status: out.status }, 'append');
-      return reply.code(out.status).send({ seq: out.seq, hash: out.hash });
-    } catch (err) {
-      const apiErr = toApiError(err);
-      metrics.appends.inc({ result: apiErr.code === 'fork' ? 'fork' : 'rejected', code: apiErr.code });
-      throw apiErr.statusCode >= 500 ? err : apiErr;
-    }
-  });
+  operationRoutes(app, { store, metrics });
+  chainRoutes(app, { store, appender, metrics, maxEventsPerResponse: config.maxEventsPerResponse });
 
   return app;
 }

@@ -1,0 +1,67 @@
+import { utf8Decode } from '@kez/core';
+import type { FastifyInstance } from 'fastify';
+import type { Appender } from '../appender.js';
+import { ApiError, toApiError } from '../errors.js';
+import { checkIdentity, checkJsonContentType, etagMatches, etagOf, parseSince, toBundle } from '../http-helpers.js';
+import type { Metrics } from '../metrics.js';
+import type { ChainStore } from '../storage/types.js';
+
+const NDJSON = 'application/x-ndjson';
+
+const noChain = (identity: string) => new ApiError(404, 'no_chain', `no chain ${identity} here`);
+
+/** The v1 chain API: read (bundle, head, forks) and append. */
+export function chainRoutes(app: FastifyInstance, deps: {
+  store: ChainStore; appender: Appender; metrics: Metrics; maxEventsPerResponse: number;
+}): void {
+  const { store, appender, metrics, maxEventsPerResponse } = deps;
+
+  app.get<{ Params: { identity: string }; Querystring: { since?: string } }>('/v1/chains/:identity', async (req, reply) => {
+    const identity = checkIdentity(req.params.identity);
+    const since = parseSince(req.query.since);
+    const head = await store.head(identity);
+    if (!head) throw noChain(identity);
+    reply.header('cache-control', 'no-cache');
+    if (head.fork) reply.header('kez-fork', 'true');
+    if (etagMatches(req.headers['if-none-match'], head.hash)) {
+      return reply.code(304).header('etag', etagOf(head.hash)).send();
+    }
+    const rows = await store.events(identity, since, maxEventsPerResponse + 1);
+    const truncated = rows.length > maxEventsPerResponse;
+    if (truncated) rows.pop();
+    const last = rows[rows.length - 1];
+    if (truncated && last) reply.header('kez-next-since', String(last.seq + 1));
+    // Events are append-only: the last row of an untruncated read is the head at read time.
+    else reply.header('etag', etagOf(last ? last.hash : head.hash));
+    return reply.type(NDJSON).send(toBundle(rows));
+  });
+
+  app.get<{ Params: { identity: string } }>('/v1/chains/:identity/head', async (req) => {
+    const identity = checkIdentity(req.params.identity);
+    const head = await store.head(identity);
+    if (!head) throw noChain(identity);
+    return { identity: head.identity, seq: head.seq, hash: head.hash, fork: head.fork };
+  });
+
+  app.get<{ Params: { identity: string } }>('/v1/chains/:identity/forks', async (req, reply) => {
+    const identity = checkIdentity(req.params.identity);
+    if (!(await store.head(identity))) throw noChain(identity);
+    return reply.type(NDJSON).send(toBundle(await store.forks(identity)));
+  });
+
+  app.post<{ Params: { identity: string } }>('/v1/chains/:identity/events', async (req, reply) => {
+    const identity = checkIdentity(req.params.identity);
+    checkJsonContentType(req.headers['content-type']);
+    if (!Buffer.isBuffer(req.body)) throw new ApiError(400, 'malformed', 'an event is required');
+    try {
+      const out = await appender.append(identity, utf8Decode(req.body));
+      metrics.appends.inc({ result: out.status === 201 ? 'accepted' : 'idempotent', code: '' });
+      req.log.info({ identity, seq: out.seq, hash: out.hash, status: out.status }, 'append');
+      return reply.code(out.status).send({ seq: out.seq, hash: out.hash });
+    } catch (err) {
+      const apiErr = toApiError(err);
+      metrics.appends.inc({ result: apiErr.code === 'fork' ? 'fork' : 'rejected', code: apiErr.code });
+      throw apiErr.statusCode >= 500 ? err : apiErr;
+    }
+  });
+}
