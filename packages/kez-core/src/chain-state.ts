@@ -15,9 +15,9 @@ export interface ChainState {
   head: { seq: number; hash: string; created_at: number };
 }
 
-export const IDENTITY_PREFIX = 'kez:id:';
+const IDENTITY_PREFIX = 'kez:id:';
 
-export function cloneState(s: ChainState): ChainState {
+function cloneState(s: ChainState): ChainState {
   const claims = new Map<string, ClaimEntry>();
   for (const [h, e] of s.claims) claims.set(h, { ...e, ...(e.revoked ? { revoked: { ...e.revoked } } : {}) });
   const devices = new Map<string, { name?: string; seq: number }>();

@@ -14,7 +14,7 @@ export const CONTEXTS = {
   login: 'KEZ/0.2/login',
   reverse: 'KEZ/0.2/event-reverse',
 } as const;
-export type Context = (typeof CONTEXTS)[keyof typeof CONTEXTS];
+type Context = (typeof CONTEXTS)[keyof typeof CONTEXTS];
 
 function withoutSig(obj: Record<string, unknown>): Record<string, unknown> {
   const { sig: _sig, ...rest } = obj;
@@ -22,7 +22,7 @@ function withoutSig(obj: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** ASCII(ctx) || 0x00 || JCS(value); the caller removes what is not signed. */
-export function contextInput(ctx: Context, value: unknown): Uint8Array {
+function contextInput(ctx: Context, value: unknown): Uint8Array {
   return concatBytes(utf8Encode(ctx), new Uint8Array([0]), canonicalBytes(value));
 }
 

@@ -52,7 +52,7 @@ function inflate(frame: Uint8Array): Uint8Array {
   return out;
 }
 
-export function decodeCompactPayload(text: string): Record<string, unknown> {
+function decodeCompactPayload(text: string): Record<string, unknown> {
   if (typeof text !== 'string') fail('bad_encoding', 'compact text must be a string');
   const s = text.endsWith('\n') ? text.slice(0, -1) : text;
   if (s.length > MAX_COMPACT_BYTES) fail('too_large', `compact string exceeds ${MAX_COMPACT_BYTES} bytes`);

@@ -20,7 +20,7 @@ export function encodeDns(compact: string): string {
 }
 
 /** Parses presentation-form RDATA: "…" strings separated by spaces/tabs, optional final LF. */
-export function parseTxt(text: string): string[] {
+function parseTxt(text: string): string[] {
   if (typeof text !== 'string') fail('bad_encoding', 'TXT text must be a string');
   const s = text.endsWith('\n') ? text.slice(0, -1) : text;
   // Each string adds at most 3 bytes of quoting and separator; bound the work up front.

@@ -46,4 +46,4 @@ export function decode(text: string): { encoding: EncodingName; object: SignedOb
 }
 
 export { encodeJson, decodeJson, encodeCompact, decodeCompact, encodeMarkdown, decodeMarkdown, encodeDns, decodeDns };
-export { splitTxt, parseTxt } from './dns.js';
+export { splitTxt } from './dns.js';

@@ -8,7 +8,7 @@ import { MAX_MARKDOWN_BYTES } from '../limits.js';
 const FENCE = '```kez';
 const CLOSE = '```';
 
-export function summaryLine(obj: SignedObject): string {
+function summaryLine(obj: SignedObject): string {
   return obj.type === 'claim'
     ? `${obj.subject} is controlled by key ${obj.key} of identity ${obj.identity}.`
     : `A signed KEZ ${obj.type} by key ${obj.key}.`;
