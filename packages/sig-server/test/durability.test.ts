@@ -1,34 +1,15 @@
 // Crash safety: the real server process (SQLite) is killed with SIGKILL under concurrent
 // appends, restarted on the same data directory, and what it serves is checked against what
 // was attempted and what was acknowledged.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { objectHash, parseBundle, verifyChain, exportBundle, type ChainEvent } from '@kez/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestChain, newSigner, now } from './helpers/chains.js';
 import { call, chainPath, postEvent } from './helpers/http.js';
-import { freePort } from './helpers/pg-cluster.js';
-
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
-
-async function spawnServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN, '--data', dataDir, '--port', String(port), '--host', '127.0.0.1',
-    '--rate-limit', '0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return { child, url };
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not become ready');
-}
+import { exited, spawnServer } from './helpers/process.js';
 
 interface Ledger {
   chain: TestChain;
@@ -70,7 +51,7 @@ describe('durability (SQLite, real process, SIGKILL)', () => {
   });
 
   it('every acknowledged append survives; nothing unattempted or half-written appears; chains verify', async () => {
-    let server = await spawnServer(dataDir);
+    let server = await spawnServer(['--data', dataDir, '--rate-limit', '0']);
     child = server.child;
     const ledgers: Ledger[] = [];
     for (let i = 0; i < 6; i++) {
@@ -86,11 +67,10 @@ describe('durability (SQLite, real process, SIGKILL)', () => {
     console.log(`durability: killing after ${Date.now() - t0} ms`);
     server.child.kill("SIGKILL");
     await Promise.all(drivers);
-    const dead = server.child;
-    if (dead.exitCode === null && dead.signalCode === null) await new Promise((r) => dead.once('exit', r));
-    expect(dead.signalCode).toBe('SIGKILL');
+    await exited(server.child);
+    expect(server.child.signalCode).toBe('SIGKILL');
 
-    server = await spawnServer(dataDir);
+    server = await spawnServer(['--data', dataDir, '--rate-limit', '0']);
     child = server.child;
     let acked = 0;
     let unacked = 0;
