@@ -236,6 +236,13 @@ neg('tampered-payload-bip340', 'json', k.encodeJson({ ...claimB, subject: 'githu
   neg('no-context', 'json', k.encodeJson({ ...claim, sig: k.toHex(S.ed_primary.sign(k.canonicalBytes(u))) }), 'bad_signature');
   neg('wrong-key', 'json', k.encodeJson({ ...claim, sig: k.toHex(S.ed_other.sign(k.signingInput(claim))) }), 'bad_signature');
   neg('wrong-key-bip340', 'json', k.encodeJson({ ...claimB, sig: k.toHex(S.bip_other.sign(k.signingInput(claimB))) }), 'bad_signature');
+  {
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const p = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
+    const be = (x) => x.toString(16).padStart(64, '0');
+    neg('bip340-s-equals-n', 'json', k.encodeJson({ ...claimB, sig: claimB.sig.slice(0, 64) + be(n) }), 'bad_signature');
+    neg('bip340-r-equals-p', 'json', k.encodeJson({ ...claimB, sig: be(p) + claimB.sig.slice(64) }), 'bad_signature');
+  }
   neg('bip340-signature-over-undigested-input', 'json', k.encodeJson({ ...claimB, sig: k.toHex((await import('@noble/curves/secp256k1.js')).schnorr.sign(k.signingInput(claimB), k.fromHex(keys.bip_primary.secret), AUX)) }), 'bad_signature');
 }
 neg('json-trailing-garbage', 'json', json + 'x', 'trailing_data');
@@ -337,6 +344,13 @@ neg('locator-bad-scheme', 'json', k.encodeJson(resign({ ...claim, locators: ['ft
   neg('ed25519-mixed-order-r', 'json', k.encodeJson({ ...claim, sig: mixed }), 'bad_signature');
   // Small-order R (the identity point) with S = k·a... rejected by rule 2 before any equation.
   neg('ed25519-small-order-r', 'json', k.encodeJson({ ...claim, sig: '01' + '00'.repeat(31) + claim.sig.slice(64) }), 'bad_signature');
+  // y values below p that are not on the curve (no x): for R and for the key.
+  const offCurve = [];
+  for (let y = 2n; offCurve.length < 2; y++) {
+    try { Point.fromBytes(leBytes(y)); } catch { offCurve.push(leBytes(y)); }
+  }
+  neg('ed25519-r-not-on-curve', 'json', k.encodeJson({ ...claim, sig: k.toHex(offCurve[0]) + claim.sig.slice(64) }), 'bad_signature');
+  neg('ed25519-key-not-on-curve', 'json', k.encodeJson({ ...claim, key: 'ed25519:' + k.toHex(offCurve[1]) }), 'bad_key');
   neg('ed25519-non-canonical-r', 'json', k.encodeJson({ ...claim, sig: 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f' + claim.sig.slice(64) }), 'bad_signature');
 }
 
