@@ -1,5 +1,4 @@
 //! Typed errors: every failure carries a SPEC §9 code, which determines its status.
-use std::fmt;
 
 /// SPEC §9 verification statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,7 +79,8 @@ codes! {
 }
 
 /// A KEZ failure: a SPEC code plus a human reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {}", code.as_str(), reason)]
 pub struct KezError {
     pub code: Code,
     pub reason: String,
@@ -94,14 +94,6 @@ impl KezError {
         self.code.status()
     }
 }
-
-impl fmt::Display for KezError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.reason)
-    }
-}
-
-impl std::error::Error for KezError {}
 
 pub type Result<T> = std::result::Result<T, KezError>;
 
