@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Appender } from './appender.js';
@@ -29,6 +31,24 @@ function fromFastifyError(err: { code?: string; statusCode?: number; message?: s
   return toApiError(err);
 }
 
+/**
+ * Errors Node raises before a request exists (malformed HTTP, header/request deadlines) get
+ * the same JSON error shape, then the connection is closed.
+ */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const status = timeout ? 408 : 400;
+  const body = JSON.stringify(errorBody(timeout
+    ? new ApiError(408, 'timeout', 'the request did not arrive in time')
+    : new ApiError(400, 'bad_request', 'malformed HTTP request')));
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n`
+    + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
   metrics?: Metrics;
@@ -44,9 +64,16 @@ export async function buildApp(config: ServerConfig, store: ChainStore, opts: Ap
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node checks request/header deadlines on a timer (30 s by default); check often enough
+    // that a slow client is cut off near its deadline, and give headers the same deadline.
+    http: {
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, config.requestTimeoutMs)),
+      headersTimeout: config.requestTimeoutMs,
+    },
     trustProxy: config.trustProxy,
     requestIdHeader: false,
     genReqId: () => randomUUID(),
+    clientErrorHandler,
     return503OnClosing: true,
   });
   const metrics = opts.metrics ?? new Metrics();
