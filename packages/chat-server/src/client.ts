@@ -3,6 +3,7 @@
 // encoding (§8.2). The chain is looked up on the deployment's own sig-server, never at a
 // place the client names.
 import { createLogin, encodeJson, type Signer } from '@kez/core';
+import { inboxPrefix } from './subjects.js';
 import { connect, tokenAuthenticator, type Authenticator, type NatsConnection } from '@nats-io/transport-node';
 
 /** Default assertion lifetime: long enough for a slow connect, short enough to be useless later. */
@@ -32,10 +33,12 @@ export function kezAuthenticator(signer: Signer, identity: string, audience: str
   return tokenAuthenticator(() => buildLoginToken(signer, identity, audience));
 }
 
-/** Connects to a KEZ chat deployment's NATS, logging in as `identity` with `signer`. */
+/** Connects to a KEZ chat deployment's NATS, logging in as `identity` with `signer`. Replies
+ *  come to the identity's own inbox space (_INBOX_<hex>), the only one it may subscribe to. */
 export function connectChat(p: { servers: string | string[]; signer: Signer; identity: string; audience: string; name?: string }): Promise<NatsConnection> {
   return connect({
     servers: p.servers,
+    inboxPrefix: inboxPrefix(p.identity),
     authenticator: kezAuthenticator(p.signer, p.identity, p.audience),
     name: p.name ?? 'kez-chat-client',
     maxReconnectAttempts: 10,

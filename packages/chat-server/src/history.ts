@@ -4,7 +4,7 @@
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from './log.js';
-import { CHAT_PREFIX, HISTORY_PREFIX, isRoomName, parseChatSubject } from './subjects.js';
+import { CHAT_PREFIX, HISTORY_PREFIX, isMemberInbox, isRoomName, parseChatSubject } from './subjects.js';
 
 export interface StreamSettings {
   name: string;
@@ -121,9 +121,9 @@ export async function serveHistory(nc: NatsConnection, stream: string, log: Logg
         log.error('history subscription failed', { error: err.message });
         return;
       }
-      // Answer only to an inbox: a reply subject is the requester's choice, and chat-server's
-      // own connection may publish anywhere (e.g. on another identity's chat subject).
-      if (!msg.reply?.startsWith('_INBOX.')) {
+      // Answer only to a member inbox: a reply subject is the requester's choice, and
+      // chat-server's own connection may publish anywhere (e.g. on another identity's chat subject).
+      if (!msg.reply || !isMemberInbox(msg.reply)) {
         log.warn('history request without an inbox reply subject dropped', { reply: msg.reply ?? null });
         return;
       }

@@ -11,5 +11,5 @@ export { HeadMemory } from './head-memory.js';
 export { userPermissions, type PermissionPolicy } from './permissions.js';
 export { ensureStream, readHistory, serveHistory, type HistoryEntry, type HistoryReply } from './history.js';
 export {
-  identityToken, roomSubject, roomWildcard, historySubject, parseChatSubject, isRoomName, assertRoomName,
+  identityToken, inboxPrefix, isMemberInbox, roomSubject, roomWildcard, historySubject, parseChatSubject, isRoomName, assertRoomName,
 } from './subjects.js';

@@ -2,6 +2,8 @@
 // an identity `kez:id:<64 hex>` appears in subjects as its bare 64-hex part.
 //   chat.<room>.<identity-hex>     a message in <room> sent by that identity
 //   kezchat.history.<room>         request/reply: the room's recent history (served by chat-server)
+//   _INBOX_<identity-hex>.>        the identity's own inboxes (replies to its requests); a shared
+//                                  _INBOX.> would let any member read everyone's replies
 import { KezError } from '@kez/core';
 
 export const CHAT_PREFIX = 'chat';
@@ -47,4 +49,14 @@ export function parseChatSubject(subject: string): { room: string; identity: str
   const [, room, hex] = parts as [string, string, string];
   if (!isRoomName(room) || !HEX_RE.test(hex)) return null;
   return { room, identity: `kez:id:${hex}` };
+}
+
+/** The inbox prefix a client of `identity` must use (NATS connect option `inboxPrefix`). */
+export function inboxPrefix(identity: string): string {
+  return `_INBOX_${identityToken(identity)}`;
+}
+
+/** True for a reply subject inside some identity's own inbox space. */
+export function isMemberInbox(subject: string): boolean {
+  return /^_INBOX_[0-9a-f]{64}\.[^\s]+$/.test(subject);
 }

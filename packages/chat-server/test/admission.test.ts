@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { exportBundle, KezError } from '@kez/core';
 import { buildLoginToken, decideAdmission, HeadMemory, MAX_TOKEN_BYTES, NonceCache, type ChainSource } from '../src/index.js';
 import { newSigner, now } from './support/identity.js';
-import { createGenesis, addDevice, applyEvent, createLogin, encodeJson, type ChainEvent } from '@kez/core';
+import { createGenesis, addDevice, applyEvent, createLogin, encodeJson, signObject, type ChainEvent, type Login } from '@kez/core';
 
 const AUD = 'chat.unit.test';
 
@@ -55,7 +55,10 @@ describe('decideAdmission', () => {
     let asked = 0;
     const source: ChainSource = { fetch: async () => { asked++; return { bundle: exportBundle(c.events), forked: false }; } };
     const t = now();
-    const long = encodeJson(createLogin({ identity: c.identity, audience: AUD, created_at: t, expires_at: t + 301 }, c.primary));
+    // Signed directly: createLogin itself refuses to make such a login.
+    const long = encodeJson(signObject<Login>({
+      kez: '0.2', type: 'login', identity: c.identity, key: c.primary.keyId, audience: AUD, nonce: 'ab'.repeat(16), created_at: t, expires_at: t + 301,
+    }, c.primary));
     expect(await decideAdmission(long, ctx(source))).toMatchObject({ admit: false, code: 'too_large' });
     const early = encodeJson(createLogin({ identity: c.identity, audience: AUD, created_at: t + 61, expires_at: t + 120 }, c.primary));
     expect(await decideAdmission(early, ctx(source))).toMatchObject({ admit: false, code: 'future' });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ChatRoom, historySubject, roomSubject, type ChatMessage } from '../src/index.js';
+import { ChatRoom, historySubject, inboxPrefix, roomSubject, type ChatMessage } from '../src/index.js';
 import { login, runChat, until, type RunningChat } from './support/chat-harness.js';
 import { TestIdentity } from './support/identity.js';
 
@@ -113,6 +113,18 @@ describe('chat through the KEZ auth callout', () => {
     expect(seenByCarol.some((m) => m.text.startsWith('carol says'))).toBe(false);
     expect(seenByCarol.filter((m) => m.identity === carol.identity).map((m) => m.text)).toEqual([]);
     expect(chat.logs.some((l) => String(l.msg).startsWith('history request without an inbox'))).toBe(true);
+  });
+
+  it("keeps each member's inbox private: no shared _INBOX.>, no one else's inbox", async () => {
+    const a = await join(alice, 'lobby');
+    const errors: string[] = [];
+    void (async () => { for await (const s of a.nc.status()) if (s.type === 'error') errors.push(String(s.error)); })();
+    a.nc.subscribe('_INBOX.>');
+    a.nc.subscribe(`${inboxPrefix(bob.identity)}.>`);
+    await a.nc.flush();
+    expect(await until(() => errors.filter((e) => /permissions violation for subscription/i.test(e)).length >= 2)).toBe(true);
+    // Its own inbox works: history replies arrive there.
+    expect(await a.room.history(1)).toBeInstanceOf(Array);
   });
 
   it('gives clients no JetStream API: the history stream cannot be deleted or read directly', async () => {

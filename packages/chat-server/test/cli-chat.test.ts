@@ -67,7 +67,7 @@ describe('kez chat', () => {
     await until(() => false, 200);
 
     const b = kez(bob.home, ['chat', 'cli-room']);
-    expect(await until(() => b.out.stdout.includes('earlier, from carol'), 10_000)).toBe(true);
+    expect(await until(() => b.out.stdout.includes('earlier, from carol'), 10_000), JSON.stringify(b.out)).toBe(true);
     expect(b.out.stdout).toContain(`${carol.identity}: earlier, from carol`);
 
     const a = kez(alice.home, ['chat', 'cli-room', '--history', '0']);

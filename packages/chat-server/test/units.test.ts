@@ -59,11 +59,11 @@ describe('userPermissions', () => {
   it('lets an identity publish only under its own token', () => {
     const p = userPermissions(ID, { rooms: '*', maxPayload: 100 });
     expect(p.pub?.allow).toEqual([`chat.*.${'a1'.repeat(32)}`, 'kezchat.history.*']);
-    expect(p.sub?.allow).toEqual(['chat.*.*', '_INBOX.>']);
+    expect(p.sub?.allow).toEqual(['chat.*.*', `_INBOX_${'a1'.repeat(32)}.>`]);
     expect(p.payload).toBe(100);
     const r = userPermissions(ID, { rooms: ['ops'], maxPayload: 100 });
     expect(r.pub?.allow).toEqual([`chat.ops.${'a1'.repeat(32)}`, 'kezchat.history.ops']);
-    expect(r.sub?.allow).toEqual(['chat.ops.*', '_INBOX.>']);
+    expect(r.sub?.allow).toEqual(['chat.ops.*', `_INBOX_${'a1'.repeat(32)}.>`]);
   });
 });
 

@@ -3,7 +3,7 @@
 import { inject } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Signer } from '@kez/core';
-import { buildLoginToken, createLogger, startChatServer, type ChatServer, type ChatServerConfig } from '../../src/index.js';
+import { buildLoginToken, createLogger, inboxPrefix, startChatServer, type ChatServer, type ChatServerConfig } from '../../src/index.js';
 
 export const AUDIENCE = 'chat.kez.test';
 
@@ -45,12 +45,15 @@ export async function runChat(over: Partial<ChatServerConfig> = {}): Promise<Run
   return { server, logs, raw, stop: () => server.stop() };
 }
 
-export async function connectWithToken(token: string, opts: { reconnect?: boolean } = {}): Promise<NatsConnection> {
-  return connect({ servers: inject('natsUrl'), token, reconnect: opts.reconnect ?? false, timeout: 5_000 });
+export async function connectWithToken(token: string, opts: { reconnect?: boolean; identity?: string } = {}): Promise<NatsConnection> {
+  return connect({
+    servers: inject('natsUrl'), token, reconnect: opts.reconnect ?? false, timeout: 5_000,
+    ...(opts.identity ? { inboxPrefix: inboxPrefix(opts.identity) } : {}),
+  });
 }
 
 export async function login(signer: Signer, identity: string, audience = AUDIENCE): Promise<NatsConnection> {
-  return connectWithToken(buildLoginToken(signer, identity, audience));
+  return connectWithToken(buildLoginToken(signer, identity, audience), { identity });
 }
 
 /** Waits until `pred` holds or the deadline passes. */

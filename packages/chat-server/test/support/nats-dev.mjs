@@ -98,8 +98,19 @@ export async function startDevNats({ xkey = true, secrets } = {}) {
   return startNatsWith((port, storeDir) => natsConf({ port, storeDir, s }), { secrets: s });
 }
 
-/** Starts nats-server with the config `render(port, storeDir)` returns (env passed through). */
-export async function startNatsWith(render, { secrets, env } = {}) {
+/** Starts nats-server with the config `render(port, storeDir)` returns (env passed through).
+ *  A free port can be taken by another process before nats-server binds it: retried. */
+export async function startNatsWith(render, opts = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(render, opts);
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/i.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startOnce(render, { secrets, env } = {}) {
   const bin = natsServerBin();
   const dir = mkdtempSync(join(tmpdir(), 'kez-nats-'));
   const port = await freePort();
