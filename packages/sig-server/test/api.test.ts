@@ -1,5 +1,5 @@
 // The HTTP API against a real server on loopback, once per storage backend.
-import { exportBundle, objectHash, signObject, verifyChain, type ChainEvent } from '@kez/core';
+import { bip340, exportBundle, objectHash, signObject, signerFromSecret, verifyChain, type ChainEvent } from '@kez/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestServer, type TestServer } from './helpers/backends.js';
 import { TestChain, newSigner, now } from './helpers/chains.js';
@@ -40,6 +40,22 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
 
     const head = await call(chainPath(srv.url, chain.identity, '/head'));
     expect(head.json).toEqual({ identity: chain.identity, seq: 3, hash: objectHash(chain.head), fork: false });
+  });
+
+  it('stores a chain whose keys are BIP-340 (nostr) keys, with an Ed25519 device', async () => {
+    const chain = new TestChain(signerFromSecret('bip340', bip340.generateSecret()));
+    const device = newSigner();
+    chain.add();
+    chain.push(chain.addDeviceEvent(device));
+    chain.add(device);
+    await publish(chain);
+    const read = await call(chainPath(srv.url, chain.identity));
+    expect(read.text).toBe(exportBundle(chain.events));
+    expect(verifyChain(read.text, { now: now() }).status).toBe('valid');
+    const forged = chain.addEvent(newSigner());
+    const r = await postEvent(srv.url, chain.identity, forged);
+    expect(r.status).toBe(422);
+    expect(r.json.error.code).toBe('not_authorized');
   });
 
   it('honours If-None-Match (304) until the head moves', async () => {
