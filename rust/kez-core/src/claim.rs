@@ -112,10 +112,6 @@ impl Claim {
         self.expires_at.is_some_and(|e| e <= now)
     }
 
-    /// `<subject> is controlled by key <key> of identity <identity>.` (§8.3)
-    pub fn summary(&self) -> String {
-        format!("{} is controlled by key {} of identity {}.", self.subject, self.common.key, self.identity)
-    }
 }
 
 /// What a new claim says; signing produces the object.

@@ -34,7 +34,6 @@ macro_rules! codes {
         impl Code {
             pub fn as_str(self) -> &'static str { match self { $(Code::$variant => $text),* } }
             pub fn status(self) -> Status { match self { $(Code::$variant => Status::$status),* } }
-            pub fn parse(s: &str) -> Option<Code> { match s { $($text => Some(Code::$variant),)* _ => None } }
         }
     };
 }

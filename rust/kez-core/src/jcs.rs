@@ -9,10 +9,6 @@ pub fn jcs(value: &Value) -> String {
     out
 }
 
-pub fn jcs_bytes(value: &Value) -> Vec<u8> {
-    jcs(value).into_bytes()
-}
-
 fn write_value(value: &Value, out: &mut String) {
     match value {
         Value::Null => out.push_str("null"),
@@ -80,11 +76,3 @@ fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Nesting depth: a scalar is 0, `{}`/`[]` is 1, each level of containment adds 1.
-pub fn depth(value: &Value) -> usize {
-    match value {
-        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
-        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
-        _ => 0,
-    }
-}

@@ -107,14 +107,6 @@ impl KeyId {
         }
     }
 
-    /// The npub (without `nostr:`) of a BIP-340 key.
-    pub fn npub(&self) -> Option<String> {
-        match self {
-            KeyId::Bip340(x) => Some(bech32_encode(NPUB, x)),
-            KeyId::Ed25519(_) => None,
-        }
-    }
-
     /// Verifies a signature over the signing input `si` (SPEC §3.2, §3.3).
     pub fn verify(&self, si: &[u8], sig: &[u8; 64]) -> bool {
         match self {

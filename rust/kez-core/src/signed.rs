@@ -1,7 +1,7 @@
 //! Any signed object, from any encoding to a verified typed value, and back (§4, §8).
 use crate::claim::Claim;
 use crate::encoding::{compact, decode_any, dns, markdown, Encoding};
-use crate::error::{err, Code, Result};
+use crate::error::Result;
 use crate::event::Event;
 use crate::jcs::jcs;
 use crate::login::Login;
@@ -69,12 +69,3 @@ pub fn encode(object: &Map<String, Value>, encoding: Encoding) -> String {
     }
 }
 
-/// A claim from any encoding, verified offline: `Err` for invalid, else the claim.
-pub fn decode_claim(bytes: &[u8], now: u64) -> (Option<Encoding>, Result<Claim>) {
-    let (encoding, signed) = decode_and_verify(bytes, now);
-    let claim = signed.and_then(|s| match s {
-        Signed::Claim(c) => Ok(c),
-        _ => Err(err(Code::Malformed, "the object is not a claim")),
-    });
-    (encoding, claim)
-}

@@ -104,10 +104,6 @@ pub fn decode(bytes: &[u8], allow_lf: bool) -> Result<Map<String, Value>> {
     }
 }
 
-pub fn encode(object: &Value) -> String {
-    jcs(object)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
