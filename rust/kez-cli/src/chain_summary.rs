@@ -64,7 +64,13 @@ pub fn render(s: &Value) -> String {
         lines.push(format!("claims ({})", claims.len()));
         for c in claims {
             let code = c["code"].as_str().filter(|code| Some(*code) != c["status"].as_str()).map(|x| format!(" {x}")).unwrap_or_default();
-            lines.push(format!("  {:8}  {}  seq {}  {}{code}", text_of(&c["status"]), text_of(&c["subject"]), c["seq"], &text_of(&c["hash"])[..12]));
+            lines.push(format!(
+                "  {:8}  {}  seq {}  {}{code}",
+                text_of(&c["status"]),
+                text_of(&c["subject"]),
+                c["seq"],
+                &text_of(&c["hash"])[..12]
+            ));
         }
     }
     lines.join("\n")

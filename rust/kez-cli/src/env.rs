@@ -51,7 +51,8 @@ pub fn read_input(spec: &str, limit: u64) -> CliResult<Option<Vec<u8>>> {
 }
 
 pub fn write_user_file(path: &str, text: &str) -> CliResult<()> {
-    std::fs::write(path, text).map_err(|e| CliError::local("file", format!("cannot write {path}: {e}"), "check the path and its directory permissions"))
+    std::fs::write(path, text)
+        .map_err(|e| CliError::local("file", format!("cannot write {path}: {e}"), "check the path and its directory permissions"))
 }
 
 pub fn parse_alg(alg: &str) -> CliResult<Suite> {

@@ -16,10 +16,18 @@ pub struct LocalChain {
 
 pub fn load(env: &Env) -> CliResult<LocalChain> {
     let identity = env.store.read_config()?.identity.ok_or_else(|| {
-        CliError::local("no_identity", "this store holds no identity", "run `kez sigchain init` to create one, or `kez sigchain import FILE` to bring yours here")
+        CliError::local(
+            "no_identity",
+            "this store holds no identity",
+            "run `kez sigchain init` to create one, or `kez sigchain import FILE` to bring yours here",
+        )
     })?;
     let bytes = env.store.read_chain(&identity)?.ok_or_else(|| {
-        CliError::local("no_chain", format!("the sigchain of {identity} is missing from {}", env.store.home.display()), "restore it with `kez sigchain import FILE`")
+        CliError::local(
+            "no_chain",
+            format!("the sigchain of {identity} is missing from {}", env.store.home.display()),
+            "restore it with `kez sigchain import FILE`",
+        )
     })?;
     let result = verify_bundle(&bytes, env.now);
     match result.state {
@@ -81,7 +89,11 @@ pub fn claim_signer(env: &Env, chain: &LocalChain, key: Option<&str>) -> CliResu
 
 pub fn parse_subject(input: &str) -> CliResult<String> {
     normalize_subject(input).map_err(|_| {
-        CliError::usage("bad_subject", format!("'{input}' is not an account subject"), "subjects look like github:NAME, dns:example.com, nostr:npub1…, bluesky:HANDLE, ap:@user@host")
+        CliError::usage(
+            "bad_subject",
+            format!("'{input}' is not an account subject"),
+            "subjects look like github:NAME, dns:example.com, nostr:npub1…, bluesky:HANDLE, ap:@user@host",
+        )
     })
 }
 
@@ -117,14 +129,20 @@ pub fn build_claim(
     let subject = parse_subject(subject)?;
     if let Some(e) = expires_at {
         if e <= env.now {
-            return Err(CliError::usage("bad_expiry", format!("--expires-at {e} is not after now ({})", env.now), format!("give a later Unix time, e.g. --expires-at {}", env.now + 365 * 86400)));
+            return Err(CliError::usage(
+                "bad_expiry",
+                format!("--expires-at {e} is not after now ({})", env.now),
+                format!("give a later Unix time, e.g. --expires-at {}", env.now + 365 * 86400),
+            ));
         }
     }
     let signer = claim_signer(env, chain, key)?;
     let seq = chain.state.head.seq + 1;
     let claim = ClaimDraft { identity: &chain.identity, seq, subject: &subject, created_at: env.now, expires_at, locators }
         .sign(&signer, &random32())
-        .map_err(|e| CliError::usage(e.code.as_str(), format!("cannot make the claim: {}", e.reason), "check the arguments against SPEC.md"))?;
+        .map_err(|e| {
+            CliError::usage(e.code.as_str(), format!("cannot make the claim: {}", e.reason), "check the arguments against SPEC.md")
+        })?;
     let mut body = Map::new();
     body.insert("claim".into(), Value::Object(claim.object.clone()));
     let event = draft(chain, env.now, "add", body)

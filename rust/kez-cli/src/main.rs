@@ -177,7 +177,9 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
         }),
         Command::Sigchain(s) => match s {
             SigchainCmd::Init { key, no_precommit } => done(sigchain::init(env, key.as_deref(), !no_precommit)),
-            SigchainCmd::Add { subject, key, expires_at, locator } => done(sigchain::add(env, &subject, key.as_deref(), expires_at, &locator)),
+            SigchainCmd::Add { subject, key, expires_at, locator } => {
+                done(sigchain::add(env, &subject, key.as_deref(), expires_at, &locator))
+            }
             SigchainCmd::Revoke { claim, reason, key } => done(sigchain::revoke(env, &claim, reason.as_deref(), key.as_deref())),
             SigchainCmd::Rotate { no_precommit } => done(sigchain::rotate(env, !no_precommit)),
             SigchainCmd::AddDevice { keyname, device_name } => done(sigchain::add_device(env, &keyname, device_name.as_deref())),
@@ -189,14 +191,17 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
         },
         Command::Claim(c) => match c.verify {
             Some(ClaimSub::Verify { file, chain }) => claim::verify(env, &file, chain.as_deref()),
-            None => done(claim::make(env, &claim::MakeArgs {
-                subject: c.subject.as_deref().unwrap_or_default(),
-                format: &c.format,
-                key: c.key.as_deref(),
-                expires_at: c.expires_at,
-                locators: &c.locator,
-                out: c.out.as_deref(),
-            })),
+            None => done(claim::make(
+                env,
+                &claim::MakeArgs {
+                    subject: c.subject.as_deref().unwrap_or_default(),
+                    format: &c.format,
+                    key: c.key.as_deref(),
+                    expires_at: c.expires_at,
+                    locators: &c.locator,
+                    out: c.out.as_deref(),
+                },
+            )),
         },
         Command::Bench => unreachable!("handled before the store is opened"),
     }
@@ -225,12 +230,12 @@ fn main() {
     if matches!(cli.command, Command::Bench) {
         std::process::exit(commands::bench::run(cli.global.json));
     }
-    let home = cli.global.home.clone().unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| ".".into())).join(".kez")
-    });
-    let now = cli.global.now.unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-    });
+    let home =
+        cli.global.home.clone().unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| ".".into())).join(".kez"));
+    let now = cli
+        .global
+        .now
+        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
     let _ = (cli.global.no_color, cli.global.quiet);
     let env = Env { out: Output { json: cli.global.json }, store: store::Store::new(home), now };
     let code = match run(cli, &env) {

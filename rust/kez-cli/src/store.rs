@@ -43,7 +43,11 @@ pub fn check_key_name(name: &str) -> CliResult<&str> {
     if !b.is_empty() && b.len() <= 100 && (b[0].is_ascii_alphanumeric() || b[0] == b'_') && b.iter().all(|&c| ok_char(c)) {
         Ok(name)
     } else {
-        Err(CliError::usage("bad_name", format!("'{name}' is not a usable key name"), "use letters, digits, \".\", \"_\" and \"-\" (not starting with \".\"), e.g. --name laptop"))
+        Err(CliError::usage(
+            "bad_name",
+            format!("'{name}' is not a usable key name"),
+            "use letters, digits, \".\", \"_\" and \"-\" (not starting with \".\"), e.g. --name laptop",
+        ))
     }
 }
 
@@ -52,7 +56,11 @@ fn fs_error(e: std::io::Error, path: &Path, verb: &str) -> CliError {
 }
 
 fn corrupt(path: &Path) -> CliError {
-    CliError::local("store", format!("{} is not a valid KEZ store file", path.display()), "fix or remove the file, or point --home at another store")
+    CliError::local(
+        "store",
+        format!("{} is not a valid KEZ store file", path.display()),
+        "fix or remove the file, or point --home at another store",
+    )
 }
 
 pub fn suite_name(s: Suite) -> &'static str {
@@ -99,12 +107,20 @@ impl Store {
         let meta = match fs::metadata(&path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(CliError::local("no_key", format!("no key named '{name}'"), format!("run `kez key gen --name {name}` or `kez key import --name {name}`; `kez key list` shows the keys you have")));
+                return Err(CliError::local(
+                    "no_key",
+                    format!("no key named '{name}'"),
+                    format!("run `kez key gen --name {name}` or `kez key import --name {name}`; `kez key list` shows the keys you have"),
+                ));
             }
             Err(e) => return Err(fs_error(e, &path, "read")),
         };
         if meta.permissions().mode() & 0o077 != 0 {
-            return Err(CliError::local("bad_permissions", format!("refusing to read key file {}: it is readable by other users", path.display()), format!("run `chmod 600 {}`", path.display())));
+            return Err(CliError::local(
+                "bad_permissions",
+                format!("refusing to read key file {}: it is readable by other users", path.display()),
+                format!("run `chmod 600 {}`", path.display()),
+            ));
         }
         let text = fs::read(&path).map_err(|e| fs_error(e, &path, "read"))?;
         let v: Value = serde_json::from_slice(&text).map_err(|_| corrupt(&path))?;
@@ -114,7 +130,9 @@ impl Store {
             Some("bip340") => Suite::Bip340,
             _ => return Err(corrupt(&path)),
         };
-        let (Some(rec_name), Some(key), Some(secret), Some(created_at)) = (s("name"), s("key"), s("secret"), v.get("created_at").and_then(Value::as_u64)) else {
+        let (Some(rec_name), Some(key), Some(secret), Some(created_at)) =
+            (s("name"), s("key"), s("secret"), v.get("created_at").and_then(Value::as_u64))
+        else {
             return Err(corrupt(&path));
         };
         if rec_name != name || kez_core::textenc::hex_array::<32>(&secret).is_none() {
@@ -128,7 +146,8 @@ impl Store {
         self.ensure_dir(&self.home)?;
         self.ensure_dir(&self.keys_dir())?;
         let path = self.key_path(&rec.name)?;
-        let doc = json!({ "name": rec.name, "suite": suite_name(rec.suite), "key": rec.key, "secret": rec.secret, "created_at": rec.created_at });
+        let doc =
+            json!({ "name": rec.name, "suite": suite_name(rec.suite), "key": rec.key, "secret": rec.secret, "created_at": rec.created_at });
         let body = format!("{}\n", serde_json::to_string_pretty(&doc).expect("json"));
         let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
@@ -215,7 +234,11 @@ impl Store {
     fn chain_path(&self, identity: &str) -> CliResult<PathBuf> {
         match identity.strip_prefix("kez:id:") {
             Some(h) if is_identity(identity) => Ok(self.home.join("chains").join(format!("{h}.jsonl"))),
-            _ => Err(CliError::usage("bad_identity", format!("'{identity}' is not an identity id"), "an identity id looks like kez:id:<64 hex>")),
+            _ => Err(CliError::usage(
+                "bad_identity",
+                format!("'{identity}' is not an identity id"),
+                "an identity id looks like kez:id:<64 hex>",
+            )),
         }
     }
 
@@ -237,11 +260,16 @@ impl Store {
 /// Writes via a temporary file and a rename, so a crash never leaves half a file.
 fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult<()> {
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(|e| fs_error(e, &tmp, "write"))?;
+    let mut f =
+        fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(|e| fs_error(e, &tmp, "write"))?;
     f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| fs_error(e, &tmp, "write"))?;
     fs::rename(&tmp, path).map_err(|e| fs_error(e, path, "write"))
 }
 
 fn key_exists(name: &str) -> CliError {
-    CliError::local("key_exists", format!("a key named '{name}' already exists"), format!("choose another name with --name, or inspect it with `kez key show {name}`"))
+    CliError::local(
+        "key_exists",
+        format!("a key named '{name}' already exists"),
+        format!("choose another name with --name, or inspect it with `kez key show {name}`"),
+    )
 }

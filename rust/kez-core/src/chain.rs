@@ -135,11 +135,7 @@ impl State {
 
     fn check_add(&self, e: &Event, claim: &Claim, now: u64) -> Result<()> {
         object::check_signature_and_time(object::CTX_CLAIM, &claim.object, &claim.common, now)?;
-        if claim.identity != self.identity
-            || claim.seq != e.seq
-            || claim.key() != e.key()
-            || claim.created_at() > e.created_at()
-        {
+        if claim.identity != self.identity || claim.seq != e.seq || claim.key() != e.key() || claim.created_at() > e.created_at() {
             return Err(err(Code::BadClaim, "claim does not match its add event (identity, seq, key, created_at)"));
         }
         if self.claim_index.contains_key(&claim.hash()) {
@@ -272,7 +268,10 @@ pub fn verify_events(events: Vec<Event>, now: u64) -> ChainResult {
         let mut ev = Map::new();
         ev.insert("seq".into(), seq.into());
         if seq != expected {
-            return fail(err(Code::Malformed, format!("bundle seqs must start at 0 and be contiguous (expected {expected}, got {seq})")), ev);
+            return fail(
+                err(Code::Malformed, format!("bundle seqs must start at 0 and be contiguous (expected {expected}, got {seq})")),
+                ev,
+            );
         }
         let mut group = vec![first];
         while iter.peek().is_some_and(|e| e.seq == seq) {

@@ -24,9 +24,7 @@ pub struct Claim {
 fn locator_ok(url: &str) -> bool {
     let Some((scheme, rest)) = url.split_once("://") else { return false };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    matches!(scheme, "https" | "wss" | "http" | "ws")
-        && !authority.is_empty()
-        && url.bytes().all(|b| (0x21..0x7f).contains(&b))
+    matches!(scheme, "https" | "wss" | "http" | "ws") && !authority.is_empty() && url.bytes().all(|b| (0x21..0x7f).contains(&b))
 }
 
 fn locators(m: &Members) -> Result<Vec<String>> {
@@ -111,7 +109,6 @@ impl Claim {
     pub fn is_expired(&self, now: u64) -> bool {
         self.expires_at.is_some_and(|e| e <= now)
     }
-
 }
 
 /// What a new claim says; signing produces the object.

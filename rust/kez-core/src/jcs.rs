@@ -75,4 +75,3 @@ fn write_string(s: &str, out: &mut String) {
     }
     out.push('"');
 }
-

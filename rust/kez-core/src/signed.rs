@@ -68,4 +68,3 @@ pub fn encode(object: &Map<String, Value>, encoding: Encoding) -> String {
         Encoding::Dns => dns::encode(&compact::encode_jcs(canonical.as_bytes())),
     }
 }
-

@@ -119,8 +119,17 @@ mod tests {
     #[test]
     fn bad_subjects_are_refused() {
         for s in [
-            "dns:localhost", "dns:1.2.3.4", "dns:-a.example", "dns:a..example", "github:-x", "github:a--b",
-            "github:a-", "ap:@.x@example.com", "twitter:x", "nostr:npub1xyz", "dns:[::1]",
+            "dns:localhost",
+            "dns:1.2.3.4",
+            "dns:-a.example",
+            "dns:a..example",
+            "github:-x",
+            "github:a--b",
+            "github:a-",
+            "ap:@.x@example.com",
+            "twitter:x",
+            "nostr:npub1xyz",
+            "dns:[::1]",
         ] {
             assert!(normalize_subject(s).is_err(), "{s}");
         }

@@ -29,11 +29,20 @@ impl Builder {
     }
 
     fn draft(&self, op: &'static str, body: Map<String, Value>) -> EventDraft {
-        EventDraft { seq: self.state.head.seq + 1, identity: Some(self.state.identity.clone()), prev: Some(self.state.head.hash.clone()), created_at: T, op, body }
+        EventDraft {
+            seq: self.state.head.seq + 1,
+            identity: Some(self.state.identity.clone()),
+            prev: Some(self.state.head.hash.clone()),
+            created_at: T,
+            op,
+            body,
+        }
     }
 
     fn claim(&self, signer: &SecretKey, subject: &str) -> Claim {
-        ClaimDraft { identity: &self.state.identity, seq: self.state.head.seq + 1, subject, created_at: T, expires_at: None, locators: &[] }.sign(signer, &AUX).unwrap()
+        ClaimDraft { identity: &self.state.identity, seq: self.state.head.seq + 1, subject, created_at: T, expires_at: None, locators: &[] }
+            .sign(signer, &AUX)
+            .unwrap()
     }
 
     fn add_event(&self, signer: &SecretKey, claim: &Claim) -> Event {
@@ -137,7 +146,10 @@ fn link_rules() {
     assert_eq!(b.code_of(&wrong_prev.sign(&p, None, &AUX).unwrap()), Code::BadLink);
     let mut earlier = b.draft("add", body);
     earlier.created_at = T - 1;
-    let early_claim = ClaimDraft { identity: &b.state.identity, seq: 1, subject: "github:alice", created_at: T - 1, expires_at: None, locators: &[] }.sign(&p, &AUX).unwrap();
+    let early_claim =
+        ClaimDraft { identity: &b.state.identity, seq: 1, subject: "github:alice", created_at: T - 1, expires_at: None, locators: &[] }
+            .sign(&p, &AUX)
+            .unwrap();
     earlier.body.insert("claim".into(), Value::Object(early_claim.object));
     assert_eq!(b.code_of(&earlier.sign(&p, None, &AUX).unwrap()), Code::BadLink);
     b.push(good);

@@ -143,7 +143,11 @@ fn verify_chain_vector(t: &Value, now: u64) {
     }
     if x["head"].is_object() {
         let h = &st.unwrap().head;
-        assert_eq!((h.seq, h.hash.as_str(), h.created_at), (x["head"]["seq"].as_u64().unwrap(), s(&x["head"], "hash"), x["head"]["created_at"].as_u64().unwrap()), "{name} head");
+        assert_eq!(
+            (h.seq, h.hash.as_str(), h.created_at),
+            (x["head"]["seq"].as_u64().unwrap(), s(&x["head"], "hash"), x["head"]["created_at"].as_u64().unwrap()),
+            "{name} head"
+        );
     }
     if let Some(p) = x["primary"].as_str() {
         assert_eq!(st.unwrap().primary.to_string(), p, "{name} primary");
@@ -160,7 +164,11 @@ fn verify_chain_vector(t: &Value, now: u64) {
         assert_eq!(sorted(st.unwrap().devices.iter().map(|d| d.key.to_string()).collect()), strings(&x["devices"]), "{name} devices");
     }
     if x["revoked_devices"].is_array() {
-        assert_eq!(sorted(st.unwrap().revoked_devices.iter().map(|k| k.to_string()).collect()), strings(&x["revoked_devices"]), "{name} revoked devices");
+        assert_eq!(
+            sorted(st.unwrap().revoked_devices.iter().map(|k| k.to_string()).collect()),
+            strings(&x["revoked_devices"]),
+            "{name} revoked devices"
+        );
     }
     if x["fork_hashes"].is_array() {
         assert_eq!(sorted(result.fork.clone()), strings(&x["fork_hashes"]), "{name} fork hashes");

@@ -1,7 +1,7 @@
 //! Third-party vectors from ../shared/vectors: BIP-340 CSV, RFC 8032 §7.1, RFC 8785 JCS data.
+use k256::schnorr;
 use kez_core::ed25519_policy;
 use kez_core::jcs::{format_number, jcs};
-use k256::schnorr;
 use std::fs;
 use std::path::PathBuf;
 
@@ -42,8 +42,7 @@ fn bip340_csv_all_vectors() {
 #[test]
 #[cfg_attr(not(shared_vectors), ignore = "SKIPPED: ../shared/vectors not found")]
 fn rfc8032_section_7_1() {
-    let v: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(dir("rfc8032/rfc8032-ed25519-vectors.json")).unwrap()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir("rfc8032/rfc8032-ed25519-vectors.json")).unwrap()).unwrap();
     let vectors = v["vectors"].as_array().unwrap();
     for t in vectors {
         let seed = hex32(t["secretKey"].as_str().unwrap());

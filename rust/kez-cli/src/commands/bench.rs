@@ -31,11 +31,17 @@ fn pool(suite: Suite) -> Vec<Sample> {
         .map(|i| {
             let sk = SecretKey::from_bytes(suite, &[i as u8 + 1; 32]).expect("fixed key");
             let subject = format!("github:user{i}");
-            let c = ClaimDraft { identity: &identity, seq: 1 + i as u64, subject: &subject, created_at: NOW, expires_at: None, locators: &[] }
-                .sign(&sk, &AUX)
-                .expect("claim");
+            let c =
+                ClaimDraft { identity: &identity, seq: 1 + i as u64, subject: &subject, created_at: NOW, expires_at: None, locators: &[] }
+                    .sign(&sk, &AUX)
+                    .expect("claim");
             let jcs = kez_core::jcs::jcs(&Value::Object(c.object.clone()));
-            Sample { compact: compact::encode_jcs(jcs.as_bytes()), key: c.key(), si: signing_input(CTX_CLAIM, &c.object), sig: c.common.sig }
+            Sample {
+                compact: compact::encode_jcs(jcs.as_bytes()),
+                key: c.key(),
+                si: signing_input(CTX_CLAIM, &c.object),
+                sig: c.common.sig,
+            }
         })
         .collect()
 }
@@ -91,9 +97,16 @@ fn chain_bundle(n: usize) -> String {
             _ => {
                 let signer = if len % 2 == 1 { &primary } else { &device };
                 let subject = format!("github:u{len}");
-                let claim = ClaimDraft { identity: &st.identity, seq: st.head.seq + 1, subject: &subject, created_at: t, expires_at: None, locators: &[] }
-                    .sign(signer, &AUX)
-                    .expect("claim");
+                let claim = ClaimDraft {
+                    identity: &st.identity,
+                    seq: st.head.seq + 1,
+                    subject: &subject,
+                    created_at: t,
+                    expires_at: None,
+                    locators: &[],
+                }
+                .sign(signer, &AUX)
+                .expect("claim");
                 last = Some(claim.hash());
                 body.insert("claim".into(), Value::Object(claim.object));
                 next(&st, "add", body, t).sign(signer, None, &AUX)
@@ -136,7 +149,11 @@ pub fn run(json_only: bool) -> i32 {
     let result = verify_bundle(bundle.as_bytes(), NOW);
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     let head = result.state.as_ref().map(|s| s.head.seq);
-    assert!(result.verification.status == kez_core::Status::Valid && head == Some(events as u64 - 1), "bench chain verifies: {}", result.verification.reason);
+    assert!(
+        result.verification.status == kez_core::Status::Valid && head == Some(events as u64 - 1),
+        "bench chain verifies: {}",
+        result.verification.reason
+    );
     let per_s = events as f64 / (ms / 1000.0);
     rows.push((format!("sigchain {events} events verify"), ms, "ms", format!("{per_s:.0} events/s")));
     rows.push((format!("sigchain {events} events build+sign"), build_ms, "ms", String::new()));

@@ -23,16 +23,28 @@ pub fn import(env: &Env, alg: &str, name: &str) -> CliResult<()> {
     };
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        return Err(CliError::usage("no_secret", "the secret is read from stdin, which is a terminal", "pipe it in, e.g. `kez key import --alg nostr < secret.txt` (never put secrets in argv)"));
+        return Err(CliError::usage(
+            "no_secret",
+            "the secret is read from stdin, which is a terminal",
+            "pipe it in, e.g. `kez key import --alg nostr < secret.txt` (never put secrets in argv)",
+        ));
     }
     let mut buf = Vec::new();
     stdin.lock().take(4097).read_to_end(&mut buf).map_err(|e| CliError::local("file", format!("cannot read stdin: {e}"), ""))?;
     if buf.len() > 4096 {
-        return Err(CliError::usage("bad_secret", "stdin holds more than a secret key", "pipe in only the secret (nsec1… or 64 hex digits)"));
+        return Err(CliError::usage(
+            "bad_secret",
+            "stdin holds more than a secret key",
+            "pipe in only the secret (nsec1… or 64 hex digits)",
+        ));
     }
     let text = String::from_utf8(buf).unwrap_or_default();
     if text.trim().is_empty() {
-        return Err(CliError::usage("no_secret", "no secret on stdin", "pipe the secret in, e.g. `kez key import --alg nostr < secret.txt`"));
+        return Err(CliError::usage(
+            "no_secret",
+            "no secret on stdin",
+            "pipe the secret in, e.g. `kez key import --alg nostr < secret.txt`",
+        ));
     }
     // Never echo the input: it is a secret.
     let sk = SecretKey::parse_input(suite, &text)
@@ -82,7 +94,8 @@ pub fn show(env: &Env, name: Option<&str>, secret: bool) -> CliResult<()> {
     })?;
     let rec = env.store.read_key(&name)?;
     let is_default = config.default_key.as_deref() == Some(rec.name.as_str());
-    let mut doc = json!({ "name": rec.name, "suite": suite_name(rec.suite), "key": rec.key, "default": is_default, "created_at": rec.created_at });
+    let mut doc =
+        json!({ "name": rec.name, "suite": suite_name(rec.suite), "key": rec.key, "default": is_default, "created_at": rec.created_at });
     let mut lines = vec![
         format!("name     {}{}", rec.name, if is_default { " (default)" } else { "" }),
         format!("suite    {}", suite_name(rec.suite)),

@@ -13,7 +13,11 @@ pub fn init(env: &Env, key: Option<&str>, precommit: bool) -> CliResult<()> {
     let mut config = env.store.read_config()?;
     if let Some(id) = &config.identity {
         if env.store.read_chain(id)?.is_some() {
-            return Err(CliError::local("identity_exists", format!("this store already holds identity {id}"), "use another store for a second identity (--home DIR or KEZ_HOME)"));
+            return Err(CliError::local(
+                "identity_exists",
+                format!("this store already holds identity {id}"),
+                "use another store for a second identity (--home DIR or KEZ_HOME)",
+            ));
         }
     }
     let name = key.map(str::to_string).or(config.default_key.clone()).ok_or_else(|| {
@@ -34,7 +38,8 @@ pub fn init(env: &Env, key: Option<&str>, precommit: bool) -> CliResult<()> {
     }
     let draft = EventDraft { seq: 0, identity: None, prev: None, created_at: env.now, op: "init", body };
     let genesis = draft.sign(&signer, None, &random32()).map_err(|e| CliError::usage(e.code.as_str(), e.reason, ""))?;
-    let state = State::genesis(genesis, env.now).map_err(|e| CliError::kez(&e, format!("the genesis would not verify: {}", e.reason), "check --now"))?;
+    let state = State::genesis(genesis, env.now)
+        .map_err(|e| CliError::kez(&e, format!("the genesis would not verify: {}", e.reason), "check --now"))?;
     // The committed key first: losing it after the chain names it would block rotation.
     if let Some(n) = &next {
         env.store.write_key(n)?;
@@ -69,11 +74,16 @@ fn resolve_claim(chain: &LocalChain, input: &str) -> CliResult<String> {
         };
     }
     let subject = lc::parse_subject(input)?;
-    let live: Vec<&str> = chain.state.claims.iter().filter(|c| c.claim.subject == subject && c.revocation.is_none()).map(|c| c.hash.as_str()).collect();
+    let live: Vec<&str> =
+        chain.state.claims.iter().filter(|c| c.claim.subject == subject && c.revocation.is_none()).map(|c| c.hash.as_str()).collect();
     match live.as_slice() {
         [] => Err(CliError::usage("no_claim", format!("no live claim for {subject} in the chain"), hint)),
         [one] => Ok(one.to_string()),
-        many => Err(CliError::usage("ambiguous", format!("{subject} has {} live claims", many.len()), format!("name one by its hash: {}", many.join(", ")))),
+        many => Err(CliError::usage(
+            "ambiguous",
+            format!("{subject} has {} live claims", many.len()),
+            format!("name one by its hash: {}", many.join(", ")),
+        )),
     }
 }
 
@@ -86,11 +96,15 @@ pub fn revoke(env: &Env, claim: &str, reason: Option<&str>, key: Option<&str>) -
     if let Some(r) = reason {
         body.insert("reason".into(), r.into());
     }
-    let event = lc::draft(&chain, env.now, "revoke", body).sign(&signer, None, &random32()).map_err(|e| CliError::usage(e.code.as_str(), format!("cannot revoke the claim: {}", e.reason), "a reason is at most 256 bytes"))?;
+    let event = lc::draft(&chain, env.now, "revoke", body)
+        .sign(&signer, None, &random32())
+        .map_err(|e| CliError::usage(e.code.as_str(), format!("cannot revoke the claim: {}", e.reason), "a reason is at most 256 bytes"))?;
     let seq = event.seq;
     let subject = chain.state.claim(&hash).map(|c| c.claim.subject.clone());
     lc::append(env, &mut chain, event)?;
-    env.out.result(json!({ "revoked": hash, "subject": subject, "seq": seq }), || format!("revoked {hash} ({})", subject.clone().unwrap_or_default()));
+    env.out.result(json!({ "revoked": hash, "subject": subject, "seq": seq }), || {
+        format!("revoked {hash} ({})", subject.clone().unwrap_or_default())
+    });
     Ok(())
 }
 
@@ -102,11 +116,16 @@ pub fn rotate(env: &Env, precommit: bool) -> CliResult<()> {
     let seq = chain.state.head.seq + 1;
     let stored = env.store.has_key(&next_name);
     if !stored && chain.state.next.is_some() {
-        return Err(CliError::local("no_key", format!("the identity is committed to a next key, but '{next_name}' is not in this store"), format!("import the committed key: `kez key import --name {next_name}` (secret on stdin)")));
+        return Err(CliError::local(
+            "no_key",
+            format!("the identity is committed to a next key, but '{next_name}' is not in this store"),
+            format!("import the committed key: `kez key import --name {next_name}` (secret on stdin)"),
+        ));
     }
     let incoming = if stored { env.store.read_key(&next_name)? } else { generate(old.suite, &next_name, env.now) };
     let following = precommit.then(|| generate(old.suite, &format!("{base}.next-{seq}"), env.now));
-    let new_key = KeyId::parse(&incoming.key).map_err(|e| CliError::local("store", format!("key '{next_name}' has a bad key id: {}", e.reason), "fix or remove the key file"))?;
+    let new_key = KeyId::parse(&incoming.key)
+        .map_err(|e| CliError::local("store", format!("key '{next_name}' has a bad key id: {}", e.reason), "fix or remove the key file"))?;
     let mut body = Map::new();
     body.insert("new_key".into(), incoming.key.clone().into());
     if let Some(f) = &following {
@@ -116,7 +135,13 @@ pub fn rotate(env: &Env, precommit: bool) -> CliResult<()> {
         .sign(&old.secret_key()?, Some(&incoming.secret_key()?), &random32())
         .map_err(|e| CliError::usage(e.code.as_str(), format!("cannot rotate: {}", e.reason), ""))?;
     lc::check(env, &chain, &event)?;
-    debug_assert_eq!(Some(new_key), match &event.op { kez_core::event::Op::Rotate { new_key, .. } => Some(*new_key), _ => None });
+    debug_assert_eq!(
+        Some(new_key),
+        match &event.op {
+            kez_core::event::Op::Rotate { new_key, .. } => Some(*new_key),
+            _ => None,
+        }
+    );
     // Every secret the new chain depends on is on disk before the chain is written; the renames
     // after it only tidy names (NAME = primary, NAME.next = committed key, NAME.old-<seq>).
     let old_name = format!("{base}.old-{seq}");
@@ -150,9 +175,10 @@ pub fn add_device(env: &Env, key_name: &str, device_name: Option<&str>) -> CliRe
     if let Some(n) = device_name {
         body.insert("name".into(), n.into());
     }
-    let event = lc::draft(&chain, env.now, "add_device", body)
-        .sign(&primary.secret_key()?, Some(&device.secret_key()?), &random32())
-        .map_err(|e| CliError::usage(e.code.as_str(), format!("cannot add the device: {}", e.reason), "a device name is at most 64 bytes"))?;
+    let event =
+        lc::draft(&chain, env.now, "add_device", body).sign(&primary.secret_key()?, Some(&device.secret_key()?), &random32()).map_err(
+            |e| CliError::usage(e.code.as_str(), format!("cannot add the device: {}", e.reason), "a device name is at most 64 bytes"),
+        )?;
     let seq = event.seq;
     lc::append(env, &mut chain, event)?;
     env.out.result(json!({ "device": device.key, "name": device_name, "seq": seq }), || device.key.clone());
@@ -165,11 +191,21 @@ pub fn revoke_device(env: &Env, key: &str) -> CliResult<()> {
         env.store.read_key(key)?.key
     } else {
         KeyId::parse_input(key)
-            .map_err(|_| CliError::usage("bad_key", format!("'{key}' is neither a stored key name nor a key id"), "`kez sigchain show` lists the devices; `kez key list` the stored keys"))?
+            .map_err(|_| {
+                CliError::usage(
+                    "bad_key",
+                    format!("'{key}' is neither a stored key name nor a key id"),
+                    "`kez sigchain show` lists the devices; `kez key list` the stored keys",
+                )
+            })?
             .to_string()
     };
     if !chain.state.devices.iter().any(|d| d.key.to_string() == id) {
-        return Err(CliError::usage("not_a_device", format!("{id} is not an active device of this identity"), "`kez sigchain show` lists the devices"));
+        return Err(CliError::usage(
+            "not_a_device",
+            format!("{id} is not an active device of this identity"),
+            "`kez sigchain show` lists the devices",
+        ));
     }
     let primary = lc::primary_record(env, &chain)?;
     let mut body = Map::new();
@@ -184,11 +220,16 @@ pub fn revoke_device(env: &Env, key: &str) -> CliResult<()> {
 }
 
 fn local_bundle(env: &Env) -> CliResult<Vec<u8>> {
-    let identity = env.store.read_config()?.identity.ok_or_else(|| {
-        CliError::local("no_identity", "this store holds no identity", "run `kez sigchain init`, or give a bundle file")
-    })?;
+    let identity =
+        env.store.read_config()?.identity.ok_or_else(|| {
+            CliError::local("no_identity", "this store holds no identity", "run `kez sigchain init`, or give a bundle file")
+        })?;
     env.store.read_chain(&identity)?.ok_or_else(|| {
-        CliError::local("no_chain", format!("the sigchain of {identity} is missing from {}", env.store.home.display()), "restore it with `kez sigchain import FILE`")
+        CliError::local(
+            "no_chain",
+            format!("the sigchain of {identity} is missing from {}", env.store.home.display()),
+            "restore it with `kez sigchain import FILE`",
+        )
     })
 }
 
@@ -198,7 +239,12 @@ fn read_bundle(env: &Env, spec: &str) -> CliResult<ChainResult> {
         Some(bytes) => verify_bundle(&bytes, env.now),
         None => {
             let e = kez_core::error::err(kez_core::Code::TooLarge, "the bundle is larger than the read limit");
-            ChainResult { verification: kez_core::verification::Verification::from_error(&e, Map::new()), state: None, fork: Vec::new(), events: Vec::new() }
+            ChainResult {
+                verification: kez_core::verification::Verification::from_error(&e, Map::new()),
+                state: None,
+                fork: Vec::new(),
+                events: Vec::new(),
+            }
         }
     })
 }
@@ -260,9 +306,12 @@ pub fn import(env: &Env, file: &str) -> CliResult<()> {
     env.store.write_chain(&state.identity, &export_bundle(chain.events.iter()))?;
     // It becomes this store's identity only when none is set and this store can sign for it.
     let mut config = env.store.read_config()?;
-    let ours = env.store.list_keys().unwrap_or_default().iter().any(|k| {
-        k.key == state.primary.to_string() || state.devices.iter().any(|d| d.key.to_string() == k.key)
-    });
+    let ours = env
+        .store
+        .list_keys()
+        .unwrap_or_default()
+        .iter()
+        .any(|k| k.key == state.primary.to_string() || state.devices.iter().any(|d| d.key.to_string() == k.key));
     let adopted = config.identity.is_none() && ours;
     let local_identity = adopted || config.identity.as_deref() == Some(state.identity.as_str());
     if adopted {
@@ -270,7 +319,9 @@ pub fn import(env: &Env, file: &str) -> CliResult<()> {
         env.store.write_config(&config)?;
     }
     let doc = json!({ "identity": state.identity, "head": head_json(&state.head), "events": chain.events.len(), "local_identity": local_identity });
-    env.out.result(doc, || format!("imported {} (head seq {}){}", state.identity, state.head.seq, if adopted { " as this store's identity" } else { "" }));
+    env.out.result(doc, || {
+        format!("imported {} (head seq {}){}", state.identity, state.head.seq, if adopted { " as this store's identity" } else { "" })
+    });
     Ok(())
 }
 
@@ -285,11 +336,16 @@ fn check_heads(known: &State, chain: &ChainResult) -> CliResult<()> {
         hint: format!("the stored chain (head seq {}) is kept; compare the two with `kez sigchain show FILE`", known.head.seq),
     };
     if new.head.seq < known.head.seq {
-        return Err(refuse(Status::Unreachable, "rollback", format!("the chain ends at seq {}, before the head seen earlier ({})", new.head.seq, known.head.seq)));
+        return Err(refuse(
+            Status::Unreachable,
+            "rollback",
+            format!("the chain ends at seq {}, before the head seen earlier ({})", new.head.seq, known.head.seq),
+        ));
     }
-    let same = chain.events.iter().any(|o| {
-        o.get("seq").and_then(Value::as_u64) == Some(known.head.seq) && kez_core::object::object_hash(o) == known.head.hash
-    });
+    let same = chain
+        .events
+        .iter()
+        .any(|o| o.get("seq").and_then(Value::as_u64) == Some(known.head.seq) && kez_core::object::object_hash(o) == known.head.hash);
     if !same {
         return Err(refuse(Status::Fork, "fork", format!("the event at seq {} differs from the one seen earlier", known.head.seq)));
     }

@@ -95,15 +95,10 @@ fn check_frame(f: &[u8]) -> Result<Option<u64>> {
 
 /// Decompresses a checked frame, stopping with `too_large` past 65,536 bytes.
 fn decompress(f: &[u8]) -> Result<Vec<u8>> {
-    let mut decoder = zstd::stream::read::Decoder::with_buffer(f)
-        .map_err(|e| bad(&format!("zstd: {e}")))?
-        .single_frame();
+    let mut decoder = zstd::stream::read::Decoder::with_buffer(f).map_err(|e| bad(&format!("zstd: {e}")))?.single_frame();
     decoder.window_log_max(23).map_err(|e| bad(&format!("zstd: {e}")))?;
     let mut out = Vec::new();
-    decoder
-        .take(MAX_PAYLOAD_BYTES as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| bad(&format!("zstd: {e}")))?;
+    decoder.take(MAX_PAYLOAD_BYTES as u64 + 1).read_to_end(&mut out).map_err(|e| bad(&format!("zstd: {e}")))?;
     if out.len() > MAX_PAYLOAD_BYTES {
         return Err(err(Code::TooLarge, "decompressed payload exceeds 65536 bytes"));
     }

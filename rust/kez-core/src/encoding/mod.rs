@@ -58,8 +58,8 @@ pub fn decode_any(bytes: &[u8]) -> Result<(Encoding, Map<String, Value>)> {
         Encoding::Json => json::decode(bytes, true)?,
         Encoding::Compact => {
             let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-            let text = std::str::from_utf8(body)
-                .map_err(|_| crate::error::err(crate::error::Code::BadEncoding, "compact text is not ASCII"))?;
+            let text =
+                std::str::from_utf8(body).map_err(|_| crate::error::err(crate::error::Code::BadEncoding, "compact text is not ASCII"))?;
             compact::decode(text)?
         }
         Encoding::Dns => compact::decode(&dns::join(bytes)?)?,
