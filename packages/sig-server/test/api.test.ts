@@ -1,5 +1,5 @@
 // The HTTP API against a real server on loopback, once per storage backend.
-import { bip340, exportBundle, objectHash, signObject, signerFromSecret, verifyChain, type ChainEvent } from '@kez/core';
+import { bip340, commitment, createGenesis, exportBundle, objectHash, signObject, signerFromSecret, verifyChain, type ChainEvent } from '@kez/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestServer, type TestServer } from './helpers/backends.js';
 import { TestChain, newSigner, now } from './helpers/chains.js';
@@ -203,6 +203,19 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
       expect(r.status).toBe(422);
       expect(r.json.error.code).toBe('not_authorized');
       const ok = await postEvent(srv.url, chain.identity, chain.addEvent(fresh));
+      expect(ok.status).toBe(201);
+    });
+
+    it('enforces pre-rotation: only the committed key can become primary (precommit_mismatch)', async () => {
+      const primary = newSigner();
+      const committed = newSigner();
+      const chain = new TestChain(primary, [createGenesis({ created_at: now(), next: commitment(committed.keyId) }, primary)]);
+      await publish(chain);
+      const thief = newSigner();
+      const r = await postEvent(srv.url, chain.identity, chain.rotateEvent(thief));
+      expect(r.status).toBe(422);
+      expect(r.json.error.code).toBe('precommit_mismatch');
+      const ok = await postEvent(srv.url, chain.identity, chain.rotateEvent(committed));
       expect(ok.status).toBe(201);
     });
 
