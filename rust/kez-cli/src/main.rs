@@ -230,8 +230,9 @@ fn main() {
     if matches!(cli.command, Command::Bench) {
         std::process::exit(commands::bench::run(cli.global.json));
     }
-    let home =
-        cli.global.home.clone().unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| ".".into())).join(".kez"));
+    // An empty KEZ_HOME counts as unset, as in the TypeScript CLI.
+    let home = cli.global.home.clone().filter(|h| !h.as_os_str().is_empty());
+    let home = home.unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| ".".into())).join(".kez"));
     let now = cli
         .global
         .now
