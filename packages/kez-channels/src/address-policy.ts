@@ -2,24 +2,27 @@
 // WebSocket clients (nostr relays), on the address actually connected to.
 import { BlockList, isIP } from 'node:net';
 
-const blocked: Array<[string, number, 'ipv4' | 'ipv6', string]> = [
+/** Which opt-in, if any, lifts a range: loopback (allowLoopback) or private networks (allowPrivate). */
+type OptIn = 'loopback' | 'private';
+
+const blocked: Array<[string, number, 'ipv4' | 'ipv6', string, OptIn?]> = [
   ['0.0.0.0', 8, 'ipv4', 'unspecified'],
-  ['10.0.0.0', 8, 'ipv4', 'private'],
+  ['10.0.0.0', 8, 'ipv4', 'private', 'private'],
   ['100.64.0.0', 10, 'ipv4', 'carrier-grade NAT'],
-  ['127.0.0.0', 8, 'ipv4', 'loopback'],
+  ['127.0.0.0', 8, 'ipv4', 'loopback', 'loopback'],
   ['169.254.0.0', 16, 'ipv4', 'link-local (incl. cloud metadata)'],
-  ['172.16.0.0', 12, 'ipv4', 'private'],
+  ['172.16.0.0', 12, 'ipv4', 'private', 'private'],
   ['192.0.0.0', 24, 'ipv4', 'IETF protocol assignments'],
   ['192.0.2.0', 24, 'ipv4', 'documentation'],
   ['192.88.99.0', 24, 'ipv4', '6to4 relay anycast'],
-  ['192.168.0.0', 16, 'ipv4', 'private'],
+  ['192.168.0.0', 16, 'ipv4', 'private', 'private'],
   ['198.18.0.0', 15, 'ipv4', 'benchmarking'],
   ['198.51.100.0', 24, 'ipv4', 'documentation'],
   ['203.0.113.0', 24, 'ipv4', 'documentation'],
   ['224.0.0.0', 4, 'ipv4', 'multicast'],
   ['240.0.0.0', 4, 'ipv4', 'reserved/broadcast'],
   ['::', 128, 'ipv6', 'unspecified'],
-  ['::1', 128, 'ipv6', 'loopback'],
+  ['::1', 128, 'ipv6', 'loopback', 'loopback'],
   // Forms that embed an IPv4 address: refused outright rather than decoded.
   ['::ffff:0:0', 96, 'ipv6', 'IPv4-mapped'],
   ['::', 96, 'ipv6', 'IPv4-compatible'],
@@ -28,7 +31,7 @@ const blocked: Array<[string, number, 'ipv4' | 'ipv6', string]> = [
   ['2002::', 16, 'ipv6', '6to4'],
   ['100::', 64, 'ipv6', 'discard'],
   ['2001:db8::', 32, 'ipv6', 'documentation'],
-  ['fc00::', 7, 'ipv6', 'unique-local (incl. fd00:ec2::254 metadata)'],
+  ['fc00::', 7, 'ipv6', 'unique-local (incl. fd00:ec2::254 metadata)', 'private'],
   ['fe80::', 10, 'ipv6', 'link-local'],
   ['fec0::', 10, 'ipv6', 'site-local'],
   ['ff00::', 8, 'ipv6', 'multicast'],
@@ -40,9 +43,29 @@ const lists = blocked.map(([net, prefix, family, label]) => {
   return { list, family, label };
 });
 
-const loopback = new BlockList();
-loopback.addSubnet('127.0.0.0', 8, 'ipv4');
-loopback.addAddress('::1', 'ipv6');
+/** The ranges an opt-in lifts (a BlockList also matches the IPv4-mapped form of its IPv4 rules). */
+function optInList(which: OptIn): BlockList {
+  const list = new BlockList();
+  for (const [net, prefix, family, , optIn] of blocked) if (optIn === which) list.addSubnet(net, prefix, family);
+  return list;
+}
+const loopback = optInList('loopback');
+const privateNets = optInList('private');
+
+// Cloud metadata endpoints inside an opt-in range: refused whatever the opt-ins say.
+// (169.254.169.254 and the rest of 169.254.0.0/16 have no opt-in at all.)
+const metadata = new BlockList();
+metadata.addAddress('fd00:ec2::254', 'ipv6');
+
+/**
+ * Opt-ins for targets the operator, not a remote party, chose. Both off by default.
+ * allowPrivate covers RFC 1918 (10/8, 172.16/12, 192.168/16) and IPv6 unique-local (fc00::/7);
+ * link-local and cloud-metadata addresses stay refused with it on.
+ */
+export interface AddressPolicy {
+  allowLoopback?: boolean;
+  allowPrivate?: boolean;
+}
 
 /** Strips IPv6 brackets and a zone id ('fe80::1%eth0'). */
 function bare(address: string): string {
@@ -56,12 +79,13 @@ function bare(address: string): string {
  * Why `address` must not be connected to, or null when it may be.
  * Anything that is not an IP address at all is refused too.
  */
-export function blockedReason(address: string, opts: { allowLoopback?: boolean } = {}): string | null {
+export function blockedReason(address: string, opts: AddressPolicy = {}): string | null {
   const a = bare(address);
   const v = isIP(a);
   if (v === 0) return 'not an IP address';
   const family = v === 4 ? 'ipv4' : 'ipv6';
   if (opts.allowLoopback && loopback.check(a, family)) return null;
+  if (opts.allowPrivate && privateNets.check(a, family) && !metadata.check(a, family)) return null;
   for (const { list, family: f, label } of lists) {
     if (f === family && list.check(a, family)) return label;
   }

@@ -5,7 +5,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction, Socket } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
 import { KezError, type Code } from '@kez/core';
-import { blockedReason, isIpLiteral } from './address-policy.js';
+import { blockedReason, isIpLiteral, type AddressPolicy } from './address-policy.js';
 import type { ChannelsConfig, FetchPolicy, SafeFetch, SafeResponse } from './types.js';
 
 /** Marks a connection refused by the address policy, so it is not mistaken for a network error. */
@@ -18,7 +18,7 @@ class BlockedAddress extends Error {
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** A net.connect lookup that resolves, then refuses when any resolved address is blocked. */
-export function guardedLookup(opts: { allowLoopback: boolean }): LookupFunction {
+export function guardedLookup(opts: AddressPolicy): LookupFunction {
   return ((hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback) => {
     dnsLookup(hostname, { all: true, family: options.family ?? 0 }, (err, addresses) => {
       if (err) return callback(err, []);
@@ -34,9 +34,14 @@ export function guardedLookup(opts: { allowLoopback: boolean }): LookupFunction 
   }) as unknown as LookupFunction;
 }
 
+/** The address opt-ins a configuration grants (allowPrivate only when set to true). */
+function addressPolicy(config: ChannelsConfig): AddressPolicy {
+  return { allowLoopback: config.allowLoopback, allowPrivate: config.allowPrivate === true };
+}
+
 /** An undici Agent whose every socket is checked after connect, whatever resolved it. */
 export function guardedAgent(config: ChannelsConfig): Agent {
-  const opts = { allowLoopback: config.allowLoopback };
+  const opts = addressPolicy(config);
   const connector = buildConnector({ timeout: config.timeouts.connectMs, lookup: guardedLookup(opts) } as buildConnector.BuildOptions);
   return new Agent({
     connect: (connectOpts, callback) => {
@@ -103,6 +108,7 @@ export interface SafeFetcher extends SafeFetch {
  */
 export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): SafeFetcher {
   const agent = guardedAgent(config);
+  const addresses = addressPolicy(config);
 
   /** The URL actually contacted for a logical one (config.hostMap), checked against scheme and address rules. */
   function target(logical: URL): URL {
@@ -113,7 +119,7 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     }
     if (actual.username || actual.password) throw err('blocked_address', `${logical.href}: credentials in URL`, { url: logical.href });
     if (isIpLiteral(actual.hostname)) {
-      const why = blockedReason(actual.hostname, { allowLoopback: config.allowLoopback });
+      const why = blockedReason(actual.hostname, addresses);
       if (why) throw err('blocked_address', `${logical.href}: ${actual.hostname} is ${why}`, { url: logical.href, address: actual.hostname });
     }
     return actual;

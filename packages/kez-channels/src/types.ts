@@ -69,6 +69,12 @@ export interface ChannelsConfig {
   allowLoopback: boolean;
   /** Permit plain http:// (tests, the local demo). Never on by default. */
   allowHttp: boolean;
+  /**
+   * Permit private-network targets (RFC 1918, IPv6 unique-local) — only for a fetcher whose
+   * URLs the operator configured, e.g. chat-server's SIG_SERVER_URL on a compose network.
+   * Link-local and cloud-metadata addresses stay refused. Off unless set.
+   */
+  allowPrivate?: boolean;
   timeouts: { connectMs: number; totalMs: number; dnsMs: number };
   /** Default response-size cap. */
   maxBodyBytes: number;

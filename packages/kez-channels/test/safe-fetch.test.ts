@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KezError } from '@kez/core';
-import { blockedReason, channelsConfig, createSafeFetch, type SafeFetcher } from '../src/index.js';
+import { blockedReason, channelsConfig, createSafeFetch, defaultChannelsConfig, guardedLookup, type SafeFetcher } from '../src/index.js';
 import { sendJson, sendText, startHttp, type RunningHttp } from '../src/testing/index.js';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -30,6 +30,50 @@ describe('address policy', () => {
     expect(blockedReason('::1', { allowLoopback: true })).toBeNull();
     expect(blockedReason('10.0.0.1', { allowLoopback: true })).toBe('private');
     expect(blockedReason('not-an-ip')).toBe('not an IP address');
+  });
+
+  it('allows RFC 1918 and unique-local addresses only with allowPrivate', () => {
+    const privateAddrs = ['10.1.2.3', '172.16.0.1', '172.31.255.254', '192.168.1.1', 'fd12:3456::1', 'fc00::1', '::ffff:10.0.0.1'];
+    for (const a of privateAddrs) {
+      expect(blockedReason(a), a).not.toBeNull();
+      expect(blockedReason(a, { allowPrivate: false }), a).not.toBeNull();
+      expect(blockedReason(a, { allowPrivate: true }), a).toBeNull();
+    }
+  });
+
+  it('keeps refusing link-local, cloud metadata, loopback and the rest with allowPrivate on', () => {
+    const on = { allowPrivate: true };
+    expect(blockedReason('169.254.169.254', on)).toContain('link-local');
+    expect(blockedReason('::ffff:169.254.169.254', on)).toContain('IPv4-mapped');
+    expect(blockedReason('fd00:ec2::254', on)).toContain('metadata');
+    expect(blockedReason('[fd00:ec2::254]', on)).toContain('metadata');
+    expect(blockedReason('fe80::1', on)).toContain('link-local');
+    expect(blockedReason('127.0.0.1', on)).toBe('loopback');
+    expect(blockedReason('::1', on)).toBe('loopback');
+    expect(blockedReason('100.64.0.1', on)).toContain('carrier-grade');
+    expect(blockedReason('172.32.0.1', on)).toBeNull(); // just outside 172.16/12: public anyway
+    expect(blockedReason('0.0.0.0', on)).toBe('unspecified');
+    // Both opt-ins together still leave metadata refused.
+    expect(blockedReason('fd00:ec2::254', { allowPrivate: true, allowLoopback: true })).toContain('metadata');
+    expect(blockedReason('169.254.169.254', { allowPrivate: true, allowLoopback: true })).toContain('link-local');
+  });
+
+  it('is off by default in the channels configuration', () => {
+    expect(defaultChannelsConfig.allowPrivate).toBeUndefined();
+    expect(channelsConfig().allowPrivate).toBeUndefined();
+  });
+
+  it('applies allowPrivate at lookup time too (the check on resolved addresses)', async () => {
+    const resolve = (opts: Parameters<typeof guardedLookup>[0], host: string) => new Promise<string>((ok, fail) => {
+      (guardedLookup(opts) as unknown as (h: string, o: object, cb: (e: Error | null, a: string) => void) => void)(
+        host, {}, (e, a) => (e ? fail(e) : ok(a)));
+    });
+    await expect(resolve({}, '10.1.2.3')).rejects.toThrow(/private/);
+    expect(await resolve({ allowPrivate: true }, '10.1.2.3')).toBe('10.1.2.3');
+    expect(await resolve({ allowPrivate: true }, 'fd12::1')).toBe('fd12::1');
+    await expect(resolve({ allowPrivate: true }, 'fd00:ec2::254')).rejects.toThrow(/metadata/);
+    await expect(resolve({ allowPrivate: true }, '169.254.169.254')).rejects.toThrow(/link-local/);
+    await expect(resolve({ allowPrivate: true }, '127.0.0.1')).rejects.toThrow(/loopback/);
   });
 });
 
@@ -147,6 +191,36 @@ describe('safe fetch', () => {
     expect(await codeOf(open(`${server.url}/loop`))).toBe('redirect');
     expect(await codeOf(open(`${server.url}/to-other-host`))).toBe('redirect');
     expect(await codeOf(open(`${server.url}/to-metadata`, { redirectHosts: ['169.254.169.254'] }))).toBe('redirect');
+  });
+
+  it('refuses private addresses by default, before connecting', async () => {
+    const strict = fetcher({ allowLoopback: false });
+    for (const url of ['http://10.0.0.1/', 'http://192.168.1.1/', 'http://172.16.0.1/', 'http://[fd12::1]/']) {
+      expect(await codeOf(strict(url)), url).toBe('blocked_address');
+    }
+  });
+
+  it('with allowPrivate: metadata and link-local are still refused, loopback still needs allowLoopback', async () => {
+    const priv = fetcher({ allowLoopback: false, allowPrivate: true });
+    const before = server.requests.length;
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[fd00:ec2::254]/latest/meta-data/', 'http://[fe80::1]/']) {
+      expect(await codeOf(priv(url)), url).toBe('blocked_address');
+    }
+    expect(await codeOf(priv(`${server.url}/ok`))).toBe('blocked_address');
+    expect(await codeOf(priv(`http://localhost:${server.port}/ok`))).toBe('blocked_address'); // checked on the resolved address
+    const mapped = fetcher({ allowPrivate: true, hostMap: { 'meta.example': 'http://[fd00:ec2::254]' } });
+    expect(await codeOf(mapped('https://meta.example/latest/'))).toBe('blocked_address');
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('with allowPrivate: redirects, size caps and content types still apply', async () => {
+    const priv = fetcher({ allowPrivate: true });
+    expect(await codeOf(priv(`${server.url}/to-metadata`, { redirectHosts: ['169.254.169.254'] }))).toBe('redirect');
+    const mapped = fetcher({ allowPrivate: true, hostMap: { 'meta.example': 'http://[fd00:ec2::254]' } });
+    expect(await codeOf(mapped(`${server.url}/to-mapped-metadata`, { redirectHosts: ['meta.example'] }))).toBe('blocked_address');
+    expect(await codeOf(priv(`${server.url}/stream`, { maxBytes: 10_000 }))).toBe('too_large');
+    expect(await codeOf(priv(`${server.url}/html`, { contentTypes: ['application/json'] }))).toBe('content_type');
+    expect(await codeOf(priv(`${server.url}/hang`, { timeoutMs: 300 }))).toBe('timeout');
   });
 
   it('re-checks the address of every hop, even to an allowed host', async () => {
