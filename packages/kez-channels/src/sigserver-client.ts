@@ -1,19 +1,21 @@
 // Client for a sig-server's HTTP API (/v1/chains/{identity}…), over the safe fetcher.
-import { CODES, KezError, canonicalize, parseBundle, type ChainEvent, type Code } from '@kez/core';
+import { CODES, KezError, canonicalize, parseBundle, utf8Decode, type ChainEvent, type Code } from '@kez/core';
 import type { ChainTransport, SafeFetch } from './types.js';
 
-/** A chain is at most this large on the wire (65 536-byte lines, generous line count). */
+/** A chain is at most this large on the wire, all pages together (65 536-byte lines, generous line count). */
 const MAX_CHAIN_BYTES = 16 << 20;
+/** Pages of one chain read followed at most this many times. */
+const MAX_PAGES = 64;
 
 function chainUrl(baseUrl: string, identity: string, suffix = ''): string {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   return new URL(`v1/chains/${encodeURIComponent(identity)}${suffix}`, base).href;
 }
 
-function bundleEvents(text: string, url: string): ChainEvent[] {
-  if (text === '') return [];
+/** A bundle body: strict UTF-8 (a replaced byte must not slip into a verified event), then JSONL. */
+function bundleEvents(body: Uint8Array, url: string): ChainEvent[] {
   try {
-    return parseBundle(text);
+    return parseBundle(utf8Decode(body));
   } catch (e) {
     if (e instanceof KezError) throw new KezError(e.code, `${url}: ${e.message}`, { ...e.evidence, url });
     throw e;
@@ -29,25 +31,70 @@ export interface ChainResponse {
   fork: boolean;
   /** The read was cut short; continue with ?since=nextSince (header Kez-Next-Since). */
   nextSince?: number;
+  /** Body bytes received (counts against a caller's budget across pages). */
+  bytes: number;
   url: string;
 }
 
+/** One page of a chain read. `maxBytes` caps this response's body (default MAX_CHAIN_BYTES). */
 export async function getChain(fetch: SafeFetch, baseUrl: string, identity: string,
-  opts: { since?: number; etag?: string } = {}): Promise<ChainResponse> {
+  opts: { since?: number; etag?: string; maxBytes?: number } = {}): Promise<ChainResponse> {
   const url = chainUrl(baseUrl, identity, opts.since !== undefined ? `?since=${opts.since}` : '');
   const res = await fetch(url, {
     headers: { accept: 'application/jsonl, application/x-ndjson, text/plain', ...(opts.etag ? { 'if-none-match': opts.etag } : {}) },
     passStatuses: [304, 404],
-    maxBytes: MAX_CHAIN_BYTES,
+    maxBytes: opts.maxBytes ?? MAX_CHAIN_BYTES,
   });
+  const bytes = res.body.length;
   const fork = (res.headers['kez-fork'] ?? '').length > 0 && res.headers['kez-fork'] !== 'false' && res.headers['kez-fork'] !== '0';
-  if (res.status === 404) return { status: 404, events: [], fork: false, url };
-  if (res.status === 304) return { status: 304, events: [], etag: opts.etag, fork, url };
-  const next = Number(res.headers['kez-next-since']);
+  if (res.status === 404) return { status: 404, events: [], fork: false, bytes, url };
+  if (res.status === 304) return { status: 304, events: [], etag: opts.etag, fork, bytes, url };
   return {
-    status: 200, events: bundleEvents(res.text(), url), etag: res.headers['etag'], fork, url,
-    nextSince: Number.isSafeInteger(next) && next > (opts.since ?? -1) ? next : undefined,
+    status: 200, events: bundleEvents(res.body, url), etag: res.headers['etag'], fork, bytes, url,
+    nextSince: nextSince(res.headers['kez-next-since'], opts.since, url),
   };
+}
+
+/** Kez-Next-Since, when present, must move forward: a bad one is an error, never the chain's end
+ *  (a revocation on the next page must not be missed). */
+function nextSince(header: string | undefined, since: number | undefined, url: string): number | undefined {
+  if (header === undefined) return undefined;
+  const next = /^\d{1,15}$/.test(header) ? Number(header) : NaN;
+  if (!(next > (since ?? -1))) throw new KezError('malformed', `${url}: bad Kez-Next-Since '${header}'`, { url, next_since: header });
+  return next;
+}
+
+export interface FullChain {
+  /** The main line, every page read. */
+  events: ChainEvent[];
+  /** The server holds fork evidence (Kez-Fork on any page). */
+  fork: boolean;
+}
+
+/**
+ * Every page of an identity's chain (Kez-Next-Since followed), or null when the server has none.
+ * Fails closed: past `maxBytes` (all pages together, default MAX_CHAIN_BYTES) or MAX_PAGES the
+ * read is too_large, never silently cut short.
+ */
+export async function getFullChain(fetch: SafeFetch, baseUrl: string, identity: string,
+  opts: { maxBytes?: number } = {}): Promise<FullChain | null> {
+  const events: ChainEvent[] = [];
+  let fork = false;
+  let since: number | undefined;
+  let budget = opts.maxBytes ?? MAX_CHAIN_BYTES;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const chain = await getChain(fetch, baseUrl, identity, since === undefined ? { maxBytes: budget } : { since, maxBytes: budget });
+    if (chain.status === 404 && page === 0) return null;
+    if (chain.status !== 200) {
+      throw new KezError('http_status', `${chain.url}: HTTP ${chain.status} in the middle of a chain read`, { url: chain.url, status: chain.status });
+    }
+    events.push(...chain.events);
+    fork ||= chain.fork;
+    budget -= chain.bytes;
+    if (chain.nextSince === undefined) return { events, fork };
+    since = chain.nextSince;
+  }
+  throw new KezError('too_large', `${chainUrl(baseUrl, identity)}: more than ${MAX_PAGES} pages`, { url: chainUrl(baseUrl, identity), limit: MAX_PAGES });
 }
 
 export interface Head { identity: string; seq: number; hash: string; fork: boolean }
@@ -66,7 +113,7 @@ export async function getHead(fetch: SafeFetch, baseUrl: string, identity: strin
 export async function getForks(fetch: SafeFetch, baseUrl: string, identity: string): Promise<ChainEvent[]> {
   const url = chainUrl(baseUrl, identity, '/forks');
   const res = await fetch(url, { headers: { accept: 'application/jsonl' }, passStatuses: [404], maxBytes: MAX_CHAIN_BYTES });
-  return res.status === 404 ? [] : bundleEvents(res.text(), url);
+  return res.status === 404 ? [] : bundleEvents(res.body, url);
 }
 
 export type AppendResult =
@@ -96,23 +143,11 @@ export async function appendEvent(fetch: SafeFetch, baseUrl: string, identity: s
   return { outcome: res.status === 409 ? 'conflict' : 'rejected', status: res.status, code, message };
 }
 
-/** Pages of one chain read followed at most this many times. */
-const MAX_PAGES = 64;
-
 /** Every event (main line and fork evidence) a sig-server holds for the identity. */
 async function fetchAll(fetch: SafeFetch, baseUrl: string, identity: string): Promise<ChainEvent[]> {
-  const events: ChainEvent[] = [];
-  let fork = false;
-  let since: number | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const chain = await getChain(fetch, baseUrl, identity, since === undefined ? {} : { since });
-    if (chain.status === 404) return [];
-    events.push(...chain.events);
-    fork ||= chain.fork;
-    if (chain.nextSince === undefined) break;
-    since = chain.nextSince;
-  }
-  return fork ? [...events, ...(await getForks(fetch, baseUrl, identity))] : events;
+  const chain = await getFullChain(fetch, baseUrl, identity);
+  if (chain === null) return [];
+  return chain.fork ? [...chain.events, ...(await getForks(fetch, baseUrl, identity))] : chain.events;
 }
 
 /** Sig-servers as a chain transport (http/https locators). */

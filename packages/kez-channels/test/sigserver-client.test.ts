@@ -2,9 +2,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KezError } from '@kez/core';
-import { appendEvent, fileHeadCache, getChain, getForks, getHead, sigServerTransport, type OwnedChannelEnv } from '../src/index.js';
-import { startSigServer, TestIdentity, type RunningSigServer } from '../src/testing/index.js';
+import { KezError, canonicalize } from '@kez/core';
+import { appendEvent, fileHeadCache, getChain, getForks, getFullChain, getHead, sigServerTransport, type OwnedChannelEnv } from '../src/index.js';
+import { startHttp, startSigServer, TestIdentity, type RunningSigServer } from '../src/testing/index.js';
 import { loopbackEnv } from './helpers.js';
 
 let sig: RunningSigServer;
@@ -61,6 +61,61 @@ describe('sig-server client (real sig-server)', () => {
     const pub = await sigServerTransport.publishEvents!(sig.url, id.identity, twin.events, env).catch((e: unknown) => e as KezError);
     expect(pub).toBeInstanceOf(KezError);
     expect((pub as KezError).status).not.toBe('valid');
+  });
+
+  it('getFullChain: the main line and the fork flag; null for an unknown chain; the byte cap fails closed', async () => {
+    const full = await getFullChain(env.fetch, sig.url, id.identity);
+    expect(full?.events).toEqual(id.events);
+    expect(full?.fork).toBe(true);
+    expect(await getFullChain(env.fetch, sig.url, TestIdentity.create({ seed: 42 }).identity)).toBeNull();
+    const err = await getFullChain(env.fetch, sig.url, id.identity, { maxBytes: 100 }).catch((e: unknown) => e as KezError);
+    expect(err).toBeInstanceOf(KezError);
+    expect((err as KezError).code).toBe('too_large');
+  });
+});
+
+// A real sig-server never sends these; a broken or hostile one might. Each must be an error,
+// never a chain silently cut short (a revocation on a later page must not be missed).
+describe('sig-server client against a misbehaving server', () => {
+  const line = `${canonicalize(id.events[0]!)}\n`;
+  let bad: Awaited<ReturnType<typeof startHttp>>;
+  beforeAll(async () => {
+    bad = await startHttp((_req, res, url) => {
+      const since = Number(url.searchParams.get('since') ?? 0);
+      const mode = url.pathname.split('/')[3]!;
+      const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
+      if (mode === 'bad-next') headers['kez-next-since'] = 'soon';
+      if (mode === 'same-next') headers['kez-next-since'] = String(since);
+      if (mode === 'endless') headers['kez-next-since'] = String(since + 1);
+      if (mode === 'vanishing' && since > 0) { res.writeHead(404); return void res.end(); }
+      if (mode === 'vanishing') headers['kez-next-since'] = '1';
+      res.writeHead(200, headers);
+      res.end(mode === 'not-utf8' ? Buffer.concat([Buffer.from(line.slice(0, 20)), Buffer.from([0xff]), Buffer.from(line.slice(21))]) : line);
+    });
+  });
+  afterAll(() => bad.close());
+
+  async function codeOf(mode: string): Promise<string> {
+    const e = await getFullChain(env.fetch, bad.url, mode).catch((x: unknown) => x);
+    return e instanceof KezError ? e.code : `no error: ${JSON.stringify(e)}`;
+  }
+
+  it('a malformed or non-advancing Kez-Next-Since is malformed', async () => {
+    expect(await codeOf('bad-next')).toBe('malformed');
+    expect(await codeOf('same-next')).toBe('malformed');
+  });
+
+  it('endless paging is too_large; a chain vanishing mid-read is an error', async () => {
+    expect(await codeOf('endless')).toBe('too_large');
+    expect(await codeOf('vanishing')).toBe('http_status');
+  });
+
+  it('a body that is not UTF-8 is malformed (no replacement characters)', async () => {
+    const e = await getFullChain(env.fetch, bad.url, 'not-utf8').catch((x: unknown) => x as KezError);
+    expect(e).toBeInstanceOf(KezError);
+    expect((e as KezError).code).toBe('malformed');
+    expect((e as KezError).message).toMatch(/UTF-8/);
+    expect((await getFullChain(env.fetch, bad.url, 'plain'))?.events).toEqual([id.events[0]]);
   });
 });
 
