@@ -60,7 +60,7 @@ for (let i = 0; ; i++) {
 const nats = await startDevNats({ xkey: true });
 const s = nats.secrets;
 const chat = await service('chat-server/dist/main.js', [], {
-  NATS_URL: nats.url, KEZ_CHAT_AUDIENCE: AUDIENCE, SIG_SERVER_URL: sigUrl,
+  NATS_URL: nats.url, KEZ_CHAT_AUDIENCE: AUDIENCE, SIG_SERVER_URL: sigUrl, KEZ_CHAT_SIG_ALLOW_LOOPBACK: '1',
   KEZ_CHAT_ISSUER_SEED: s.issuerSeed, KEZ_CHAT_XKEY_SEED: s.xkeySeed,
   KEZ_CHAT_CALLOUT_PASS: s.calloutPass, KEZ_CHAT_APP_PASS: s.appPass, KEZ_CHAT_LOG_LEVEL: 'info',
 }, (l) => l.includes('chat-server ready'));

@@ -81,7 +81,7 @@ export async function decideAdmission(token: string | undefined, ctx: AdmissionC
   if (fetched === null) return refuse({ status: 'not_found', code: 'no_chain', reason: 'the sig-server has no chain for this identity', evidence: {} }, login);
   if (fetched.forked) return refuse({ status: 'fork', code: 'fork', reason: 'the sig-server reports a fork of this chain', evidence: {} }, login);
   const now2 = ctx.now();
-  const chain = verifyChain(fetched.bundle, { now: now2 });
+  const chain = verifyChain(fetched.events, { now: now2 });
   if (chain.status !== 'valid' || !chain.state) return refuse(chain, login);
   const seen = ctx.heads.get(login.identity);
   if (seen) {

@@ -20,6 +20,9 @@ export interface ChatServerConfig {
   account: string;
   sigServerUrl: string;
   sigServerTimeoutMs: number;
+  /** Address opt-ins of the fetcher that reads SIG_SERVER_URL (and nothing else). It follows
+   *  same-origin redirects only; link-local and cloud-metadata addresses stay refused. */
+  sigServerAccess: { allowHttp: boolean; allowPrivate: boolean; allowLoopback: boolean };
   jwtTtlSec: number;
   rooms: '*' | string[];
   maxPayload: number;
@@ -46,6 +49,12 @@ Environment (a NAME_FILE variant is read for every secret):
   KEZ_CHAT_HISTORY_MAX_AGE   seconds of history kept (default 2592000 = 30 days)
   KEZ_CHAT_HISTORY_MAX_MSGS  messages kept (default 1000000)
   KEZ_CHAT_SIG_TIMEOUT_MS    sig-server read timeout (default 1500; keep below the NATS auth timeout)
+  KEZ_CHAT_SIG_ALLOW_HTTP    1|0: SIG_SERVER_URL may be plain http:// (default 1, a compose network)
+  KEZ_CHAT_SIG_ALLOW_PRIVATE 1|0: SIG_SERVER_URL may resolve to a private address, RFC 1918 or
+                             IPv6 unique-local (default 1, a compose network); link-local and
+                             cloud-metadata addresses are refused whatever this says
+  KEZ_CHAT_SIG_ALLOW_LOOPBACK 1|0: SIG_SERVER_URL may be on loopback, sig-server on the same
+                             host (default 0)
   KEZ_CHAT_LOG_LEVEL         debug|info|warn|error (default info)`;
 
 type Env = Record<string, string | undefined>;
@@ -70,6 +79,25 @@ function int(env: Env, name: string, fallback: number, min: number): number {
   return Number(v);
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const v = get(env, name);
+  if (v === undefined) return fallback;
+  if (v === '1' || v === 'true') return true;
+  if (v === '0' || v === 'false') return false;
+  throw new Error(`${name} must be 1 or 0, got ${JSON.stringify(v)}`);
+}
+
+/** Fails at startup, not at every login, on a SIG_SERVER_URL the fetcher would refuse anyway. */
+function sigServerUrl(env: Env, allowHttp: boolean): string {
+  const v = required(env, 'SIG_SERVER_URL');
+  let url: URL;
+  try { url = new URL(v); } catch { throw new Error(`SIG_SERVER_URL is not a URL: ${JSON.stringify(v)}`); }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('SIG_SERVER_URL must be an http(s) URL');
+  if (url.protocol === 'http:' && !allowHttp) throw new Error('SIG_SERVER_URL is http:// but KEZ_CHAT_SIG_ALLOW_HTTP=0');
+  if (url.username || url.password) throw new Error('SIG_SERVER_URL must not carry credentials');
+  return v;
+}
+
 export function loadConfig(env: Env): ChatServerConfig {
   const rooms = get(env, 'KEZ_CHAT_ROOMS', { fallback: '*' })!;
   const roomList = rooms === '*' ? '*' : rooms.split(',').map((r) => r.trim()).filter(Boolean);
@@ -81,6 +109,11 @@ export function loadConfig(env: Env): ChatServerConfig {
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`KEZ_CHAT_LOG_LEVEL: unknown level ${JSON.stringify(level)}`);
   const issuerSeed = required(env, 'KEZ_CHAT_ISSUER_SEED', true);
   if (!issuerSeed.startsWith('SA')) throw new Error('KEZ_CHAT_ISSUER_SEED must be an account nkey seed (SA…)');
+  const sigServerAccess = {
+    allowHttp: flag(env, 'KEZ_CHAT_SIG_ALLOW_HTTP', true),
+    allowPrivate: flag(env, 'KEZ_CHAT_SIG_ALLOW_PRIVATE', true),
+    allowLoopback: flag(env, 'KEZ_CHAT_SIG_ALLOW_LOOPBACK', false),
+  };
   const xkeySeed = get(env, 'KEZ_CHAT_XKEY_SEED', { secret: true });
   if (xkeySeed !== undefined && !xkeySeed.startsWith('SX')) throw new Error('KEZ_CHAT_XKEY_SEED must be a curve nkey seed (SX…)');
   return {
@@ -93,8 +126,9 @@ export function loadConfig(env: Env): ChatServerConfig {
     ...(xkeySeed !== undefined ? { xkeySeed } : {}),
     audience: required(env, 'KEZ_CHAT_AUDIENCE'),
     account: get(env, 'KEZ_CHAT_ACCOUNT', { fallback: 'APP' })!,
-    sigServerUrl: required(env, 'SIG_SERVER_URL'),
+    sigServerUrl: sigServerUrl(env, sigServerAccess.allowHttp),
     sigServerTimeoutMs: int(env, 'KEZ_CHAT_SIG_TIMEOUT_MS', 1500, 1),
+    sigServerAccess,
     jwtTtlSec: int(env, 'KEZ_CHAT_JWT_TTL', 900, 1),
     rooms: roomList,
     maxPayload: int(env, 'KEZ_CHAT_MAX_PAYLOAD', 4096, 1),

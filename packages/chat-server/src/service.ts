@@ -28,6 +28,10 @@ export async function startChatServer(
 
   const app = await connect({ ...common, name: 'kez-chat-server/app', user: cfg.appUser, pass: cfg.appPass });
   let callout: NatsConnection | undefined;
+  // A source passed in (tests) is the caller's; the one made here is closed on stop.
+  const ownSource = deps.chains ? undefined : sigServerChainSource({
+    baseUrl: cfg.sigServerUrl, timeoutMs: cfg.sigServerTimeoutMs, access: cfg.sigServerAccess,
+  });
   try {
     await ensureStream(await jetstreamManager(app), {
       name: cfg.stream, maxAgeSec: cfg.historyMaxAgeSec, maxMsgs: cfg.historyMaxMsgs,
@@ -45,7 +49,7 @@ export async function startChatServer(
       policy: { rooms: cfg.rooms, maxPayload: cfg.maxPayload },
       admission: {
         audience: cfg.audience,
-        chains: deps.chains ?? sigServerChainSource({ baseUrl: cfg.sigServerUrl, timeoutMs: cfg.sigServerTimeoutMs }),
+        chains: ownSource ?? deps.chains!,
         nonces: new NonceCache(),
         ledger,
         heads: new HeadMemory(),
@@ -57,11 +61,12 @@ export async function startChatServer(
   } catch (e) {
     await callout?.close();
     await app.close();
+    await ownSource?.close();
     throw e;
   }
   log.info('chat-server ready', {
     nats: redactUrl(cfg.natsUrl), account: cfg.account, audience: cfg.audience,
-    sig_server: cfg.sigServerUrl, xkey: xkey !== undefined, issuer: issuer.getPublicKey(),
+    sig_server: cfg.sigServerUrl, sig_server_access: cfg.sigServerAccess, xkey: xkey !== undefined, issuer: issuer.getPublicKey(),
   });
   for (const [name, nc] of [['app', app], ['callout', callout]] as const) {
     void (async () => {
@@ -73,6 +78,7 @@ export async function startChatServer(
   return {
     async stop() {
       await Promise.allSettled([callout!.drain(), app.drain()]);
+      await ownSource?.close();
       log.info('chat-server stopped');
     },
   };

@@ -1,7 +1,7 @@
 // decideAdmission without NATS, with a scripted sig-server, for the cases a real sig-server
 // cannot be made to produce on demand: withholding (rollback), errors, oversized tokens.
 import { describe, expect, it } from 'vitest';
-import { exportBundle, KezError } from '@kez/core';
+import { KezError } from '@kez/core';
 import { buildLoginToken, decideAdmission, HeadMemory, MAX_TOKEN_BYTES, NonceCache, type ChainSource } from '../src/index.js';
 import { newSigner, now } from './support/identity.js';
 import { createGenesis, addDevice, applyEvent, createLogin, encodeJson, signObject, type ChainEvent, type Login } from '@kez/core';
@@ -23,14 +23,14 @@ function ctx(source: ChainSource) {
 describe('decideAdmission', () => {
   it('admits a good login against the chain', async () => {
     const c = chainOf();
-    const d = await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), ctx({ fetch: async () => ({ bundle: exportBundle(c.events), forked: false }) }));
+    const d = await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), ctx({ fetch: async () => ({ events: c.events, forked: false }) }));
     expect(d).toMatchObject({ admit: true, identity: c.identity, key: c.primary.keyId, chainHead: 1 });
   });
 
   it('refuses when the sig-server later serves a shorter chain (rollback, SPEC §6.7)', async () => {
     const c = chainOf();
     let served = c.events;
-    const context = ctx({ fetch: async () => ({ bundle: exportBundle(served), forked: false }) });
+    const context = ctx({ fetch: async () => ({ events: served, forked: false }) });
     expect((await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), context)).admit).toBe(true);
     served = c.events.slice(0, 1); // withholds seq 1
     const d = await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), context);
@@ -53,7 +53,7 @@ describe('decideAdmission', () => {
   it('refuses lifetimes past SPEC §7 limits (the nonce ledger only covers 300 s + 60 s skew) without asking the sig-server', async () => {
     const c = chainOf();
     let asked = 0;
-    const source: ChainSource = { fetch: async () => { asked++; return { bundle: exportBundle(c.events), forked: false }; } };
+    const source: ChainSource = { fetch: async () => { asked++; return { events: c.events, forked: false }; } };
     const t = now();
     // Signed directly: createLogin itself refuses to make such a login.
     const long = encodeJson(signObject<Login>({
@@ -69,14 +69,14 @@ describe('decideAdmission', () => {
 
   it('refuses a chain the sig-server flags as forked', async () => {
     const c = chainOf();
-    const d = await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), ctx({ fetch: async () => ({ bundle: exportBundle(c.events), forked: true }) }));
+    const d = await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), ctx({ fetch: async () => ({ events: c.events, forked: true }) }));
     expect(d).toMatchObject({ admit: false, code: 'fork' });
   });
 
   it('refuses a chain of another identity served under this one', async () => {
     const c = chainOf();
     const other = chainOf();
-    const d = await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), ctx({ fetch: async () => ({ bundle: exportBundle(other.events), forked: false }) }));
+    const d = await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), ctx({ fetch: async () => ({ events: other.events, forked: false }) }));
     expect(d).toMatchObject({ admit: false, code: 'identity_mismatch' });
   });
 });

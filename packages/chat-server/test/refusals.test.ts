@@ -170,6 +170,17 @@ describe('logins chat-server refuses', () => {
     }
   });
 
+  it('refuses when SIG_SERVER_URL is on loopback without the loopback opt-in (the fetcher\'s address policy)', async () => {
+    await chat.stop();
+    const strict = await runChat({ sigServerAccess: { allowHttp: true, allowPrivate: true, allowLoopback: false } });
+    try {
+      await refused(buildLoginToken(alice.primary, alice.identity, AUDIENCE), 'blocked_address', strict);
+    } finally {
+      await strict.stop();
+      chat = await runChat();
+    }
+  });
+
   it('never logs tokens or secrets', async () => {
     const token = buildLoginToken(alice.primary, alice.identity, AUDIENCE);
     await admitted(token);

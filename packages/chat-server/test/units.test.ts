@@ -76,6 +76,20 @@ describe('loadConfig', () => {
     const c = loadConfig(base);
     expect(c).toMatchObject({ account: 'APP', calloutUser: 'auth', appUser: 'kezchat', jwtTtlSec: 900, rooms: '*', stream: 'KEZCHAT' });
     expect(c.xkeySeed).toBeUndefined();
+    // The compose deployment (http://sig-server:8787 on a private network) works out of the box;
+    // loopback is an explicit opt-in.
+    expect(c.sigServerAccess).toEqual({ allowHttp: true, allowPrivate: true, allowLoopback: false });
+  });
+  it('reads the sig-server access switches', () => {
+    const c = loadConfig({
+      ...base, SIG_SERVER_URL: 'https://sig.example', KEZ_CHAT_SIG_ALLOW_HTTP: '0', KEZ_CHAT_SIG_ALLOW_PRIVATE: 'false', KEZ_CHAT_SIG_ALLOW_LOOPBACK: '1',
+    });
+    expect(c.sigServerAccess).toEqual({ allowHttp: false, allowPrivate: false, allowLoopback: true });
+    expect(() => loadConfig({ ...base, KEZ_CHAT_SIG_ALLOW_PRIVATE: 'yes please' })).toThrow(/KEZ_CHAT_SIG_ALLOW_PRIVATE/);
+    expect(() => loadConfig({ ...base, KEZ_CHAT_SIG_ALLOW_HTTP: '0' })).toThrow(/SIG_SERVER_URL is http/);
+    expect(() => loadConfig({ ...base, SIG_SERVER_URL: 'http://u:pw@sig:8787' })).toThrow(/credentials/);
+    expect(() => loadConfig({ ...base, SIG_SERVER_URL: 'ftp://sig' })).toThrow(/SIG_SERVER_URL/);
+    expect(() => loadConfig({ ...base, SIG_SERVER_URL: 'sig:8787/' })).toThrow(/SIG_SERVER_URL/);
   });
   it('refuses missing or malformed settings with the variable name', () => {
     expect(() => loadConfig({ ...base, NATS_URL: undefined })).toThrow(/NATS_URL/);

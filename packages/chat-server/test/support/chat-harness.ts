@@ -26,6 +26,8 @@ export function chatConfig(over: Partial<ChatServerConfig> = {}): ChatServerConf
     account: 'APP',
     sigServerUrl: inject('sigUrl'),
     sigServerTimeoutMs: 1500,
+    // The run's sig-server is on loopback: the explicit opt-in a same-host deployment sets.
+    sigServerAccess: { allowHttp: true, allowPrivate: true, allowLoopback: true },
     jwtTtlSec: 300,
     rooms: '*',
     maxPayload: 4096,

@@ -1,0 +1,79 @@
+// The chain source against a real sig-server that pages its answers (2 events per response):
+// every page read, one byte cap across all pages, the fork flag, and the address policy of the
+// fetcher (loopback and http only when the operator's config allows them).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportBundle, KezError, rotateKey } from '@kez/core';
+import { startServer, DEFAULTS } from '@kez/sig-server';
+import { sigServerChainSource, type SigServerChainSource } from '../src/index.js';
+import { TestIdentity, newSigner, now, postEvent } from './support/identity.js';
+
+const open = { allowHttp: true, allowPrivate: true, allowLoopback: true };
+let sig: Awaited<ReturnType<typeof startServer>>;
+let dataDir: string;
+const sources: SigServerChainSource[] = [];
+
+function source(over: Partial<Parameters<typeof sigServerChainSource>[0]> = {}): SigServerChainSource {
+  const s = sigServerChainSource({ baseUrl: sig.url, timeoutMs: 1500, access: open, ...over });
+  sources.push(s);
+  return s;
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  const e = await p.then(() => 'no error', (x: unknown) => x);
+  return e instanceof KezError ? e.code : String(e);
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'kez-chat-paged-sig-'));
+  sig = await startServer({ ...DEFAULTS, host: '127.0.0.1', port: 0, dataDir, rateLimitMax: 0, logLevel: 'silent', maxEventsPerResponse: 2 });
+});
+afterAll(async () => {
+  await Promise.all(sources.map((s) => s.close()));
+  await sig.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('sigServerChainSource (real sig-server, 2 events per page)', () => {
+  let alice: TestIdentity;
+  beforeAll(async () => {
+    alice = await TestIdentity.create(sig.url);
+    for (let i = 0; i < 4; i++) await alice.addDevice();
+  });
+
+  it('reads every page of a 5-event chain', async () => {
+    const res = await fetch(`${sig.url}/v1/chains/${encodeURIComponent(alice.identity)}`);
+    expect(res.headers.get('kez-next-since')).toBe('2'); // the server really pages
+    await res.arrayBuffer();
+    expect(await source().fetch(alice.identity)).toEqual({ events: alice.events, forked: false });
+  });
+
+  it('caps the bytes of all pages together', async () => {
+    const total = Buffer.byteLength(exportBundle(alice.events));
+    const firstPage = Buffer.byteLength(exportBundle(alice.events.slice(0, 2)));
+    expect(firstPage).toBeLessThan(total - 1); // so only the sum can exceed the cap
+    expect(await codeOf(source({ maxBytes: total - 1 }).fetch(alice.identity))).toBe('too_large');
+    expect((await source({ maxBytes: total }).fetch(alice.identity))?.events).toHaveLength(5);
+  });
+
+  it('null for an unknown identity', async () => {
+    const other = await TestIdentity.create(sig.url);
+    expect(await source().fetch(other.identity.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')))).toBeNull();
+  });
+
+  it('reports the fork flag', async () => {
+    const dave = await TestIdentity.create(sig.url);
+    const base = dave.state;
+    const genesisKey = await dave.rotate();
+    expect(await postEvent(sig.url, dave.identity, rotateKey(base, { newSigner: newSigner(), created_at: now() - 5 }, genesisKey))).toBe(409);
+    expect((await source().fetch(dave.identity))?.forked).toBe(true);
+  });
+
+  it('refuses loopback and http unless the config allows them', async () => {
+    expect(await codeOf(source({ access: { ...open, allowLoopback: false } }).fetch(alice.identity))).toBe('blocked_address');
+    expect(await codeOf(source({ access: { ...open, allowHttp: false } }).fetch(alice.identity))).toBe('blocked_address');
+    expect(await codeOf(source({ baseUrl: sig.url.replace('127.0.0.1', 'localhost'), access: { ...open, allowLoopback: false } }).fetch(alice.identity))).toBe('blocked_address');
+  });
+});
