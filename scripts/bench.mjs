@@ -48,6 +48,24 @@ for (const b of benches()) {
   }
   results[b.name] = lastJsonLine(r.stdout ?? '');
 }
+// TypeScript next to Rust, from the two benches just run on the same machine.
+const ts = results['kez-core/core']?.results;
+const rs = results['rust/bench']?.results;
+if (ts && rs) {
+  const pairs = [
+    ['claims verified/s, Ed25519 (decode + JCS + hash + verify)', 'claims verified e2e ed25519 accel', 'claims verified e2e ed25519'],
+    ['claims verified/s, BIP-340 (decode + JCS + hash + verify)', 'claims verified e2e bip340 accel', 'claims verified e2e bip340'],
+    ['sigchain of 10,000 events, events/s', 'sigchain 10000 events/s accel', 'sigchain 10000 events/s'],
+  ];
+  console.log('\n=== TypeScript (@kez/core + @kez/accel) vs Rust (kez-core), same run');
+  console.log(`${'measure'.padEnd(58)} ${'TypeScript'.padStart(10)} ${'Rust'.padStart(10)}  Rust/TS`);
+  for (const [label, tk, rk] of pairs) {
+    const a = ts[tk];
+    const b = rs[rk];
+    if (typeof a !== 'number' || typeof b !== 'number') continue;
+    console.log(`${label.padEnd(58)} ${a.toLocaleString('en-US').padStart(10)} ${b.toLocaleString('en-US').padStart(10)}  ${(b / a).toFixed(2)}×`);
+  }
+}
 writeFileSync(join(root, 'bench-results.json'), JSON.stringify({ at: new Date().toISOString(), results }, null, 2) + '\n');
 console.log(`\nWrote bench-results.json (${Object.keys(results).length} benches, ${failed} failed)`);
 process.exit(failed ? 1 : 0);
