@@ -62,9 +62,11 @@ describe('kez chat', () => {
     const bob = await identityWithKey();
     const carol = await TestIdentity.create(inject('sigUrl'));
     const carolNc = await login(carol.primary, carol.identity);
-    new ChatRoom(carolNc, 'cli-room', carol.identity).send('earlier, from carol');
-    await carolNc.flush();
-    await until(() => false, 200);
+    const carolRoom = new ChatRoom(carolNc, 'cli-room', carol.identity);
+    carolRoom.send('earlier, from carol');
+    // The stream stores a publish asynchronously (no acks, see history.ts): bob's history can
+    // only show it once it is stored, so wait for that instead of a fixed sleep.
+    expect(await until(async () => (await carolRoom.history(50)).some((m) => m.text === 'earlier, from carol'), 10_000)).toBe(true);
 
     const b = kez(bob.home, ['chat', 'cli-room']);
     expect(await until(() => b.out.stdout.includes('earlier, from carol'), 10_000), JSON.stringify(b.out)).toBe(true);

@@ -59,10 +59,10 @@ export async function login(signer: Signer, identity: string, audience = AUDIENC
 }
 
 /** Waits until `pred` holds or the deadline passes. */
-export async function until(pred: () => boolean, ms = 5_000): Promise<boolean> {
+export async function until(pred: () => boolean | Promise<boolean>, ms = 5_000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (pred()) return true;
+    if (await pred()) return true;
     await new Promise((r) => setTimeout(r, 25));
   }
   return pred();
