@@ -32,7 +32,9 @@ export async function freePort() {
   });
 }
 
-const secret = () => randomBytes(18).toString('base64url');
+// A leading letter: nats-server parses a $VARIABLE whose value starts with '-' as a number and
+// refuses the config (docs/nats.conf takes the passwords from the environment).
+const secret = () => `k${randomBytes(18).toString('base64url')}`;
 const td = new TextDecoder();
 
 /** Fresh keys and passwords for one dev server. Seeds are returned for the in-process chat-server. */
