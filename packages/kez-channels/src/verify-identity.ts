@@ -5,7 +5,7 @@ import {
   type ChainResult, type Claim, type Subject, type Verdict,
 } from '@kez/core';
 import { mapBounded } from './bounded.js';
-import { obtainChain, type SourceReport } from './chain-sources.js';
+import { obtainChain, type ObtainedChain, type SourceReport } from './chain-sources.js';
 import type { HeadCache } from './head-cache.js';
 import { best, evaluateCandidate, placeFailure, type ProofVerdict } from './proofs.js';
 import type { ChannelRegistry } from './registry.js';
@@ -74,6 +74,25 @@ function edgeOf(subject: string, v: Verdict & { location?: string; owner?: { sta
   };
 }
 
+/**
+ * The chain: configured sig-servers plus every locator the subject's claims name. A claim's
+ * locators are the identity's word only if the claim is in its chain: any key can sign a claim
+ * naming the identity and point at a server holding a stale prefix (one that hides a
+ * revocation). So when a valid chain came back and some root claim is not in it, the chain is
+ * fetched again without the locators only such claims named.
+ */
+async function chainOf(identity: string, rootProofs: ProofVerdict[], o: VerifyIdentityOptions): Promise<ObtainedChain> {
+  const configured = o.sigServers ?? o.env.config.sigServers;
+  const locatorsOf = (ps: ProofVerdict[]) => ps.flatMap((p) => p.claim!.locators ?? []);
+  const all = [...configured, ...locatorsOf(rootProofs)];
+  const first = await obtainChain(identity, all, o.registry, o.env, o.now);
+  const state = first.chain?.state;
+  if (first.verdict.status !== 'valid' || !state) return first;
+  const trusted = new Set([...configured, ...locatorsOf(rootProofs.filter((p) => state.claims.has(objectHash(p.claim!))))]);
+  if (all.every((l) => trusted.has(l))) return first;
+  return obtainChain(identity, [...trusted], o.registry, o.env, o.now);
+}
+
 export async function verifyIdentity(input: string, o: VerifyIdentityOptions): Promise<IdentityResult> {
   let subject: Subject;
   try {
@@ -92,9 +111,7 @@ export async function verifyIdentity(input: string, o: VerifyIdentityOptions): P
   const identity = identities[0]!;
   const rootProofs = signed.filter((p) => p.claim!.identity === identity);
 
-  // The chain: configured sig-servers plus every locator the subject's claims name.
-  const locators = [...(o.sigServers ?? o.env.config.sigServers), ...rootProofs.flatMap((p) => p.claim!.locators ?? [])];
-  const obtained = await obtainChain(identity, locators, o.registry, o.env, o.now);
+  const obtained = await chainOf(identity, rootProofs, o);
   let chainVerdict: Verdict = obtained.verdict;
   const chain = obtained.chain;
   if (chain?.state && chain.status === 'valid') {

@@ -3,6 +3,7 @@ import {
   defaultRegistry, getHead, memoryHeadCache, sigServerTransport, verifyIdentity,
   type IdentityResult, type OwnedChannelEnv, type HeadCache,
 } from '../src/index.js';
+import { createClaim, signerFromSecret } from '@kez/core';
 import {
   startGithubStandin, startMastodonStandin, startSigServer, TestIdentity,
   type GithubStandin, type MastodonStandin, type RunningSigServer,
@@ -132,5 +133,25 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
     rot.rotate();
     await sigServerTransport.publishEvents!(sig.url, rot.identity, rot.events, env);
     expect(await verify('github:rotor', { now: rot.now })).toMatchObject({ status: 'revoked', code: 'key_rotated' });
+  });
+  it('a proof signed by another key cannot bring its own chain source (stale prefix hiding a revocation)', async () => {
+    // The identity's own server (down.example) is unreachable for this verifier; its revocation lives there only.
+    const v = TestIdentity.create({ seed: 41 });
+    const real = v.add('github:stolen', { locators: ['https://down.example'] });
+    const prefix = [...v.events];
+    v.revoke('github:stolen');
+    // Whoever now controls github:stolen copies the public prefix to a server of their own and
+    // adds a proof signed by their own key that names the identity and points at that server.
+    await sigServerTransport.publishEvents!(sig2.url, v.identity, prefix, env);
+    const intruder = signerFromSecret('ed25519', new Uint8Array(32).fill(42));
+    const planted = createClaim({ identity: v.identity, seq: real.seq, subject: 'github:stolen', created_at: real.created_at, locators: [sig2.url] }, intruder);
+    gh.addUser('stolen');
+    gh.addGist('stolen', { 'kez.md': TestIdentity.markdown(real) });
+    gh.addGist('stolen', { 'kez.md': TestIdentity.markdown(planted) });
+    const down = loopbackEnv({ hostMap: { ...gh.hostMap, 'down.example': 'http://127.0.0.1:1' } });
+    const r = await verifyIdentity('github:stolen', { now: v.now, env: down, registry, cache: memoryHeadCache(), sigServers: [] });
+    await down.close();
+    expect(r.status).not.toBe('valid');
+    expect(r.edges.every((e) => e.status !== 'valid')).toBe(true);
   });
 });
