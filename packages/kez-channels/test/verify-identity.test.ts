@@ -151,7 +151,13 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
     const down = loopbackEnv({ hostMap: { ...gh.hostMap, 'down.example': 'http://127.0.0.1:1' } });
     const r = await verifyIdentity('github:stolen', { now: v.now, env: down, registry, cache: memoryHeadCache(), sigServers: [] });
     await down.close();
-    expect(r.status).not.toBe('valid');
+    expect(r).toMatchObject({ status: 'unreachable', code: 'network' });
     expect(r.edges.every((e) => e.status !== 'valid')).toBe(true);
+    // With the identity's own server reachable, the revocation decides.
+    await sigServerTransport.publishEvents!(sig.url, v.identity, v.events, env);
+    const up = loopbackEnv({ hostMap: { ...gh.hostMap, 'down.example': sig.url } });
+    const r2 = await verifyIdentity('github:stolen', { now: v.now, env: up, registry, cache: memoryHeadCache(), sigServers: [] });
+    await up.close();
+    expect(r2).toMatchObject({ status: 'revoked', code: 'revoked' });
   });
 });
