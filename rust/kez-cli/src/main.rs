@@ -96,12 +96,8 @@ enum SigchainCmd {
     /// Make a claim for SUBJECT and append its add event; prints the claim hash
     Add {
         subject: String,
-        #[arg(long)]
-        key: Option<String>,
-        #[arg(long = "expires-at", value_parser = local_chain::parse_time)]
-        expires_at: Option<u64>,
-        #[arg(long = "locator")]
-        locator: Vec<String>,
+        #[command(flatten)]
+        opts: NewClaimOpts,
     },
     /// Revoke a claim (by claim hash, or the live claim of a subject)
     Revoke {
@@ -137,6 +133,17 @@ enum SigchainCmd {
     Verify { file: String },
 }
 
+/// The options of a new claim, shared by `sigchain add` and `claim`.
+#[derive(Args)]
+struct NewClaimOpts {
+    #[arg(long)]
+    key: Option<String>,
+    #[arg(long = "expires-at", value_parser = local_chain::parse_time)]
+    expires_at: Option<u64>,
+    #[arg(long = "locator")]
+    locator: Vec<String>,
+}
+
 #[derive(Args)]
 struct ClaimArgs {
     #[command(subcommand)]
@@ -146,12 +153,8 @@ struct ClaimArgs {
     subject: Option<String>,
     #[arg(long, default_value = "md")]
     format: String,
-    #[arg(long)]
-    key: Option<String>,
-    #[arg(long = "expires-at", value_parser = local_chain::parse_time)]
-    expires_at: Option<u64>,
-    #[arg(long = "locator")]
-    locator: Vec<String>,
+    #[command(flatten)]
+    opts: NewClaimOpts,
     #[arg(long)]
     out: Option<String>,
 }
@@ -177,9 +180,7 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
         }),
         Command::Sigchain(s) => match s {
             SigchainCmd::Init { key, no_precommit } => done(sigchain::init(env, key.as_deref(), !no_precommit)),
-            SigchainCmd::Add { subject, key, expires_at, locator } => {
-                done(sigchain::add(env, &subject, key.as_deref(), expires_at, &locator))
-            }
+            SigchainCmd::Add { subject, opts } => done(sigchain::add(env, &subject, opts.key.as_deref(), opts.expires_at, &opts.locator)),
             SigchainCmd::Revoke { claim, reason, key } => done(sigchain::revoke(env, &claim, reason.as_deref(), key.as_deref())),
             SigchainCmd::Rotate { no_precommit } => done(sigchain::rotate(env, !no_precommit)),
             SigchainCmd::AddDevice { keyname, device_name } => done(sigchain::add_device(env, &keyname, device_name.as_deref())),
@@ -196,9 +197,9 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
                 &claim::MakeArgs {
                     subject: c.subject.as_deref().unwrap_or_default(),
                     format: &c.format,
-                    key: c.key.as_deref(),
-                    expires_at: c.expires_at,
-                    locators: &c.locator,
+                    key: c.opts.key.as_deref(),
+                    expires_at: c.opts.expires_at,
+                    locators: &c.opts.locator,
                     out: c.out.as_deref(),
                 },
             )),
