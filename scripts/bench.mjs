@@ -15,7 +15,8 @@ function benches() {
     const dir = join(root, 'packages', pkg, 'bench');
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) {
-      if (f.endsWith('.mjs')) list.push({ name: `${pkg}/${f.replace(/\.mjs$/, '')}`, cmd: ['node', join(dir, f)] });
+      if (f.endsWith('.mjs'))
+        list.push({ name: `${pkg}/${f.replace(/\.mjs$/, '')}`, cmd: ['node', join(dir, f)] });
     }
   }
   const rust = join(root, 'rust', 'bench.sh');
@@ -39,7 +40,12 @@ const results = {};
 let failed = 0;
 for (const b of benches()) {
   console.log(`\n=== ${b.name} (${relative(root, b.cmd[1])})`);
-  const r = spawnSync(b.cmd[0], b.cmd.slice(1), { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
+  const r = spawnSync(b.cmd[0], b.cmd.slice(1), {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 300_000,
+  });
   process.stdout.write(r.stdout ?? '');
   if (r.status !== 0) {
     failed++;
@@ -53,19 +59,40 @@ const ts = results['kez-core/core']?.results;
 const rs = results['rust/bench']?.results;
 if (ts && rs) {
   const pairs = [
-    ['claims verified/s, Ed25519 (decode + JCS + hash + verify)', 'claims verified e2e ed25519 accel', 'claims verified e2e ed25519'],
-    ['claims verified/s, BIP-340 (decode + JCS + hash + verify)', 'claims verified e2e bip340 accel', 'claims verified e2e bip340'],
-    ['sigchain of 10,000 events, events/s', 'sigchain 10000 events/s accel', 'sigchain 10000 events/s'],
+    [
+      'claims verified/s, Ed25519 (decode + JCS + hash + verify)',
+      'claims verified e2e ed25519 accel',
+      'claims verified e2e ed25519',
+    ],
+    [
+      'claims verified/s, BIP-340 (decode + JCS + hash + verify)',
+      'claims verified e2e bip340 accel',
+      'claims verified e2e bip340',
+    ],
+    [
+      'sigchain of 10,000 events, events/s',
+      'sigchain 10000 events/s accel',
+      'sigchain 10000 events/s',
+    ],
   ];
   console.log('\n=== TypeScript (@kez/core + @kez/accel) vs Rust (kez-core), same run');
-  console.log(`${'measure'.padEnd(58)} ${'TypeScript'.padStart(10)} ${'Rust'.padStart(10)}  Rust/TS`);
+  console.log(
+    `${'measure'.padEnd(58)} ${'TypeScript'.padStart(10)} ${'Rust'.padStart(10)}  Rust/TS`,
+  );
   for (const [label, tk, rk] of pairs) {
     const a = ts[tk];
     const b = rs[rk];
     if (typeof a !== 'number' || typeof b !== 'number') continue;
-    console.log(`${label.padEnd(58)} ${a.toLocaleString('en-US').padStart(10)} ${b.toLocaleString('en-US').padStart(10)}  ${(b / a).toFixed(2)}×`);
+    console.log(
+      `${label.padEnd(58)} ${a.toLocaleString('en-US').padStart(10)} ${b.toLocaleString('en-US').padStart(10)}  ${(b / a).toFixed(2)}×`,
+    );
   }
 }
-writeFileSync(join(root, 'bench-results.json'), JSON.stringify({ at: new Date().toISOString(), results }, null, 2) + '\n');
-console.log(`\nWrote bench-results.json (${Object.keys(results).length} benches, ${failed} failed)`);
+writeFileSync(
+  join(root, 'bench-results.json'),
+  JSON.stringify({ at: new Date().toISOString(), results }, null, 2) + '\n',
+);
+console.log(
+  `\nWrote bench-results.json (${Object.keys(results).length} benches, ${failed} failed)`,
+);
 process.exit(failed ? 1 : 0);

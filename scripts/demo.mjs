@@ -25,17 +25,32 @@ async function stopAll() {
 /** Runs the real CLI (async: the stand-ins live in this process and must keep answering). */
 function kez(args, { env = {}, show = true, allowFail = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [KEZ, ...args], { env: { ...process.env, ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [KEZ, ...args], {
+      env: { ...process.env, ...baseEnv, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
     child.on('close', (code) => {
       if (show) {
         console.log(`$ kez ${args.join(' ')}`);
-        if (out.trim()) console.log(out.trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
+        if (out.trim())
+          console.log(
+            out
+              .trimEnd()
+              .split('\n')
+              .map((l) => `  ${l}`)
+              .join('\n'),
+          );
       }
-      if (code !== 0 && !allowFail) reject(new Error(`kez ${args.join(' ')} exited ${code}: ${err.trim()}`));
+      if (code !== 0 && !allowFail)
+        reject(new Error(`kez ${args.join(' ')} exited ${code}: ${err.trim()}`));
       else resolve({ code, out: out.trim(), err: err.trim() });
     });
   });
@@ -54,7 +69,9 @@ try {
   stops.push(() => sig.close());
   let relay = null;
   try {
-    relay = await (await import(join(root, 'packages/kez-channels/test/peers/relay.mjs'))).startRelay();
+    relay = await (
+      await import(join(root, 'packages/kez-channels/test/peers/relay.mjs'))
+    ).startRelay();
     stops.push(() => relay.stop());
   } catch (e) {
     console.log(`  (no nostr relay: ${e.message})`);
@@ -69,7 +86,10 @@ try {
   const bsky = pds ? await pds.createAccount('alice') : null;
   // nsd serves the handle's _atproto record now, and the _kez record once it is published.
   const zone = bsky ? [{ name: '_atproto.alice.test', strings: [`did=${bsky.did}`] }] : [];
-  let nsd = await peers.startNsd([...zone, { name: '_kez.alice.example', strings: ['v=placeholder'] }]);
+  let nsd = await peers.startNsd([
+    ...zone,
+    { name: '_kez.alice.example', strings: ['v=placeholder'] },
+  ]);
   stops.push(() => nsd.stop());
   console.log(`  GitHub API stand-in   ${gh.url}  (as api.github.com, gist.githubusercontent.com)`);
   console.log(`  Mastodon stand-in     ${masto.url}  (as social.example)`);
@@ -87,7 +107,11 @@ try {
 
   baseEnv = { KEZ_HOME: home, NO_COLOR: process.env.NO_COLOR ?? '' };
   const channels = {
-    hostMap: { ...gh.hostMap, ...masto.hostMap, ...(pds ? { 'alice.test': new URL(pds.pdsUrl).origin } : {}) },
+    hostMap: {
+      ...gh.hostMap,
+      ...masto.hostMap,
+      ...(pds ? { 'alice.test': new URL(pds.pdsUrl).origin } : {}),
+    },
     ...(pds ? { plcDirectory: pds.plcUrl } : {}),
     allowLoopback: true, // the demo's services are on 127.0.0.1; never on by default
     allowHttp: true,
@@ -95,24 +119,40 @@ try {
     nostrRelays: relay ? [relay.url] : [],
     dnsServers: [nsd.server],
   };
-  const writeChannels = () => writeFile(join(home, 'channels.json'), JSON.stringify(channels, null, 2));
+  const writeChannels = () =>
+    writeFile(join(home, 'channels.json'), JSON.stringify(channels, null, 2));
   await writeChannels();
 
   step('an identity and its accounts (real kez CLI)');
-  const keyId = (await kez(['key', 'gen', '--alg', 'nostr'])).out.split(/\s+/).find((w) => w.startsWith('nostr:npub1'));
+  const keyId = (await kez(['key', 'gen', '--alg', 'nostr'])).out
+    .split(/\s+/)
+    .find((w) => w.startsWith('nostr:npub1'));
   await kez(['sigchain', 'init']);
-  const subjects = ['github:alice', 'ap:@alice@social.example', 'dns:alice.example', ...(relay && keyId ? [keyId] : []),
-    ...(bsky ? ['bluesky:alice.test'] : []), 'github:alice-old'];
+  const subjects = [
+    'github:alice',
+    'ap:@alice@social.example',
+    'dns:alice.example',
+    ...(relay && keyId ? [keyId] : []),
+    ...(bsky ? ['bluesky:alice.test'] : []),
+    'github:alice-old',
+  ];
   for (const s of subjects) await kez(['sigchain', 'add', s, '--locator', sig.url]);
 
   step('publishing the proofs where only each account can write');
   await kez(['publish', 'github:alice'], { env: { GITHUB_TOKEN: 'demo-gh-token' } });
   await kez(['publish', 'github:alice-old'], { env: { GITHUB_TOKEN: 'demo-gh-token-old' } });
-  await kez(['publish', 'ap:@alice@social.example'], { env: { MASTODON_TOKEN: 'demo-masto-token' } });
+  await kez(['publish', 'ap:@alice@social.example'], {
+    env: { MASTODON_TOKEN: 'demo-masto-token' },
+  });
   if (relay && keyId) await kez(['publish', keyId]);
-  if (bsky) await kez(['publish', 'bluesky:alice.test'], { env: { BLUESKY_APP_PASSWORD: bsky.password } });
-  const dns = JSON.parse((await kez(['--json', 'publish', 'dns:alice.example'], { show: false })).out);
-  console.log(`$ kez publish dns:alice.example\n  ${dns.name}. 3600 IN TXT ${dns.value.slice(0, 60)}…`);
+  if (bsky)
+    await kez(['publish', 'bluesky:alice.test'], { env: { BLUESKY_APP_PASSWORD: bsky.password } });
+  const dns = JSON.parse(
+    (await kez(['--json', 'publish', 'dns:alice.example'], { show: false })).out,
+  );
+  console.log(
+    `$ kez publish dns:alice.example\n  ${dns.name}. 3600 IN TXT ${dns.value.slice(0, 60)}…`,
+  );
   const strings = [...dns.value.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
   await nsd.stop();
   nsd = await peers.startNsd([...zone, { name: dns.name, strings }], { port: nsd.port });
@@ -124,12 +164,23 @@ try {
 
   step('verifying the identity graph from one account');
   const human = await kez(['verify', 'id', 'github:alice'], { allowFail: true });
-  const json = JSON.parse((await kez(['--json', 'verify', 'id', 'github:alice'], { show: false, allowFail: true })).out);
-  const summary = Object.fromEntries(json.edges.map((e) => [e.subject, e.code ? `${e.status} (${e.code})` : e.status]));
+  const json = JSON.parse(
+    (await kez(['--json', 'verify', 'id', 'github:alice'], { show: false, allowFail: true })).out,
+  );
+  const summary = Object.fromEntries(
+    json.edges.map((e) => [e.subject, e.code ? `${e.status} (${e.code})` : e.status]),
+  );
   console.log(`\nexit code ${human.code}; edges: ${JSON.stringify(summary)}`);
   const expectValid = subjects.filter((s) => s !== 'github:alice-old');
-  const ok = json.status === 'valid' && expectValid.every((s) => summary[s] === 'valid') && summary['github:alice-old']?.startsWith('revoked');
-  console.log(ok ? '\ndemo: OK — every live account verified, the revoked one is revoked' : '\ndemo: UNEXPECTED RESULT');
+  const ok =
+    json.status === 'valid' &&
+    expectValid.every((s) => summary[s] === 'valid') &&
+    summary['github:alice-old']?.startsWith('revoked');
+  console.log(
+    ok
+      ? '\ndemo: OK — every live account verified, the revoked one is revoked'
+      : '\ndemo: UNEXPECTED RESULT',
+  );
   process.exitCode = ok ? 0 : 1;
 } catch (e) {
   console.error(`demo failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -20,18 +20,27 @@ const CONCURRENCY = 16;
 const THROUGHPUT_MS = 2_000;
 
 const now = () => Math.floor(Date.now() / 1000);
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
 const r2 = (x) => Math.round(x * 100) / 100;
 
 const pkgs = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Starts a service process; resolves once `ready(line)` matches a line of its stderr. */
 function service(script, args, env, ready) {
-  const child = spawn(process.execPath, [join(pkgs, script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [join(pkgs, script), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const lines = [];
   let buf = '';
   return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`${script} did not start:\n${lines.join('\n')}`)), 15_000);
+    const timer = setTimeout(
+      () => rej(new Error(`${script} did not start:\n${lines.join('\n')}`)),
+      15_000,
+    );
     child.stderr.on('data', (d) => {
       buf += d;
       let i;
@@ -40,10 +49,17 @@ function service(script, args, env, ready) {
         buf = buf.slice(i + 1);
         lines.push(line);
         if (lines.length > 1000) lines.shift();
-        if (ready && ready(line)) { clearTimeout(timer); ready = null; res({ child, lines }); }
+        if (ready && ready(line)) {
+          clearTimeout(timer);
+          ready = null;
+          res({ child, lines });
+        }
       }
     });
-    child.once('exit', (code) => { clearTimeout(timer); rej(new Error(`${script} exited ${code}:\n${lines.join('\n')}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`${script} exited ${code}:\n${lines.join('\n')}`));
+    });
   });
 }
 
@@ -51,19 +67,52 @@ function service(script, args, env, ready) {
 const dataDir = mkdtempSync(join(tmpdir(), 'kez-bench-sig-'));
 const sigPort = await freePort();
 const sigUrl = `http://127.0.0.1:${sigPort}`;
-const sig = { child: spawn(process.execPath, [join(pkgs, 'sig-server/dist/main.js'), '--port', String(sigPort), '--data', dataDir, '--rate-limit', '0', '--log-level', 'warn'], { stdio: 'ignore' }) };
+const sig = {
+  child: spawn(
+    process.execPath,
+    [
+      join(pkgs, 'sig-server/dist/main.js'),
+      '--port',
+      String(sigPort),
+      '--data',
+      dataDir,
+      '--rate-limit',
+      '0',
+      '--log-level',
+      'warn',
+    ],
+    { stdio: 'ignore' },
+  ),
+};
 for (let i = 0; ; i++) {
-  if (await fetch(`${sigUrl}/healthz`).then((r) => r.ok, () => false)) break;
+  if (
+    await fetch(`${sigUrl}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break;
   if (i > 300 || sig.child.exitCode !== null) throw new Error('sig-server did not start');
   await new Promise((r) => setTimeout(r, 50));
 }
 const nats = await startDevNats({ xkey: true });
 const s = nats.secrets;
-const chat = await service('chat-server/dist/main.js', [], {
-  NATS_URL: nats.url, KEZ_CHAT_AUDIENCE: AUDIENCE, SIG_SERVER_URL: sigUrl, KEZ_CHAT_SIG_ALLOW_LOOPBACK: '1',
-  KEZ_CHAT_ISSUER_SEED: s.issuerSeed, KEZ_CHAT_XKEY_SEED: s.xkeySeed,
-  KEZ_CHAT_CALLOUT_PASS: s.calloutPass, KEZ_CHAT_APP_PASS: s.appPass, KEZ_CHAT_LOG_LEVEL: 'info',
-}, (l) => l.includes('chat-server ready'));
+const chat = await service(
+  'chat-server/dist/main.js',
+  [],
+  {
+    NATS_URL: nats.url,
+    KEZ_CHAT_AUDIENCE: AUDIENCE,
+    SIG_SERVER_URL: sigUrl,
+    KEZ_CHAT_SIG_ALLOW_LOOPBACK: '1',
+    KEZ_CHAT_ISSUER_SEED: s.issuerSeed,
+    KEZ_CHAT_XKEY_SEED: s.xkeySeed,
+    KEZ_CHAT_CALLOUT_PASS: s.calloutPass,
+    KEZ_CHAT_APP_PASS: s.appPass,
+    KEZ_CHAT_LOG_LEVEL: 'info',
+  },
+  (l) => l.includes('chat-server ready'),
+);
 const count = (msg) => chat.lines.filter((l) => l.includes(msg)).length;
 
 // Identities with a one-event chain on the sig-server.
@@ -73,14 +122,20 @@ for (let i = 0; i < IDENTITIES; i++) {
   const g = createGenesis({ created_at: now() - 10 }, signer);
   const identity = `kez:id:${objectHash(g)}`;
   const res = await fetch(`${sigUrl}/v1/chains/${encodeURIComponent(identity)}/events`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: canonicalize(g),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: canonicalize(g),
   });
   if (res.status !== 201) throw new Error(`sig-server refused a genesis: ${res.status}`);
   ids.push({ signer, identity });
 }
 
 const plainOpts = () => ({ servers: nats.url, user: 'plain', pass: s.plainPass, reconnect: false });
-const kezOpts = (i) => ({ servers: nats.url, token: buildLoginToken(ids[i % IDENTITIES].signer, ids[i % IDENTITIES].identity, AUDIENCE), reconnect: false });
+const kezOpts = (i) => ({
+  servers: nats.url,
+  token: buildLoginToken(ids[i % IDENTITIES].signer, ids[i % IDENTITIES].identity, AUDIENCE),
+  reconnect: false,
+});
 
 async function timedConnect(opts) {
   const t0 = performance.now();
@@ -91,7 +146,10 @@ async function timedConnect(opts) {
 }
 
 // Warm-up (JIT, sig-server statements, chat-server's first verifications).
-for (let i = 0; i < 10; i++) { await timedConnect(plainOpts()); await timedConnect(kezOpts(i)); }
+for (let i = 0; i < 10; i++) {
+  await timedConnect(plainOpts());
+  await timedConnect(kezOpts(i));
+}
 
 // Sequential connect latency, interleaved so both see the same machine state.
 const plain = [];
@@ -109,20 +167,32 @@ async function throughput(makeOpts) {
   let failed = 0;
   const end = performance.now() + THROUGHPUT_MS;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
-    for (let i = w; performance.now() < end; i += CONCURRENCY) {
-      try { await timedConnect(makeOpts(i)); ok++; } catch { failed++; }
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      for (let i = w; performance.now() < end; i += CONCURRENCY) {
+        try {
+          await timedConnect(makeOpts(i));
+          ok++;
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
   return { rate: ok / ((performance.now() - t0) / 1000), failed };
 }
 const { rate: plainRate, failed: plainFailed } = await throughput(() => plainOpts());
 const { rate: kezRate, failed: kezFailed } = await throughput((i) => kezOpts(i));
 
-const serverMs = chat.lines.filter((l) => l.includes('"login admitted"')).map((l) => JSON.parse(l).ms);
+const serverMs = chat.lines
+  .filter((l) => l.includes('"login admitted"'))
+  .map((l) => JSON.parse(l).ms);
 const admitted = count('"login admitted"');
 const refused = count('"login refused');
-for (const p of [chat.child, sig.child]) { p.removeAllListeners('exit'); p.kill('SIGTERM'); }
+for (const p of [chat.child, sig.child]) {
+  p.removeAllListeners('exit');
+  p.kill('SIGTERM');
+}
 await nats.stop();
 rmSync(dataDir, { recursive: true, force: true });
 
@@ -133,15 +203,35 @@ const rows = [
 console.log('| connection | p50 ms | p95 ms | connects/s (16 concurrent) |');
 console.log('|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-console.log(`chat-server time per admitted login, from its log (all phases, incl. queueing at 16 concurrent): p50 ${pct(serverMs, 50)} ms, p95 ${pct(serverMs, 95)} ms`);
-console.log(`added latency p50: ${r2(pct(kez, 50) - pct(plain, 50))} ms (×${r2(pct(kez, 50) / pct(plain, 50))}); `
-  + `throughput ratio KEZ/plain: ${r2(kezRate / plainRate)}; admitted ${admitted}, refused ${refused}, failed connects plain ${plainFailed} / KEZ ${kezFailed}`);
-console.log(JSON.stringify({
-  bench: 'chat-server/callout', nats_server: 'v2.12.15', xkey: true, identities: IDENTITIES, sequential: SEQUENTIAL, concurrency: CONCURRENCY,
-  plain_p50_ms: r2(pct(plain, 50)), plain_p95_ms: r2(pct(plain, 95)),
-  kez_p50_ms: r2(pct(kez, 50)), kez_p95_ms: r2(pct(kez, 95)),
-  added_p50_ms: r2(pct(kez, 50) - pct(plain, 50)), latency_ratio_p50: r2(pct(kez, 50) / pct(plain, 50)),
-  plain_connects_per_s: Math.round(plainRate), kez_logins_per_s: Math.round(kezRate), throughput_ratio: r2(kezRate / plainRate),
-  callout_handling_p50_ms: pct(serverMs, 50), callout_handling_p95_ms: pct(serverMs, 95),
-  admitted, refused, plain_failed: plainFailed, kez_failed: kezFailed,
-}));
+console.log(
+  `chat-server time per admitted login, from its log (all phases, incl. queueing at 16 concurrent): p50 ${pct(serverMs, 50)} ms, p95 ${pct(serverMs, 95)} ms`,
+);
+console.log(
+  `added latency p50: ${r2(pct(kez, 50) - pct(plain, 50))} ms (×${r2(pct(kez, 50) / pct(plain, 50))}); ` +
+    `throughput ratio KEZ/plain: ${r2(kezRate / plainRate)}; admitted ${admitted}, refused ${refused}, failed connects plain ${plainFailed} / KEZ ${kezFailed}`,
+);
+console.log(
+  JSON.stringify({
+    bench: 'chat-server/callout',
+    nats_server: 'v2.12.15',
+    xkey: true,
+    identities: IDENTITIES,
+    sequential: SEQUENTIAL,
+    concurrency: CONCURRENCY,
+    plain_p50_ms: r2(pct(plain, 50)),
+    plain_p95_ms: r2(pct(plain, 95)),
+    kez_p50_ms: r2(pct(kez, 50)),
+    kez_p95_ms: r2(pct(kez, 95)),
+    added_p50_ms: r2(pct(kez, 50) - pct(plain, 50)),
+    latency_ratio_p50: r2(pct(kez, 50) / pct(plain, 50)),
+    plain_connects_per_s: Math.round(plainRate),
+    kez_logins_per_s: Math.round(kezRate),
+    throughput_ratio: r2(kezRate / plainRate),
+    callout_handling_p50_ms: pct(serverMs, 50),
+    callout_handling_p95_ms: pct(serverMs, 95),
+    admitted,
+    refused,
+    plain_failed: plainFailed,
+    kez_failed: kezFailed,
+  }),
+);

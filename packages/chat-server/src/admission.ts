@@ -2,8 +2,16 @@
 // enter? Everything that can fail ends as a refusal with a code; nothing is admitted by
 // default (a sig-server that cannot be reached is a refusal, never an admit).
 import {
-  compareHeads, decode, detectEncoding, KezError, verdictOf, verifyChain, verifyLogin, verifyObject,
-  type Login, type Verdict,
+  compareHeads,
+  decode,
+  detectEncoding,
+  KezError,
+  verdictOf,
+  verifyChain,
+  verifyLogin,
+  verifyObject,
+  type Login,
+  type Verdict,
 } from '@kez/core';
 import type { ChainSource } from './chain-source.js';
 import type { HeadMemory } from './head-memory.js';
@@ -21,7 +29,14 @@ export type RefusalCode = NonNullable<Verdict['code']> | 'replayed' | 'no_token'
 
 export type Admission =
   | { admit: true; identity: string; key: string; chainHead: number }
-  | { admit: false; code: RefusalCode; status: Verdict['status']; reason: string; identity?: string; key?: string };
+  | {
+      admit: false;
+      code: RefusalCode;
+      status: Verdict['status'];
+      reason: string;
+      identity?: string;
+      key?: string;
+    };
 
 export interface AdmissionContext {
   audience: string;
@@ -37,18 +52,32 @@ export interface AdmissionContext {
 
 function refuse(v: Verdict, login?: Login): Admission {
   return {
-    admit: false, code: v.code ?? 'malformed', status: v.status, reason: v.reason,
+    admit: false,
+    code: v.code ?? 'malformed',
+    status: v.status,
+    reason: v.reason,
     ...(login ? { identity: login.identity, key: login.key } : {}),
   };
 }
 
 function refuseWith(code: RefusalCode, reason: string, login?: Login): Admission {
-  return { admit: false, code, status: 'invalid', reason, ...(login ? { identity: login.identity, key: login.key } : {}) };
+  return {
+    admit: false,
+    code,
+    status: 'invalid',
+    reason,
+    ...(login ? { identity: login.identity, key: login.key } : {}),
+  };
 }
 
-export async function decideAdmission(token: string | undefined, ctx: AdmissionContext): Promise<Admission> {
-  if (token === undefined || token === '') return refuseWith('no_token', 'no KEZ login assertion in auth_token');
-  if (Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES) return refuse(verdictOf(new KezError('too_large', 'login token too large')));
+export async function decideAdmission(
+  token: string | undefined,
+  ctx: AdmissionContext,
+): Promise<Admission> {
+  if (token === undefined || token === '')
+    return refuseWith('no_token', 'no KEZ login assertion in auth_token');
+  if (Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES)
+    return refuse(verdictOf(new KezError('too_large', 'login token too large')));
 
   // Cheap, offline checks first, so garbage never costs a sig-server request.
   let login: Login;
@@ -57,19 +86,41 @@ export async function decideAdmission(token: string | undefined, ctx: AdmissionC
     // Tokens are the JSON (§8.1) or compact (§8.2) encoding; Markdown and DNS forms are for
     // publishing claims, not for logging in.
     const encoding = detectEncoding(token);
-    if (encoding !== 'json' && encoding !== 'compact') return refuseWith('malformed', 'a login token is a JSON or kez:z1: compact login assertion');
+    if (encoding !== 'json' && encoding !== 'compact')
+      return refuseWith('malformed', 'a login token is a JSON or kez:z1: compact login assertion');
     const { object } = decode(token);
-    if (object.type !== 'login') return refuseWith('malformed', `expected a login assertion, got a ${object.type}`);
+    if (object.type !== 'login')
+      return refuseWith('malformed', `expected a login assertion, got a ${object.type}`);
     login = object;
   } catch (e) {
     return refuse(verdictOf(e));
   }
   const offline = verifyObject(login, { now });
   if (offline.status !== 'valid') return refuse(offline, login);
-  if (login.audience !== ctx.audience) return refuseWith('not_authorized', 'the login assertion is meant for another service', login);
-  if (login.created_at > now + LOGIN_FUTURE_SKEW) return refuse({ status: 'invalid', code: 'future', reason: 'login created too far in the future', evidence: {} }, login);
-  if (now >= login.expires_at) return refuse({ status: 'expired', code: 'expired', reason: `login expired at ${login.expires_at}`, evidence: {} }, login);
-  if (ctx.nonces.has(login.nonce, now)) return refuseWith('replayed', 'this login assertion was already used', login);
+  if (login.audience !== ctx.audience)
+    return refuseWith('not_authorized', 'the login assertion is meant for another service', login);
+  if (login.created_at > now + LOGIN_FUTURE_SKEW)
+    return refuse(
+      {
+        status: 'invalid',
+        code: 'future',
+        reason: 'login created too far in the future',
+        evidence: {},
+      },
+      login,
+    );
+  if (now >= login.expires_at)
+    return refuse(
+      {
+        status: 'expired',
+        code: 'expired',
+        reason: `login expired at ${login.expires_at}`,
+        evidence: {},
+      },
+      login,
+    );
+  if (ctx.nonces.has(login.nonce, now))
+    return refuseWith('replayed', 'this login assertion was already used', login);
 
   // The identity's chain decides whether the key still speaks for it.
   let fetched;
@@ -78,8 +129,26 @@ export async function decideAdmission(token: string | undefined, ctx: AdmissionC
   } catch (e) {
     return refuse(verdictOf(e), login);
   }
-  if (fetched === null) return refuse({ status: 'not_found', code: 'no_chain', reason: 'the sig-server has no chain for this identity', evidence: {} }, login);
-  if (fetched.forked) return refuse({ status: 'fork', code: 'fork', reason: 'the sig-server reports a fork of this chain', evidence: {} }, login);
+  if (fetched === null)
+    return refuse(
+      {
+        status: 'not_found',
+        code: 'no_chain',
+        reason: 'the sig-server has no chain for this identity',
+        evidence: {},
+      },
+      login,
+    );
+  if (fetched.forked)
+    return refuse(
+      {
+        status: 'fork',
+        code: 'fork',
+        reason: 'the sig-server reports a fork of this chain',
+        evidence: {},
+      },
+      login,
+    );
   const now2 = ctx.now();
   const chain = verifyChain(fetched.events, { now: now2 });
   if (chain.status !== 'valid' || !chain.state) return refuse(chain, login);
@@ -106,7 +175,12 @@ export async function decideAdmission(token: string | undefined, ctx: AdmissionC
     } catch (e) {
       return refuse(verdictOf(e), login);
     }
-    if (claimed === 'used') return refuseWith('replayed', 'this login assertion was already used (before a restart, or at another replica)', login);
+    if (claimed === 'used')
+      return refuseWith(
+        'replayed',
+        'this login assertion was already used (before a restart, or at another replica)',
+        login,
+      );
   }
   return { admit: true, identity: login.identity, key: login.key, chainHead: chain.state.head.seq };
 }

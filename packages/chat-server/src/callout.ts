@@ -1,7 +1,12 @@
 // The NATS side of the auth callout (ADR-26): requests arrive on $SYS.REQ.USER.AUTH as JWTs
 // signed by the server (optionally sealed to our xkey); each gets an authorization response
 // JWT signed by the issuer key, carrying a user JWT or an error.
-import { encodeAuthorizationResponse, encodeUser, type AuthorizationRequest, type ClaimsData } from '@nats-io/jwt';
+import {
+  encodeAuthorizationResponse,
+  encodeUser,
+  type AuthorizationRequest,
+  type ClaimsData,
+} from '@nats-io/jwt';
 import type { KeyPair } from '@nats-io/nkeys';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { decideAdmission, type Admission, type AdmissionContext } from './admission.js';
@@ -50,7 +55,9 @@ export function serveAuthCallout(opts: CalloutOptions): Subscription {
         return;
       }
       handle(msg, opts, jwts).catch((e: unknown) => {
-        opts.log.error('auth callout request crashed', { error: e instanceof Error ? e.message : String(e) });
+        opts.log.error('auth callout request crashed', {
+          error: e instanceof Error ? e.message : String(e),
+        });
       });
     },
   });
@@ -62,31 +69,60 @@ async function handle(msg: Msg, opts: CalloutOptions, jwts: JwtVerifier): Promis
   const request = openRequest(msg.data, serverXkey, opts, jwts);
   if (!request) return; // logged; without a readable request there is nobody to answer
 
-  const { user_nkey: userNkey, server_id: server, connect_opts: connect, client_info: client } = request.nats;
+  const {
+    user_nkey: userNkey,
+    server_id: server,
+    connect_opts: connect,
+    client_info: client,
+  } = request.nats;
   const decision = await decideAdmission(connect?.auth_token, opts.admission);
   const responseJwt = await respondJwt(decision, userNkey!, server!.id, opts);
   const payload = te.encode(responseJwt);
   msg.respond(opts.xkey && serverXkey ? opts.xkey.seal(payload, serverXkey) : payload);
 
   const fields = {
-    client_host: client?.host, client_id: client?.id, server: server?.name,
-    identity: decision.identity, key: decision.key, ms: Math.round(performance.now() - started),
+    client_host: client?.host,
+    client_id: client?.id,
+    server: server?.name,
+    identity: decision.identity,
+    key: decision.key,
+    ms: Math.round(performance.now() - started),
   };
   if (decision.admit) {
-    opts.log.info('login admitted', { ...fields, chain_head: decision.chainHead, ttl_s: opts.jwtTtlSec });
+    opts.log.info('login admitted', {
+      ...fields,
+      chain_head: decision.chainHead,
+      ttl_s: opts.jwtTtlSec,
+    });
   } else if (decision.status === 'unreachable') {
-    opts.log.error('login refused: sig-server unreachable', { ...fields, code: decision.code, reason: decision.reason });
+    opts.log.error('login refused: sig-server unreachable', {
+      ...fields,
+      code: decision.code,
+      reason: decision.reason,
+    });
   } else {
-    opts.log.warn('login refused', { ...fields, code: decision.code, status: decision.status, reason: decision.reason });
+    opts.log.warn('login refused', {
+      ...fields,
+      code: decision.code,
+      status: decision.status,
+      reason: decision.reason,
+    });
   }
 }
 
 /** Decrypts (xkey) and verifies the server's request JWT; null (logged) when unusable. */
-function openRequest(data: Uint8Array, serverXkey: string | undefined, opts: CalloutOptions, jwts: JwtVerifier): ClaimsData<AuthorizationRequest> | null {
+function openRequest(
+  data: Uint8Array,
+  serverXkey: string | undefined,
+  opts: CalloutOptions,
+  jwts: JwtVerifier,
+): ClaimsData<AuthorizationRequest> | null {
   let bytes = data;
   if (opts.xkey) {
     if (!serverXkey) {
-      opts.log.error('auth callout request not encrypted, but an xkey is configured; check the server auth_callout xkey');
+      opts.log.error(
+        'auth callout request not encrypted, but an xkey is configured; check the server auth_callout xkey',
+      );
       return null;
     }
     const opened = opts.xkey.open(data, serverXkey);
@@ -102,8 +138,10 @@ function openRequest(data: Uint8Array, serverXkey: string | undefined, opts: Cal
   try {
     const claims = jwts.decode<AuthorizationRequest>(td.decode(bytes)); // verifies the signature by `iss`
     const n = claims.nats;
-    if (claims.aud !== REQUEST_AUDIENCE || n.type !== 'authorization_request') throw new Error('not an authorization request');
-    if (!n.server_id?.id || claims.iss !== n.server_id.id) throw new Error('request not issued by the server it names');
+    if (claims.aud !== REQUEST_AUDIENCE || n.type !== 'authorization_request')
+      throw new Error('not an authorization request');
+    if (!n.server_id?.id || claims.iss !== n.server_id.id)
+      throw new Error('request not issued by the server it names');
     if (!n.user_nkey?.startsWith('U')) throw new Error('request has no user nkey');
     return claims;
   } catch (e) {
@@ -112,14 +150,31 @@ function openRequest(data: Uint8Array, serverXkey: string | undefined, opts: Cal
   }
 }
 
-async function respondJwt(decision: Admission, userNkey: string, serverId: string, opts: CalloutOptions): Promise<string> {
+async function respondJwt(
+  decision: Admission,
+  userNkey: string,
+  serverId: string,
+  opts: CalloutOptions,
+): Promise<string> {
   if (!decision.admit) {
-    return encodeAuthorizationResponse(userNkey, serverId, opts.issuer, { error: `kez login refused: ${decision.code}` }, {});
+    return encodeAuthorizationResponse(
+      userNkey,
+      serverId,
+      opts.issuer,
+      { error: `kez login refused: ${decision.code}` },
+      {},
+    );
   }
   const exp = Math.floor(Date.now() / 1000) + opts.jwtTtlSec;
-  const userJwt = await encodeUser(decision.identity, userNkey, opts.issuer, userPermissions(decision.identity, opts.policy), {
-    aud: opts.account,
-    exp,
-  });
+  const userJwt = await encodeUser(
+    decision.identity,
+    userNkey,
+    opts.issuer,
+    userPermissions(decision.identity, opts.policy),
+    {
+      aud: opts.account,
+      exp,
+    },
+  );
   return encodeAuthorizationResponse(userNkey, serverId, opts.issuer, { jwt: userJwt }, {});
 }

@@ -31,10 +31,12 @@ export function sigServerChainSource(opts: {
   access: { allowHttp: boolean; allowPrivate: boolean; allowLoopback: boolean };
 }): SigServerChainSource {
   const maxBytes = opts.maxBytes ?? 4 * 1024 * 1024;
-  const fetcher = createSafeFetch(channelsConfig({
-    ...opts.access,
-    timeouts: { connectMs: opts.timeoutMs, totalMs: opts.timeoutMs },
-  }));
+  const fetcher = createSafeFetch(
+    channelsConfig({
+      ...opts.access,
+      timeouts: { connectMs: opts.timeoutMs, totalMs: opts.timeoutMs },
+    }),
+  );
   return {
     async fetch(identity) {
       const chain = await getFullChain(fetcher, opts.baseUrl, identity, { maxBytes });

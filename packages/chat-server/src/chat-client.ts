@@ -14,15 +14,26 @@ export interface ChatMessage {
 }
 
 export class ChatRoom {
-  constructor(readonly nc: NatsConnection, readonly room: string, readonly identity: string) {
+  constructor(
+    readonly nc: NatsConnection,
+    readonly room: string,
+    readonly identity: string,
+  ) {
     roomSubject(room, identity); // validates both
   }
 
   async history(limit = 50, timeoutMs = 5_000): Promise<ChatMessage[]> {
-    const reply = await this.nc.request(historySubject(this.room), JSON.stringify({ limit }), { timeout: timeoutMs });
+    const reply = await this.nc.request(historySubject(this.room), JSON.stringify({ limit }), {
+      timeout: timeoutMs,
+    });
     const body = reply.json<HistoryReply | { error: string }>();
     if ('error' in body) throw new Error(`history: ${body.error}`);
-    return body.messages.map((m: HistoryEntry) => ({ room: m.room, identity: m.identity, text: m.text, ts: m.ts }));
+    return body.messages.map((m: HistoryEntry) => ({
+      room: m.room,
+      identity: m.identity,
+      text: m.text,
+      ts: m.ts,
+    }));
   }
 
   /** Live messages of the room (including our own) until the subscription ends. */

@@ -4,7 +4,12 @@
 // place the client names.
 import { createLogin, encodeJson, type Signer } from '@kez/core';
 import { inboxPrefix } from './subjects.js';
-import { connect, tokenAuthenticator, type Authenticator, type NatsConnection } from '@nats-io/transport-node';
+import {
+  connect,
+  tokenAuthenticator,
+  type Authenticator,
+  type NatsConnection,
+} from '@nats-io/transport-node';
 
 /** Default assertion lifetime: long enough for a slow connect, short enough to be useless later. */
 export const LOGIN_LIFETIME_SEC = 60;
@@ -17,25 +22,43 @@ export interface LoginTokenOptions {
 }
 
 /** A single-use login token for `audience` (the chat deployment's name). */
-export function buildLoginToken(signer: Signer, identity: string, audience: string, opts: LoginTokenOptions = {}): string {
+export function buildLoginToken(
+  signer: Signer,
+  identity: string,
+  audience: string,
+  opts: LoginTokenOptions = {},
+): string {
   const now = opts.now ?? Math.floor(Date.now() / 1000);
-  const login = createLogin({
-    identity,
-    audience,
-    created_at: now,
-    expires_at: now + (opts.lifetimeSec ?? LOGIN_LIFETIME_SEC),
-  }, signer);
+  const login = createLogin(
+    {
+      identity,
+      audience,
+      created_at: now,
+      expires_at: now + (opts.lifetimeSec ?? LOGIN_LIFETIME_SEC),
+    },
+    signer,
+  );
   return encodeJson(login);
 }
 
 /** A NATS authenticator that signs a fresh token for every (re)connect: tokens are single use. */
-export function kezAuthenticator(signer: Signer, identity: string, audience: string): Authenticator {
+export function kezAuthenticator(
+  signer: Signer,
+  identity: string,
+  audience: string,
+): Authenticator {
   return tokenAuthenticator(() => buildLoginToken(signer, identity, audience));
 }
 
 /** Connects to a KEZ chat deployment's NATS, logging in as `identity` with `signer`. Replies
  *  come to the identity's own inbox space (_INBOX_<hex>), the only one it may subscribe to. */
-export function connectChat(p: { servers: string | string[]; signer: Signer; identity: string; audience: string; name?: string }): Promise<NatsConnection> {
+export function connectChat(p: {
+  servers: string | string[];
+  signer: Signer;
+  identity: string;
+  audience: string;
+  name?: string;
+}): Promise<NatsConnection> {
   return connect({
     servers: p.servers,
     inboxPrefix: inboxPrefix(p.identity),

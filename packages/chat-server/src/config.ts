@@ -59,7 +59,11 @@ Environment (a NAME_FILE variant is read for every secret):
 
 type Env = Record<string, string | undefined>;
 
-function get(env: Env, name: string, opts: { secret?: boolean; fallback?: string } = {}): string | undefined {
+function get(
+  env: Env,
+  name: string,
+  opts: { secret?: boolean; fallback?: string } = {},
+): string | undefined {
   const file = opts.secret ? env[`${name}_FILE`] : undefined;
   if (file) return readFileSync(file, 'utf8').trim();
   const v = env[name];
@@ -75,7 +79,8 @@ function required(env: Env, name: string, secret = false): string {
 function int(env: Env, name: string, fallback: number, min: number): number {
   const v = get(env, name);
   if (v === undefined) return fallback;
-  if (!/^\d{1,12}$/.test(v) || Number(v) < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  if (!/^\d{1,12}$/.test(v) || Number(v) < min)
+    throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 
@@ -91,31 +96,47 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
 function sigServerUrl(env: Env, allowHttp: boolean): string {
   const v = required(env, 'SIG_SERVER_URL');
   let url: URL;
-  try { url = new URL(v); } catch { throw new Error(`SIG_SERVER_URL is not a URL: ${JSON.stringify(v)}`); }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('SIG_SERVER_URL must be an http(s) URL');
-  if (url.protocol === 'http:' && !allowHttp) throw new Error('SIG_SERVER_URL is http:// but KEZ_CHAT_SIG_ALLOW_HTTP=0');
+  try {
+    url = new URL(v);
+  } catch {
+    throw new Error(`SIG_SERVER_URL is not a URL: ${JSON.stringify(v)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error('SIG_SERVER_URL must be an http(s) URL');
+  if (url.protocol === 'http:' && !allowHttp)
+    throw new Error('SIG_SERVER_URL is http:// but KEZ_CHAT_SIG_ALLOW_HTTP=0');
   if (url.username || url.password) throw new Error('SIG_SERVER_URL must not carry credentials');
   return v;
 }
 
 export function loadConfig(env: Env): ChatServerConfig {
   const rooms = get(env, 'KEZ_CHAT_ROOMS', { fallback: '*' })!;
-  const roomList = rooms === '*' ? '*' : rooms.split(',').map((r) => r.trim()).filter(Boolean);
+  const roomList =
+    rooms === '*'
+      ? '*'
+      : rooms
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean);
   if (roomList !== '*') {
     const bad = roomList.find((r) => !isRoomName(r));
-    if (bad !== undefined || roomList.length === 0) throw new Error(`KEZ_CHAT_ROOMS: bad room name ${JSON.stringify(bad ?? '')}`);
+    if (bad !== undefined || roomList.length === 0)
+      throw new Error(`KEZ_CHAT_ROOMS: bad room name ${JSON.stringify(bad ?? '')}`);
   }
   const level = get(env, 'KEZ_CHAT_LOG_LEVEL', { fallback: 'info' })!;
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`KEZ_CHAT_LOG_LEVEL: unknown level ${JSON.stringify(level)}`);
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    throw new Error(`KEZ_CHAT_LOG_LEVEL: unknown level ${JSON.stringify(level)}`);
   const issuerSeed = required(env, 'KEZ_CHAT_ISSUER_SEED', true);
-  if (!issuerSeed.startsWith('SA')) throw new Error('KEZ_CHAT_ISSUER_SEED must be an account nkey seed (SA…)');
+  if (!issuerSeed.startsWith('SA'))
+    throw new Error('KEZ_CHAT_ISSUER_SEED must be an account nkey seed (SA…)');
   const sigServerAccess = {
     allowHttp: flag(env, 'KEZ_CHAT_SIG_ALLOW_HTTP', true),
     allowPrivate: flag(env, 'KEZ_CHAT_SIG_ALLOW_PRIVATE', true),
     allowLoopback: flag(env, 'KEZ_CHAT_SIG_ALLOW_LOOPBACK', false),
   };
   const xkeySeed = get(env, 'KEZ_CHAT_XKEY_SEED', { secret: true });
-  if (xkeySeed !== undefined && !xkeySeed.startsWith('SX')) throw new Error('KEZ_CHAT_XKEY_SEED must be a curve nkey seed (SX…)');
+  if (xkeySeed !== undefined && !xkeySeed.startsWith('SX'))
+    throw new Error('KEZ_CHAT_XKEY_SEED must be a curve nkey seed (SX…)');
   return {
     natsUrl: required(env, 'NATS_URL'),
     calloutUser: get(env, 'KEZ_CHAT_CALLOUT_USER', { fallback: 'auth' })!,

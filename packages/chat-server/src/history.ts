@@ -1,10 +1,22 @@
 // Chat history lives in a JetStream stream on `chat.>`. chat-server creates the stream when
 // it is missing and answers history requests (kezchat.history.<room>), so clients need no
 // JetStream API permissions at all: the subjects they may request are their readable rooms.
-import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from './log.js';
-import { CHAT_PREFIX, HISTORY_PREFIX, isMemberInbox, isRoomName, parseChatSubject } from './subjects.js';
+import {
+  CHAT_PREFIX,
+  HISTORY_PREFIX,
+  isMemberInbox,
+  isRoomName,
+  parseChatSubject,
+} from './subjects.js';
 
 export interface StreamSettings {
   name: string;
@@ -33,7 +45,11 @@ export const HISTORY_MAX = 500;
 /** A history reply stays well under NATS' default 1 MiB max_payload. */
 const REPLY_BUDGET_BYTES = 512 * 1024;
 
-export async function ensureStream(jsm: JetStreamManager, s: StreamSettings, log: Logger): Promise<void> {
+export async function ensureStream(
+  jsm: JetStreamManager,
+  s: StreamSettings,
+  log: Logger,
+): Promise<void> {
   let info;
   try {
     info = await jsm.streams.info(s.name);
@@ -61,16 +77,27 @@ export async function ensureStream(jsm: JetStreamManager, s: StreamSettings, log
 }
 
 function isStreamNotFound(e: unknown): boolean {
-  return e instanceof Error && (e.name === 'StreamNotFoundError' || /stream not found/i.test(e.message));
+  return (
+    e instanceof Error && (e.name === 'StreamNotFoundError' || /stream not found/i.test(e.message))
+  );
 }
 
 /** The last `limit` messages of a room, oldest first. */
-export async function readHistory(js: JetStreamClient, jsm: JetStreamManager, stream: string, room: string, limit: number): Promise<HistoryEntry[]> {
+export async function readHistory(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  stream: string,
+  room: string,
+  limit: number,
+): Promise<HistoryEntry[]> {
   const filter = `${CHAT_PREFIX}.${room}.*`;
   const info = await jsm.streams.info(stream, { subjects_filter: filter });
   const total = Object.values(info.state.subjects ?? {}).reduce((a, n) => a + n, 0);
   if (total === 0) return [];
-  const consumer = await js.consumers.get(stream, { filter_subjects: [filter], deliver_policy: DeliverPolicy.All });
+  const consumer = await js.consumers.get(stream, {
+    filter_subjects: [filter],
+    deliver_policy: DeliverPolicy.All,
+  });
   const ring: HistoryEntry[] = [];
   const td = new TextDecoder();
   try {
@@ -82,7 +109,13 @@ export async function readHistory(js: JetStreamClient, jsm: JetStreamManager, st
         got++;
         const parsed = parseChatSubject(m.subject);
         if (parsed) {
-          ring.push({ seq: m.seq, ts: m.time.getTime(), room: parsed.room, identity: parsed.identity, text: td.decode(m.data) });
+          ring.push({
+            seq: m.seq,
+            ts: m.time.getTime(),
+            room: parsed.room,
+            identity: parsed.identity,
+            text: td.decode(m.data),
+          });
           if (ring.length > limit) ring.shift();
         }
         if (m.info.pending === 0) {
@@ -111,7 +144,11 @@ function trimToBudget(entries: HistoryEntry[]): HistoryEntry[] {
 }
 
 /** Answers kezchat.history.<room> requests; payload `{"limit":N}` (optional). */
-export async function serveHistory(nc: NatsConnection, stream: string, log: Logger): Promise<Subscription> {
+export async function serveHistory(
+  nc: NatsConnection,
+  stream: string,
+  log: Logger,
+): Promise<Subscription> {
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   return nc.subscribe(`${HISTORY_PREFIX}.*`, {
@@ -124,7 +161,9 @@ export async function serveHistory(nc: NatsConnection, stream: string, log: Logg
       // Answer only to a member inbox: a reply subject is the requester's choice, and
       // chat-server's own connection may publish anywhere (e.g. on another identity's chat subject).
       if (!msg.reply || !isMemberInbox(msg.reply)) {
-        log.warn('history request without an inbox reply subject dropped', { reply: msg.reply ?? null });
+        log.warn('history request without an inbox reply subject dropped', {
+          reply: msg.reply ?? null,
+        });
         return;
       }
       const room = msg.subject.slice(HISTORY_PREFIX.length + 1);
@@ -136,7 +175,10 @@ export async function serveHistory(nc: NatsConnection, stream: string, log: Logg
       readHistory(js, jsm, stream, room, limit)
         .then((messages) => msg.respond(JSON.stringify({ room, messages } satisfies HistoryReply)))
         .catch((e: unknown) => {
-          log.error('history read failed', { room, error: e instanceof Error ? e.message : String(e) });
+          log.error('history read failed', {
+            room,
+            error: e instanceof Error ? e.message : String(e),
+          });
           msg.respond(JSON.stringify({ error: 'history unavailable' }));
         });
     },
@@ -147,7 +189,9 @@ function requestedLimit(data: Uint8Array): number {
   if (data.length === 0 || data.length > 256) return HISTORY_DEFAULT;
   try {
     const v = (JSON.parse(new TextDecoder().decode(data)) as { limit?: unknown }).limit;
-    return Number.isInteger(v) && (v as number) > 0 ? Math.min(v as number, HISTORY_MAX) : HISTORY_DEFAULT;
+    return Number.isInteger(v) && (v as number) > 0
+      ? Math.min(v as number, HISTORY_MAX)
+      : HISTORY_DEFAULT;
   } catch {
     return HISTORY_DEFAULT;
   }

@@ -7,7 +7,10 @@ import { createLogger } from './log.js';
 import { startChatServer } from './service.js';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
-  process.stdout.write(ENV_HELP + '\n  kez-chat-server gen-keys DIR   writes issuer.seed and xkey.seed, prints their public keys\n');
+  process.stdout.write(
+    ENV_HELP +
+      '\n  kez-chat-server gen-keys DIR   writes issuer.seed and xkey.seed, prints their public keys\n',
+  );
   process.exit(0);
 }
 
@@ -19,8 +22,10 @@ if (process.argv[2] === 'gen-keys') {
   }
   try {
     const k = generateKeys(dir);
-    process.stdout.write(`wrote ${k.files.join(', ')} (0600; keep them secret)\n`
-      + `auth_callout.issuer: ${k.issuer}\nauth_callout.xkey:   ${k.xkey}\n`);
+    process.stdout.write(
+      `wrote ${k.files.join(', ')} (0600; keep them secret)\n` +
+        `auth_callout.issuer: ${k.issuer}\nauth_callout.xkey:   ${k.xkey}\n`,
+    );
     process.exit(0);
   } catch (e) {
     process.stderr.write(`kez-chat-server: ${(e as Error).message}\n`);
@@ -39,7 +44,10 @@ const log = createLogger({ level: cfg.logLevel, base: { service: 'kez-chat-serve
 try {
   const server = await startChatServer(cfg, log);
   const stop = () => {
-    server.stop().then(() => process.exit(0), () => process.exit(1));
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -4,7 +4,14 @@
 // (node:crypto; Ed25519 is deterministic, so the signatures are the same bytes) and the xkey
 // shared secret is computed once per peer key. nkeys still parses and validates every key
 // text (prefix, CRC); tests check both directions against nkeys itself.
-import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { fromCurveSeed, fromPublic, fromSeed, type KeyPair } from '@nats-io/nkeys';
 import type { ClaimsData } from '@nats-io/jwt';
 import { base32nopad } from '@scure/base';
@@ -24,14 +31,21 @@ const rawPublic = (pub: string): Uint8Array => base32nopad.decode(pub).slice(1, 
 /** An account/user nkey from its seed whose sign() is OpenSSL Ed25519. */
 export function fastSigningKey(seed: string): KeyPair {
   const kp = fromSeed(te.encode(seed)); // validates prefix and CRC
-  const priv = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, rawSeed(seed)]), format: 'der', type: 'pkcs8' });
+  const priv = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519, rawSeed(seed)]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const pub = createPublicKey(priv);
-  const derived = (pub.export({ format: 'der', type: 'spki' }) as Buffer).subarray(SPKI_ED25519.length);
+  const derived = (pub.export({ format: 'der', type: 'spki' }) as Buffer).subarray(
+    SPKI_ED25519.length,
+  );
   // nkeys derives these with a pure-JS scalar multiplication on every call, and @nats-io/jwt
   // asks for them several times per JWT: derive once.
   const publicKey = kp.getPublicKey();
   const privateKey = kp.getPrivateKey();
-  if (!derived.equals(Buffer.from(rawPublic(publicKey)))) throw new Error('nkey seed does not match its public key');
+  if (!derived.equals(Buffer.from(rawPublic(publicKey))))
+    throw new Error('nkey seed does not match its public key');
   return {
     getPublicKey: () => publicKey,
     getPrivateKey: () => privateKey.slice(),
@@ -53,11 +67,17 @@ export class JwtVerifier {
     const parts = jwt.split('.');
     if (parts.length !== 3) throw new Error('not a JWT');
     const [h, b, s] = parts as [string, string, string];
-    const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as { typ?: string; alg?: string };
-    if ((header.typ !== 'JWT' && header.typ !== 'jwt') || header.alg !== 'ed25519-nkey') throw new Error('not a v2 NATS JWT');
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as {
+      typ?: string;
+      alg?: string;
+    };
+    if ((header.typ !== 'JWT' && header.typ !== 'jwt') || header.alg !== 'ed25519-nkey')
+      throw new Error('not a v2 NATS JWT');
     const claims = JSON.parse(Buffer.from(b, 'base64url').toString('utf8')) as ClaimsData<T>;
     if (typeof claims.iss !== 'string') throw new Error('JWT has no issuer');
-    if (!verify(null, Buffer.from(`${h}.${b}`), this.key(claims.iss), Buffer.from(s, 'base64url'))) {
+    if (
+      !verify(null, Buffer.from(`${h}.${b}`), this.key(claims.iss), Buffer.from(s, 'base64url'))
+    ) {
       throw new Error('JWT signature verification failed');
     }
     return claims;
@@ -67,7 +87,11 @@ export class JwtVerifier {
     let k = this.keys.get(iss);
     if (!k) {
       fromPublic(iss); // validates prefix and CRC
-      k = createPublicKey({ key: Buffer.concat([SPKI_ED25519, rawPublic(iss)]), format: 'der', type: 'spki' });
+      k = createPublicKey({
+        key: Buffer.concat([SPKI_ED25519, rawPublic(iss)]),
+        format: 'der',
+        type: 'spki',
+      });
       if (this.keys.size >= this.maxKeys) this.keys.clear();
       this.keys.set(iss, k);
     }
@@ -82,8 +106,13 @@ export class XKeyBox {
   private readonly secret: Uint8Array;
   private readonly shared = new Map<string, Uint8Array>();
 
-  constructor(seed: string, private readonly maxPeers = 256) {
-    this.kp = fromCurveSeed(te.encode(seed)) as KeyPair & { decodePubCurveKey(src: string): Uint8Array };
+  constructor(
+    seed: string,
+    private readonly maxPeers = 256,
+  ) {
+    this.kp = fromCurveSeed(te.encode(seed)) as KeyPair & {
+      decodePubCurveKey(src: string): Uint8Array;
+    };
     this.publicKey = this.kp.getPublicKey();
     this.secret = rawSeed(seed);
   }
@@ -92,7 +121,11 @@ export class XKeyBox {
     if (message.length < XKEY_V1.length + NONCE_LEN) return null;
     for (let i = 0; i < XKEY_V1.length; i++) if (message[i] !== XKEY_V1[i]) return null;
     const nonce = message.subarray(XKEY_V1.length, XKEY_V1.length + NONCE_LEN);
-    return nacl.box.open.after(message.subarray(XKEY_V1.length + NONCE_LEN), nonce, this.sharedWith(sender));
+    return nacl.box.open.after(
+      message.subarray(XKEY_V1.length + NONCE_LEN),
+      nonce,
+      this.sharedWith(sender),
+    );
   }
 
   seal(message: Uint8Array, recipient: string): Uint8Array {

@@ -2,7 +2,12 @@
 // and holds across replicas: the first publish on kezchat.nonce.<nonce> with "expected last
 // subject sequence 0" wins; every later one is refused by the server. Entries age out after
 // any login could still be accepted (lifetime ≤ 300 s plus 60 s future skew), with margin.
-import { JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import {
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+} from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { KezError } from '@kez/core';
 import type { Logger } from './log.js';
@@ -16,26 +21,40 @@ export interface NonceLedger {
   claim(nonce: string): Promise<'fresh' | 'used'>;
 }
 
-export async function jetStreamNonceLedger(nc: NatsConnection, stream: string, log: Logger, timeoutMs = 1_000): Promise<NonceLedger> {
+export async function jetStreamNonceLedger(
+  nc: NatsConnection,
+  stream: string,
+  log: Logger,
+  timeoutMs = 1_000,
+): Promise<NonceLedger> {
   const jsm = await jetstreamManager(nc);
   try {
     await jsm.streams.info(stream);
   } catch {
     await jsm.streams.add({
-      name: stream, subjects: [`${NONCE_SUBJECT_PREFIX}.*`], max_age: RETENTION_SEC * 1_000_000_000, max_msgs_per_subject: 1,
+      name: stream,
+      subjects: [`${NONCE_SUBJECT_PREFIX}.*`],
+      max_age: RETENTION_SEC * 1_000_000_000,
+      max_msgs_per_subject: 1,
     });
     log.info('nonce ledger stream created', { stream });
   }
   const js: JetStreamClient = jetstream(nc, { timeout: timeoutMs });
   return {
     async claim(nonce) {
-      if (!/^[0-9a-f]{32}$/.test(nonce)) throw new KezError('malformed', 'nonce is not 16 bytes of hex');
+      if (!/^[0-9a-f]{32}$/.test(nonce))
+        throw new KezError('malformed', 'nonce is not 16 bytes of hex');
       try {
-        await js.publish(`${NONCE_SUBJECT_PREFIX}.${nonce}`, new Uint8Array(0), { expect: { lastSubjectSequence: 0 } });
+        await js.publish(`${NONCE_SUBJECT_PREFIX}.${nonce}`, new Uint8Array(0), {
+          expect: { lastSubjectSequence: 0 },
+        });
         return 'fresh';
       } catch (e) {
         if (e instanceof JetStreamApiError && e.code === WRONG_LAST_SEQUENCE) return 'used';
-        throw new KezError('network', `nonce ledger unavailable: ${e instanceof Error ? e.message : String(e)}`);
+        throw new KezError(
+          'network',
+          `nonce ledger unavailable: ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
     },
   };

@@ -1,7 +1,14 @@
 // What an admitted identity may do on NATS. The sender identity is part of every subject it
 // may publish on, so the server itself guarantees who sent a message.
 import type { User } from '@nats-io/jwt';
-import { historySubject, identityToken, inboxPrefix, roomWildcard, CHAT_PREFIX, HISTORY_PREFIX } from './subjects.js';
+import {
+  historySubject,
+  identityToken,
+  inboxPrefix,
+  roomWildcard,
+  CHAT_PREFIX,
+  HISTORY_PREFIX,
+} from './subjects.js';
 
 export interface PermissionPolicy {
   /** Rooms the identity may read and write; '*' = every room. */
@@ -13,9 +20,10 @@ export interface PermissionPolicy {
 export function userPermissions(identity: string, policy: PermissionPolicy): Partial<User> {
   const me = identityToken(identity);
   const rooms = policy.rooms;
-  const pub = rooms === '*'
-    ? [`${CHAT_PREFIX}.*.${me}`, `${HISTORY_PREFIX}.*`]
-    : rooms.flatMap((r) => [`${CHAT_PREFIX}.${r}.${me}`, historySubject(r)]);
+  const pub =
+    rooms === '*'
+      ? [`${CHAT_PREFIX}.*.${me}`, `${HISTORY_PREFIX}.*`]
+      : rooms.flatMap((r) => [`${CHAT_PREFIX}.${r}.${me}`, historySubject(r)]);
   const sub = rooms === '*' ? [roomWildcard('*')] : rooms.map((r) => roomWildcard(r));
   return {
     pub: { allow: pub },

@@ -26,20 +26,40 @@ export async function startChatServer(
   const xkey = cfg.xkeySeed ? new XKeyBox(cfg.xkeySeed) : undefined;
   const common = { servers: cfg.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
 
-  const app = await connect({ ...common, name: 'kez-chat-server/app', user: cfg.appUser, pass: cfg.appPass });
+  const app = await connect({
+    ...common,
+    name: 'kez-chat-server/app',
+    user: cfg.appUser,
+    pass: cfg.appPass,
+  });
   let callout: NatsConnection | undefined;
   // A source passed in (tests) is the caller's; the one made here is closed on stop.
-  const ownSource = deps.chains ? undefined : sigServerChainSource({
-    baseUrl: cfg.sigServerUrl, timeoutMs: cfg.sigServerTimeoutMs, access: cfg.sigServerAccess,
-  });
+  const ownSource = deps.chains
+    ? undefined
+    : sigServerChainSource({
+        baseUrl: cfg.sigServerUrl,
+        timeoutMs: cfg.sigServerTimeoutMs,
+        access: cfg.sigServerAccess,
+      });
   try {
-    await ensureStream(await jetstreamManager(app), {
-      name: cfg.stream, maxAgeSec: cfg.historyMaxAgeSec, maxMsgs: cfg.historyMaxMsgs,
-    }, log);
+    await ensureStream(
+      await jetstreamManager(app),
+      {
+        name: cfg.stream,
+        maxAgeSec: cfg.historyMaxAgeSec,
+        maxMsgs: cfg.historyMaxMsgs,
+      },
+      log,
+    );
     await serveHistory(app, cfg.stream, log);
     const ledger = await jetStreamNonceLedger(app, `${cfg.stream}_NONCES`, log);
 
-    callout = await connect({ ...common, name: 'kez-chat-server/callout', user: cfg.calloutUser, pass: cfg.calloutPass });
+    callout = await connect({
+      ...common,
+      name: 'kez-chat-server/callout',
+      user: cfg.calloutUser,
+      pass: cfg.calloutPass,
+    });
     serveAuthCallout({
       nc: callout,
       issuer,
@@ -65,13 +85,22 @@ export async function startChatServer(
     throw e;
   }
   log.info('chat-server ready', {
-    nats: redactUrl(cfg.natsUrl), account: cfg.account, audience: cfg.audience,
-    sig_server: cfg.sigServerUrl, sig_server_access: cfg.sigServerAccess, xkey: xkey !== undefined, issuer: issuer.getPublicKey(),
+    nats: redactUrl(cfg.natsUrl),
+    account: cfg.account,
+    audience: cfg.audience,
+    sig_server: cfg.sigServerUrl,
+    sig_server_access: cfg.sigServerAccess,
+    xkey: xkey !== undefined,
+    issuer: issuer.getPublicKey(),
   });
-  for (const [name, nc] of [['app', app], ['callout', callout]] as const) {
+  for (const [name, nc] of [
+    ['app', app],
+    ['callout', callout],
+  ] as const) {
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect') log.warn(`nats ${s.type}`, { connection: name });
+        if (s.type === 'disconnect' || s.type === 'reconnect')
+          log.warn(`nats ${s.type}`, { connection: name });
       }
     })();
   }
@@ -86,12 +115,15 @@ export async function startChatServer(
 
 /** NATS URLs may embed credentials: log only scheme, host and port. */
 function redactUrl(url: string): string {
-  return url.split(',').map((u) => {
-    try {
-      const p = new URL(u.includes('://') ? u : `nats://${u}`);
-      return `${p.protocol}//${p.host}`;
-    } catch {
-      return '(unparsable)';
-    }
-  }).join(',');
+  return url
+    .split(',')
+    .map((u) => {
+      try {
+        const p = new URL(u.includes('://') ? u : `nats://${u}`);
+        return `${p.protocol}//${p.host}`;
+      } catch {
+        return '(unparsable)';
+      }
+    })
+    .join(',');
 }

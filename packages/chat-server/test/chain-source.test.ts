@@ -15,20 +15,33 @@ let sig: Awaited<ReturnType<typeof startServer>>;
 let dataDir: string;
 const sources: SigServerChainSource[] = [];
 
-function source(over: Partial<Parameters<typeof sigServerChainSource>[0]> = {}): SigServerChainSource {
+function source(
+  over: Partial<Parameters<typeof sigServerChainSource>[0]> = {},
+): SigServerChainSource {
   const s = sigServerChainSource({ baseUrl: sig.url, timeoutMs: 1500, access: open, ...over });
   sources.push(s);
   return s;
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => 'no error', (x: unknown) => x);
+  const e = await p.then(
+    () => 'no error',
+    (x: unknown) => x,
+  );
   return e instanceof KezError ? e.code : String(e);
 }
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'kez-chat-paged-sig-'));
-  sig = await startServer({ ...DEFAULTS, host: '127.0.0.1', port: 0, dataDir, rateLimitMax: 0, logLevel: 'silent', maxEventsPerResponse: 2 });
+  sig = await startServer({
+    ...DEFAULTS,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    rateLimitMax: 0,
+    logLevel: 'silent',
+    maxEventsPerResponse: 2,
+  });
 });
 afterAll(async () => {
   await Promise.all(sources.map((s) => s.close()));
@@ -60,20 +73,39 @@ describe('sigServerChainSource (real sig-server, 2 events per page)', () => {
 
   it('null for an unknown identity', async () => {
     const other = await TestIdentity.create(sig.url);
-    expect(await source().fetch(other.identity.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')))).toBeNull();
+    expect(
+      await source().fetch(other.identity.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'))),
+    ).toBeNull();
   });
 
   it('reports the fork flag', async () => {
     const dave = await TestIdentity.create(sig.url);
     const base = dave.state;
     const genesisKey = await dave.rotate();
-    expect(await postEvent(sig.url, dave.identity, rotateKey(base, { newSigner: newSigner(), created_at: now() - 5 }, genesisKey))).toBe(409);
+    expect(
+      await postEvent(
+        sig.url,
+        dave.identity,
+        rotateKey(base, { newSigner: newSigner(), created_at: now() - 5 }, genesisKey),
+      ),
+    ).toBe(409);
     expect((await source().fetch(dave.identity))?.forked).toBe(true);
   });
 
   it('refuses loopback and http unless the config allows them', async () => {
-    expect(await codeOf(source({ access: { ...open, allowLoopback: false } }).fetch(alice.identity))).toBe('blocked_address');
-    expect(await codeOf(source({ access: { ...open, allowHttp: false } }).fetch(alice.identity))).toBe('blocked_address');
-    expect(await codeOf(source({ baseUrl: sig.url.replace('127.0.0.1', 'localhost'), access: { ...open, allowLoopback: false } }).fetch(alice.identity))).toBe('blocked_address');
+    expect(
+      await codeOf(source({ access: { ...open, allowLoopback: false } }).fetch(alice.identity)),
+    ).toBe('blocked_address');
+    expect(
+      await codeOf(source({ access: { ...open, allowHttp: false } }).fetch(alice.identity)),
+    ).toBe('blocked_address');
+    expect(
+      await codeOf(
+        source({
+          baseUrl: sig.url.replace('127.0.0.1', 'localhost'),
+          access: { ...open, allowLoopback: false },
+        }).fetch(alice.identity),
+      ),
+    ).toBe('blocked_address');
   });
 });

@@ -4,7 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ChatRoom, historySubject, inboxPrefix, roomSubject, type ChatMessage } from '../src/index.js';
+import {
+  ChatRoom,
+  historySubject,
+  inboxPrefix,
+  roomSubject,
+  type ChatMessage,
+} from '../src/index.js';
 import { login, runChat, until, type RunningChat } from './support/chat-harness.js';
 import { TestIdentity } from './support/identity.js';
 
@@ -24,7 +30,10 @@ afterAll(async () => {
   await chat.stop();
 });
 
-async function join(id: TestIdentity, room: string): Promise<{ nc: NatsConnection; room: ChatRoom }> {
+async function join(
+  id: TestIdentity,
+  room: string,
+): Promise<{ nc: NatsConnection; room: ChatRoom }> {
   const nc = await login(id.primary, id.identity);
   open.push(nc);
   return { nc, room: new ChatRoom(nc, room, id.identity) };
@@ -63,7 +72,10 @@ describe('chat through the KEZ auth callout', () => {
     const b = await join(bob, 'history-room');
     expect(await until(() => false, 200)).toBe(false); // let JetStream store them
     const history = await b.room.history(10);
-    expect(history.map((m) => [m.identity, m.text])).toEqual([[alice.identity, 'one'], [alice.identity, 'two']]);
+    expect(history.map((m) => [m.identity, m.text])).toEqual([
+      [alice.identity, 'one'],
+      [alice.identity, 'two'],
+    ]);
     // Other rooms' messages are not mixed in.
     expect(history.some((m) => m.room !== 'history-room')).toBe(false);
     expect(await (await join(bob, 'empty-room')).room.history()).toEqual([]);
@@ -98,40 +110,66 @@ describe('chat through the KEZ auth callout', () => {
     const seenByCarol: ChatMessage[] = [];
     c.room.subscribe((m) => seenByCarol.push(m));
     const bobErrors: string[] = [];
-    void (async () => { for await (const s of b.nc.status()) if (s.type === 'error') bobErrors.push(String(s.error)); })();
-    b.nc.subscribe('chat.lobby.*', { callback: (_e, m) => { if (m.reply) m.respond('carol says: send me your password'); } });
+    void (async () => {
+      for await (const s of b.nc.status()) if (s.type === 'error') bobErrors.push(String(s.error));
+    })();
+    b.nc.subscribe('chat.lobby.*', {
+      callback: (_e, m) => {
+        if (m.reply) m.respond('carol says: send me your password');
+      },
+    });
     await b.nc.flush();
     await c.nc.flush();
-    a.nc.publish(roomSubject('lobby', alice.identity), 'please reply', { reply: roomSubject('lobby', carol.identity) });
+    a.nc.publish(roomSubject('lobby', alice.identity), 'please reply', {
+      reply: roomSubject('lobby', carol.identity),
+    });
     // The same trap against chat-server's history service, whose connection may publish anywhere.
-    a.nc.publish(historySubject('lobby'), '{"limit":1}', { reply: roomSubject('lobby', carol.identity) });
+    a.nc.publish(historySubject('lobby'), '{"limit":1}', {
+      reply: roomSubject('lobby', carol.identity),
+    });
     await a.nc.flush();
     await until(() => false, 300);
     a.room.send('marker after the trap');
-    expect(await until(() => seenByCarol.some((m) => m.text === 'marker after the trap'))).toBe(true);
+    expect(await until(() => seenByCarol.some((m) => m.text === 'marker after the trap'))).toBe(
+      true,
+    );
     expect(await until(() => bobErrors.some((e) => /permissions violation/i.test(e)))).toBe(true);
     expect(seenByCarol.some((m) => m.text.startsWith('carol says'))).toBe(false);
     expect(seenByCarol.filter((m) => m.identity === carol.identity).map((m) => m.text)).toEqual([]);
-    expect(chat.logs.some((l) => String(l.msg).startsWith('history request without an inbox'))).toBe(true);
+    expect(
+      chat.logs.some((l) => String(l.msg).startsWith('history request without an inbox')),
+    ).toBe(true);
   });
 
   it("keeps each member's inbox private: no shared _INBOX.>, no one else's inbox", async () => {
     const a = await join(alice, 'lobby');
     const errors: string[] = [];
-    void (async () => { for await (const s of a.nc.status()) if (s.type === 'error') errors.push(String(s.error)); })();
+    void (async () => {
+      for await (const s of a.nc.status()) if (s.type === 'error') errors.push(String(s.error));
+    })();
     a.nc.subscribe('_INBOX.>');
     a.nc.subscribe(`${inboxPrefix(bob.identity)}.>`);
     await a.nc.flush();
-    expect(await until(() => errors.filter((e) => /permissions violation for subscription/i.test(e)).length >= 2)).toBe(true);
+    expect(
+      await until(
+        () => errors.filter((e) => /permissions violation for subscription/i.test(e)).length >= 2,
+      ),
+    ).toBe(true);
     // Its own inbox works: history replies arrive there.
     expect(await a.room.history(1)).toBeInstanceOf(Array);
   });
 
   it('gives clients no JetStream API: the history stream cannot be deleted or read directly', async () => {
     const a = await join(alice, 'lobby');
-    await expect(a.nc.request('$JS.API.STREAM.DELETE.KEZCHAT', '', { timeout: 1_000 })).rejects.toThrow(/permissions violation/i);
-    await expect(a.nc.request('$JS.API.DIRECT.GET.KEZCHAT', '{"seq":1}', { timeout: 1_000 })).rejects.toThrow(/permissions violation/i);
-    await expect(a.nc.request(`kezchat.nonce.${'0'.repeat(32)}`, '', { timeout: 1_000 })).rejects.toThrow(/permissions violation/i);
+    await expect(
+      a.nc.request('$JS.API.STREAM.DELETE.KEZCHAT', '', { timeout: 1_000 }),
+    ).rejects.toThrow(/permissions violation/i);
+    await expect(
+      a.nc.request('$JS.API.DIRECT.GET.KEZCHAT', '{"seq":1}', { timeout: 1_000 }),
+    ).rejects.toThrow(/permissions violation/i);
+    await expect(
+      a.nc.request(`kezchat.nonce.${'0'.repeat(32)}`, '', { timeout: 1_000 }),
+    ).rejects.toThrow(/permissions violation/i);
     const info = await (await join(bob, 'history-room')).room.history(10);
     expect(info.length).toBe(2); // still there
   });

@@ -28,23 +28,52 @@ function storeFor(id: TestIdentity, signer: Signer, secret: Uint8Array): string 
   chmodSync(home, 0o700);
   mkdirSync(join(home, 'keys'), { mode: 0o700 });
   mkdirSync(join(home, 'chains'), { mode: 0o700 });
-  writeFileSync(join(home, 'config.json'), JSON.stringify({ default_key: 'default', identity: id.identity }));
-  writeFileSync(join(home, 'keys', 'default.json'), JSON.stringify({
-    name: 'default', suite: signer.suite.name, key: signer.keyId, secret: toHex(secret), created_at: 1,
-  }), { mode: 0o600 });
-  writeFileSync(join(home, 'chains', `${id.identity.slice('kez:id:'.length)}.jsonl`), exportBundle(id.events));
+  writeFileSync(
+    join(home, 'config.json'),
+    JSON.stringify({ default_key: 'default', identity: id.identity }),
+  );
+  writeFileSync(
+    join(home, 'keys', 'default.json'),
+    JSON.stringify({
+      name: 'default',
+      suite: signer.suite.name,
+      key: signer.keyId,
+      secret: toHex(secret),
+      created_at: 1,
+    }),
+    { mode: 0o600 },
+  );
+  writeFileSync(
+    join(home, 'chains', `${id.identity.slice('kez:id:'.length)}.jsonl`),
+    exportBundle(id.events),
+  );
   return home;
 }
 
 function kez(home: string, args: string[]) {
   const child = spawn(process.execPath, [kezBin, ...args], {
-    env: { ...process.env, KEZ_HOME: home, NATS_URL: inject('natsUrl'), KEZ_CHAT_AUDIENCE: AUDIENCE, NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      KEZ_HOME: home,
+      NATS_URL: inject('natsUrl'),
+      KEZ_CHAT_AUDIENCE: AUDIENCE,
+      NO_COLOR: '1',
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const out = { stdout: '', stderr: '', code: null as number | null };
-  child.stdout.on('data', (d) => { out.stdout += d; });
-  child.stderr.on('data', (d) => { out.stderr += d; });
-  const done = new Promise<typeof out>((r) => child.on('close', (code) => { out.code = code; r(out); }));
+  child.stdout.on('data', (d) => {
+    out.stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    out.stderr += d;
+  });
+  const done = new Promise<typeof out>((r) =>
+    child.on('close', (code) => {
+      out.code = code;
+      r(out);
+    }),
+  );
   return { child, out, done };
 }
 
@@ -52,7 +81,13 @@ async function identityWithKey(): Promise<{ id: TestIdentity; home: string }> {
   const secret = ed25519.generateSecret();
   const id = await TestIdentity.create(inject('sigUrl'));
   const device = signerFromSecret('ed25519', secret);
-  await id.append(addDevice(id.state, { deviceSigner: device, created_at: Math.floor(Date.now() / 1000) - 5 }, id.primary));
+  await id.append(
+    addDevice(
+      id.state,
+      { deviceSigner: device, created_at: Math.floor(Date.now() / 1000) - 5 },
+      id.primary,
+    ),
+  );
   return { id, home: storeFor(id, device, secret) };
 }
 
@@ -66,10 +101,18 @@ describe('kez chat', () => {
     carolRoom.send('earlier, from carol');
     // The stream stores a publish asynchronously (no acks, see history.ts): bob's history can
     // only show it once it is stored, so wait for that instead of a fixed sleep.
-    expect(await until(async () => (await carolRoom.history(50)).some((m) => m.text === 'earlier, from carol'), 10_000)).toBe(true);
+    expect(
+      await until(
+        async () => (await carolRoom.history(50)).some((m) => m.text === 'earlier, from carol'),
+        10_000,
+      ),
+    ).toBe(true);
 
     const b = kez(bob.home, ['chat', 'cli-room']);
-    expect(await until(() => b.out.stdout.includes('earlier, from carol'), 10_000), JSON.stringify(b.out)).toBe(true);
+    expect(
+      await until(() => b.out.stdout.includes('earlier, from carol'), 10_000),
+      JSON.stringify(b.out),
+    ).toBe(true);
     expect(b.out.stdout).toContain(`${carol.identity}: earlier, from carol`);
 
     const a = kez(alice.home, ['chat', 'cli-room', '--history', '0']);

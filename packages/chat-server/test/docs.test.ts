@@ -24,11 +24,25 @@ const docs = join(root, 'docs');
 
 describe('docs/docker-compose.yml', () => {
   it('passes `docker-compose config` and holds our two services only', async () => {
-    const { stdout } = await run('docker-compose', ['-f', join(docs, 'docker-compose.yml'), 'config'], {
-      env: { ...process.env, NATS_URL: 'nats://nats.example.internal:4222', KEZ_CHAT_AUDIENCE: 'chat.example.org' },
-    });
-    const services = stdout.slice(stdout.indexOf('\nservices:\n'), stdout.search(/\n(volumes|version):/));
-    expect([...services.matchAll(/^  ([a-z][a-z0-9-]*):$/gm)].map((m) => m[1]).sort()).toEqual(['chat-server', 'sig-server']);
+    const { stdout } = await run(
+      'docker-compose',
+      ['-f', join(docs, 'docker-compose.yml'), 'config'],
+      {
+        env: {
+          ...process.env,
+          NATS_URL: 'nats://nats.example.internal:4222',
+          KEZ_CHAT_AUDIENCE: 'chat.example.org',
+        },
+      },
+    );
+    const services = stdout.slice(
+      stdout.indexOf('\nservices:\n'),
+      stdout.search(/\n(volumes|version):/),
+    );
+    expect([...services.matchAll(/^  ([a-z][a-z0-9-]*):$/gm)].map((m) => m[1]).sort()).toEqual([
+      'chat-server',
+      'sig-server',
+    ]);
     expect(stdout).toContain('NATS_URL: nats://nats.example.internal:4222');
     expect(stdout).not.toMatch(/image: .*nats/i);
   });
@@ -42,19 +56,33 @@ describe('docs/nats.conf in a real nats-server', () => {
       .replaceAll('<XKEY_PUBLIC_KEY>', s.xkeyPublic);
     expect(snippet).not.toMatch(/<[A-Z_]+>/);
     const nats = await startNatsWith(
-      (port: number, storeDir: string) => `listen: 127.0.0.1:${port}\n${snippet.replace('/var/lib/nats/jetstream', storeDir)}`,
+      (port: number, storeDir: string) =>
+        `listen: 127.0.0.1:${port}\n${snippet.replace('/var/lib/nats/jetstream', storeDir)}`,
       { env: { KEZ_CHAT_CALLOUT_PASS: s.calloutPass, KEZ_CHAT_APP_PASS: s.appPass } },
     );
     const logs: string[] = [];
-    const chat = await startChatServer(chatConfig({
-      natsUrl: nats.url, issuerSeed: s.issuerSeed, xkeySeed: s.xkeySeed, calloutPass: s.calloutPass, appPass: s.appPass,
-    }), createLogger({ write: (l) => logs.push(l) }));
+    const chat = await startChatServer(
+      chatConfig({
+        natsUrl: nats.url,
+        issuerSeed: s.issuerSeed,
+        xkeySeed: s.xkeySeed,
+        calloutPass: s.calloutPass,
+        appPass: s.appPass,
+      }),
+      createLogger({ write: (l) => logs.push(l) }),
+    );
     try {
       const id = await TestIdentity.create(inject('sigUrl'));
-      const nc = await connect({ servers: nats.url, token: buildLoginToken(id.primary, id.identity, AUDIENCE), reconnect: false });
+      const nc = await connect({
+        servers: nats.url,
+        token: buildLoginToken(id.primary, id.identity, AUDIENCE),
+        reconnect: false,
+      });
       await nc.close();
       expect(logs.some((l) => l.includes('login admitted') && l.includes(id.identity))).toBe(true);
-      await expect(connect({ servers: nats.url, token: 'nonsense', reconnect: false })).rejects.toThrow(/authorization violation/i);
+      await expect(
+        connect({ servers: nats.url, token: 'nonsense', reconnect: false }),
+      ).rejects.toThrow(/authorization violation/i);
     } finally {
       await chat.stop();
       await nats.stop();
@@ -65,7 +93,9 @@ describe('docs/nats.conf in a real nats-server', () => {
 describe('docs/architecture.md', () => {
   it('keeps NATS outside our boundary in the decisions table and the diagram', () => {
     const md = readFileSync(join(docs, 'architecture.md'), 'utf8');
-    expect(md).toContain("| NATS | We don't ship, embed, or supervise it. We connect to whatever broker NATS_URL points at. |");
+    expect(md).toContain(
+      "| NATS | We don't ship, embed, or supervise it. We connect to whatever broker NATS_URL points at. |",
+    );
     expect(md).toMatch(/Our project ships two services/i);
     expect(md).toMatch(/stroke-dasharray/); // the operator's NATS drawn behind a dashed line
     expect(md).toMatch(/## NATS: an external dependency/);
@@ -88,12 +118,19 @@ describe('Appendix A (dev-only broker one-liner)', () => {
       .replace('127.0.0.1:4222', `127.0.0.1:${port}`)
       .replaceAll('/tmp/kez-nats', tmp);
     const child = spawn('sh', ['-c', cmd], {
-      env: { ...process.env, PATH: `${dirname(natsServerBin())}:${process.env.PATH}` }, stdio: 'ignore', detached: true,
+      env: { ...process.env, PATH: `${dirname(natsServerBin())}:${process.env.PATH}` },
+      stdio: 'ignore',
+      detached: true,
     });
     try {
       let nc;
       for (let i = 0; i < 100 && !nc; i++) {
-        nc = await connect({ servers: `nats://127.0.0.1:${port}`, user: 'kezchat', pass: 'devapp', reconnect: false }).catch(() => undefined);
+        nc = await connect({
+          servers: `nats://127.0.0.1:${port}`,
+          user: 'kezchat',
+          pass: 'devapp',
+          reconnect: false,
+        }).catch(() => undefined);
         if (!nc) await new Promise((r) => setTimeout(r, 50));
       }
       expect(nc).toBeDefined();

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { buildLoginToken, kezAuthenticator } from '../src/index.js';
-import { AUDIENCE, connectWithToken, runChat, until, type RunningChat } from './support/chat-harness.js';
+import {
+  AUDIENCE,
+  connectWithToken,
+  runChat,
+  until,
+  type RunningChat,
+} from './support/chat-harness.js';
 import { TestIdentity } from './support/identity.js';
 
 let chat: RunningChat;
@@ -23,10 +29,16 @@ describe('user JWT expiry', () => {
   it('disconnects the client when its JWT expires', async () => {
     const nc = await connectWithToken(buildLoginToken(erin.primary, erin.identity, AUDIENCE));
     let closedAt = 0;
-    const closed = nc.closed().then((err) => { closedAt = Date.now(); return err; });
+    const closed = nc.closed().then((err) => {
+      closedAt = Date.now();
+      return err;
+    });
     const start = Date.now();
     expect(nc.isClosed()).toBe(false);
-    const err = await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open'), 8_000))]);
+    const err = await Promise.race([
+      closed,
+      new Promise((r) => setTimeout(() => r('still open'), 8_000)),
+    ]);
     expect(err).not.toBe('still open');
     expect(String(err)).toMatch(/expired/i);
     expect(closedAt - start).toBeGreaterThan(500);
@@ -34,14 +46,20 @@ describe('user JWT expiry', () => {
 
   it('a kezAuthenticator client comes back with a fresh single-use login', async () => {
     const nc = await connect({
-      servers: inject('natsUrl'), authenticator: kezAuthenticator(erin.primary, erin.identity, AUDIENCE),
-      reconnectTimeWait: 100, maxReconnectAttempts: 20,
+      servers: inject('natsUrl'),
+      authenticator: kezAuthenticator(erin.primary, erin.identity, AUDIENCE),
+      reconnectTimeWait: 100,
+      maxReconnectAttempts: 20,
     });
     let reconnects = 0;
-    void (async () => { for await (const s of nc.status()) if (s.type === 'reconnect') reconnects++; })();
+    void (async () => {
+      for await (const s of nc.status()) if (s.type === 'reconnect') reconnects++;
+    })();
     const admittedBefore = chat.logs.filter((l) => l.msg === 'login admitted').length;
     expect(await until(() => reconnects >= 1, 8_000)).toBe(true);
-    expect(chat.logs.filter((l) => l.msg === 'login admitted').length).toBeGreaterThan(admittedBefore);
+    expect(chat.logs.filter((l) => l.msg === 'login admitted').length).toBeGreaterThan(
+      admittedBefore,
+    );
     expect(chat.logs.some((l) => l.code === 'replayed')).toBe(false);
     await nc.close();
   });

@@ -14,8 +14,13 @@ declare module 'vitest' {
   export interface ProvidedContext {
     natsUrl: string;
     natsSecrets: {
-      issuerSeed: string; issuerPublic: string; xkeySeed?: string; xkeyPublic?: string;
-      calloutPass: string; appPass: string; plainPass: string;
+      issuerSeed: string;
+      issuerPublic: string;
+      xkeySeed?: string;
+      xkeyPublic?: string;
+      calloutPass: string;
+      appPass: string;
+      plainPass: string;
     };
     sigUrl: string;
   }
@@ -25,10 +30,27 @@ const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const root = join(pkgDir, '..', '..');
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  execFileSync('npx', ['tsc', '-b', join(pkgDir, 'tsconfig.json'), join(root, 'packages/sig-server/tsconfig.json'), join(root, 'packages/kez-cli/tsconfig.json')], { stdio: 'inherit', cwd: root });
+  execFileSync(
+    'npx',
+    [
+      'tsc',
+      '-b',
+      join(pkgDir, 'tsconfig.json'),
+      join(root, 'packages/sig-server/tsconfig.json'),
+      join(root, 'packages/kez-cli/tsconfig.json'),
+    ],
+    { stdio: 'inherit', cwd: root },
+  );
   const { startServer, DEFAULTS } = await import('@kez/sig-server');
   const dataDir = mkdtempSync(join(tmpdir(), 'kez-chat-sig-'));
-  const sig = await startServer({ ...DEFAULTS, host: '127.0.0.1', port: 0, dataDir, rateLimitMax: 0, logLevel: 'warn' });
+  const sig = await startServer({
+    ...DEFAULTS,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    rateLimitMax: 0,
+    logLevel: 'warn',
+  });
   const nats = await startDevNats({ xkey: true });
   project.provide('natsUrl', nats.url);
   project.provide('natsSecrets', nats.secrets);

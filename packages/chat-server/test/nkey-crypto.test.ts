@@ -16,9 +16,21 @@ describe('fastSigningKey', () => {
     const msg = te.encode('hello nats');
     expect(Buffer.from(fast.sign(msg)).equals(Buffer.from(acct.sign(msg)))).toBe(true);
     const user = createUser().getPublicKey();
-    const jwt = await encodeUser('kez:id:x', user, fast, { pub: { allow: ['a'] } }, { aud: 'APP', exp: 2_000_000_000 });
+    const jwt = await encodeUser(
+      'kez:id:x',
+      user,
+      fast,
+      { pub: { allow: ['a'] } },
+      { aud: 'APP', exp: 2_000_000_000 },
+    );
     expect(decode(jwt).name).toBe('kez:id:x');
-    const resp = await encodeAuthorizationResponse(user, createServer().getPublicKey(), fast, { jwt }, {});
+    const resp = await encodeAuthorizationResponse(
+      user,
+      createServer().getPublicKey(),
+      fast,
+      { jwt },
+      {},
+    );
     expect(decode(resp).iss).toBe(acct.getPublicKey());
   });
 
@@ -59,7 +71,9 @@ describe('XKeyBox', () => {
     const bad = Uint8Array.from(fromThem);
     bad[bad.length - 1]! ^= 1;
     expect(box.open(bad, theirs.getPublicKey())).toBeNull();
-    expect(box.open(createCurve().seal(msg, ours.getPublicKey()), theirs.getPublicKey())).toBeNull();
+    expect(
+      box.open(createCurve().seal(msg, ours.getPublicKey()), theirs.getPublicKey()),
+    ).toBeNull();
     expect(box.open(new Uint8Array(10), theirs.getPublicKey())).toBeNull();
   });
 });

@@ -21,19 +21,35 @@ describe('auth callout without xkey', () => {
     await jsm.streams.add({ name: 'KEZCHAT', subjects: ['chat.>'] });
     expect((await jsm.streams.info('KEZCHAT')).config.no_ack).toBeFalsy();
     const logs: string[] = [];
-    const cfg = chatConfig({ natsUrl: nats.url, issuerSeed: s.issuerSeed, calloutPass: s.calloutPass, appPass: s.appPass });
+    const cfg = chatConfig({
+      natsUrl: nats.url,
+      issuerSeed: s.issuerSeed,
+      calloutPass: s.calloutPass,
+      appPass: s.appPass,
+    });
     delete cfg.xkeySeed;
     const chat = await startChatServer(cfg, createLogger({ write: (l) => logs.push(l) }));
     try {
       expect((await jsm.streams.info('KEZCHAT')).config.no_ack).toBe(true);
       await admin.close();
       const id = await TestIdentity.create(inject('sigUrl'));
-      const nc = await connect({ servers: nats.url, token: buildLoginToken(id.primary, id.identity, AUDIENCE), reconnect: false });
+      const nc = await connect({
+        servers: nats.url,
+        token: buildLoginToken(id.primary, id.identity, AUDIENCE),
+        reconnect: false,
+      });
       await nc.close();
-      expect(logs.some((l) => l.includes('"login admitted"') && l.includes(id.identity))).toBe(true);
+      expect(logs.some((l) => l.includes('"login admitted"') && l.includes(id.identity))).toBe(
+        true,
+      );
       const stranger = await TestIdentity.create(inject('sigUrl'));
-      await expect(connect({ servers: nats.url, token: buildLoginToken(stranger.primary, id.identity, AUDIENCE), reconnect: false }))
-        .rejects.toThrow(/authorization violation/i);
+      await expect(
+        connect({
+          servers: nats.url,
+          token: buildLoginToken(stranger.primary, id.identity, AUDIENCE),
+          reconnect: false,
+        }),
+      ).rejects.toThrow(/authorization violation/i);
       expect(logs.some((l) => l.includes('"code":"key_rotated"'))).toBe(true);
     } finally {
       await chat.stop();

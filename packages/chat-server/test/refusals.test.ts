@@ -4,11 +4,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import {
-  canonicalize, createLogin, encodeCompact, encodeJson, rotateKey, type Signer,
+  canonicalize,
+  createLogin,
+  encodeCompact,
+  encodeJson,
+  rotateKey,
+  type Signer,
 } from '@kez/core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { buildLoginToken } from '../src/index.js';
-import { AUDIENCE, connectWithToken, runChat, until, type RunningChat } from './support/chat-harness.js';
+import {
+  AUDIENCE,
+  connectWithToken,
+  runChat,
+  until,
+  type RunningChat,
+} from './support/chat-harness.js';
 import { TestIdentity, newSigner, now, postEvent } from './support/identity.js';
 // @ts-expect-error plain .mjs support module shared with the bench
 import { freePort } from './support/nats-dev.mjs';
@@ -37,23 +48,42 @@ async function admitted(token: string): Promise<NatsConnection> {
 async function refused(token: string, code: string, c: RunningChat = chat): Promise<void> {
   const before = c.logs.length;
   await expect(connectWithToken(token)).rejects.toThrow(/authorization violation/i);
-  expect(await until(() => c.logs.slice(before).some((l) => String(l.msg).startsWith('login refused')))).toBe(true);
+  expect(
+    await until(() => c.logs.slice(before).some((l) => String(l.msg).startsWith('login refused'))),
+  ).toBe(true);
   const entry = c.logs.slice(before).find((l) => String(l.msg).startsWith('login refused'));
   expect(entry?.code).toBe(code);
 }
 
-function loginJson(signer: Signer, identity: string, over: { audience?: string; created_at?: number; expires_at?: number } = {}): string {
+function loginJson(
+  signer: Signer,
+  identity: string,
+  over: { audience?: string; created_at?: number; expires_at?: number } = {},
+): string {
   const t = now();
-  return encodeJson(createLogin({
-    identity, audience: over.audience ?? AUDIENCE, created_at: over.created_at ?? t, expires_at: over.expires_at ?? t + 60,
-  }, signer));
+  return encodeJson(
+    createLogin(
+      {
+        identity,
+        audience: over.audience ?? AUDIENCE,
+        created_at: over.created_at ?? t,
+        expires_at: over.expires_at ?? t + 60,
+      },
+      signer,
+    ),
+  );
 }
 
 describe('logins chat-server refuses', () => {
   it('admits a good login (JSON and compact encodings) — the baseline the refusals differ from', async () => {
     await admitted(buildLoginToken(alice.primary, alice.identity, AUDIENCE));
     const t = now();
-    const compact = await encodeCompact(createLogin({ identity: alice.identity, audience: AUDIENCE, created_at: t, expires_at: t + 60 }, alice.primary));
+    const compact = await encodeCompact(
+      createLogin(
+        { identity: alice.identity, audience: AUDIENCE, created_at: t, expires_at: t + 60 },
+        alice.primary,
+      ),
+    );
     expect(compact.startsWith('kez:z1:')).toBe(true);
     await admitted(compact);
   });
@@ -70,7 +100,10 @@ describe('logins chat-server refuses', () => {
   });
 
   it('refuses a forged signature', async () => {
-    const good = JSON.parse(buildLoginToken(alice.primary, alice.identity, AUDIENCE)) as Record<string, string>;
+    const good = JSON.parse(buildLoginToken(alice.primary, alice.identity, AUDIENCE)) as Record<
+      string,
+      string
+    >;
     const sig = good.sig!;
     const flipped = { ...good, sig: (sig[0] === '0' ? '1' : '0') + sig.slice(1) };
     await refused(canonicalize(flipped), 'bad_signature');
@@ -86,12 +119,21 @@ describe('logins chat-server refuses', () => {
 
   it('refuses an expired login and one from the future', async () => {
     const t = now();
-    await refused(loginJson(alice.primary, alice.identity, { created_at: t - 400, expires_at: t - 100 }), 'expired');
-    await refused(loginJson(alice.primary, alice.identity, { created_at: t + 300, expires_at: t + 360 }), 'future');
+    await refused(
+      loginJson(alice.primary, alice.identity, { created_at: t - 400, expires_at: t - 100 }),
+      'expired',
+    );
+    await refused(
+      loginJson(alice.primary, alice.identity, { created_at: t + 300, expires_at: t + 360 }),
+      'future',
+    );
   });
 
   it('refuses a login meant for another service', async () => {
-    await refused(buildLoginToken(alice.primary, alice.identity, 'chat.other.example'), 'not_authorized');
+    await refused(
+      buildLoginToken(alice.primary, alice.identity, 'chat.other.example'),
+      'not_authorized',
+    );
   });
 
   it('refuses a replay of a login that was already used', async () => {
@@ -114,9 +156,12 @@ describe('logins chat-server refuses', () => {
   it('with two replicas serving the callout, every good login gets in and no replay does', async () => {
     const second = await runChat();
     try {
-      const tokens = Array.from({ length: 8 }, () => buildLoginToken(alice.primary, alice.identity, AUDIENCE));
+      const tokens = Array.from({ length: 8 }, () =>
+        buildLoginToken(alice.primary, alice.identity, AUDIENCE),
+      );
       for (const t of tokens) await admitted(t);
-      for (const t of tokens.slice(0, 4)) await expect(connectWithToken(t)).rejects.toThrow(/authorization violation/i);
+      for (const t of tokens.slice(0, 4))
+        await expect(connectWithToken(t)).rejects.toThrow(/authorization violation/i);
       const replays = [...chat.logs, ...second.logs].filter((l) => l.code === 'replayed').length;
       expect(replays).toBeGreaterThanOrEqual(4);
     } finally {
@@ -151,7 +196,11 @@ describe('logins chat-server refuses', () => {
     // Two validly signed, conflicting events at seq 1: the sig-server keeps both as evidence.
     const base = dave.state;
     const genesisKey = await dave.rotate();
-    const conflicting = rotateKey(base, { newSigner: newSigner(), created_at: now() - 5 }, genesisKey);
+    const conflicting = rotateKey(
+      base,
+      { newSigner: newSigner(), created_at: now() - 5 },
+      genesisKey,
+    );
     expect(await postEvent(inject('sigUrl'), dave.identity, conflicting)).toBe(409);
     await refused(buildLoginToken(dave.primary, dave.identity, AUDIENCE), 'fork');
   });
@@ -170,11 +219,17 @@ describe('logins chat-server refuses', () => {
     }
   });
 
-  it('refuses when SIG_SERVER_URL is on loopback without the loopback opt-in (the fetcher\'s address policy)', async () => {
+  it("refuses when SIG_SERVER_URL is on loopback without the loopback opt-in (the fetcher's address policy)", async () => {
     await chat.stop();
-    const strict = await runChat({ sigServerAccess: { allowHttp: true, allowPrivate: true, allowLoopback: false } });
+    const strict = await runChat({
+      sigServerAccess: { allowHttp: true, allowPrivate: true, allowLoopback: false },
+    });
     try {
-      await refused(buildLoginToken(alice.primary, alice.identity, AUDIENCE), 'blocked_address', strict);
+      await refused(
+        buildLoginToken(alice.primary, alice.identity, AUDIENCE),
+        'blocked_address',
+        strict,
+      );
     } finally {
       await strict.stop();
       chat = await runChat();
@@ -189,6 +244,7 @@ describe('logins chat-server refuses', () => {
     expect(all).not.toContain(login.sig);
     expect(all).not.toContain(login.nonce);
     const s = inject('natsSecrets');
-    for (const secret of [s.issuerSeed, s.xkeySeed!, s.calloutPass, s.appPass]) expect(all).not.toContain(secret);
+    for (const secret of [s.issuerSeed, s.xkeySeed!, s.calloutPass, s.appPass])
+      expect(all).not.toContain(secret);
   });
 });

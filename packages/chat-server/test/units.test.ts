@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { KezError } from '@kez/core';
 import {
-  HeadMemory, NonceCache, identityToken, loadConfig, parseChatSubject, roomSubject, userPermissions,
+  HeadMemory,
+  NonceCache,
+  identityToken,
+  loadConfig,
+  parseChatSubject,
+  roomSubject,
+  userPermissions,
 } from '../src/index.js';
 
 const ID = `kez:id:${'a1'.repeat(32)}`;
@@ -13,7 +19,8 @@ describe('subjects', () => {
     expect(parseChatSubject(roomSubject('lobby', ID))).toEqual({ room: 'lobby', identity: ID });
   });
   it('rejects rooms and ids that could break out of their token', () => {
-    for (const room of ['a.b', '*', '>', 'Lobby', '', 'a b', '-x']) expect(() => roomSubject(room, ID)).toThrow(KezError);
+    for (const room of ['a.b', '*', '>', 'Lobby', '', 'a b', '-x'])
+      expect(() => roomSubject(room, ID)).toThrow(KezError);
     expect(() => identityToken('kez:id:ABC')).toThrow(KezError);
     expect(() => identityToken(`kez:id:${'A1'.repeat(32)}`)).toThrow(KezError);
     expect(parseChatSubject('chat.lobby.nothex')).toBeNull();
@@ -69,25 +76,54 @@ describe('userPermissions', () => {
 
 describe('loadConfig', () => {
   const base = {
-    NATS_URL: 'nats://n:4222', KEZ_CHAT_AUDIENCE: 'chat.example', SIG_SERVER_URL: 'http://sig:8787',
-    KEZ_CHAT_ISSUER_SEED: 'SAexample', KEZ_CHAT_CALLOUT_PASS: 'p1', KEZ_CHAT_APP_PASS: 'p2',
+    NATS_URL: 'nats://n:4222',
+    KEZ_CHAT_AUDIENCE: 'chat.example',
+    SIG_SERVER_URL: 'http://sig:8787',
+    KEZ_CHAT_ISSUER_SEED: 'SAexample',
+    KEZ_CHAT_CALLOUT_PASS: 'p1',
+    KEZ_CHAT_APP_PASS: 'p2',
   };
   it('reads defaults', () => {
     const c = loadConfig(base);
-    expect(c).toMatchObject({ account: 'APP', calloutUser: 'auth', appUser: 'kezchat', jwtTtlSec: 900, rooms: '*', stream: 'KEZCHAT' });
+    expect(c).toMatchObject({
+      account: 'APP',
+      calloutUser: 'auth',
+      appUser: 'kezchat',
+      jwtTtlSec: 900,
+      rooms: '*',
+      stream: 'KEZCHAT',
+    });
     expect(c.xkeySeed).toBeUndefined();
     // The compose deployment (http://sig-server:8787 on a private network) works out of the box;
     // loopback is an explicit opt-in.
-    expect(c.sigServerAccess).toEqual({ allowHttp: true, allowPrivate: true, allowLoopback: false });
+    expect(c.sigServerAccess).toEqual({
+      allowHttp: true,
+      allowPrivate: true,
+      allowLoopback: false,
+    });
   });
   it('reads the sig-server access switches', () => {
     const c = loadConfig({
-      ...base, SIG_SERVER_URL: 'https://sig.example', KEZ_CHAT_SIG_ALLOW_HTTP: '0', KEZ_CHAT_SIG_ALLOW_PRIVATE: 'false', KEZ_CHAT_SIG_ALLOW_LOOPBACK: '1',
+      ...base,
+      SIG_SERVER_URL: 'https://sig.example',
+      KEZ_CHAT_SIG_ALLOW_HTTP: '0',
+      KEZ_CHAT_SIG_ALLOW_PRIVATE: 'false',
+      KEZ_CHAT_SIG_ALLOW_LOOPBACK: '1',
     });
-    expect(c.sigServerAccess).toEqual({ allowHttp: false, allowPrivate: false, allowLoopback: true });
-    expect(() => loadConfig({ ...base, KEZ_CHAT_SIG_ALLOW_PRIVATE: 'yes please' })).toThrow(/KEZ_CHAT_SIG_ALLOW_PRIVATE/);
-    expect(() => loadConfig({ ...base, KEZ_CHAT_SIG_ALLOW_HTTP: '0' })).toThrow(/SIG_SERVER_URL is http/);
-    expect(() => loadConfig({ ...base, SIG_SERVER_URL: 'http://u:pw@sig:8787' })).toThrow(/credentials/);
+    expect(c.sigServerAccess).toEqual({
+      allowHttp: false,
+      allowPrivate: false,
+      allowLoopback: true,
+    });
+    expect(() => loadConfig({ ...base, KEZ_CHAT_SIG_ALLOW_PRIVATE: 'yes please' })).toThrow(
+      /KEZ_CHAT_SIG_ALLOW_PRIVATE/,
+    );
+    expect(() => loadConfig({ ...base, KEZ_CHAT_SIG_ALLOW_HTTP: '0' })).toThrow(
+      /SIG_SERVER_URL is http/,
+    );
+    expect(() => loadConfig({ ...base, SIG_SERVER_URL: 'http://u:pw@sig:8787' })).toThrow(
+      /credentials/,
+    );
     expect(() => loadConfig({ ...base, SIG_SERVER_URL: 'ftp://sig' })).toThrow(/SIG_SERVER_URL/);
     expect(() => loadConfig({ ...base, SIG_SERVER_URL: 'sig:8787/' })).toThrow(/SIG_SERVER_URL/);
   });

@@ -2,7 +2,9 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 
 // DER SubjectPublicKeyInfo header for an Ed25519 key (RFC 8410); the 32 key bytes follow.
-const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
+const SPKI_PREFIX = Uint8Array.from([
+  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+]);
 const CACHE_MAX = 1024;
 const cache = new Map<string, KeyObject>();
 
@@ -23,7 +25,11 @@ function keyObject(publicKey: Uint8Array): KeyObject {
   return k;
 }
 
-export function ed25519VerifyNode(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
+export function ed25519VerifyNode(
+  publicKey: Uint8Array,
+  msg: Uint8Array,
+  sig: Uint8Array,
+): boolean {
   if (publicKey.length !== 32 || sig.length !== 64) return false;
   try {
     return verify(null, msg, keyObject(publicKey), sig);

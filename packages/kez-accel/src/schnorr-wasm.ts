@@ -3,7 +3,11 @@
 import * as secp from 'tiny-secp256k1';
 import { purePrimitives } from '@kez/core';
 
-export function schnorrVerifyWasm(publicKey: Uint8Array, msg32: Uint8Array, sig: Uint8Array): boolean {
+export function schnorrVerifyWasm(
+  publicKey: Uint8Array,
+  msg32: Uint8Array,
+  sig: Uint8Array,
+): boolean {
   if (msg32.length !== 32) return purePrimitives.schnorrVerify(publicKey, msg32, sig);
   if (publicKey.length !== 32 || sig.length !== 64) return false;
   try {

@@ -14,7 +14,9 @@ describe('fast primitives agree with the pure ones on random inputs', () => {
       expect(fastPrimitives.ed25519Verify(pub, msg, sig)).toBe(true);
       const bad = sig.slice();
       bad[i % 64]! ^= 1 << (i % 8);
-      expect(fastPrimitives.ed25519Verify(pub, msg, bad)).toBe(purePrimitives.ed25519Verify(pub, msg, bad));
+      expect(fastPrimitives.ed25519Verify(pub, msg, bad)).toBe(
+        purePrimitives.ed25519Verify(pub, msg, bad),
+      );
       const junk = crypto.getRandomValues(new Uint8Array(64));
       expect(fastPrimitives.ed25519Verify(pub, msg, junk)).toBe(false);
     }
@@ -29,14 +31,28 @@ describe('fast primitives agree with the pure ones on random inputs', () => {
       const bad = sig.slice();
       bad[i % 64]! ^= 1;
       expect(fastPrimitives.schnorrVerify(pub, msg, bad)).toBe(false);
-      expect(fastPrimitives.schnorrVerify(crypto.getRandomValues(new Uint8Array(32)), msg, sig)).toBe(false);
+      expect(
+        fastPrimitives.schnorrVerify(crypto.getRandomValues(new Uint8Array(32)), msg, sig),
+      ).toBe(false);
     }
   });
   it('wrong lengths are false, never a throw', () => {
-    expect(fastPrimitives.ed25519Verify(new Uint8Array(31), new Uint8Array(0), new Uint8Array(64))).toBe(false);
-    expect(fastPrimitives.ed25519Verify(new Uint8Array(32), new Uint8Array(0), new Uint8Array(63))).toBe(false);
-    expect(fastPrimitives.schnorrVerify(new Uint8Array(33), new Uint8Array(32), new Uint8Array(64))).toBe(false);
-    expect(fastPrimitives.schnorrVerify(new Uint8Array(32).fill(0xff), new Uint8Array(32), new Uint8Array(64))).toBe(false);
+    expect(
+      fastPrimitives.ed25519Verify(new Uint8Array(31), new Uint8Array(0), new Uint8Array(64)),
+    ).toBe(false);
+    expect(
+      fastPrimitives.ed25519Verify(new Uint8Array(32), new Uint8Array(0), new Uint8Array(63)),
+    ).toBe(false);
+    expect(
+      fastPrimitives.schnorrVerify(new Uint8Array(33), new Uint8Array(32), new Uint8Array(64)),
+    ).toBe(false);
+    expect(
+      fastPrimitives.schnorrVerify(
+        new Uint8Array(32).fill(0xff),
+        new Uint8Array(32),
+        new Uint8Array(64),
+      ),
+    ).toBe(false);
   });
 });
 

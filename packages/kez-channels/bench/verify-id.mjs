@@ -26,29 +26,55 @@ const sigProxy = await t.startTcpDelayProxy({ host: '127.0.0.1', port: sigPort }
 const sigUrl = `http://127.0.0.1:${sigProxy.port}`;
 
 const id = t.TestIdentity.create();
-const subjects = ['github:ann', 'github:ann-work', 'ap:@ann@social.example', 'ap:@annie@social.example', 'dns:ann.example', 'dns:ann-work.example'];
+const subjects = [
+  'github:ann',
+  'github:ann-work',
+  'ap:@ann@social.example',
+  'ap:@annie@social.example',
+  'dns:ann.example',
+  'dns:ann-work.example',
+];
 const records = [];
 for (const s of subjects) {
   const claim = id.add(s, { locators: [sigUrl] });
   const { channel, id: name } = parseSubject(s);
-  if (channel === 'github') { gh.addUser(name); gh.addGist(name, { 'kez.md': t.TestIdentity.markdown(claim) }); }
-  if (channel === 'ap') masto.addAccount(name.split('@')[1], { fields: [{ name: 'KEZ', value: await t.TestIdentity.compact(claim) }] });
-  if (channel === 'dns') records.push({ name: `_kez.${name}`, strings: await t.TestIdentity.txtStrings(claim) });
+  if (channel === 'github') {
+    gh.addUser(name);
+    gh.addGist(name, { 'kez.md': t.TestIdentity.markdown(claim) });
+  }
+  if (channel === 'ap')
+    masto.addAccount(name.split('@')[1], {
+      fields: [{ name: 'KEZ', value: await t.TestIdentity.compact(claim) }],
+    });
+  if (channel === 'dns')
+    records.push({ name: `_kez.${name}`, strings: await t.TestIdentity.txtStrings(claim) });
 }
 const nsd = await t.startNsd(records);
 const dnsProxy = await t.startDnsDelayProxy({ host: '127.0.0.1', port: nsd.port }, LATENCY);
 
 function makeEnv(concurrency, log) {
-  const env = ch.createChannelEnv(ch.channelsConfig({
-    allowLoopback: true, allowHttp: true, concurrency,
-    hostMap: { ...gh.hostMap, ...masto.hostMap }, dnsServers: [`127.0.0.1:${dnsProxy.port}`], sigServers: [],
-  }));
+  const env = ch.createChannelEnv(
+    ch.channelsConfig({
+      allowLoopback: true,
+      allowHttp: true,
+      concurrency,
+      hostMap: { ...gh.hostMap, ...masto.hostMap },
+      dnsServers: [`127.0.0.1:${dnsProxy.port}`],
+      sigServers: [],
+    }),
+  );
   if (!log) return env;
   // Each fetch / TXT query is one service round trip; its interval is recorded.
-  const timed = (fn) => async (...a) => {
-    const start = performance.now();
-    try { return await fn(...a); } finally { log.push([start, performance.now()]); }
-  };
+  const timed =
+    (fn) =>
+    async (...a) => {
+      const start = performance.now();
+      try {
+        return await fn(...a);
+      } finally {
+        log.push([start, performance.now()]);
+      }
+    };
   return { ...env, fetch: timed(env.fetch), resolveTxt: timed(env.resolveTxt), close: env.close };
 }
 
@@ -57,7 +83,8 @@ function dependentDepth(intervals) {
   const sorted = [...intervals].sort((a, b) => a[1] - b[1]);
   const depth = sorted.map(() => 1);
   sorted.forEach(([start], i) => {
-    for (let j = 0; j < i; j++) if (sorted[j][1] <= start) depth[i] = Math.max(depth[i], depth[j] + 1);
+    for (let j = 0; j < i; j++)
+      if (sorted[j][1] <= start) depth[i] = Math.max(depth[i], depth[j] + 1);
   });
   return Math.max(0, ...depth);
 }
@@ -81,7 +108,10 @@ async function step(fn) {
   return { calls: log.length, depth: dependentDepth(log), ms };
 }
 const perSubject = {};
-for (const s of subjects) perSubject[s] = await step((env) => registry.plugin(parseSubject(s).channel).locate(parseSubject(s), env));
+for (const s of subjects)
+  perSubject[s] = await step((env) =>
+    registry.plugin(parseSubject(s).channel).locate(parseSubject(s), env),
+  );
 const chainStep = await step((env) => ch.obtainChain(id.identity, [sigUrl], registry, env, id.now));
 const root = subjects[0];
 const others = subjects.filter((s) => s !== root).map((s) => perSubject[s]);
@@ -98,11 +128,20 @@ async function run(concurrency) {
   for (let i = 0; i < RUNS; i++) {
     const env = makeEnv(concurrency);
     const t0 = performance.now();
-    const r = await ch.verifyIdentity(root, { now: id.now, env, registry, cache: ch.memoryHeadCache(), sigServers: [] });
+    const r = await ch.verifyIdentity(root, {
+      now: id.now,
+      env,
+      registry,
+      cache: ch.memoryHeadCache(),
+      sigServers: [],
+    });
     times.push(performance.now() - t0);
     await env.close();
     status = `${r.status}, ${r.edges.filter((e) => e.status === 'valid').length}/${r.edges.length} edges valid`;
-    if (r.status !== 'valid' || r.edges.some((e) => e.status !== 'valid')) throw new Error(`unexpected result: ${JSON.stringify(r.edges.map((e) => [e.subject, e.status, e.code]))}`);
+    if (r.status !== 'valid' || r.edges.some((e) => e.status !== 'valid'))
+      throw new Error(
+        `unexpected result: ${JSON.stringify(r.edges.map((e) => [e.subject, e.status, e.code]))}`,
+      );
   }
   times.sort((a, b) => a - b);
   return { median: times[Math.floor(times.length / 2)], min: times[0], status };
@@ -115,19 +154,55 @@ await Promise.all([gh.close(), masto.close(), sigProxy.close(), dnsProxy.close()
 await Promise.all([sig.close(), nsd.stop()]);
 
 const row = (a, b, c, d) => `${a.padEnd(40)}${b.padStart(12)}${c.padStart(14)}  ${d}`;
-console.log(`verify id ${root}: 6 accounts, +${LATENCY} ms per service round trip, median of ${RUNS}`);
+console.log(
+  `verify id ${root}: 6 accounts, +${LATENCY} ms per service round trip, median of ${RUNS}`,
+);
 console.log(row('', 'round trips', 'latency ms', ''));
-console.log(row('critical path (dependent RTs)', String(criticalRts), String(criticalRts * LATENCY), `root ${perSubject[root].depth} + chain ${chainStep.depth} + slowest account ${slowest}`));
-console.log(row('critical path, steps timed alone', '', criticalMs.toFixed(0), `root ${perSubject[root].ms.toFixed(0)} + chain ${chainStep.ms.toFixed(0)} + slowest account ${slowestMs.toFixed(0)}`));
-console.log(row('all round trips, one after another', String(sumRts), String(sumRts * LATENCY), ''));
+console.log(
+  row(
+    'critical path (dependent RTs)',
+    String(criticalRts),
+    String(criticalRts * LATENCY),
+    `root ${perSubject[root].depth} + chain ${chainStep.depth} + slowest account ${slowest}`,
+  ),
+);
+console.log(
+  row(
+    'critical path, steps timed alone',
+    '',
+    criticalMs.toFixed(0),
+    `root ${perSubject[root].ms.toFixed(0)} + chain ${chainStep.ms.toFixed(0)} + slowest account ${slowestMs.toFixed(0)}`,
+  ),
+);
+console.log(
+  row('all round trips, one after another', String(sumRts), String(sumRts * LATENCY), ''),
+);
 console.log(row('wall, concurrency 8', '', concurrent.median.toFixed(0), concurrent.status));
-console.log(row('wall, one account at a time (baseline)', '', sequential.median.toFixed(0), sequential.status));
-console.log(`wall / critical path latency = ${(concurrent.median / (criticalRts * LATENCY)).toFixed(2)}; wall / critical path timed = ${(concurrent.median / criticalMs).toFixed(2)}; baseline / concurrent = ${(sequential.median / concurrent.median).toFixed(2)}x`);
-console.log(JSON.stringify({
-  bench: 'kez-channels/verify-id', accounts: 6, latency_ms: LATENCY, runs: RUNS,
-  critical_path_round_trips: criticalRts, critical_path_ms: criticalRts * LATENCY, critical_path_timed_ms: Math.round(criticalMs), total_round_trips: sumRts,
-  wall_ms: Math.round(concurrent.median), wall_sequential_ms: Math.round(sequential.median),
-  wall_over_critical_path: Number((concurrent.median / (criticalRts * LATENCY)).toFixed(3)),
-  wall_over_critical_path_timed: Number((concurrent.median / criticalMs).toFixed(3)),
-  speedup_vs_sequential: Number((sequential.median / concurrent.median).toFixed(3)),
-}));
+console.log(
+  row(
+    'wall, one account at a time (baseline)',
+    '',
+    sequential.median.toFixed(0),
+    sequential.status,
+  ),
+);
+console.log(
+  `wall / critical path latency = ${(concurrent.median / (criticalRts * LATENCY)).toFixed(2)}; wall / critical path timed = ${(concurrent.median / criticalMs).toFixed(2)}; baseline / concurrent = ${(sequential.median / concurrent.median).toFixed(2)}x`,
+);
+console.log(
+  JSON.stringify({
+    bench: 'kez-channels/verify-id',
+    accounts: 6,
+    latency_ms: LATENCY,
+    runs: RUNS,
+    critical_path_round_trips: criticalRts,
+    critical_path_ms: criticalRts * LATENCY,
+    critical_path_timed_ms: Math.round(criticalMs),
+    total_round_trips: sumRts,
+    wall_ms: Math.round(concurrent.median),
+    wall_sequential_ms: Math.round(sequential.median),
+    wall_over_critical_path: Number((concurrent.median / (criticalRts * LATENCY)).toFixed(3)),
+    wall_over_critical_path_timed: Number((concurrent.median / criticalMs).toFixed(3)),
+    speedup_vs_sequential: Number((sequential.median / concurrent.median).toFixed(3)),
+  }),
+);

@@ -46,7 +46,8 @@ const lists = blocked.map(([net, prefix, family, label]) => {
 /** The ranges an opt-in lifts (a BlockList also matches the IPv4-mapped form of its IPv4 rules). */
 function optInList(which: OptIn): BlockList {
   const list = new BlockList();
-  for (const [net, prefix, family, , optIn] of blocked) if (optIn === which) list.addSubnet(net, prefix, family);
+  for (const [net, prefix, family, , optIn] of blocked)
+    if (optIn === which) list.addSubnet(net, prefix, family);
   return list;
 }
 const loopback = optInList('loopback');

@@ -1,7 +1,14 @@
 // Finding an identity's sigchain: every source (configured sig-servers, the claim's locators)
 // is asked concurrently and verified on its own; a source that serves garbage cannot spoil
 // another's good chain, and two good chains that disagree are a fork.
-import { objectHash, verdictOf, verifyChain, type ChainEvent, type ChainResult, type Verdict } from '@kez/core';
+import {
+  objectHash,
+  verdictOf,
+  verifyChain,
+  type ChainEvent,
+  type ChainResult,
+  type Verdict,
+} from '@kez/core';
 import type { ChannelRegistry } from './registry.js';
 import type { ChannelEnv } from './types.js';
 
@@ -39,36 +46,72 @@ function divergence(a: ChainResult, b: ChainResult): { seq: number; hashes: stri
   return null;
 }
 
-export async function obtainChain(identity: string, locators: string[], registry: ChannelRegistry,
-  env: ChannelEnv, now: number): Promise<ObtainedChain> {
+export async function obtainChain(
+  identity: string,
+  locators: string[],
+  registry: ChannelRegistry,
+  env: ChannelEnv,
+  now: number,
+): Promise<ObtainedChain> {
   const unique = [...new Set(locators)].filter((l) => registry.transportFor(l));
-  const results = await Promise.all(unique.map(async (locator) => {
-    try {
-      env.progress?.(`chain: ${locator}`);
-      const events = await registry.transportFor(locator)!.fetchChain(locator, identity, env);
-      if (events.length === 0) return { locator, chain: null, verdict: { status: 'not_found', code: 'no_chain', reason: `${locator} has no chain for ${identity}`, evidence: {} } as Verdict };
-      const chain = verifyChain(ordered(events), { now });
-      if (chain.state && chain.state.identity !== identity) {
-        return { locator, chain: null, verdict: { status: 'invalid', code: 'identity_mismatch', reason: `${locator} served another identity's chain`, evidence: {} } as Verdict };
+  const results = await Promise.all(
+    unique.map(async (locator) => {
+      try {
+        env.progress?.(`chain: ${locator}`);
+        const events = await registry.transportFor(locator)!.fetchChain(locator, identity, env);
+        if (events.length === 0)
+          return {
+            locator,
+            chain: null,
+            verdict: {
+              status: 'not_found',
+              code: 'no_chain',
+              reason: `${locator} has no chain for ${identity}`,
+              evidence: {},
+            } as Verdict,
+          };
+        const chain = verifyChain(ordered(events), { now });
+        if (chain.state && chain.state.identity !== identity) {
+          return {
+            locator,
+            chain: null,
+            verdict: {
+              status: 'invalid',
+              code: 'identity_mismatch',
+              reason: `${locator} served another identity's chain`,
+              evidence: {},
+            } as Verdict,
+          };
+        }
+        return { locator, chain, verdict: chain as Verdict };
+      } catch (e) {
+        return { locator, chain: null, verdict: verdictOf(e) };
       }
-      return { locator, chain, verdict: chain as Verdict };
-    } catch (e) {
-      return { locator, chain: null, verdict: verdictOf(e) };
-    }
-  }));
+    }),
+  );
   const sources: SourceReport[] = results.map(({ locator, chain, verdict }) => ({
-    locator, status: verdict.status, code: verdict.code, reason: verdict.reason,
+    locator,
+    status: verdict.status,
+    code: verdict.code,
+    reason: verdict.reason,
     head: chain?.state ? { seq: chain.state.head.seq, hash: chain.state.head.hash } : undefined,
   }));
 
   const forked = results.find((r) => r.chain?.status === 'fork');
   if (forked?.chain) return { chain: forked.chain, verdict: forked.chain, sources };
-  const good = results.filter((r) => r.chain?.status === 'valid' && r.chain.state).map((r) => r.chain!);
+  const good = results
+    .filter((r) => r.chain?.status === 'valid' && r.chain.state)
+    .map((r) => r.chain!);
   for (let i = 0; i < good.length; i++) {
     for (let j = i + 1; j < good.length; j++) {
       const d = divergence(good[i]!, good[j]!);
       if (d) {
-        const verdict: Verdict = { status: 'fork', code: 'fork', reason: `two sources serve different valid events at seq ${d.seq}`, evidence: { seq: d.seq, hashes: d.hashes } };
+        const verdict: Verdict = {
+          status: 'fork',
+          code: 'fork',
+          reason: `two sources serve different valid events at seq ${d.seq}`,
+          evidence: { seq: d.seq, hashes: d.hashes },
+        };
         return { chain: { ...good[i]!, ...verdict }, verdict, sources };
       }
     }
@@ -76,10 +119,17 @@ export async function obtainChain(identity: string, locators: string[], registry
   const longest = good.sort((a, b) => b.state!.head.seq - a.state!.head.seq)[0];
   if (longest) return { chain: longest, verdict: longest, sources };
   const order = ['invalid', 'unreachable', 'not_found'];
-  const worst = results.map((r) => r.verdict).sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status))[0];
+  const worst = results
+    .map((r) => r.verdict)
+    .sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status))[0];
   return {
     chain: null,
-    verdict: worst ?? { status: 'not_found', code: 'no_chain', reason: `no sigchain source is known for ${identity} (no sig-server configured, no locators in the claim)`, evidence: {} },
+    verdict: worst ?? {
+      status: 'not_found',
+      code: 'no_chain',
+      reason: `no sigchain source is known for ${identity} (no sig-server configured, no locators in the claim)`,
+      evidence: {},
+    },
     sources,
   };
 }

@@ -16,8 +16,12 @@ export function createResolveTxt(config: ChannelsConfig): (name: string) => Prom
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
       if (EMPTY.has(code)) return [];
-      if (TIMEOUT.has(code)) throw new KezError('timeout', `DNS lookup of ${name} timed out`, { name });
-      throw new KezError('network', `DNS lookup of ${name} failed (${code || 'error'})`, { name, dns_error: code });
+      if (TIMEOUT.has(code))
+        throw new KezError('timeout', `DNS lookup of ${name} timed out`, { name });
+      throw new KezError('network', `DNS lookup of ${name} failed (${code || 'error'})`, {
+        name,
+        dns_error: code,
+      });
     }
   };
 }

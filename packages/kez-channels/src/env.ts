@@ -8,7 +8,10 @@ export interface OwnedChannelEnv extends ChannelEnv {
   close(): Promise<void>;
 }
 
-export function createChannelEnv(config: ChannelsConfig, opts: { signal?: AbortSignal; progress?: (msg: string) => void } = {}): OwnedChannelEnv {
+export function createChannelEnv(
+  config: ChannelsConfig,
+  opts: { signal?: AbortSignal; progress?: (msg: string) => void } = {},
+): OwnedChannelEnv {
   const fetch = createSafeFetch(config, opts.signal);
   return {
     fetch,

@@ -2,7 +2,10 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-export interface SeenHead { seq: number; hash: string }
+export interface SeenHead {
+  seq: number;
+  hash: string;
+}
 
 export interface HeadCache {
   get(identity: string): Promise<SeenHead | undefined>;
@@ -28,7 +31,9 @@ export function fileHeadCache(path: string): HeadCache {
   return {
     async get(identity) {
       const h = (await load())[identity];
-      return h && typeof h.seq === 'number' && typeof h.hash === 'string' ? { seq: h.seq, hash: h.hash } : undefined;
+      return h && typeof h.seq === 'number' && typeof h.hash === 'string'
+        ? { seq: h.seq, hash: h.hash }
+        : undefined;
     },
     async put(identity, head) {
       const all = await load();

@@ -10,5 +10,19 @@ export { htmlToText } from './html-text.js';
 export { evaluateCandidate, best, rank, type ProofVerdict } from './proofs.js';
 export { obtainChain, type ObtainedChain, type SourceReport } from './chain-sources.js';
 export { fileHeadCache, memoryHeadCache, type HeadCache, type SeenHead } from './head-cache.js';
-export { verifyIdentity, type IdentityResult, type Edge, type VerifyIdentityOptions } from './verify-identity.js';
-export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin, builtinPlugins, builtinTransports, defaultRegistry } from './channels/index.js';
+export {
+  verifyIdentity,
+  type IdentityResult,
+  type Edge,
+  type VerifyIdentityOptions,
+} from './verify-identity.js';
+export {
+  apPlugin,
+  blueskyPlugin,
+  dnsPlugin,
+  githubPlugin,
+  nostrPlugin,
+  builtinPlugins,
+  builtinTransports,
+  defaultRegistry,
+} from './channels/index.js';

@@ -4,7 +4,15 @@
 // the chain from its genesis (junk is dropped, competing valid events are kept as fork
 // evidence) before the verifier folds it. The KEZ signatures are the authority, so the nostr
 // key that wraps an event does not matter: by default a fresh one per publish.
-import { KezError, applyEvent, canonicalize, decodeJson, objectHash, type ChainEvent, type ChainState } from '@kez/core';
+import {
+  KezError,
+  applyEvent,
+  canonicalize,
+  decodeJson,
+  objectHash,
+  type ChainEvent,
+  type ChainState,
+} from '@kez/core';
 import { generateSecretKey } from 'nostr-tools/pure';
 import { CHAIN_KIND, checkEvent, signEvent, tagValue } from './channels/nostr-event.js';
 import { eachRelay, withRelay, type RelaySession } from './channels/nostr-relay-client.js';
@@ -29,8 +37,16 @@ async function rawChainEvents(s: RelaySession, identity: string): Promise<unknow
   let bytes = 0;
   let until: number | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const filter = { kinds: [CHAIN_KIND], '#i': [identity], limit: PAGE_EVENTS, ...(until === undefined ? {} : { until }) };
-    const got = await s.query(filter, { maxEvents: PAGE_EVENTS, maxBytes: MAX_CHAIN_BYTES - bytes });
+    const filter = {
+      kinds: [CHAIN_KIND],
+      '#i': [identity],
+      limit: PAGE_EVENTS,
+      ...(until === undefined ? {} : { until }),
+    };
+    const got = await s.query(filter, {
+      maxEvents: PAGE_EVENTS,
+      maxBytes: MAX_CHAIN_BYTES - bytes,
+    });
     let fresh = 0;
     for (const e of got) {
       const { id, created_at: at } = (e ?? {}) as { id?: unknown; created_at?: unknown };
@@ -92,7 +108,11 @@ export function chainFrom(identity: string, events: ChainEvent[], now: number): 
 }
 
 /** The chain as the given relays hold it together; [] when none has it. Throws when every relay failed. */
-export async function fetchChainFromRelays(identity: string, relays: string[], env: ChannelEnv): Promise<ChainEvent[]> {
+export async function fetchChainFromRelays(
+  identity: string,
+  relays: string[],
+  env: ChannelEnv,
+): Promise<ChainEvent[]> {
   env.progress?.(`nostr: kind ${CHAIN_KIND} events for ${identity} on ${relays.length} relay(s)`);
   const outcomes = await eachRelay(relays, env, (s) => rawChainEvents(s, identity));
   if (outcomes.length > 0 && outcomes.every((o) => o.error)) throw outcomes[0]!.error!;
@@ -101,21 +121,35 @@ export async function fetchChainFromRelays(identity: string, relays: string[], e
 }
 
 /** Posts the events one relay lacks (by KEZ hash), in seq order; returns how many it accepted. */
-async function publishMissing(s: RelaySession, identity: string, events: ChainEvent[], secret: Uint8Array): Promise<number> {
-  const have = new Set(unwrap(await rawChainEvents(s, identity), identity, s.url).map((e) => objectHash(e)));
+async function publishMissing(
+  s: RelaySession,
+  identity: string,
+  events: ChainEvent[],
+  secret: Uint8Array,
+): Promise<number> {
+  const have = new Set(
+    unwrap(await rawChainEvents(s, identity), identity, s.url).map((e) => objectHash(e)),
+  );
   let added = 0;
   for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
     if (have.has(objectHash(event))) continue;
     const wrapper = signEvent(secret, {
       kind: CHAIN_KIND,
       created_at: event.created_at,
-      tags: [['i', identity], ['seq', String(event.seq)], ['alt', `KEZ sigchain event ${event.seq} of ${identity}`]],
+      tags: [
+        ['i', identity],
+        ['seq', String(event.seq)],
+        ['alt', `KEZ sigchain event ${event.seq} of ${identity}`],
+      ],
       content: canonicalize(event),
     });
     const ok = await s.publish(wrapper);
     if (!ok.accepted) {
-      throw new KezError(ok.message.startsWith('rate-limited:') ? 'rate_limited' : 'network',
-        `${s.url} refused chain event seq ${event.seq}: ${ok.message}`, { url: s.url, seq: event.seq, message: ok.message });
+      throw new KezError(
+        ok.message.startsWith('rate-limited:') ? 'rate_limited' : 'network',
+        `${s.url} refused chain event seq ${event.seq}: ${ok.message}`,
+        { url: s.url, seq: event.seq, message: ok.message },
+      );
     }
     added++;
   }
@@ -126,11 +160,18 @@ async function publishMissing(s: RelaySession, identity: string, events: ChainEv
  * Publishes a chain's events to relays. `secret` is the nostr key that wraps them (default: a
  * fresh key; the KEZ signatures inside are what verifiers trust).
  */
-export async function publishChainToRelays(identity: string, events: ChainEvent[], relays: string[], env: ChannelEnv,
-  opts: { secret?: Uint8Array } = {}): Promise<Array<{ relay: string; added?: number; error?: KezError }>> {
+export async function publishChainToRelays(
+  identity: string,
+  events: ChainEvent[],
+  relays: string[],
+  env: ChannelEnv,
+  opts: { secret?: Uint8Array } = {},
+): Promise<Array<{ relay: string; added?: number; error?: KezError }>> {
   const secret = opts.secret ?? generateSecretKey();
   const outcomes = await eachRelay(relays, env, (s) => publishMissing(s, identity, events, secret));
-  return outcomes.map((o) => (o.error ? { relay: o.relay, error: o.error } : { relay: o.relay, added: o.value! }));
+  return outcomes.map((o) =>
+    o.error ? { relay: o.relay, error: o.error } : { relay: o.relay, added: o.value! },
+  );
 }
 
 /** Nostr relays as a chain transport (wss/ws locators). */
@@ -139,7 +180,9 @@ export const nostrChainTransport: ChainTransport = {
   schemes: ['wss', 'ws'],
   fetchChain: (locator, identity, env) => fetchChainFromRelays(identity, [locator], env),
   async publishEvents(locator, identity, events, env) {
-    const added = await withRelay(locator, env, (s) => publishMissing(s, identity, events, generateSecretKey()));
+    const added = await withRelay(locator, env, (s) =>
+      publishMissing(s, identity, events, generateSecretKey()),
+    );
     return { added };
   },
 };

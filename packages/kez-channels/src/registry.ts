@@ -25,7 +25,12 @@ export class ChannelRegistry {
   /** The plugin for a channel; a channel this build cannot check is unreachable, never valid. */
   plugin(channel: string): ChannelPlugin {
     const p = this.plugins.get(channel);
-    if (!p) throw new KezError('network', `this kez has no '${channel}' channel plugin, so ${channel} accounts cannot be checked`, { channel });
+    if (!p)
+      throw new KezError(
+        'network',
+        `this kez has no '${channel}' channel plugin, so ${channel} accounts cannot be checked`,
+        { channel },
+      );
     return p;
   }
 

@@ -10,25 +10,44 @@ import type { ChannelsConfig, FetchPolicy, SafeFetch, SafeResponse } from './typ
 
 /** Marks a connection refused by the address policy, so it is not mistaken for a network error. */
 class BlockedAddress extends Error {
-  constructor(readonly address: string, readonly why: string) {
+  constructor(
+    readonly address: string,
+    readonly why: string,
+  ) {
     super(`refused to connect to ${address} (${why})`);
   }
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
 
 /** A net.connect lookup that resolves, then refuses when any resolved address is blocked. */
 export function guardedLookup(opts: AddressPolicy): LookupFunction {
-  return ((hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback) => {
+  return ((
+    hostname: string,
+    options: { all?: boolean; family?: number },
+    callback: LookupCallback,
+  ) => {
     dnsLookup(hostname, { all: true, family: options.family ?? 0 }, (err, addresses) => {
       if (err) return callback(err, []);
       for (const a of addresses) {
         const why = blockedReason(a.address, opts);
-        if (why) return callback(new BlockedAddress(`${hostname} → ${a.address}`, why) as NodeJS.ErrnoException, []);
+        if (why)
+          return callback(
+            new BlockedAddress(`${hostname} → ${a.address}`, why) as NodeJS.ErrnoException,
+            [],
+          );
       }
       if (options.all) return callback(null, addresses);
       const first = addresses[0];
-      if (!first) return callback(Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }), []);
+      if (!first)
+        return callback(
+          Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }),
+          [],
+        );
       callback(null, first.address, first.family);
     });
   }) as unknown as LookupFunction;
@@ -42,7 +61,10 @@ function addressPolicy(config: ChannelsConfig): AddressPolicy {
 /** An undici Agent whose every socket is checked after connect, whatever resolved it. */
 export function guardedAgent(config: ChannelsConfig): Agent {
   const opts = addressPolicy(config);
-  const connector = buildConnector({ timeout: config.timeouts.connectMs, lookup: guardedLookup(opts) } as buildConnector.BuildOptions);
+  const connector = buildConnector({
+    timeout: config.timeouts.connectMs,
+    lookup: guardedLookup(opts),
+  } as buildConnector.BuildOptions);
   return new Agent({
     connect: (connectOpts, callback) => {
       connector(connectOpts, (err, socket) => {
@@ -69,16 +91,27 @@ function err(code: Code, message: string, evidence: Record<string, unknown>): Ke
 /** Finds our marker or a known code anywhere in an error's cause chain. */
 function mapError(e: unknown, url: string, timedOut: boolean): KezError {
   if (e instanceof KezError) return e;
-  for (let c: unknown = e, depth = 0; c && depth < 6; c = (c as { cause?: unknown }).cause, depth++) {
-    if (c instanceof BlockedAddress) return err('blocked_address', c.message, { url, address: c.address });
+  for (
+    let c: unknown = e, depth = 0;
+    c && depth < 6;
+    c = (c as { cause?: unknown }).cause, depth++
+  ) {
+    if (c instanceof BlockedAddress)
+      return err('blocked_address', c.message, { url, address: c.address });
     const code = (c as { code?: string }).code;
     const name = (c as { name?: string }).name;
-    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
-      || name === 'TimeoutError' || (name === 'AbortError' && timedOut)) {
+    if (
+      code === 'UND_ERR_CONNECT_TIMEOUT' ||
+      code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      name === 'TimeoutError' ||
+      (name === 'AbortError' && timedOut)
+    ) {
       return err('timeout', `${url}: timed out`, { url });
     }
   }
-  const detail = (e as { code?: string; message?: string })?.code ?? (e as Error)?.message ?? String(e);
+  const detail =
+    (e as { code?: string; message?: string })?.code ?? (e as Error)?.message ?? String(e);
   return err('network', `${url}: network error (${detail})`, { url });
 }
 
@@ -94,7 +127,8 @@ function mediaType(headers: Record<string, string>): string {
 
 function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(h))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 
@@ -117,15 +151,25 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     if (actual.protocol !== 'https:' && !(actual.protocol === 'http:' && config.allowHttp)) {
       throw err('blocked_address', `${logical.href}: only https is allowed`, { url: logical.href });
     }
-    if (actual.username || actual.password) throw err('blocked_address', `${logical.href}: credentials in URL`, { url: logical.href });
+    if (actual.username || actual.password)
+      throw err('blocked_address', `${logical.href}: credentials in URL`, { url: logical.href });
     if (isIpLiteral(actual.hostname)) {
       const why = blockedReason(actual.hostname, addresses);
-      if (why) throw err('blocked_address', `${logical.href}: ${actual.hostname} is ${why}`, { url: logical.href, address: actual.hostname });
+      if (why)
+        throw err('blocked_address', `${logical.href}: ${actual.hostname} is ${why}`, {
+          url: logical.href,
+          address: actual.hostname,
+        });
     }
     return actual;
   }
 
-  async function once(logical: URL, policy: FetchPolicy, signal: AbortSignal, timed: () => boolean): Promise<SafeResponse | { redirect: URL }> {
+  async function once(
+    logical: URL,
+    policy: FetchPolicy,
+    signal: AbortSignal,
+    timed: () => boolean,
+  ): Promise<SafeResponse | { redirect: URL }> {
     const url = logical.href;
     const actual = target(logical);
     const maxBytes = policy.maxBytes ?? config.maxBodyBytes;
@@ -148,29 +192,45 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
       const loc = headers['location'];
       if (!loc) throw err('redirect', `${url}: redirect without Location`, { url, status });
       let next: URL;
-      try { next = new URL(loc, logical); } catch { throw err('redirect', `${url}: bad redirect target`, { url, location: loc }); }
+      try {
+        next = new URL(loc, logical);
+      } catch {
+        throw err('redirect', `${url}: bad redirect target`, { url, location: loc });
+      }
       return { redirect: next };
     }
     const pass = policy.passStatuses?.includes(status) ?? false;
     if (!pass && !(status >= 200 && status < 300)) {
       discard(res.body);
       if (status === 429 || (status === 403 && headers['x-ratelimit-remaining'] === '0')) {
-        throw err('rate_limited', `${url}: rate limited (HTTP ${status})`, { url, status, retry_after: headers['retry-after'] });
+        throw err('rate_limited', `${url}: rate limited (HTTP ${status})`, {
+          url,
+          status,
+          retry_after: headers['retry-after'],
+        });
       }
-      if (status === 404 || status === 410) throw err('no_account', `${url}: not found (HTTP ${status})`, { url, status });
+      if (status === 404 || status === 410)
+        throw err('no_account', `${url}: not found (HTTP ${status})`, { url, status });
       throw err('http_status', `${url}: HTTP ${status}`, { url, status });
     }
     if (policy.contentTypes && status >= 200 && status < 300) {
       const mt = mediaType(headers);
       if (!policy.contentTypes.some((t) => mt === t || mt.startsWith(t))) {
         discard(res.body);
-        throw err('content_type', `${url}: unexpected content type '${mt}'`, { url, content_type: mt, expected: policy.contentTypes });
+        throw err('content_type', `${url}: unexpected content type '${mt}'`, {
+          url,
+          content_type: mt,
+          expected: policy.contentTypes,
+        });
       }
     }
     const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
       discard(res.body);
-      throw err('too_large', `${url}: body of ${declared} bytes exceeds ${maxBytes}`, { url, limit: maxBytes });
+      throw err('too_large', `${url}: body of ${declared} bytes exceeds ${maxBytes}`, {
+        url,
+        limit: maxBytes,
+      });
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -179,7 +239,10 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
         size += chunk.length;
         if (size > maxBytes) {
           discard(res.body);
-          throw err('too_large', `${url}: body exceeds ${maxBytes} bytes`, { url, limit: maxBytes });
+          throw err('too_large', `${url}: body exceeds ${maxBytes} bytes`, {
+            url,
+            limit: maxBytes,
+          });
         }
         chunks.push(chunk);
       }
@@ -188,7 +251,10 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     }
     const body = new Uint8Array(Buffer.concat(chunks, size));
     return {
-      url, status, headers, body,
+      url,
+      status,
+      headers,
+      body,
       text: () => new TextDecoder('utf-8', { fatal: false }).decode(body),
       json: () => {
         try {
@@ -202,7 +268,11 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
 
   const safeFetch = (async (input: string, policy: FetchPolicy = {}) => {
     let logical: URL;
-    try { logical = new URL(input); } catch { throw err('malformed', `not a URL: ${input}`, { url: input }); }
+    try {
+      logical = new URL(input);
+    } catch {
+      throw err('malformed', `not a URL: ${input}`, { url: input });
+    }
     const timeout = AbortSignal.timeout(policy.timeoutMs ?? config.timeouts.totalMs);
     const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
     const timed = () => timeout.aborted;
@@ -212,11 +282,20 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
       const r = await once(logical, policy, signal, timed);
       if (!('redirect' in r)) return r;
       const next = r.redirect;
-      if (hop >= maxRedirects) throw err('redirect', `${input}: more than ${maxRedirects} redirects`, { url: input, location: next.href });
-      const allowed = policy.redirectHosts === undefined || policy.redirectHosts === 'same-origin'
-        ? next.origin === origin
-        : next.protocol === 'https:' && policy.redirectHosts.includes(next.hostname);
-      if (!allowed) throw err('redirect', `${logical.href}: redirect to ${next.href} is not allowed`, { url: logical.href, location: next.href });
+      if (hop >= maxRedirects)
+        throw err('redirect', `${input}: more than ${maxRedirects} redirects`, {
+          url: input,
+          location: next.href,
+        });
+      const allowed =
+        policy.redirectHosts === undefined || policy.redirectHosts === 'same-origin'
+          ? next.origin === origin
+          : next.protocol === 'https:' && policy.redirectHosts.includes(next.hostname);
+      if (!allowed)
+        throw err('redirect', `${logical.href}: redirect to ${next.href} is not allowed`, {
+          url: logical.href,
+          location: next.href,
+        });
       logical = next;
     }
   }) as SafeFetcher;

@@ -1,5 +1,13 @@
 // Client for a sig-server's HTTP API (/v1/chains/{identity}…), over the safe fetcher.
-import { CODES, KezError, canonicalize, parseBundle, utf8Decode, type ChainEvent, type Code } from '@kez/core';
+import {
+  CODES,
+  KezError,
+  canonicalize,
+  parseBundle,
+  utf8Decode,
+  type ChainEvent,
+  type Code,
+} from '@kez/core';
 import type { ChainTransport, SafeFetch } from './types.js';
 
 /** A chain is at most this large on the wire, all pages together (65 536-byte lines, generous line count). */
@@ -17,7 +25,8 @@ function bundleEvents(body: Uint8Array, url: string): ChainEvent[] {
   try {
     return parseBundle(utf8Decode(body));
   } catch (e) {
-    if (e instanceof KezError) throw new KezError(e.code, `${url}: ${e.message}`, { ...e.evidence, url });
+    if (e instanceof KezError)
+      throw new KezError(e.code, `${url}: ${e.message}`, { ...e.evidence, url });
     throw e;
   }
 }
@@ -37,30 +46,53 @@ export interface ChainResponse {
 }
 
 /** One page of a chain read. `maxBytes` caps this response's body (default MAX_CHAIN_BYTES). */
-export async function getChain(fetch: SafeFetch, baseUrl: string, identity: string,
-  opts: { since?: number; etag?: string; maxBytes?: number } = {}): Promise<ChainResponse> {
+export async function getChain(
+  fetch: SafeFetch,
+  baseUrl: string,
+  identity: string,
+  opts: { since?: number; etag?: string; maxBytes?: number } = {},
+): Promise<ChainResponse> {
   const url = chainUrl(baseUrl, identity, opts.since !== undefined ? `?since=${opts.since}` : '');
   const res = await fetch(url, {
-    headers: { accept: 'application/jsonl, application/x-ndjson, text/plain', ...(opts.etag ? { 'if-none-match': opts.etag } : {}) },
+    headers: {
+      accept: 'application/jsonl, application/x-ndjson, text/plain',
+      ...(opts.etag ? { 'if-none-match': opts.etag } : {}),
+    },
     passStatuses: [304, 404],
     maxBytes: opts.maxBytes ?? MAX_CHAIN_BYTES,
   });
   const bytes = res.body.length;
-  const fork = (res.headers['kez-fork'] ?? '').length > 0 && res.headers['kez-fork'] !== 'false' && res.headers['kez-fork'] !== '0';
+  const fork =
+    (res.headers['kez-fork'] ?? '').length > 0 &&
+    res.headers['kez-fork'] !== 'false' &&
+    res.headers['kez-fork'] !== '0';
   if (res.status === 404) return { status: 404, events: [], fork: false, bytes, url };
   if (res.status === 304) return { status: 304, events: [], etag: opts.etag, fork, bytes, url };
   return {
-    status: 200, events: bundleEvents(res.body, url), etag: res.headers['etag'], fork, bytes, url,
+    status: 200,
+    events: bundleEvents(res.body, url),
+    etag: res.headers['etag'],
+    fork,
+    bytes,
+    url,
     nextSince: nextSince(res.headers['kez-next-since'], opts.since, url),
   };
 }
 
 /** Kez-Next-Since, when present, must move forward: a bad one is an error, never the chain's end
  *  (a revocation on the next page must not be missed). */
-function nextSince(header: string | undefined, since: number | undefined, url: string): number | undefined {
+function nextSince(
+  header: string | undefined,
+  since: number | undefined,
+  url: string,
+): number | undefined {
   if (header === undefined) return undefined;
   const next = /^\d{1,15}$/.test(header) ? Number(header) : NaN;
-  if (!(next > (since ?? -1))) throw new KezError('malformed', `${url}: bad Kez-Next-Since '${header}'`, { url, next_since: header });
+  if (!(next > (since ?? -1)))
+    throw new KezError('malformed', `${url}: bad Kez-Next-Since '${header}'`, {
+      url,
+      next_since: header,
+    });
   return next;
 }
 
@@ -76,17 +108,30 @@ export interface FullChain {
  * Fails closed: past `maxBytes` (all pages together, default MAX_CHAIN_BYTES) or MAX_PAGES the
  * read is too_large, never silently cut short.
  */
-export async function getFullChain(fetch: SafeFetch, baseUrl: string, identity: string,
-  opts: { maxBytes?: number } = {}): Promise<FullChain | null> {
+export async function getFullChain(
+  fetch: SafeFetch,
+  baseUrl: string,
+  identity: string,
+  opts: { maxBytes?: number } = {},
+): Promise<FullChain | null> {
   const events: ChainEvent[] = [];
   let fork = false;
   let since: number | undefined;
   let budget = opts.maxBytes ?? MAX_CHAIN_BYTES;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const chain = await getChain(fetch, baseUrl, identity, since === undefined ? { maxBytes: budget } : { since, maxBytes: budget });
+    const chain = await getChain(
+      fetch,
+      baseUrl,
+      identity,
+      since === undefined ? { maxBytes: budget } : { since, maxBytes: budget },
+    );
     if (chain.status === 404 && page === 0) return null;
     if (chain.status !== 200) {
-      throw new KezError('http_status', `${chain.url}: HTTP ${chain.status} in the middle of a chain read`, { url: chain.url, status: chain.status });
+      throw new KezError(
+        'http_status',
+        `${chain.url}: HTTP ${chain.status} in the middle of a chain read`,
+        { url: chain.url, status: chain.status },
+      );
     }
     events.push(...chain.events);
     fork ||= chain.fork;
@@ -94,14 +139,30 @@ export async function getFullChain(fetch: SafeFetch, baseUrl: string, identity: 
     if (chain.nextSince === undefined) return { events, fork };
     since = chain.nextSince;
   }
-  throw new KezError('too_large', `${chainUrl(baseUrl, identity)}: more than ${MAX_PAGES} pages`, { url: chainUrl(baseUrl, identity), limit: MAX_PAGES });
+  throw new KezError('too_large', `${chainUrl(baseUrl, identity)}: more than ${MAX_PAGES} pages`, {
+    url: chainUrl(baseUrl, identity),
+    limit: MAX_PAGES,
+  });
 }
 
-export interface Head { identity: string; seq: number; hash: string; fork: boolean }
+export interface Head {
+  identity: string;
+  seq: number;
+  hash: string;
+  fork: boolean;
+}
 
-export async function getHead(fetch: SafeFetch, baseUrl: string, identity: string): Promise<Head | null> {
+export async function getHead(
+  fetch: SafeFetch,
+  baseUrl: string,
+  identity: string,
+): Promise<Head | null> {
   const url = chainUrl(baseUrl, identity, '/head');
-  const res = await fetch(url, { headers: { accept: 'application/json' }, passStatuses: [404], maxBytes: 64 << 10 });
+  const res = await fetch(url, {
+    headers: { accept: 'application/json' },
+    passStatuses: [404],
+    maxBytes: 64 << 10,
+  });
   if (res.status === 404) return null;
   const h = res.json() as Partial<Head>;
   if (typeof h?.seq !== 'number' || typeof h.hash !== 'string' || h.identity !== identity) {
@@ -110,9 +171,17 @@ export async function getHead(fetch: SafeFetch, baseUrl: string, identity: strin
   return { identity, seq: h.seq, hash: h.hash, fork: h.fork === true };
 }
 
-export async function getForks(fetch: SafeFetch, baseUrl: string, identity: string): Promise<ChainEvent[]> {
+export async function getForks(
+  fetch: SafeFetch,
+  baseUrl: string,
+  identity: string,
+): Promise<ChainEvent[]> {
   const url = chainUrl(baseUrl, identity, '/forks');
-  const res = await fetch(url, { headers: { accept: 'application/jsonl' }, passStatuses: [404], maxBytes: MAX_CHAIN_BYTES });
+  const res = await fetch(url, {
+    headers: { accept: 'application/jsonl' },
+    passStatuses: [404],
+    maxBytes: MAX_CHAIN_BYTES,
+  });
   return res.status === 404 ? [] : bundleEvents(res.body, url);
 }
 
@@ -121,7 +190,12 @@ export type AppendResult =
   | { outcome: 'conflict' | 'rejected'; status: number; code: string; message: string };
 
 /** POSTs one event. 201 created, 200 already there, 409 conflict, other 4xx rejected (with the server's error). */
-export async function appendEvent(fetch: SafeFetch, baseUrl: string, identity: string, event: ChainEvent): Promise<AppendResult> {
+export async function appendEvent(
+  fetch: SafeFetch,
+  baseUrl: string,
+  identity: string,
+  event: ChainEvent,
+): Promise<AppendResult> {
   const url = chainUrl(baseUrl, identity, '/events');
   const res = await fetch(url, {
     method: 'POST',
@@ -139,15 +213,28 @@ export async function appendEvent(fetch: SafeFetch, baseUrl: string, identity: s
     const e = (res.json() as { error?: { code?: unknown; message?: unknown } }).error;
     if (typeof e?.code === 'string') code = e.code;
     if (typeof e?.message === 'string') message = e.message;
-  } catch { /* a body that is not the documented error shape keeps the HTTP status */ }
-  return { outcome: res.status === 409 ? 'conflict' : 'rejected', status: res.status, code, message };
+  } catch {
+    /* a body that is not the documented error shape keeps the HTTP status */
+  }
+  return {
+    outcome: res.status === 409 ? 'conflict' : 'rejected',
+    status: res.status,
+    code,
+    message,
+  };
 }
 
 /** Every event (main line and fork evidence) a sig-server holds for the identity. */
-async function fetchAll(fetch: SafeFetch, baseUrl: string, identity: string): Promise<ChainEvent[]> {
+async function fetchAll(
+  fetch: SafeFetch,
+  baseUrl: string,
+  identity: string,
+): Promise<ChainEvent[]> {
   const chain = await getFullChain(fetch, baseUrl, identity);
   if (chain === null) return [];
-  return chain.fork ? [...chain.events, ...(await getForks(fetch, baseUrl, identity))] : chain.events;
+  return chain.fork
+    ? [...chain.events, ...(await getForks(fetch, baseUrl, identity))]
+    : chain.events;
 }
 
 /** Sig-servers as a chain transport (http/https locators). */
@@ -157,7 +244,10 @@ export const sigServerTransport: ChainTransport = {
   fetchChain: (locator, identity, env) => fetchAll(env.fetch, locator, identity),
   async publishEvents(locator, identity, events, env) {
     const have = await getChain(env.fetch, locator, identity);
-    const haveSeq = have.status === 200 && have.events.length > 0 ? Math.max(...have.events.map((e) => e.seq)) : -1;
+    const haveSeq =
+      have.status === 200 && have.events.length > 0
+        ? Math.max(...have.events.map((e) => e.seq))
+        : -1;
     let added = 0;
     for (const ev of [...events].sort((a, b) => a.seq - b.seq)) {
       if (ev.seq <= haveSeq) continue;
@@ -166,7 +256,11 @@ export const sigServerTransport: ChainTransport = {
       else if (r.outcome === 'conflict' || r.outcome === 'rejected') {
         // The server's error code when it is a SPEC code (fork, bad_link, bad_signature, …), else http_status.
         const code: Code = (CODES as string[]).includes(r.code) ? (r.code as Code) : 'http_status';
-        throw new KezError(code, `${locator} refused event seq ${ev.seq}: ${r.code}: ${r.message}`, { url: locator, seq: ev.seq, status: r.status, server_code: r.code });
+        throw new KezError(
+          code,
+          `${locator} refused event seq ${ev.seq}: ${r.code}: ${r.message}`,
+          { url: locator, seq: ev.seq, status: r.status, server_code: r.code },
+        );
       }
     }
     return { added };

@@ -114,5 +114,10 @@ export interface ChainTransport {
   /** The events it holds for the identity, in any order; [] when it has none. Throws KezError when unreachable. */
   fetchChain(locator: string, identity: string, env: ChannelEnv): Promise<ChainEvent[]>;
   /** Stores the events the locator is missing; returns how many were added. */
-  publishEvents?(locator: string, identity: string, events: ChainEvent[], env: ChannelEnv): Promise<{ added: number }>;
+  publishEvents?(
+    locator: string,
+    identity: string,
+    events: ChainEvent[],
+    env: ChannelEnv,
+  ): Promise<{ added: number }>;
 }

@@ -1,8 +1,15 @@
 // `verify id`: from one account to the identity that claims it, its sigchain, and every
 // account that chain claims, each checked at its own place (concurrently, bounded).
 import {
-  claimStatus, compareHeads, objectHash, parseSubject, verdictOf,
-  type ChainResult, type Claim, type Subject, type Verdict,
+  claimStatus,
+  compareHeads,
+  objectHash,
+  parseSubject,
+  verdictOf,
+  type ChainResult,
+  type Claim,
+  type Subject,
+  type Verdict,
 } from '@kez/core';
 import { mapBounded } from './bounded.js';
 import { obtainChain, type ObtainedChain, type SourceReport } from './chain-sources.js';
@@ -27,7 +34,14 @@ export interface Edge extends Verdict {
 export interface IdentityResult extends Verdict {
   subject: string;
   identity?: string;
-  chain?: { status: Verdict['status']; code?: Verdict['code']; reason: string; head?: { seq: number; hash: string }; primary?: string; sources: SourceReport[] };
+  chain?: {
+    status: Verdict['status'];
+    code?: Verdict['code'];
+    reason: string;
+    head?: { seq: number; hash: string };
+    primary?: string;
+    sources: SourceReport[];
+  };
   /** Every account the chain claims (plus the queried one, if the chain does not reach it). */
   edges: Edge[];
   /** Other identities whose proofs were also found at the subject's place. */
@@ -49,7 +63,18 @@ async function locate(subject: Subject, o: VerifyIdentityOptions): Promise<Locat
   try {
     const candidates = await o.registry.plugin(subject.channel).locate(subject, o.env);
     if (candidates.length === 0) {
-      return { proofs: [{ status: 'not_found', code: 'no_proof', reason: `no KEZ proof at ${subject.text}'s place`, evidence: {}, location: subject.text, owner: { subject: subject.text } }] };
+      return {
+        proofs: [
+          {
+            status: 'not_found',
+            code: 'no_proof',
+            reason: `no KEZ proof at ${subject.text}'s place`,
+            evidence: {},
+            location: subject.text,
+            owner: { subject: subject.text },
+          },
+        ],
+      };
     }
     return { proofs: candidates.map((c) => evaluateCandidate(subject, c, o.now)) };
   } catch (e) {
@@ -61,16 +86,36 @@ async function locate(subject: Subject, o: VerifyIdentityOptions): Promise<Locat
 function withChain(p: ProofVerdict, chain: ChainResult, now: number): ProofVerdict {
   if (p.status !== 'valid' || !p.claim) return p;
   const c = claimStatus(p.claim, chain, { now });
-  return c.status === 'valid' ? p : { ...p, status: c.status, code: c.code, reason: c.reason, evidence: { ...p.evidence, ...c.evidence } };
+  return c.status === 'valid'
+    ? p
+    : {
+        ...p,
+        status: c.status,
+        code: c.code,
+        reason: c.reason,
+        evidence: { ...p.evidence, ...c.evidence },
+      };
 }
 
-function edgeOf(subject: string, v: Verdict & { location?: string; owner?: { stableId?: string }; claim?: Claim }, fetched: boolean): Edge {
+function edgeOf(
+  subject: string,
+  v: Verdict & { location?: string; owner?: { stableId?: string }; claim?: Claim },
+  fetched: boolean,
+): Edge {
   const claim = v.claim;
   return {
-    subject, status: v.status, code: v.code, reason: v.reason, evidence: v.evidence,
-    location: v.location, stable_id: v.owner?.stableId, fetched,
-    claim: claim ? objectHash(claim) : undefined, seq: claim?.seq,
-    created_at: claim?.created_at, expires_at: claim?.expires_at,
+    subject,
+    status: v.status,
+    code: v.code,
+    reason: v.reason,
+    evidence: v.evidence,
+    location: v.location,
+    stable_id: v.owner?.stableId,
+    fetched,
+    claim: claim ? objectHash(claim) : undefined,
+    seq: claim?.seq,
+    created_at: claim?.created_at,
+    expires_at: claim?.expires_at,
   };
 }
 
@@ -81,19 +126,29 @@ function edgeOf(subject: string, v: Verdict & { location?: string; owner?: { sta
  * revocation). So when a valid chain came back and some root claim is not in it, the chain is
  * fetched again without the locators only such claims named.
  */
-async function chainOf(identity: string, rootProofs: ProofVerdict[], o: VerifyIdentityOptions): Promise<ObtainedChain> {
+async function chainOf(
+  identity: string,
+  rootProofs: ProofVerdict[],
+  o: VerifyIdentityOptions,
+): Promise<ObtainedChain> {
   const configured = o.sigServers ?? o.env.config.sigServers;
   const locatorsOf = (ps: ProofVerdict[]) => ps.flatMap((p) => p.claim!.locators ?? []);
   const all = [...configured, ...locatorsOf(rootProofs)];
   const first = await obtainChain(identity, all, o.registry, o.env, o.now);
   const state = first.chain?.state;
   if (first.verdict.status !== 'valid' || !state) return first;
-  const trusted = new Set([...configured, ...locatorsOf(rootProofs.filter((p) => state.claims.has(objectHash(p.claim!))))]);
+  const trusted = new Set([
+    ...configured,
+    ...locatorsOf(rootProofs.filter((p) => state.claims.has(objectHash(p.claim!)))),
+  ]);
   if (all.every((l) => trusted.has(l))) return first;
   return obtainChain(identity, [...trusted], o.registry, o.env, o.now);
 }
 
-export async function verifyIdentity(input: string, o: VerifyIdentityOptions): Promise<IdentityResult> {
+export async function verifyIdentity(
+  input: string,
+  o: VerifyIdentityOptions,
+): Promise<IdentityResult> {
   let subject: Subject;
   try {
     subject = parseSubject(input);
@@ -105,7 +160,15 @@ export async function verifyIdentity(input: string, o: VerifyIdentityOptions): P
   const signed = root.proofs.filter((p) => p.status === 'valid' && p.claim);
   if (signed.length === 0) {
     const b = best(root.proofs)!;
-    return { status: b.status, code: b.code, reason: b.reason, evidence: b.evidence, subject: subject.text, edges: [edgeOf(subject.text, b, true)], other_identities: [] };
+    return {
+      status: b.status,
+      code: b.code,
+      reason: b.reason,
+      evidence: b.evidence,
+      subject: subject.text,
+      edges: [edgeOf(subject.text, b, true)],
+      other_identities: [],
+    };
   }
   const identities = [...new Set(signed.map((p) => p.claim!.identity))];
   const identity = identities[0]!;
@@ -118,22 +181,36 @@ export async function verifyIdentity(input: string, o: VerifyIdentityOptions): P
     const seen = await o.cache.get(identity);
     const against = seen ? compareHeads(seen, chain) : null;
     if (against) chainVerdict = against;
-    else if (!seen || chain.state.head.seq >= seen.seq) await o.cache.put(identity, { seq: chain.state.head.seq, hash: chain.state.head.hash });
+    else if (!seen || chain.state.head.seq >= seen.seq)
+      await o.cache.put(identity, { seq: chain.state.head.seq, hash: chain.state.head.hash });
   }
   const chainReport = {
-    status: chainVerdict.status, code: chainVerdict.code, reason: chainVerdict.reason,
+    status: chainVerdict.status,
+    code: chainVerdict.code,
+    reason: chainVerdict.reason,
     head: chain?.state ? { seq: chain.state.head.seq, hash: chain.state.head.hash } : undefined,
-    primary: chain?.state?.primary, sources: obtained.sources,
+    primary: chain?.state?.primary,
+    sources: obtained.sources,
   };
-  const base = { subject: subject.text, identity, chain: chainReport, other_identities: identities.slice(1) };
+  const base = {
+    subject: subject.text,
+    identity,
+    chain: chainReport,
+    other_identities: identities.slice(1),
+  };
 
   if (chainVerdict.status !== 'valid' || !chain?.state) {
     // No chain, or one that cannot be trusted: nothing is valid (SPEC §9), every edge says why.
-    const why: Verdict = chainVerdict.status === 'valid'
-      ? { status: 'not_found', code: 'no_chain', reason: 'no chain state', evidence: {} }
-      : { ...chainVerdict, reason: `sigchain: ${chainVerdict.reason}` };
+    const why: Verdict =
+      chainVerdict.status === 'valid'
+        ? { status: 'not_found', code: 'no_chain', reason: 'no chain state', evidence: {} }
+        : { ...chainVerdict, reason: `sigchain: ${chainVerdict.reason}` };
     const rootEdge = edgeOf(subject.text, { ...best(rootProofs)!, ...why }, true);
-    const claimed = chain?.state ? [...chain.state.claims.values()].map((c) => c.claim.subject).filter((s) => s !== subject.text) : [];
+    const claimed = chain?.state
+      ? [...chain.state.claims.values()]
+          .map((c) => c.claim.subject)
+          .filter((s) => s !== subject.text)
+      : [];
     const edges = [rootEdge, ...[...new Set(claimed)].map((s) => edgeOf(s, why, false))];
     return { ...why, ...base, edges };
   }
@@ -149,15 +226,32 @@ export async function verifyIdentity(input: string, o: VerifyIdentityOptions): P
 
   const edges = await mapBounded(subjects, o.env.config.concurrency, async (s): Promise<Edge> => {
     // The chain alone may already rule every claim for this subject out (revoked, expired, rotated away).
-    const fromChain = (claimsBySubject.get(s) ?? []).map((c) => ({ ...claimStatus(c, chain, { now: o.now }), claim: c }));
+    const fromChain = (claimsBySubject.get(s) ?? []).map((c) => ({
+      ...claimStatus(c, chain, { now: o.now }),
+      claim: c,
+    }));
     const live = fromChain.some((v) => v.status === 'valid');
     if (!live && s !== subject.text) return edgeOf(s, best(fromChain)!, false);
     const proofs = s === subject.text ? root.proofs : (await locate(parseSubject(s), o)).proofs;
     const mine = proofs.filter((p) => p.status !== 'valid' || p.claim?.identity === identity);
     const judged = mine.map((p) => withChain(p, chain, o.now));
-    const found = best(judged) ?? { status: 'not_found' as const, code: 'no_proof' as const, reason: `no proof for ${identity} at ${s}'s place`, evidence: {}, location: s, owner: { subject: s } };
+    const found = best(judged) ?? {
+      status: 'not_found' as const,
+      code: 'no_proof' as const,
+      reason: `no proof for ${identity} at ${s}'s place`,
+      evidence: {},
+      location: s,
+      owner: { subject: s },
+    };
     return edgeOf(s, found, true);
   });
   const rootEdge = edges.find((e) => e.subject === subject.text)!;
-  return { status: rootEdge.status, code: rootEdge.code, reason: rootEdge.reason, evidence: rootEdge.evidence, ...base, edges };
+  return {
+    status: rootEdge.status,
+    code: rootEdge.code,
+    reason: rootEdge.reason,
+    evidence: rootEdge.evidence,
+    ...base,
+    edges,
+  };
 }

@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startGithubStandin, startMastodonStandin, startSigServer, type GithubStandin, type MastodonStandin, type RunningSigServer } from '../src/testing/index.js';
+import {
+  startGithubStandin,
+  startMastodonStandin,
+  startSigServer,
+  type GithubStandin,
+  type MastodonStandin,
+  type RunningSigServer,
+} from '../src/testing/index.js';
 
 const KEZ = fileURLToPath(new URL('../../kez-cli/dist/bin.js', import.meta.url));
 const GH_TOKEN = 'ghp_secret_value_never_printed';
@@ -15,29 +22,58 @@ let masto: MastodonStandin;
 let sig: RunningSigServer;
 let home: string;
 
-function kez(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+function kez(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [KEZ, ...args], { env: { ...process.env, KEZ_HOME: home, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [KEZ, ...args], {
+      env: { ...process.env, KEZ_HOME: home, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d; });
-    child.stderr.on('data', (d: Buffer) => { err += d; });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d;
+    });
     child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
   });
 }
 
 beforeAll(async () => {
-  [gh, masto, sig] = await Promise.all([startGithubStandin(), startMastodonStandin(), startSigServer()]);
+  [gh, masto, sig] = await Promise.all([
+    startGithubStandin(),
+    startMastodonStandin(),
+    startSigServer(),
+  ]);
   home = await mkdtemp(join(tmpdir(), 'kez-cli-ch-'));
-  await writeFile(join(home, 'channels.json'), JSON.stringify({ hostMap: { ...gh.hostMap, ...masto.hostMap }, allowLoopback: true, allowHttp: true, sigServers: [sig.url], dnsServers: [inject('dnsServer')] }));
+  await writeFile(
+    join(home, 'channels.json'),
+    JSON.stringify({
+      hostMap: { ...gh.hostMap, ...masto.hostMap },
+      allowLoopback: true,
+      allowHttp: true,
+      sigServers: [sig.url],
+      dnsServers: [inject('dnsServer')],
+    }),
+  );
   gh.addUser('zoe');
   gh.addToken(GH_TOKEN, 'zoe');
   gh.addUser('zoe-old');
   gh.addToken('old-token', 'zoe-old');
   masto.addAccount('zoe');
   masto.addToken('masto-token', 'zoe');
-  for (const args of [['key', 'gen', '--alg', 'ed25519'], ['sigchain', 'init'], ['sigchain', 'add', 'github:zoe'],
-    ['sigchain', 'add', 'mastodon:Zoe@social.example'], ['sigchain', 'add', 'github:zoe-old'], ['sigchain', 'add', 'dns:zoe.example']]) {
+  for (const args of [
+    ['key', 'gen', '--alg', 'ed25519'],
+    ['sigchain', 'init'],
+    ['sigchain', 'add', 'github:zoe'],
+    ['sigchain', 'add', 'mastodon:Zoe@social.example'],
+    ['sigchain', 'add', 'github:zoe-old'],
+    ['sigchain', 'add', 'dns:zoe.example'],
+  ]) {
     const r = await kez(args);
     expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(0);
   }
@@ -59,7 +95,9 @@ describe('kez verify id / publish / sigchain publish', () => {
   });
 
   it('publishes the chain, then verifies the graph (exit 0, one JSON document)', async () => {
-    expect((await kez(['publish', 'ap:@zoe@social.example'], { MASTODON_TOKEN: 'masto-token' })).code).toBe(0);
+    expect(
+      (await kez(['publish', 'ap:@zoe@social.example'], { MASTODON_TOKEN: 'masto-token' })).code,
+    ).toBe(0);
     expect((await kez(['publish', 'github:zoe-old'], { GITHUB_TOKEN: 'old-token' })).code).toBe(0);
     expect((await kez(['sigchain', 'revoke', 'github:zoe-old'])).code).toBe(0);
     const p = await kez(['--json', 'sigchain', 'publish', '--server', sig.url]);
@@ -69,8 +107,15 @@ describe('kez verify id / publish / sigchain publish', () => {
     const v = await kez(['--json', 'verify', 'id', 'github:zoe']);
     expect(v.code).toBe(0);
     const doc = JSON.parse(v.out);
-    const status = Object.fromEntries(doc.edges.map((e: { subject: string; status: string }) => [e.subject, e.status]));
-    expect(status).toEqual({ 'github:zoe': 'valid', 'ap:@zoe@social.example': 'valid', 'github:zoe-old': 'revoked', 'dns:zoe.example': expect.not.stringMatching(/^valid$/) });
+    const status = Object.fromEntries(
+      doc.edges.map((e: { subject: string; status: string }) => [e.subject, e.status]),
+    );
+    expect(status).toEqual({
+      'github:zoe': 'valid',
+      'ap:@zoe@social.example': 'valid',
+      'github:zoe-old': 'revoked',
+      'dns:zoe.example': expect.not.stringMatching(/^valid$/),
+    });
   });
 
   it('exit code follows the subject: revoked → 4, human output shows the graph', async () => {
@@ -98,7 +143,10 @@ describe('kez verify id / publish / sigchain publish', () => {
   it('a bad subject is invalid (exit 1), SSRF stays refused without the loopback opt-in', async () => {
     expect((await kez(['verify', 'id', 'github:-bad-'])).code).toBe(1);
     const strictHome = await mkdtemp(join(tmpdir(), 'kez-cli-strict-'));
-    await writeFile(join(strictHome, 'channels.json'), JSON.stringify({ hostMap: gh.hostMap, allowHttp: true }));
+    await writeFile(
+      join(strictHome, 'channels.json'),
+      JSON.stringify({ hostMap: gh.hostMap, allowHttp: true }),
+    );
     const r = await kez(['--json', 'verify', 'id', 'github:zoe'], { KEZ_HOME: strictHome });
     expect(JSON.parse(r.out)).toMatchObject({ status: 'invalid', code: 'blocked_address' });
     await rm(strictHome, { recursive: true, force: true });

@@ -21,13 +21,19 @@ describe('dns channel (real nsd)', () => {
     const ps = await proofs('alice.example');
     expect(ps).toHaveLength(2);
     expect(ps.every((p) => p.status === 'valid')).toBe(true);
-    expect(new Set(ps.map((p) => p.claim!.identity))).toEqual(new Set([world.alice.identity, world.other.identity]));
-    expect(ps.find((p) => p.claim!.identity === world.alice.identity)!.claim).toEqual(world.aliceClaim);
+    expect(new Set(ps.map((p) => p.claim!.identity))).toEqual(
+      new Set([world.alice.identity, world.other.identity]),
+    );
+    expect(ps.find((p) => p.claim!.identity === world.alice.identity)!.claim).toEqual(
+      world.aliceClaim,
+    );
   });
 
   it('several records of one identity are all evaluated', async () => {
     const ps = await proofs('carol.example');
-    expect(ps.map((p) => p.claim)).toEqual(expect.arrayContaining([world.carolOld, world.carolNew]));
+    expect(ps.map((p) => p.claim)).toEqual(
+      expect.arrayContaining([world.carolOld, world.carolNew]),
+    );
   });
 
   it('a proof for another domain is subject_mismatch', async () => {
@@ -51,7 +57,9 @@ describe('dns channel (real nsd)', () => {
 
   it('an unreachable DNS server is unreachable, not "no proof"', async () => {
     const dead = loopbackEnv({ dnsServers: ['127.0.0.1:9'], timeouts: { dnsMs: 300 } });
-    const err = await dnsPlugin.locate(parseSubject('dns:alice.example'), dead).catch((e: unknown) => e as { status: string });
+    const err = await dnsPlugin
+      .locate(parseSubject('dns:alice.example'), dead)
+      .catch((e: unknown) => e as { status: string });
     expect(err.status).toBe('unreachable');
     await dead.close();
   });

@@ -5,7 +5,9 @@ import { TestIdentity, type TxtRecord } from '../src/testing/index.js';
 export async function dnsWorld() {
   // A locator makes the compact claim longer than 255 bytes, so its record is chunked.
   const alice = TestIdentity.create({ seed: 1 });
-  const aliceClaim = alice.add('dns:alice.example', { locators: ['https://sig.example/one', 'https://sig.example/two'] });
+  const aliceClaim = alice.add('dns:alice.example', {
+    locators: ['https://sig.example/one', 'https://sig.example/two'],
+  });
   const other = TestIdentity.create({ seed: 2 });
   const otherClaim = other.add('dns:alice.example');
   const bobsFake = alice.add('dns:bob.example'); // published at bob's name by alice: fine
@@ -28,5 +30,16 @@ export async function dnsWorld() {
     { name: '_kez.broken.example', strings: ['kez:z1:not*base64url'] },
     { name: '_kez.empty.example', strings: ['only a note'] },
   ];
-  return { alice, aliceClaim, other, otherClaim, carol, carolOld, carolNew, mallory, misplaced, records };
+  return {
+    alice,
+    aliceClaim,
+    other,
+    otherClaim,
+    carol,
+    carolOld,
+    carolNew,
+    mallory,
+    misplaced,
+    records,
+  };
 }

@@ -32,9 +32,12 @@ afterAll(async () => {
 });
 
 describe('github channel (API-shaped stand-in)', () => {
-  it('verifies a proof in the user\'s own gist, owner and stable id from the API', async () => {
+  it("verifies a proof in the user's own gist, owner and stable id from the API", async () => {
     const [p] = await judge('JASON'.toLowerCase());
-    expect(p).toMatchObject({ status: 'valid', owner: { subject: 'github:jason', stableId: 'github-id:583231' } });
+    expect(p).toMatchObject({
+      status: 'valid',
+      owner: { subject: 'github:jason', stableId: 'github-id:583231' },
+    });
     expect(p!.location).toMatch(/^https:\/\/gist\.github\.com\/jason\/[0-9a-f]+#kez\.md$/);
   });
 
@@ -49,13 +52,16 @@ describe('github channel (API-shaped stand-in)', () => {
     expect((await judge('ghost'))[0]).toMatchObject({ status: 'not_found', code: 'no_account' });
   });
 
-  it('someone else\'s gist holding my proof never verifies for me', async () => {
+  it("someone else's gist holding my proof never verifies for me", async () => {
     gh.addUser('bob');
     gh.addUser('mallory');
     // bob's proof sits in mallory's gist: listed for mallory, it is mallory's place.
     gh.addGist('mallory', { 'kez.md': TestIdentity.markdown(bobClaim) });
     expect(await judge('bob')).toEqual([]);
-    expect((await judge('mallory'))[0]).toMatchObject({ status: 'invalid', code: 'subject_mismatch' });
+    expect((await judge('mallory'))[0]).toMatchObject({
+      status: 'invalid',
+      code: 'subject_mismatch',
+    });
   });
 
   it('a gist owned by another user is skipped even if the API lists it under the subject', async () => {
@@ -65,10 +71,13 @@ describe('github channel (API-shaped stand-in)', () => {
     expect(await judge('eve')).toEqual([]);
   });
 
-  it('a forked gist (owned by the forker) carrying the original\'s proof is subject_mismatch', async () => {
+  it("a forked gist (owned by the forker) carrying the original's proof is subject_mismatch", async () => {
     gh.addUser('forker');
     gh.addGist('forker', { 'kez.md': TestIdentity.markdown(jason) });
-    expect((await judge('forker'))[0]).toMatchObject({ status: 'invalid', code: 'subject_mismatch' });
+    expect((await judge('forker'))[0]).toMatchObject({
+      status: 'invalid',
+      code: 'subject_mismatch',
+    });
   });
 
   it('a proof in a gist comment is never read', async () => {
@@ -116,12 +125,16 @@ describe('github channel (API-shaped stand-in)', () => {
     for (let i = 0; i < 15; i++) gh.addGist('many', { 'kez.md': 'not a proof' });
     const before = gh.requests.filter((r) => r.includes('/many/') && r.includes('/raw/')).length;
     await judge('many');
-    expect(gh.requests.filter((r) => r.includes('/many/') && r.includes('/raw/')).length - before).toBe(10);
+    expect(
+      gh.requests.filter((r) => r.includes('/many/') && r.includes('/raw/')).length - before,
+    ).toBe(10);
   });
 
   it('without loopback permission the stand-in is refused (SSRF default)', async () => {
     const strict = loopbackEnv({ hostMap: gh.hostMap, allowLoopback: false });
-    const err = await githubPlugin.locate(parseSubject('github:jason'), strict).catch((e: unknown) => e as KezError);
+    const err = await githubPlugin
+      .locate(parseSubject('github:jason'), strict)
+      .catch((e: unknown) => e as KezError);
     expect(err).toBeInstanceOf(KezError);
     expect((err as KezError).code).toBe('blocked_address');
     await strict.close();
@@ -132,9 +145,20 @@ describe('github channel (API-shaped stand-in)', () => {
     gh.addToken('t0ken-secret', 'pub');
     const claim = id.add('github:pub');
     const subject = parseSubject('github:pub');
-    const { location } = await githubPlugin.publish!({ subject, claim, compact: await TestIdentity.compact(claim), markdown: TestIdentity.markdown(claim), token: 't0ken-secret' }, env);
+    const { location } = await githubPlugin.publish!(
+      {
+        subject,
+        claim,
+        compact: await TestIdentity.compact(claim),
+        markdown: TestIdentity.markdown(claim),
+        token: 't0ken-secret',
+      },
+      env,
+    );
     expect(location).toMatch(/^https:\/\/gist\.github\.com\/pub\//);
     expect((await judge('pub'))[0]!.status).toBe('valid');
-    await expect(githubPlugin.publish!({ subject, claim, compact: '', markdown: '', token: 'wrong' }, env)).rejects.toBeInstanceOf(KezError);
+    await expect(
+      githubPlugin.publish!({ subject, claim, compact: '', markdown: '', token: 'wrong' }, env),
+    ).rejects.toBeInstanceOf(KezError);
   });
 });

@@ -3,7 +3,9 @@ import { startNsd } from '../src/testing/index.js';
 import { dnsWorld } from './dns-world.js';
 
 declare module 'vitest' {
-  export interface ProvidedContext { dnsServer: string }
+  export interface ProvidedContext {
+    dnsServer: string;
+  }
 }
 
 export default async function setup(project: TestProject) {

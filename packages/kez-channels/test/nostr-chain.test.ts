@@ -1,14 +1,28 @@
 // Sigchains on a real nostr relay: kind 7779 events, fetched back, junk dropped, forks kept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addClaim, applyEvent, bip340, createGenesis, ed25519, exportBundle, objectHash, signerFromSecret, verifyChain,
-  type ChainEvent, type ChainState, type Signer,
+  addClaim,
+  applyEvent,
+  bip340,
+  createGenesis,
+  ed25519,
+  exportBundle,
+  objectHash,
+  signerFromSecret,
+  verifyChain,
+  type ChainEvent,
+  type ChainState,
+  type Signer,
 } from '@kez/core';
 import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
 import type { OwnedChannelEnv } from '../src/env.js';
 import { ChannelRegistry } from '../src/registry.js';
 import { CHAIN_KIND } from '../src/channels/nostr-event.js';
-import { fetchChainFromRelays, nostrChainTransport, publishChainToRelays } from '../src/nostr-chain.js';
+import {
+  fetchChainFromRelays,
+  nostrChainTransport,
+  publishChainToRelays,
+} from '../src/nostr-chain.js';
 import { TestIdentity } from '../src/testing/index.js';
 import { loopbackEnv } from './helpers.js';
 import { startRelay, type RunningRelay } from './peers/relay.mjs';
@@ -16,7 +30,12 @@ import { startRelay, type RunningRelay } from './peers/relay.mjs';
 const NOW = Math.floor(Date.now() / 1000);
 
 /** genesis + two claims, signed by a fresh primary (so every call is a new identity). */
-function chain(signer: Signer = signerFromSecret('ed25519', ed25519.generateSecret())): { events: ChainEvent[]; state: ChainState; identity: string; signer: Signer } {
+function chain(signer: Signer = signerFromSecret('ed25519', ed25519.generateSecret())): {
+  events: ChainEvent[];
+  state: ChainState;
+  identity: string;
+  signer: Signer;
+} {
   const genesis = createGenesis({ created_at: NOW - 100 }, signer);
   let state = applyEvent(null, genesis, { now: NOW });
   const events = [genesis];
@@ -47,7 +66,11 @@ describe('sigchains on a nostr relay (real relay)', () => {
     const out = await publishChainToRelays(identity, events, [relay.url], env);
     expect(out).toEqual([{ relay: relay.url, added: 3 }]);
     const stored = await relay.relay.findEvents([{ kinds: [CHAIN_KIND], '#i': [identity] }]);
-    expect(stored.map((e) => e.tags.find((t) => t[0] === 'seq')?.[1]).sort()).toEqual(['0', '1', '2']);
+    expect(stored.map((e) => e.tags.find((t) => t[0] === 'seq')?.[1]).sort()).toEqual([
+      '0',
+      '1',
+      '2',
+    ]);
 
     const fetched = await fetchChainFromRelays(identity, [relay.url], env);
     expect(exportBundle(fetched)).toBe(exportBundle(events));
@@ -55,7 +78,9 @@ describe('sigchains on a nostr relay (real relay)', () => {
     expect(result.status).toBe('valid');
     expect(result.state?.head.hash).toBe(objectHash(events[2]!));
 
-    expect(await publishChainToRelays(identity, events, [relay.url], env)).toEqual([{ relay: relay.url, added: 0 }]);
+    expect(await publishChainToRelays(identity, events, [relay.url], env)).toEqual([
+      { relay: relay.url, added: 0 },
+    ]);
   });
 
   it('drops what anyone else posts under the identity tag, keeps the real chain', async () => {
@@ -63,27 +88,57 @@ describe('sigchains on a nostr relay (real relay)', () => {
     await publishChainToRelays(identity, events.slice(0, 2), [relay.url], env);
     // Mallory extends alice's chain with her own key (not authorized), and posts garbage.
     const state = applyEvent(applyEvent(null, events[0]!, { now: NOW }), events[1]!, { now: NOW });
-    const { event: intruder } = addClaim(state, { subject: 'dns:evil.example', created_at: NOW - 40 }, mallory);
+    const { event: intruder } = addClaim(
+      state,
+      { subject: 'dns:evil.example', created_at: NOW - 40 },
+      mallory,
+    );
     const junkKey = generateSecretKey();
-    for (const [seq, content] of [['2', JSON.stringify(intruder)], ['2', 'not json'], ['1', '{"kez":"0.2"}']] as const) {
-      const wrapper = finalizeEvent({ kind: CHAIN_KIND, created_at: NOW, tags: [['i', identity], ['seq', seq]], content }, junkKey);
+    for (const [seq, content] of [
+      ['2', JSON.stringify(intruder)],
+      ['2', 'not json'],
+      ['1', '{"kez":"0.2"}'],
+    ] as const) {
+      const wrapper = finalizeEvent(
+        {
+          kind: CHAIN_KIND,
+          created_at: NOW,
+          tags: [
+            ['i', identity],
+            ['seq', seq],
+          ],
+          content,
+        },
+        junkKey,
+      );
       expect((await relay.relay.handleEvent(wrapper)).success).toBe(true);
     }
     // Unfiltered, the intruder would make the bundle invalid (not_authorized at seq 2).
-    expect(verifyChain([...events.slice(0, 2), intruder], { now: NOW })).toMatchObject({ status: 'invalid', code: 'not_authorized' });
+    expect(verifyChain([...events.slice(0, 2), intruder], { now: NOW })).toMatchObject({
+      status: 'invalid',
+      code: 'not_authorized',
+    });
 
     const fetched = await fetchChainFromRelays(identity, [relay.url], env);
     expect(exportBundle(fetched)).toBe(exportBundle(events.slice(0, 2)));
     expect(verifyChain(fetched, { now: NOW }).status).toBe('valid');
     // Publishing the rest completes it.
-    expect(await publishChainToRelays(identity, events, [relay.url], env)).toEqual([{ relay: relay.url, added: 1 }]);
-    expect(exportBundle(await fetchChainFromRelays(identity, [relay.url], env))).toBe(exportBundle(events));
+    expect(await publishChainToRelays(identity, events, [relay.url], env)).toEqual([
+      { relay: relay.url, added: 1 },
+    ]);
+    expect(exportBundle(await fetchChainFromRelays(identity, [relay.url], env))).toBe(
+      exportBundle(events),
+    );
   });
 
   it('two valid events at one seq come back as fork evidence', async () => {
     const { events, identity, signer } = chain();
     const before = applyEvent(applyEvent(null, events[0]!, { now: NOW }), events[1]!, { now: NOW });
-    const { event: other } = addClaim(before, { subject: 'dns:other.example', created_at: NOW - 45 }, signer);
+    const { event: other } = addClaim(
+      before,
+      { subject: 'dns:other.example', created_at: NOW - 45 },
+      signer,
+    );
     await publishChainToRelays(identity, events, [relay.url], env);
     await publishChainToRelays(identity, [...events.slice(0, 2), other], [relay.url], env);
     const fetched = await fetchChainFromRelays(identity, [relay.url], env);
@@ -97,7 +152,10 @@ describe('sigchains on a nostr relay (real relay)', () => {
     expect(await fetchChainFromRelays(identity, [relay.url], env)).toEqual([]);
     const dead = await startRelay();
     await dead.stop();
-    await expect(fetchChainFromRelays(identity, [dead.url], env)).rejects.toMatchObject({ code: 'network', status: 'unreachable' });
+    await expect(fetchChainFromRelays(identity, [dead.url], env)).rejects.toMatchObject({
+      code: 'network',
+      status: 'unreachable',
+    });
   });
 
   it('pages through a relay that caps every answer at 10 events', async () => {
@@ -105,7 +163,9 @@ describe('sigchains on a nostr relay (real relay)', () => {
     try {
       const me = TestIdentity.create();
       for (let i = 0; i < 24; i++) me.add(`dns:n${i}.example`);
-      expect(await publishChainToRelays(me.identity, me.events, [small.url], env)).toEqual([{ relay: small.url, added: 25 }]);
+      expect(await publishChainToRelays(me.identity, me.events, [small.url], env)).toEqual([
+        { relay: small.url, added: 25 },
+      ]);
       expect((await small.relay.findEvents([{ kinds: [CHAIN_KIND], limit: 50 }])).length).toBe(10); // the cap is real
       const fetched = await fetchChainFromRelays(me.identity, [small.url], env);
       expect(exportBundle(fetched)).toBe(exportBundle(me.events));

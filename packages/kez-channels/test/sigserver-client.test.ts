@@ -3,8 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KezError, canonicalize } from '@kez/core';
-import { appendEvent, fileHeadCache, getChain, getForks, getFullChain, getHead, sigServerTransport, type OwnedChannelEnv } from '../src/index.js';
-import { startHttp, startSigServer, TestIdentity, type RunningSigServer } from '../src/testing/index.js';
+import {
+  appendEvent,
+  fileHeadCache,
+  getChain,
+  getForks,
+  getFullChain,
+  getHead,
+  sigServerTransport,
+  type OwnedChannelEnv,
+} from '../src/index.js';
+import {
+  startHttp,
+  startSigServer,
+  TestIdentity,
+  type RunningSigServer,
+} from '../src/testing/index.js';
 import { loopbackEnv } from './helpers.js';
 
 let sig: RunningSigServer;
@@ -29,20 +43,38 @@ describe('sig-server client (real sig-server)', () => {
     expect(await sigServerTransport.fetchChain(sig.url, id.identity, env)).toEqual([]);
   });
 
-  it('appends: created, then idempotent; a gap is refused with the server\'s code', async () => {
-    expect(await appendEvent(env.fetch, sig.url, id.identity, id.events[0]!)).toEqual({ outcome: 'created', status: 201 });
-    expect(await appendEvent(env.fetch, sig.url, id.identity, id.events[0]!)).toEqual({ outcome: 'exists', status: 200 });
-    expect(await appendEvent(env.fetch, sig.url, id.identity, id.events[2]!)).toMatchObject({ outcome: 'conflict', status: 409, code: 'bad_link' });
+  it("appends: created, then idempotent; a gap is refused with the server's code", async () => {
+    expect(await appendEvent(env.fetch, sig.url, id.identity, id.events[0]!)).toEqual({
+      outcome: 'created',
+      status: 201,
+    });
+    expect(await appendEvent(env.fetch, sig.url, id.identity, id.events[0]!)).toEqual({
+      outcome: 'exists',
+      status: 200,
+    });
+    expect(await appendEvent(env.fetch, sig.url, id.identity, id.events[2]!)).toMatchObject({
+      outcome: 'conflict',
+      status: 409,
+      code: 'bad_link',
+    });
   });
 
   it('publishEvents sends only what is missing; reads honour ETag', async () => {
-    expect(await sigServerTransport.publishEvents!(sig.url, id.identity, id.events, env)).toEqual({ added: 2 });
-    expect(await sigServerTransport.publishEvents!(sig.url, id.identity, id.events, env)).toEqual({ added: 0 });
+    expect(await sigServerTransport.publishEvents!(sig.url, id.identity, id.events, env)).toEqual({
+      added: 2,
+    });
+    expect(await sigServerTransport.publishEvents!(sig.url, id.identity, id.events, env)).toEqual({
+      added: 0,
+    });
     const chain = await getChain(env.fetch, sig.url, id.identity);
     expect(chain.events).toEqual(id.events);
     expect(chain.etag).toBeTruthy();
-    expect((await getChain(env.fetch, sig.url, id.identity, { etag: chain.etag })).status).toBe(304);
-    expect((await getChain(env.fetch, sig.url, id.identity, { since: 2 })).events).toEqual(id.events.slice(2));
+    expect((await getChain(env.fetch, sig.url, id.identity, { etag: chain.etag })).status).toBe(
+      304,
+    );
+    expect((await getChain(env.fetch, sig.url, id.identity, { since: 2 })).events).toEqual(
+      id.events.slice(2),
+    );
     expect(await getHead(env.fetch, sig.url, id.identity)).toMatchObject({ seq: 2, fork: false });
   });
 
@@ -58,7 +90,12 @@ describe('sig-server client (real sig-server)', () => {
     expect(all).toEqual(expect.arrayContaining([...id.events, twin.events[2]]));
     // Publishing a chain that continues the other branch is refused as a fork.
     twin.add('github:three');
-    const pub = await sigServerTransport.publishEvents!(sig.url, id.identity, twin.events, env).catch((e: unknown) => e as KezError);
+    const pub = await sigServerTransport.publishEvents!(
+      sig.url,
+      id.identity,
+      twin.events,
+      env,
+    ).catch((e: unknown) => e as KezError);
     expect(pub).toBeInstanceOf(KezError);
     expect((pub as KezError).status).not.toBe('valid');
   });
@@ -67,8 +104,12 @@ describe('sig-server client (real sig-server)', () => {
     const full = await getFullChain(env.fetch, sig.url, id.identity);
     expect(full?.events).toEqual(id.events);
     expect(full?.fork).toBe(true);
-    expect(await getFullChain(env.fetch, sig.url, TestIdentity.create({ seed: 42 }).identity)).toBeNull();
-    const err = await getFullChain(env.fetch, sig.url, id.identity, { maxBytes: 100 }).catch((e: unknown) => e as KezError);
+    expect(
+      await getFullChain(env.fetch, sig.url, TestIdentity.create({ seed: 42 }).identity),
+    ).toBeNull();
+    const err = await getFullChain(env.fetch, sig.url, id.identity, { maxBytes: 100 }).catch(
+      (e: unknown) => e as KezError,
+    );
     expect(err).toBeInstanceOf(KezError);
     expect((err as KezError).code).toBe('too_large');
   });
@@ -87,10 +128,21 @@ describe('sig-server client against a misbehaving server', () => {
       if (mode === 'bad-next') headers['kez-next-since'] = 'soon';
       if (mode === 'same-next') headers['kez-next-since'] = String(since);
       if (mode === 'endless') headers['kez-next-since'] = String(since + 1);
-      if (mode === 'vanishing' && since > 0) { res.writeHead(404); return void res.end(); }
+      if (mode === 'vanishing' && since > 0) {
+        res.writeHead(404);
+        return void res.end();
+      }
       if (mode === 'vanishing') headers['kez-next-since'] = '1';
       res.writeHead(200, headers);
-      res.end(mode === 'not-utf8' ? Buffer.concat([Buffer.from(line.slice(0, 20)), Buffer.from([0xff]), Buffer.from(line.slice(21))]) : line);
+      res.end(
+        mode === 'not-utf8'
+          ? Buffer.concat([
+              Buffer.from(line.slice(0, 20)),
+              Buffer.from([0xff]),
+              Buffer.from(line.slice(21)),
+            ])
+          : line,
+      );
     });
   });
   afterAll(() => bad.close());
@@ -111,7 +163,9 @@ describe('sig-server client against a misbehaving server', () => {
   });
 
   it('a body that is not UTF-8 is malformed (no replacement characters)', async () => {
-    const e = await getFullChain(env.fetch, bad.url, 'not-utf8').catch((x: unknown) => x as KezError);
+    const e = await getFullChain(env.fetch, bad.url, 'not-utf8').catch(
+      (x: unknown) => x as KezError,
+    );
     expect(e).toBeInstanceOf(KezError);
     expect((e as KezError).code).toBe('malformed');
     expect((e as KezError).message).toMatch(/UTF-8/);

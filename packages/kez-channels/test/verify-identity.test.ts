@@ -1,12 +1,23 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  defaultRegistry, getHead, memoryHeadCache, sigServerTransport, verifyIdentity,
-  type IdentityResult, type OwnedChannelEnv, type HeadCache,
+  defaultRegistry,
+  getHead,
+  memoryHeadCache,
+  sigServerTransport,
+  verifyIdentity,
+  type IdentityResult,
+  type OwnedChannelEnv,
+  type HeadCache,
 } from '../src/index.js';
 import { createClaim, signerFromSecret } from '@kez/core';
 import {
-  startGithubStandin, startMastodonStandin, startSigServer, TestIdentity,
-  type GithubStandin, type MastodonStandin, type RunningSigServer,
+  startGithubStandin,
+  startMastodonStandin,
+  startSigServer,
+  TestIdentity,
+  type GithubStandin,
+  type MastodonStandin,
+  type RunningSigServer,
 } from '../src/testing/index.js';
 import { dnsWorld } from './dns-world.js';
 import { loopbackEnv } from './helpers.js';
@@ -24,12 +35,26 @@ function edge(r: IdentityResult, subject: string) {
   return r.edges.find((e) => e.subject === subject);
 }
 
-async function verify(subject: string, o: { cache?: HeadCache; sigServers?: string[]; now?: number } = {}) {
-  return verifyIdentity(subject, { now: o.now ?? alice.now, env, registry, cache: o.cache ?? memoryHeadCache(), sigServers: o.sigServers ?? [sig.url] });
+async function verify(
+  subject: string,
+  o: { cache?: HeadCache; sigServers?: string[]; now?: number } = {},
+) {
+  return verifyIdentity(subject, {
+    now: o.now ?? alice.now,
+    env,
+    registry,
+    cache: o.cache ?? memoryHeadCache(),
+    sigServers: o.sigServers ?? [sig.url],
+  });
 }
 
 beforeAll(async () => {
-  [gh, masto, sig, sig2] = await Promise.all([startGithubStandin(), startMastodonStandin(), startSigServer(), startSigServer()]);
+  [gh, masto, sig, sig2] = await Promise.all([
+    startGithubStandin(),
+    startMastodonStandin(),
+    startSigServer(),
+    startSigServer(),
+  ]);
   env = loopbackEnv({
     dnsServers: [inject('dnsServer')],
     // The locators baked into the DNS claim point at sig.example: map it to the real sig-server.
@@ -37,7 +62,11 @@ beforeAll(async () => {
   });
   gh.addUser('alice', 42);
   gh.addGist('alice', { 'kez.md': TestIdentity.markdown(alice.add('github:alice')) });
-  masto.addAccount('alice', { fields: [{ name: 'KEZ', value: await TestIdentity.compact(alice.add('ap:@alice@social.example')) }] });
+  masto.addAccount('alice', {
+    fields: [
+      { name: 'KEZ', value: await TestIdentity.compact(alice.add('ap:@alice@social.example')) },
+    ],
+  });
   gh.addUser('gone');
   gh.addGist('gone', { 'kez.md': TestIdentity.markdown(alice.add('github:gone')) });
   alice.revoke('github:gone');
@@ -60,11 +89,22 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
     expect(r.status).toBe('valid');
     expect(r.identity).toBe(alice.identity);
     expect(r.chain?.status).toBe('valid');
-    expect(edge(r, 'github:alice')).toMatchObject({ status: 'valid', stable_id: 'github-id:42', fetched: true });
-    expect(edge(r, 'ap:@alice@social.example')).toMatchObject({ status: 'valid', stable_id: 'https://social.example/users/alice' });
+    expect(edge(r, 'github:alice')).toMatchObject({
+      status: 'valid',
+      stable_id: 'github-id:42',
+      fetched: true,
+    });
+    expect(edge(r, 'ap:@alice@social.example')).toMatchObject({
+      status: 'valid',
+      stable_id: 'https://social.example/users/alice',
+    });
     expect(edge(r, 'dns:alice.example')).toMatchObject({ status: 'valid', fetched: true });
     expect(edge(r, 'dns:bob.example')?.status).toBe('valid');
-    expect(edge(r, 'github:gone')).toMatchObject({ status: 'revoked', code: 'revoked', fetched: false });
+    expect(edge(r, 'github:gone')).toMatchObject({
+      status: 'revoked',
+      code: 'revoked',
+      fetched: false,
+    });
     expect(edge(r, 'github:nobody-published')).toMatchObject({ status: 'not_found' });
     expect(r.edges).toHaveLength(6);
   });
@@ -83,8 +123,17 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
   });
 
   it('without any chain source nothing is valid', async () => {
-    const bare = loopbackEnv({ dnsServers: [inject('dnsServer')], hostMap: { ...gh.hostMap, ...masto.hostMap } });
-    const r = await verifyIdentity('github:alice', { now: alice.now, env: bare, registry, cache: memoryHeadCache(), sigServers: [] });
+    const bare = loopbackEnv({
+      dnsServers: [inject('dnsServer')],
+      hostMap: { ...gh.hostMap, ...masto.hostMap },
+    });
+    const r = await verifyIdentity('github:alice', {
+      now: alice.now,
+      env: bare,
+      registry,
+      cache: memoryHeadCache(),
+      sigServers: [],
+    });
     expect(r.status).not.toBe('valid');
     expect(r.edges.every((e) => e.status !== 'valid')).toBe(true);
     await bare.close();
@@ -94,8 +143,22 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
     const cache = memoryHeadCache();
     expect((await verify('github:alice', { cache })).status).toBe('valid');
     // sig2 holds only the first events: shorter than the head this verifier has seen.
-    await sigServerTransport.publishEvents!(sig2.url, alice.identity, alice.events.slice(0, 4), env);
-    const rolled = await verifyIdentity('github:alice', { now: alice.now, env: loopbackEnv({ dnsServers: [inject('dnsServer')], hostMap: { ...gh.hostMap, ...masto.hostMap, 'sig.example': sig2.url } }), registry, cache, sigServers: [sig2.url] });
+    await sigServerTransport.publishEvents!(
+      sig2.url,
+      alice.identity,
+      alice.events.slice(0, 4),
+      env,
+    );
+    const rolled = await verifyIdentity('github:alice', {
+      now: alice.now,
+      env: loopbackEnv({
+        dnsServers: [inject('dnsServer')],
+        hostMap: { ...gh.hostMap, ...masto.hostMap, 'sig.example': sig2.url },
+      }),
+      registry,
+      cache,
+      sigServers: [sig2.url],
+    });
     expect(rolled).toMatchObject({ status: 'unreachable', code: 'rollback' });
     expect(rolled.edges.every((e) => e.status !== 'valid')).toBe(true);
   });
@@ -104,7 +167,9 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
     // A second, validly signed continuation of the same chain, published only to sig2.
     const forkEvents = alice.events.slice(0, 4);
     const twin = TestIdentity.create({ seed: 1 });
-    twin.add('dns:alice.example', { locators: ['https://sig.example/one', 'https://sig.example/two'] });
+    twin.add('dns:alice.example', {
+      locators: ['https://sig.example/one', 'https://sig.example/two'],
+    });
     twin.add('dns:bob.example');
     twin.add('github:alice');
     twin.add('github:twin'); // differs from alice's seq-4 event
@@ -120,7 +185,9 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
     expect(r.status).toBe('valid');
     const exp = TestIdentity.create({ seed: 31 });
     gh.addUser('brief');
-    gh.addGist('brief', { 'kez.md': TestIdentity.markdown(exp.add('github:brief', { expiresAt: exp.now })) });
+    gh.addGist('brief', {
+      'kez.md': TestIdentity.markdown(exp.add('github:brief', { expiresAt: exp.now })),
+    });
     await sigServerTransport.publishEvents!(sig.url, exp.identity, exp.events, env);
     const later = await verify('github:brief', { now: exp.now + 100 });
     expect(later).toMatchObject({ status: 'expired', code: 'expired' });
@@ -132,7 +199,10 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
     gh.addGist('rotor', { 'kez.md': TestIdentity.markdown(rot.add('github:rotor')) });
     rot.rotate();
     await sigServerTransport.publishEvents!(sig.url, rot.identity, rot.events, env);
-    expect(await verify('github:rotor', { now: rot.now })).toMatchObject({ status: 'revoked', code: 'key_rotated' });
+    expect(await verify('github:rotor', { now: rot.now })).toMatchObject({
+      status: 'revoked',
+      code: 'key_rotated',
+    });
   });
   it('a proof signed by another key cannot bring its own chain source (stale prefix hiding a revocation)', async () => {
     // The identity's own server (down.example) is unreachable for this verifier; its revocation lives there only.
@@ -144,19 +214,40 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
     // adds a proof signed by their own key that names the identity and points at that server.
     await sigServerTransport.publishEvents!(sig2.url, v.identity, prefix, env);
     const intruder = signerFromSecret('ed25519', new Uint8Array(32).fill(42));
-    const planted = createClaim({ identity: v.identity, seq: real.seq, subject: 'github:stolen', created_at: real.created_at, locators: [sig2.url] }, intruder);
+    const planted = createClaim(
+      {
+        identity: v.identity,
+        seq: real.seq,
+        subject: 'github:stolen',
+        created_at: real.created_at,
+        locators: [sig2.url],
+      },
+      intruder,
+    );
     gh.addUser('stolen');
     gh.addGist('stolen', { 'kez.md': TestIdentity.markdown(real) });
     gh.addGist('stolen', { 'kez.md': TestIdentity.markdown(planted) });
     const down = loopbackEnv({ hostMap: { ...gh.hostMap, 'down.example': 'http://127.0.0.1:1' } });
-    const r = await verifyIdentity('github:stolen', { now: v.now, env: down, registry, cache: memoryHeadCache(), sigServers: [] });
+    const r = await verifyIdentity('github:stolen', {
+      now: v.now,
+      env: down,
+      registry,
+      cache: memoryHeadCache(),
+      sigServers: [],
+    });
     await down.close();
     expect(r).toMatchObject({ status: 'unreachable', code: 'network' });
     expect(r.edges.every((e) => e.status !== 'valid')).toBe(true);
     // With the identity's own server reachable, the revocation decides.
     await sigServerTransport.publishEvents!(sig.url, v.identity, v.events, env);
     const up = loopbackEnv({ hostMap: { ...gh.hostMap, 'down.example': sig.url } });
-    const r2 = await verifyIdentity('github:stolen', { now: v.now, env: up, registry, cache: memoryHeadCache(), sigServers: [] });
+    const r2 = await verifyIdentity('github:stolen', {
+      now: v.now,
+      env: up,
+      registry,
+      cache: memoryHeadCache(),
+      sigServers: [],
+    });
     await up.close();
     expect(r2).toMatchObject({ status: 'revoked', code: 'revoked' });
   });

@@ -56,12 +56,22 @@ try {
     return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
   };
   const base = median(times[0]);
-  const rows = cases.map((c, i) => ({ name: c.name, median_ms: +median(times[i]).toFixed(1), min_ms: +Math.min(...times[i]).toFixed(1), ratio_vs_node: +(median(times[i]) / base).toFixed(2), overhead_ms: +(median(times[i]) - base).toFixed(1) }));
+  const rows = cases.map((c, i) => ({
+    name: c.name,
+    median_ms: +median(times[i]).toFixed(1),
+    min_ms: +Math.min(...times[i]).toFixed(1),
+    ratio_vs_node: +(median(times[i]) / base).toFixed(2),
+    overhead_ms: +(median(times[i]) - base).toFixed(1),
+  }));
 
   console.log(`kez CLI process wall time, ${runs} interleaved runs each (Node ${process.version})`);
-  console.log(`${'case'.padEnd(28)}${'median ms'.padStart(11)}${'min ms'.padStart(9)}${'× node'.padStart(9)}${'+ms'.padStart(8)}`);
+  console.log(
+    `${'case'.padEnd(28)}${'median ms'.padStart(11)}${'min ms'.padStart(9)}${'× node'.padStart(9)}${'+ms'.padStart(8)}`,
+  );
   for (const r of rows) {
-    console.log(`${r.name.padEnd(28)}${r.median_ms.toFixed(1).padStart(11)}${r.min_ms.toFixed(1).padStart(9)}${r.ratio_vs_node.toFixed(2).padStart(9)}${r.overhead_ms.toFixed(1).padStart(8)}`);
+    console.log(
+      `${r.name.padEnd(28)}${r.median_ms.toFixed(1).padStart(11)}${r.min_ms.toFixed(1).padStart(9)}${r.ratio_vs_node.toFixed(2).padStart(9)}${r.overhead_ms.toFixed(1).padStart(8)}`,
+    );
   }
   console.log(JSON.stringify({ bench: 'kez-cli', runs, node: process.version, results: rows }));
 } finally {

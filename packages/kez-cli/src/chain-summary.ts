@@ -14,7 +14,14 @@ export interface ChainSummary {
   primary: string | null;
   next_committed: boolean;
   devices: Array<{ key: string; name: string | null; seq: number }>;
-  claims: Array<{ hash: string; subject: string; seq: number; status: string; code: string | null; revoked_reason?: string }>;
+  claims: Array<{
+    hash: string;
+    subject: string;
+    seq: number;
+    status: string;
+    code: string | null;
+    revoked_reason?: string;
+  }>;
   /** The number of events in the bundle. */
   events: number;
 }
@@ -25,7 +32,13 @@ export function summarize(core: KezCore, chain: ChainResult, now: number): Chain
     ? [...st.claims.entries()]
         .map(([hash, c]) => {
           const v = core.claimStatus(c.claim, chain, { now });
-          const row: ChainSummary['claims'][number] = { hash, subject: c.claim.subject, seq: c.seq, status: v.status, code: v.code ?? null };
+          const row: ChainSummary['claims'][number] = {
+            hash,
+            subject: c.claim.subject,
+            seq: c.seq,
+            status: v.status,
+            code: v.code ?? null,
+          };
           if (c.revoked?.reason !== undefined) row.revoked_reason = c.revoked.reason;
           return row;
         })
@@ -40,14 +53,17 @@ export function summarize(core: KezCore, chain: ChainResult, now: number): Chain
     head: st ? { seq: st.head.seq, hash: st.head.hash, created_at: st.head.created_at } : null,
     primary: st?.primary ?? null,
     next_committed: st?.next !== undefined,
-    devices: st ? [...st.devices.entries()].map(([key, d]) => ({ key, name: d.name ?? null, seq: d.seq })) : [],
+    devices: st
+      ? [...st.devices.entries()].map(([key, d]) => ({ key, name: d.name ?? null, seq: d.seq }))
+      : [],
     claims,
     events: chain.events.length,
   };
 }
 
 export function renderSummary(out: Output, s: ChainSummary, keyNames: Map<string, string>): string {
-  const named = (id: string) => (keyNames.has(id) ? `${id}  ${out.paint('dim', `(${keyNames.get(id)})`)}` : id);
+  const named = (id: string) =>
+    keyNames.has(id) ? `${id}  ${out.paint('dim', `(${keyNames.get(id)})`)}` : id;
   const lines = [`${statusWord(out, s.status as never, s.code ?? undefined)}  ${s.reason}`];
   const rows: Array<[string, string]> = [];
   if (s.identity) rows.push(['identity', s.identity]);
@@ -58,13 +74,16 @@ export function renderSummary(out: Output, s: ChainSummary, keyNames: Map<string
   lines.push(fields(rows));
   if (s.head) {
     lines.push(`devices (${s.devices.length})`);
-    for (const d of s.devices) lines.push(`  ${named(d.key)}${d.name ? `  "${d.name}"` : ''}  seq ${d.seq}`);
+    for (const d of s.devices)
+      lines.push(`  ${named(d.key)}${d.name ? `  "${d.name}"` : ''}  seq ${d.seq}`);
     lines.push(`claims (${s.claims.length})`);
     const width = Math.max(0, ...s.claims.map((c) => c.subject.length));
     for (const c of s.claims) {
       const why = c.code && c.code !== c.status ? ` ${c.code}` : '';
       const reason = c.revoked_reason ? ` "${c.revoked_reason}"` : '';
-      lines.push(`  ${statusCell(out, c.status, 8)}  ${c.subject.padEnd(width)}  seq ${String(c.seq).padEnd(3)} ${shortHash(c.hash)}${why}${reason}`);
+      lines.push(
+        `  ${statusCell(out, c.status, 8)}  ${c.subject.padEnd(width)}  seq ${String(c.seq).padEnd(3)} ${shortHash(c.hash)}${why}${reason}`,
+      );
     }
   }
   return lines.join('\n');

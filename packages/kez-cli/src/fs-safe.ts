@@ -1,6 +1,18 @@
 // File primitives for secrets and shared state: atomic writes with 0600 from the first byte,
 // reads that refuse group/world-readable key files, bounded reads of user input.
-import { closeSync, constants, fstatSync, fsyncSync, linkSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -13,7 +25,10 @@ let tmpCounter = 0;
 export function writeFileAtomic(path: string, data: string, opts: { overwrite: boolean }): void {
   // Unique among live processes (pid) and within this one (counter); O_EXCL refuses a clash
   // with a leftover of a crashed run. (No node:crypto: it costs every command startup time.)
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${process.hrtime.bigint()}.${tmpCounter++}.tmp`);
+  const tmp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${process.hrtime.bigint()}.${tmpCounter++}.tmp`,
+  );
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
     try {
@@ -50,7 +65,11 @@ export class PermissionsError extends Error {
  * Reads a whole file of at most `limit` bytes without following a symlink at the last component
  * when `secret` is set; a secret file readable by group or others is refused.
  */
-export function readFileBounded(path: string, limit: number, opts: { secret?: boolean } = {}): Buffer {
+export function readFileBounded(
+  path: string,
+  limit: number,
+  opts: { secret?: boolean } = {},
+): Buffer {
   const flags = constants.O_RDONLY | (opts.secret ? constants.O_NOFOLLOW : 0);
   const fd = openSync(path, flags);
   try {
@@ -100,7 +119,10 @@ function sleep(ms: number): void {
  * An exclusive lock file holding our pid, waited for up to `waitMs`. A lock whose pid is no
  * longer running (a crashed kez) is taken over. On timeout, returns the pid holding it.
  */
-export function acquireLock(path: string, waitMs: number): { release(): void } | { holder: number } {
+export function acquireLock(
+  path: string,
+  waitMs: number,
+): { release(): void } | { holder: number } {
   const deadline = Date.now() + waitMs;
   for (;;) {
     // The lock appears with its pid already inside (temp file + link), so no reader ever sees

@@ -12,12 +12,24 @@ export function suiteForAlg(alg: string): StoredSuite {
   throw usageError(`unknown algorithm '${alg}'`, 'use --alg nostr or --alg ed25519', 'bad_alg');
 }
 
-export function recordFromSecret(core: KezCore, p: { name: string; suite: StoredSuite; secret: Uint8Array; now: number }): KeyRecord {
+export function recordFromSecret(
+  core: KezCore,
+  p: { name: string; suite: StoredSuite; secret: Uint8Array; now: number },
+): KeyRecord {
   const signer = core.signerFromSecret(p.suite, p.secret);
-  return { name: p.name, suite: p.suite, key: signer.keyId, secret: core.toHex(p.secret), created_at: p.now };
+  return {
+    name: p.name,
+    suite: p.suite,
+    key: signer.keyId,
+    secret: core.toHex(p.secret),
+    created_at: p.now,
+  };
 }
 
-export function generateRecord(core: KezCore, p: { name: string; suite: StoredSuite; now: number }): KeyRecord {
+export function generateRecord(
+  core: KezCore,
+  p: { name: string; suite: StoredSuite; now: number },
+): KeyRecord {
   return recordFromSecret(core, { ...p, secret: core.suites[p.suite].generateSecret() });
 }
 
@@ -25,7 +37,11 @@ export function signerFor(core: KezCore, rec: KeyRecord): Signer {
   const signer = core.signerFromSecret(rec.suite, core.fromHex(rec.secret, 32));
   // A record whose key id does not match its secret would sign as someone else.
   if (signer.keyId !== rec.key) {
-    throw localError('store', `key file '${rec.name}' is inconsistent: its secret does not belong to ${rec.key}`, `restore the key from a backup or remove it with care; \`kez key show ${rec.name}\` shows what is stored`);
+    throw localError(
+      'store',
+      `key file '${rec.name}' is inconsistent: its secret does not belong to ${rec.key}`,
+      `restore the key from a backup or remove it with care; \`kez key show ${rec.name}\` shows what is stored`,
+    );
   }
   return signer;
 }
@@ -34,7 +50,12 @@ export function signerFor(core: KezCore, rec: KeyRecord): Signer {
 export function namedOrDefault(env: Env, name: string | undefined): KeyRecord {
   if (name !== undefined) return env.store.readKey(name);
   const def = env.store.readConfig().default_key;
-  if (def === undefined) throw localError('no_key', 'no default key in this store', 'run `kez key gen` to make one, or pass --key NAME');
+  if (def === undefined)
+    throw localError(
+      'no_key',
+      'no default key in this store',
+      'run `kez key gen` to make one, or pass --key NAME',
+    );
   return env.store.readKey(def);
 }
 
@@ -42,7 +63,11 @@ export function namedOrDefault(env: Env, name: string | undefined): KeyRecord {
 export function keyById(env: Env, keyId: string, role: string): KeyRecord {
   const rec = env.store.findKeyById(keyId);
   if (!rec) {
-    throw localError('no_key', `the ${role} key ${keyId} is not in this store (${env.store.home})`, 'import it with `kez key import --alg nostr|ed25519 --name NAME` (secret on stdin), or use the store that holds it (--home)');
+    throw localError(
+      'no_key',
+      `the ${role} key ${keyId} is not in this store (${env.store.home})`,
+      'import it with `kez key import --alg nostr|ed25519 --name NAME` (secret on stdin), or use the store that holds it (--home)',
+    );
   }
   return rec;
 }

@@ -19,19 +19,33 @@ export async function loadLocalChain(env: Env): Promise<LocalChain> {
   env.store.lock();
   const identity = env.store.readConfig().identity;
   if (identity === undefined) {
-    throw localError('no_identity', 'this store holds no identity', 'run `kez sigchain init` to create one, or `kez sigchain import FILE` to bring yours here');
+    throw localError(
+      'no_identity',
+      'this store holds no identity',
+      'run `kez sigchain init` to create one, or `kez sigchain import FILE` to bring yours here',
+    );
   }
   const text = env.store.readChain(identity);
   if (text === undefined) {
-    throw localError('no_chain', `the sigchain of ${identity} is missing from ${env.store.home}`, 'restore it with `kez sigchain import FILE`');
+    throw localError(
+      'no_chain',
+      `the sigchain of ${identity} is missing from ${env.store.home}`,
+      'restore it with `kez sigchain import FILE`',
+    );
   }
   const core = await env.core();
   const result = core.verifyChain(text, { now: env.now });
   if (result.status !== 'valid' || result.state === undefined) {
-    const hint = result.code === 'future'
-      ? `the chain has events after the clock (${env.now}): check the system clock or --now`
-      : 'inspect it with `kez sigchain show`; restore a good copy with `kez sigchain import FILE`';
-    throw new CliError(result.status as Outcome, `the local sigchain is ${result.status}: ${result.reason}`, hint, result.code ?? result.status);
+    const hint =
+      result.code === 'future'
+        ? `the chain has events after the clock (${env.now}): check the system clock or --now`
+        : 'inspect it with `kez sigchain show`; restore a good copy with `kez sigchain import FILE`';
+    throw new CliError(
+      result.status as Outcome,
+      `the local sigchain is ${result.status}: ${result.reason}`,
+      hint,
+      result.code ?? result.status,
+    );
   }
   return { core, identity, result, state: result.state };
 }
@@ -49,7 +63,14 @@ export function applyChecked(env: Env, chain: LocalChain, event: ChainEvent): Ch
     return chain.core.applyEvent(chain.state, event, { now: env.now });
   } catch (e) {
     const v = chain.core.verdictOf(e);
-    throw new CliError(v.status as Outcome, `the new ${event.op} event would not verify: ${v.reason}`, event.created_at < chain.state.head.created_at ? `the chain head is at ${chain.state.head.created_at}; --now must not be earlier` : 'check the arguments; `kez sigchain show` shows the chain', v.code ?? v.status);
+    throw new CliError(
+      v.status as Outcome,
+      `the new ${event.op} event would not verify: ${v.reason}`,
+      event.created_at < chain.state.head.created_at
+        ? `the chain head is at ${chain.state.head.created_at}; --now must not be earlier`
+        : 'check the arguments; `kez sigchain show` shows the chain',
+      v.code ?? v.status,
+    );
   }
 }
 
@@ -58,7 +79,12 @@ export function build<T>(core: KezCore, what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof core.KezError) throw usageError(`cannot ${what}: ${e.message}`, 'check the arguments against SPEC.md; `kez sigchain show` shows the chain', e.code);
+    if (e instanceof core.KezError)
+      throw usageError(
+        `cannot ${what}: ${e.message}`,
+        'check the arguments against SPEC.md; `kez sigchain show` shows the chain',
+        e.code,
+      );
     throw e;
   }
 }
@@ -85,7 +111,11 @@ export function parseSubjectArg(core: KezCore, input: string): string {
   try {
     return core.parseSubject(input).text;
   } catch {
-    throw usageError(`'${input}' is not an account subject`, 'subjects look like github:NAME, dns:example.com, nostr:npub1…, bluesky:HANDLE, ap:@user@host', 'bad_subject');
+    throw usageError(
+      `'${input}' is not an account subject`,
+      'subjects look like github:NAME, dns:example.com, nostr:npub1…, bluesky:HANDLE, ap:@user@host',
+      'bad_subject',
+    );
   }
 }
 
@@ -102,24 +132,39 @@ export interface ClaimOptions {
 }
 
 /** Builds a claim for `subject` and its `add` event (not yet stored: see appendEvent). */
-export function buildClaim(env: Env, chain: LocalChain, subjectInput: string, opts: ClaimOptions): NewClaim {
+export function buildClaim(
+  env: Env,
+  chain: LocalChain,
+  subjectInput: string,
+  opts: ClaimOptions,
+): NewClaim {
   const { core } = chain;
   const subject = parseSubjectArg(core, subjectInput);
   if (opts.expiresAt !== undefined && opts.expiresAt <= env.now) {
-    throw usageError(`--expires-at ${opts.expiresAt} is not after now (${env.now})`, 'give a later Unix time, e.g. --expires-at ' + (env.now + 365 * 86400), 'bad_expiry');
+    throw usageError(
+      `--expires-at ${opts.expiresAt} is not after now (${env.now})`,
+      'give a later Unix time, e.g. --expires-at ' + (env.now + 365 * 86400),
+      'bad_expiry',
+    );
   }
   const signer = claimSigner(env, chain, opts.key);
   const p: Parameters<KezCore['addClaim']>[1] = { subject, created_at: env.now };
   if (opts.expiresAt !== undefined) p.expires_at = opts.expiresAt;
   if (opts.locator && opts.locator.length > 0) p.locators = opts.locator;
-  const { claim, event } = build(core, 'make the claim', () => core.addClaim(chain.state, p, signer));
+  const { claim, event } = build(core, 'make the claim', () =>
+    core.addClaim(chain.state, p, signer),
+  );
   applyChecked(env, chain, event);
   return { claim, event, hash: core.objectHash(claim) };
 }
 
 export function parseTime(value: string): number {
   if (!/^(0|[1-9][0-9]{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw usageError(`'${value}' is not a Unix time`, 'give Unix seconds, e.g. 1800000000', 'bad_time');
+    throw usageError(
+      `'${value}' is not a Unix time`,
+      'give Unix seconds, e.g. 1800000000',
+      'bad_time',
+    );
   }
   return Number(value);
 }

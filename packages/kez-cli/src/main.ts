@@ -25,9 +25,20 @@ interface GlobalOptions {
   quiet?: boolean;
 }
 
-const STATUSES = new Set(['valid', 'invalid', 'not_found', 'revoked', 'expired', 'fork', 'unreachable']);
+const STATUSES = new Set([
+  'valid',
+  'invalid',
+  'not_found',
+  'revoked',
+  'expired',
+  'fork',
+  'unreachable',
+]);
 
-export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
   const args = argv.slice(2);
   // Errors can happen before commander has parsed the global options; these flags decide how
   // such errors are printed.
@@ -53,17 +64,19 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     });
 
   const ctx: Ctx = {
-    action: (fn) => async (...actionArgs: unknown[]) => {
-      const cmd = actionArgs[actionArgs.length - 1] as Command;
-      const opts = actionArgs[actionArgs.length - 2] as never;
-      const env = makeEnv(cmd.optsWithGlobals<GlobalOptions>(), io);
-      out = env.out;
-      try {
-        outcome = (await fn(env, cmd.processedArgs as string[], opts)) ?? 'valid';
-      } finally {
-        env.store.unlock();
-      }
-    },
+    action:
+      (fn) =>
+      async (...actionArgs: unknown[]) => {
+        const cmd = actionArgs[actionArgs.length - 1] as Command;
+        const opts = actionArgs[actionArgs.length - 2] as never;
+        const env = makeEnv(cmd.optsWithGlobals<GlobalOptions>(), io);
+        out = env.out;
+        try {
+          outcome = (await fn(env, cmd.processedArgs as string[], opts)) ?? 'valid';
+        } finally {
+          env.store.unlock();
+        }
+      },
   };
   for (const register of commands) register(program, ctx);
 
@@ -78,7 +91,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
 
 function makeEnv(g: GlobalOptions, io: Io): Env {
   return {
-    out: makeOutput({ json: g.json === true, color: g.color !== false, quiet: g.quiet === true }, io),
+    out: makeOutput(
+      { json: g.json === true, color: g.color !== false, quiet: g.quiet === true },
+      io,
+    ),
     store: new Store(g.home ?? defaultHome(io.env)),
     now: g.now ?? Math.floor(Date.now() / 1000),
     core: loadCore,
@@ -86,13 +102,24 @@ function makeEnv(g: GlobalOptions, io: Io): Env {
 }
 
 function makeOutput(f: { json: boolean; color: boolean; quiet: boolean }, io: Io): Output {
-  return new Output({ json: f.json, colorFlag: f.color, quiet: f.quiet, env: io.env, stdout: io.stdout, stderr: io.stderr });
+  return new Output({
+    json: f.json,
+    colorFlag: f.color,
+    quiet: f.quiet,
+    env: io.env,
+    stdout: io.stdout,
+    stderr: io.stderr,
+  });
 }
 
 function earlyFlags(args: string[]): { json: boolean; color: boolean; quiet: boolean } {
   const end = args.indexOf('--');
   const flags = end === -1 ? args : args.slice(0, end);
-  return { json: flags.includes('--json'), color: !flags.includes('--no-color'), quiet: flags.includes('-q') || flags.includes('--quiet') };
+  return {
+    json: flags.includes('--json'),
+    color: !flags.includes('--no-color'),
+    quiet: flags.includes('-q') || flags.includes('--quiet'),
+  };
 }
 
 function parseNow(value: string): number {
@@ -102,17 +129,41 @@ function parseNow(value: string): number {
   return Number(value);
 }
 
-function commanderExit(e: CommanderError, program: Command, args: string[], out: Output, helpText: string[], io: Io): number {
+function commanderExit(
+  e: CommanderError,
+  program: Command,
+  args: string[],
+  out: Output,
+  helpText: string[],
+  io: Io,
+): number {
   // `--help`, `kez help CMD` (commander.help with exit code 0) and `--version` are not errors.
-  if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0)) {
-    if (out.json) out.result(e.code === 'commander.version' ? { version: packageVersion() } : { help: helpText.join('') }, () => '');
+  if (
+    e.code === 'commander.helpDisplayed' ||
+    e.code === 'commander.version' ||
+    (e.code === 'commander.help' && e.exitCode === 0)
+  ) {
+    if (out.json)
+      out.result(
+        e.code === 'commander.version'
+          ? { version: packageVersion() }
+          : { help: helpText.join('') },
+        () => '',
+      );
     return 0;
   }
   const path = commandPath(program, args);
   if (e.code === 'commander.help' || e.code === 'commander.executeSubCommandAsync') {
     // A command group called without a subcommand: its help, as a usage error.
     if (!out.json) io.stderr.write(helpText.join(''));
-    return fail(out, new CliError('usage', `${path}: missing command`, `run \`${path} --help\` to see the commands`));
+    return fail(
+      out,
+      new CliError(
+        'usage',
+        `${path}: missing command`,
+        `run \`${path} --help\` to see the commands`,
+      ),
+    );
   }
   const message = e.message.replace(/^error: /, '');
   return fail(out, new CliError('usage', message, `run \`${path} --help\` for usage`));
@@ -134,14 +185,30 @@ function commandPath(program: Command, args: string[]): string {
 
 function toCliError(e: unknown): CliError {
   if (e instanceof CliError) return e;
-  if (e instanceof TooLargeError) return new CliError('invalid', `input is too large (${e.message})`, 'check that the file is the one you meant', 'too_large');
+  if (e instanceof TooLargeError)
+    return new CliError(
+      'invalid',
+      `input is too large (${e.message})`,
+      'check that the file is the one you meant',
+      'too_large',
+    );
   // A KezError from core (not imported here: core loads lazily). Its message names no secret.
   const k = e as { name?: unknown; status?: unknown; code?: unknown; message?: unknown };
   if (k && k.name === 'KezError' && typeof k.status === 'string' && STATUSES.has(k.status)) {
-    return new CliError(k.status as Outcome, String(k.message), 'see SPEC.md §9 for what this status means', String(k.code));
+    return new CliError(
+      k.status as Outcome,
+      String(k.message),
+      'see SPEC.md §9 for what this status means',
+      String(k.code),
+    );
   }
   const detail = e instanceof Error ? e.message : String(e);
-  return new CliError('local', `internal error: ${detail}`, 'this is a bug in kez; please report it with the command you ran', 'internal');
+  return new CliError(
+    'local',
+    `internal error: ${detail}`,
+    'this is a bug in kez; please report it with the command you ran',
+    'internal',
+  );
 }
 
 function fail(out: Output, err: CliError): number {

@@ -5,7 +5,13 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliError, localError, usageError } from './errors.js';
 import { BUNDLE_LIMIT } from './limits.js';
-import { acquireLock, PermissionsError, readFileBounded, TooLargeError, writeFileAtomic } from './fs-safe.js';
+import {
+  acquireLock,
+  PermissionsError,
+  readFileBounded,
+  TooLargeError,
+  writeFileAtomic,
+} from './fs-safe.js';
 
 export type StoredSuite = 'ed25519' | 'bip340';
 
@@ -27,10 +33,13 @@ const KEY_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 const IDENTITY = /^kez:id:([0-9a-f]{64})$/;
 const SMALL_FILE = 64 * 1024;
 
-
 export function checkKeyName(name: string): string {
   if (!KEY_NAME.test(name)) {
-    throw usageError(`'${name}' is not a usable key name`, 'use letters, digits, ".", "_" and "-" (not starting with "."), e.g. --name laptop', 'bad_name');
+    throw usageError(
+      `'${name}' is not a usable key name`,
+      'use letters, digits, ".", "_" and "-" (not starting with "."), e.g. --name laptop',
+      'bad_name',
+    );
   }
   return name;
 }
@@ -80,7 +89,11 @@ export class Store {
       throw fsError(e, path, 'lock');
     }
     if ('holder' in got) {
-      throw localError('locked', `another kez process (pid ${got.holder}) is changing ${this.home}`, `wait for it to finish; if no kez is running, remove ${path}`);
+      throw localError(
+        'locked',
+        `another kez process (pid ${got.holder}) is changing ${this.home}`,
+        `wait for it to finish; if no kez is running, remove ${path}`,
+      );
     }
     this.release = got.release;
   }
@@ -109,10 +122,18 @@ export class Store {
       text = readFileBounded(path, SMALL_FILE, { secret: true }).toString('utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw localError('no_key', `no key named '${name}'`, `run \`kez key gen --name ${name}\` or \`kez key import --name ${name}\`; \`kez key list\` shows the keys you have`);
+        throw localError(
+          'no_key',
+          `no key named '${name}'`,
+          `run \`kez key gen --name ${name}\` or \`kez key import --name ${name}\`; \`kez key list\` shows the keys you have`,
+        );
       }
       if (e instanceof PermissionsError) {
-        throw localError('bad_permissions', `refusing to read key file ${path}: it is readable by other users (${e.message})`, `run \`chmod 600 ${path}\` and consider the key exposed if others could log in here`);
+        throw localError(
+          'bad_permissions',
+          `refusing to read key file ${path}: it is readable by other users (${e.message})`,
+          `run \`chmod 600 ${path}\` and consider the key exposed if others could log in here`,
+        );
       }
       throw fsError(e, path, 'read');
     }
@@ -214,7 +235,12 @@ export class Store {
 
   chainPath(identity: string): string {
     const m = IDENTITY.exec(identity);
-    if (!m) throw usageError(`'${identity}' is not an identity id`, 'an identity id looks like kez:id:<64 hex>', 'bad_identity');
+    if (!m)
+      throw usageError(
+        `'${identity}' is not an identity id`,
+        'an identity id looks like kez:id:<64 hex>',
+        'bad_identity',
+      );
     return join(this.chainsDir, `${m[1]}.jsonl`);
   }
 
@@ -257,21 +283,49 @@ function parseKeyRecord(text: string, name: string, path: string): KeyRecord {
     /^[0-9a-f]{64}$/.test(r.secret) &&
     Number.isSafeInteger(r.created_at);
   if (!ok) throw corrupt(path);
-  return { name, suite: r.suite as StoredSuite, key: r.key as string, secret: r.secret as string, created_at: r.created_at as number };
+  return {
+    name,
+    suite: r.suite as StoredSuite,
+    key: r.key as string,
+    secret: r.secret as string,
+    created_at: r.created_at as number,
+  };
 }
 
 function keyExists(name: string): CliError {
-  return localError('key_exists', `a key named '${name}' already exists`, `choose another name with --name, or inspect it with \`kez key show ${name}\``);
+  return localError(
+    'key_exists',
+    `a key named '${name}' already exists`,
+    `choose another name with --name, or inspect it with \`kez key show ${name}\``,
+  );
 }
 
 function corrupt(path: string): CliError {
-  return localError('store', `${path} is not a valid KEZ store file`, 'fix or remove the file (see the store layout in `kez --help`), or point --home at another store');
+  return localError(
+    'store',
+    `${path} is not a valid KEZ store file`,
+    'fix or remove the file (see the store layout in `kez --help`), or point --home at another store',
+  );
 }
 
 function fsError(e: unknown, path: string, verb: string): CliError {
   if (e instanceof CliError) return e;
-  if (e instanceof TooLargeError) return localError('store', `cannot ${verb} ${path}: ${e.message}`, 'check that the file is the one you meant');
+  if (e instanceof TooLargeError)
+    return localError(
+      'store',
+      `cannot ${verb} ${path}: ${e.message}`,
+      'check that the file is the one you meant',
+    );
   const code = (e as NodeJS.ErrnoException).code ?? 'error';
-  const what = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'no such file or directory' : code;
-  return localError('store', `cannot ${verb} ${path}: ${what}`, `check KEZ_HOME (${code}); --home DIR selects another store`);
+  const what =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'ENOENT'
+        ? 'no such file or directory'
+        : code;
+  return localError(
+    'store',
+    `cannot ${verb} ${path}: ${what}`,
+    `check KEZ_HOME (${code}); --home DIR selects another store`,
+  );
 }

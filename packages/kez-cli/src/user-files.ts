@@ -20,8 +20,19 @@ export function readInput(spec: string, limit: number): InputText {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === undefined) throw e;
-    const what = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code;
-    throw localError('file', `cannot read ${spec === '-' ? 'stdin' : spec}: ${what}`, 'check the path; use - to read from stdin');
+    const what =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : code;
+    throw localError(
+      'file',
+      `cannot read ${spec === '-' ? 'stdin' : spec}: ${what}`,
+      'check the path; use - to read from stdin',
+    );
   }
   let text: string | undefined;
   try {
@@ -37,6 +48,10 @@ export function writeUserFile(path: string, text: string): void {
   try {
     writeFileSync(path, text);
   } catch (e) {
-    throw localError('file', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 'check the path and its directory permissions');
+    throw localError(
+      'file',
+      `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+      'check the path and its directory permissions',
+    );
   }
 }

@@ -40,7 +40,9 @@ describe.each(SUITES)('claims signed with a %s key', (alg) => {
     await ok(['sigchain', 'init'], { home: t.home });
     for (const [format] of ENCODINGS) {
       const file = join(t.dir, `claim.${format}`);
-      await ok(['claim', `github:user-${format}`, '--format', format, '--out', file], { home: t.home });
+      await ok(['claim', `github:user-${format}`, '--format', format, '--out', file], {
+        home: t.home,
+      });
       files[format] = file;
     }
     bundleAfterClaims = join(t.dir, 'bundle-claims.jsonl');
@@ -48,37 +50,60 @@ describe.each(SUITES)('claims signed with a %s key', (alg) => {
   });
   afterAll(() => t.cleanup());
 
-  it.each(ENCODINGS)('%s: round-trips as valid offline, and a one-byte tamper is invalid', async (format, encoding) => {
-    const text = readFileSync(files[format]!, 'utf8');
-    const v = await runJson(['claim', 'verify', files[format]!], { home: t.home });
-    expect(v.code).toBe(0);
-    expect(v.doc).toMatchObject({ status: 'valid', code: null, encoding, chain_consulted: false });
-    expect(v.doc.object).toMatchObject({ type: 'claim', subject: `github:user-${format}` });
-    expect(Object.keys(v.doc).sort()).toEqual(['chain_consulted', 'code', 'encoding', 'evidence', 'object', 'reason', 'status']);
+  it.each(ENCODINGS)(
+    '%s: round-trips as valid offline, and a one-byte tamper is invalid',
+    async (format, encoding) => {
+      const text = readFileSync(files[format]!, 'utf8');
+      const v = await runJson(['claim', 'verify', files[format]!], { home: t.home });
+      expect(v.code).toBe(0);
+      expect(v.doc).toMatchObject({
+        status: 'valid',
+        code: null,
+        encoding,
+        chain_consulted: false,
+      });
+      expect(v.doc.object).toMatchObject({ type: 'claim', subject: `github:user-${format}` });
+      expect(Object.keys(v.doc).sort()).toEqual([
+        'chain_consulted',
+        'code',
+        'encoding',
+        'evidence',
+        'object',
+        'reason',
+        'status',
+      ]);
 
-    const fromStdin = await run(['claim', 'verify', '-'], { home: t.home, input: text });
-    expect(fromStdin.code).toBe(0);
-    expect(fromStdin.stdout).toMatch(/VALID/);
-    expect(fromStdin.stdout).toMatch(/chain not consulted/);
+      const fromStdin = await run(['claim', 'verify', '-'], { home: t.home, input: text });
+      expect(fromStdin.code).toBe(0);
+      expect(fromStdin.stdout).toMatch(/VALID/);
+      expect(fromStdin.stdout).toMatch(/chain not consulted/);
 
-    const bad = await Promise.all(tampers(text, format).map((tampered) => {
-      expect(tampered).not.toBe(text);
-      expect(tampered.length).toBe(text.length);
-      return runJson(['claim', 'verify', '-'], { home: t.home, input: tampered });
-    }));
-    for (const b of bad) {
-      expect(b.code).toBe(1);
-      expect(b.doc.status).toBe('invalid');
-      expect(b.doc.code).toEqual(expect.any(String));
-    }
-    const human = await run(['claim', 'verify', '-'], { home: t.home, input: tampers(text, format)[0] });
-    expect(human.code).toBe(1);
-    expect(human.stdout).toMatch(/^✘ INVALID \(\w+\)/);
-    expect(human.stdout).not.toMatch(/VALID  offline/);
-  });
+      const bad = await Promise.all(
+        tampers(text, format).map((tampered) => {
+          expect(tampered).not.toBe(text);
+          expect(tampered.length).toBe(text.length);
+          return runJson(['claim', 'verify', '-'], { home: t.home, input: tampered });
+        }),
+      );
+      for (const b of bad) {
+        expect(b.code).toBe(1);
+        expect(b.doc.status).toBe('invalid');
+        expect(b.doc.code).toEqual(expect.any(String));
+      }
+      const human = await run(['claim', 'verify', '-'], {
+        home: t.home,
+        input: tampers(text, format)[0],
+      });
+      expect(human.code).toBe(1);
+      expect(human.stdout).toMatch(/^✘ INVALID \(\w+\)/);
+      expect(human.stdout).not.toMatch(/VALID  offline/);
+    },
+  );
 
   it('checked against the sigchain: valid, then revoked, then key_rotated', async () => {
-    const valid = await runJson(['claim', 'verify', files.md!, '--chain', bundleAfterClaims], { home: t.home });
+    const valid = await runJson(['claim', 'verify', files.md!, '--chain', bundleAfterClaims], {
+      home: t.home,
+    });
     expect(valid.code).toBe(0);
     expect(valid.doc).toMatchObject({ status: 'valid', chain_consulted: true });
 
@@ -87,20 +112,32 @@ describe.each(SUITES)('claims signed with a %s key', (alg) => {
     await ok(['sigchain', 'revoke', 'github:user-json', '--reason', 'moved'], { home: home2 });
     const afterRevoke = join(t.dir, 'after-revoke.jsonl');
     await ok(['sigchain', 'export', '--out', afterRevoke], { home: home2 });
-    const revoked = await runJson(['claim', 'verify', files.json!, '--chain', afterRevoke], { home: home2 });
+    const revoked = await runJson(['claim', 'verify', files.json!, '--chain', afterRevoke], {
+      home: home2,
+    });
     expect(revoked.code).toBe(4);
-    expect(revoked.doc).toMatchObject({ status: 'revoked', code: 'revoked', chain_consulted: true });
+    expect(revoked.doc).toMatchObject({
+      status: 'revoked',
+      code: 'revoked',
+      chain_consulted: true,
+    });
     expect(revoked.doc.reason).toContain('moved');
-    const stillValid = await runJson(['claim', 'verify', files.compact!, '--chain', afterRevoke], { home: home2 });
+    const stillValid = await runJson(['claim', 'verify', files.compact!, '--chain', afterRevoke], {
+      home: home2,
+    });
     expect(stillValid.code).toBe(0);
 
     await ok(['sigchain', 'rotate'], { home: home2 });
     const afterRotate = join(t.dir, 'after-rotate.jsonl');
     await ok(['sigchain', 'export', '--out', afterRotate], { home: home2 });
-    const rotated = await runJson(['claim', 'verify', files.compact!, '--chain', afterRotate], { home: home2 });
+    const rotated = await runJson(['claim', 'verify', files.compact!, '--chain', afterRotate], {
+      home: home2,
+    });
     expect(rotated.code).toBe(4);
     expect(rotated.doc).toMatchObject({ status: 'revoked', code: 'key_rotated' });
-    const human = await run(['claim', 'verify', files.dns!, '--chain', afterRotate], { home: home2 });
+    const human = await run(['claim', 'verify', files.dns!, '--chain', afterRotate], {
+      home: home2,
+    });
     expect(human.code).toBe(4);
     expect(human.stdout).toMatch(/REVOKED \(key_rotated\)/);
     expect(human.stdout).not.toMatch(/chain not consulted/);
@@ -110,7 +147,19 @@ describe.each(SUITES)('claims signed with a %s key', (alg) => {
     const file = join(t.dir, 'expiring.json');
     const home3 = join(t.dir, 'home-expiry');
     cpSync(t.home, home3, { recursive: true });
-    await ok(['claim', 'dns:example.com', '--format', 'json', '--expires-at', String(NOW + 100), '--out', file], { home: home3 });
+    await ok(
+      [
+        'claim',
+        'dns:example.com',
+        '--format',
+        'json',
+        '--expires-at',
+        String(NOW + 100),
+        '--out',
+        file,
+      ],
+      { home: home3 },
+    );
     const bundle = join(t.dir, 'expiry.jsonl');
     await ok(['sigchain', 'export', '--out', bundle], { home: home3 });
     const before = await runJson(['claim', 'verify', file], { home: home3 });
@@ -118,15 +167,22 @@ describe.each(SUITES)('claims signed with a %s key', (alg) => {
     const later = ['--now', String(NOW + 100)];
     const [offline, chained] = await Promise.all([
       runJson([...later, 'claim', 'verify', file], { home: home3, realClock: true }),
-      runJson([...later, 'claim', 'verify', file, '--chain', bundle], { home: home3, realClock: true }),
+      runJson([...later, 'claim', 'verify', file, '--chain', bundle], {
+        home: home3,
+        realClock: true,
+      }),
     ]);
     expect(offline.code).toBe(5);
-    expect(offline.doc).toMatchObject({ status: 'expired', code: 'expired', chain_consulted: false });
+    expect(offline.doc).toMatchObject({
+      status: 'expired',
+      code: 'expired',
+      chain_consulted: false,
+    });
     expect(chained.code).toBe(5);
     expect(chained.doc).toMatchObject({ status: 'expired', chain_consulted: true });
   });
 
-  it('a chain that ends before the claim is not_found (exit 3); another identity\'s chain is invalid', async () => {
+  it("a chain that ends before the claim is not_found (exit 3); another identity's chain is invalid", async () => {
     const early = join(t.dir, 'early.jsonl');
     const home4 = join(t.dir, 'home-behind');
     cpSync(t.home, home4, { recursive: true });
@@ -143,7 +199,9 @@ describe.each(SUITES)('claims signed with a %s key', (alg) => {
       await ok(['sigchain', 'init'], { home: other.home });
       const otherBundle = join(other.dir, 'other.jsonl');
       await ok(['sigchain', 'export', '--out', otherBundle], { home: other.home });
-      const mismatch = await runJson(['claim', 'verify', files.json!, '--chain', otherBundle], { home: home4 });
+      const mismatch = await runJson(['claim', 'verify', files.json!, '--chain', otherBundle], {
+        home: home4,
+      });
       expect(mismatch.code).toBe(1);
       expect(mismatch.doc).toMatchObject({ status: 'invalid', code: 'identity_mismatch' });
     } finally {
@@ -164,12 +222,20 @@ describe('claim verify on inputs that are not claims', () => {
       runJson(['claim', 'verify', '-'], { home: t.home, input: bundle }),
       runJson(['claim', 'verify', '-'], { home: t.home, input: '# my page\n\nno proof here\n' }),
       runJson(['claim', 'verify', '-'], { home: t.home, input: '{"kez":"0.2"' }),
-      runJson(['claim', 'verify', '-'], { home: t.home, input: Buffer.from([0xff, 0xfe, 0x00, 0x7b]) }),
+      runJson(['claim', 'verify', '-'], {
+        home: t.home,
+        input: Buffer.from([0xff, 0xfe, 0x00, 0x7b]),
+      }),
     ]);
     expect(event.code).toBe(1);
     expect(event.doc).toMatchObject({ status: 'invalid', encoding: 'json' });
     expect(noProof.code).toBe(3);
-    expect(noProof.doc).toMatchObject({ status: 'not_found', code: 'no_proof', encoding: 'markdown', object: null });
+    expect(noProof.doc).toMatchObject({
+      status: 'not_found',
+      code: 'no_proof',
+      encoding: 'markdown',
+      object: null,
+    });
     expect(junk.code).toBe(1);
     expect(junk.doc.status).toBe('invalid');
     expect(binary.code).toBe(1);

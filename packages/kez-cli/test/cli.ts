@@ -25,7 +25,12 @@ export interface RunOptions {
 }
 
 export function run(args: string[], opts: RunOptions = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...opts.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: undefined,
+    FORCE_COLOR: undefined,
+    ...opts.env,
+  };
   if (opts.home !== undefined) env.KEZ_HOME = opts.home;
   const argv = [BIN, ...(opts.realClock ? [] : ['--now', String(NOW)]), ...args];
   return new Promise((resolve, reject) => {
@@ -35,19 +40,30 @@ export function run(args: string[], opts: RunOptions = {}): Promise<Run> {
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
     child.stdin.end(opts.input ?? '');
   });
 }
 
 /** Runs and parses stdout as exactly one JSON document (adds --json). */
-export async function runJson(args: string[], opts: RunOptions = {}): Promise<{ code: number; doc: any; stderr: string }> {
+export async function runJson(
+  args: string[],
+  opts: RunOptions = {},
+): Promise<{ code: number; doc: any; stderr: string }> {
   const r = await run(['--json', ...args], opts);
   let doc: unknown;
   try {
     doc = JSON.parse(r.stdout);
   } catch {
-    throw new Error(`stdout is not one JSON document (exit ${r.code}): ${JSON.stringify(r.stdout)} stderr: ${r.stderr}`);
+    throw new Error(
+      `stdout is not one JSON document (exit ${r.code}): ${JSON.stringify(r.stdout)} stderr: ${r.stderr}`,
+    );
   }
   return { code: r.code, doc, stderr: r.stderr };
 }
@@ -55,11 +71,18 @@ export async function runJson(args: string[], opts: RunOptions = {}): Promise<{ 
 /** Like run, but fails the test unless the exit code is 0. */
 export async function ok(args: string[], opts: RunOptions = {}): Promise<Run> {
   const r = await run(args, opts);
-  if (r.code !== 0) throw new Error(`kez ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  if (r.code !== 0)
+    throw new Error(
+      `kez ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+    );
   return r;
 }
 
 export function tempHome(): { home: string; dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'kez-cli-test-'));
-  return { dir, home: join(dir, 'home'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    home: join(dir, 'home'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

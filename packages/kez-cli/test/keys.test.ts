@@ -26,7 +26,9 @@ describe('kez key', () => {
     expect(gen.code).toBe(0);
     expect(gen.doc).toMatchObject({ name: 'default', suite: 'bip340', default: true });
     expect(gen.doc.key).toMatch(/^nostr:npub1[02-9ac-hj-np-z]{58}$/);
-    const second = await runJson(['key', 'gen', '--alg', 'ed25519', '--name', 'laptop'], { home: t.home });
+    const second = await runJson(['key', 'gen', '--alg', 'ed25519', '--name', 'laptop'], {
+      home: t.home,
+    });
     expect(second.doc).toMatchObject({ name: 'laptop', suite: 'ed25519', default: false });
     expect(second.doc.key).toMatch(/^ed25519:[0-9a-f]{64}$/);
 
@@ -36,12 +38,23 @@ describe('kez key', () => {
     expect(mode(join(t.home, 'keys', 'laptop.json'))).toBe(0o600);
     const file = JSON.parse(readFileSync(join(t.home, 'keys', 'laptop.json'), 'utf8'));
     expect(Object.keys(file).sort()).toEqual(['created_at', 'key', 'name', 'secret', 'suite']);
-    expect(file).toMatchObject({ name: 'laptop', suite: 'ed25519', key: second.doc.key, created_at: 1_800_000_000 });
-    expect(JSON.parse(readFileSync(join(t.home, 'config.json'), 'utf8'))).toEqual({ default_key: 'default' });
+    expect(file).toMatchObject({
+      name: 'laptop',
+      suite: 'ed25519',
+      key: second.doc.key,
+      created_at: 1_800_000_000,
+    });
+    expect(JSON.parse(readFileSync(join(t.home, 'config.json'), 'utf8'))).toEqual({
+      default_key: 'default',
+    });
   });
 
   it('key files are 0600 and the home 0700 even under umask 000', () => {
-    const r = spawnSync('sh', ['-c', 'umask 000 && exec "$0" "$1" key gen --name wide', process.execPath, BIN], { env: { ...process.env, KEZ_HOME: t.home } });
+    const r = spawnSync(
+      'sh',
+      ['-c', 'umask 000 && exec "$0" "$1" key gen --name wide', process.execPath, BIN],
+      { env: { ...process.env, KEZ_HOME: t.home } },
+    );
     expect(r.status).toBe(0);
     expect(mode(t.home)).toBe(0o700);
     expect(mode(join(t.home, 'keys', 'wide.json'))).toBe(0o600);
@@ -59,12 +72,21 @@ describe('kez key', () => {
   });
 
   it('imports a nostr secret as nsec or hex and an ed25519 seed, from stdin', async () => {
-    const a = await runJson(['key', 'import', '--alg', 'nostr', '--name', 'a'], { home: t.home, input: `${NOSTR_NSEC}\n` });
+    const a = await runJson(['key', 'import', '--alg', 'nostr', '--name', 'a'], {
+      home: t.home,
+      input: `${NOSTR_NSEC}\n`,
+    });
     expect(a.code).toBe(0);
     expect(a.doc.key).toBe(`nostr:${NOSTR_NPUB}`);
-    const b = await runJson(['key', 'import', '--alg', 'nostr', '--name', 'b'], { home: t.home, input: NOSTR_SECRET_HEX });
+    const b = await runJson(['key', 'import', '--alg', 'nostr', '--name', 'b'], {
+      home: t.home,
+      input: NOSTR_SECRET_HEX,
+    });
     expect(b.doc.key).toBe(`nostr:${NOSTR_NPUB}`);
-    const c = await runJson(['key', 'import', '--alg', 'ed25519', '--name', 'c'], { home: t.home, input: `${ED_SEED}\n` });
+    const c = await runJson(['key', 'import', '--alg', 'ed25519', '--name', 'c'], {
+      home: t.home,
+      input: `${ED_SEED}\n`,
+    });
     expect(c.doc.key).toBe(`ed25519:${ED_PUB}`);
     expect(mode(join(t.home, 'keys', 'c.json'))).toBe(0o600);
     const shown = await runJson(['key', 'show', 'a', '--secret'], { home: t.home });
@@ -74,15 +96,23 @@ describe('kez key', () => {
 
   it('rejects a bad secret without echoing it, and never takes one from argv', async () => {
     const bogus = 'f'.repeat(64); // ≥ n: not a valid secp256k1 scalar
-    const r = await run(['key', 'import', '--alg', 'nostr', '--name', 'x'], { home: t.home, input: bogus });
+    const r = await run(['key', 'import', '--alg', 'nostr', '--name', 'x'], {
+      home: t.home,
+      input: bogus,
+    });
     expect(r.code).toBe(2);
     expect(r.stdout + r.stderr).not.toContain(bogus);
     expect(r.stderr).toMatch(/hint:/);
     const notHex = 'not-a-secret-but-private-text';
-    const r2 = await runJson(['key', 'import', '--alg', 'ed25519', '--name', 'x'], { home: t.home, input: notHex });
+    const r2 = await runJson(['key', 'import', '--alg', 'ed25519', '--name', 'x'], {
+      home: t.home,
+      input: notHex,
+    });
     expect(r2.code).toBe(2);
     expect(JSON.stringify(r2.doc) + r2.stderr).not.toContain(notHex);
-    const argv = await run(['key', 'import', '--alg', 'ed25519', '--name', 'x', ED_SEED], { home: t.home });
+    const argv = await run(['key', 'import', '--alg', 'ed25519', '--name', 'x', ED_SEED], {
+      home: t.home,
+    });
     expect(argv.code).toBe(2);
     const empty = await runJson(['key', 'import', '--alg', 'ed25519'], { home: t.home, input: '' });
     expect(empty.code).toBe(2);
@@ -98,11 +128,21 @@ describe('kez key', () => {
     await collect(['key', 'gen']);
     await collect(['--json', 'key', 'gen', '--alg', 'ed25519', '--name', 'ed']);
     await collect(['sigchain', 'init']);
-    await Promise.all([
-      ['key', 'list'], ['key', 'show'], ['key', 'show', 'ed'], ['sigchain', 'show'], ['sigchain', 'export'],
-      ['--json', 'key', 'list'], ['--json', 'key', 'show', 'default.next'], ['--json', 'sigchain', 'show'],
-    ].map(collect));
-    const secrets = ['default', 'ed', 'default.next'].map((n) => JSON.parse(readFileSync(join(t.home, 'keys', `${n}.json`), 'utf8')).secret as string);
+    await Promise.all(
+      [
+        ['key', 'list'],
+        ['key', 'show'],
+        ['key', 'show', 'ed'],
+        ['sigchain', 'show'],
+        ['sigchain', 'export'],
+        ['--json', 'key', 'list'],
+        ['--json', 'key', 'show', 'default.next'],
+        ['--json', 'sigchain', 'show'],
+      ].map(collect),
+    );
+    const secrets = ['default', 'ed', 'default.next'].map(
+      (n) => JSON.parse(readFileSync(join(t.home, 'keys', `${n}.json`), 'utf8')).secret as string,
+    );
     for (const s of secrets) for (const o of outputs) expect(o).not.toContain(s);
     const shown = await ok(['key', 'show', 'ed', '--secret'], { home: t.home });
     expect(shown.stdout).toContain(secrets[1]);
@@ -112,7 +152,12 @@ describe('kez key', () => {
     await ok(['key', 'gen', '--name', 'one'], { home: t.home });
     await ok(['key', 'gen', '--name', 'two', '--alg', 'ed25519'], { home: t.home });
     const list = await runJson(['key', 'list'], { home: t.home });
-    expect(list.doc.keys.map((k: { name: string; default: boolean }) => [k.name, k.default])).toEqual([['one', true], ['two', false]]);
+    expect(
+      list.doc.keys.map((k: { name: string; default: boolean }) => [k.name, k.default]),
+    ).toEqual([
+      ['one', true],
+      ['two', false],
+    ]);
     const human = await ok(['key', 'list'], { home: t.home });
     expect(human.stdout).toMatch(/^\* one\s+bip340\s+nostr:npub1/m);
     expect(human.stdout).toMatch(/^ {2}two\s+ed25519\s+ed25519:/m);

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, NOW, ok, run, runJson, tempHome } from './cli.js';
 
 const ANSI = /\x1b\[/;
-const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
+const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  .version as string;
 
 const t = tempHome();
 let claimFile = '';
@@ -18,8 +19,13 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 /** Runs kez with stdout and stderr on a pseudo-terminal (util-linux `script`); returns what the terminal showed. */
-function onTerminal(args: string[], env: Record<string, string | undefined> = {}): { code: number | null; screen: string } {
-  const quoted = [process.execPath, BIN, '--now', String(NOW), ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+function onTerminal(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): { code: number | null; screen: string } {
+  const quoted = [process.execPath, BIN, '--now', String(NOW), ...args]
+    .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+    .join(' ');
   const r = spawnSync('script', ['-qec', quoted, '/dev/null'], {
     env: { ...process.env, KEZ_HOME: t.home, TERM: 'xterm-256color', NO_COLOR: undefined, ...env },
     encoding: 'utf8',
@@ -63,7 +69,9 @@ describe('--json', () => {
       runJson(['key', 'show', 'missing'], { home: t.home }),
     ]);
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 8]);
-    expect(results[3]!.doc.bundle).toBe((await ok(['sigchain', 'export'], { home: t.home })).stdout);
+    expect(results[3]!.doc.bundle).toBe(
+      (await ok(['sigchain', 'export'], { home: t.home })).stdout,
+    );
     expect(results[5]!.doc.error).toMatchObject({ code: 'no_key' });
   });
 

@@ -6,7 +6,8 @@ import { NOW, ok, run, runJson, tempHome } from './cli.js';
 const t = tempHome();
 afterAll(() => t.cleanup());
 
-const keyFile = (home: string, name: string) => JSON.parse(readFileSync(join(home, 'keys', `${name}.json`), 'utf8'));
+const keyFile = (home: string, name: string) =>
+  JSON.parse(readFileSync(join(home, 'keys', `${name}.json`), 'utf8'));
 const lines = (bundle: string) => bundle.split('\n').filter((l) => l !== '');
 
 describe('kez sigchain, one identity through every operation', () => {
@@ -26,7 +27,10 @@ describe('kez sigchain, one identity through every operation', () => {
     expect(r.doc.next_key).toBe('default.next');
     expect(keyFile(home, 'default.next').suite).toBe('bip340');
     expect(statSync(join(home, 'keys', 'default.next.json')).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'))).toEqual({ default_key: 'default', identity });
+    expect(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'))).toEqual({
+      default_key: 'default',
+      identity,
+    });
     const bundle = readFileSync(join(home, 'chains', `${identity.slice(7)}.jsonl`), 'utf8');
     const genesis = JSON.parse(lines(bundle)[0]!);
     expect(genesis).toMatchObject({ seq: 0, op: 'init', key: keyFile(home, 'default').key });
@@ -37,7 +41,10 @@ describe('kez sigchain, one identity through every operation', () => {
   });
 
   it('add, revoke (by subject and by hash), add-device, a device claim, revoke-device, rotate', async () => {
-    const a = await runJson(['sigchain', 'add', 'GitHub:Alice', '--locator', 'https://sig.example/'], { home });
+    const a = await runJson(
+      ['sigchain', 'add', 'GitHub:Alice', '--locator', 'https://sig.example/'],
+      { home },
+    );
     expect(a.code).toBe(0);
     expect(a.doc).toMatchObject({ seq: 1, subject: 'github:alice' });
     expect(a.doc.hash).toMatch(/^[0-9a-f]{64}$/);
@@ -46,7 +53,9 @@ describe('kez sigchain, one identity through every operation', () => {
     const bHash = b.stdout.trim();
     expect(bHash).toMatch(/^[0-9a-f]{64}$/);
 
-    const r1 = await runJson(['sigchain', 'revoke', 'github:alice', '--reason', 'account sold'], { home });
+    const r1 = await runJson(['sigchain', 'revoke', 'github:alice', '--reason', 'account sold'], {
+      home,
+    });
     expect(r1.doc).toMatchObject({ revoked: a.doc.hash, seq: 3 });
     const r2 = await runJson(['sigchain', 'revoke', bHash], { home });
     expect(r2.doc).toMatchObject({ revoked: bHash, seq: 4 });
@@ -57,7 +66,9 @@ describe('kez sigchain, one identity through every operation', () => {
     expect(badSubject.code).toBe(2);
     expect(badSubject.doc.error.code).toBe('bad_subject');
 
-    const dev = await runJson(['sigchain', 'add-device', 'phone', '--device-name', 'my phone'], { home });
+    const dev = await runJson(['sigchain', 'add-device', 'phone', '--device-name', 'my phone'], {
+      home,
+    });
     expect(dev.doc).toMatchObject({ device: keyFile(home, 'phone').key, name: 'my phone', seq: 5 });
     const byDevice = await runJson(['sigchain', 'add', 'github:bob', '--key', 'phone'], { home });
     expect(byDevice.doc.claim.key).toBe(keyFile(home, 'phone').key);
@@ -70,7 +81,13 @@ describe('kez sigchain, one identity through every operation', () => {
     const committed = keyFile(home, 'default.next').key;
     const rot = await runJson(['sigchain', 'rotate'], { home });
     expect(rot.code).toBe(0);
-    expect(rot.doc).toMatchObject({ primary: committed, key: 'default', old: { name: 'default.old-8', key: oldPrimary }, next_key: 'default.next', seq: 8 });
+    expect(rot.doc).toMatchObject({
+      primary: committed,
+      key: 'default',
+      old: { name: 'default.old-8', key: oldPrimary },
+      next_key: 'default.next',
+      seq: 8,
+    });
     expect(keyFile(home, 'default').key).toBe(committed);
     expect(keyFile(home, 'default.old-8').key).toBe(oldPrimary);
     expect(keyFile(home, 'default.next').key).not.toBe(committed);
@@ -81,9 +98,21 @@ describe('kez sigchain, one identity through every operation', () => {
   it('show summarizes identity, head, primary, devices and claims with their statuses', async () => {
     const s = await runJson(['sigchain', 'show'], { home });
     expect(s.code).toBe(0);
-    expect(s.doc).toMatchObject({ status: 'valid', code: null, identity, primary: keyFile(home, 'default').key, devices: [], events: 10 });
+    expect(s.doc).toMatchObject({
+      status: 'valid',
+      code: null,
+      identity,
+      primary: keyFile(home, 'default').key,
+      devices: [],
+      events: 10,
+    });
     expect(s.doc.head).toMatchObject({ seq: 9 });
-    const claims = Object.fromEntries(s.doc.claims.map((c: { subject: string; status: string; code: string | null }) => [c.subject, [c.status, c.code]]));
+    const claims = Object.fromEntries(
+      s.doc.claims.map((c: { subject: string; status: string; code: string | null }) => [
+        c.subject,
+        [c.status, c.code],
+      ]),
+    );
     expect(claims).toEqual({
       'github:alice': ['revoked', 'revoked'],
       'dns:example.com': ['revoked', 'revoked'],
@@ -115,7 +144,9 @@ describe('kez sigchain, one identity through every operation', () => {
     const imp = await runJson(['sigchain', 'import', '-'], { home: fresh, input: exported });
     expect(imp.code).toBe(0);
     expect(imp.doc).toMatchObject({ identity, events: 10, local_identity: false });
-    expect(readFileSync(join(fresh, 'chains', `${identity.slice(7)}.jsonl`), 'utf8')).toBe(exported);
+    expect(readFileSync(join(fresh, 'chains', `${identity.slice(7)}.jsonl`), 'utf8')).toBe(
+      exported,
+    );
     // the fresh store holds none of the identity's keys, so it does not adopt it
     expect(existsSync(join(fresh, 'config.json'))).toBe(false);
     const shown = await runJson(['sigchain', 'show', file], { home: fresh });
@@ -144,11 +175,17 @@ describe('kez sigchain, one identity through every operation', () => {
     const v = await runJson(['sigchain', 'verify', '-'], { home, input: tampered });
     expect(v.code).toBe(1);
     expect(v.doc.status).toBe('invalid');
-    const imp = await runJson(['sigchain', 'import', '-'], { home: join(t.dir, 'tampered'), input: tampered });
+    const imp = await runJson(['sigchain', 'import', '-'], {
+      home: join(t.dir, 'tampered'),
+      input: tampered,
+    });
     expect(imp.code).toBe(1);
     expect(imp.doc.error.message).toMatch(/refusing/);
     expect(existsSync(join(t.dir, 'tampered', 'chains'))).toBe(false);
-    const dropped = lines(exported).filter((_, i) => i !== 3).join('\n') + '\n';
+    const dropped =
+      lines(exported)
+        .filter((_, i) => i !== 3)
+        .join('\n') + '\n';
     const gap = await runJson(['sigchain', 'verify', '-'], { home, input: dropped });
     expect(gap.code).toBe(1);
     expect(gap.doc.code).toBe('malformed');
@@ -190,7 +227,13 @@ describe('kez sigchain, one identity through every operation', () => {
     const across = await runJson(['sigchain', 'import', rightBundle], { home: left });
     expect(across.code).toBe(6);
     const shorter = join(t.dir, 'shorter.jsonl');
-    writeFileSync(shorter, l.slice(0, -1).map((x) => `${x}\n`).join(''));
+    writeFileSync(
+      shorter,
+      l
+        .slice(0, -1)
+        .map((x) => `${x}\n`)
+        .join(''),
+    );
     const rollback = await runJson(['sigchain', 'import', shorter], { home: left });
     expect(rollback.code).toBe(7);
     expect(rollback.doc.error.code).toBe('rollback');
@@ -208,11 +251,17 @@ describe('sigchain edge cases', () => {
     expect(rot.code).toBe(0);
     expect(rot.doc.next_key).toBeNull();
     expect(keyFile(home, 'default').key).toBe(rot.doc.primary);
-    const past = await runJson(['--now', String(NOW - 300), 'sigchain', 'add', 'github:x'], { home, realClock: true });
+    const past = await runJson(['--now', String(NOW - 300), 'sigchain', 'add', 'github:x'], {
+      home,
+      realClock: true,
+    });
     expect(past.code).toBe(1);
     expect(past.doc.error.code).toBe('bad_link');
     expect(past.doc.error.hint).toMatch(/--now/);
-    const longAgo = await runJson(['--now', '1000', 'sigchain', 'add', 'github:x'], { home, realClock: true });
+    const longAgo = await runJson(['--now', '1000', 'sigchain', 'add', 'github:x'], {
+      home,
+      realClock: true,
+    });
     expect(longAgo.code).toBe(1);
     expect(longAgo.doc.error.code).toBe('future');
     expect(longAgo.doc.error.hint).toMatch(/clock/);
@@ -234,11 +283,15 @@ describe('sigchain edge cases', () => {
     await ok(['key', 'gen'], { home });
     await ok(['sigchain', 'init'], { home });
     const subjects = ['github:p-one', 'github:p-two', 'github:p-three', 'github:p-four'];
-    const results = await Promise.all(subjects.map((s) => runJson(['sigchain', 'add', s], { home })));
+    const results = await Promise.all(
+      subjects.map((s) => runJson(['sigchain', 'add', s], { home })),
+    );
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
     const show = await runJson(['sigchain', 'show'], { home });
     expect(show.doc.status).toBe('valid');
-    expect(show.doc.claims.map((c: { subject: string }) => c.subject).sort()).toEqual([...subjects].sort());
+    expect(show.doc.claims.map((c: { subject: string }) => c.subject).sort()).toEqual(
+      [...subjects].sort(),
+    );
     expect(existsSync(join(home, 'lock'))).toBe(false);
   });
 

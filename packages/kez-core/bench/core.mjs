@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // @kez/core benchmark (built dist). Every rate is measured in this run, ~2 s each; ratios
 // compare end-to-end claim verification with the raw primitive underneath it.
-import { createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import {
+  createPublicKey,
+  generateKeyPairSync,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto';
 import { ed25519 as nobleEd } from '@noble/curves/ed25519.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -61,24 +66,57 @@ for (const suite of ['ed25519', 'bip340']) {
   for (let i = 0; i < POOL; i++) {
     const secret = sha256(new TextEncoder().encode(`${suite}-${i}`));
     const s = k.signerFromSecret(suite, secret);
-    const claim = k.createClaim({ identity, seq: 1 + i, subject: `github:user${i}`, created_at: NOW - 100 }, s);
+    const claim = k.createClaim(
+      { identity, seq: 1 + i, subject: `github:user${i}`, created_at: NOW - 100 },
+      s,
+    );
     const si = k.signingInput(claim);
-    pool[suite].push({ claim, compact: await k.encodeCompact(claim), pub: k.parseKeyId(claim.key).publicKey, si, sig: k.fromHex(claim.sig), digest: sha256(si) });
+    pool[suite].push({
+      claim,
+      compact: await k.encodeCompact(claim),
+      pub: k.parseKeyId(claim.key).publicKey,
+      si,
+      sig: k.fromHex(claim.sig),
+      digest: sha256(si),
+    });
   }
 }
 
 const results = {};
 const rows = [];
-const row = (name, value, unit = 'ops/s', note = '') => { results[name] = Math.round(value); rows.push([name, Math.round(value).toLocaleString('en-US'), unit, note]); };
+const row = (name, value, unit = 'ops/s', note = '') => {
+  results[name] = Math.round(value);
+  rows.push([name, Math.round(value).toLocaleString('en-US'), unit, note]);
+};
 
 // Raw primitives.
-const keyObjects = pool.ed25519.map((c) => createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(c.pub).toString('base64url') }, format: 'jwk' }));
+const keyObjects = pool.ed25519.map((c) =>
+  createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(c.pub).toString('base64url') },
+    format: 'jwk',
+  }),
+);
 const raw = {
-  'raw node:crypto ed25519 verify': rate((i) => { const c = pool.ed25519[i % POOL]; if (!nodeVerify(null, c.si, keyObjects[i % POOL], c.sig)) throw new Error('x'); }),
-  'raw noble ed25519 verify (cofactored)': rate((i) => { const c = pool.ed25519[i % POOL]; if (!nobleEd.verify(c.sig, c.si, c.pub)) throw new Error('x'); }),
-  'raw kez pure ed25519 verify (cofactorless)': rate((i) => { const c = pool.ed25519[i % POOL]; if (!k.purePrimitives.ed25519Verify(c.pub, c.si, c.sig)) throw new Error('x'); }),
-  'raw tiny-secp256k1 schnorr verify': rate((i) => { const c = pool.bip340[i % POOL]; if (!secp.verifySchnorr(c.digest, c.pub, c.sig)) throw new Error('x'); }),
-  'raw noble schnorr verify': rate((i) => { const c = pool.bip340[i % POOL]; if (!schnorr.verify(c.sig, c.digest, c.pub)) throw new Error('x'); }),
+  'raw node:crypto ed25519 verify': rate((i) => {
+    const c = pool.ed25519[i % POOL];
+    if (!nodeVerify(null, c.si, keyObjects[i % POOL], c.sig)) throw new Error('x');
+  }),
+  'raw noble ed25519 verify (cofactored)': rate((i) => {
+    const c = pool.ed25519[i % POOL];
+    if (!nobleEd.verify(c.sig, c.si, c.pub)) throw new Error('x');
+  }),
+  'raw kez pure ed25519 verify (cofactorless)': rate((i) => {
+    const c = pool.ed25519[i % POOL];
+    if (!k.purePrimitives.ed25519Verify(c.pub, c.si, c.sig)) throw new Error('x');
+  }),
+  'raw tiny-secp256k1 schnorr verify': rate((i) => {
+    const c = pool.bip340[i % POOL];
+    if (!secp.verifySchnorr(c.digest, c.pub, c.sig)) throw new Error('x');
+  }),
+  'raw noble schnorr verify': rate((i) => {
+    const c = pool.bip340[i % POOL];
+    if (!schnorr.verify(c.sig, c.digest, c.pub)) throw new Error('x');
+  }),
 };
 for (const [n, v] of Object.entries(raw)) row(n, v);
 
@@ -90,46 +128,95 @@ const e2eOnce = (suite) => (i) => {
   if (v.status !== 'valid') throw new Error(v.reason);
 };
 const rawFn = {
-  'ed25519 accel': (i) => { const c = pool.ed25519[i % POOL]; nodeVerify(null, c.si, keyObjects[i % POOL], c.sig); },
-  'ed25519 pure': (i) => { const c = pool.ed25519[i % POOL]; k.purePrimitives.ed25519Verify(c.pub, c.si, c.sig); },
-  'bip340 accel': (i) => { const c = pool.bip340[i % POOL]; secp.verifySchnorr(c.digest, c.pub, c.sig); },
-  'bip340 pure': (i) => { const c = pool.bip340[i % POOL]; schnorr.verify(c.sig, c.digest, c.pub); },
+  'ed25519 accel': (i) => {
+    const c = pool.ed25519[i % POOL];
+    nodeVerify(null, c.si, keyObjects[i % POOL], c.sig);
+  },
+  'ed25519 pure': (i) => {
+    const c = pool.ed25519[i % POOL];
+    k.purePrimitives.ed25519Verify(c.pub, c.si, c.sig);
+  },
+  'bip340 accel': (i) => {
+    const c = pool.bip340[i % POOL];
+    secp.verifySchnorr(c.digest, c.pub, c.sig);
+  },
+  'bip340 pure': (i) => {
+    const c = pool.bip340[i % POOL];
+    schnorr.verify(c.sig, c.digest, c.pub);
+  },
 };
-for (const [backend, prims] of [['accel', fastPrimitives], ['pure', k.purePrimitives]]) {
+for (const [backend, prims] of [
+  ['accel', fastPrimitives],
+  ['pure', k.purePrimitives],
+]) {
   for (const suite of ['ed25519', 'bip340']) {
     const e2e = e2eOnce(suite);
-    const [v, base] = interleaved([(i) => { k.setPrimitives(prims); e2e(i); }, rawFn[`${suite} ${backend}`]]);
+    const [v, base] = interleaved([
+      (i) => {
+        k.setPrimitives(prims);
+        e2e(i);
+      },
+      rawFn[`${suite} ${backend}`],
+    ]);
     const name = `claims verified e2e ${suite} ${backend}`;
     ratios[name] = +(v / base).toFixed(3);
-    row(name, v, 'claims/s', `${(v / base).toFixed(2)}× raw primitive (${Math.round(base).toLocaleString('en-US')}/s, same slices)`);
+    row(
+      name,
+      v,
+      'claims/s',
+      `${(v / base).toFixed(2)}× raw primitive (${Math.round(base).toLocaleString('en-US')}/s, same slices)`,
+    );
   }
 }
 k.setPrimitives(fastPrimitives);
 
 // Compact encode/decode.
 row('compact encode', await rateAsync((i) => k.encodeCompact(pool.ed25519[i % POOL].claim)));
-row('compact decode', rate((i) => k.decodeCompact(pool.bip340[i % POOL].compact)));
+row(
+  'compact decode',
+  rate((i) => k.decodeCompact(pool.bip340[i % POOL].compact)),
+);
 
 // A 10,000-event sigchain. Built with OpenSSL signers and a light head-only state (the
 // builders need identity and head), so the build does not dominate the run.
 function nodeSigner(label) {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
-  return { keyId: k.ed25519.keyId(pub), suite: k.ed25519, sign: (msg) => new Uint8Array(nodeSign(null, msg, privateKey)), label };
+  return {
+    keyId: k.ed25519.keyId(pub),
+    suite: k.ed25519,
+    sign: (msg) => new Uint8Array(nodeSign(null, msg, privateKey)),
+    label,
+  };
 }
 function buildChain(n) {
   const primary = nodeSigner('primary');
   const device = nodeSigner('device');
   const g = k.createGenesis({ created_at: NOW - 1e6 }, primary);
   const events = [g];
-  const st = { identity: 'kez:id:' + k.objectHash(g), head: { seq: 0, hash: k.objectHash(g), created_at: g.created_at } };
-  const step = (e) => { events.push(e); st.head = { seq: e.seq, hash: k.objectHash(e), created_at: e.created_at }; };
+  const st = {
+    identity: 'kez:id:' + k.objectHash(g),
+    head: { seq: 0, hash: k.objectHash(g), created_at: g.created_at },
+  };
+  const step = (e) => {
+    events.push(e);
+    st.head = { seq: e.seq, hash: k.objectHash(e), created_at: e.created_at };
+  };
   step(k.addDevice(st, { deviceSigner: device, name: 'bench', created_at: NOW - 1e6 }, primary));
   let last;
   while (events.length < n) {
     const t = NOW - 1e6 + events.length;
-    if (events.length % 50 === 0 && last) step(k.revokeClaim(st, { claim: k.objectHash(last), created_at: t }, primary));
-    else { const a = k.addClaim(st, { subject: `github:u${events.length}`, created_at: t }, events.length % 2 ? primary : device); last = a.claim; step(a.event); }
+    if (events.length % 50 === 0 && last)
+      step(k.revokeClaim(st, { claim: k.objectHash(last), created_at: t }, primary));
+    else {
+      const a = k.addClaim(
+        st,
+        { subject: `github:u${events.length}`, created_at: t },
+        events.length % 2 ? primary : device,
+      );
+      last = a.claim;
+      step(a.event);
+    }
   }
   return events;
 }
@@ -137,19 +224,39 @@ const tBuild = performance.now();
 const chain = buildChain(10_000);
 const buildMs = performance.now() - tBuild;
 const bundle = k.exportBundle(chain);
-for (const [backend, prims, n] of [['accel', fastPrimitives, 10_000], ['pure', k.purePrimitives, 200]]) {
+for (const [backend, prims, n] of [
+  ['accel', fastPrimitives, 10_000],
+  ['pure', k.purePrimitives, 200],
+]) {
   k.setPrimitives(prims);
   const text = n === chain.length ? bundle : k.exportBundle(chain.slice(0, n));
   const t0 = performance.now();
   const r = k.verifyChain(text, { now: NOW });
   const ms = performance.now() - t0;
-  if (r.status !== 'valid' || r.state.head.seq !== n - 1) throw new Error(`chain: ${r.status} ${r.reason}`);
-  row(`sigchain ${n} events verify ${backend}`, ms, 'ms', `${Math.round(n / (ms / 1000)).toLocaleString('en-US')} events/s`);
+  if (r.status !== 'valid' || r.state.head.seq !== n - 1)
+    throw new Error(`chain: ${r.status} ${r.reason}`);
+  row(
+    `sigchain ${n} events verify ${backend}`,
+    ms,
+    'ms',
+    `${Math.round(n / (ms / 1000)).toLocaleString('en-US')} events/s`,
+  );
   results[`sigchain ${n} events/s ${backend}`] = Math.round(n / (ms / 1000));
 }
 row('sigchain 10000 events build+sign', buildMs, 'ms');
 
 const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
-console.log(`@kez/core bench (Node ${process.version}, ${SECONDS}s per measurement, pool of ${POOL} keys per suite)`);
-for (const [n, v, u, note] of rows) console.log(`${n.padEnd(w[0])}  ${v.padStart(w[1])} ${u.padEnd(8)} ${note}`);
-console.log(JSON.stringify({ bench: '@kez/core', node: process.version, seconds_per_measurement: SECONDS, results, ratios }));
+console.log(
+  `@kez/core bench (Node ${process.version}, ${SECONDS}s per measurement, pool of ${POOL} keys per suite)`,
+);
+for (const [n, v, u, note] of rows)
+  console.log(`${n.padEnd(w[0])}  ${v.padStart(w[1])} ${u.padEnd(8)} ${note}`);
+console.log(
+  JSON.stringify({
+    bench: '@kez/core',
+    node: process.version,
+    seconds_per_measurement: SECONDS,
+    results,
+    ratios,
+  }),
+);

@@ -45,7 +45,12 @@ for (const [name, [suite, secret]] of Object.entries(keySpecs)) {
   const sk = k.fromHex(secret);
   const signer = k.signerFromSecret(suite, sk, { aux: AUX });
   S[name] = signer;
-  keys[name] = { suite, secret, public_key: k.toHex(k.suites[suite].publicKey(sk)), key_id: signer.keyId };
+  keys[name] = {
+    suite,
+    secret,
+    public_key: k.toHex(k.suites[suite].publicKey(sk)),
+    key_id: signer.keyId,
+  };
 }
 const signerName = (keyId) => Object.keys(S).find((n) => S[n].keyId === keyId);
 
@@ -54,14 +59,21 @@ const objects = [];
 async function addObject(name, obj, extra = {}) {
   const compact = await k.encodeCompact(obj);
   const v = {
-    name, type: obj.type, suite: k.parseKeyId(obj.key).suite.name,
+    name,
+    type: obj.type,
+    suite: k.parseKeyId(obj.key).suite.name,
     ...(obj.type === 'event' ? { op: obj.op } : {}),
     signer: signerName(obj.key),
     object: obj,
     signing_input_hex: k.toHex(k.signingInput(obj)),
     hash: k.objectHash(obj),
     ...extra,
-    encodings: { json: k.encodeJson(obj), markdown: k.encodeMarkdown(obj), dns: k.encodeDns(compact), compact },
+    encodings: {
+      json: k.encodeJson(obj),
+      markdown: k.encodeMarkdown(obj),
+      dns: k.encodeDns(compact),
+      compact,
+    },
     expected: { status: 'valid' },
   };
   for (const [enc, text] of Object.entries(v.encodings)) {
@@ -80,28 +92,62 @@ function chainOf(events) {
 // ---- chains for each suite ----------------------------------------------------------
 const T = NOW - 10_000;
 function fullChain(p) {
-  const P = S[`${p}_primary`], D = S[`${p}_device`], N = S[`${p}_next`], N2 = S[`${p}_next2`];
+  const P = S[`${p}_primary`],
+    D = S[`${p}_device`],
+    N = S[`${p}_next`],
+    N2 = S[`${p}_next2`];
   const ev = [];
   const claims = {};
   let st = null;
-  const push = (e) => { ev.push(e); st = k.applyEvent(st, e, { now: NOW }); return e; };
+  const push = (e) => {
+    ev.push(e);
+    st = k.applyEvent(st, e, { now: NOW });
+    return e;
+  };
   const named = {};
   named.init = push(k.createGenesis({ created_at: T, next: k.commitment(N.keyId) }, P));
-  let a = k.addClaim(st, { subject: 'github:alice', created_at: T + 10, locators: ['https://sig.example.com/kez'] }, P);
-  claims.rotated_away = a.claim; named.add = push(a.event);
-  named.add_device = push(k.addDevice(st, { deviceSigner: D, name: 'Laptop ✓ é', created_at: T + 20 }, P));
+  let a = k.addClaim(
+    st,
+    { subject: 'github:alice', created_at: T + 10, locators: ['https://sig.example.com/kez'] },
+    P,
+  );
+  claims.rotated_away = a.claim;
+  named.add = push(a.event);
+  named.add_device = push(
+    k.addDevice(st, { deviceSigner: D, name: 'Laptop ✓ é', created_at: T + 20 }, P),
+  );
   a = k.addClaim(st, { subject: 'dns:example.com', created_at: T + 30 }, D);
-  claims.device_revoked = a.claim; push(a.event);
+  claims.device_revoked = a.claim;
+  push(a.event);
   a = k.addClaim(st, { subject: 'bluesky:alice.example.com', created_at: T + 40 }, P);
-  claims.revoked = a.claim; push(a.event);
+  claims.revoked = a.claim;
+  push(a.event);
   // The reason exercises JCS string escaping: tab, quote, backslash, U+001F, non-ASCII, astral.
-  named.revoke = push(k.revokeClaim(st, { claim: k.objectHash(a.claim), reason: 'moved\t"away" \\ \u001f → 💻', created_at: T + 50 }, P));
+  named.revoke = push(
+    k.revokeClaim(
+      st,
+      { claim: k.objectHash(a.claim), reason: 'moved\t"away" \\ \u001f → 💻', created_at: T + 50 },
+      P,
+    ),
+  );
   named.revoke_device = push(k.revokeDevice(st, { device: D.keyId, created_at: T + 60 }, P));
-  named.rotate = push(k.rotateKey(st, { newSigner: N, next: k.commitment(N2.keyId), created_at: T + 70 }, P));
-  a = k.addClaim(st, { subject: 'ap:@alice@example.social', created_at: T + 80, expires_at: 9_007_199_254_740_991 }, N);
-  claims.valid = a.claim; push(a.event);
-  a = k.addClaim(st, { subject: keys.bip_other.key_id, created_at: T + 90, expires_at: NOW - 1 }, N);
-  claims.expired = a.claim; push(a.event);
+  named.rotate = push(
+    k.rotateKey(st, { newSigner: N, next: k.commitment(N2.keyId), created_at: T + 70 }, P),
+  );
+  a = k.addClaim(
+    st,
+    { subject: 'ap:@alice@example.social', created_at: T + 80, expires_at: 9_007_199_254_740_991 },
+    N,
+  );
+  claims.valid = a.claim;
+  push(a.event);
+  a = k.addClaim(
+    st,
+    { subject: keys.bip_other.key_id, created_at: T + 90, expires_at: NOW - 1 },
+    N,
+  );
+  claims.expired = a.claim;
+  push(a.event);
   return { events: ev, state: st, claims, named };
 }
 
@@ -109,33 +155,57 @@ const chains = [];
 function claimRows(claims, result) {
   return Object.entries(claims).map(([name, claim]) => {
     const v = k.claimStatus(claim, result, { now: NOW });
-    return { name, hash: k.objectHash(claim), claim, status: v.status, ...(v.code ? { code: v.code } : {}) };
+    return {
+      name,
+      hash: k.objectHash(claim),
+      claim,
+      status: v.status,
+      ...(v.code ? { code: v.code } : {}),
+    };
   });
 }
 function expectedOf(r, claims) {
   const s = r.state;
   return {
-    status: r.status, ...(r.code ? { code: r.code } : {}),
-    ...(s ? {
-      identity: s.identity, head: s.head, primary: s.primary, ...(s.next ? { next: s.next } : {}),
-      devices: [...s.devices.keys()].sort(), revoked_devices: [...s.revokedDevices].sort(),
-    } : {}),
+    status: r.status,
+    ...(r.code ? { code: r.code } : {}),
+    ...(s
+      ? {
+          identity: s.identity,
+          head: s.head,
+          primary: s.primary,
+          ...(s.next ? { next: s.next } : {}),
+          devices: [...s.devices.keys()].sort(),
+          revoked_devices: [...s.revokedDevices].sort(),
+        }
+      : {}),
     ...(r.status === 'fork' ? { fork_hashes: [...r.evidence.hashes].sort() } : {}),
     claims: claimRows(claims, r),
   };
 }
 // The statuses each chain vector must produce, written by hand (not read back from the code).
 const EXPECT = {
-  full: { status: 'valid', claims: { rotated_away: 'key_rotated', device_revoked: 'device_revoked', revoked: 'revoked', valid: undefined, expired: 'expired' } },
+  full: {
+    status: 'valid',
+    claims: {
+      rotated_away: 'key_rotated',
+      device_revoked: 'device_revoked',
+      revoked: 'revoked',
+      valid: undefined,
+      expired: 'expired',
+    },
+  },
   fork: { status: 'fork', code: 'fork', claims: { before_fork: 'fork', on_fork: 'fork' } },
 };
 function addChain(name, events, claims, want) {
   const bundle = typeof events === 'string' ? events : k.exportBundle(events);
   const r = k.verifyChain(bundle, { now: NOW });
   const expected = expectedOf(r, claims);
-  if (expected.status !== want.status || expected.code !== want.code) throw new Error(`${name}: ${expected.status}/${expected.code}`);
+  if (expected.status !== want.status || expected.code !== want.code)
+    throw new Error(`${name}: ${expected.status}/${expected.code}`);
   for (const row of expected.claims) {
-    if (row.code !== want.claims[row.name]) throw new Error(`${name}/${row.name}: ${row.status}/${row.code}`);
+    if (row.code !== want.claims[row.name])
+      throw new Error(`${name}/${row.name}: ${row.status}/${row.code}`);
   }
   chains.push({ name, bundle, expected });
   return r;
@@ -144,7 +214,12 @@ function addChain(name, events, claims, want) {
 const full = {};
 for (const p of ['ed', 'bip']) {
   full[p] = fullChain(p);
-  addChain(`${p === 'ed' ? 'ed25519' : 'bip340'}-full`, full[p].events, full[p].claims, EXPECT.full);
+  addChain(
+    `${p === 'ed' ? 'ed25519' : 'bip340'}-full`,
+    full[p].events,
+    full[p].claims,
+    EXPECT.full,
+  );
 }
 
 // Forked bundle: two valid, different events at seq 2.
@@ -154,7 +229,12 @@ for (const p of ['ed', 'bip']) {
   const st = chainOf(base);
   const f1 = k.addClaim(st, { subject: 'github:fork-one', created_at: T + 20 }, P);
   const f2 = k.addClaim(st, { subject: 'github:fork-two', created_at: T + 20 }, P);
-  addChain('ed25519-fork', [...base, f1.event, f2.event], { before_fork: full.ed.claims.rotated_away, on_fork: f1.claim }, EXPECT.fork);
+  addChain(
+    'ed25519-fork',
+    [...base, f1.event, f2.event],
+    { before_fork: full.ed.claims.rotated_away, on_fork: f1.claim },
+    EXPECT.fork,
+  );
 }
 
 // ---- positive objects -------------------------------------------------------------
@@ -164,11 +244,26 @@ for (const p of ['ed', 'bip']) {
   await addObject(`claim-${suite}`, f.claims.rotated_away);
   for (const op of ['init', 'add', 'revoke', 'rotate', 'add_device', 'revoke_device']) {
     const e = f.named[op];
-    const extra = op === 'rotate' || op === 'add_device' ? { reverse_signing_input_hex: k.toHex(k.reverseSigningInput(e)) } : {};
+    const extra =
+      op === 'rotate' || op === 'add_device'
+        ? { reverse_signing_input_hex: k.toHex(k.reverseSigningInput(e)) }
+        : {};
     await addObject(`event-${op}-${suite}`, e, extra);
   }
-  const login = k.createLogin({ identity: f.state.identity, audience: 'chat.example.com', created_at: NOW - 10, expires_at: NOW + 200, nonce: '00112233445566778899aabbccddeeff' }, S[`${p}_next`]);
-  await addObject(`login-${suite}`, login, { audience: 'chat.example.com', chain: `${suite}-full` });
+  const login = k.createLogin(
+    {
+      identity: f.state.identity,
+      audience: 'chat.example.com',
+      created_at: NOW - 10,
+      expires_at: NOW + 200,
+      nonce: '00112233445566778899aabbccddeeff',
+    },
+    S[`${p}_next`],
+  );
+  await addObject(`login-${suite}`, login, {
+    audience: 'chat.example.com',
+    chain: `${suite}-full`,
+  });
 }
 
 // ---- invalid chains ------------------------------------------------------------------
@@ -183,36 +278,133 @@ function withReverse(unsigned, grantee) {
 const negative = [];
 function chainNeg(name, events, code) {
   const bundle = typeof events === 'string' ? events : k.exportBundle(events);
-  negative.push({ name, check: 'chain', encoding: 'bundle', input: bundle, expected: { status: k.statusOf(code), code } });
+  negative.push({
+    name,
+    check: 'chain',
+    encoding: 'bundle',
+    input: bundle,
+    expected: { status: k.statusOf(code), code },
+  });
 }
 {
-  const P = S.ed_primary, D = S.ed_device, O = S.ed_other, N = S.ed_next;
+  const P = S.ed_primary,
+    D = S.ed_device,
+    O = S.ed_other,
+    N = S.ed_next;
   const ev = full.ed.events;
   const st1 = chainOf(ev.slice(0, 2));
   const st3 = chainOf(ev.slice(0, 3));
-  const next = (st, op, body, key, ct = T + 25) => ({ kez: '0.2', type: 'event', identity: st.identity, seq: st.head.seq + 1, prev: st.head.hash, op, body, created_at: ct, key: key.keyId });
-  chainNeg('chain-bad-prev', [...ev.slice(0, 2), k.signObject({ ...next(st1, 'revoke_device', { device: D.keyId }, P), prev: 'ab'.repeat(32) }, P)], 'bad_link');
-  chainNeg('chain-time-backwards', [...ev.slice(0, 2), k.signObject(withReverse(next(st1, 'add_device', { device: D.keyId }, P, T + 5), D), P)], 'bad_link');
-  chainNeg('chain-device-may-not-rotate', [...ev.slice(0, 3), k.signObject(withReverse(next(st3, 'rotate', { new_key: N.keyId }, D), N), D)], 'not_authorized');
-  chainNeg('chain-unknown-key-adds', [...ev.slice(0, 2), k.addClaim(st1, { subject: 'github:mallory', created_at: T + 25 }, O).event], 'not_authorized');
-  chainNeg('chain-precommit-mismatch', [...ev.slice(0, 2), k.signObject(withReverse(next(st1, 'rotate', { new_key: O.keyId }, P), O), P)], 'precommit_mismatch');
-  chainNeg('chain-bad-reverse', [...ev.slice(0, 2), k.signObject(withReverse(next(st1, 'add_device', { device: D.keyId, name: 'x' }, P), O), P)], 'bad_reverse');
-  chainNeg('chain-device-is-primary', [...ev.slice(0, 2), k.signObject(withReverse(next(st1, 'add_device', { device: P.keyId }, P), P), P)], 'bad_key');
-  const wrongSeqClaim = k.createClaim({ identity: st1.identity, seq: 5, subject: 'github:bob', created_at: T + 25 }, P);
-  chainNeg('chain-claim-seq-mismatch', [...ev.slice(0, 2), k.signObject(next(st1, 'add', { claim: wrongSeqClaim }, P), P)], 'bad_claim');
-  chainNeg('chain-revoke-unknown-claim', [...ev.slice(0, 2), k.signObject(next(st1, 'revoke', { claim: 'cd'.repeat(32) }, P), P)], 'bad_claim');
-  chainNeg('chain-revoke-inactive-device', [...ev.slice(0, 2), k.signObject(next(st1, 'revoke_device', { device: D.keyId }, P), P)], 'bad_key');
+  const next = (st, op, body, key, ct = T + 25) => ({
+    kez: '0.2',
+    type: 'event',
+    identity: st.identity,
+    seq: st.head.seq + 1,
+    prev: st.head.hash,
+    op,
+    body,
+    created_at: ct,
+    key: key.keyId,
+  });
+  chainNeg(
+    'chain-bad-prev',
+    [
+      ...ev.slice(0, 2),
+      k.signObject(
+        { ...next(st1, 'revoke_device', { device: D.keyId }, P), prev: 'ab'.repeat(32) },
+        P,
+      ),
+    ],
+    'bad_link',
+  );
+  chainNeg(
+    'chain-time-backwards',
+    [
+      ...ev.slice(0, 2),
+      k.signObject(withReverse(next(st1, 'add_device', { device: D.keyId }, P, T + 5), D), P),
+    ],
+    'bad_link',
+  );
+  chainNeg(
+    'chain-device-may-not-rotate',
+    [
+      ...ev.slice(0, 3),
+      k.signObject(withReverse(next(st3, 'rotate', { new_key: N.keyId }, D), N), D),
+    ],
+    'not_authorized',
+  );
+  chainNeg(
+    'chain-unknown-key-adds',
+    [
+      ...ev.slice(0, 2),
+      k.addClaim(st1, { subject: 'github:mallory', created_at: T + 25 }, O).event,
+    ],
+    'not_authorized',
+  );
+  chainNeg(
+    'chain-precommit-mismatch',
+    [
+      ...ev.slice(0, 2),
+      k.signObject(withReverse(next(st1, 'rotate', { new_key: O.keyId }, P), O), P),
+    ],
+    'precommit_mismatch',
+  );
+  chainNeg(
+    'chain-bad-reverse',
+    [
+      ...ev.slice(0, 2),
+      k.signObject(withReverse(next(st1, 'add_device', { device: D.keyId, name: 'x' }, P), O), P),
+    ],
+    'bad_reverse',
+  );
+  chainNeg(
+    'chain-device-is-primary',
+    [
+      ...ev.slice(0, 2),
+      k.signObject(withReverse(next(st1, 'add_device', { device: P.keyId }, P), P), P),
+    ],
+    'bad_key',
+  );
+  const wrongSeqClaim = k.createClaim(
+    { identity: st1.identity, seq: 5, subject: 'github:bob', created_at: T + 25 },
+    P,
+  );
+  chainNeg(
+    'chain-claim-seq-mismatch',
+    [...ev.slice(0, 2), k.signObject(next(st1, 'add', { claim: wrongSeqClaim }, P), P)],
+    'bad_claim',
+  );
+  chainNeg(
+    'chain-revoke-unknown-claim',
+    [...ev.slice(0, 2), k.signObject(next(st1, 'revoke', { claim: 'cd'.repeat(32) }, P), P)],
+    'bad_claim',
+  );
+  chainNeg(
+    'chain-revoke-inactive-device',
+    [...ev.slice(0, 2), k.signObject(next(st1, 'revoke_device', { device: D.keyId }, P), P)],
+    'bad_key',
+  );
   const lines = k.exportBundle(ev.slice(0, 3)).split('\n');
-  chainNeg('chain-repeated-line', [lines[0], lines[1], lines[1], lines[2], ''].join('\n'), 'malformed');
+  chainNeg(
+    'chain-repeated-line',
+    [lines[0], lines[1], lines[1], lines[2], ''].join('\n'),
+    'malformed',
+  );
   chainNeg('chain-gap', [lines[0], lines[2], ''].join('\n'), 'malformed');
   chainNeg('chain-not-starting-at-0', [lines[1], lines[2], ''].join('\n'), 'malformed');
   chainNeg('chain-crlf', lines.slice(0, 3).join('\r\n') + '\r\n', 'malformed');
   chainNeg('chain-empty', '', 'no_chain');
   const good = k.addClaim(st1, { subject: 'github:ok', created_at: T + 25 }, P).event;
-  const bad = resign({ ...k.addClaim(st1, { subject: 'github:bad', created_at: T + 25 }, P).event, created_at: T }, P);
+  const bad = resign(
+    { ...k.addClaim(st1, { subject: 'github:bad', created_at: T + 25 }, P).event, created_at: T },
+    P,
+  );
   chainNeg('chain-valid-and-invalid-sibling', [...ev.slice(0, 2), good, bad], 'bad_link');
   chainNeg('chain-two-geneses', [ev[0], k.createGenesis({ created_at: T }, O)], 'malformed');
-  chainNeg('chain-genesis-later', [ev[0], { ...k.createGenesis({ created_at: T + 1 }, O), seq: 1 }], 'malformed');
+  chainNeg(
+    'chain-genesis-later',
+    [ev[0], { ...k.createGenesis({ created_at: T + 1 }, O), seq: 1 }],
+    'malformed',
+  );
 }
 
 // ---- negative objects ----------------------------------------------------------------
@@ -220,30 +412,102 @@ const claim = full.ed.claims.rotated_away;
 const claimB = full.bip.claims.rotated_away;
 const json = k.encodeJson(claim);
 const neg = (name, encoding, input, code, check = 'object', extra = {}) => {
-  negative.push({ name, check, encoding, input, ...extra, expected: { status: k.statusOf(code), code } });
+  negative.push({
+    name,
+    check,
+    encoding,
+    input,
+    ...extra,
+    expected: { status: k.statusOf(code), code },
+  });
 };
 const flipHex = (s, i) => s.slice(0, i) + (s[i] === '0' ? '1' : '0') + s.slice(i + 1);
 const sigAt = json.indexOf('"sig":"') + 7;
 neg('tampered-signature-byte', 'json', flipHex(json, sigAt + 10), 'bad_signature');
-neg('tampered-signature-byte-bip340', 'json', (() => { const j = k.encodeJson(claimB); const i = j.indexOf('"sig":"') + 7; return flipHex(j, i + 100); })(), 'bad_signature');
-neg('tampered-payload', 'json', k.encodeJson({ ...claim, created_at: claim.created_at + 1 }), 'bad_signature');
-neg('tampered-payload-bip340', 'json', k.encodeJson({ ...claimB, subject: 'github:mallory' }), 'bad_signature');
+neg(
+  'tampered-signature-byte-bip340',
+  'json',
+  (() => {
+    const j = k.encodeJson(claimB);
+    const i = j.indexOf('"sig":"') + 7;
+    return flipHex(j, i + 100);
+  })(),
+  'bad_signature',
+);
+neg(
+  'tampered-payload',
+  'json',
+  k.encodeJson({ ...claim, created_at: claim.created_at + 1 }),
+  'bad_signature',
+);
+neg(
+  'tampered-payload-bip340',
+  'json',
+  k.encodeJson({ ...claimB, subject: 'github:mallory' }),
+  'bad_signature',
+);
 {
   const { sig: _s, ...u } = claim;
-  const wrongCtx = (ctx) => ({ ...claim, sig: k.toHex(S.ed_primary.sign(new Uint8Array([...new TextEncoder().encode(ctx), 0, ...k.canonicalBytes(u)]))) });
+  const wrongCtx = (ctx) => ({
+    ...claim,
+    sig: k.toHex(
+      S.ed_primary.sign(
+        new Uint8Array([...new TextEncoder().encode(ctx), 0, ...k.canonicalBytes(u)]),
+      ),
+    ),
+  });
   neg('wrong-context-event', 'json', k.encodeJson(wrongCtx('KEZ/0.2/event')), 'bad_signature');
   neg('wrong-context-version', 'json', k.encodeJson(wrongCtx('KEZ/0.1/claim')), 'bad_signature');
-  neg('no-context', 'json', k.encodeJson({ ...claim, sig: k.toHex(S.ed_primary.sign(k.canonicalBytes(u))) }), 'bad_signature');
-  neg('wrong-key', 'json', k.encodeJson({ ...claim, sig: k.toHex(S.ed_other.sign(k.signingInput(claim))) }), 'bad_signature');
-  neg('wrong-key-bip340', 'json', k.encodeJson({ ...claimB, sig: k.toHex(S.bip_other.sign(k.signingInput(claimB))) }), 'bad_signature');
+  neg(
+    'no-context',
+    'json',
+    k.encodeJson({ ...claim, sig: k.toHex(S.ed_primary.sign(k.canonicalBytes(u))) }),
+    'bad_signature',
+  );
+  neg(
+    'wrong-key',
+    'json',
+    k.encodeJson({ ...claim, sig: k.toHex(S.ed_other.sign(k.signingInput(claim))) }),
+    'bad_signature',
+  );
+  neg(
+    'wrong-key-bip340',
+    'json',
+    k.encodeJson({ ...claimB, sig: k.toHex(S.bip_other.sign(k.signingInput(claimB))) }),
+    'bad_signature',
+  );
   {
     const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
     const p = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
     const be = (x) => x.toString(16).padStart(64, '0');
-    neg('bip340-s-equals-n', 'json', k.encodeJson({ ...claimB, sig: claimB.sig.slice(0, 64) + be(n) }), 'bad_signature');
-    neg('bip340-r-equals-p', 'json', k.encodeJson({ ...claimB, sig: be(p) + claimB.sig.slice(64) }), 'bad_signature');
+    neg(
+      'bip340-s-equals-n',
+      'json',
+      k.encodeJson({ ...claimB, sig: claimB.sig.slice(0, 64) + be(n) }),
+      'bad_signature',
+    );
+    neg(
+      'bip340-r-equals-p',
+      'json',
+      k.encodeJson({ ...claimB, sig: be(p) + claimB.sig.slice(64) }),
+      'bad_signature',
+    );
   }
-  neg('bip340-signature-over-undigested-input', 'json', k.encodeJson({ ...claimB, sig: k.toHex((await import('@noble/curves/secp256k1.js')).schnorr.sign(k.signingInput(claimB), k.fromHex(keys.bip_primary.secret), AUX)) }), 'bad_signature');
+  neg(
+    'bip340-signature-over-undigested-input',
+    'json',
+    k.encodeJson({
+      ...claimB,
+      sig: k.toHex(
+        (await import('@noble/curves/secp256k1.js')).schnorr.sign(
+          k.signingInput(claimB),
+          k.fromHex(keys.bip_primary.secret),
+          AUX,
+        ),
+      ),
+    }),
+    'bad_signature',
+  );
 }
 neg('json-trailing-garbage', 'json', json + 'x', 'trailing_data');
 neg('json-two-newlines', 'json', json + '\n\n', 'trailing_data');
@@ -254,33 +518,135 @@ neg('json-whitespace', 'json', JSON.stringify(claim, null, 1), 'non_canonical');
 neg('json-key-order', 'json', JSON.stringify({ type: claim.type, ...claim }), 'non_canonical');
 neg('json-escape', 'json', json.replace('"github:alice"', '"github:\\u0061lice"'), 'non_canonical');
 neg('json-escaped-slash', 'json', json.replace('https://', 'https:\\/\\/'), 'non_canonical');
-neg('json-number-form', 'json', json.replace(`"created_at":${claim.created_at}`, `"created_at":${claim.created_at}.0`), 'non_canonical');
-neg('json-number-exponent', 'json', json.replace(`"created_at":${claim.created_at}`, `"created_at":${claim.created_at / 1e6}e6`), 'non_canonical');
-neg('json-duplicate-key', 'json', json.replace('"kez":"0.2"', '"kez":"0.2","kez":"0.2"'), 'non_canonical');
-neg('json-duplicate-key-different-value', 'json', json.replace('"kez":"0.2"', '"kez":"0.3","kez":"0.2"'), 'non_canonical');
+neg(
+  'json-number-form',
+  'json',
+  json.replace(`"created_at":${claim.created_at}`, `"created_at":${claim.created_at}.0`),
+  'non_canonical',
+);
+neg(
+  'json-number-exponent',
+  'json',
+  json.replace(`"created_at":${claim.created_at}`, `"created_at":${claim.created_at / 1e6}e6`),
+  'non_canonical',
+);
+neg(
+  'json-duplicate-key',
+  'json',
+  json.replace('"kez":"0.2"', '"kez":"0.2","kez":"0.2"'),
+  'non_canonical',
+);
+neg(
+  'json-duplicate-key-different-value',
+  'json',
+  json.replace('"kez":"0.2"', '"kez":"0.3","kez":"0.2"'),
+  'non_canonical',
+);
 neg('json-lone-surrogate', 'json', json.replace('"github:alice"', '"github:\\ud800"'), 'malformed');
-neg('json-fractional-number', 'json', json.replace(`"created_at":${claim.created_at}`, `"created_at":${claim.created_at}.5`), 'malformed');
-neg('json-negative-number', 'json', json.replace(`"created_at":${claim.created_at}`, `"created_at":-1`), 'malformed');
-neg('json-unsafe-integer', 'json', json.replace(`"created_at":${claim.created_at}`, `"created_at":9007199254740992`), 'malformed');
+neg(
+  'json-fractional-number',
+  'json',
+  json.replace(`"created_at":${claim.created_at}`, `"created_at":${claim.created_at}.5`),
+  'malformed',
+);
+neg(
+  'json-negative-number',
+  'json',
+  json.replace(`"created_at":${claim.created_at}`, `"created_at":-1`),
+  'malformed',
+);
+neg(
+  'json-unsafe-integer',
+  'json',
+  json.replace(`"created_at":${claim.created_at}`, `"created_at":9007199254740992`),
+  'malformed',
+);
 neg('json-not-json', 'json', '{"kez":', 'malformed');
 neg('json-array', 'markdown', '```kez\n[1]\n```\n', 'malformed');
 neg('json-too-deep', 'json', '{"a":[[[[[[[[1]]]]]]]]}', 'too_large');
 neg('json-too-large', 'json', `{"a":"${'x'.repeat(65_536)}"}`, 'too_large');
 neg('unknown-member', 'json', k.encodeJson(resign({ ...claim, zz: 1 }, S.ed_primary)), 'malformed');
 neg('missing-member', 'json', k.encodeJson((({ identity: _i, ...r }) => r)(claim)), 'malformed');
-neg('unsupported-version', 'json', k.encodeJson(resign({ ...claim, kez: '0.3' }, S.ed_primary)), 'unsupported_version');
-neg('subject-not-canonical', 'json', k.encodeJson(resign({ ...claim, subject: 'github:Alice' }, S.ed_primary)), 'bad_subject');
-neg('subject-alias-in-signed-object', 'json', k.encodeJson(resign({ ...claim, subject: 'mastodon:@alice@example.social' }, S.ed_primary)), 'bad_subject');
-neg('key-id-uppercase-hex', 'json', k.encodeJson({ ...claim, key: claim.key.toUpperCase().replace('ED25519', 'ed25519') }), 'bad_key');
-neg('key-id-uppercase-npub', 'json', k.encodeJson({ ...claimB, key: 'nostr:' + claimB.key.slice(6).toUpperCase() }), 'bad_key');
-neg('key-id-npub-not-on-curve', 'json', k.encodeJson({ ...claimB, key: k.bip340.keyId(k.fromHex('0000000000000000000000000000000000000000000000000000000000000005')) }), 'bad_key');
-neg('expires-before-created', 'json', k.encodeJson(resign({ ...claim, expires_at: claim.created_at }, S.ed_primary)), 'malformed');
-neg('too-many-locators', 'json', k.encodeJson(resign({ ...claim, locators: Array.from({ length: 9 }, (_, i) => `https://s${i}.example.com/`) }, S.ed_primary)), 'too_large');
-neg('locator-bad-scheme', 'json', k.encodeJson(resign({ ...claim, locators: ['ftp://example.com/'] }, S.ed_primary)), 'malformed');
+neg(
+  'unsupported-version',
+  'json',
+  k.encodeJson(resign({ ...claim, kez: '0.3' }, S.ed_primary)),
+  'unsupported_version',
+);
+neg(
+  'subject-not-canonical',
+  'json',
+  k.encodeJson(resign({ ...claim, subject: 'github:Alice' }, S.ed_primary)),
+  'bad_subject',
+);
+neg(
+  'subject-alias-in-signed-object',
+  'json',
+  k.encodeJson(resign({ ...claim, subject: 'mastodon:@alice@example.social' }, S.ed_primary)),
+  'bad_subject',
+);
+neg(
+  'key-id-uppercase-hex',
+  'json',
+  k.encodeJson({ ...claim, key: claim.key.toUpperCase().replace('ED25519', 'ed25519') }),
+  'bad_key',
+);
+neg(
+  'key-id-uppercase-npub',
+  'json',
+  k.encodeJson({ ...claimB, key: 'nostr:' + claimB.key.slice(6).toUpperCase() }),
+  'bad_key',
+);
+neg(
+  'key-id-npub-not-on-curve',
+  'json',
+  k.encodeJson({
+    ...claimB,
+    key: k.bip340.keyId(
+      k.fromHex('0000000000000000000000000000000000000000000000000000000000000005'),
+    ),
+  }),
+  'bad_key',
+);
+neg(
+  'expires-before-created',
+  'json',
+  k.encodeJson(resign({ ...claim, expires_at: claim.created_at }, S.ed_primary)),
+  'malformed',
+);
+neg(
+  'too-many-locators',
+  'json',
+  k.encodeJson(
+    resign(
+      { ...claim, locators: Array.from({ length: 9 }, (_, i) => `https://s${i}.example.com/`) },
+      S.ed_primary,
+    ),
+  ),
+  'too_large',
+);
+neg(
+  'locator-bad-scheme',
+  'json',
+  k.encodeJson(resign({ ...claim, locators: ['ftp://example.com/'] }, S.ed_primary)),
+  'malformed',
+);
 {
-  const future = k.createClaim({ identity: claim.identity, seq: 1, subject: 'github:alice', created_at: NOW + 601 }, S.ed_primary);
+  const future = k.createClaim(
+    { identity: claim.identity, seq: 1, subject: 'github:alice', created_at: NOW + 601 },
+    S.ed_primary,
+  );
   neg('future-created-at', 'json', k.encodeJson(future), 'future');
-  const expired = k.createClaim({ identity: claim.identity, seq: 1, subject: 'github:alice', created_at: NOW - 100, expires_at: NOW }, S.ed_primary);
+  const expired = k.createClaim(
+    {
+      identity: claim.identity,
+      seq: 1,
+      subject: 'github:alice',
+      created_at: NOW - 100,
+      expires_at: NOW,
+    },
+    S.ed_primary,
+  );
   neg('claim-expired', 'json', k.encodeJson(expired), 'expired', 'claim');
 }
 
@@ -289,28 +655,122 @@ neg('locator-bad-scheme', 'json', k.encodeJson(resign({ ...claim, locators: ['ft
   const ev = full.ed.named;
   const P = S.ed_primary;
   const ejson = (o) => k.encodeJson(o);
-  neg('event-unknown-body-member', 'json', ejson(resign({ ...ev.add_device, body: { ...ev.add_device.body, extra: 'x' } }, P)), 'malformed');
-  neg('event-init-at-seq-1', 'json', ejson(resign({ ...ev.add, op: 'init', body: {} }, P)), 'malformed');
-  neg('event-genesis-with-prev', 'json', ejson(resign({ ...ev.init, prev: 'ab'.repeat(32) }, P)), 'malformed');
-  neg('event-missing-identity', 'json', ejson(resign((({ identity: _i, ...r }) => r)(ev.add), P)), 'malformed');
-  neg('event-reverse-not-hex', 'json', ejson(resign({ ...ev.rotate, body: { ...ev.rotate.body, reverse: 'zz' } }, P)), 'malformed');
-  neg('event-unknown-op', 'json', ejson(resign({ ...ev.revoke_device, op: 'delete' }, P)), 'malformed');
-  neg('event-nested-claim-bad-subject', 'json', ejson(resign({ ...ev.add, body: { claim: { ...ev.add.body.claim, subject: 'github:Alice' } } }, P)), 'bad_subject');
-  neg('event-nested-claim-version', 'json', ejson(resign({ ...ev.add, body: { claim: { ...ev.add.body.claim, kez: '0.3' } } }, P)), 'unsupported_version');
-  neg('login-nonce-short', 'json', ejson(k.signObject({ kez: '0.2', type: 'login', identity: claim.identity, key: S.ed_next.keyId, audience: 'chat.example.com', nonce: '00', created_at: NOW, expires_at: NOW + 60 }, S.ed_next)), 'malformed');
+  neg(
+    'event-unknown-body-member',
+    'json',
+    ejson(resign({ ...ev.add_device, body: { ...ev.add_device.body, extra: 'x' } }, P)),
+    'malformed',
+  );
+  neg(
+    'event-init-at-seq-1',
+    'json',
+    ejson(resign({ ...ev.add, op: 'init', body: {} }, P)),
+    'malformed',
+  );
+  neg(
+    'event-genesis-with-prev',
+    'json',
+    ejson(resign({ ...ev.init, prev: 'ab'.repeat(32) }, P)),
+    'malformed',
+  );
+  neg(
+    'event-missing-identity',
+    'json',
+    ejson(resign((({ identity: _i, ...r }) => r)(ev.add), P)),
+    'malformed',
+  );
+  neg(
+    'event-reverse-not-hex',
+    'json',
+    ejson(resign({ ...ev.rotate, body: { ...ev.rotate.body, reverse: 'zz' } }, P)),
+    'malformed',
+  );
+  neg(
+    'event-unknown-op',
+    'json',
+    ejson(resign({ ...ev.revoke_device, op: 'delete' }, P)),
+    'malformed',
+  );
+  neg(
+    'event-nested-claim-bad-subject',
+    'json',
+    ejson(
+      resign({ ...ev.add, body: { claim: { ...ev.add.body.claim, subject: 'github:Alice' } } }, P),
+    ),
+    'bad_subject',
+  );
+  neg(
+    'event-nested-claim-version',
+    'json',
+    ejson(resign({ ...ev.add, body: { claim: { ...ev.add.body.claim, kez: '0.3' } } }, P)),
+    'unsupported_version',
+  );
+  neg(
+    'login-nonce-short',
+    'json',
+    ejson(
+      k.signObject(
+        {
+          kez: '0.2',
+          type: 'login',
+          identity: claim.identity,
+          key: S.ed_next.keyId,
+          audience: 'chat.example.com',
+          nonce: '00',
+          created_at: NOW,
+          expires_at: NOW + 60,
+        },
+        S.ed_next,
+      ),
+    ),
+    'malformed',
+  );
   neg('claim-seq-0', 'json', ejson(resign({ ...claim, seq: 0 }, P)), 'malformed');
-  neg('order-shape-before-version', 'json', ejson(resign({ ...claim, kez: '0.3', zz: 1 }, P)), 'malformed');
-  neg('order-version-before-subject', 'json', ejson(resign({ ...claim, kez: '0.3', subject: 'github:Alice' }, P)), 'unsupported_version');
-  neg('order-subject-before-key', 'json', ejson({ ...claim, subject: 'github:Alice', key: 'ed25519:' + '00'.repeat(32) }), 'bad_subject');
-  neg('order-key-before-signature', 'json', ejson({ ...claim, key: 'ed25519:01' + '00'.repeat(31), sig: '00'.repeat(64) }), 'bad_key');
-  neg('order-signature-before-future', 'json', ejson({ ...k.createClaim({ identity: claim.identity, seq: 1, subject: 'github:alice', created_at: NOW + 601 }, P), sig: '00'.repeat(64) }), 'bad_signature');
+  neg(
+    'order-shape-before-version',
+    'json',
+    ejson(resign({ ...claim, kez: '0.3', zz: 1 }, P)),
+    'malformed',
+  );
+  neg(
+    'order-version-before-subject',
+    'json',
+    ejson(resign({ ...claim, kez: '0.3', subject: 'github:Alice' }, P)),
+    'unsupported_version',
+  );
+  neg(
+    'order-subject-before-key',
+    'json',
+    ejson({ ...claim, subject: 'github:Alice', key: 'ed25519:' + '00'.repeat(32) }),
+    'bad_subject',
+  );
+  neg(
+    'order-key-before-signature',
+    'json',
+    ejson({ ...claim, key: 'ed25519:01' + '00'.repeat(31), sig: '00'.repeat(64) }),
+    'bad_key',
+  );
+  neg(
+    'order-signature-before-future',
+    'json',
+    ejson({
+      ...k.createClaim(
+        { identity: claim.identity, seq: 1, subject: 'github:alice', created_at: NOW + 601 },
+        P,
+      ),
+      sig: '00'.repeat(64),
+    }),
+    'bad_signature',
+  );
 }
 
 // Ed25519 policy (SPEC §3.3), with signatures that satisfy some verification equation.
 {
-  const Point = nobleEd.Point, L = Point.Fn.ORDER;
+  const Point = nobleEd.Point,
+    L = Point.Fn.ORDER;
   const le = (b) => b.reduceRight((n, x) => (n << 8n) | BigInt(x), 0n);
-  const leBytes = (n) => Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 255n));
+  const leBytes = (n) =>
+    Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 255n));
   const { sig: _s, ...u } = claim;
   // Small-order key: with A of order 8, R = [S]B − [k]A satisfies the cofactorless equation.
   const smallA = k.fromHex(ED25519_TORSION_SUBGROUP[1]);
@@ -321,17 +781,41 @@ neg('locator-bad-scheme', 'json', k.encodeJson(resign({ ...claim, locators: ['ft
   let sigSmall;
   for (let s = 1n; !sigSmall; s++) {
     for (let t = 0n; t < 8n; t++) {
-      const R = Point.BASE.multiply(s).subtract(t === 0n ? Point.ZERO : Point.fromBytes(smallA).multiplyUnsafe(t));
+      const R = Point.BASE.multiply(s).subtract(
+        t === 0n ? Point.ZERO : Point.fromBytes(smallA).multiplyUnsafe(t),
+      );
       const kk = le(sha512(new Uint8Array([...R.toBytes(), ...smallA, ...si2]))) % L;
-      if (kk % 8n === t) { sigSmall = k.toHex(new Uint8Array([...R.toBytes(), ...leBytes(s)])); break; }
+      if (kk % 8n === t) {
+        sigSmall = k.toHex(new Uint8Array([...R.toBytes(), ...leBytes(s)]));
+        break;
+      }
     }
   }
   neg('ed25519-small-order-key', 'json', k.encodeJson({ ...u2, sig: sigSmall }), 'bad_key');
-  neg('ed25519-identity-key', 'json', k.encodeJson({ ...u, key: 'ed25519:01' + '00'.repeat(31), sig: claim.sig }), 'bad_key');
-  neg('ed25519-non-canonical-key', 'json', k.encodeJson({ ...u, key: 'ed25519:edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', sig: claim.sig }), 'bad_key');
+  neg(
+    'ed25519-identity-key',
+    'json',
+    k.encodeJson({ ...u, key: 'ed25519:01' + '00'.repeat(31), sig: claim.sig }),
+    'bad_key',
+  );
+  neg(
+    'ed25519-non-canonical-key',
+    'json',
+    k.encodeJson({
+      ...u,
+      key: 'ed25519:edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      sig: claim.sig,
+    }),
+    'bad_key',
+  );
   const sig = k.fromHex(claim.sig);
   const sPlusL = leBytes(le(sig.subarray(32)) + L);
-  neg('ed25519-non-canonical-s', 'json', k.encodeJson({ ...claim, sig: k.toHex(new Uint8Array([...sig.subarray(0, 32), ...sPlusL])) }), 'bad_signature');
+  neg(
+    'ed25519-non-canonical-s',
+    'json',
+    k.encodeJson({ ...claim, sig: k.toHex(new Uint8Array([...sig.subarray(0, 32), ...sPlusL])) }),
+    'bad_signature',
+  );
   // Mixed-order R: R = rB + T (T of order 8), S = r + k·a. Passes the cofactored equation only.
   const { scalar: a } = nobleEd.utils.getExtendedPublicKey(k.fromHex(keys.ed_primary.secret));
   const T8 = Point.fromBytes(k.fromHex(ED25519_TORSION_SUBGROUP[1]));
@@ -340,18 +824,46 @@ neg('locator-bad-scheme', 'json', k.encodeJson(resign({ ...claim, locators: ['ft
   const R = Point.BASE.multiply(r).add(T8).toBytes();
   const kk = le(sha512(new Uint8Array([...R, ...k.parseKeyId(claim.key).publicKey, ...si]))) % L;
   const mixed = k.toHex(new Uint8Array([...R, ...leBytes((r + kk * a) % L)]));
-  if (!nobleEd.verify(k.fromHex(mixed), si, k.parseKeyId(claim.key).publicKey, { zip215: false })) throw new Error('mixed-order vector should pass the cofactored check');
+  if (!nobleEd.verify(k.fromHex(mixed), si, k.parseKeyId(claim.key).publicKey, { zip215: false }))
+    throw new Error('mixed-order vector should pass the cofactored check');
   neg('ed25519-mixed-order-r', 'json', k.encodeJson({ ...claim, sig: mixed }), 'bad_signature');
   // Small-order R (the identity point) with S = k·a... rejected by rule 2 before any equation.
-  neg('ed25519-small-order-r', 'json', k.encodeJson({ ...claim, sig: '01' + '00'.repeat(31) + claim.sig.slice(64) }), 'bad_signature');
+  neg(
+    'ed25519-small-order-r',
+    'json',
+    k.encodeJson({ ...claim, sig: '01' + '00'.repeat(31) + claim.sig.slice(64) }),
+    'bad_signature',
+  );
   // y values below p that are not on the curve (no x): for R and for the key.
   const offCurve = [];
   for (let y = 2n; offCurve.length < 2; y++) {
-    try { Point.fromBytes(leBytes(y)); } catch { offCurve.push(leBytes(y)); }
+    try {
+      Point.fromBytes(leBytes(y));
+    } catch {
+      offCurve.push(leBytes(y));
+    }
   }
-  neg('ed25519-r-not-on-curve', 'json', k.encodeJson({ ...claim, sig: k.toHex(offCurve[0]) + claim.sig.slice(64) }), 'bad_signature');
-  neg('ed25519-key-not-on-curve', 'json', k.encodeJson({ ...claim, key: 'ed25519:' + k.toHex(offCurve[1]) }), 'bad_key');
-  neg('ed25519-non-canonical-r', 'json', k.encodeJson({ ...claim, sig: 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f' + claim.sig.slice(64) }), 'bad_signature');
+  neg(
+    'ed25519-r-not-on-curve',
+    'json',
+    k.encodeJson({ ...claim, sig: k.toHex(offCurve[0]) + claim.sig.slice(64) }),
+    'bad_signature',
+  );
+  neg(
+    'ed25519-key-not-on-curve',
+    'json',
+    k.encodeJson({ ...claim, key: 'ed25519:' + k.toHex(offCurve[1]) }),
+    'bad_key',
+  );
+  neg(
+    'ed25519-non-canonical-r',
+    'json',
+    k.encodeJson({
+      ...claim,
+      sig: 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f' + claim.sig.slice(64),
+    }),
+    'bad_signature',
+  );
 }
 
 // Compact: base64url, zstd frame checks, bounds.
@@ -362,20 +874,50 @@ neg('locator-bad-scheme', 'json', k.encodeJson(resign({ ...claim, locators: ['ft
   const zstdLib = await import('@bokuweb/zstd-wasm');
   const zstd = zstdLib.default ?? zstdLib;
   await zstd.init();
-  neg('compact-padding', 'compact', compact + '='.repeat((4 - ((compact.length - 7) % 4)) % 4 || 2), 'bad_encoding');
-  neg('compact-bad-alphabet', 'compact', compact.slice(0, 20) + '+' + compact.slice(21), 'bad_encoding');
+  neg(
+    'compact-padding',
+    'compact',
+    compact + '='.repeat((4 - ((compact.length - 7) % 4)) % 4 || 2),
+    'bad_encoding',
+  );
+  neg(
+    'compact-bad-alphabet',
+    'compact',
+    compact.slice(0, 20) + '+' + compact.slice(21),
+    'bad_encoding',
+  );
   // Non-zero unused trailing bits: a frame of length ≡ 1 or 2 (mod 3) gives spare bits.
   let f2 = frame;
   if (f2.length % 3 === 0) f2 = new Uint8Array([...frame, 0]);
   const t = z(f2);
   const last = t[t.length - 1];
   const alpha = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-  neg('compact-nonzero-trailing-bits', 'compact', t.slice(0, -1) + alpha[alpha.indexOf(last) + 1], 'bad_encoding');
-  neg('compact-length-1-mod-4', 'compact', compact + (((compact.length - 7) % 4 === 0) ? 'A' : (compact.length - 7) % 4 === 2 ? 'AAA' : 'AA'), 'bad_encoding');
+  neg(
+    'compact-nonzero-trailing-bits',
+    'compact',
+    t.slice(0, -1) + alpha[alpha.indexOf(last) + 1],
+    'bad_encoding',
+  );
+  neg(
+    'compact-length-1-mod-4',
+    'compact',
+    compact +
+      ((compact.length - 7) % 4 === 0 ? 'A' : (compact.length - 7) % 4 === 2 ? 'AAA' : 'AA'),
+    'bad_encoding',
+  );
   neg('compact-wrong-prefix', 'compact', 'kez:z2:' + compact.slice(7), 'bad_encoding');
   neg('compact-not-zstd', 'compact', z(k.utf8Encode(json)), 'bad_encoding');
-  const withFhd = (fn) => { const f = frame.slice(); f[4] = fn(f[4]); return f; };
-  neg('compact-checksum-flag', 'compact', z(new Uint8Array([...withFhd((b) => b | 4), 0, 0, 0, 0])), 'bad_encoding');
+  const withFhd = (fn) => {
+    const f = frame.slice();
+    f[4] = fn(f[4]);
+    return f;
+  };
+  neg(
+    'compact-checksum-flag',
+    'compact',
+    z(new Uint8Array([...withFhd((b) => b | 4), 0, 0, 0, 0])),
+    'bad_encoding',
+  );
   neg('compact-reserved-bit', 'compact', z(withFhd((b) => b | 8)), 'bad_encoding');
   // A frame with Dictionary_ID = 1 (one-byte field) inserted after the descriptor.
   {
@@ -387,21 +929,75 @@ neg('locator-bad-scheme', 'json', k.encodeJson(resign({ ...claim, locators: ['ft
     neg('compact-dictionary-id', 'compact', z(f), 'bad_encoding');
   }
   // Window 16 MiB: no single-segment, window descriptor exponent 14 (2^24).
-  neg('compact-window-too-large', 'compact', z(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0x00, 14 << 3, 0x01, 0x00, 0x00])), 'bad_encoding');
+  neg(
+    'compact-window-too-large',
+    'compact',
+    z(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0x00, 14 << 3, 0x01, 0x00, 0x00])),
+    'bad_encoding',
+  );
   neg('compact-trailing-byte', 'compact', z(new Uint8Array([...frame, 0])), 'trailing_data');
   neg('compact-second-frame', 'compact', z(new Uint8Array([...frame, ...frame])), 'trailing_data');
-  neg('compact-skippable-frame', 'compact', z(new Uint8Array([...frame, 0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4])), 'trailing_data');
+  neg(
+    'compact-skippable-frame',
+    'compact',
+    z(new Uint8Array([...frame, 0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4])),
+    'trailing_data',
+  );
   neg('compact-truncated', 'compact', z(frame.subarray(0, frame.length - 2)), 'bad_encoding');
-  neg('compact-reserved-block-type', 'compact', z(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x10, 0x07, 0x00, 0x00, 0x61])), 'bad_encoding');
+  neg(
+    'compact-reserved-block-type',
+    'compact',
+    z(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x10, 0x07, 0x00, 0x00, 0x61])),
+    'bad_encoding',
+  );
   // Zip bombs: zstd's own output (content size in the header), and a frame without a content
   // size whose RLE blocks expand past the cap, found only while decompressing.
-  neg('compact-zip-bomb', 'compact', z(zstd.compress(new Uint8Array(1 << 20).fill(0x61), 19)), 'too_large');
-  const rle = (n, lastBlock) => { const h = (n << 3) | (1 << 1) | (lastBlock ? 1 : 0); return [h & 255, (h >> 8) & 255, (h >> 16) & 255, 0x7b]; };
-  neg('compact-zip-bomb-streaming', 'compact', z(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0x00, 7 << 3, ...rle(65_536, false), ...rle(65_536, true)])), 'too_large');
+  neg(
+    'compact-zip-bomb',
+    'compact',
+    z(zstd.compress(new Uint8Array(1 << 20).fill(0x61), 19)),
+    'too_large',
+  );
+  const rle = (n, lastBlock) => {
+    const h = (n << 3) | (1 << 1) | (lastBlock ? 1 : 0);
+    return [h & 255, (h >> 8) & 255, (h >> 16) & 255, 0x7b];
+  };
+  neg(
+    'compact-zip-bomb-streaming',
+    'compact',
+    z(
+      new Uint8Array([
+        0x28,
+        0xb5,
+        0x2f,
+        0xfd,
+        0x00,
+        7 << 3,
+        ...rle(65_536, false),
+        ...rle(65_536, true),
+      ]),
+    ),
+    'too_large',
+  );
   neg('compact-too-long', 'compact', 'kez:z1:' + 'A'.repeat(16_384), 'too_large');
-  neg('compact-payload-not-canonical', 'compact', z(zstd.compress(k.utf8Encode(JSON.stringify(claim, null, 1)), 3)), 'non_canonical');
-  neg('compact-payload-trailing-newline', 'compact', z(zstd.compress(k.utf8Encode(json + '\n'), 3)), 'non_canonical');
-  neg('compact-payload-bad-utf8', 'compact', z(zstd.compress(new Uint8Array([0x7b, 0xff, 0x7d]), 3)), 'malformed');
+  neg(
+    'compact-payload-not-canonical',
+    'compact',
+    z(zstd.compress(k.utf8Encode(JSON.stringify(claim, null, 1)), 3)),
+    'non_canonical',
+  );
+  neg(
+    'compact-payload-trailing-newline',
+    'compact',
+    z(zstd.compress(k.utf8Encode(json + '\n'), 3)),
+    'non_canonical',
+  );
+  neg(
+    'compact-payload-bad-utf8',
+    'compact',
+    z(zstd.compress(new Uint8Array([0x7b, 0xff, 0x7d]), 3)),
+    'malformed',
+  );
 
   // Markdown.
   const md = k.encodeMarkdown(claim);
@@ -410,7 +1006,12 @@ neg('locator-bad-scheme', 'json', k.encodeJson(resign({ ...claim, locators: ['ft
   neg('markdown-unclosed-fence', 'markdown', md.replace(/```\n$/, ''), 'bad_encoding');
   neg('markdown-two-payload-lines', 'markdown', md.replace('\n```\n', '\n\n```\n'), 'bad_encoding');
   neg('markdown-indented-fence', 'markdown', md.replace('```kez', ' ```kez'), 'no_proof');
-  neg('markdown-tampered', 'markdown', md.replace('"github:alice"', '"github:alicf"'), 'bad_signature');
+  neg(
+    'markdown-tampered',
+    'markdown',
+    md.replace('"github:alice"', '"github:alicf"'),
+    'bad_signature',
+  );
   neg('markdown-too-large', 'markdown', md + 'x'.repeat(65_536), 'too_large');
 
   // DNS TXT.
@@ -419,45 +1020,142 @@ neg('locator-bad-scheme', 'json', k.encodeJson(resign({ ...claim, locators: ['ft
   neg('dns-no-separator', 'dns', '"kez:z1:AAAA""BBBB"', 'bad_encoding');
   neg('dns-backslash', 'dns', dns.replace('kez:z1:', 'kez:z1:\\'), 'bad_encoding');
   neg('dns-empty-string', 'dns', dns + ' ""', 'bad_encoding');
-  neg('dns-string-too-long', 'dns', '"' + compact + 'A'.repeat(Math.max(0, 256 - compact.length)) + '"', 'bad_encoding');
+  neg(
+    'dns-string-too-long',
+    'dns',
+    '"' + compact + 'A'.repeat(Math.max(0, 256 - compact.length)) + '"',
+    'bad_encoding',
+  );
   neg('dns-trailing-space', 'dns', dns + ' ', 'bad_encoding');
-  neg('dns-tampered', 'dns', k.encodeDns('kez:z1:' + k.b64uEncode(zstd.compress(k.utf8Encode(k.encodeJson({ ...claim, seq: 2 })), 3))), 'bad_signature');
+  neg(
+    'dns-tampered',
+    'dns',
+    k.encodeDns(
+      'kez:z1:' + k.b64uEncode(zstd.compress(k.utf8Encode(k.encodeJson({ ...claim, seq: 2 })), 3)),
+    ),
+    'bad_signature',
+  );
 }
 
 // Logins.
 {
   const f = full.ed;
   const N = S.ed_next;
-  const mk = (p, signer = N) => k.createLogin({ identity: f.state.identity, audience: 'chat.example.com', nonce: 'ffeeddccbbaa99887766554433221100', ...p }, signer);
-  const lneg = (name, login, code, aud = 'chat.example.com') => neg(name, 'json', k.encodeJson(login), code, 'login', { audience: aud, chain: 'ed25519-full' });
-  lneg('login-wrong-audience', mk({ created_at: NOW, expires_at: NOW + 60 }), 'not_authorized', 'other.example.com');
+  const mk = (p, signer = N) =>
+    k.createLogin(
+      {
+        identity: f.state.identity,
+        audience: 'chat.example.com',
+        nonce: 'ffeeddccbbaa99887766554433221100',
+        ...p,
+      },
+      signer,
+    );
+  const lneg = (name, login, code, aud = 'chat.example.com') =>
+    neg(name, 'json', k.encodeJson(login), code, 'login', { audience: aud, chain: 'ed25519-full' });
+  lneg(
+    'login-wrong-audience',
+    mk({ created_at: NOW, expires_at: NOW + 60 }),
+    'not_authorized',
+    'other.example.com',
+  );
   lneg('login-expired', mk({ created_at: NOW - 300, expires_at: NOW }), 'expired');
   lneg('login-future', mk({ created_at: NOW + 61, expires_at: NOW + 120 }), 'future');
   // createLogin refuses this structure, so it is signed raw.
-  lneg('login-lifetime-too-long', k.signObject({ kez: '0.2', type: 'login', identity: f.state.identity, key: N.keyId, audience: 'chat.example.com', nonce: 'ffeeddccbbaa99887766554433221100', created_at: NOW, expires_at: NOW + 301 }, N), 'too_large');
-  lneg('login-rotated-key', mk({ created_at: NOW, expires_at: NOW + 60 }, S.ed_primary), 'key_rotated');
-  lneg('login-revoked-device', mk({ created_at: NOW, expires_at: NOW + 60 }, S.ed_device), 'device_revoked');
-  lneg('login-other-identity', k.createLogin({ identity: full.bip.state.identity, audience: 'chat.example.com', nonce: 'ffeeddccbbaa99887766554433221100', created_at: NOW, expires_at: NOW + 60 }, N), 'identity_mismatch');
+  lneg(
+    'login-lifetime-too-long',
+    k.signObject(
+      {
+        kez: '0.2',
+        type: 'login',
+        identity: f.state.identity,
+        key: N.keyId,
+        audience: 'chat.example.com',
+        nonce: 'ffeeddccbbaa99887766554433221100',
+        created_at: NOW,
+        expires_at: NOW + 301,
+      },
+      N,
+    ),
+    'too_large',
+  );
+  lneg(
+    'login-rotated-key',
+    mk({ created_at: NOW, expires_at: NOW + 60 }, S.ed_primary),
+    'key_rotated',
+  );
+  lneg(
+    'login-revoked-device',
+    mk({ created_at: NOW, expires_at: NOW + 60 }, S.ed_device),
+    'device_revoked',
+  );
+  lneg(
+    'login-other-identity',
+    k.createLogin(
+      {
+        identity: full.bip.state.identity,
+        audience: 'chat.example.com',
+        nonce: 'ffeeddccbbaa99887766554433221100',
+        created_at: NOW,
+        expires_at: NOW + 60,
+      },
+      N,
+    ),
+    'identity_mismatch',
+  );
 }
 
 // Subjects and key ids (user input → canonical).
 const subjectInputs = [
-  'github:jason', 'GitHub:Jason', 'github:-bad', 'github:a--b', 'github:' + 'a'.repeat(40),
-  'dns:Example.COM.', 'dns:bücher.example', 'dns:127.0.0.1', 'dns:localhost', 'dns:a_b.example', 'dns:example.123',
-  'bluesky:Alice.bsky.social', 'ap:alice@example.social', 'mastodon:@Alice@Example.social', 'ap:@alice@', 'ap:@-a@example.social',
-  `nostr:${k.toHex(k.bip340.publicKey(k.fromHex(keys.bip_primary.secret)))}`, keys.bip_primary.key_id, 'nostr:npub1invalid', 'twitter:jason', 'github',
+  'github:jason',
+  'GitHub:Jason',
+  'github:-bad',
+  'github:a--b',
+  'github:' + 'a'.repeat(40),
+  'dns:Example.COM.',
+  'dns:bücher.example',
+  'dns:127.0.0.1',
+  'dns:localhost',
+  'dns:a_b.example',
+  'dns:example.123',
+  'bluesky:Alice.bsky.social',
+  'ap:alice@example.social',
+  'mastodon:@Alice@Example.social',
+  'ap:@alice@',
+  'ap:@-a@example.social',
+  `nostr:${k.toHex(k.bip340.publicKey(k.fromHex(keys.bip_primary.secret)))}`,
+  keys.bip_primary.key_id,
+  'nostr:npub1invalid',
+  'twitter:jason',
+  'github',
 ];
 const subjects = subjectInputs.map((input) => {
-  try { return { input, canonical: k.parseSubject(input).text }; } catch { return { input, canonical: null }; }
+  try {
+    return { input, canonical: k.parseSubject(input).text };
+  } catch {
+    return { input, canonical: null };
+  }
 });
 const keyIdInputs = [
-  keys.ed_primary.key_id, keys.ed_primary.key_id.toUpperCase(), keys.bip_primary.key_id, keys.bip_primary.key_id.toUpperCase(),
-  keys.bip_primary.key_id.slice(6), `nostr:${keys.bip_primary.public_key}`, 'ed25519:' + '00'.repeat(32), 'ed25519:01' + '00'.repeat(31),
-  'ed25519:' + keys.ed_primary.public_key.slice(2), 'ed25519:edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'nostr:' + 'ff'.repeat(32), 'ssh-ed25519:abc',
+  keys.ed_primary.key_id,
+  keys.ed_primary.key_id.toUpperCase(),
+  keys.bip_primary.key_id,
+  keys.bip_primary.key_id.toUpperCase(),
+  keys.bip_primary.key_id.slice(6),
+  `nostr:${keys.bip_primary.public_key}`,
+  'ed25519:' + '00'.repeat(32),
+  'ed25519:01' + '00'.repeat(31),
+  'ed25519:' + keys.ed_primary.public_key.slice(2),
+  'ed25519:edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'nostr:' + 'ff'.repeat(32),
+  'ssh-ed25519:abc',
 ];
 const keyIds = keyIdInputs.map((input) => {
-  try { return { input, canonical: k.normalizeKeyId(input) }; } catch { return { input, canonical: null }; }
+  try {
+    return { input, canonical: k.normalizeKeyId(input) };
+  } catch {
+    return { input, canonical: null };
+  }
 });
 
 const file = {
@@ -473,4 +1171,6 @@ const file = {
   negative,
 };
 writeFileSync(out, JSON.stringify(file, null, 2) + '\n');
-console.log(`wrote ${out}: ${objects.length} objects, ${chains.length} chains, ${negative.length} negative`);
+console.log(
+  `wrote ${out}: ${objects.length} objects, ${chains.length} chains, ${negative.length} negative`,
+);

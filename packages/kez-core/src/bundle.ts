@@ -9,7 +9,10 @@ import { checkEvent, type ChainState } from './chain-state.js';
 import { verdictOf, type Verdict } from './verdict.js';
 import { MAX_BUNDLE_LINE_BYTES } from './limits.js';
 
-export interface ChainResult extends Verdict { state?: ChainState; events: ChainEvent[] }
+export interface ChainResult extends Verdict {
+  state?: ChainState;
+  events: ChainEvent[];
+}
 
 export function exportBundle(events: ChainEvent[]): string {
   const rows = events.map((e) => ({ seq: e.seq, hash: objectHash(e), line: canonicalize(e) }));
@@ -21,10 +24,12 @@ export function parseBundle(text: string): ChainEvent[] {
   if (typeof text !== 'string') fail('malformed', 'bundle must be a string');
   if (text === '') return [];
   if (!text.endsWith('\n')) fail('malformed', 'every bundle line ends with LF');
-  if (text.includes('\r') || text.startsWith('\ufeff')) fail('malformed', 'a bundle has no CR and no BOM');
+  if (text.includes('\r') || text.startsWith('\ufeff'))
+    fail('malformed', 'a bundle has no CR and no BOM');
   const lines = text.slice(0, -1).split('\n');
   return lines.map((line, i) => {
-    if (line.length > MAX_BUNDLE_LINE_BYTES || utf8Length(line) > MAX_BUNDLE_LINE_BYTES) fail('too_large', `bundle line ${i + 1} is too large`);
+    if (line.length > MAX_BUNDLE_LINE_BYTES || utf8Length(line) > MAX_BUNDLE_LINE_BYTES)
+      fail('too_large', `bundle line ${i + 1} is too large`);
     if (line === '') fail('malformed', `blank bundle line ${i + 1}`);
     const obj = parseObject(parseCanonical(line));
     if (obj.type !== 'event') fail('malformed', `bundle line ${i + 1} is not an event`);
@@ -40,15 +45,22 @@ function result(v: Verdict, events: ChainEvent[], state?: ChainState): ChainResu
 export function verifyChain(input: ChainEvent[] | string, opts: { now: number }): ChainResult {
   let events: ChainEvent[];
   try {
-    events = typeof input === 'string' ? parseBundle(input) : input.map((e) => {
-      const o = parseObject(e);
-      if (o.type !== 'event') fail('malformed', 'not an event');
-      return o;
-    });
+    events =
+      typeof input === 'string'
+        ? parseBundle(input)
+        : input.map((e) => {
+            const o = parseObject(e);
+            if (o.type !== 'event') fail('malformed', 'not an event');
+            return o;
+          });
   } catch (err) {
     return result(verdictOf(err), []);
   }
-  if (events.length === 0) return result({ status: 'not_found', code: 'no_chain', reason: 'empty sigchain', evidence: {} }, events);
+  if (events.length === 0)
+    return result(
+      { status: 'not_found', code: 'no_chain', reason: 'empty sigchain', evidence: {} },
+      events,
+    );
 
   let state: ChainState | null = null;
   const seen = new Set<string>();
@@ -57,13 +69,29 @@ export function verifyChain(input: ChainEvent[] | string, opts: { now: number })
     const seq = events[i]!.seq;
     const expected = state === null ? 0 : state.head.seq + 1;
     if (seq !== expected) {
-      return result({ status: 'invalid', code: 'malformed', reason: `bundle seqs must start at 0 and be contiguous (expected ${expected}, got ${seq})`, evidence: { seq } }, events);
+      return result(
+        {
+          status: 'invalid',
+          code: 'malformed',
+          reason: `bundle seqs must start at 0 and be contiguous (expected ${expected}, got ${seq})`,
+          evidence: { seq },
+        },
+        events,
+      );
     }
     let j = i;
     while (j < events.length && events[j]!.seq === seq) j++;
     // Each genesis defines its own identity, so two at seq 0 are two chains, not a fork.
     if (seq === 0 && j - i > 1) {
-      return result({ status: 'invalid', code: 'malformed', reason: 'a bundle holds one genesis event', evidence: { seq } }, events);
+      return result(
+        {
+          status: 'invalid',
+          code: 'malformed',
+          reason: 'a bundle holds one genesis event',
+          evidence: { seq },
+        },
+        events,
+      );
     }
     const ok: { hash: string; commit: (s: ChainState | null) => ChainState }[] = [];
     let firstFailure: Verdict | undefined;
@@ -83,34 +111,79 @@ export function verifyChain(input: ChainEvent[] | string, opts: { now: number })
       } catch (err) {
         return result(verdictOf(err), events);
       }
-      if (seen.has(hash)) return result({ status: 'invalid', code: 'malformed', reason: 'a bundle line repeats', evidence: { seq, hash } }, events);
+      if (seen.has(hash))
+        return result(
+          {
+            status: 'invalid',
+            code: 'malformed',
+            reason: 'a bundle line repeats',
+            evidence: { seq, hash },
+          },
+          events,
+        );
       seen.add(hash);
       if (checked) ok.push(checked);
       else firstFailure ??= { ...failure!, evidence: { ...failure!.evidence, seq, hash } };
     }
     if (ok.length >= 2) {
       const hashes = ok.map((c) => c.hash);
-      return result({ status: 'fork', code: 'fork', reason: `two or more valid events at seq ${seq}`, evidence: { seq, hashes, ...(state ? { identity: state.identity } : {}) } }, events, state ?? undefined);
+      return result(
+        {
+          status: 'fork',
+          code: 'fork',
+          reason: `two or more valid events at seq ${seq}`,
+          evidence: { seq, hashes, ...(state ? { identity: state.identity } : {}) },
+        },
+        events,
+        state ?? undefined,
+      );
     }
     if (firstFailure) return result(firstFailure, events);
     state = ok[0]!.commit(state);
     i = j;
   }
   const s = state!;
-  return result({ status: 'valid', reason: `sigchain of ${s.identity} verifies up to seq ${s.head.seq}`, evidence: { identity: s.identity, head: { ...s.head } } }, events, s);
+  return result(
+    {
+      status: 'valid',
+      reason: `sigchain of ${s.identity} verifies up to seq ${s.head.seq}`,
+      evidence: { identity: s.identity, head: { ...s.head } },
+    },
+    events,
+    s,
+  );
 }
 
 /** SPEC §6.7: null when `chain` is consistent with the head seen before. */
-export function compareHeads(seen: { seq: number; hash: string }, chain: ChainResult): Verdict | null {
-  if (chain.status === 'fork') return { status: 'fork', code: 'fork', reason: chain.reason, evidence: { ...chain.evidence, seen: { ...seen } } };
+export function compareHeads(
+  seen: { seq: number; hash: string },
+  chain: ChainResult,
+): Verdict | null {
+  if (chain.status === 'fork')
+    return {
+      status: 'fork',
+      code: 'fork',
+      reason: chain.reason,
+      evidence: { ...chain.evidence, seen: { ...seen } },
+    };
   const s = chain.state;
   if (chain.status !== 'valid' || !s) return null;
   if (s.head.seq < seen.seq) {
-    return { status: 'unreachable', code: 'rollback', reason: `the chain ends at seq ${s.head.seq}, before the head seen earlier (${seen.seq})`, evidence: { seen: { ...seen }, head: { ...s.head } } };
+    return {
+      status: 'unreachable',
+      code: 'rollback',
+      reason: `the chain ends at seq ${s.head.seq}, before the head seen earlier (${seen.seq})`,
+      evidence: { seen: { ...seen }, head: { ...s.head } },
+    };
   }
   const at = chain.events.filter((e) => e.seq === seen.seq).map((e) => objectHash(e));
   if (!at.includes(seen.hash)) {
-    return { status: 'fork', code: 'fork', reason: `the event at seq ${seen.seq} differs from the one seen earlier`, evidence: { seq: seen.seq, hashes: [seen.hash, ...at] } };
+    return {
+      status: 'fork',
+      code: 'fork',
+      reason: `the event at seq ${seen.seq} differs from the one seen earlier`,
+      evidence: { seq: seen.seq, hashes: [seen.hash, ...at] },
+    };
   }
   return null;
 }

@@ -12,7 +12,8 @@ export function toHex(b: Uint8Array): string {
 
 export function fromHex(s: string, bytes?: number): Uint8Array {
   if (typeof s !== 'string' || !HEX.test(s)) fail('malformed', 'not lowercase hex');
-  if (bytes !== undefined && s.length !== bytes * 2) fail('malformed', `hex must be ${bytes} bytes`);
+  if (bytes !== undefined && s.length !== bytes * 2)
+    fail('malformed', `hex must be ${bytes} bytes`);
   const out = new Uint8Array(s.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
   return out;
@@ -52,7 +53,8 @@ export function b64uDecode(s: string): Uint8Array {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const v = c < 128 ? B64U_INDEX[c]! : -1;
-    if (v < 0) fail('bad_encoding', 'character outside the base64url alphabet (padding is not allowed)');
+    if (v < 0)
+      fail('bad_encoding', 'character outside the base64url alphabet (padding is not allowed)');
     vals[i] = v;
   }
   const out = new Uint8Array(Math.floor((s.length * 3) / 4));
@@ -60,7 +62,9 @@ export function b64uDecode(s: string): Uint8Array {
   let i = 0;
   for (; i + 4 <= s.length; i += 4) {
     const n = (vals[i]! << 18) | (vals[i + 1]! << 12) | (vals[i + 2]! << 6) | vals[i + 3]!;
-    out[o++] = n >> 16; out[o++] = (n >> 8) & 255; out[o++] = n & 255;
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 255;
+    out[o++] = n & 255;
   }
   const rest = s.length - i;
   if (rest === 2) {
@@ -69,7 +73,8 @@ export function b64uDecode(s: string): Uint8Array {
   } else if (rest === 3) {
     if (vals[i + 2]! & 3) fail('bad_encoding', 'non-zero unused trailing bits');
     const n = (vals[i]! << 12) | (vals[i + 1]! << 6) | vals[i + 2]!;
-    out[o++] = n >> 10; out[o++] = (n >> 2) & 255;
+    out[o++] = n >> 10;
+    out[o++] = (n >> 2) & 255;
   }
   return out;
 }
@@ -98,7 +103,10 @@ export function utf8Length(s: string): number {
     else if (c < 0x800) n += 2;
     else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
       const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) { n += 4; i++; } else n += 3;
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
     } else n += 3;
   }
   return n;
@@ -122,7 +130,10 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   for (const p of parts) len += p.length;
   const out = new Uint8Array(len);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 

@@ -6,11 +6,25 @@ import { signValid, verifySignedObject } from './signing.js';
 import { valid, verdictFrom, type Verdict } from './verdict.js';
 import { type ChainResult } from './bundle.js';
 
-export function createClaim(p: { identity: string; seq: number; subject: string; created_at: number;
-  expires_at?: number; locators?: string[] }, signer: Signer): Claim {
+export function createClaim(
+  p: {
+    identity: string;
+    seq: number;
+    subject: string;
+    created_at: number;
+    expires_at?: number;
+    locators?: string[];
+  },
+  signer: Signer,
+): Claim {
   const unsigned: Omit<Claim, 'sig'> = {
-    kez: VERSION, type: 'claim', identity: p.identity, seq: p.seq, subject: p.subject,
-    key: signer.keyId, created_at: p.created_at,
+    kez: VERSION,
+    type: 'claim',
+    identity: p.identity,
+    seq: p.seq,
+    subject: p.subject,
+    key: signer.keyId,
+    created_at: p.created_at,
     ...(p.expires_at === undefined ? {} : { expires_at: p.expires_at }),
     ...(p.locators === undefined ? {} : { locators: p.locators }),
   };
@@ -27,9 +41,19 @@ function verifiedClaim(value: unknown, now: number): { claim: Claim; hash: strin
 export function verifyClaim(value: unknown, opts: { now: number }): Verdict {
   return verdictFrom(() => {
     const { claim, hash } = verifiedClaim(value, opts.now);
-    const evidence = { hash, subject: claim.subject, identity: claim.identity, key: claim.key, chain: 'not consulted' };
-    if (claim.expires_at !== undefined && claim.expires_at <= opts.now) fail('expired', `claim expired at ${claim.expires_at}`, evidence);
-    return valid('claim signature and structure are good (offline: the sigchain was not consulted)', evidence);
+    const evidence = {
+      hash,
+      subject: claim.subject,
+      identity: claim.identity,
+      key: claim.key,
+      chain: 'not consulted',
+    };
+    if (claim.expires_at !== undefined && claim.expires_at <= opts.now)
+      fail('expired', `claim expired at ${claim.expires_at}`, evidence);
+    return valid(
+      'claim signature and structure are good (offline: the sigchain was not consulted)',
+      evidence,
+    );
   });
 }
 
@@ -38,20 +62,47 @@ export function claimStatus(value: Claim, chain: ChainResult, opts: { now: numbe
   return verdictFrom(() => {
     const { claim, hash } = verifiedClaim(value, opts.now);
     const ev: Record<string, unknown> = { hash, subject: claim.subject, identity: claim.identity };
-    if (chain.status === 'fork') fail('fork', 'the sigchain is forked', { ...ev, ...chain.evidence });
+    if (chain.status === 'fork')
+      fail('fork', 'the sigchain is forked', { ...ev, ...chain.evidence });
     if (chain.status !== 'valid' || !chain.state) {
-      return { status: chain.status, ...(chain.code ? { code: chain.code } : {}), reason: `sigchain: ${chain.reason}`, evidence: { ...ev, ...chain.evidence } };
+      return {
+        status: chain.status,
+        ...(chain.code ? { code: chain.code } : {}),
+        reason: `sigchain: ${chain.reason}`,
+        evidence: { ...ev, ...chain.evidence },
+      };
     }
     const s = chain.state;
     ev.head = { ...s.head };
-    if (claim.identity !== s.identity) fail('identity_mismatch', 'the claim names another identity', { ...ev, chain_identity: s.identity });
-    if (claim.seq > s.head.seq) fail('chain_behind', `the chain ends at seq ${s.head.seq}, before the claim's seq ${claim.seq}`, ev);
+    if (claim.identity !== s.identity)
+      fail('identity_mismatch', 'the claim names another identity', {
+        ...ev,
+        chain_identity: s.identity,
+      });
+    if (claim.seq > s.head.seq)
+      fail(
+        'chain_behind',
+        `the chain ends at seq ${s.head.seq}, before the claim's seq ${claim.seq}`,
+        ev,
+      );
     const entry = s.claims.get(hash);
-    if (!entry || entry.seq !== claim.seq) fail('not_in_chain', `the add event at seq ${claim.seq} does not carry this claim`, ev);
-    if (entry.revoked) fail('revoked', `claim revoked at seq ${entry.revoked.seq}${entry.revoked.reason ? `: ${entry.revoked.reason}` : ''}`, { ...ev, revoked: { ...entry.revoked } });
-    if (s.revokedDevices.has(claim.key)) fail('device_revoked', `the claim's device key ${claim.key} was revoked`, ev);
-    if (claim.key !== s.primary && !s.devices.has(claim.key)) fail('key_rotated', `the claim's key ${claim.key} was rotated away`, { ...ev, primary: s.primary });
-    if (claim.expires_at !== undefined && claim.expires_at <= opts.now) fail('expired', `claim expired at ${claim.expires_at}`, ev);
+    if (!entry || entry.seq !== claim.seq)
+      fail('not_in_chain', `the add event at seq ${claim.seq} does not carry this claim`, ev);
+    if (entry.revoked)
+      fail(
+        'revoked',
+        `claim revoked at seq ${entry.revoked.seq}${entry.revoked.reason ? `: ${entry.revoked.reason}` : ''}`,
+        { ...ev, revoked: { ...entry.revoked } },
+      );
+    if (s.revokedDevices.has(claim.key))
+      fail('device_revoked', `the claim's device key ${claim.key} was revoked`, ev);
+    if (claim.key !== s.primary && !s.devices.has(claim.key))
+      fail('key_rotated', `the claim's key ${claim.key} was rotated away`, {
+        ...ev,
+        primary: s.primary,
+      });
+    if (claim.expires_at !== undefined && claim.expires_at <= opts.now)
+      fail('expired', `claim expired at ${claim.expires_at}`, ev);
     return valid(`${claim.subject} belongs to ${claim.identity} (sigchain head ${s.head.seq})`, ev);
   });
 }

@@ -1,28 +1,89 @@
 // Typed failures: every bad input ends as a KezError carrying a SPEC §9 code.
 
-export type Status = 'valid' | 'revoked' | 'expired' | 'unreachable' | 'fork' | 'invalid' | 'not_found';
-export type Code = 'malformed' | 'non_canonical' | 'trailing_data' | 'bad_encoding' | 'too_large'
-  | 'unsupported_version' | 'bad_key' | 'bad_subject' | 'bad_signature' | 'future'
-  | 'bad_link' | 'not_authorized' | 'bad_claim' | 'bad_reverse' | 'precommit_mismatch'
-  | 'identity_mismatch' | 'not_in_chain' | 'ambiguous' | 'subject_mismatch'
-  | 'blocked_address' | 'redirect' | 'content_type' | 'revoked' | 'key_rotated'
-  | 'device_revoked' | 'expired' | 'timeout' | 'network' | 'rate_limited' | 'http_status'
-  | 'rollback' | 'fork' | 'no_proof' | 'no_account' | 'chain_behind' | 'no_chain';
+export type Status =
+  | 'valid'
+  | 'revoked'
+  | 'expired'
+  | 'unreachable'
+  | 'fork'
+  | 'invalid'
+  | 'not_found';
+export type Code =
+  | 'malformed'
+  | 'non_canonical'
+  | 'trailing_data'
+  | 'bad_encoding'
+  | 'too_large'
+  | 'unsupported_version'
+  | 'bad_key'
+  | 'bad_subject'
+  | 'bad_signature'
+  | 'future'
+  | 'bad_link'
+  | 'not_authorized'
+  | 'bad_claim'
+  | 'bad_reverse'
+  | 'precommit_mismatch'
+  | 'identity_mismatch'
+  | 'not_in_chain'
+  | 'ambiguous'
+  | 'subject_mismatch'
+  | 'blocked_address'
+  | 'redirect'
+  | 'content_type'
+  | 'revoked'
+  | 'key_rotated'
+  | 'device_revoked'
+  | 'expired'
+  | 'timeout'
+  | 'network'
+  | 'rate_limited'
+  | 'http_status'
+  | 'rollback'
+  | 'fork'
+  | 'no_proof'
+  | 'no_account'
+  | 'chain_behind'
+  | 'no_chain';
 
 // SPEC §9 table.
 const STATUS_OF: Record<Code, Status> = {
-  revoked: 'revoked', key_rotated: 'revoked', device_revoked: 'revoked',
+  revoked: 'revoked',
+  key_rotated: 'revoked',
+  device_revoked: 'revoked',
   expired: 'expired',
-  timeout: 'unreachable', network: 'unreachable', rate_limited: 'unreachable',
-  http_status: 'unreachable', rollback: 'unreachable',
+  timeout: 'unreachable',
+  network: 'unreachable',
+  rate_limited: 'unreachable',
+  http_status: 'unreachable',
+  rollback: 'unreachable',
   fork: 'fork',
-  no_proof: 'not_found', no_account: 'not_found', chain_behind: 'not_found', no_chain: 'not_found',
-  malformed: 'invalid', non_canonical: 'invalid', trailing_data: 'invalid', bad_encoding: 'invalid',
-  too_large: 'invalid', unsupported_version: 'invalid', bad_key: 'invalid', bad_subject: 'invalid',
-  bad_signature: 'invalid', future: 'invalid', bad_link: 'invalid', not_authorized: 'invalid',
-  bad_claim: 'invalid', bad_reverse: 'invalid', precommit_mismatch: 'invalid',
-  identity_mismatch: 'invalid', not_in_chain: 'invalid', ambiguous: 'invalid',
-  subject_mismatch: 'invalid', blocked_address: 'invalid', redirect: 'invalid', content_type: 'invalid',
+  no_proof: 'not_found',
+  no_account: 'not_found',
+  chain_behind: 'not_found',
+  no_chain: 'not_found',
+  malformed: 'invalid',
+  non_canonical: 'invalid',
+  trailing_data: 'invalid',
+  bad_encoding: 'invalid',
+  too_large: 'invalid',
+  unsupported_version: 'invalid',
+  bad_key: 'invalid',
+  bad_subject: 'invalid',
+  bad_signature: 'invalid',
+  future: 'invalid',
+  bad_link: 'invalid',
+  not_authorized: 'invalid',
+  bad_claim: 'invalid',
+  bad_reverse: 'invalid',
+  precommit_mismatch: 'invalid',
+  identity_mismatch: 'invalid',
+  not_in_chain: 'invalid',
+  ambiguous: 'invalid',
+  subject_mismatch: 'invalid',
+  blocked_address: 'invalid',
+  redirect: 'invalid',
+  content_type: 'invalid',
 };
 
 export const CODES = Object.keys(STATUS_OF) as Code[];

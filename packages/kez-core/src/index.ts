@@ -1,18 +1,83 @@
 // @kez/core public API (see README.md).
 export { type Status, type Code, KezError, statusOf, CODES } from './errors.js';
 export { type Verdict, valid, verdictOf } from './verdict.js';
-export { toHex, fromHex, b64uEncode, b64uDecode, utf8Encode, utf8Decode, sha256Hex } from './bytes.js';
+export {
+  toHex,
+  fromHex,
+  b64uEncode,
+  b64uDecode,
+  utf8Encode,
+  utf8Decode,
+  sha256Hex,
+} from './bytes.js';
 export { canonicalize, canonicalBytes, parseCanonical } from './jcs.js';
 export { type Primitives, purePrimitives, setPrimitives, getPrimitives } from './primitives.js';
 export { type SuiteName, type Suite, ed25519, bip340, suites } from './suites.js';
-export { type ParsedKeyId, type Signer, parseKeyId, normalizeKeyId, signerFromSecret, nsecDecode, nsecEncode, commitment } from './keys.js';
-export { type Channel, type Subject, parseSubject, isCanonicalSubject, normalizeDomain } from './subjects.js';
-export { type Claim, type ChainEvent, type EventOp, type Login, type SignedObject, parseObject } from './objects.js';
-export { CONTEXTS, signingInput, reverseSigningInput, objectHash, signObject, verifyObject } from './signing.js';
-export { type EncodingName, ENCODINGS, encode, decode, decodeAs, detectEncoding, encodeJson, decodeJson, encodeCompact, decodeCompact,
-  encodeMarkdown, decodeMarkdown, encodeDns, decodeDns, splitTxt } from './encodings/index.js';
+export {
+  type ParsedKeyId,
+  type Signer,
+  parseKeyId,
+  normalizeKeyId,
+  signerFromSecret,
+  nsecDecode,
+  nsecEncode,
+  commitment,
+} from './keys.js';
+export {
+  type Channel,
+  type Subject,
+  parseSubject,
+  isCanonicalSubject,
+  normalizeDomain,
+} from './subjects.js';
+export {
+  type Claim,
+  type ChainEvent,
+  type EventOp,
+  type Login,
+  type SignedObject,
+  parseObject,
+} from './objects.js';
+export {
+  CONTEXTS,
+  signingInput,
+  reverseSigningInput,
+  objectHash,
+  signObject,
+  verifyObject,
+} from './signing.js';
+export {
+  type EncodingName,
+  ENCODINGS,
+  encode,
+  decode,
+  decodeAs,
+  detectEncoding,
+  encodeJson,
+  decodeJson,
+  encodeCompact,
+  decodeCompact,
+  encodeMarkdown,
+  decodeMarkdown,
+  encodeDns,
+  decodeDns,
+  splitTxt,
+} from './encodings/index.js';
 export { createClaim, verifyClaim, claimStatus } from './claim.js';
 export { type ChainState, type ClaimEntry, applyEvent } from './chain-state.js';
-export { createGenesis, addClaim, revokeClaim, rotateKey, addDevice, revokeDevice } from './sigchain.js';
-export { type ChainResult, verifyChain, exportBundle, parseBundle, compareHeads } from './bundle.js';
+export {
+  createGenesis,
+  addClaim,
+  revokeClaim,
+  rotateKey,
+  addDevice,
+  revokeDevice,
+} from './sigchain.js';
+export {
+  type ChainResult,
+  verifyChain,
+  exportBundle,
+  parseBundle,
+  compareHeads,
+} from './bundle.js';
 export { createLogin, verifyLogin } from './login.js';

@@ -19,7 +19,10 @@ export function canonicalize(value: unknown): string {
  * JCS of a plain object with and without one member, from one serialization of each member:
  * RFC 8785 writes an object as its members sorted by name, so both texts share the pieces.
  */
-export function canonicalWithAndWithout(obj: Record<string, unknown>, omit: string): { full: string; without: string } {
+export function canonicalWithAndWithout(
+  obj: Record<string, unknown>,
+  omit: string,
+): { full: string; without: string } {
   const all: string[] = [];
   const rest: string[] = [];
   for (const key of Object.keys(obj).sort()) {
@@ -70,7 +73,8 @@ function checkValues(v: unknown): void {
   if (typeof v === 'string') {
     if (!isWellFormed(v)) fail('malformed', 'string with a lone surrogate');
   } else if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 0) fail('malformed', 'number is not an integer in [0, 2^53-1]');
+    if (!Number.isSafeInteger(v) || v < 0)
+      fail('malformed', 'number is not an integer in [0, 2^53-1]');
   } else if (Array.isArray(v)) {
     for (const x of v) checkValues(x);
   } else if (v !== null && typeof v === 'object') {
@@ -117,7 +121,10 @@ export function parseCanonical(text: string): Record<string, unknown> {
     return fail('malformed', 'not canonicalizable');
   }
   if (canon !== body) {
-    fail('non_canonical', 'JSON is not in RFC 8785 canonical form (whitespace, order, escapes, duplicates or number form)');
+    fail(
+      'non_canonical',
+      'JSON is not in RFC 8785 canonical form (whitespace, order, escapes, duplicates or number form)',
+    );
   }
   return value as Record<string, unknown>;
 }

@@ -6,7 +6,11 @@ import { fromHex, isHex, sha256Hex, utf8Encode } from './bytes.js';
 import { bip340, ed25519, suites, type Suite, type SuiteName } from './suites.js';
 import { isStrictPublicKey } from './ed25519-policy.js';
 
-export interface ParsedKeyId { id: string; suite: Suite; publicKey: Uint8Array }
+export interface ParsedKeyId {
+  id: string;
+  suite: Suite;
+  publicKey: Uint8Array;
+}
 
 function decodeBech32(text: string, hrp: string): Uint8Array {
   let decoded;
@@ -55,7 +59,8 @@ export function parseKeyId(id: string): ParsedKeyId {
     const hex = id.slice(8);
     if (!isHex(hex, 32)) fail('bad_key', 'ed25519 key id must be 64 lowercase hex digits');
     const pub = fromHex(hex);
-    if (!isStrictPublicKey(pub)) fail('bad_key', 'Ed25519 key is non-canonical, not a point, or of small order');
+    if (!isStrictPublicKey(pub))
+      fail('bad_key', 'Ed25519 key is non-canonical, not a point, or of small order');
     parsed = { id, suite: ed25519, publicKey: pub };
   } else if (id.startsWith('nostr:')) {
     const npub = id.slice(6);
@@ -86,9 +91,17 @@ export function normalizeKeyId(input: string): string {
   return parseKeyId(s).id;
 }
 
-export interface Signer { keyId: string; suite: Suite; sign(msg: Uint8Array): Uint8Array }
+export interface Signer {
+  keyId: string;
+  suite: Suite;
+  sign(msg: Uint8Array): Uint8Array;
+}
 
-export function signerFromSecret(suite: SuiteName, secret: Uint8Array, opts: { aux?: Uint8Array } = {}): Signer {
+export function signerFromSecret(
+  suite: SuiteName,
+  secret: Uint8Array,
+  opts: { aux?: Uint8Array } = {},
+): Signer {
   const s = suites[suite];
   if (!s) fail('bad_key', 'unknown suite');
   const keyId = s.keyId(s.publicKey(secret));
@@ -97,7 +110,8 @@ export function signerFromSecret(suite: SuiteName, secret: Uint8Array, opts: { a
 }
 
 export function nsecDecode(nsec: string): Uint8Array {
-  if (typeof nsec !== 'string' || !nsec.toLowerCase().startsWith('nsec1')) fail('bad_key', 'not an nsec');
+  if (typeof nsec !== 'string' || !nsec.toLowerCase().startsWith('nsec1'))
+    fail('bad_key', 'not an nsec');
   const secret = decodeBech32(nsec.toLowerCase(), 'nsec');
   bip340.publicKey(secret);
   return secret;

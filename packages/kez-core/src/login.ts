@@ -8,11 +8,23 @@ import { valid, verdictFrom, type Verdict } from './verdict.js';
 import { type ChainResult } from './bundle.js';
 import { LOGIN_FUTURE_SKEW } from './limits.js';
 
-export function createLogin(p: { identity: string; audience: string; created_at: number; expires_at: number; nonce?: string }, signer: Signer): Login {
-  return signValid<Login>({
-    kez: VERSION, type: 'login', identity: p.identity, key: signer.keyId, audience: p.audience,
-    nonce: p.nonce ?? toHex(randomBytes(16)), created_at: p.created_at, expires_at: p.expires_at,
-  }, signer);
+export function createLogin(
+  p: { identity: string; audience: string; created_at: number; expires_at: number; nonce?: string },
+  signer: Signer,
+): Login {
+  return signValid<Login>(
+    {
+      kez: VERSION,
+      type: 'login',
+      identity: p.identity,
+      key: signer.keyId,
+      audience: p.audience,
+      nonce: p.nonce ?? toHex(randomBytes(16)),
+      created_at: p.created_at,
+      expires_at: p.expires_at,
+    },
+    signer,
+  );
 }
 
 /**
@@ -21,22 +33,47 @@ export function createLogin(p: { identity: string; audience: string; created_at:
  * identity_mismatch; key a revoked device → device_revoked; key neither primary nor an
  * active device → key_rotated. Replay (nonce) is the service's job.
  */
-export function verifyLogin(value: unknown, opts: { audience: string; now: number; chain: ChainResult }): Verdict {
+export function verifyLogin(
+  value: unknown,
+  opts: { audience: string; now: number; chain: ChainResult },
+): Verdict {
   return verdictFrom(() => {
     const { object: login, hash } = verifySignedObject(value, opts.now, LOGIN_FUTURE_SKEW);
     if (login.type !== 'login') fail('malformed', `expected a login, got ${login.type}`);
-    const ev: Record<string, unknown> = { hash, identity: login.identity, key: login.key, nonce: login.nonce };
-    if (login.audience !== opts.audience) fail('not_authorized', `login is for ${JSON.stringify(login.audience)}, not this service`, ev);
+    const ev: Record<string, unknown> = {
+      hash,
+      identity: login.identity,
+      key: login.key,
+      nonce: login.nonce,
+    };
+    if (login.audience !== opts.audience)
+      fail(
+        'not_authorized',
+        `login is for ${JSON.stringify(login.audience)}, not this service`,
+        ev,
+      );
     if (opts.now >= login.expires_at) fail('expired', `login expired at ${login.expires_at}`, ev);
     const { chain } = opts;
-    if (chain.status === 'fork') fail('fork', 'the sigchain is forked', { ...ev, ...chain.evidence });
+    if (chain.status === 'fork')
+      fail('fork', 'the sigchain is forked', { ...ev, ...chain.evidence });
     if (chain.status !== 'valid' || !chain.state) {
-      return { status: chain.status, ...(chain.code ? { code: chain.code } : {}), reason: `sigchain: ${chain.reason}`, evidence: { ...ev, ...chain.evidence } };
+      return {
+        status: chain.status,
+        ...(chain.code ? { code: chain.code } : {}),
+        reason: `sigchain: ${chain.reason}`,
+        evidence: { ...ev, ...chain.evidence },
+      };
     }
     const s = chain.state;
-    if (s.identity !== login.identity) fail('identity_mismatch', 'the chain is of another identity', ev);
-    if (s.revokedDevices.has(login.key)) fail('device_revoked', 'the login key is a revoked device', ev);
-    if (login.key !== s.primary && !s.devices.has(login.key)) fail('key_rotated', 'the login key is not the primary or an active device', ev);
-    return valid(`login by ${login.identity} for ${login.audience}`, { ...ev, head: { ...s.head } });
+    if (s.identity !== login.identity)
+      fail('identity_mismatch', 'the chain is of another identity', ev);
+    if (s.revokedDevices.has(login.key))
+      fail('device_revoked', 'the login key is a revoked device', ev);
+    if (login.key !== s.primary && !s.devices.has(login.key))
+      fail('key_rotated', 'the login key is not the primary or an active device', ev);
+    return valid(`login by ${login.identity} for ${login.audience}`, {
+      ...ev,
+      head: { ...s.head },
+    });
   });
 }

@@ -7,13 +7,42 @@ import { LOGIN_MAX_LIFETIME, MAX_LOCATOR_BYTES, MAX_LOCATORS } from './limits.js
 
 export const VERSION = '0.2';
 
-export interface Claim { kez: '0.2'; type: 'claim'; identity: string; seq: number; subject: string;
-  key: string; created_at: number; expires_at?: number; locators?: string[]; sig: string }
+export interface Claim {
+  kez: '0.2';
+  type: 'claim';
+  identity: string;
+  seq: number;
+  subject: string;
+  key: string;
+  created_at: number;
+  expires_at?: number;
+  locators?: string[];
+  sig: string;
+}
 export type EventOp = 'init' | 'add' | 'revoke' | 'rotate' | 'add_device' | 'revoke_device';
-export interface ChainEvent { kez: '0.2'; type: 'event'; identity?: string; seq: number; prev?: string;
-  op: EventOp; body: Record<string, unknown>; created_at: number; key: string; sig: string }
-export interface Login { kez: '0.2'; type: 'login'; identity: string; key: string; audience: string;
-  nonce: string; created_at: number; expires_at: number; sig: string }
+export interface ChainEvent {
+  kez: '0.2';
+  type: 'event';
+  identity?: string;
+  seq: number;
+  prev?: string;
+  op: EventOp;
+  body: Record<string, unknown>;
+  created_at: number;
+  key: string;
+  sig: string;
+}
+export interface Login {
+  kez: '0.2';
+  type: 'login';
+  identity: string;
+  key: string;
+  audience: string;
+  nonce: string;
+  created_at: number;
+  expires_at: number;
+  sig: string;
+}
 export type SignedObject = Claim | ChainEvent | Login;
 export type Unsigned<T> = Omit<T, 'sig'>;
 
@@ -22,7 +51,10 @@ const LOCATOR_SCHEMES = new Set(['https:', 'wss:', 'http:', 'ws:']);
 
 const COMMON = ['kez', 'type', 'key', 'created_at', 'sig'];
 const MEMBERS: Record<string, { required: string[]; optional: string[] }> = {
-  claim: { required: [...COMMON, 'identity', 'seq', 'subject'], optional: ['expires_at', 'locators'] },
+  claim: {
+    required: [...COMMON, 'identity', 'seq', 'subject'],
+    optional: ['expires_at', 'locators'],
+  },
   event: { required: [...COMMON, 'seq', 'op', 'body'], optional: ['identity', 'prev'] },
   login: { required: [...COMMON, 'identity', 'audience', 'nonce', 'expires_at'], optional: [] },
 };
@@ -49,13 +81,16 @@ const has = (o: Obj, k: string) => Object.hasOwn(o, k);
 
 function closedSet(o: Obj, spec: { required: string[]; optional: string[] }, what: string): void {
   for (const k of Object.keys(o)) {
-    if (!spec.required.includes(k) && !spec.optional.includes(k)) fail('malformed', `unknown member ${JSON.stringify(k)} in ${what}`);
+    if (!spec.required.includes(k) && !spec.optional.includes(k))
+      fail('malformed', `unknown member ${JSON.stringify(k)} in ${what}`);
   }
-  for (const k of spec.required) if (!has(o, k)) fail('malformed', `missing member ${JSON.stringify(k)} in ${what}`);
+  for (const k of spec.required)
+    if (!has(o, k)) fail('malformed', `missing member ${JSON.stringify(k)} in ${what}`);
 }
 
 function integer(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail('malformed', `${name} must be an integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    fail('malformed', `${name} must be an integer`);
   return v;
 }
 
@@ -69,7 +104,11 @@ function hexField(v: unknown, bytes: number, name: string): void {
 }
 
 /** Checks after the shape, run in SPEC §4 order: version, subjects, keys. */
-interface Deferred { versions: unknown[]; subjects: string[]; keys: string[] }
+interface Deferred {
+  versions: unknown[];
+  subjects: string[];
+  keys: string[];
+}
 
 function shapeCommon(o: Obj, type: string, d: Deferred): void {
   d.versions.push(o.kez);
@@ -83,7 +122,8 @@ function shapeCommon(o: Obj, type: string, d: Deferred): void {
 function shapeClaim(o: Obj, d: Deferred): void {
   closedSet(o, MEMBERS.claim!, 'claim');
   shapeCommon(o, 'claim', d);
-  if (!IDENTITY.test(str(o.identity, 'identity'))) fail('malformed', 'identity must be kez:id:<64 hex>');
+  if (!IDENTITY.test(str(o.identity, 'identity')))
+    fail('malformed', 'identity must be kez:id:<64 hex>');
   if (integer(o.seq, 'seq') < 1) fail('malformed', 'claim seq must be ≥ 1');
   d.subjects.push(str(o.subject, 'subject'));
   if (has(o, 'expires_at') && integer(o.expires_at, 'expires_at') <= (o.created_at as number)) {
@@ -94,14 +134,16 @@ function shapeClaim(o: Obj, d: Deferred): void {
     if (!Array.isArray(l) || l.length < 1) fail('malformed', 'locators must be a non-empty array');
     if (l.length > MAX_LOCATORS) fail('too_large', `more than ${MAX_LOCATORS} locators`);
     for (const u of l) {
-      if (utf8Length(str(u, 'locator')) > MAX_LOCATOR_BYTES) fail('too_large', `locator longer than ${MAX_LOCATOR_BYTES} bytes`);
+      if (utf8Length(str(u, 'locator')) > MAX_LOCATOR_BYTES)
+        fail('too_large', `locator longer than ${MAX_LOCATOR_BYTES} bytes`);
       let url: URL;
       try {
         url = new URL(u as string);
       } catch {
         return fail('malformed', 'locator is not an absolute URL');
       }
-      if (!LOCATOR_SCHEMES.has(url.protocol)) fail('malformed', 'locator scheme must be https, wss, http or ws');
+      if (!LOCATOR_SCHEMES.has(url.protocol))
+        fail('malformed', 'locator scheme must be https, wss, http or ws');
     }
     if (new Set(l).size !== l.length) fail('malformed', 'locators must be distinct');
   }
@@ -117,8 +159,10 @@ function shapeEvent(o: Obj, d: Deferred): void {
   if (seq === 0) {
     if (has(o, 'identity') || has(o, 'prev')) fail('malformed', 'genesis has no identity or prev');
   } else {
-    if (!(has(o, 'identity')) || !(has(o, 'prev'))) fail('malformed', 'identity and prev are required after genesis');
-    if (!IDENTITY.test(str(o.identity, 'identity'))) fail('malformed', 'identity must be kez:id:<64 hex>');
+    if (!has(o, 'identity') || !has(o, 'prev'))
+      fail('malformed', 'identity and prev are required after genesis');
+    if (!IDENTITY.test(str(o.identity, 'identity')))
+      fail('malformed', 'identity must be kez:id:<64 hex>');
     hexField(o.prev, 32, 'prev');
   }
   const body = o.body;
@@ -134,7 +178,8 @@ function shapeEvent(o: Obj, d: Deferred): void {
       break;
     case 'revoke':
       hexField(body.claim, 32, 'claim');
-      if (has(body, 'reason') && utf8Length(str(body.reason, 'reason')) > 256) fail('malformed', 'reason longer than 256 bytes');
+      if (has(body, 'reason') && utf8Length(str(body.reason, 'reason')) > 256)
+        fail('malformed', 'reason longer than 256 bytes');
       break;
     case 'rotate':
       d.keys.push(str(body.new_key, 'new_key'));
@@ -143,7 +188,8 @@ function shapeEvent(o: Obj, d: Deferred): void {
       break;
     case 'add_device':
       d.keys.push(str(body.device, 'device'));
-      if (has(body, 'name') && utf8Length(str(body.name, 'name')) > 64) fail('malformed', 'name longer than 64 bytes');
+      if (has(body, 'name') && utf8Length(str(body.name, 'name')) > 64)
+        fail('malformed', 'name longer than 64 bytes');
       hexField(body.reverse, 64, 'reverse');
       break;
     case 'revoke_device':
@@ -155,14 +201,16 @@ function shapeEvent(o: Obj, d: Deferred): void {
 function shapeLogin(o: Obj, d: Deferred): void {
   closedSet(o, MEMBERS.login!, 'login');
   shapeCommon(o, 'login', d);
-  if (!IDENTITY.test(str(o.identity, 'identity'))) fail('malformed', 'identity must be kez:id:<64 hex>');
+  if (!IDENTITY.test(str(o.identity, 'identity')))
+    fail('malformed', 'identity must be kez:id:<64 hex>');
   const aud = utf8Length(str(o.audience, 'audience'));
   if (aud < 1 || aud > 256) fail('malformed', 'audience must be 1–256 bytes');
   hexField(o.nonce, 16, 'nonce');
   const created = o.created_at as number;
   const expires = integer(o.expires_at, 'expires_at');
   if (expires <= created) fail('malformed', 'expires_at must be after created_at');
-  if (expires > created + LOGIN_MAX_LIFETIME) fail('too_large', `login lifetime exceeds ${LOGIN_MAX_LIFETIME} s`);
+  if (expires > created + LOGIN_MAX_LIFETIME)
+    fail('too_large', `login lifetime exceeds ${LOGIN_MAX_LIFETIME} s`);
 }
 
 /**
@@ -171,15 +219,18 @@ function shapeLogin(o: Obj, d: Deferred): void {
  */
 export function parseObject(value: unknown): SignedObject {
   if (!isPlainObject(value)) fail('malformed', 'a signed object must be a JSON object');
-  if (!(has(value, 'kez'))) fail('malformed', 'missing member "kez"');
+  if (!has(value, 'kez')) fail('malformed', 'missing member "kez"');
   const d: Deferred = { versions: [], subjects: [], keys: [] };
   const type = value.type;
   if (type === 'claim') shapeClaim(value, d);
   else if (type === 'event') shapeEvent(value, d);
   else if (type === 'login') shapeLogin(value, d);
   else fail('malformed', 'type must be claim, event or login');
-  for (const v of d.versions) if (v !== VERSION) fail('unsupported_version', `unsupported KEZ version ${JSON.stringify(v)}`);
-  for (const s of d.subjects) if (!isCanonicalSubject(s)) fail('bad_subject', `subject ${JSON.stringify(s)} is not canonical`);
+  for (const v of d.versions)
+    if (v !== VERSION) fail('unsupported_version', `unsupported KEZ version ${JSON.stringify(v)}`);
+  for (const s of d.subjects)
+    if (!isCanonicalSubject(s))
+      fail('bad_subject', `subject ${JSON.stringify(s)} is not canonical`);
   for (const k of d.keys) parseKeyId(k);
   return value as unknown as SignedObject;
 }

@@ -25,7 +25,11 @@ function leToBigInt(b: Uint8Array): bigint {
  * noble's ed25519.verify checks the cofactored equation, which accepts mixed-order R; this
  * composes noble's audited point operations instead, matching OpenSSL and dalek verify_strict.
  */
-function ed25519VerifyCofactorless(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
+function ed25519VerifyCofactorless(
+  publicKey: Uint8Array,
+  msg: Uint8Array,
+  sig: Uint8Array,
+): boolean {
   if (publicKey.length !== 32 || sig.length !== 64) return false;
   const r = sig.subarray(0, 32);
   const s = leToBigInt(sig.subarray(32));

@@ -29,7 +29,8 @@ function contextInput(ctx: Context, value: unknown): Uint8Array {
 export function signingInput(obj: SignedObject | Record<string, unknown>): Uint8Array {
   const o = obj as Record<string, unknown>;
   const type = o.type;
-  if (type !== 'claim' && type !== 'event' && type !== 'login') fail('malformed', 'type must be claim, event or login');
+  if (type !== 'claim' && type !== 'event' && type !== 'login')
+    fail('malformed', 'type must be claim, event or login');
   return contextInput(CONTEXTS[type], withoutSig(o));
 }
 
@@ -63,19 +64,32 @@ export function signValid<T extends SignedObject>(unsigned: Omit<T, 'sig'>, sign
 /** The signature check alone: `sig` by `key` over `input`. Throws bad_signature. */
 export function checkSignature(keyId: string, input: Uint8Array, sigHex: string): void {
   const { suite, publicKey } = parseKeyId(keyId);
-  if (!suite.verify(publicKey, input, fromHex(sigHex, 64))) fail('bad_signature', `signature by ${keyId} does not verify`);
+  if (!suite.verify(publicKey, input, fromHex(sigHex, 64)))
+    fail('bad_signature', `signature by ${keyId} does not verify`);
 }
 
 /**
  * Decode (if text) → structure → signature → time. Returns the object and its hash H(o);
  * throws KezError. The signing input and the hash come from one serialization.
  */
-export function verifySignedObject(value: unknown, now: number, skew = FUTURE_SKEW): { object: SignedObject; hash: string } {
+export function verifySignedObject(
+  value: unknown,
+  now: number,
+  skew = FUTURE_SKEW,
+): { object: SignedObject; hash: string } {
   const obj = parseObject(typeof value === 'string' ? decode(value).object : value);
-  const { full, without } = canonicalWithAndWithout(obj as unknown as Record<string, unknown>, 'sig');
-  const input = concatBytes(utf8Encode(CONTEXTS[obj.type]), new Uint8Array([0]), utf8Encode(without));
+  const { full, without } = canonicalWithAndWithout(
+    obj as unknown as Record<string, unknown>,
+    'sig',
+  );
+  const input = concatBytes(
+    utf8Encode(CONTEXTS[obj.type]),
+    new Uint8Array([0]),
+    utf8Encode(without),
+  );
   checkSignature(obj.key, input, obj.sig);
-  if (obj.created_at > now + skew) fail('future', `created_at ${obj.created_at} is after now + ${skew}`);
+  if (obj.created_at > now + skew)
+    fail('future', `created_at ${obj.created_at} is after now + ${skew}`);
   return { object: obj, hash: sha256Hex(utf8Encode(full)) };
 }
 
@@ -83,6 +97,10 @@ export function verifySignedObject(value: unknown, now: number, skew = FUTURE_SK
 export function verifyObject(value: unknown, opts: { now: number }): Verdict {
   return verdictFrom(() => {
     const { object: obj, hash } = verifySignedObject(value, opts.now);
-    return valid(`signature and structure of the ${obj.type} are good`, { hash, key: obj.key, type: obj.type });
+    return valid(`signature and structure of the ${obj.type} are good`, {
+      hash,
+      key: obj.key,
+      type: obj.type,
+    });
   });
 }

@@ -3,7 +3,11 @@ import { fail } from './errors.js';
 import { normalizeKeyId } from './keys.js';
 
 export type Channel = 'dns' | 'github' | 'nostr' | 'bluesky' | 'ap';
-export interface Subject { channel: Channel; id: string; text: string }
+export interface Subject {
+  channel: Channel;
+  id: string;
+  text: string;
+}
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const GITHUB = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,38}$/;
@@ -21,7 +25,8 @@ function isCanonicalDomain(d: string): boolean {
 
 /** Input → canonical domain: lower case, one trailing dot dropped, Unicode → A-labels (UTS #46 via WHATWG URL). */
 export function normalizeDomain(input: string): string {
-  if (typeof input !== 'string' || input.length === 0 || input.length > 1024) fail('bad_subject', 'bad domain name');
+  if (typeof input !== 'string' || input.length === 0 || input.length > 1024)
+    fail('bad_subject', 'bad domain name');
   let d = input.endsWith('.') ? input.slice(0, -1) : input;
   if (NOT_HOST.test(d) || d.length === 0) fail('bad_subject', 'not a domain name');
   // eslint-disable-next-line no-control-regex
@@ -49,7 +54,8 @@ function parseAp(id: string): string {
 
 /** Accepts the input forms of SPEC §2.2 and returns the canonical subject. */
 export function parseSubject(input: string): Subject {
-  if (typeof input !== 'string' || input.length > 1024) fail('bad_subject', 'subject must be a string');
+  if (typeof input !== 'string' || input.length > 1024)
+    fail('bad_subject', 'subject must be a string');
   const colon = input.indexOf(':');
   if (colon < 0) fail('bad_subject', 'subject must be channel:id');
   let channel = input.slice(0, colon).toLowerCase();

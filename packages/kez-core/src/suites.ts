@@ -20,7 +20,8 @@ export interface Suite {
 }
 
 function checkSecret(secret: Uint8Array): void {
-  if (!(secret instanceof Uint8Array) || secret.length !== 32) fail('bad_key', 'secret must be 32 bytes');
+  if (!(secret instanceof Uint8Array) || secret.length !== 32)
+    fail('bad_key', 'secret must be 32 bytes');
 }
 
 export const ed25519: Suite = {

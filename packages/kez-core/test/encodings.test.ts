@@ -1,12 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import {
-  b64uDecode, b64uEncode, decodeAs, decodeCompact, decodeDns, decodeMarkdown, detectEncoding, encodeCompact,
-  encodeDns, encodeMarkdown, fromHex, splitTxt, toHex, verifyObject, KezError, addClaim,
+  b64uDecode,
+  b64uEncode,
+  decodeAs,
+  decodeCompact,
+  decodeDns,
+  decodeMarkdown,
+  detectEncoding,
+  encodeCompact,
+  encodeDns,
+  encodeMarkdown,
+  fromHex,
+  splitTxt,
+  toHex,
+  verifyObject,
+  KezError,
+  addClaim,
 } from '../src/index.js';
 import { buildChain, NOW } from './fixtures.js';
 
 const codeOf = (fn: () => unknown) => {
-  try { fn(); return 'ok'; } catch (err) { expect(err).toBeInstanceOf(KezError); return (err as KezError).code; }
+  try {
+    fn();
+    return 'ok';
+  } catch (err) {
+    expect(err).toBeInstanceOf(KezError);
+    return (err as KezError).code;
+  }
 };
 
 describe('base64url (SPEC §1)', () => {
@@ -32,10 +52,18 @@ describe('base64url (SPEC §1)', () => {
 
 describe('encodings', () => {
   const { state, next } = buildChain('ed25519');
-  const long = addClaim(state, {
-    subject: 'dns:example.com', created_at: NOW,
-    locators: Array.from({ length: 8 }, (_, i) => `https://sig${i}.example.com/${'p'.repeat(200)}`),
-  }, next).claim;
+  const long = addClaim(
+    state,
+    {
+      subject: 'dns:example.com',
+      created_at: NOW,
+      locators: Array.from(
+        { length: 8 },
+        (_, i) => `https://sig${i}.example.com/${'p'.repeat(200)}`,
+      ),
+    },
+    next,
+  ).claim;
 
   it('detects by the first non-whitespace bytes', () => {
     expect(detectEncoding('  {')).toBe('json');
@@ -65,7 +93,10 @@ describe('encodings', () => {
     expect(codeOf(() => decodeCompact(c + '\n\n'))).toBe('bad_encoding');
     const z = await import('@bokuweb/zstd-wasm');
     for (const level of [1, 3, 22]) {
-      const frame = z.compress(new TextEncoder().encode(encodeMarkdown(long).split('\n')[5]!), level);
+      const frame = z.compress(
+        new TextEncoder().encode(encodeMarkdown(long).split('\n')[5]!),
+        level,
+      );
       expect(frame[4]! & 4).toBe(0); // no checksum
       expect(decodeCompact('kez:z1:' + b64uEncode(frame))).toEqual(long);
     }
@@ -77,7 +108,9 @@ describe('encodings', () => {
     expect(decodeMarkdown('intro\n\n' + md + '\nmore text')).toEqual(long);
     expect(codeOf(() => decodeMarkdown(md.replace('```kez\n', '```kez\n\n')))).toBe('bad_encoding');
     expect(codeOf(() => decodeMarkdown(md.replace('\n```\n', '\n ```\n')))).toBe('bad_encoding');
-    expect(codeOf(() => decodeMarkdown(md.replace('"kez":"0.2"', '"kez": "0.2"')))).toBe('non_canonical');
+    expect(codeOf(() => decodeMarkdown(md.replace('"kez":"0.2"', '"kez": "0.2"')))).toBe(
+      'non_canonical',
+    );
   });
 
   it('decodeAs does not detect', () => {

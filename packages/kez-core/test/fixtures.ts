@@ -1,7 +1,16 @@
 // Deterministic keys and a small chain for tests.
 import {
-  addClaim, addDevice, applyEvent, commitment, createGenesis, rotateKey, signerFromSecret,
-  type ChainEvent, type ChainState, type Signer, type SuiteName,
+  addClaim,
+  addDevice,
+  applyEvent,
+  commitment,
+  createGenesis,
+  rotateKey,
+  signerFromSecret,
+  type ChainEvent,
+  type ChainState,
+  type Signer,
+  type SuiteName,
 } from '../src/index.js';
 
 export const NOW = 1_750_000_000;
@@ -12,16 +21,32 @@ export function signer(suite: SuiteName, n: number): Signer {
 }
 
 export function buildChain(suite: SuiteName = 'ed25519'): {
-  events: ChainEvent[]; state: ChainState; primary: Signer; next: Signer; device: Signer;
+  events: ChainEvent[];
+  state: ChainState;
+  primary: Signer;
+  next: Signer;
+  device: Signer;
 } {
   const primary = signer(suite, 11);
   const next = signer(suite === 'ed25519' ? 'bip340' : 'ed25519', 12);
   const device = signer(suite, 13);
   const events: ChainEvent[] = [];
-  const push = (s: ChainState | null, e: ChainEvent) => { events.push(e); return applyEvent(s, e, { now: NOW }); };
-  let state = push(null, createGenesis({ created_at: NOW - 100, next: commitment(next.keyId) }, primary));
-  state = push(state, addClaim(state, { subject: 'github:alice', created_at: NOW - 90 }, primary).event);
-  state = push(state, addDevice(state, { deviceSigner: device, name: 'laptop', created_at: NOW - 80 }, primary));
+  const push = (s: ChainState | null, e: ChainEvent) => {
+    events.push(e);
+    return applyEvent(s, e, { now: NOW });
+  };
+  let state = push(
+    null,
+    createGenesis({ created_at: NOW - 100, next: commitment(next.keyId) }, primary),
+  );
+  state = push(
+    state,
+    addClaim(state, { subject: 'github:alice', created_at: NOW - 90 }, primary).event,
+  );
+  state = push(
+    state,
+    addDevice(state, { deviceSigner: device, name: 'laptop', created_at: NOW - 80 }, primary),
+  );
   state = push(state, rotateKey(state, { newSigner: next, created_at: NOW - 70 }, primary));
   return { events, state, primary, next, device };
 }

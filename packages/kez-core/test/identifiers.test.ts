@@ -1,16 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import {
-  bip340, commitment, isCanonicalSubject, normalizeDomain, normalizeKeyId, nsecDecode, nsecEncode,
-  parseKeyId, parseSubject, sha256Hex, utf8Encode, toHex, KezError,
+  bip340,
+  commitment,
+  isCanonicalSubject,
+  normalizeDomain,
+  normalizeKeyId,
+  nsecDecode,
+  nsecEncode,
+  parseKeyId,
+  parseSubject,
+  sha256Hex,
+  utf8Encode,
+  toHex,
+  KezError,
 } from '../src/index.js';
 
 const codeOf = (fn: () => unknown) => {
-  try { fn(); return 'ok'; } catch (err) { expect(err).toBeInstanceOf(KezError); return (err as KezError).code; }
+  try {
+    fn();
+    return 'ok';
+  } catch (err) {
+    expect(err).toBeInstanceOf(KezError);
+    return (err as KezError).code;
+  }
 };
 
 describe('subjects (SPEC §2.2, §2.3)', () => {
   it('canonicalizes input forms', () => {
-    expect(parseSubject('GitHub:Jason')).toEqual({ channel: 'github', id: 'jason', text: 'github:jason' });
+    expect(parseSubject('GitHub:Jason')).toEqual({
+      channel: 'github',
+      id: 'jason',
+      text: 'github:jason',
+    });
     expect(parseSubject('mastodon:Alice@Mastodon.Social').text).toBe('ap:@alice@mastodon.social');
     expect(parseSubject('ap:@bob@example.org.').text).toBe('ap:@bob@example.org');
     expect(parseSubject('dns:Bücher.Example').text).toBe('dns:xn--bcher-kva.example');
@@ -18,10 +39,32 @@ describe('subjects (SPEC §2.2, §2.3)', () => {
     expect(normalizeDomain('xn--bcher-kva.example')).toBe('xn--bcher-kva.example');
   });
   it('rejects what the SPEC rejects', () => {
-    for (const s of ['dns:localhost', 'dns:1.2.3.4', 'dns:[::1]', 'dns:a..b', 'dns:-a.example', 'dns:a-.example',
-      'dns:' + 'a'.repeat(64) + '.example', 'dns:' + ('a'.repeat(60) + '.').repeat(5) + 'com', 'dns:exa mple.com', 'dns:user@example.com',
-      'dns:example.com/x', 'dns:0x7f.1', 'github:a--b', 'github:-a', 'github:a-', 'github:' + 'a'.repeat(40), 'github:a_b',
-      'ap:@alice', 'ap:@.alice@example.com', 'ap:@alice@localhost', 'nostr:npub1xyz', 'x:y', 'nochannel', 'dns:']) {
+    for (const s of [
+      'dns:localhost',
+      'dns:1.2.3.4',
+      'dns:[::1]',
+      'dns:a..b',
+      'dns:-a.example',
+      'dns:a-.example',
+      'dns:' + 'a'.repeat(64) + '.example',
+      'dns:' + ('a'.repeat(60) + '.').repeat(5) + 'com',
+      'dns:exa mple.com',
+      'dns:user@example.com',
+      'dns:example.com/x',
+      'dns:0x7f.1',
+      'github:a--b',
+      'github:-a',
+      'github:a-',
+      'github:' + 'a'.repeat(40),
+      'github:a_b',
+      'ap:@alice',
+      'ap:@.alice@example.com',
+      'ap:@alice@localhost',
+      'nostr:npub1xyz',
+      'x:y',
+      'nochannel',
+      'dns:',
+    ]) {
       expect([s, codeOf(() => parseSubject(s))]).toEqual([s, 'bad_subject']);
     }
   });

@@ -8,44 +8,59 @@ import { HAVE_THIRD_PARTY, SKIP_MESSAGE, THIRD_PARTY } from './shared/paths.js';
 
 const JCS = resolve(THIRD_PARTY, 'jcs');
 
-describe.skipIf(!HAVE_THIRD_PARTY)(`RFC 8785 data (cyberphone) ${HAVE_THIRD_PARTY ? '' : SKIP_MESSAGE}`, () => {
-  const names = HAVE_THIRD_PARTY ? readdirSync(resolve(JCS, 'input')).sort() : [];
-  it('has 6 cases', () => expect(names).toHaveLength(6));
-  for (const name of names) {
-    it(name, () => {
-      const input = JSON.parse(readFileSync(resolve(JCS, 'input', name), 'utf8'));
-      const expected = readFileSync(resolve(JCS, 'output', name));
-      const out = new TextEncoder().encode(canonicalize(input));
-      expect(Buffer.from(out).equals(expected)).toBe(true);
-      const hex = readFileSync(resolve(JCS, 'outhex', name.replace('.json', '.txt')), 'utf8').trim().split(/\s+/).join('');
-      expect(Buffer.from(out).toString('hex')).toBe(hex);
-    });
-  }
-
-  it('es6testfile100k.txt: all 100,000 number serializations', () => {
-    const lines = readFileSync(resolve(JCS, 'es6testfile100k.txt'), 'utf8').split('\n').filter((l) => l !== '');
-    expect(lines).toHaveLength(100_000);
-    const view = new DataView(new ArrayBuffer(8));
-    let bad = 0;
-    for (const line of lines) {
-      const comma = line.indexOf(',');
-      view.setBigUint64(0, BigInt('0x' + line.slice(0, comma)));
-      const got = canonicalize(view.getFloat64(0));
-      if (got !== line.slice(comma + 1)) bad++;
+describe.skipIf(!HAVE_THIRD_PARTY)(
+  `RFC 8785 data (cyberphone) ${HAVE_THIRD_PARTY ? '' : SKIP_MESSAGE}`,
+  () => {
+    const names = HAVE_THIRD_PARTY ? readdirSync(resolve(JCS, 'input')).sort() : [];
+    it('has 6 cases', () => expect(names).toHaveLength(6));
+    for (const name of names) {
+      it(name, () => {
+        const input = JSON.parse(readFileSync(resolve(JCS, 'input', name), 'utf8'));
+        const expected = readFileSync(resolve(JCS, 'output', name));
+        const out = new TextEncoder().encode(canonicalize(input));
+        expect(Buffer.from(out).equals(expected)).toBe(true);
+        const hex = readFileSync(resolve(JCS, 'outhex', name.replace('.json', '.txt')), 'utf8')
+          .trim()
+          .split(/\s+/)
+          .join('');
+        expect(Buffer.from(out).toString('hex')).toBe(hex);
+      });
     }
-    expect(bad).toBe(0);
-  });
-});
+
+    it('es6testfile100k.txt: all 100,000 number serializations', () => {
+      const lines = readFileSync(resolve(JCS, 'es6testfile100k.txt'), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
+      expect(lines).toHaveLength(100_000);
+      const view = new DataView(new ArrayBuffer(8));
+      let bad = 0;
+      for (const line of lines) {
+        const comma = line.indexOf(',');
+        view.setBigUint64(0, BigInt('0x' + line.slice(0, comma)));
+        const got = canonicalize(view.getFloat64(0));
+        if (got !== line.slice(comma + 1)) bad++;
+      }
+      expect(bad).toBe(0);
+    });
+  },
+);
 
 describe('canonicalWithAndWithout', () => {
   it('equals JCS of the object and of the object without the member', () => {
-    fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })), fc.string(), (obj, omit) => {
-      const o = { ...obj, [omit]: 1 } as Record<string, unknown>;
-      const { full, without } = canonicalWithAndWithout(o, omit);
-      expect(full).toBe(canonicalize(o));
-      const { [omit]: _x, ...rest } = o;
-      expect(without).toBe(canonicalize(rest));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })),
+        fc.string(),
+        (obj, omit) => {
+          const o = { ...obj, [omit]: 1 } as Record<string, unknown>;
+          const { full, without } = canonicalWithAndWithout(o, omit);
+          expect(full).toBe(canonicalize(o));
+          const { [omit]: _x, ...rest } = o;
+          expect(without).toBe(canonicalize(rest));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

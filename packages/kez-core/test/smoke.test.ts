@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ENCODINGS, addClaim, claimStatus, decode, encode, exportBundle, verifyChain, verifyObject,
+  ENCODINGS,
+  addClaim,
+  claimStatus,
+  decode,
+  encode,
+  exportBundle,
+  verifyChain,
+  verifyObject,
 } from '../src/index.js';
 import { buildChain, NOW } from './fixtures.js';
 
@@ -25,7 +32,10 @@ describe('round trip', () => {
       expect(r.state?.head).toEqual(state.head);
       expect(exportBundle([...events].reverse())).toBe(bundle);
       const claim = [...state.claims.values()][0]!.claim;
-      expect(claimStatus(claim, r, { now: NOW })).toMatchObject({ status: 'revoked', code: 'key_rotated' });
+      expect(claimStatus(claim, r, { now: NOW })).toMatchObject({
+        status: 'revoked',
+        code: 'key_rotated',
+      });
     });
   }
 });

@@ -12,7 +12,11 @@ describe('vectors/kez-vectors.json', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kez-vectors-'));
     try {
       const out = join(dir, 'v.json');
-      execFileSync(process.execPath, [resolve(REPO_ROOT, 'packages/kez-core/scripts/gen-vectors.mjs'), out], { stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        [resolve(REPO_ROOT, 'packages/kez-core/scripts/gen-vectors.mjs'), out],
+        { stdio: 'pipe' },
+      );
       expect(readFileSync(out).equals(readFileSync(KEZ_VECTORS))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -21,12 +25,23 @@ describe('vectors/kez-vectors.json', () => {
   it('covers what SPEC §12 lists', () => {
     const names = (vectors.objects as { name: string }[]).map((o) => o.name);
     for (const suite of ['ed25519', 'bip340']) {
-      for (const n of ['claim', 'event-init', 'event-add', 'event-revoke', 'event-rotate', 'event-add_device', 'event-revoke_device', 'login']) {
+      for (const n of [
+        'claim',
+        'event-init',
+        'event-add',
+        'event-revoke',
+        'event-rotate',
+        'event-add_device',
+        'event-revoke_device',
+        'login',
+      ]) {
         expect(names).toContain(`${n}-${suite}`);
       }
     }
     expect(typeof vectors.$schema_doc).toBe('string');
-    const statuses = new Set((vectors.chains as { expected: { status: string } }[]).map((c) => c.expected.status));
+    const statuses = new Set(
+      (vectors.chains as { expected: { status: string } }[]).map((c) => c.expected.status),
+    );
     expect(statuses).toEqual(new Set(['valid', 'fork']));
   });
 });

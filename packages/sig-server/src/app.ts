@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import { Appender } from './appender.js';
 import { ChainStates } from './chain-states.js';
 import type { ServerConfig } from './config.js';
@@ -17,13 +21,16 @@ const unixNow = (): number => Math.floor(Date.now() / 1000);
 /** Fastify's own errors (parser, limits, rate limit) mapped to the API's error codes. */
 function fromFastifyError(err: { code?: string; statusCode?: number; message?: string }): ApiError {
   switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE': return new ApiError(413, 'too_large', 'the body is larger than 64 KiB');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'too_large', 'the body is larger than 64 KiB');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError(415, 'content_type', 'the body must be application/json (UTF-8)');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY': return new ApiError(400, 'malformed', 'empty body');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(400, 'malformed', 'empty body');
   }
-  if (err.statusCode === 429) return new ApiError(429, 'rate_limited', err.message ?? 'rate limited');
+  if (err.statusCode === 429)
+    return new ApiError(429, 'rate_limited', err.message ?? 'rate limited');
   if (err.statusCode === 408) return new ApiError(408, 'timeout', 'request timeout');
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return new ApiError(err.statusCode, 'bad_request', err.message ?? 'bad request');
@@ -42,11 +49,17 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   }
   const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
   const status = timeout ? 408 : 400;
-  const body = JSON.stringify(errorBody(timeout
-    ? new ApiError(408, 'timeout', 'the request did not arrive in time')
-    : new ApiError(400, 'bad_request', 'malformed HTTP request')));
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n`
-    + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const body = JSON.stringify(
+    errorBody(
+      timeout
+        ? new ApiError(408, 'timeout', 'the request did not arrive in time')
+        : new ApiError(400, 'bad_request', 'malformed HTTP request'),
+    ),
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export interface AppOptions {
@@ -54,7 +67,11 @@ export interface AppOptions {
   metrics?: Metrics;
 }
 
-export async function buildApp(config: ServerConfig, store: ChainStore, opts: AppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  config: ServerConfig,
+  store: ChainStore,
+  opts: AppOptions = {},
+): Promise<FastifyInstance> {
   const loggerOpt = opts.logger ?? { level: config.logLevel };
   const app = Fastify({
     ...(loggerOpt && typeof (loggerOpt as FastifyBaseLogger).child === 'function'
@@ -86,13 +103,19 @@ export async function buildApp(config: ServerConfig, store: ChainStore, opts: Ap
   // The body is kept as the exact bytes: SPEC §8.1 canonicality is judged on them by core
   // (invalid UTF-8 or a BOM must be refused, not repaired by a lenient decoder).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, body),
+  );
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
   app.addHook('onResponse', async (req, reply) => {
-    metrics.requests.inc({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+    metrics.requests.inc({
+      method: req.method,
+      route: req.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    });
   });
 
   app.setErrorHandler(async (err, req, reply) => {
@@ -108,7 +131,10 @@ export async function buildApp(config: ServerConfig, store: ChainStore, opts: Ap
   });
 
   if (config.rateLimitMax > 0) {
-    await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs });
+    await app.register(rateLimit, {
+      max: config.rateLimitMax,
+      timeWindow: config.rateLimitWindowMs,
+    });
   }
   operationRoutes(app, { store, metrics });
   chainRoutes(app, { store, appender, metrics, maxEventsPerResponse: config.maxEventsPerResponse });

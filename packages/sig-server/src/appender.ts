@@ -1,4 +1,11 @@
-import { applyEvent, canonicalize, decodeJson, objectHash, verifyObject, type ChainEvent } from '@kez/core';
+import {
+  applyEvent,
+  canonicalize,
+  decodeJson,
+  objectHash,
+  verifyObject,
+  type ChainEvent,
+} from '@kez/core';
 import { ChainStates } from './chain-states.js';
 import { ApiError, httpStatusForKezCode } from './errors.js';
 import type { ChainStore, StoredEvent } from './storage/types.js';
@@ -27,18 +34,28 @@ export class Appender {
 
   async append(identity: string, body: string): Promise<AppendOutcome> {
     const obj = decodeJson(body);
-    if (obj.type !== 'event') throw new ApiError(400, 'malformed', `expected an event, got a ${obj.type}`);
+    if (obj.type !== 'event')
+      throw new ApiError(400, 'malformed', `expected an event, got a ${obj.type}`);
     const event = obj as ChainEvent;
-    const stored: StoredEvent = { seq: event.seq, hash: objectHash(event), jcs: canonicalize(event) };
+    const stored: StoredEvent = {
+      seq: event.seq,
+      hash: objectHash(event),
+      jcs: canonicalize(event),
+    };
     const eventIdentity = event.seq === 0 ? `kez:id:${stored.hash}` : event.identity;
     if (eventIdentity !== identity) {
-      throw new ApiError(422, 'identity_mismatch', `the event belongs to ${String(eventIdentity)}, not ${identity}`);
+      throw new ApiError(
+        422,
+        'identity_mismatch',
+        `the event belongs to ${String(eventIdentity)}, not ${identity}`,
+      );
     }
 
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const head = await this.store.head(identity);
       if (!head) {
-        if (event.seq !== 0) throw new ApiError(409, 'bad_link', 'unknown chain: append its genesis (seq 0) first');
+        if (event.seq !== 0)
+          throw new ApiError(409, 'bad_link', 'unknown chain: append its genesis (seq 0) first');
         const state = applyEvent(null, event, { now: this.now() });
         if ((await this.store.append(identity, stored, null)).ok) {
           this.states.remember(identity, state, null);
@@ -47,7 +64,9 @@ export class Appender {
         continue;
       }
       if (event.seq > head.seq + 1) {
-        throw new ApiError(409, 'bad_link', `seq ${event.seq} is beyond head ${head.seq} + 1`, { head: head.seq });
+        throw new ApiError(409, 'bad_link', `seq ${event.seq} is beyond head ${head.seq} + 1`, {
+          head: head.seq,
+        });
       }
       if (event.seq === head.seq + 1) {
         if (!this.states.has(head)) this.precheck(event, head.hash);
@@ -74,22 +93,36 @@ export class Appender {
       const code = own.code ?? 'malformed';
       throw new ApiError(httpStatusForKezCode(code), code, own.reason);
     }
-    if (event.prev !== prevHash) throw new ApiError(422, 'bad_link', `prev is not the hash of event ${event.seq - 1}`);
+    if (event.prev !== prevHash)
+      throw new ApiError(422, 'bad_link', `prev is not the hash of event ${event.seq - 1}`);
   }
 
   /** A candidate for a position that already has a main event. */
-  private async existingPosition(identity: string, event: ChainEvent, stored: StoredEvent): Promise<AppendOutcome> {
+  private async existingPosition(
+    identity: string,
+    event: ChainEvent,
+    stored: StoredEvent,
+  ): Promise<AppendOutcome> {
     const existing = await this.store.eventAt(identity, stored.seq);
-    if (!existing) throw new Error(`chain ${identity} has no event at ${stored.seq} below its head`);
+    if (!existing)
+      throw new Error(`chain ${identity} has no event at ${stored.seq} below its head`);
     if (existing.hash === stored.hash) return { status: 200, seq: stored.seq, hash: stored.hash };
     // seq 0 cannot get here: a different genesis has a different identity.
     const parent = await this.store.eventAt(identity, stored.seq - 1);
-    if (!parent) throw new Error(`chain ${identity} has no event at ${stored.seq - 1} below its head`);
+    if (!parent)
+      throw new Error(`chain ${identity} has no event at ${stored.seq - 1} below its head`);
     this.precheck(event, parent.hash);
     applyEvent(await this.states.at(identity, parent.seq, parent.hash), event, { now: this.now() });
     if (await this.store.addFork(identity, stored)) this.onFork(identity, stored);
-    throw new ApiError(409, 'fork', `a different valid event already holds seq ${stored.seq}; kept as fork evidence`, {
-      seq: stored.seq, hash: stored.hash, existing: existing.hash,
-    });
+    throw new ApiError(
+      409,
+      'fork',
+      `a different valid event already holds seq ${stored.seq}; kept as fork evidence`,
+      {
+        seq: stored.seq,
+        hash: stored.hash,
+        existing: existing.hash,
+      },
+    );
   }
 }

@@ -57,7 +57,8 @@ export class ChainStates {
       state = await this.fold(head.identity, cached.head, head.seq).catch(() => null);
     }
     state ??= await this.fold(head.identity, null, head.seq);
-    if (state.head.hash !== head.hash) throw new Error('stored chain does not end at its recorded head');
+    if (state.head.hash !== head.hash)
+      throw new Error('stored chain does not end at its recorded head');
     this.touch(head.identity, { head: state });
     return state;
   }
@@ -65,7 +66,8 @@ export class ChainStates {
   /** The state after the main event at `seq` whose hash is `hash` (to judge fork candidates). */
   async at(identity: string, seq: number, hash: string): Promise<ChainState> {
     const cached = this.lru.get(identity);
-    for (const s of [cached?.head, cached?.before]) if (s && s.head.seq === seq && s.head.hash === hash) return s;
+    for (const s of [cached?.head, cached?.before])
+      if (s && s.head.seq === seq && s.head.hash === hash) return s;
     const state = await this.fold(identity, null, seq);
     if (state.head.hash !== hash) throw new Error(`stored event ${seq} of ${identity} changed`);
     return state;
@@ -76,7 +78,11 @@ export class ChainStates {
     this.touch(identity, before ? { head: state, before } : { head: state });
   }
 
-  private async fold(identity: string, from: ChainState | null, toSeq: number): Promise<ChainState> {
+  private async fold(
+    identity: string,
+    from: ChainState | null,
+    toSeq: number,
+  ): Promise<ChainState> {
     let state = from;
     let next = from ? from.head.seq + 1 : 0;
     while (next <= toSeq) {
@@ -89,7 +95,8 @@ export class ChainStates {
       }
       next += page.length;
     }
-    if (!state || state.head.seq !== toSeq) throw new Error(`stored chain ${identity} is missing events before ${toSeq}`);
+    if (!state || state.head.seq !== toSeq)
+      throw new Error(`stored chain ${identity} is missing events before ${toSeq}`);
     return state;
   }
 

@@ -53,7 +53,8 @@ export const USAGE = `Usage: kez-sig-server [options]
 
 function int(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined || text === '') return fallback;
-  if (!/^\d{1,15}$/.test(text)) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  if (!/^\d{1,15}$/.test(text))
+    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
   return Number(text);
 }
 
@@ -63,16 +64,25 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     args: argv,
     strict: true,
     options: {
-      data: { type: 'string' }, db: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
-      'rate-limit': { type: 'string' }, 'rate-window': { type: 'string' }, 'request-timeout': { type: 'string' },
-      'max-events': { type: 'string' }, 'trust-proxy': { type: 'boolean' }, 'log-level': { type: 'string' },
+      data: { type: 'string' },
+      db: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'rate-window': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'max-events': { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
+      'log-level': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
   if (values.help) return 'help';
   const db = values.db ?? env.KEZ_SIG_DB;
   if (db !== undefined && db !== '' && !/^postgres(ql)?:\/\//.test(db)) {
-    throw new Error('--db must be a postgres:// or postgresql:// URL (SQLite is selected with --data)');
+    throw new Error(
+      '--db must be a postgres:// or postgresql:// URL (SQLite is selected with --data)',
+    );
   }
   const port = int('--port', values.port ?? env.KEZ_SIG_PORT, DEFAULTS.port);
   if (port > 65535) throw new Error('--port must be at most 65535');
@@ -82,12 +92,29 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     port,
     dataDir: values.data ?? env.KEZ_SIG_DATA ?? DEFAULTS.dataDir,
     ...(db ? { db } : {}),
-    rateLimitMax: int('--rate-limit', values['rate-limit'] ?? env.KEZ_SIG_RATE_LIMIT, DEFAULTS.rateLimitMax),
-    rateLimitWindowMs: int('--rate-window', values['rate-window'] ?? env.KEZ_SIG_RATE_WINDOW_MS, DEFAULTS.rateLimitWindowMs),
-    requestTimeoutMs: int('--request-timeout', values['request-timeout'] ?? env.KEZ_SIG_REQUEST_TIMEOUT_MS,
-      DEFAULTS.requestTimeoutMs),
-    maxEventsPerResponse: Math.max(1, int('--max-events', values['max-events'] ?? env.KEZ_SIG_MAX_EVENTS,
-      DEFAULTS.maxEventsPerResponse)),
+    rateLimitMax: int(
+      '--rate-limit',
+      values['rate-limit'] ?? env.KEZ_SIG_RATE_LIMIT,
+      DEFAULTS.rateLimitMax,
+    ),
+    rateLimitWindowMs: int(
+      '--rate-window',
+      values['rate-window'] ?? env.KEZ_SIG_RATE_WINDOW_MS,
+      DEFAULTS.rateLimitWindowMs,
+    ),
+    requestTimeoutMs: int(
+      '--request-timeout',
+      values['request-timeout'] ?? env.KEZ_SIG_REQUEST_TIMEOUT_MS,
+      DEFAULTS.requestTimeoutMs,
+    ),
+    maxEventsPerResponse: Math.max(
+      1,
+      int(
+        '--max-events',
+        values['max-events'] ?? env.KEZ_SIG_MAX_EVENTS,
+        DEFAULTS.maxEventsPerResponse,
+      ),
+    ),
     trustProxy: values['trust-proxy'] ?? env.KEZ_SIG_TRUST_PROXY === '1',
     logLevel: values['log-level'] ?? env.KEZ_SIG_LOG_LEVEL ?? DEFAULTS.logLevel,
   };

@@ -18,7 +18,11 @@ export class ApiError extends Error {
 
 /** Decode/structure problems are the request's shape (400); the rest are semantic (422). */
 const BAD_REQUEST_CODES = new Set([
-  'malformed', 'non_canonical', 'trailing_data', 'bad_encoding', 'unsupported_version',
+  'malformed',
+  'non_canonical',
+  'trailing_data',
+  'bad_encoding',
+  'unsupported_version',
 ]);
 
 export function httpStatusForKezCode(code: string): number {
@@ -35,8 +39,13 @@ export function httpStatusForKezCode(code: string): number {
 function isStoreUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
-  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|SQLITE_BUSY|SQLITE_LOCKED)/.test(code)
-    || /^(08|53|57P)/.test(code) || code === '3D000';
+  return (
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|SQLITE_BUSY|SQLITE_LOCKED)/.test(
+      code,
+    ) ||
+    /^(08|53|57P)/.test(code) ||
+    code === '3D000'
+  );
 }
 
 /** Maps a KezError thrown by @kez/core to the HTTP answer; anything else is a server bug. */
@@ -45,7 +54,8 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof KezError) {
     return new ApiError(httpStatusForKezCode(err.code), err.code, err.message);
   }
-  if (isStoreUnavailable(err)) return new ApiError(503, 'unavailable', 'the database is not reachable; retry later');
+  if (isStoreUnavailable(err))
+    return new ApiError(503, 'unavailable', 'the database is not reachable; retry later');
   return new ApiError(500, 'internal', 'internal error');
 }
 

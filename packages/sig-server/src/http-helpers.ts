@@ -5,14 +5,22 @@ const SINCE_RE = /^(0|[1-9][0-9]{0,15})$/;
 
 export function checkIdentity(value: unknown): string {
   if (typeof value !== 'string' || !IDENTITY_RE.test(value)) {
-    throw new ApiError(400, 'bad_request', 'identity must be kez:id: followed by 64 lowercase hex digits');
+    throw new ApiError(
+      400,
+      'bad_request',
+      'identity must be kez:id: followed by 64 lowercase hex digits',
+    );
   }
   return value;
 }
 
 export function parseSince(value: unknown): number {
   if (value === undefined) return 0;
-  if (typeof value !== 'string' || !SINCE_RE.test(value) || Number(value) > Number.MAX_SAFE_INTEGER) {
+  if (
+    typeof value !== 'string' ||
+    !SINCE_RE.test(value) ||
+    Number(value) > Number.MAX_SAFE_INTEGER
+  ) {
     throw new ApiError(400, 'bad_request', 'since must be one decimal integer in [0, 2^53 - 1]');
   }
   return Number(value);
@@ -33,10 +41,13 @@ export function etagMatches(header: string | undefined, hash: string): boolean {
 /** Only application/json, and if a charset is named it must be UTF-8 (SPEC §1: UTF-8 text). */
 export function checkJsonContentType(header: string | undefined): void {
   const [type, ...params] = (header ?? '').split(';').map((s) => s.trim().toLowerCase());
-  const paramsOk = params.every((p) => p === '' || p === 'charset=utf-8' || p === 'charset="utf-8"');
+  const paramsOk = params.every(
+    (p) => p === '' || p === 'charset=utf-8' || p === 'charset="utf-8"',
+  );
   if (type !== 'application/json' || !paramsOk) {
     throw new ApiError(415, 'content_type', 'the body must be application/json (UTF-8)');
   }
 }
 
-export const toBundle = (events: { jcs: string }[]): string => events.map((e) => e.jcs + '\n').join('');
+export const toBundle = (events: { jcs: string }[]): string =>
+  events.map((e) => e.jcs + '\n').join('');

@@ -7,7 +7,10 @@ type Labels = Record<string, string>;
 
 class Counter {
   private readonly values = new Map<string, { labels: Labels; value: number }>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
 
   inc(labels: Labels = {}, by = 1): void {
     const key = JSON.stringify(labels);
@@ -22,13 +25,16 @@ class Counter {
 
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const { labels, value } of this.values.values()) lines.push(`${this.name}${fmt(labels)} ${value}`);
+    for (const { labels, value } of this.values.values())
+      lines.push(`${this.name}${fmt(labels)} ${value}`);
     return lines.join('\n');
   }
 }
 
 function fmt(labels: Labels): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  const parts = Object.entries(labels).map(
+    ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+  );
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
@@ -37,19 +43,26 @@ function gauge(name: string, help: string, value: number): string {
 }
 
 export class Metrics {
-  readonly requests = new Counter('kez_sig_http_requests_total', 'HTTP requests by method, route and status.');
-  readonly appends = new Counter('kez_sig_appends_total',
-    'Append attempts by result (accepted, idempotent, fork, rejected) and code.');
+  readonly requests = new Counter(
+    'kez_sig_http_requests_total',
+    'HTTP requests by method, route and status.',
+  );
+  readonly appends = new Counter(
+    'kez_sig_appends_total',
+    'Append attempts by result (accepted, idempotent, fork, rejected) and code.',
+  );
   readonly forks = new Counter('kez_sig_forks_total', 'New fork evidence events stored.');
 
   render(gauges: { chains: number; events: number; forkEvents: number }): string {
-    return [
-      this.requests.render(),
-      this.appends.render(),
-      this.forks.render(),
-      gauge('kez_sig_chains', 'Chains stored.', gauges.chains),
-      gauge('kez_sig_events', 'Main-chain events stored.', gauges.events),
-      gauge('kez_sig_fork_events', 'Fork evidence events stored.', gauges.forkEvents),
-    ].join('\n') + '\n';
+    return (
+      [
+        this.requests.render(),
+        this.appends.render(),
+        this.forks.render(),
+        gauge('kez_sig_chains', 'Chains stored.', gauges.chains),
+        gauge('kez_sig_events', 'Main-chain events stored.', gauges.events),
+        gauge('kez_sig_fork_events', 'Fork evidence events stored.', gauges.forkEvents),
+      ].join('\n') + '\n'
+    );
   }
 }

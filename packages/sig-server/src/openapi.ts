@@ -1,6 +1,8 @@
 /** The OpenAPI 3.1 description served at GET /v1/openapi.json. */
 const identityParam = {
-  name: 'identity', in: 'path', required: true,
+  name: 'identity',
+  in: 'path',
+  required: true,
   description: 'Identity id (SPEC §2.4). May be percent-encoded.',
   schema: { type: 'string', pattern: '^kez:id:[0-9a-f]{64}$' },
 };
@@ -10,15 +12,23 @@ const error = (description: string) => ({
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 });
 
-const ndjson = { 'application/x-ndjson': { schema: { type: 'string', description: 'SPEC §6.5 bundle: one JCS event per line, LF-terminated' } } };
+const ndjson = {
+  'application/x-ndjson': {
+    schema: {
+      type: 'string',
+      description: 'SPEC §6.5 bundle: one JCS event per line, LF-terminated',
+    },
+  },
+};
 
 export const openApiDocument = {
   openapi: '3.1.0',
   info: {
     title: 'KEZ sig-server',
     version: '0.2.0',
-    description: 'A sigchain store. No accounts: an append is authorized by its own signature, checked '
-      + 'against the chain\'s current keys (SPEC §6). The server can withhold or serve stale data, never forge it.',
+    description:
+      'A sigchain store. No accounts: an append is authorized by its own signature, checked ' +
+      "against the chain's current keys (SPEC §6). The server can withhold or serve stale data, never forge it.",
     license: { name: 'MIT OR Apache-2.0', identifier: 'MIT OR Apache-2.0' },
   },
   paths: {
@@ -28,18 +38,30 @@ export const openApiDocument = {
         summary: 'Read a chain (main events only) as a JSONL bundle',
         parameters: [
           identityParam,
-          { name: 'since', in: 'query', required: false, description: 'Only events with seq ≥ since.',
-            schema: { type: 'integer', minimum: 0, maximum: 9007199254740991 } },
+          {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description: 'Only events with seq ≥ since.',
+            schema: { type: 'integer', minimum: 0, maximum: 9007199254740991 },
+          },
           { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } },
         ],
         responses: {
           200: {
-            description: 'The bundle. At most the server\'s per-response event limit; when cut short, '
-              + '`Kez-Next-Since` says where to continue and no ETag is sent.',
+            description:
+              "The bundle. At most the server's per-response event limit; when cut short, " +
+              '`Kez-Next-Since` says where to continue and no ETag is sent.',
             headers: {
               ETag: { description: 'Strong; the quoted head hash', schema: { type: 'string' } },
-              'Kez-Fork': { description: '"true" when fork evidence exists for this chain', schema: { type: 'string', enum: ['true'] } },
-              'Kez-Next-Since': { description: 'Present when the response was truncated', schema: { type: 'integer' } },
+              'Kez-Fork': {
+                description: '"true" when fork evidence exists for this chain',
+                schema: { type: 'string', enum: ['true'] },
+              },
+              'Kez-Next-Since': {
+                description: 'Present when the response was truncated',
+                schema: { type: 'integer' },
+              },
             },
             content: ndjson,
           },
@@ -60,7 +82,9 @@ export const openApiDocument = {
             description: 'The chain head',
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Head' } } },
           },
-          400: error('Bad identity'), 404: error('Unknown chain'), 429: error('Rate limited'),
+          400: error('Bad identity'),
+          404: error('Unknown chain'),
+          429: error('Rate limited'),
         },
       },
     },
@@ -68,22 +92,33 @@ export const openApiDocument = {
       post: {
         operationId: 'appendEvent',
         summary: 'Append one signed event',
-        description: 'Body: one event in the SPEC §8.1 JSON encoding (exact JCS bytes, optionally one LF). '
-          + 'For seq 0 the identity must be kez:id:H(genesis). Accepted if @kez/core verifies it against the '
-          + 'chain state, seq = head + 1 and prev = head hash.',
+        description:
+          'Body: one event in the SPEC §8.1 JSON encoding (exact JCS bytes, optionally one LF). ' +
+          'For seq 0 the identity must be kez:id:H(genesis). Accepted if @kez/core verifies it against the ' +
+          'chain state, seq = head + 1 and prev = head hash.',
         parameters: [identityParam],
         requestBody: {
           required: true,
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Event' } } },
         },
         responses: {
-          201: { description: 'Appended', content: { 'application/json': { schema: { $ref: '#/components/schemas/Appended' } } } },
-          200: { description: 'The same event was already stored (idempotent)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Appended' } } } },
+          201: {
+            description: 'Appended',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Appended' } } },
+          },
+          200: {
+            description: 'The same event was already stored (idempotent)',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Appended' } } },
+          },
           400: error('Not canonical, malformed, trailing data, wrong object type, bad identity'),
-          409: error('code fork: a different valid event holds this seq (stored as fork evidence); code bad_link: seq > head + 1 or unknown chain'),
+          409: error(
+            'code fork: a different valid event holds this seq (stored as fork evidence); code bad_link: seq > head + 1 or unknown chain',
+          ),
           413: error('Body over 64 KiB (code too_large)'),
           415: error('Content type is not application/json (code content_type)'),
-          422: error('Fails verification: bad_signature, not_authorized, bad_link, bad_claim, identity_mismatch, …'),
+          422: error(
+            'Fails verification: bad_signature, not_authorized, bad_link, bad_claim, identity_mismatch, …',
+          ),
           429: error('Rate limited'),
           503: error('Database unreachable (code unavailable, Retry-After)'),
         },
@@ -92,33 +127,76 @@ export const openApiDocument = {
     '/v1/chains/{identity}/forks': {
       get: {
         operationId: 'getForks',
-        summary: 'Fork evidence: events that validly contradict the main chain, ordered by (seq, hash)',
+        summary:
+          'Fork evidence: events that validly contradict the main chain, ordered by (seq, hash)',
         parameters: [identityParam],
-        responses: { 200: { description: 'JSONL, possibly empty', content: ndjson }, 400: error('Bad identity'), 404: error('Unknown chain') },
+        responses: {
+          200: { description: 'JSONL, possibly empty', content: ndjson },
+          400: error('Bad identity'),
+          404: error('Unknown chain'),
+        },
       },
     },
-    '/healthz': { get: { operationId: 'health', responses: { 200: { description: 'The process is up' } } } },
-    '/readyz': { get: { operationId: 'ready', responses: { 200: { description: 'The database answers' }, 503: error('Database unreachable') } } },
-    '/metrics': { get: { operationId: 'metrics', responses: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
-    '/v1/openapi.json': { get: { operationId: 'openapi', responses: { 200: { description: 'This document' } } } },
+    '/healthz': {
+      get: { operationId: 'health', responses: { 200: { description: 'The process is up' } } },
+    },
+    '/readyz': {
+      get: {
+        operationId: 'ready',
+        responses: {
+          200: { description: 'The database answers' },
+          503: error('Database unreachable'),
+        },
+      },
+    },
+    '/metrics': {
+      get: {
+        operationId: 'metrics',
+        responses: {
+          200: {
+            description: 'Prometheus text format 0.0.4',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    '/v1/openapi.json': {
+      get: { operationId: 'openapi', responses: { 200: { description: 'This document' } } },
+    },
   },
   components: {
     schemas: {
       Error: {
-        type: 'object', required: ['error'],
+        type: 'object',
+        required: ['error'],
         properties: {
           error: {
-            type: 'object', required: ['code', 'message'],
-            properties: { code: { type: 'string', description: 'A SPEC §9 code, or bad_request, not_found, method, internal, unavailable' }, message: { type: 'string' } },
+            type: 'object',
+            required: ['code', 'message'],
+            properties: {
+              code: {
+                type: 'string',
+                description:
+                  'A SPEC §9 code, or bad_request, not_found, method, internal, unavailable',
+              },
+              message: { type: 'string' },
+            },
           },
         },
       },
       Head: {
-        type: 'object', required: ['identity', 'seq', 'hash', 'fork'],
-        properties: { identity: { type: 'string' }, seq: { type: 'integer' }, hash: { type: 'string' }, fork: { type: 'boolean' } },
+        type: 'object',
+        required: ['identity', 'seq', 'hash', 'fork'],
+        properties: {
+          identity: { type: 'string' },
+          seq: { type: 'integer' },
+          hash: { type: 'string' },
+          fork: { type: 'boolean' },
+        },
       },
       Appended: {
-        type: 'object', required: ['seq', 'hash'],
+        type: 'object',
+        required: ['seq', 'hash'],
         properties: { seq: { type: 'integer' }, hash: { type: 'string' } },
       },
       Event: { type: 'object', description: 'A SPEC §6.1 sigchain event' },

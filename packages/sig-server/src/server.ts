@@ -13,8 +13,14 @@ export interface RunningServer {
 }
 
 /** Opens the configured store, builds the app and listens. */
-export async function startServer(config: ServerConfig, opts: AppOptions = {}): Promise<RunningServer> {
-  const store = await openStore({ dataDir: config.dataDir, ...(config.db ? { db: config.db } : {}) });
+export async function startServer(
+  config: ServerConfig,
+  opts: AppOptions = {},
+): Promise<RunningServer> {
+  const store = await openStore({
+    dataDir: config.dataDir,
+    ...(config.db ? { db: config.db } : {}),
+  });
   let app: FastifyInstance;
   try {
     app = await buildApp(config, store, opts);
@@ -27,7 +33,9 @@ export async function startServer(config: ServerConfig, opts: AppOptions = {}): 
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
-    app, store, url: `http://${host}:${port}`,
+    app,
+    store,
+    url: `http://${host}:${port}`,
     async close() {
       await app.close();
       await store.close();

@@ -1,5 +1,15 @@
 // The HTTP API against a real server on loopback, once per storage backend.
-import { bip340, commitment, createGenesis, exportBundle, objectHash, signObject, signerFromSecret, verifyChain, type ChainEvent } from '@kez/core';
+import {
+  bip340,
+  commitment,
+  createGenesis,
+  exportBundle,
+  objectHash,
+  signObject,
+  signerFromSecret,
+  verifyChain,
+  type ChainEvent,
+} from '@kez/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestServer, type TestServer } from './helpers/backends.js';
 import { TestChain, newSigner, now } from './helpers/chains.js';
@@ -7,8 +17,12 @@ import { call, chainPath, postEvent } from './helpers/http.js';
 
 describe.each(BACKENDS)('sig-server API on %s', (backend) => {
   let srv: TestServer;
-  beforeAll(async () => { srv = await startTestServer(backend); });
-  afterAll(async () => { await srv?.cleanup(); });
+  beforeAll(async () => {
+    srv = await startTestServer(backend);
+  });
+  afterAll(async () => {
+    await srv?.cleanup();
+  });
 
   async function publish(chain: TestChain): Promise<void> {
     for (const ev of chain.events) {
@@ -39,7 +53,12 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     expect(verdict.state?.head.seq).toBe(3);
 
     const head = await call(chainPath(srv.url, chain.identity, '/head'));
-    expect(head.json).toEqual({ identity: chain.identity, seq: 3, hash: objectHash(chain.head), fork: false });
+    expect(head.json).toEqual({
+      identity: chain.identity,
+      seq: 3,
+      hash: objectHash(chain.head),
+      fork: false,
+    });
   });
 
   it('stores a chain whose keys are BIP-340 (nostr) keys, with an Ed25519 device', async () => {
@@ -64,16 +83,22 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     await publish(chain);
     const first = await call(chainPath(srv.url, chain.identity));
     const etag = first.headers.get('etag')!;
-    const again = await call(chainPath(srv.url, chain.identity), { headers: { 'if-none-match': etag } });
+    const again = await call(chainPath(srv.url, chain.identity), {
+      headers: { 'if-none-match': etag },
+    });
     expect(again.status).toBe(304);
     expect(again.text).toBe('');
     expect(again.headers.get('etag')).toBe(etag);
-    const weak = await call(chainPath(srv.url, chain.identity), { headers: { 'if-none-match': `"x", W/${etag}` } });
+    const weak = await call(chainPath(srv.url, chain.identity), {
+      headers: { 'if-none-match': `"x", W/${etag}` },
+    });
     expect(weak.status).toBe(304);
 
     const ev = chain.add();
     expect((await postEvent(srv.url, chain.identity, ev)).status).toBe(201);
-    const moved = await call(chainPath(srv.url, chain.identity), { headers: { 'if-none-match': etag } });
+    const moved = await call(chainPath(srv.url, chain.identity), {
+      headers: { 'if-none-match': etag },
+    });
     expect(moved.status).toBe(200);
     expect(moved.text).toBe(exportBundle(chain.events));
     expect(moved.headers.get('etag')).toBe(`"${objectHash(ev)}"`);
@@ -106,7 +131,12 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
       expect(r.status).toBe(404);
       expect(r.json.error.code).toBe('no_chain');
     }
-    for (const bad of ['kez:id:AB' + 'ab'.repeat(31), 'kez:id:abc', 'github:jason', `kez:id:${'ab'.repeat(32)}0`]) {
+    for (const bad of [
+      'kez:id:AB' + 'ab'.repeat(31),
+      'kez:id:abc',
+      'github:jason',
+      `kez:id:${'ab'.repeat(32)}0`,
+    ]) {
       const r = await call(chainPath(srv.url, bad));
       expect(r.status, bad).toBe(400);
       expect(r.json.error.code).toBe('bad_request');
@@ -160,7 +190,10 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     await publish(chain);
     // Correctly signed, right seq, but prev names seq 0 instead of the head.
     const { sig: _sig, ...unsigned } = chain.addEvent();
-    const wrongPrev = signObject<ChainEvent>({ ...unsigned, prev: objectHash(chain.events[0]!) }, chain.primary);
+    const wrongPrev = signObject<ChainEvent>(
+      { ...unsigned, prev: objectHash(chain.events[0]!) },
+      chain.primary,
+    );
     const r = await postEvent(srv.url, chain.identity, wrongPrev);
     expect(r.status).toBe(422);
     expect(r.json.error.code).toBe('bad_link');
@@ -209,7 +242,9 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     it('enforces pre-rotation: only the committed key can become primary (precommit_mismatch)', async () => {
       const primary = newSigner();
       const committed = newSigner();
-      const chain = new TestChain(primary, [createGenesis({ created_at: now(), next: commitment(committed.keyId) }, primary)]);
+      const chain = new TestChain(primary, [
+        createGenesis({ created_at: now(), next: commitment(committed.keyId) }, primary),
+      ]);
       await publish(chain);
       const thief = newSigner();
       const r = await postEvent(srv.url, chain.identity, chain.rotateEvent(thief));
@@ -240,11 +275,14 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
       await publish(chain);
       const N = 16;
       const candidates = Array.from({ length: N }, () => chain.addEvent());
-      const answers = await Promise.all(candidates.map((ev) => postEvent(srv.url, chain.identity, ev)));
+      const answers = await Promise.all(
+        candidates.map((ev) => postEvent(srv.url, chain.identity, ev)),
+      );
       const statuses = answers.map((a) => a.status);
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s === 409)).toHaveLength(N - 1);
-      for (const a of answers.filter((x) => x.status === 409)) expect(a.json.error.code).toBe('fork');
+      for (const a of answers.filter((x) => x.status === 409))
+        expect(a.json.error.code).toBe('fork');
       const winner = candidates[statuses.indexOf(201)]!;
 
       const read = await call(chainPath(srv.url, chain.identity));
@@ -266,7 +304,9 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
       const chain = new TestChain(newSigner());
       await publish(chain);
       const ev = chain.addEvent();
-      const answers = await Promise.all(Array.from({ length: 8 }, () => postEvent(srv.url, chain.identity, ev)));
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => postEvent(srv.url, chain.identity, ev)),
+      );
       expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
       const forks = await call(chainPath(srv.url, chain.identity, '/forks'));
       expect(forks.text).toBe('');
@@ -281,7 +321,12 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
       await publish(chain);
       const r = await postEvent(srv.url, chain.identity, alternative);
       expect(r.status).toBe(409);
-      expect(r.json.error).toMatchObject({ code: 'fork', seq: 2, hash: objectHash(alternative), existing: objectHash(chain.events[2]!) });
+      expect(r.json.error).toMatchObject({
+        code: 'fork',
+        seq: 2,
+        hash: objectHash(alternative),
+        existing: objectHash(chain.events[2]!),
+      });
       const again = await postEvent(srv.url, chain.identity, alternative);
       expect(again.status).toBe(409);
 
@@ -293,7 +338,12 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
       const forks = await call(chainPath(srv.url, chain.identity, '/forks'));
       expect(forks.text).toBe(exportBundle([alternative]));
       const head = await call(chainPath(srv.url, chain.identity, '/head'));
-      expect(head.json).toEqual({ identity: chain.identity, seq: 3, hash: objectHash(chain.head), fork: true });
+      expect(head.json).toEqual({
+        identity: chain.identity,
+        seq: 3,
+        hash: objectHash(chain.head),
+        fork: true,
+      });
       const read = await call(chainPath(srv.url, chain.identity));
       expect(read.headers.get('kez-fork')).toBe('true');
       expect(read.text).toBe(exportBundle(chain.events));
@@ -307,21 +357,37 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     const doc = await call(`${srv.url}/v1/openapi.json`);
     expect(doc.status).toBe(200);
     expect(doc.json.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining([
-      '/v1/chains/{identity}', '/v1/chains/{identity}/head', '/v1/chains/{identity}/events', '/v1/chains/{identity}/forks',
-    ]));
+    expect(Object.keys(doc.json.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/chains/{identity}',
+        '/v1/chains/{identity}/head',
+        '/v1/chains/{identity}/events',
+        '/v1/chains/{identity}/forks',
+      ]),
+    );
     // Every documented operation is a real route; the documented surface is exactly the v1 API.
     const documented: string[] = [];
-    for (const [path, ops] of Object.entries(doc.json.paths as Record<string, Record<string, unknown>>)) {
+    for (const [path, ops] of Object.entries(
+      doc.json.paths as Record<string, Record<string, unknown>>,
+    )) {
       for (const method of Object.keys(ops)) {
         const url = path.replace(/\{(\w+)\}/g, ':$1');
-        expect(srv.app.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${method} ${url}`).toBe(true);
+        expect(
+          srv.app.hasRoute({ method: method.toUpperCase() as 'GET', url }),
+          `${method} ${url}`,
+        ).toBe(true);
         documented.push(`${method.toUpperCase()} ${url}`);
       }
     }
     expect(documented.sort()).toEqual([
-      'GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /v1/chains/:identity', 'GET /v1/chains/:identity/forks',
-      'GET /v1/chains/:identity/head', 'GET /v1/openapi.json', 'POST /v1/chains/:identity/events',
+      'GET /healthz',
+      'GET /metrics',
+      'GET /readyz',
+      'GET /v1/chains/:identity',
+      'GET /v1/chains/:identity/forks',
+      'GET /v1/chains/:identity/head',
+      'GET /v1/openapi.json',
+      'POST /v1/chains/:identity/events',
     ]);
     expect((await call(`${srv.url}/healthz`)).status).toBe(200);
     const ready = await call(`${srv.url}/readyz`);
@@ -333,8 +399,12 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     expect(metrics.text).toContain(`kez_sig_chains ${stats.chains}\n`);
     expect(metrics.text).toContain(`kez_sig_fork_events ${stats.forkEvents}\n`);
     expect(metrics.text).toMatch(/kez_sig_appends_total\{result="accepted",code=""\} \d+/);
-    expect(metrics.text).toMatch(/kez_sig_appends_total\{result="rejected",code="not_authorized"\} [1-9]/);
+    expect(metrics.text).toMatch(
+      /kez_sig_appends_total\{result="rejected",code="not_authorized"\} [1-9]/,
+    );
     expect(metrics.text).toMatch(/kez_sig_forks_total [1-9]/);
-    expect(metrics.text).toMatch(/kez_sig_http_requests_total\{method="POST",route="\/v1\/chains\/:identity\/events",status="201"\} [1-9]/);
+    expect(metrics.text).toMatch(
+      /kez_sig_http_requests_total\{method="POST",route="\/v1\/chains\/:identity\/events",status="201"\} [1-9]/,
+    );
   });
 });

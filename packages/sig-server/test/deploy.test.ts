@@ -12,7 +12,9 @@ const deploy = (f: string) => join(pkg, 'deploy', f);
 
 describe('deployment recipes', () => {
   it('compose.postgres.yml passes docker-compose config: one database, two replicas on it', () => {
-    const out = execFileSync('docker-compose', ['-f', deploy('compose.postgres.yml'), 'config'], { encoding: 'utf8' });
+    const out = execFileSync('docker-compose', ['-f', deploy('compose.postgres.yml'), 'config'], {
+      encoding: 'utf8',
+    });
     expect(out).toMatch(/^\s{2}sig-1:$/m);
     expect(out).toMatch(/^\s{2}sig-2:$/m);
     expect(out).toMatch(/^\s{2}db:$/m);
@@ -24,21 +26,32 @@ describe('deployment recipes', () => {
     const exec = unit.match(/^ExecStart=(\S+) (\S+) (.*)$/m);
     expect(exec?.[2]).toBe('/opt/kez/packages/sig-server/dist/main.js');
     const cfg = loadConfig(exec![3]!.split(/\s+/), {});
-    expect(cfg).toMatchObject({ dataDir: '/var/lib/kez-sig-server', host: '127.0.0.1', port: 8787, trustProxy: true });
+    expect(cfg).toMatchObject({
+      dataDir: '/var/lib/kez-sig-server',
+      host: '127.0.0.1',
+      port: 8787,
+      trustProxy: true,
+    });
     expect(existsSync(join(pkg, 'dist', 'main.js'))).toBe(true);
   });
 
   it('the Dockerfile runs the built entry point, configured through the environment', () => {
     const file = readFileSync(deploy('Dockerfile'), 'utf8');
     expect(file).toContain('CMD ["node", "packages/sig-server/dist/main.js"]');
-    const env = Object.fromEntries([...file.matchAll(/(KEZ_SIG_\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+    const env = Object.fromEntries(
+      [...file.matchAll(/(KEZ_SIG_\w+)=(\S+)/g)].map((m) => [m[1], m[2]]),
+    );
     expect(loadConfig([], env)).toMatchObject({ dataDir: '/data', host: '0.0.0.0', port: 8787 });
   });
 });
 
 describe('configuration', () => {
   it('flags win over the environment, which wins over defaults', () => {
-    const cfg = loadConfig(['--port', '9000', '--rate-limit', '0'], { KEZ_SIG_PORT: '8000', KEZ_SIG_HOST: '::1', KEZ_SIG_DB: 'postgres://x/y' });
+    const cfg = loadConfig(['--port', '9000', '--rate-limit', '0'], {
+      KEZ_SIG_PORT: '8000',
+      KEZ_SIG_HOST: '::1',
+      KEZ_SIG_DB: 'postgres://x/y',
+    });
     expect(cfg).toMatchObject({ port: 9000, host: '::1', rateLimitMax: 0, db: 'postgres://x/y' });
   });
 

@@ -34,10 +34,14 @@ async function drive(url: string, l: Ledger): Promise<void> {
     let winner: ChainEvent | undefined;
     answers.forEach((a, i) => {
       const h = objectHash(rivals[i]!);
-      if (a.status === 201 || a.status === 200) { l.acked.add(h); winner = rivals[i]; }
+      if (a.status === 201 || a.status === 200) {
+        l.acked.add(h);
+        winner = rivals[i];
+      }
       if (a.status === 409 && a.json?.error?.code === 'fork') l.forkAcked.add(h);
     });
-    if (!winner) throw new Error(`no rival won: ${answers.map((a) => `${a.status} ${a.text}`).join(' | ')}`);
+    if (!winner)
+      throw new Error(`no rival won: ${answers.map((a) => `${a.status} ${a.text}`).join(' | ')}`);
     l.chain.push(winner);
   }
 }
@@ -57,7 +61,12 @@ describe('durability (SQLite, real process, SIGKILL)', () => {
     for (let i = 0; i < 6; i++) {
       const chain = new TestChain(newSigner());
       expect((await postEvent(server.url, chain.identity, chain.events[0]!)).status).toBe(201);
-      ledgers.push({ chain, attempted: new Set([objectHash(chain.events[0]!)]), acked: new Set([objectHash(chain.events[0]!)]), forkAcked: new Set() });
+      ledgers.push({
+        chain,
+        attempted: new Set([objectHash(chain.events[0]!)]),
+        acked: new Set([objectHash(chain.events[0]!)]),
+        forkAcked: new Set(),
+      });
     }
     const t0 = Date.now();
     const drivers = ledgers.map((l) => drive(server.url, l));
@@ -65,7 +74,7 @@ describe('durability (SQLite, real process, SIGKILL)', () => {
     const total = () => ledgers.reduce((n, l) => n + l.acked.size, 0);
     while (total() < 200) await new Promise((r) => setTimeout(r, 5));
     console.log(`durability: killing after ${Date.now() - t0} ms`);
-    server.child.kill("SIGKILL");
+    server.child.kill('SIGKILL');
     await Promise.all(drivers);
     await exited(server.child);
     expect(server.child.signalCode).toBe('SIGKILL');
@@ -86,7 +95,8 @@ describe('durability (SQLite, real process, SIGKILL)', () => {
       const forkHashes = parseBundle(forks.text).map(objectHash);
       for (const h of forkHashes) expect(l.attempted.has(h)).toBe(true);
       for (const h of l.forkAcked) expect(forkHashes).toContain(h);
-      if (forkHashes.length) expect(verifyChain(read.text + forks.text, { now: now() }).status).not.toBe('valid');
+      if (forkHashes.length)
+        expect(verifyChain(read.text + forks.text, { now: now() }).status).not.toBe('valid');
       acked += l.acked.size;
       unacked += stored.length - l.acked.size;
       // The chain the server holds may be ahead of what we saw acknowledged (a commit whose
@@ -95,9 +105,13 @@ describe('durability (SQLite, real process, SIGKILL)', () => {
       expect(resumed.identity).toBe(l.chain.identity);
       const next = resumed.addEvent();
       expect((await postEvent(server.url, l.chain.identity, next)).status).toBe(201);
-      expect(exportBundle([...resumed.events, next])).toBe((await call(chainPath(server.url, l.chain.identity))).text);
+      expect(exportBundle([...resumed.events, next])).toBe(
+        (await call(chainPath(server.url, l.chain.identity))).text,
+      );
     }
     // For the report: appends committed whose answer the SIGKILL swallowed.
-    console.log(`durability: ${acked} acknowledged appends all present; ${unacked} committed but unacknowledged`);
+    console.log(
+      `durability: ${acked} acknowledged appends all present; ${unacked} committed but unacknowledged`,
+    );
   });
 });

@@ -15,7 +15,10 @@ declare module 'vitest' {
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export default async function setup(project: TestProject): Promise<() => void> {
-  execFileSync('npx', ['tsc', '-b', join(pkgDir, 'tsconfig.json')], { stdio: 'inherit', cwd: join(pkgDir, '..', '..') });
+  execFileSync('npx', ['tsc', '-b', join(pkgDir, 'tsconfig.json')], {
+    stdio: 'inherit',
+    cwd: join(pkgDir, '..', '..'),
+  });
   const pg = await startPgCluster();
   project.provide('pgUrl', pg.url);
   return () => pg.stop();

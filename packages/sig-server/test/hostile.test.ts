@@ -13,9 +13,12 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     srv = await startTestServer(backend);
     chain = new TestChain(newSigner());
     chain.add();
-    for (const ev of chain.events) expect((await postEvent(srv.url, chain.identity, ev)).status).toBe(201);
+    for (const ev of chain.events)
+      expect((await postEvent(srv.url, chain.identity, ev)).status).toBe(201);
   });
-  afterAll(async () => { await srv?.cleanup(); });
+  afterAll(async () => {
+    await srv?.cleanup();
+  });
 
   /** After every refusal the chain is exactly what it was and no fork evidence appeared. */
   async function expectUnchanged(): Promise<void> {
@@ -25,7 +28,12 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     expect((await call(chainPath(srv.url, chain.identity, '/forks'))).text).toBe('');
   }
 
-  async function expectRefused(body: string | Uint8Array, status: number, code: string, contentType?: string): Promise<void> {
+  async function expectRefused(
+    body: string | Uint8Array,
+    status: number,
+    code: string,
+    contentType?: string,
+  ): Promise<void> {
     const r = await postRaw(srv.url, chain.identity, body, contentType);
     expect(r.status).toBe(status);
     expect(r.headers.get('content-type')).toMatch(/^application\/json/);
@@ -35,11 +43,19 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
 
   it('refuses a wrong content type (415 content_type)', async () => {
     const body = encodeJson(chain.addEvent());
-    for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonl',
-      'application/json; charset=iso-8859-1', 'multipart/form-data; boundary=x']) {
+    for (const ct of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/jsonl',
+      'application/json; charset=iso-8859-1',
+      'multipart/form-data; boundary=x',
+    ]) {
       await expectRefused(body, 415, 'content_type', ct);
     }
-    const none = await call(chainPath(srv.url, chain.identity, '/events'), { method: 'POST', body: new Uint8Array(Buffer.from(body)) });
+    const none = await call(chainPath(srv.url, chain.identity, '/events'), {
+      method: 'POST',
+      body: new Uint8Array(Buffer.from(body)),
+    });
     expect(none.status).toBe(415);
     await expectUnchanged();
   });
@@ -56,7 +72,10 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
       },
     });
     const r = await fetch(chainPath(srv.url, chain.identity, '/events'), {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
     } as RequestInit);
     expect(r.status).toBe(413);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe('too_large');
@@ -71,7 +90,11 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     await expectRefused('', 400, 'malformed');
     await expectRefused('{"kez":"0.2","type":"event"}', 400, 'malformed');
     // A signed claim is not an event.
-    await expectRefused(encodeJson(chain.state.claims.values().next().value!.claim), 400, 'malformed');
+    await expectRefused(
+      encodeJson(chain.state.claims.values().next().value!.claim),
+      400,
+      'malformed',
+    );
     await expectUnchanged();
   });
 
@@ -83,7 +106,11 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(ev).reverse()));
     expect(reordered).not.toBe(jcs);
     await expectRefused(reordered, 400, 'non_canonical');
-    await expectRefused(jcs.replace('"kez":"0.2"', '"kez":"0.2","kez":"0.2"'), 400, 'non_canonical');
+    await expectRefused(
+      jcs.replace('"kez":"0.2"', '"kez":"0.2","kez":"0.2"'),
+      400,
+      'non_canonical',
+    );
     await expectRefused(jcs.replace('"kez":"0.2"', '"kez":"\\u0030.2"'), 400, 'non_canonical');
     await expectRefused(jcs + '\n\n', 400, 'trailing_data');
     await expectRefused(jcs + '{}', 400, 'trailing_data');
@@ -100,7 +127,11 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     const ev = chain.addEvent();
     const flipped = ev.sig.slice(0, -1) + (ev.sig.endsWith('0') ? '1' : '0');
     await expectRefused(canonicalize({ ...ev, sig: flipped }), 422, 'bad_signature');
-    await expectRefused(canonicalize({ ...ev, created_at: ev.created_at + 1 }), 422, 'bad_signature');
+    await expectRefused(
+      canonicalize({ ...ev, created_at: ev.created_at + 1 }),
+      422,
+      'bad_signature',
+    );
     await expectRefused(canonicalize({ ...ev, extra: 1 }), 400, 'malformed');
     await expectRefused(canonicalize({ ...ev, kez: '0.3' }), 400, 'unsupported_version');
     await expectRefused(canonicalize({ ...ev, sig: flipped.toUpperCase() }), 400, 'malformed');
@@ -109,7 +140,12 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
 
   it('refuses bad identities in the path and unknown routes with JSON errors', async () => {
     const body = encodeJson(chain.addEvent());
-    for (const bad of ['kez:id:xyz', 'KEZ:ID:' + 'a'.repeat(64), '../../etc/passwd', 'kez:id:' + 'a'.repeat(65)]) {
+    for (const bad of [
+      'kez:id:xyz',
+      'KEZ:ID:' + 'a'.repeat(64),
+      '../../etc/passwd',
+      'kez:id:' + 'a'.repeat(65),
+    ]) {
       const r = await postRaw(srv.url, bad, body);
       expect(r.status, bad).toBe(400);
       expect(r.json.error.code).toBe('bad_request');
@@ -130,7 +166,8 @@ describe('limits that need their own server', () => {
     try {
       const id = `kez:id:${'cd'.repeat(32)}`;
       const statuses: number[] = [];
-      for (let i = 0; i < 8; i++) statuses.push((await call(chainPath(srv.url, id, '/head'))).status);
+      for (let i = 0; i < 8; i++)
+        statuses.push((await call(chainPath(srv.url, id, '/head'))).status);
       expect(statuses).toEqual([404, 404, 404, 404, 404, 429, 429, 429]);
       const limited = await call(chainPath(srv.url, id));
       expect(limited.status).toBe(429);
@@ -148,7 +185,8 @@ describe('limits that need their own server', () => {
     try {
       const chain = new TestChain(newSigner());
       for (let i = 0; i < 6; i++) chain.add();
-      for (const ev of chain.events) expect((await postEvent(srv.url, chain.identity, ev)).status).toBe(201);
+      for (const ev of chain.events)
+        expect((await postEvent(srv.url, chain.identity, ev)).status).toBe(201);
       let since = 0;
       let text = '';
       const pages: (string | null)[] = [];
@@ -170,30 +208,41 @@ describe('limits that need their own server', () => {
 
   it('answers 408 timeout to a slow client and 400 to broken HTTP, in the JSON error shape', async () => {
     // The idle-socket timeout stays long: the whole-request deadline is what must fire.
-    const srv = await startTestServer('sqlite', { requestTimeoutMs: 300, connectionTimeoutMs: 30_000 });
+    const srv = await startTestServer('sqlite', {
+      requestTimeoutMs: 300,
+      connectionTimeoutMs: 30_000,
+    });
     try {
       const { port } = new URL(srv.url);
       const id = `kez:id:${'ef'.repeat(32)}`;
-      const slow = (text: string) => new Promise<string>((resolve, reject) => {
-        const sock = connect(Number(port), '127.0.0.1');
-        let got = '';
-        sock.on('data', (d) => { got += d.toString(); });
-        sock.on('close', () => resolve(got));
-        sock.on('error', reject);
-        sock.write(text); // …and never the rest. The server must answer and hang up on its own.
-      });
+      const slow = (text: string) =>
+        new Promise<string>((resolve, reject) => {
+          const sock = connect(Number(port), '127.0.0.1');
+          let got = '';
+          sock.on('data', (d) => {
+            got += d.toString();
+          });
+          sock.on('close', () => resolve(got));
+          sock.on('error', reject);
+          sock.write(text); // …and never the rest. The server must answer and hang up on its own.
+        });
       for (const partial of [
         `POST /v1/chains/${id}/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"kez"`,
         `GET /v1/chains/${id} HTTP/1.1\r\nHost: x\r\n`,
       ]) {
         const answer = await slow(partial);
         expect(answer).toMatch(/^HTTP\/1\.1 408 /);
-        const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { error: { code: string } };
+        const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as {
+          error: { code: string };
+        };
         expect(body.error.code).toBe('timeout');
       }
       const broken = await slow('NOT HTTP AT ALL\r\n\r\n');
       expect(broken).toMatch(/^HTTP\/1\.1 400 /);
-      expect((JSON.parse(broken.slice(broken.indexOf('\r\n\r\n') + 4)) as { error: { code: string } }).error.code).toBe('bad_request');
+      expect(
+        (JSON.parse(broken.slice(broken.indexOf('\r\n\r\n') + 4)) as { error: { code: string } })
+          .error.code,
+      ).toBe('bad_request');
       expect((await call(`${srv.url}/healthz`)).status).toBe(200);
     } finally {
       await srv.cleanup();

@@ -17,7 +17,10 @@ describe('app.inject on this Node', () => {
       const ok = await app.inject({ method: 'GET', url: '/healthz', cookies: { a: 'b' } });
       expect(ok.statusCode).toBe(200);
       expect(ok.json()).toEqual({ status: 'ok' });
-      const missing = await app.inject({ method: 'GET', url: `/v1/chains/kez:id:${'0'.repeat(64)}/head` });
+      const missing = await app.inject({
+        method: 'GET',
+        url: `/v1/chains/kez:id:${'0'.repeat(64)}/head`,
+      });
       expect(missing.statusCode).toBe(404);
       expect(missing.json()).toMatchObject({ error: { code: 'no_chain' } });
     } finally {

@@ -18,12 +18,15 @@ describe('logging', () => {
   beforeAll(async () => {
     const stream = new Writable({
       write(chunk, _enc, done) {
-        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+        for (const l of String(chunk).split('\n').filter(Boolean))
+          lines.push(JSON.parse(l) as Record<string, unknown>);
         done();
       },
     });
-    srv = await startServer({ ...DEFAULTS, host: '127.0.0.1', port: 0, dataDir, rateLimitMax: 0 },
-      { logger: { level: 'info', stream } });
+    srv = await startServer(
+      { ...DEFAULTS, host: '127.0.0.1', port: 0, dataDir, rateLimitMax: 0 },
+      { logger: { level: 'info', stream } },
+    );
   });
   afterAll(async () => {
     await srv?.close();
@@ -41,9 +44,18 @@ describe('logging', () => {
     const okId = ok.headers.get('x-request-id');
     expect(okId).toMatch(/^[0-9a-f-]{36}$/);
     const append = lines.find((l) => l.msg === 'append');
-    expect(append).toMatchObject({ reqId: okId, identity: chain.identity, seq: 0, hash: objectHash(chain.events[0]!), status: 201 });
+    expect(append).toMatchObject({
+      reqId: okId,
+      identity: chain.identity,
+      seq: 0,
+      hash: objectHash(chain.events[0]!),
+      status: 201,
+    });
     const refused = lines.find((l) => l.msg === 'request refused');
-    expect(refused).toMatchObject({ reqId: bad.headers.get('x-request-id'), code: 'non_canonical' });
+    expect(refused).toMatchObject({
+      reqId: bad.headers.get('x-request-id'),
+      code: 'non_canonical',
+    });
     const all = JSON.stringify(lines);
     expect(all).not.toContain(chain.events[0]!.sig);
     expect(all).not.toContain(ev.sig);

@@ -40,9 +40,15 @@ describe('kez-sig-server process', () => {
       }
       const db = new pg.Client({ connectionString: url.href });
       await db.connect();
-      const tables = await db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+      const tables = await db.query(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+      );
       await db.end();
-      expect(tables.rows.map((r) => r.tablename)).toEqual(['kez_chains', 'kez_events', 'kez_fork_events']);
+      expect(tables.rows.map((r) => r.tablename)).toEqual([
+        'kez_chains',
+        'kez_events',
+        'kez_fork_events',
+      ]);
     } finally {
       await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
       await admin.end();

@@ -11,7 +11,10 @@ describe.each(BACKENDS)('two replicas on one %s store', (backend) => {
   let b: TestServer;
   beforeAll(async () => {
     a = await startTestServer(backend);
-    b = await startTestServer(backend, backend === 'postgres' ? { db: a.config.db! } : { dataDir: a.config.dataDir });
+    b = await startTestServer(
+      backend,
+      backend === 'postgres' ? { db: a.config.db! } : { dataDir: a.config.dataDir },
+    );
   });
   afterAll(async () => {
     await b?.cleanup();
@@ -22,9 +25,13 @@ describe.each(BACKENDS)('two replicas on one %s store', (backend) => {
     const chain = new TestChain(newSigner());
     expect((await postEvent(a.url, chain.identity, chain.events[0]!)).status).toBe(201);
     const rivals = Array.from({ length: 12 }, () => chain.addEvent());
-    const answers = await Promise.all(rivals.map((ev, i) => postEvent(i % 2 ? b.url : a.url, chain.identity, ev)));
+    const answers = await Promise.all(
+      rivals.map((ev, i) => postEvent(i % 2 ? b.url : a.url, chain.identity, ev)),
+    );
     expect(answers.filter((x) => x.status === 201)).toHaveLength(1);
-    expect(answers.filter((x) => x.status === 409 && x.json.error.code === 'fork')).toHaveLength(11);
+    expect(answers.filter((x) => x.status === 409 && x.json.error.code === 'fork')).toHaveLength(
+      11,
+    );
     chain.push(rivals[answers.findIndex((x) => x.status === 201)]!);
     for (const srv of [a, b]) {
       const read = await call(chainPath(srv.url, chain.identity));
@@ -55,6 +62,11 @@ describe.each(BACKENDS)('two replicas on one %s store', (backend) => {
     expect(refused.status).toBe(422);
     expect(refused.json.error.code).toBe('not_authorized');
     const head = await call(chainPath(a.url, chain.identity, '/head'));
-    expect(head.json).toEqual({ identity: chain.identity, seq: chain.head.seq, hash: objectHash(chain.head), fork: false });
+    expect(head.json).toEqual({
+      identity: chain.identity,
+      seq: chain.head.seq,
+      hash: objectHash(chain.head),
+      fork: false,
+    });
   });
 });

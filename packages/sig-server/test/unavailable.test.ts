@@ -8,8 +8,12 @@ import { call, chainPath, postEvent } from './helpers/http.js';
 
 describe('PostgreSQL unreachable', () => {
   let srv: TestServer;
-  beforeAll(async () => { srv = await startTestServer('postgres'); });
-  afterAll(async () => { await srv?.cleanup().catch(() => {}); });
+  beforeAll(async () => {
+    srv = await startTestServer('postgres');
+  });
+  afterAll(async () => {
+    await srv?.cleanup().catch(() => {});
+  });
 
   it('answers 503 unavailable with Retry-After, and /readyz fails while /healthz stays up', async () => {
     const chain = new TestChain(newSigner());
@@ -30,7 +34,10 @@ describe('PostgreSQL unreachable', () => {
     const ready = await call(`${srv.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(ready.json.error.code).toBe('unavailable');
-    for (const r of [await call(chainPath(srv.url, chain.identity)), await postEvent(srv.url, chain.identity, chain.add())]) {
+    for (const r of [
+      await call(chainPath(srv.url, chain.identity)),
+      await postEvent(srv.url, chain.identity, chain.add()),
+    ]) {
       expect(r.status).toBe(503);
       expect(r.json.error.code).toBe('unavailable');
       expect(r.headers.get('retry-after')).toBe('1');

@@ -3,7 +3,14 @@
 import { inject } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Signer } from '@kez/core';
-import { buildLoginToken, createLogger, inboxPrefix, startChatServer, type ChatServer, type ChatServerConfig } from '../../src/index.js';
+import {
+  buildLoginToken,
+  createLogger,
+  inboxPrefix,
+  startChatServer,
+  type ChatServer,
+  type ChatServerConfig,
+} from '../../src/index.js';
 
 export const AUDIENCE = 'chat.kez.test';
 
@@ -18,8 +25,10 @@ export function chatConfig(over: Partial<ChatServerConfig> = {}): ChatServerConf
   const s = inject('natsSecrets');
   return {
     natsUrl: inject('natsUrl'),
-    calloutUser: 'auth', calloutPass: s.calloutPass,
-    appUser: 'kezchat', appPass: s.appPass,
+    calloutUser: 'auth',
+    calloutPass: s.calloutPass,
+    appUser: 'kezchat',
+    appPass: s.appPass,
     issuerSeed: s.issuerSeed,
     ...(s.xkeySeed ? { xkeySeed: s.xkeySeed } : {}),
     audience: AUDIENCE,
@@ -42,19 +51,35 @@ export function chatConfig(over: Partial<ChatServerConfig> = {}): ChatServerConf
 export async function runChat(over: Partial<ChatServerConfig> = {}): Promise<RunningChat> {
   const logs: Array<Record<string, unknown>> = [];
   const raw: string[] = [];
-  const log = createLogger({ level: 'debug', write: (line) => { raw.push(line); logs.push(JSON.parse(line)); } });
+  const log = createLogger({
+    level: 'debug',
+    write: (line) => {
+      raw.push(line);
+      logs.push(JSON.parse(line));
+    },
+  });
   const server = await startChatServer(chatConfig(over), log);
   return { server, logs, raw, stop: () => server.stop() };
 }
 
-export async function connectWithToken(token: string, opts: { reconnect?: boolean; identity?: string } = {}): Promise<NatsConnection> {
+export async function connectWithToken(
+  token: string,
+  opts: { reconnect?: boolean; identity?: string } = {},
+): Promise<NatsConnection> {
   return connect({
-    servers: inject('natsUrl'), token, reconnect: opts.reconnect ?? false, timeout: 5_000,
+    servers: inject('natsUrl'),
+    token,
+    reconnect: opts.reconnect ?? false,
+    timeout: 5_000,
     ...(opts.identity ? { inboxPrefix: inboxPrefix(opts.identity) } : {}),
   });
 }
 
-export async function login(signer: Signer, identity: string, audience = AUDIENCE): Promise<NatsConnection> {
+export async function login(
+  signer: Signer,
+  identity: string,
+  audience = AUDIENCE,
+): Promise<NatsConnection> {
   return connectWithToken(buildLoginToken(signer, identity, audience), { identity });
 }
 

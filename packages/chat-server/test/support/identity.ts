@@ -1,8 +1,19 @@
 // A KEZ identity for tests: keys, a sigchain built with @kez/core, and its events published
 // to the real sig-server through its HTTP API (POST /v1/chains/{identity}/events).
 import {
-  addDevice, applyEvent, canonicalize, createGenesis, ed25519, bip340, revokeDevice, rotateKey,
-  signerFromSecret, type ChainEvent, type ChainState, type Signer, type SuiteName,
+  addDevice,
+  applyEvent,
+  canonicalize,
+  createGenesis,
+  ed25519,
+  bip340,
+  revokeDevice,
+  rotateKey,
+  signerFromSecret,
+  type ChainEvent,
+  type ChainState,
+  type Signer,
+  type SuiteName,
 } from '@kez/core';
 
 export const now = (): number => Math.floor(Date.now() / 1000);
@@ -12,9 +23,15 @@ export function newSigner(suite: SuiteName = 'ed25519'): Signer {
   return signerFromSecret(suite, s.generateSecret());
 }
 
-export async function postEvent(sigUrl: string, identity: string, event: ChainEvent): Promise<number> {
+export async function postEvent(
+  sigUrl: string,
+  identity: string,
+  event: ChainEvent,
+): Promise<number> {
   const res = await fetch(`${sigUrl}/v1/chains/${encodeURIComponent(identity)}/events`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: canonicalize(event),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: canonicalize(event),
   });
   await res.arrayBuffer();
   return res.status;
@@ -24,7 +41,10 @@ export class TestIdentity {
   events: ChainEvent[] = [];
   state!: ChainState;
 
-  private constructor(readonly sigUrl: string, public primary: Signer) {}
+  private constructor(
+    readonly sigUrl: string,
+    public primary: Signer,
+  ) {}
 
   static async create(sigUrl: string, suite: SuiteName = 'ed25519'): Promise<TestIdentity> {
     const id = new TestIdentity(sigUrl, newSigner(suite));
@@ -49,12 +69,20 @@ export class TestIdentity {
 
   async addDevice(suite: SuiteName = 'ed25519'): Promise<Signer> {
     const device = newSigner(suite);
-    await this.append(addDevice(this.state, { deviceSigner: device, name: 'laptop', created_at: now() - 30 }, this.primary));
+    await this.append(
+      addDevice(
+        this.state,
+        { deviceSigner: device, name: 'laptop', created_at: now() - 30 },
+        this.primary,
+      ),
+    );
     return device;
   }
 
   async revokeDevice(device: Signer): Promise<void> {
-    await this.append(revokeDevice(this.state, { device: device.keyId, created_at: now() - 20 }, this.primary));
+    await this.append(
+      revokeDevice(this.state, { device: device.keyId, created_at: now() - 20 }, this.primary),
+    );
   }
 
   /** Rotates the primary key; returns the old signer (now rotated away). */

@@ -16,7 +16,9 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export function natsServerBin() {
   const bin = process.env.NATS_SERVER_BIN || join(REPO, '.cache/bin/nats-server');
   if (!existsSync(bin)) {
-    throw new Error(`nats-server not found at ${bin}: run packages/chat-server/scripts/setup.sh (or set NATS_SERVER_BIN)`);
+    throw new Error(
+      `nats-server not found at ${bin}: run packages/chat-server/scripts/setup.sh (or set NATS_SERVER_BIN)`,
+    );
   }
   return bin;
 }
@@ -85,7 +87,10 @@ async function waitForPort(port, child, deadlineMs) {
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
     const ok = await new Promise((res) => {
-      const sock = tcpConnect(port, '127.0.0.1', () => { sock.end(); res(true); });
+      const sock = tcpConnect(port, '127.0.0.1', () => {
+        sock.end();
+        res(true);
+      });
       sock.once('error', () => res(false));
     });
     if (ok) return;
@@ -118,9 +123,14 @@ async function startOnce(render, { secrets, env } = {}) {
   const port = await freePort();
   const conf = join(dir, 'nats.conf');
   writeFileSync(conf, render(port, join(dir, 'js')), { mode: 0o600 });
-  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(bin, ['-c', conf], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let log = '';
-  child.stderr.on('data', (d) => { log = (log + d.toString()).slice(-20_000); });
+  child.stderr.on('data', (d) => {
+    log = (log + d.toString()).slice(-20_000);
+  });
   try {
     await waitForPort(port, child, 10_000);
   } catch (e) {

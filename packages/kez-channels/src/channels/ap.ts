@@ -6,12 +6,19 @@ import { htmlToText } from '../html-text.js';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
 
 const ACTIVITY_TYPES = ['application/activity+json', 'application/ld+json'];
-const ACTIVITY_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"';
+const ACTIVITY_ACCEPT =
+  'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"';
 const COMPACT = /kez:z1:[A-Za-z0-9_-]+/g;
 
-interface Jrd { subject?: unknown; links?: Array<{ rel?: unknown; type?: unknown; href?: unknown }> }
+interface Jrd {
+  subject?: unknown;
+  links?: Array<{ rel?: unknown; type?: unknown; href?: unknown }>;
+}
 interface Actor {
-  id?: unknown; type?: unknown; preferredUsername?: unknown; summary?: unknown;
+  id?: unknown;
+  type?: unknown;
+  preferredUsername?: unknown;
+  summary?: unknown;
   attachment?: Array<{ type?: unknown; name?: unknown; value?: unknown }>;
 }
 
@@ -22,8 +29,13 @@ function splitAcct(id: string): { user: string; host: string } {
 
 function selfLink(jrd: Jrd): string | undefined {
   for (const l of jrd.links ?? []) {
-    if (l?.rel === 'self' && typeof l.type === 'string' && typeof l.href === 'string'
-      && ACTIVITY_TYPES.some((t) => (l.type as string).startsWith(t))) return l.href;
+    if (
+      l?.rel === 'self' &&
+      typeof l.type === 'string' &&
+      typeof l.href === 'string' &&
+      ACTIVITY_TYPES.some((t) => (l.type as string).startsWith(t))
+    )
+      return l.href;
   }
   return undefined;
 }
@@ -33,17 +45,39 @@ async function webfinger(user: string, host: string, env: ChannelEnv): Promise<s
   const resource = `acct:${user}@${host}`;
   const url = `https://${host}/.well-known/webfinger?resource=${encodeURIComponent(resource)}`;
   env.progress?.(`ap: webfinger ${resource}`);
-  const jrd = (await env.fetch(url, { headers: { accept: 'application/jrd+json' }, contentTypes: ['application/jrd+json', 'application/json'] })).json() as Jrd;
+  const jrd = (
+    await env.fetch(url, {
+      headers: { accept: 'application/jrd+json' },
+      contentTypes: ['application/jrd+json', 'application/json'],
+    })
+  ).json() as Jrd;
   if (typeof jrd?.subject !== 'string' || jrd.subject.toLowerCase() !== resource) {
-    throw new KezError('subject_mismatch', `WebFinger on ${host} answered for ${String(jrd?.subject)}, not ${resource}`, { url });
+    throw new KezError(
+      'subject_mismatch',
+      `WebFinger on ${host} answered for ${String(jrd?.subject)}, not ${resource}`,
+      { url },
+    );
   }
   const href = selfLink(jrd);
-  if (!href) throw new KezError('no_account', `WebFinger on ${host} has no ActivityPub actor for ${resource}`, { url });
+  if (!href)
+    throw new KezError(
+      'no_account',
+      `WebFinger on ${host} has no ActivityPub actor for ${resource}`,
+      { url },
+    );
   let actorUrl: URL;
-  try { actorUrl = new URL(href); } catch { throw new KezError('malformed', `WebFinger actor link is not a URL`, { url, href }); }
+  try {
+    actorUrl = new URL(href);
+  } catch {
+    throw new KezError('malformed', `WebFinger actor link is not a URL`, { url, href });
+  }
   // Same host only: a JRD's aliases are written by the same server, so they cannot vouch for another host.
   if (actorUrl.protocol !== 'https:' || actorUrl.host !== host) {
-    throw new KezError('subject_mismatch', `WebFinger on ${host} points to an actor on another host (${href})`, { url, href });
+    throw new KezError(
+      'subject_mismatch',
+      `WebFinger on ${host} points to an actor on another host (${href})`,
+      { url, href },
+    );
   }
   return actorUrl.href;
 }
@@ -52,7 +86,12 @@ function proofTexts(actor: Actor): string[] {
   const fields = (Array.isArray(actor.attachment) ? actor.attachment : [])
     .filter((a) => a?.type === 'PropertyValue' && a.name === 'KEZ' && typeof a.value === 'string')
     .map((a) => htmlToText(a.value as string));
-  const sources = fields.length > 0 ? fields : typeof actor.summary === 'string' ? [htmlToText(actor.summary)] : [];
+  const sources =
+    fields.length > 0
+      ? fields
+      : typeof actor.summary === 'string'
+        ? [htmlToText(actor.summary)]
+        : [];
   return sources.flatMap((t) => t.match(COMPACT) ?? []);
 }
 
@@ -62,25 +101,49 @@ export const apPlugin: ChannelPlugin = {
     const { user, host } = splitAcct(subject.id);
     const actorUrl = await webfinger(user, host, env);
     env.progress?.(`ap: actor ${actorUrl}`);
-    const res = await env.fetch(actorUrl, { headers: { accept: ACTIVITY_ACCEPT }, contentTypes: ACTIVITY_TYPES });
+    const res = await env.fetch(actorUrl, {
+      headers: { accept: ACTIVITY_ACCEPT },
+      contentTypes: ACTIVITY_TYPES,
+    });
     const actor = res.json() as Actor;
     // The document must be the actor WebFinger named, not one it redirects to or embeds.
     if (actor?.id !== actorUrl || res.url !== actorUrl) {
-      throw new KezError('subject_mismatch', `the actor document at ${actorUrl} is for ${String(actor?.id)}`, { url: actorUrl });
+      throw new KezError(
+        'subject_mismatch',
+        `the actor document at ${actorUrl} is for ${String(actor?.id)}`,
+        { url: actorUrl },
+      );
     }
-    if (typeof actor.preferredUsername !== 'string' || actor.preferredUsername.toLowerCase() !== user) {
-      throw new KezError('subject_mismatch', `actor ${actorUrl} is @${String(actor.preferredUsername)}, not @${user}`, { url: actorUrl });
+    if (
+      typeof actor.preferredUsername !== 'string' ||
+      actor.preferredUsername.toLowerCase() !== user
+    ) {
+      throw new KezError(
+        'subject_mismatch',
+        `actor ${actorUrl} is @${String(actor.preferredUsername)}, not @${user}`,
+        { url: actorUrl },
+      );
     }
-    const owner = { subject: `ap:@${actor.preferredUsername.toLowerCase()}@${host}`, stableId: actorUrl };
+    const owner = {
+      subject: `ap:@${actor.preferredUsername.toLowerCase()}@${host}`,
+      stableId: actorUrl,
+    };
     return proofTexts(actor).map((text): Candidate => ({ location: actorUrl, text, owner }));
   },
 
   async publish(p, env) {
-    if (!p.token) throw new Error('publishing to a Mastodon profile needs an access token (MASTODON_TOKEN or config mastodon_token)');
+    if (!p.token)
+      throw new Error(
+        'publishing to a Mastodon profile needs an access token (MASTODON_TOKEN or config mastodon_token)',
+      );
     const { host } = splitAcct(p.subject.id);
     const auth = { authorization: `Bearer ${p.token}`, accept: 'application/json' };
-    const me = (await env.fetch(`https://${host}/api/v1/accounts/verify_credentials`, { headers: auth, contentTypes: ['application/json'] })).json() as
-      { source?: { fields?: Array<{ name?: unknown; value?: unknown }> } };
+    const me = (
+      await env.fetch(`https://${host}/api/v1/accounts/verify_credentials`, {
+        headers: auth,
+        contentTypes: ['application/json'],
+      })
+    ).json() as { source?: { fields?: Array<{ name?: unknown; value?: unknown }> } };
     // Keep the user's other profile fields; replace only the KEZ one.
     const fields = (me.source?.fields ?? [])
       .filter((f) => typeof f?.name === 'string' && typeof f.value === 'string' && f.name !== 'KEZ')
@@ -94,6 +157,11 @@ export const apPlugin: ChannelPlugin = {
       maxRedirects: 0,
     });
     const account = res.json() as { url?: unknown };
-    return { location: typeof account.url === 'string' ? account.url : `https://${host}/@${splitAcct(p.subject.id).user}` };
+    return {
+      location:
+        typeof account.url === 'string'
+          ? account.url
+          : `https://${host}/@${splitAcct(p.subject.id).user}`,
+    };
   },
 };

@@ -19,14 +19,23 @@ const DID_WEB = /^did:web:[a-z0-9.-]+$/;
 const JSON_TYPES = ['application/json', 'application/did+json', 'application/did+ld+json'];
 
 function checkDid(did: string, from: string): string {
-  if (!DID_PLC.test(did) && !DID_WEB.test(did)) throw new KezError('malformed', `${from}: '${did.slice(0, 80)}' is not a did:plc or did:web`, { from });
+  if (!DID_PLC.test(did) && !DID_WEB.test(did))
+    throw new KezError('malformed', `${from}: '${did.slice(0, 80)}' is not a did:plc or did:web`, {
+      from,
+    });
   return did;
 }
 
 async function didFromDns(handle: string, env: ChannelEnv): Promise<string | null> {
   const name = `_atproto.${handle}`;
-  const dids = new Set((await env.resolveTxt(name)).map((r) => r.join('')).filter((t) => t.startsWith('did=')).map((t) => t.slice(4)));
-  if (dids.size > 1) throw new KezError('ambiguous', `${name} names more than one DID`, { name, dids: [...dids] });
+  const dids = new Set(
+    (await env.resolveTxt(name))
+      .map((r) => r.join(''))
+      .filter((t) => t.startsWith('did='))
+      .map((t) => t.slice(4)),
+  );
+  if (dids.size > 1)
+    throw new KezError('ambiguous', `${name} names more than one DID`, { name, dids: [...dids] });
   const [did] = dids;
   return did === undefined ? null : checkDid(did, `dns:${name}`);
 }
@@ -34,7 +43,10 @@ async function didFromDns(handle: string, env: ChannelEnv): Promise<string | nul
 async function didFromWellKnown(handle: string, env: ChannelEnv): Promise<string> {
   // The Host header keeps the handle when config.hostMap sends the request elsewhere (tests).
   // Redirects: the fetcher's default (a few, same origin only).
-  const res = await env.fetch(`https://${handle}/.well-known/atproto-did`, { headers: { host: handle }, maxBytes: 2048 });
+  const res = await env.fetch(`https://${handle}/.well-known/atproto-did`, {
+    headers: { host: handle },
+    maxBytes: 2048,
+  });
   return checkDid(res.text().trim(), res.url);
 }
 
@@ -49,21 +61,38 @@ export async function resolveHandle(handle: string, env: ChannelEnv): Promise<st
   return didFromWellKnown(handle, env);
 }
 
-interface DidDocument { id?: unknown; alsoKnownAs?: unknown; service?: unknown }
+interface DidDocument {
+  id?: unknown;
+  alsoKnownAs?: unknown;
+  service?: unknown;
+}
 
 async function didDocument(did: string, env: ChannelEnv): Promise<DidDocument> {
   const url = did.startsWith('did:plc:')
     ? `${env.config.plcDirectory.replace(/\/$/, '')}/${did}`
     : `https://${did.slice('did:web:'.length)}/.well-known/did.json`;
-  const doc = (await env.fetch(url, { contentTypes: JSON_TYPES, maxBytes: 64 << 10 })).json() as DidDocument | null;
-  if (doc?.id !== did) throw new KezError('subject_mismatch', `${url} is not the DID document of ${did}`, { url, did });
+  const doc = (
+    await env.fetch(url, { contentTypes: JSON_TYPES, maxBytes: 64 << 10 })
+  ).json() as DidDocument | null;
+  if (doc?.id !== did)
+    throw new KezError('subject_mismatch', `${url} is not the DID document of ${did}`, {
+      url,
+      did,
+    });
   return doc;
 }
 
 function pdsOf(doc: DidDocument, did: string): string {
-  const services = Array.isArray(doc.service) ? (doc.service as Array<{ id?: unknown; type?: unknown; serviceEndpoint?: unknown }>) : [];
-  const pds = services.find((s) => (s.id === '#atproto_pds' || s.id === `${did}#atproto_pds`) && s.type === 'AtprotoPersonalDataServer');
-  if (typeof pds?.serviceEndpoint !== 'string') throw new KezError('no_account', `the DID document of ${did} names no PDS`, { did });
+  const services = Array.isArray(doc.service)
+    ? (doc.service as Array<{ id?: unknown; type?: unknown; serviceEndpoint?: unknown }>)
+    : [];
+  const pds = services.find(
+    (s) =>
+      (s.id === '#atproto_pds' || s.id === `${did}#atproto_pds`) &&
+      s.type === 'AtprotoPersonalDataServer',
+  );
+  if (typeof pds?.serviceEndpoint !== 'string')
+    throw new KezError('no_account', `the DID document of ${did} names no PDS`, { did });
   try {
     return new URL(pds.serviceEndpoint).href.replace(/\/$/, '');
   } catch {
@@ -78,7 +107,11 @@ export async function resolveIdentity(handle: string, env: ChannelEnv): Promise<
   const doc = await didDocument(did, env);
   const aka = Array.isArray(doc.alsoKnownAs) ? doc.alsoKnownAs : [];
   if (!aka.some((a) => typeof a === 'string' && a.toLowerCase() === `at://${handle}`)) {
-    throw new KezError('subject_mismatch', `${handle} points to ${did}, but its DID document does not claim at://${handle}`, { handle, did });
+    throw new KezError(
+      'subject_mismatch',
+      `${handle} points to ${did}, but its DID document does not claim at://${handle}`,
+      { handle, did },
+    );
   }
   return { handle, did, pds: pdsOf(doc, did) };
 }

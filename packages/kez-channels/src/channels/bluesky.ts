@@ -12,16 +12,31 @@ const PAGE = 100;
 const MAX_PAGES = 3;
 const JSON_TYPES = ['application/json'];
 
-interface ListedRecord { uri?: unknown; value?: unknown }
+interface ListedRecord {
+  uri?: unknown;
+  value?: unknown;
+}
 
-async function listRecords(id: AtprotoIdentity, collection: string, env: ChannelEnv): Promise<ListedRecord[]> {
+async function listRecords(
+  id: AtprotoIdentity,
+  collection: string,
+  env: ChannelEnv,
+): Promise<ListedRecord[]> {
   const out: ListedRecord[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const q = new URLSearchParams({ repo: id.did, collection, limit: String(PAGE), ...(cursor ? { cursor } : {}) });
-    const res = await env.fetch(`${id.pds}/xrpc/com.atproto.repo.listRecords?${q}`, { contentTypes: JSON_TYPES });
+    const q = new URLSearchParams({
+      repo: id.did,
+      collection,
+      limit: String(PAGE),
+      ...(cursor ? { cursor } : {}),
+    });
+    const res = await env.fetch(`${id.pds}/xrpc/com.atproto.repo.listRecords?${q}`, {
+      contentTypes: JSON_TYPES,
+    });
     const body = res.json() as { records?: unknown; cursor?: unknown } | null;
-    if (!Array.isArray(body?.records)) throw new KezError('malformed', `${res.url}: no records array`, { url: res.url });
+    if (!Array.isArray(body?.records))
+      throw new KezError('malformed', `${res.url}: no records array`, { url: res.url });
     out.push(...(body.records as ListedRecord[]));
     if (typeof body.cursor !== 'string' || body.records.length < PAGE) break;
     cursor = body.cursor;
@@ -31,7 +46,9 @@ async function listRecords(id: AtprotoIdentity, collection: string, env: Channel
 
 /** The record's URI, when it lies in this DID's repo and collection. */
 function ownUri(r: ListedRecord, id: AtprotoIdentity): string | null {
-  return typeof r.uri === 'string' && r.uri.startsWith(`at://${id.did}/${PROOF_COLLECTION}/`) ? r.uri : null;
+  return typeof r.uri === 'string' && r.uri.startsWith(`at://${id.did}/${PROOF_COLLECTION}/`)
+    ? r.uri
+    : null;
 }
 
 export const blueskyPlugin: ChannelPlugin = {
@@ -43,7 +60,8 @@ export const blueskyPlugin: ChannelPlugin = {
     for (const r of await listRecords(id, PROOF_COLLECTION, env)) {
       const uri = ownUri(r, id);
       const value = r.value as { $type?: unknown; proof?: unknown } | null;
-      if (uri && value?.$type === PROOF_COLLECTION && typeof value.proof === 'string') candidates.push({ location: uri, text: value.proof, owner });
+      if (uri && value?.$type === PROOF_COLLECTION && typeof value.proof === 'string')
+        candidates.push({ location: uri, text: value.proof, owner });
     }
     return candidates;
   },
@@ -51,9 +69,11 @@ export const blueskyPlugin: ChannelPlugin = {
   /** Writes the proof record with an app password (token, else BLUESKY_APP_PASSWORD). The password and session token are never logged. */
   async publish(p, env) {
     const password = p.token ?? process.env.BLUESKY_APP_PASSWORD;
-    if (!password) throw new Error('publishing to Bluesky needs an app password (BLUESKY_APP_PASSWORD)');
+    if (!password)
+      throw new Error('publishing to Bluesky needs an app password (BLUESKY_APP_PASSWORD)');
     const configured = process.env.BLUESKY_HANDLE?.toLowerCase();
-    if (configured && configured !== p.subject.id) throw new Error(`BLUESKY_HANDLE is ${configured}, not ${p.subject.id}`);
+    if (configured && configured !== p.subject.id)
+      throw new Error(`BLUESKY_HANDLE is ${configured}, not ${p.subject.id}`);
     const id = await resolveIdentity(p.subject.id, env);
     const session = await env.fetch(`${id.pds}/xrpc/com.atproto.server.createSession`, {
       method: 'POST',
@@ -64,21 +84,29 @@ export const blueskyPlugin: ChannelPlugin = {
       passStatuses: [400, 401],
     });
     const s = session.json() as { accessJwt?: unknown; did?: unknown };
-    if (session.status !== 200 || typeof s?.accessJwt !== 'string') throw new Error(`Bluesky login as ${id.handle} failed (HTTP ${session.status})`);
-    if (s.did !== id.did) throw new KezError('subject_mismatch', `the session is for ${String(s.did)}, not ${id.did}`, { did: id.did });
+    if (session.status !== 200 || typeof s?.accessJwt !== 'string')
+      throw new Error(`Bluesky login as ${id.handle} failed (HTTP ${session.status})`);
+    if (s.did !== id.did)
+      throw new KezError('subject_mismatch', `the session is for ${String(s.did)}, not ${id.did}`, {
+        did: id.did,
+      });
     // One record per identity (rkey = the identity hash): publishing again replaces it.
     const rkey = p.claim.identity.slice('kez:id:'.length);
     const res = await env.fetch(`${id.pds}/xrpc/com.atproto.repo.putRecord`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${s.accessJwt}` },
       body: JSON.stringify({
-        repo: id.did, collection: PROOF_COLLECTION, rkey,
+        repo: id.did,
+        collection: PROOF_COLLECTION,
+        rkey,
         record: { $type: PROOF_COLLECTION, proof: p.compact, createdAt: new Date().toISOString() },
       }),
       contentTypes: JSON_TYPES,
       maxRedirects: 0,
     });
     const uri = (res.json() as { uri?: unknown }).uri;
-    return { location: typeof uri === 'string' ? uri : `at://${id.did}/${PROOF_COLLECTION}/${rkey}` };
+    return {
+      location: typeof uri === 'string' ? uri : `at://${id.did}/${PROOF_COLLECTION}/${rkey}`,
+    };
   },
 };

@@ -14,6 +14,10 @@ export const dnsPlugin: ChannelPlugin = {
     const records = await env.resolveTxt(name);
     return records
       .filter((strings) => strings.join('').startsWith('kez:z1:'))
-      .map((strings, i) => ({ location: `dns:${name}#${i}`, text: presentation(strings), owner: { subject: subject.text } }));
+      .map((strings, i) => ({
+        location: `dns:${name}#${i}`,
+        text: presentation(strings),
+        owner: { subject: subject.text },
+      }));
   },
 };

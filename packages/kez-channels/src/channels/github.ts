@@ -12,7 +12,10 @@ const MAX_PAGES = 3;
 const API_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
 const JSON_TYPES = ['application/json'];
 
-interface GhUser { login?: unknown; id?: unknown }
+interface GhUser {
+  login?: unknown;
+  id?: unknown;
+}
 interface GhGist {
   html_url?: unknown;
   owner?: GhUser | null;
@@ -30,9 +33,13 @@ function isProofFile(name: string): boolean {
 async function listGists(login: string, env: ChannelEnv): Promise<GhGist[]> {
   const gists: GhGist[] = [];
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const res = await env.fetch(apiUrl(env, `/users/${login}/gists?per_page=${PER_PAGE}&page=${page}`), { headers: API_HEADERS, contentTypes: JSON_TYPES });
+    const res = await env.fetch(
+      apiUrl(env, `/users/${login}/gists?per_page=${PER_PAGE}&page=${page}`),
+      { headers: API_HEADERS, contentTypes: JSON_TYPES },
+    );
     const list = res.json();
-    if (!Array.isArray(list)) throw new KezError('malformed', 'GitHub gist list is not an array', { url: res.url });
+    if (!Array.isArray(list))
+      throw new KezError('malformed', 'GitHub gist list is not an array', { url: res.url });
     gists.push(...(list as GhGist[]));
     if (list.length < PER_PAGE) break;
   }
@@ -52,8 +59,16 @@ export const githubPlugin: ChannelPlugin = {
     if (userResult.status === 'rejected') throw userResult.reason;
     if (gistsResult.status === 'rejected') throw gistsResult.reason;
     const user = userResult.value.json() as GhUser;
-    if (typeof user?.login !== 'string' || user.login.toLowerCase() !== login || typeof user.id !== 'number') {
-      throw new KezError('subject_mismatch', `GitHub returned user ${String(user?.login)} for ${login}`, { login });
+    if (
+      typeof user?.login !== 'string' ||
+      user.login.toLowerCase() !== login ||
+      typeof user.id !== 'number'
+    ) {
+      throw new KezError(
+        'subject_mismatch',
+        `GitHub returned user ${String(user?.login)} for ${login}`,
+        { login },
+      );
     }
     const candidates: Candidate[] = [];
     const failures: KezError[] = [];
@@ -61,15 +76,23 @@ export const githubPlugin: ChannelPlugin = {
     for (const gist of gistsResult.value) {
       const owner = gist.owner;
       // Only the user's own gists: the owner (not a fork's origin, not a commenter) must be the user.
-      if (typeof owner?.login !== 'string' || owner.login.toLowerCase() !== login || owner.id !== user.id) continue;
+      if (
+        typeof owner?.login !== 'string' ||
+        owner.login.toLowerCase() !== login ||
+        owner.id !== user.id
+      )
+        continue;
       for (const [name, file] of Object.entries(gist.files ?? {})) {
-        if (!isProofFile(name) || typeof file?.raw_url !== 'string' || read >= MAX_PROOF_FILES) continue;
+        if (!isProofFile(name) || typeof file?.raw_url !== 'string' || read >= MAX_PROOF_FILES)
+          continue;
         read++;
         const location = `${typeof gist.html_url === 'string' ? gist.html_url : 'gist'}#${name}`;
         try {
           const rawHost = new URL(file.raw_url).hostname;
           if (!env.config.githubRawHosts.includes(rawHost)) {
-            throw new KezError('redirect', `gist file ${name} points outside GitHub (${rawHost})`, { url: file.raw_url });
+            throw new KezError('redirect', `gist file ${name} points outside GitHub (${rawHost})`, {
+              url: file.raw_url,
+            });
           }
           env.progress?.(`github: ${location}`);
           const res = await env.fetch(file.raw_url, {
@@ -80,7 +103,10 @@ export const githubPlugin: ChannelPlugin = {
           candidates.push({
             location,
             text: res.text(),
-            owner: { subject: `github:${owner.login.toLowerCase()}`, stableId: `github-id:${owner.id}` },
+            owner: {
+              subject: `github:${owner.login.toLowerCase()}`,
+              stableId: `github-id:${owner.id}`,
+            },
           });
         } catch (e) {
           if (!(e instanceof KezError)) throw e;
@@ -94,11 +120,22 @@ export const githubPlugin: ChannelPlugin = {
   },
 
   async publish(p, env) {
-    if (!p.token) throw new Error('publishing a gist needs a GitHub token (GITHUB_TOKEN or config github_token)');
+    if (!p.token)
+      throw new Error(
+        'publishing a gist needs a GitHub token (GITHUB_TOKEN or config github_token)',
+      );
     const res = await env.fetch(apiUrl(env, '/gists'), {
       method: 'POST',
-      headers: { ...API_HEADERS, authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ description: `KEZ proof for ${p.subject.text}`, public: true, files: { 'kez.md': { content: p.markdown } } }),
+      headers: {
+        ...API_HEADERS,
+        authorization: `Bearer ${p.token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        description: `KEZ proof for ${p.subject.text}`,
+        public: true,
+        files: { 'kez.md': { content: p.markdown } },
+      }),
       contentTypes: JSON_TYPES,
       maxRedirects: 0,
     });

@@ -11,10 +11,21 @@ import { nostrPlugin } from './nostr.js';
 
 export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin };
 
-export const builtinPlugins: ChannelPlugin[] = [dnsPlugin, githubPlugin, apPlugin, nostrPlugin, blueskyPlugin];
+export const builtinPlugins: ChannelPlugin[] = [
+  dnsPlugin,
+  githubPlugin,
+  apPlugin,
+  nostrPlugin,
+  blueskyPlugin,
+];
 export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];
 
 /** A registry with every built-in plugin and transport, plus any extra ones given. */
-export function defaultRegistry(extra: { plugins?: ChannelPlugin[]; transports?: ChainTransport[] } = {}): ChannelRegistry {
-  return new ChannelRegistry([...builtinPlugins, ...(extra.plugins ?? [])], [...builtinTransports, ...(extra.transports ?? [])]);
+export function defaultRegistry(
+  extra: { plugins?: ChannelPlugin[]; transports?: ChainTransport[] } = {},
+): ChannelRegistry {
+  return new ChannelRegistry(
+    [...builtinPlugins, ...(extra.plugins ?? [])],
+    [...builtinTransports, ...(extra.transports ?? [])],
+  );
 }

@@ -31,15 +31,26 @@ export function ownerSubjectOf(pubkeyHex: string): string {
  */
 export function checkEvent(value: unknown, where: string): NostrEvent {
   const e = value as Partial<NostrEvent> | null;
-  if (!validateEvent(e) || !Number.isSafeInteger(e.created_at) || e.created_at < 0
-    || !Number.isSafeInteger(e.kind) || typeof e.id !== 'string' || !HEX64.test(e.id)
-    || typeof e.sig !== 'string' || !HEX128.test(e.sig)) {
+  if (
+    !validateEvent(e) ||
+    !Number.isSafeInteger(e.created_at) ||
+    e.created_at < 0 ||
+    !Number.isSafeInteger(e.kind) ||
+    typeof e.id !== 'string' ||
+    !HEX64.test(e.id) ||
+    typeof e.sig !== 'string' ||
+    !HEX128.test(e.sig)
+  ) {
     throw new KezError('malformed', `${where}: not a NIP-01 event`, { location: where });
   }
   const event = e as NostrEvent;
   // A fresh copy: verifyEvent caches its answer on the object it is given.
   if (!verifyEvent({ ...event })) {
-    throw new KezError('bad_signature', `${where}: nostr event ${event.id} has a bad id or signature`, { location: where, event_id: event.id, pubkey: event.pubkey });
+    throw new KezError(
+      'bad_signature',
+      `${where}: nostr event ${event.id} has a bad id or signature`,
+      { location: where, event_id: event.id, pubkey: event.pubkey },
+    );
   }
   return event;
 }
@@ -50,6 +61,12 @@ export function tagValue(event: NostrEvent, name: string): string | undefined {
 }
 
 /** Signs an event with a nostr secret key (32 bytes). */
-export function signEvent(secret: Uint8Array, template: { kind: number; tags: string[][]; content: string; created_at?: number }): NostrEvent {
-  return finalizeEvent({ ...template, created_at: template.created_at ?? Math.floor(Date.now() / 1000) }, secret);
+export function signEvent(
+  secret: Uint8Array,
+  template: { kind: number; tags: string[][]; content: string; created_at?: number },
+): NostrEvent {
+  return finalizeEvent(
+    { ...template, created_at: template.created_at ?? Math.floor(Date.now() / 1000) },
+    secret,
+  );
 }

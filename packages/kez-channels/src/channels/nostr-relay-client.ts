@@ -33,26 +33,44 @@ const MAX_MESSAGE_BYTES = 256 << 10;
 /** The URL actually dialled for a relay URL: config.hostMap applied, scheme and address checked. */
 export function relayTarget(url: string, config: ChannelsConfig): string {
   let logical: URL;
-  try { logical = new URL(url); } catch { throw new KezError('malformed', `not a relay URL: ${url}`, { url }); }
+  try {
+    logical = new URL(url);
+  } catch {
+    throw new KezError('malformed', `not a relay URL: ${url}`, { url });
+  }
   const mapped = config.hostMap[logical.host] ?? config.hostMap[logical.hostname];
-  const actual = mapped ? new URL(logical.pathname + logical.search, mapped.replace(/^http/, 'ws')) : logical;
+  const actual = mapped
+    ? new URL(logical.pathname + logical.search, mapped.replace(/^http/, 'ws'))
+    : logical;
   if (actual.protocol !== 'wss:' && !(actual.protocol === 'ws:' && config.allowHttp)) {
     throw new KezError('blocked_address', `${url}: only wss:// relays are allowed`, { url });
   }
-  if (actual.username || actual.password) throw new KezError('blocked_address', `${url}: credentials in URL`, { url });
+  if (actual.username || actual.password)
+    throw new KezError('blocked_address', `${url}: credentials in URL`, { url });
   if (isIpLiteral(actual.hostname)) {
     const why = blockedReason(actual.hostname, { allowLoopback: config.allowLoopback });
-    if (why) throw new KezError('blocked_address', `${url}: ${actual.hostname} is ${why}`, { url, address: actual.hostname });
+    if (why)
+      throw new KezError('blocked_address', `${url}: ${actual.hostname} is ${why}`, {
+        url,
+        address: actual.hostname,
+      });
   }
   return actual.href;
 }
 
 /** safe-fetch's lookup refuses with an error carrying `address` and `why`; anything else is the network. */
 function connectError(e: unknown, url: string): KezError {
-  for (let c: unknown = e, depth = 0; c && depth < 6; c = (c as { cause?: unknown }).cause, depth++) {
+  for (
+    let c: unknown = e, depth = 0;
+    c && depth < 6;
+    c = (c as { cause?: unknown }).cause, depth++
+  ) {
     const { address, why } = c as { address?: unknown; why?: unknown };
     if (typeof address === 'string' && typeof why === 'string') {
-      return new KezError('blocked_address', `${url}: refused to connect to ${address} (${why})`, { url, address });
+      return new KezError('blocked_address', `${url}: refused to connect to ${address} (${why})`, {
+        url,
+        address,
+      });
     }
   }
   const detail = (e as { code?: string })?.code ?? (e as Error)?.message ?? String(e);
@@ -72,16 +90,26 @@ export class RelaySession {
   private failure: KezError | null = null;
   private failWaiters = new Set<(e: KezError) => void>();
 
-  private constructor(readonly url: string, private readonly ws: WebSocket, private readonly env: ChannelEnv) {
+  private constructor(
+    readonly url: string,
+    private readonly ws: WebSocket,
+    private readonly env: ChannelEnv,
+  ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) return;
       let msg: unknown;
-      try { msg = JSON.parse(data.toString('utf8')); } catch { return; } // not NIP-01: ignored
+      try {
+        msg = JSON.parse(data.toString('utf8'));
+      } catch {
+        return;
+      } // not NIP-01: ignored
       if (!Array.isArray(msg) || typeof msg[0] !== 'string') return;
       for (const h of this.handlers) h(msg);
     });
     ws.on('error', (e) => this.fail(e instanceof KezError ? e : connectError(e, url)));
-    ws.on('close', () => this.fail(new KezError('network', `${url}: relay closed the connection`, { url })));
+    ws.on('close', () =>
+      this.fail(new KezError('network', `${url}: relay closed the connection`, { url })),
+    );
   }
 
   /** Dials the relay; resolves once the WebSocket is open. */
@@ -99,9 +127,13 @@ export class RelaySession {
       const done = (e: KezError | null) => {
         clearTimeout(timer);
         env.signal?.removeEventListener('abort', onAbort);
-        ws.removeAllListeners('open').removeAllListeners('error').removeAllListeners('unexpected-response');
+        ws.removeAllListeners('open')
+          .removeAllListeners('error')
+          .removeAllListeners('unexpected-response');
         if (e) {
-          ws.on('error', () => { /* late errors of a socket we gave up on */ });
+          ws.on('error', () => {
+            /* late errors of a socket we gave up on */
+          });
           ws.terminate();
           reject(e);
         } else {
@@ -109,18 +141,40 @@ export class RelaySession {
         }
       };
       const onAbort = () => done(new KezError('timeout', `${url}: aborted`, { url }));
-      const timer = setTimeout(() => done(new KezError('timeout', `${url}: no WebSocket handshake within ${config.timeouts.connectMs} ms`, { url })), config.timeouts.connectMs);
+      const timer = setTimeout(
+        () =>
+          done(
+            new KezError(
+              'timeout',
+              `${url}: no WebSocket handshake within ${config.timeouts.connectMs} ms`,
+              { url },
+            ),
+          ),
+        config.timeouts.connectMs,
+      );
       env.signal?.addEventListener('abort', onAbort, { once: true });
       ws.on('upgrade', (res: IncomingMessage) => {
         // The address actually connected to, whatever resolved it (IP literal, lookup, proxy).
         const remote = res.socket.remoteAddress ?? '';
         const why = blockedReason(remote, { allowLoopback: config.allowLoopback });
-        if (why) done(new KezError('blocked_address', `${url}: refused to talk to ${remote} (${why})`, { url, address: remote }));
+        if (why)
+          done(
+            new KezError('blocked_address', `${url}: refused to talk to ${remote} (${why})`, {
+              url,
+              address: remote,
+            }),
+          );
       });
       ws.on('unexpected-response', (_req, res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         res.resume();
-        done(new KezError(status === 429 ? 'rate_limited' : 'http_status', `${url}: HTTP ${status} instead of a WebSocket`, { url, status }));
+        done(
+          new KezError(
+            status === 429 ? 'rate_limited' : 'http_status',
+            `${url}: HTTP ${status} instead of a WebSocket`,
+            { url, status },
+          ),
+        );
       });
       ws.on('open', () => done(null));
       ws.on('error', (e) => done(connectError(e, url)));
@@ -137,7 +191,11 @@ export class RelaySession {
    * Runs one request/answer exchange: `start` sends, `onMessage` returns a value to finish.
    * Bounded by config.timeouts.totalMs and env.signal.
    */
-  private exchange<T>(what: string, start: () => void, onMessage: (msg: unknown[]) => T | undefined): Promise<T> {
+  private exchange<T>(
+    what: string,
+    start: () => void,
+    onMessage: (msg: unknown[]) => T | undefined,
+  ): Promise<T> {
     const { url, env } = this;
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
@@ -146,24 +204,40 @@ export class RelaySession {
         this.handlers.delete(handler);
         this.failWaiters.delete(onFail);
         env.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err); else resolve(value as T);
+        if (err) reject(err);
+        else resolve(value as T);
       };
       const handler: Handler = (msg) => {
         try {
           const v = onMessage(msg);
           if (v !== undefined) finish(null, v);
         } catch (e) {
-          finish(e instanceof KezError ? e : new KezError('malformed', `${url}: ${String(e)}`, { url }));
+          finish(
+            e instanceof KezError ? e : new KezError('malformed', `${url}: ${String(e)}`, { url }),
+          );
         }
       };
       const onFail = (e: KezError) => finish(e);
       const onAbort = () => finish(new KezError('timeout', `${url}: aborted`, { url }));
-      const timer = setTimeout(() => finish(new KezError('timeout', `${url}: no answer to ${what} within ${env.config.timeouts.totalMs} ms`, { url })),
-        env.config.timeouts.totalMs);
+      const timer = setTimeout(
+        () =>
+          finish(
+            new KezError(
+              'timeout',
+              `${url}: no answer to ${what} within ${env.config.timeouts.totalMs} ms`,
+              { url },
+            ),
+          ),
+        env.config.timeouts.totalMs,
+      );
       env.signal?.addEventListener('abort', onAbort, { once: true });
       this.handlers.add(handler);
       this.failWaiters.add(onFail);
-      try { start(); } catch (e) { finish(connectError(e, url)); }
+      try {
+        start();
+      } catch (e) {
+        finish(connectError(e, url));
+      }
     });
   }
 
@@ -172,46 +246,68 @@ export class RelaySession {
     const sub = `kez-${randomBytes(6).toString('hex')}`;
     const events: unknown[] = [];
     let bytes = 0;
-    return this.exchange(`REQ ${JSON.stringify(filter)}`, () => this.ws.send(JSON.stringify(['REQ', sub, filter])), (msg) => {
-      if (msg[1] !== sub) return undefined;
-      if (msg[0] === 'EVENT') {
-        bytes += JSON.stringify(msg[2] ?? null).length;
-        events.push(msg[2]);
-        if (events.length > limits.maxEvents || bytes > limits.maxBytes) {
-          throw new KezError('too_large', `${this.url}: more than ${limits.maxEvents} events or ${limits.maxBytes} bytes`, { url: this.url, limit: limits.maxEvents });
+    return this.exchange(
+      `REQ ${JSON.stringify(filter)}`,
+      () => this.ws.send(JSON.stringify(['REQ', sub, filter])),
+      (msg) => {
+        if (msg[1] !== sub) return undefined;
+        if (msg[0] === 'EVENT') {
+          bytes += JSON.stringify(msg[2] ?? null).length;
+          events.push(msg[2]);
+          if (events.length > limits.maxEvents || bytes > limits.maxBytes) {
+            throw new KezError(
+              'too_large',
+              `${this.url}: more than ${limits.maxEvents} events or ${limits.maxBytes} bytes`,
+              { url: this.url, limit: limits.maxEvents },
+            );
+          }
+          return undefined;
+        }
+        if (msg[0] === 'EOSE') {
+          this.ws.send(JSON.stringify(['CLOSE', sub]));
+          return events;
+        }
+        if (msg[0] === 'CLOSED') {
+          const why = typeof msg[2] === 'string' ? msg[2] : '';
+          throw new KezError(
+            relayRefusal(why),
+            `${this.url}: relay closed the subscription (${why})`,
+            { url: this.url, message: why },
+          );
         }
         return undefined;
-      }
-      if (msg[0] === 'EOSE') {
-        this.ws.send(JSON.stringify(['CLOSE', sub]));
-        return events;
-      }
-      if (msg[0] === 'CLOSED') {
-        const why = typeof msg[2] === 'string' ? msg[2] : '';
-        throw new KezError(relayRefusal(why), `${this.url}: relay closed the subscription (${why})`, { url: this.url, message: why });
-      }
-      return undefined;
-    });
+      },
+    );
   }
 
   /** EVENT → the relay's OK answer. */
   publish(event: NostrEvent): Promise<{ accepted: boolean; message: string }> {
-    return this.exchange(`EVENT ${event.id}`, () => this.ws.send(JSON.stringify(['EVENT', event])), (msg) => {
-      if (msg[0] !== 'OK' || msg[1] !== event.id) return undefined;
-      return { accepted: msg[2] === true, message: typeof msg[3] === 'string' ? msg[3] : '' };
-    });
+    return this.exchange(
+      `EVENT ${event.id}`,
+      () => this.ws.send(JSON.stringify(['EVENT', event])),
+      (msg) => {
+        if (msg[0] !== 'OK' || msg[1] !== event.id) return undefined;
+        return { accepted: msg[2] === true, message: typeof msg[3] === 'string' ? msg[3] : '' };
+      },
+    );
   }
 
   close(): void {
     this.fail(new KezError('network', `${this.url}: session closed`, { url: this.url }));
     this.ws.removeAllListeners('error');
-    this.ws.on('error', () => { /* closing */ });
+    this.ws.on('error', () => {
+      /* closing */
+    });
     this.ws.terminate();
   }
 }
 
 /** Opens a session, runs `use`, always closes. */
-export async function withRelay<T>(url: string, env: ChannelEnv, use: (s: RelaySession) => Promise<T>): Promise<T> {
+export async function withRelay<T>(
+  url: string,
+  env: ChannelEnv,
+  use: (s: RelaySession) => Promise<T>,
+): Promise<T> {
   const session = await RelaySession.open(url, env);
   try {
     return await use(session);
@@ -220,16 +316,26 @@ export async function withRelay<T>(url: string, env: ChannelEnv, use: (s: RelayS
   }
 }
 
-export interface RelayOutcome<T> { relay: string; value?: T; error?: KezError }
+export interface RelayOutcome<T> {
+  relay: string;
+  value?: T;
+  error?: KezError;
+}
 
 /** Runs `use` against every relay at once; each relay's failure is reported, not thrown. */
-export async function eachRelay<T>(relays: string[], env: ChannelEnv, use: (s: RelaySession) => Promise<T>): Promise<RelayOutcome<T>[]> {
-  return Promise.all(relays.map(async (relay): Promise<RelayOutcome<T>> => {
-    try {
-      return { relay, value: await withRelay(relay, env, use) };
-    } catch (e) {
-      if (!(e instanceof KezError)) throw e;
-      return { relay, error: e };
-    }
-  }));
+export async function eachRelay<T>(
+  relays: string[],
+  env: ChannelEnv,
+  use: (s: RelaySession) => Promise<T>,
+): Promise<RelayOutcome<T>[]> {
+  return Promise.all(
+    relays.map(async (relay): Promise<RelayOutcome<T>> => {
+      try {
+        return { relay, value: await withRelay(relay, env, use) };
+      } catch (e) {
+        if (!(e instanceof KezError)) throw e;
+        return { relay, error: e };
+      }
+    }),
+  );
 }

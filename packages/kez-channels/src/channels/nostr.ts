@@ -12,7 +12,10 @@ const MAX_PROOF_EVENTS = 64;
 
 /** The nostr secret from the publish token: `nsec1…` or 64 hex digits. Never echoed. */
 function nostrSecret(token: string | undefined): Uint8Array {
-  if (!token) throw new Error('publishing to nostr needs the account\'s secret key (nsec1… or hex) as the token');
+  if (!token)
+    throw new Error(
+      "publishing to nostr needs the account's secret key (nsec1… or hex) as the token",
+    );
   const t = token.trim();
   if (t.startsWith('nsec1')) return nsecDecode(t);
   if (/^[0-9a-f]{64}$/.test(t)) return fromHex(t, 32);
@@ -20,7 +23,8 @@ function nostrSecret(token: string | undefined): Uint8Array {
 }
 
 function relaysOf(env: ChannelEnv): string[] {
-  if (env.config.nostrRelays.length === 0) throw new KezError('network', 'no nostr relays are configured', {});
+  if (env.config.nostrRelays.length === 0)
+    throw new KezError('network', 'no nostr relays are configured', {});
   return env.config.nostrRelays;
 }
 
@@ -34,7 +38,9 @@ export const nostrPlugin: ChannelPlugin = {
   async locate(subject, env) {
     const pubkey = pubkeyHexOf(subject.id);
     const relays = relaysOf(env);
-    env.progress?.(`nostr: kind ${PROOF_KIND} events by ${subject.id} on ${relays.length} relay(s)`);
+    env.progress?.(
+      `nostr: kind ${PROOF_KIND} events by ${subject.id} on ${relays.length} relay(s)`,
+    );
     const filter = { kinds: [PROOF_KIND], authors: [pubkey], limit: MAX_PROOF_EVENTS };
     const limits = { maxEvents: MAX_PROOF_EVENTS, maxBytes: env.config.maxBodyBytes };
     const outcomes = await eachRelay(relays, env, (s) => s.query(filter, limits));
@@ -55,7 +61,11 @@ export const nostrPlugin: ChannelPlugin = {
         seen.add(event.id);
         // A relay that ignores the authors filter hands us someone else's event: it keeps its
         // real owner, so a claim copied into it fails as subject_mismatch.
-        candidates.push({ location: `${relay}#${event.id}`, text: event.content, owner: { subject: ownerSubjectOf(event.pubkey) } });
+        candidates.push({
+          location: `${relay}#${event.id}`,
+          text: event.content,
+          owner: { subject: ownerSubjectOf(event.pubkey) },
+        });
       }
     }
     if (candidates.length === 0) {
@@ -69,19 +79,30 @@ export const nostrPlugin: ChannelPlugin = {
     const secret = nostrSecret(p.token);
     const owner = ownerSubjectOf(getPublicKey(secret));
     if (owner !== p.subject.text) {
-      throw new KezError('subject_mismatch', `the nostr key given is ${owner}, not ${p.subject.text}`, { subject: p.subject.text, owner });
+      throw new KezError(
+        'subject_mismatch',
+        `the nostr key given is ${owner}, not ${p.subject.text}`,
+        { subject: p.subject.text, owner },
+      );
     }
     const event = signEvent(secret, {
       kind: PROOF_KIND,
-      tags: [['d', p.claim.identity], ['alt', `KEZ proof: ${p.subject.text} belongs to ${p.claim.identity}`]],
+      tags: [
+        ['d', p.claim.identity],
+        ['alt', `KEZ proof: ${p.subject.text} belongs to ${p.claim.identity}`],
+      ],
       content: p.compact,
     });
     const outcomes = await eachRelay(relaysOf(env), env, (s) => s.publish(event));
     const accepted = outcomes.find((o) => o.value?.accepted);
     if (!accepted) {
       const refusal = outcomes.find((o) => o.value)?.value?.message;
-      throw firstFailure(outcomes)
-        ?? new KezError('network', `no relay accepted the proof event (${refusal ?? 'no answer'})`, { relays: outcomes.map((o) => o.relay) });
+      throw (
+        firstFailure(outcomes) ??
+        new KezError('network', `no relay accepted the proof event (${refusal ?? 'no answer'})`, {
+          relays: outcomes.map((o) => o.relay),
+        })
+      );
     }
     return { location: `${accepted.relay}#${event.id}` };
   },

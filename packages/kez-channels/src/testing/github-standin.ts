@@ -2,8 +2,20 @@
 // shapes (fixtures/github-shapes.ts). Reached through config.hostMap, so the channel code
 // runs with its production URLs. Hostile behaviours are opt-in per gist file.
 import { randomBytes } from 'node:crypto';
-import { baseGist, publicUser, type StandinGist, type StandinUser } from './fixtures/github-shapes.js';
-import { respondHostile, sendJson, sendText, startHttp, type HostileMode, type RunningHttp } from './http-standin.js';
+import {
+  baseGist,
+  publicUser,
+  type StandinGist,
+  type StandinUser,
+} from './fixtures/github-shapes.js';
+import {
+  respondHostile,
+  sendJson,
+  sendText,
+  startHttp,
+  type HostileMode,
+  type RunningHttp,
+} from './http-standin.js';
 
 export interface GithubStandin extends RunningHttp {
   /** Logical hosts → this server, for ChannelsConfig.hostMap. */
@@ -24,7 +36,9 @@ export interface GithubStandin extends RunningHttp {
 const API = 'https://api.github.com';
 const RAW = 'https://gist.githubusercontent.com';
 
-export async function startGithubStandin(opts: { latencyMs?: number } = {}): Promise<GithubStandin> {
+export async function startGithubStandin(
+  opts: { latencyMs?: number } = {},
+): Promise<GithubStandin> {
   const users = new Map<string, StandinUser>();
   const gists: Array<StandinGist & { listedUnder: string }> = [];
   const hostile = new Map<string, HostileMode>();
@@ -37,8 +51,17 @@ export async function startGithubStandin(opts: { latencyMs?: number } = {}): Pro
     const parts = url.pathname.split('/').filter(Boolean);
     if (req.method === 'GET' && parts[0] === 'users' && parts.length === 2) {
       const u = users.get(parts[1]!.toLowerCase());
-      if (!u) return sendJson(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/users/users#get-a-user', status: '404' });
-      return sendJson(res, 200, publicUser(u, API, gists.filter((g) => g.listedUnder === u.login).length));
+      if (!u)
+        return sendJson(res, 404, {
+          message: 'Not Found',
+          documentation_url: 'https://docs.github.com/rest/users/users#get-a-user',
+          status: '404',
+        });
+      return sendJson(
+        res,
+        200,
+        publicUser(u, API, gists.filter((g) => g.listedUnder === u.login).length),
+      );
     }
     if (req.method === 'GET' && parts[0] === 'users' && parts[2] === 'gists') {
       const login = parts[1]!.toLowerCase();
@@ -46,10 +69,22 @@ export async function startGithubStandin(opts: { latencyMs?: number } = {}): Pro
       const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30));
       const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
       const mine = gists.filter((g) => g.listedUnder === login);
-      return sendJson(res, 200, mine.slice((page - 1) * perPage, page * perPage).map((g) => baseGist(g, API, RAW)));
+      return sendJson(
+        res,
+        200,
+        mine.slice((page - 1) * perPage, page * perPage).map((g) => baseGist(g, API, RAW)),
+      );
     }
     if (req.method === 'GET' && parts[0] === 'gists' && parts[2] === 'comments') {
-      return sendJson(res, 200, (comments.get(parts[1]!) ?? []).map((c, i) => ({ id: i + 1, body: c.body, user: { login: c.login } })));
+      return sendJson(
+        res,
+        200,
+        (comments.get(parts[1]!) ?? []).map((c, i) => ({
+          id: i + 1,
+          body: c.body,
+          user: { login: c.login },
+        })),
+      );
     }
     // Raw host: /{login}/{gist id}/raw/{sha}/{filename}
     if (req.method === 'GET' && parts[2] === 'raw' && parts.length === 5) {
@@ -64,7 +99,9 @@ export async function startGithubStandin(opts: { latencyMs?: number } = {}): Pro
       const login = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
       if (!login) return sendJson(res, 401, { message: 'Requires authentication', status: '401' });
       const input = JSON.parse(body) as { files?: Record<string, { content?: string }> };
-      const files = Object.fromEntries(Object.entries(input.files ?? {}).map(([n, f]) => [n, f.content ?? '']));
+      const files = Object.fromEntries(
+        Object.entries(input.files ?? {}).map(([n, f]) => [n, f.content ?? '']),
+      );
       const id = api.addGist(login, files);
       return sendJson(res, 201, baseGist(gists.find((g) => g.id === id)!, API, RAW));
     }
@@ -81,12 +118,24 @@ export async function startGithubStandin(opts: { latencyMs?: number } = {}): Pro
     addGist(login: string, files: Record<string, string>, o: { listedUnder?: string } = {}) {
       const owner = users.get(login.toLowerCase()) ?? api.addUser(login);
       const id = randomBytes(16).toString('hex');
-      gists.push({ id, owner, files, createdAt: new Date().toISOString(), listedUnder: (o.listedUnder ?? login).toLowerCase() });
+      gists.push({
+        id,
+        owner,
+        files,
+        createdAt: new Date().toISOString(),
+        listedUnder: (o.listedUnder ?? login).toLowerCase(),
+      });
       return id;
     },
-    setHostile(gistId: string, filename: string, mode: HostileMode) { hostile.set(`${gistId}/${filename}`, mode); },
-    addComment(gistId: string, login: string, b: string) { comments.set(gistId, [...(comments.get(gistId) ?? []), { login, body: b }]); },
-    addToken(token: string, login: string) { tokens.set(token, login.toLowerCase()); },
+    setHostile(gistId: string, filename: string, mode: HostileMode) {
+      hostile.set(`${gistId}/${filename}`, mode);
+    },
+    addComment(gistId: string, login: string, b: string) {
+      comments.set(gistId, [...(comments.get(gistId) ?? []), { login, body: b }]);
+    },
+    addToken(token: string, login: string) {
+      tokens.set(token, login.toLowerCase());
+    },
     hugeBytesSent: 0,
   });
   Object.defineProperty(api, 'hugeBytesSent', { get: () => stats.bytes });

@@ -13,15 +13,30 @@ export interface RunningHttp {
   close(): Promise<void>;
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, body: string) => void | Promise<void>;
+export type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: string,
+) => void | Promise<void>;
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, type = 'application/json; charset=utf-8'): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  type = 'application/json; charset=utf-8',
+): void {
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
-export function sendText(res: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  type = 'text/plain; charset=utf-8',
+): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
@@ -37,7 +52,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startHttp(handler: Handler, opts: { latencyMs?: number } = {}): Promise<RunningHttp> {
+export async function startHttp(
+  handler: Handler,
+  opts: { latencyMs?: number } = {},
+): Promise<RunningHttp> {
   const sockets = new Set<import('node:net').Socket>();
   const state = { latencyMs: opts.latencyMs ?? 0, requests: [] as string[] };
   const server: Server = createServer((req, res) => {
@@ -53,16 +71,20 @@ export async function startHttp(handler: Handler, opts: { latencyMs?: number } =
       else res.destroy();
     });
   });
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return Object.assign(state, {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   }) as RunningHttp;
 }
 
@@ -75,10 +97,17 @@ const HUGE_BYTES = 50 * 1024 * 1024;
  * Answers with a hostile behaviour: a redirect to the cloud metadata address, a 50 MB body
  * (streamed without Content-Length; `sent.bytes` counts what was written), or no answer at all.
  */
-export function respondHostile(res: ServerResponse, mode: HostileMode, sent: { bytes: number }, type = 'text/plain; charset=utf-8'): void {
+export function respondHostile(
+  res: ServerResponse,
+  mode: HostileMode,
+  sent: { bytes: number },
+  type = 'text/plain; charset=utf-8',
+): void {
   if (mode === 'hang') return;
   if (mode === 'redirect-metadata') {
-    res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' });
+    res.writeHead(302, {
+      location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/',
+    });
     return void res.end();
   }
   res.writeHead(200, { 'content-type': type });

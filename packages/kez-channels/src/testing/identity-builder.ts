@@ -1,8 +1,20 @@
 // Builds signed identities for tests and the bench: a chain with claims, revocations and
 // rotations, from fixed or random Ed25519 seeds (deterministic when a seed is given).
 import {
-  addClaim, applyEvent, createGenesis, encodeCompact, encodeDns, encodeMarkdown, objectHash, revokeClaim, rotateKey,
-  signerFromSecret, type ChainEvent, type ChainState, type Claim, type Signer,
+  addClaim,
+  applyEvent,
+  createGenesis,
+  encodeCompact,
+  encodeDns,
+  encodeMarkdown,
+  objectHash,
+  revokeClaim,
+  rotateKey,
+  signerFromSecret,
+  type ChainEvent,
+  type ChainState,
+  type Claim,
+  type Signer,
 } from '@kez/core';
 import { randomBytes } from 'node:crypto';
 
@@ -12,7 +24,11 @@ export class TestIdentity {
   private state: ChainState;
   private clock: number;
 
-  private constructor(public signer: Signer, genesis: ChainEvent, createdAt: number) {
+  private constructor(
+    public signer: Signer,
+    genesis: ChainEvent,
+    createdAt: number,
+  ) {
     this.clock = createdAt;
     this.state = applyEvent(null, genesis, { now: createdAt });
     this.events.push(genesis);
@@ -20,7 +36,10 @@ export class TestIdentity {
 
   /** seed: one byte repeated into a 32-byte Ed25519 seed (deterministic), or random. */
   static create(opts: { seed?: number; createdAt?: number } = {}): TestIdentity {
-    const secret = opts.seed === undefined ? new Uint8Array(randomBytes(32)) : new Uint8Array(32).fill(opts.seed);
+    const secret =
+      opts.seed === undefined
+        ? new Uint8Array(randomBytes(32))
+        : new Uint8Array(32).fill(opts.seed);
     const signer = signerFromSecret('ed25519', secret);
     const createdAt = opts.createdAt ?? 1_760_000_000;
     return new TestIdentity(signer, createGenesis({ created_at: createdAt }, signer), createdAt);
@@ -38,7 +57,11 @@ export class TestIdentity {
 
   add(subject: string, p: { expiresAt?: number; locators?: string[] } = {}): Claim {
     this.clock += 1;
-    const { claim, event } = addClaim(this.state, { subject, created_at: this.clock, expires_at: p.expiresAt, locators: p.locators }, this.signer);
+    const { claim, event } = addClaim(
+      this.state,
+      { subject, created_at: this.clock, expires_at: p.expiresAt, locators: p.locators },
+      this.signer,
+    );
     this.push(event);
     this.claims.set(subject, claim);
     return claim;
@@ -48,13 +71,21 @@ export class TestIdentity {
     this.clock += 1;
     const claim = this.claims.get(subject);
     if (!claim) throw new Error(`no claim for ${subject}`);
-    return this.push(revokeClaim(this.state, { claim: objectHash(claim), reason, created_at: this.clock }, this.signer));
+    return this.push(
+      revokeClaim(
+        this.state,
+        { claim: objectHash(claim), reason, created_at: this.clock },
+        this.signer,
+      ),
+    );
   }
 
   rotate(): ChainEvent {
     this.clock += 1;
     const next = signerFromSecret('ed25519', new Uint8Array(randomBytes(32)));
-    const ev = this.push(rotateKey(this.state, { newSigner: next, created_at: this.clock }, this.signer));
+    const ev = this.push(
+      rotateKey(this.state, { newSigner: next, created_at: this.clock }, this.signer),
+    );
     this.signer = next;
     return ev;
   }

@@ -1,8 +1,21 @@
 // A local stand-in for a Mastodon server: WebFinger, ActivityPub actors, and the two REST
 // account methods `kez publish` uses, in the documented shapes (fixtures/mastodon-shapes.ts).
 // Reached through config.hostMap, so the channel code runs with production https URLs.
-import { actorDocument, credentialAccount, replyStatus, webfingerJrd, type StandinAccount, type StandinField } from './fixtures/mastodon-shapes.js';
-import { respondHostile, sendJson, startHttp, type HostileMode, type RunningHttp } from './http-standin.js';
+import {
+  actorDocument,
+  credentialAccount,
+  replyStatus,
+  webfingerJrd,
+  type StandinAccount,
+  type StandinField,
+} from './fixtures/mastodon-shapes.js';
+import {
+  respondHostile,
+  sendJson,
+  startHttp,
+  type HostileMode,
+  type RunningHttp,
+} from './http-standin.js';
 
 export interface MastodonStandin extends RunningHttp {
   host: string;
@@ -19,7 +32,9 @@ export interface MastodonStandin extends RunningHttp {
   hugeBytesSent: number;
 }
 
-export async function startMastodonStandin(opts: { host?: string; latencyMs?: number } = {}): Promise<MastodonStandin> {
+export async function startMastodonStandin(
+  opts: { host?: string; latencyMs?: number } = {},
+): Promise<MastodonStandin> {
   const host = opts.host ?? 'social.example';
   const accounts = new Map<string, StandinAccount>();
   const overrides = new Map<string, string>();
@@ -35,7 +50,16 @@ export async function startMastodonStandin(opts: { host?: string; latencyMs?: nu
       const m = /^acct:([^@]+)@(.+)$/.exec(url.searchParams.get('resource') ?? '');
       const a = m && m[2]!.toLowerCase() === host ? accounts.get(m[1]!.toLowerCase()) : undefined;
       if (!a) return sendJson(res, 404, { error: 'Record not found' });
-      return sendJson(res, 200, webfingerJrd(`${a.username}@${host}`, overrides.get(a.username) ?? actorId(a.username), profile(a.username)), 'application/jrd+json; charset=utf-8');
+      return sendJson(
+        res,
+        200,
+        webfingerJrd(
+          `${a.username}@${host}`,
+          overrides.get(a.username) ?? actorId(a.username),
+          profile(a.username),
+        ),
+        'application/jrd+json; charset=utf-8',
+      );
     }
     const actor = /^\/users\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && actor) {
@@ -43,7 +67,12 @@ export async function startMastodonStandin(opts: { host?: string; latencyMs?: nu
       if (!a) return sendJson(res, 404, { error: 'Record not found' });
       const mode = hostile.get(a.username);
       if (mode) return respondHostile(res, mode, stats, 'application/activity+json');
-      return sendJson(res, 200, actorDocument(a, actorId(a.username), profile(a.username)), 'application/activity+json; charset=utf-8');
+      return sendJson(
+        res,
+        200,
+        actorDocument(a, actorId(a.username), profile(a.username)),
+        'application/activity+json; charset=utf-8',
+      );
     }
     const status = /^\/api\/v1\/statuses\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && status) {
@@ -54,11 +83,15 @@ export async function startMastodonStandin(opts: { host?: string; latencyMs?: nu
       const user = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
       const a = user ? accounts.get(user) : undefined;
       if (!a) return sendJson(res, 401, { error: 'The access token is invalid' });
-      if (req.method === 'GET' && url.pathname === '/api/v1/accounts/verify_credentials') return sendJson(res, 200, credentialAccount(a, host));
+      if (req.method === 'GET' && url.pathname === '/api/v1/accounts/verify_credentials')
+        return sendJson(res, 200, credentialAccount(a, host));
       if (req.method === 'PATCH' && url.pathname === '/api/v1/accounts/update_credentials') {
         const input = JSON.parse(body) as { note?: string; fields_attributes?: StandinField[] };
         if (typeof input.note === 'string') a.summary = input.note;
-        if (Array.isArray(input.fields_attributes)) a.fields = input.fields_attributes.slice(0, 4).map((f) => ({ name: String(f.name), value: String(f.value) }));
+        if (Array.isArray(input.fields_attributes))
+          a.fields = input.fields_attributes
+            .slice(0, 4)
+            .map((f) => ({ name: String(f.name), value: String(f.value) }));
         return sendJson(res, 200, credentialAccount(a, host));
       }
     }
@@ -74,14 +107,20 @@ export async function startMastodonStandin(opts: { host?: string; latencyMs?: nu
       accounts.set(username.toLowerCase(), a);
       return a;
     },
-    overrideActorLink(username: string, id: string) { overrides.set(username, id); },
+    overrideActorLink(username: string, id: string) {
+      overrides.set(username, id);
+    },
     addReply(username: string, content: string) {
       const id = String(replyId++);
       replies.set(id, replyStatus(id, username, host, content));
       return id;
     },
-    addToken(token: string, username: string) { tokens.set(token, username.toLowerCase()); },
-    setHostileActor(username: string, mode: HostileMode) { hostile.set(username, mode); },
+    addToken(token: string, username: string) {
+      tokens.set(token, username.toLowerCase());
+    },
+    setHostileActor(username: string, mode: HostileMode) {
+      hostile.set(username, mode);
+    },
     hugeBytesSent: 0,
   });
   Object.defineProperty(standin, 'hugeBytesSent', { get: () => stats.bytes });

@@ -55,7 +55,10 @@ async function waitReady(port: number, origin: string, child: ChildProcess): Pro
   throw new Error('nsd did not answer within 5 s');
 }
 
-export async function startNsd(records: TxtRecord[], opts: { port?: number } = {}): Promise<RunningNsd> {
+export async function startNsd(
+  records: TxtRecord[],
+  opts: { port?: number } = {},
+): Promise<RunningNsd> {
   const dir = await mkdtemp(join(tmpdir(), 'kez-nsd-'));
   const port = opts.port ?? (await freePort({ udp: true }));
   const byZone = new Map<string, TxtRecord[]>();
@@ -67,26 +70,31 @@ export async function startNsd(records: TxtRecord[], opts: { port?: number } = {
     zones.push(`zone:\n  name: "${origin}"\n  zonefile: "${join(dir, `${origin}.zone`)}"\n`);
   }
   const conf = join(dir, 'nsd.conf');
-  await writeFile(conf, [
-    'server:',
-    `  ip-address: 127.0.0.1@${port}`,
-    '  server-count: 1',
-    '  username: ""',
-    '  chroot: ""',
-    `  zonesdir: "${dir}"`,
-    `  pidfile: "${join(dir, 'nsd.pid')}"`,
-    `  xfrdfile: "${join(dir, 'xfrd.state')}"`,
-    `  zonelistfile: "${join(dir, 'zone.list')}"`,
-    '  database: ""',
-    `  logfile: "${join(dir, 'nsd.log')}"`,
-    '  verbosity: 0',
-    'remote-control:',
-    '  control-enable: no',
-    ...zones,
-  ].join('\n'));
+  await writeFile(
+    conf,
+    [
+      'server:',
+      `  ip-address: 127.0.0.1@${port}`,
+      '  server-count: 1',
+      '  username: ""',
+      '  chroot: ""',
+      `  zonesdir: "${dir}"`,
+      `  pidfile: "${join(dir, 'nsd.pid')}"`,
+      `  xfrdfile: "${join(dir, 'xfrd.state')}"`,
+      `  zonelistfile: "${join(dir, 'zone.list')}"`,
+      '  database: ""',
+      `  logfile: "${join(dir, 'nsd.log')}"`,
+      '  verbosity: 0',
+      'remote-control:',
+      '  control-enable: no',
+      ...zones,
+    ].join('\n'),
+  );
   const child = spawn(NSD, ['-d', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   try {
     await waitReady(port, [...byZone.keys()][0]!, child);
   } catch (e) {

@@ -11,14 +11,20 @@ export interface RunningSigServer {
 
 interface SigServerModule {
   DEFAULTS: Record<string, unknown>;
-  startServer(config: Record<string, unknown>, opts?: { logger?: unknown }): Promise<{ url: string; close(): Promise<void> }>;
+  startServer(
+    config: Record<string, unknown>,
+    opts?: { logger?: unknown },
+  ): Promise<{ url: string; close(): Promise<void> }>;
 }
 
 export async function startSigServer(): Promise<RunningSigServer> {
   const moduleName = '@kez/sig-server';
   const mod = (await import(moduleName)) as SigServerModule;
   const dataDir = await mkdtemp(join(tmpdir(), 'kez-sig-'));
-  const server = await mod.startServer({ ...mod.DEFAULTS, host: '127.0.0.1', port: 0, dataDir, rateLimitMax: 0, logLevel: 'silent' }, { logger: false });
+  const server = await mod.startServer(
+    { ...mod.DEFAULTS, host: '127.0.0.1', port: 0, dataDir, rateLimitMax: 0, logLevel: 'silent' },
+    { logger: false },
+  );
   return {
     url: server.url,
     async close() {

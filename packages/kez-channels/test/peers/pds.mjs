@@ -14,7 +14,8 @@ import { dirname } from 'node:path';
 async function onLoopback(start) {
   const listen = net.Server.prototype.listen;
   net.Server.prototype.listen = function (...args) {
-    if (typeof args[0] === 'number' && (args.length === 1 || typeof args[1] === 'function')) args.splice(1, 0, '127.0.0.1');
+    if (typeof args[0] === 'number' && (args.length === 1 || typeof args[1] === 'function'))
+      args.splice(1, 0, '127.0.0.1');
     return listen.apply(this, args);
   };
   try {
@@ -40,7 +41,9 @@ export async function startPds() {
     async createAccount(name) {
       const handle = `${name}.test`;
       const password = `${name}-password`;
-      const { data } = await network.pds.getClient().createAccount({ email: `${name}@kez.test`, handle, password });
+      const { data } = await network.pds
+        .getClient()
+        .createAccount({ email: `${name}@kez.test`, handle, password });
       return { did: data.did, handle: data.handle, password, accessJwt: data.accessJwt };
     },
     /**
@@ -48,11 +51,22 @@ export async function startPds() {
      * @param {{ did: string, accessJwt: string }} account @param {string} collection @param {Record<string, unknown>} record
      */
     async putRecord(account, collection, record, rkey) {
-      const res = await fetch(`${pdsUrl}/xrpc/com.atproto.repo.${rkey ? 'putRecord' : 'createRecord'}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${account.accessJwt}` },
-        body: JSON.stringify({ repo: account.did, collection, record, ...(rkey ? { rkey } : {}) }),
-      });
+      const res = await fetch(
+        `${pdsUrl}/xrpc/com.atproto.repo.${rkey ? 'putRecord' : 'createRecord'}`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${account.accessJwt}`,
+          },
+          body: JSON.stringify({
+            repo: account.did,
+            collection,
+            record,
+            ...(rkey ? { rkey } : {}),
+          }),
+        },
+      );
       if (!res.ok) throw new Error(`createRecord: HTTP ${res.status} ${await res.text()}`);
       return /** @type {{ uri: string, cid: string }} */ (await res.json());
     },
@@ -60,7 +74,10 @@ export async function startPds() {
       const { db, blobstore } = network.pds.ctx.cfg;
       await network.close();
       // dev-env keeps the PDS's SQLite files and blobs in fresh directories under the tmpdir.
-      for (const dir of [dirname(db.accountDbLoc), blobstore.provider === 'disk' ? blobstore.location : null]) {
+      for (const dir of [
+        dirname(db.accountDbLoc),
+        blobstore.provider === 'disk' ? blobstore.location : null,
+      ]) {
         if (dir) await rm(dir, { recursive: true, force: true });
       }
     },

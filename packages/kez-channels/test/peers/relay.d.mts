@@ -11,7 +11,10 @@ export interface RunningRelay {
 }
 /** defaultLimit: events per REQ without a limit (default 100); any limit is capped at 10 × it. */
 export function startRelay(opts?: { defaultLimit?: number }): Promise<RunningRelay>;
-export interface RunningPeer { url: string; stop(): Promise<void> }
+export interface RunningPeer {
+  url: string;
+  stop(): Promise<void>;
+}
 /** A WebSocket server that never answers: a relay that hangs. */
 export function startSilentRelay(): Promise<RunningPeer>;
 /** A hostile relay: answers every REQ with `events` and EOSE, whatever the filter asked for. */

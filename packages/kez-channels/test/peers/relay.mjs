@@ -53,12 +53,14 @@ export function startSilentRelay() {
  * @param {unknown[]} events
  */
 export function startHostileRelay(events) {
-  return startWsServer((ws) => ws.on('message', (data) => {
-    const msg = JSON.parse(String(data));
-    if (msg[0] !== 'REQ') return;
-    for (const e of events) ws.send(JSON.stringify(['EVENT', msg[1], e]));
-    ws.send(JSON.stringify(['EOSE', msg[1]]));
-  }));
+  return startWsServer((ws) =>
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data));
+      if (msg[0] !== 'REQ') return;
+      for (const e of events) ws.send(JSON.stringify(['EVENT', msg[1], e]));
+      ws.send(JSON.stringify(['EOSE', msg[1]]));
+    }),
+  );
 }
 
 /** @param {(ws: import('ws').WebSocket) => void} onConnection */

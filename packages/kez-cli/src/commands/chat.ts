@@ -22,8 +22,11 @@ export function register(program: Command, ctx: Ctx): void {
     .command('chat')
     .argument('<room>', 'room name ([a-z0-9][a-z0-9_-]{0,63})')
     .description('join a KEZ chat room: history, then live messages; each stdin line is sent')
-    .option('--server <url>', 'the chat deployment\'s NATS URL (default $NATS_URL)')
-    .option('--audience <name>', 'the chat deployment\'s login audience (default $KEZ_CHAT_AUDIENCE)')
+    .option('--server <url>', "the chat deployment's NATS URL (default $NATS_URL)")
+    .option(
+      '--audience <name>',
+      "the chat deployment's login audience (default $KEZ_CHAT_AUDIENCE)",
+    )
     .option('--key <name>', 'the key to log in with (default: the default key)')
     .option('--history <n>', 'messages of history to show first', '50')
     .action(ctx.action<ChatOptions>(async (env, args, opts) => chat(env, args[0]!, opts)));
@@ -32,14 +35,32 @@ export function register(program: Command, ctx: Ctx): void {
 async function chat(env: Env, room: string, opts: ChatOptions): Promise<Outcome> {
   const server = opts.server ?? process.env.NATS_URL;
   const audience = opts.audience ?? process.env.KEZ_CHAT_AUDIENCE;
-  if (!server) throw usageError('no NATS server to connect to', 'pass --server nats://host:4222 or set NATS_URL');
-  if (!audience) throw usageError('no chat audience', 'pass --audience NAME (the deployment\'s KEZ_CHAT_AUDIENCE) or set KEZ_CHAT_AUDIENCE');
-  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(room)) throw usageError(`'${room}' is not a room name`, 'use lower-case letters, digits, "_" and "-", e.g. kez chat lobby');
+  if (!server)
+    throw usageError(
+      'no NATS server to connect to',
+      'pass --server nats://host:4222 or set NATS_URL',
+    );
+  if (!audience)
+    throw usageError(
+      'no chat audience',
+      "pass --audience NAME (the deployment's KEZ_CHAT_AUDIENCE) or set KEZ_CHAT_AUDIENCE",
+    );
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(room))
+    throw usageError(
+      `'${room}' is not a room name`,
+      'use lower-case letters, digits, "_" and "-", e.g. kez chat lobby',
+    );
   const limit = Number(opts.history);
-  if (!Number.isInteger(limit) || limit < 0 || limit > 500) throw usageError('--history must be 0–500', 'e.g. --history 20');
+  if (!Number.isInteger(limit) || limit < 0 || limit > 500)
+    throw usageError('--history must be 0–500', 'e.g. --history 20');
 
   const identity = env.store.readConfig().identity;
-  if (identity === undefined) throw localError('no_identity', 'this store holds no identity', 'run `kez sigchain init`, then publish the chain to the deployment\'s sig-server (`kez sigchain publish`)');
+  if (identity === undefined)
+    throw localError(
+      'no_identity',
+      'this store holds no identity',
+      "run `kez sigchain init`, then publish the chain to the deployment's sig-server (`kez sigchain publish`)",
+    );
   const core = await env.core();
   const signer = signerFor(core, namedOrDefault(env, opts.key));
   const { ChatRoom, connectChat } = await import('@kez/chat-server');
@@ -50,10 +71,19 @@ async function chat(env: Env, room: string, opts: ChatOptions): Promise<Outcome>
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/authorization/i.test(msg)) {
-      throw new CliError('invalid', `the chat deployment refused the login of ${identity} with key ${signer.keyId}`,
-        'the key must be the primary or an active device of your chain on the deployment\'s sig-server (`kez sigchain publish`), and --audience must be the deployment\'s', 'login_refused');
+      throw new CliError(
+        'invalid',
+        `the chat deployment refused the login of ${identity} with key ${signer.keyId}`,
+        "the key must be the primary or an active device of your chain on the deployment's sig-server (`kez sigchain publish`), and --audience must be the deployment's",
+        'login_refused',
+      );
     }
-    throw new CliError('unreachable', `cannot reach ${server}: ${msg}`, 'check --server / NATS_URL and the network', 'network');
+    throw new CliError(
+      'unreachable',
+      `cannot reach ${server}: ${msg}`,
+      'check --server / NATS_URL and the network',
+      'network',
+    );
   }
 
   const chatRoom = new ChatRoom(nc, room, identity);
@@ -90,6 +120,7 @@ async function chat(env: Env, room: string, opts: ChatOptions): Promise<Outcome>
 // another sender's line or drive the terminal.
 function line(env: Env, m: ChatMessage, me: string): string {
   const time = new Date(m.ts).toISOString().slice(11, 19);
-  const who = m.identity === me ? env.out.paint('good', m.identity) : env.out.paint('bold', m.identity);
+  const who =
+    m.identity === me ? env.out.paint('good', m.identity) : env.out.paint('bold', m.identity);
   return `[${time}] ${who}: ${m.text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD')}\n`;
 }

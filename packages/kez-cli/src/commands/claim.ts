@@ -10,45 +10,82 @@ import { BUNDLE_LIMIT, CLAIM_INPUT_LIMIT } from '../limits.js';
 import { appendEvent, buildClaim, loadLocalChain, parseTime } from '../local-chain.js';
 import { readInput, writeUserFile } from '../user-files.js';
 
-const FORMATS: Record<string, EncodingName> = { json: 'json', compact: 'compact', md: 'markdown', markdown: 'markdown', dns: 'dns' };
+const FORMATS: Record<string, EncodingName> = {
+  json: 'json',
+  compact: 'compact',
+  md: 'markdown',
+  markdown: 'markdown',
+  dns: 'dns',
+};
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function register(program: Command, ctx: Ctx): void {
   const claim = program
     .command('claim')
-    .description('make a claim for SUBJECT (added to the sigchain) and print it; or `claim verify FILE`')
+    .description(
+      'make a claim for SUBJECT (added to the sigchain) and print it; or `claim verify FILE`',
+    )
     .argument('<subject>', 'the account, e.g. github:NAME or dns:example.com')
     .option('--format <format>', 'json, compact, md or dns', 'md')
     .option('--key <name>', 'the signing key (default: the primary key)')
     .option('--expires-at <ts>', 'expiry, in Unix seconds', parseTime)
     .option('--locator <url>', 'where the sigchain can be found (repeatable)', collect, [])
     .option('--out <file>', 'write the encoded claim to FILE (stdout then prints the claim hash)')
-    .action(ctx.action<{ format: string; key?: string; expiresAt?: number; locator: string[]; out?: string }>(async (env, args, opts) => {
-      const encoding = FORMATS[opts.format];
-      if (encoding === undefined) throw usageError(`unknown format '${opts.format}'`, 'use --format json, compact, md or dns', 'bad_format');
-      const chain = await loadLocalChain(env);
-      const made = buildClaim(env, chain, args[0]!, opts);
-      if (encoding === 'compact' || encoding === 'dns') env.out.progress('compressing the claim…');
-      // Encode before storing: a claim that cannot be printed is not added either.
-      const text = withNewline(await chain.core.encode(made.claim, encoding));
-      appendEvent(env, chain, made.event);
-      if (opts.out !== undefined) writeUserFile(opts.out, text);
-      const doc = { hash: made.hash, seq: made.event.seq, subject: made.claim.subject, identity: chain.identity, encoding, text, claim: made.claim };
-      if (env.out.json || opts.out !== undefined) {
-        env.out.result(doc, () => made.hash);
-      } else {
-        env.out.progress(`claim ${made.hash} added at seq ${made.event.seq}`);
-        env.out.raw(text);
-      }
-    }));
+    .action(
+      ctx.action<{
+        format: string;
+        key?: string;
+        expiresAt?: number;
+        locator: string[];
+        out?: string;
+      }>(async (env, args, opts) => {
+        const encoding = FORMATS[opts.format];
+        if (encoding === undefined)
+          throw usageError(
+            `unknown format '${opts.format}'`,
+            'use --format json, compact, md or dns',
+            'bad_format',
+          );
+        const chain = await loadLocalChain(env);
+        const made = buildClaim(env, chain, args[0]!, opts);
+        if (encoding === 'compact' || encoding === 'dns')
+          env.out.progress('compressing the claim…');
+        // Encode before storing: a claim that cannot be printed is not added either.
+        const text = withNewline(await chain.core.encode(made.claim, encoding));
+        appendEvent(env, chain, made.event);
+        if (opts.out !== undefined) writeUserFile(opts.out, text);
+        const doc = {
+          hash: made.hash,
+          seq: made.event.seq,
+          subject: made.claim.subject,
+          identity: chain.identity,
+          encoding,
+          text,
+          claim: made.claim,
+        };
+        if (env.out.json || opts.out !== undefined) {
+          env.out.result(doc, () => made.hash);
+        } else {
+          env.out.progress(`claim ${made.hash} added at seq ${made.event.seq}`);
+          env.out.raw(text);
+        }
+      }),
+    );
 
   // `claim` has its own action, so `verify` is matched first as a subcommand name.
   claim
     .command('verify')
     .description('verify a claim in any encoding, offline or against a sigchain bundle (--chain)')
     .argument('<file>', 'the claim, or - for stdin')
-    .option('--chain <bundle>', 'the identity\'s sigchain bundle, to check revocation, rotation and devices')
-    .action(ctx.action<{ chain?: string }>(async (env, args, opts) => verifyClaimFile(env, args[0]!, opts.chain)));
+    .option(
+      '--chain <bundle>',
+      "the identity's sigchain bundle, to check revocation, rotation and devices",
+    )
+    .action(
+      ctx.action<{ chain?: string }>(async (env, args, opts) =>
+        verifyClaimFile(env, args[0]!, opts.chain),
+      ),
+    );
 }
 
 interface ClaimReport extends Verdict {
@@ -57,18 +94,46 @@ interface ClaimReport extends Verdict {
   chain_consulted: boolean;
 }
 
-async function verifyClaimFile(env: Env, file: string, chainFile: string | undefined): Promise<Outcome> {
+async function verifyClaimFile(
+  env: Env,
+  file: string,
+  chainFile: string | undefined,
+): Promise<Outcome> {
   const core = await env.core();
   const report: ClaimReport = { ...(await offline(env, file)), chain_consulted: false };
-  if (chainFile !== undefined && report.object?.type === 'claim' && report.status !== 'invalid' && report.status !== 'not_found') {
+  if (
+    chainFile !== undefined &&
+    report.object?.type === 'claim' &&
+    report.status !== 'invalid' &&
+    report.status !== 'not_found'
+  ) {
     const bundle = readInput(chainFile, BUNDLE_LIMIT).text;
-    const chain = bundle === undefined
-      ? { status: 'invalid' as const, code: 'malformed' as const, reason: 'the bundle is not UTF-8 text', evidence: {}, events: [] }
-      : core.verifyChain(bundle, { now: env.now });
-    Object.assign(report, pickVerdict(core.claimStatus(report.object as Claim, chain, { now: env.now })), { chain_consulted: true });
+    const chain =
+      bundle === undefined
+        ? {
+            status: 'invalid' as const,
+            code: 'malformed' as const,
+            reason: 'the bundle is not UTF-8 text',
+            evidence: {},
+            events: [],
+          }
+        : core.verifyChain(bundle, { now: env.now });
+    Object.assign(
+      report,
+      pickVerdict(core.claimStatus(report.object as Claim, chain, { now: env.now })),
+      { chain_consulted: true },
+    );
   }
   env.out.result(
-    { status: report.status, code: report.code ?? null, reason: report.reason, evidence: report.evidence, encoding: report.encoding, object: report.object, chain_consulted: report.chain_consulted },
+    {
+      status: report.status,
+      code: report.code ?? null,
+      reason: report.reason,
+      evidence: report.evidence,
+      encoding: report.encoding,
+      object: report.object,
+      chain_consulted: report.chain_consulted,
+    },
     () => render(env, report),
   );
   return report.status;
@@ -82,9 +147,24 @@ async function offline(env: Env, file: string): Promise<Omit<ClaimReport, 'chain
     text = readInput(file, CLAIM_INPUT_LIMIT).text;
   } catch (e) {
     if (!(e instanceof TooLargeError)) throw e;
-    return { status: 'invalid', code: 'too_large', reason: `the input is larger than ${CLAIM_INPUT_LIMIT} bytes`, evidence: {}, encoding: null, object: null };
+    return {
+      status: 'invalid',
+      code: 'too_large',
+      reason: `the input is larger than ${CLAIM_INPUT_LIMIT} bytes`,
+      evidence: {},
+      encoding: null,
+      object: null,
+    };
   }
-  if (text === undefined) return { status: 'invalid', code: 'malformed', reason: 'the input is not UTF-8 text', evidence: {}, encoding: null, object: null };
+  if (text === undefined)
+    return {
+      status: 'invalid',
+      code: 'malformed',
+      reason: 'the input is not UTF-8 text',
+      evidence: {},
+      encoding: null,
+      object: null,
+    };
   let decoded: { encoding: EncodingName; object: SignedObject };
   try {
     decoded = core.decode(text);
@@ -93,7 +173,14 @@ async function offline(env: Env, file: string): Promise<Omit<ClaimReport, 'chain
   }
   const { encoding, object } = decoded;
   if (object.type !== 'claim') {
-    return { status: 'invalid', code: 'malformed', reason: `this is a KEZ ${object.type}, not a claim`, evidence: { type: object.type }, encoding, object };
+    return {
+      status: 'invalid',
+      code: 'malformed',
+      reason: `this is a KEZ ${object.type}, not a claim`,
+      evidence: { type: object.type },
+      encoding,
+      object,
+    };
   }
   return { ...pickVerdict(core.verifyClaim(object, { now: env.now })), encoding, object };
 }
@@ -123,9 +210,16 @@ function render(env: Env, r: ClaimReport): string {
   const rows: Array<[string, string]> = [];
   const c = r.object?.type === 'claim' ? r.object : undefined;
   // What an invalid object says proves nothing; say so before printing it.
-  if (c && r.status === 'invalid') lines.push(out.paint('dim', 'what the claim says (NOT verified):'));
+  if (c && r.status === 'invalid')
+    lines.push(out.paint('dim', 'what the claim says (NOT verified):'));
   if (c) {
-    rows.push(['subject', c.subject], ['key', c.key], ['identity', c.identity], ['seq', String(c.seq)], ['created', time(c.created_at)]);
+    rows.push(
+      ['subject', c.subject],
+      ['key', c.key],
+      ['identity', c.identity],
+      ['seq', String(c.seq)],
+      ['created', time(c.created_at)],
+    );
     rows.push(['expires', c.expires_at === undefined ? 'never' : time(c.expires_at)]);
     if (c.locators) rows.push(['locators', c.locators.join(' ')]);
   }

@@ -8,4 +8,12 @@ import { register as publish } from './publish.js';
 import { register as sigchainPublish } from './sigchain-publish.js';
 import { register as chat } from './chat.js';
 
-export const commands: readonly Register[] = [key, sigchain, claim, verifyId, publish, sigchainPublish, chat];
+export const commands: readonly Register[] = [
+  key,
+  sigchain,
+  claim,
+  verifyId,
+  publish,
+  sigchainPublish,
+  chat,
+];

@@ -15,75 +15,116 @@ export function register(program: Command, ctx: Ctx): void {
     .description('generate a new key (the first key becomes the default)')
     .option('--alg <alg>', 'nostr (BIP-340) or ed25519', 'nostr')
     .option('--name <name>', 'the key name', 'default')
-    .action(ctx.action<{ alg: string; name: string }>(async (env, _args, opts) => {
-      const suite = suiteForAlg(opts.alg);
-      const name = checkKeyName(opts.name);
-      const rec = generateRecord(await env.core(), { name, suite, now: env.now });
-      saveNewKey(env, rec);
-    }));
+    .action(
+      ctx.action<{ alg: string; name: string }>(async (env, _args, opts) => {
+        const suite = suiteForAlg(opts.alg);
+        const name = checkKeyName(opts.name);
+        const rec = generateRecord(await env.core(), { name, suite, now: env.now });
+        saveNewKey(env, rec);
+      }),
+    );
 
   key
     .command('import')
-    .description('import a secret key read from stdin (nsec1… or 64 hex for nostr, 64 hex seed for ed25519)')
+    .description(
+      'import a secret key read from stdin (nsec1… or 64 hex for nostr, 64 hex seed for ed25519)',
+    )
     .requiredOption('--alg <alg>', 'nostr (BIP-340) or ed25519')
     .option('--name <name>', 'the key name', 'default')
-    .action(ctx.action<{ alg: string; name: string }>(async (env, _args, opts) => {
-      const suite = suiteForAlg(opts.alg);
-      const name = checkKeyName(opts.name);
-      env.store.assertKeyFree(name); // before reading the secret
-      const core = await env.core();
-      const secret = parseSecret(core, suite, readSecretFromStdin());
-      let rec: KeyRecord;
-      try {
-        rec = recordFromSecret(core, { name, suite, secret, now: env.now });
-      } catch {
-        // Never echo the input: it is a secret.
-        throw usageError(`the secret on stdin is not a valid ${opts.alg} secret key`, secretHint(suite), 'bad_secret');
-      }
-      saveNewKey(env, rec);
-    }));
+    .action(
+      ctx.action<{ alg: string; name: string }>(async (env, _args, opts) => {
+        const suite = suiteForAlg(opts.alg);
+        const name = checkKeyName(opts.name);
+        env.store.assertKeyFree(name); // before reading the secret
+        const core = await env.core();
+        const secret = parseSecret(core, suite, readSecretFromStdin());
+        let rec: KeyRecord;
+        try {
+          rec = recordFromSecret(core, { name, suite, secret, now: env.now });
+        } catch {
+          // Never echo the input: it is a secret.
+          throw usageError(
+            `the secret on stdin is not a valid ${opts.alg} secret key`,
+            secretHint(suite),
+            'bad_secret',
+          );
+        }
+        saveNewKey(env, rec);
+      }),
+    );
 
   key
     .command('list')
     .description('list the stored keys')
-    .action(ctx.action(async (env) => {
-      const def = env.store.readConfig().default_key;
-      const keys = env.store.listKeys();
-      env.out.result({ keys: keys.map((k) => ({ name: k.name, suite: k.suite, key: k.key, default: k.name === def, created_at: k.created_at })) }, () => {
-        if (keys.length === 0) return 'no keys yet: run `kez key gen`';
-        const width = Math.max(...keys.map((k) => k.name.length));
-        return keys.map((k) => `${k.name === def ? '*' : ' '} ${k.name.padEnd(width)}  ${k.suite.padEnd(7)}  ${k.key}`).join('\n');
-      });
-    }));
+    .action(
+      ctx.action(async (env) => {
+        const def = env.store.readConfig().default_key;
+        const keys = env.store.listKeys();
+        env.out.result(
+          {
+            keys: keys.map((k) => ({
+              name: k.name,
+              suite: k.suite,
+              key: k.key,
+              default: k.name === def,
+              created_at: k.created_at,
+            })),
+          },
+          () => {
+            if (keys.length === 0) return 'no keys yet: run `kez key gen`';
+            const width = Math.max(...keys.map((k) => k.name.length));
+            return keys
+              .map(
+                (k) =>
+                  `${k.name === def ? '*' : ' '} ${k.name.padEnd(width)}  ${k.suite.padEnd(7)}  ${k.key}`,
+              )
+              .join('\n');
+          },
+        );
+      }),
+    );
 
   key
     .command('show')
     .description('show a key id (the secret only with --secret)')
     .argument('[name]', 'the key name (default: the default key)')
     .option('--secret', 'also print the secret key')
-    .action(ctx.action<{ secret?: boolean }>(async (env, args, opts) => {
-      const config = env.store.readConfig();
-      const name = args[0] ?? config.default_key;
-      if (name === undefined) throw localError('no_key', 'no default key in this store', 'run `kez key gen` to make one, or name a key: `kez key show NAME`');
-      const rec = env.store.readKey(name);
-      const doc: Record<string, unknown> = { name: rec.name, suite: rec.suite, key: rec.key, default: rec.name === config.default_key, created_at: rec.created_at };
-      const rows: Array<[string, string]> = [
-        ['name', rec.name + (doc.default ? ' (default)' : '')],
-        ['suite', rec.suite],
-        ['key', rec.key],
-        ['created', time(rec.created_at)],
-      ];
-      if (opts.secret) {
-        doc.secret = rec.secret;
-        rows.push(['secret', rec.secret]);
-        if (rec.suite === 'bip340') {
-          const core = await env.core();
-          doc.nsec = core.nsecEncode(core.fromHex(rec.secret, 32));
-          rows.push(['nsec', doc.nsec as string]);
+    .action(
+      ctx.action<{ secret?: boolean }>(async (env, args, opts) => {
+        const config = env.store.readConfig();
+        const name = args[0] ?? config.default_key;
+        if (name === undefined)
+          throw localError(
+            'no_key',
+            'no default key in this store',
+            'run `kez key gen` to make one, or name a key: `kez key show NAME`',
+          );
+        const rec = env.store.readKey(name);
+        const doc: Record<string, unknown> = {
+          name: rec.name,
+          suite: rec.suite,
+          key: rec.key,
+          default: rec.name === config.default_key,
+          created_at: rec.created_at,
+        };
+        const rows: Array<[string, string]> = [
+          ['name', rec.name + (doc.default ? ' (default)' : '')],
+          ['suite', rec.suite],
+          ['key', rec.key],
+          ['created', time(rec.created_at)],
+        ];
+        if (opts.secret) {
+          doc.secret = rec.secret;
+          rows.push(['secret', rec.secret]);
+          if (rec.suite === 'bip340') {
+            const core = await env.core();
+            doc.nsec = core.nsecEncode(core.fromHex(rec.secret, 32));
+            rows.push(['nsec', doc.nsec as string]);
+          }
         }
-      }
-      env.out.result(doc, () => fields(rows));
-    }));
+        env.out.result(doc, () => fields(rows));
+      }),
+    );
 }
 
 function saveNewKey(env: Env, rec: KeyRecord): void {
@@ -91,34 +132,62 @@ function saveNewKey(env: Env, rec: KeyRecord): void {
   const config = env.store.readConfig();
   const isDefault = config.default_key === undefined;
   if (isDefault) env.store.writeConfig({ ...config, default_key: rec.name });
-  env.out.result({ name: rec.name, suite: rec.suite, key: rec.key, default: isDefault }, () => rec.key);
+  env.out.result(
+    { name: rec.name, suite: rec.suite, key: rec.key, default: isDefault },
+    () => rec.key,
+  );
 }
 
 function readSecretFromStdin(): string {
   if (process.stdin.isTTY) {
-    throw usageError('the secret is read from stdin, which is a terminal', 'pipe it in, e.g. `kez key import --alg nostr < secret.txt` (never put secrets in argv)', 'no_secret');
+    throw usageError(
+      'the secret is read from stdin, which is a terminal',
+      'pipe it in, e.g. `kez key import --alg nostr < secret.txt` (never put secrets in argv)',
+      'no_secret',
+    );
   }
   let text: string;
   try {
     text = readStdinBounded(4096).toString('utf8').trim();
   } catch (e) {
-    if (e instanceof TooLargeError) throw usageError('stdin holds more than a secret key', 'pipe in only the secret (nsec1… or 64 hex digits)', 'bad_secret');
+    if (e instanceof TooLargeError)
+      throw usageError(
+        'stdin holds more than a secret key',
+        'pipe in only the secret (nsec1… or 64 hex digits)',
+        'bad_secret',
+      );
     throw e;
   }
-  if (text === '') throw usageError('no secret on stdin', 'pipe the secret in, e.g. `kez key import --alg nostr < secret.txt`', 'no_secret');
+  if (text === '')
+    throw usageError(
+      'no secret on stdin',
+      'pipe the secret in, e.g. `kez key import --alg nostr < secret.txt`',
+      'no_secret',
+    );
   return text;
 }
 
-function parseSecret(core: Awaited<ReturnType<Env['core']>>, suite: 'ed25519' | 'bip340', text: string): Uint8Array {
+function parseSecret(
+  core: Awaited<ReturnType<Env['core']>>,
+  suite: 'ed25519' | 'bip340',
+  text: string,
+): Uint8Array {
   try {
-    if (suite === 'bip340' && text.toLowerCase().startsWith('nsec1')) return core.nsecDecode(text.toLowerCase());
+    if (suite === 'bip340' && text.toLowerCase().startsWith('nsec1'))
+      return core.nsecDecode(text.toLowerCase());
     if (/^[0-9a-fA-F]{64}$/.test(text)) return core.fromHex(text.toLowerCase(), 32);
   } catch {
     // fall through: reported below without echoing the input
   }
-  throw usageError(`stdin does not hold a ${suite === 'bip340' ? 'nostr' : 'ed25519'} secret key`, secretHint(suite), 'bad_secret');
+  throw usageError(
+    `stdin does not hold a ${suite === 'bip340' ? 'nostr' : 'ed25519'} secret key`,
+    secretHint(suite),
+    'bad_secret',
+  );
 }
 
 function secretHint(suite: 'ed25519' | 'bip340'): string {
-  return suite === 'bip340' ? 'a nostr secret is nsec1… or 64 hex digits (a scalar 1 ≤ d < n)' : 'an ed25519 secret is the 32-byte seed as 64 hex digits';
+  return suite === 'bip340'
+    ? 'a nostr secret is nsec1… or 64 hex digits (a scalar 1 ≤ d < n)'
+    : 'an ed25519 secret is the 32-byte seed as 64 hex digits';
 }

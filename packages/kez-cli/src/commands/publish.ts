@@ -13,26 +13,42 @@ import { channelRuntime, type ChannelSettings } from './verify-id.js';
 export function register(program: Command, ctx: Ctx): void {
   program
     .command('publish')
-    .description('publish the live claim for SUBJECT at the account (gist, profile field, nostr event) or print its DNS record')
+    .description(
+      'publish the live claim for SUBJECT at the account (gist, profile field, nostr event) or print its DNS record',
+    )
     .argument('<subject>', 'an account your sigchain claims, e.g. github:NAME')
     .action(ctx.action(async (env, args) => publish(env, args[0]!)));
 }
 
 /** The newest claim for `subject` that the local chain has not revoked. */
-function liveClaim(claims: Iterable<{ claim: Claim; seq: number; revoked?: unknown }>, subject: string): Claim | undefined {
+function liveClaim(
+  claims: Iterable<{ claim: Claim; seq: number; revoked?: unknown }>,
+  subject: string,
+): Claim | undefined {
   let found: { claim: Claim; seq: number } | undefined;
-  for (const c of claims) if (c.claim.subject === subject && !c.revoked && (!found || c.seq > found.seq)) found = c;
+  for (const c of claims)
+    if (c.claim.subject === subject && !c.revoked && (!found || c.seq > found.seq)) found = c;
   return found?.claim;
 }
 
-function tokenFor(env: Env, channel: string, subjectId: string, settings: ChannelSettings): string | undefined {
+function tokenFor(
+  env: Env,
+  channel: string,
+  subjectId: string,
+  settings: ChannelSettings,
+): string | undefined {
   if (channel === 'github') return settings.tokens.github;
   if (channel === 'ap') return settings.tokens.mastodon;
   if (channel === 'bluesky') return process.env['BLUESKY_APP_PASSWORD'] || undefined;
   if (channel === 'nostr') {
     // The proof event is signed by the account's own key: it must be in the store.
     const rec = env.store.findKeyById(`nostr:${subjectId}`);
-    if (!rec) throw localError('no_key', `the key of nostr:${subjectId} is not in this store`, 'import it with `kez key import --alg nostr --name NAME` (nsec on stdin)');
+    if (!rec)
+      throw localError(
+        'no_key',
+        `the key of nostr:${subjectId} is not in this store`,
+        'import it with `kez key import --alg nostr --name NAME` (nsec on stdin)',
+      );
     return rec.secret;
   }
   return undefined;
@@ -45,32 +61,64 @@ async function publish(env: Env, input: string): Promise<Outcome> {
   const subject = core.parseSubject(subjectText);
   const claim = liveClaim(chain.state.claims.values(), subject.text);
   if (!claim) {
-    throw localError('no_claim', `the sigchain has no live claim for ${subject.text}`, `run \`kez sigchain add ${subject.text}\` first`);
+    throw localError(
+      'no_claim',
+      `the sigchain has no live claim for ${subject.text}`,
+      `run \`kez sigchain add ${subject.text}\` first`,
+    );
   }
   const compact = await core.encodeCompact(claim);
   if (subject.channel === 'dns') {
     const name = `_kez.${subject.id}`;
     const value = core.encodeDns(compact);
-    env.out.result({ subject: subject.text, channel: 'dns', name, type: 'TXT', value, claim: core.objectHash(claim) },
-      () => `Add this record to the zone of ${subject.id}, then run \`kez verify id ${subject.text}\`:\n\n${name}. 3600 IN TXT ${value}`);
+    env.out.result(
+      {
+        subject: subject.text,
+        channel: 'dns',
+        name,
+        type: 'TXT',
+        value,
+        claim: core.objectHash(claim),
+      },
+      () =>
+        `Add this record to the zone of ${subject.id}, then run \`kez verify id ${subject.text}\`:\n\n${name}. 3600 IN TXT ${value}`,
+    );
     return 'valid';
   }
   const rt = await channelRuntime(env);
   try {
     const plugin = rt.registry.plugin(subject.channel);
-    if (!plugin.publish) throw localError('no_publish', `kez cannot publish to ${subject.channel}`, 'publish the claim by hand: `kez claim` prints it in every encoding');
+    if (!plugin.publish)
+      throw localError(
+        'no_publish',
+        `kez cannot publish to ${subject.channel}`,
+        'publish the claim by hand: `kez claim` prints it in every encoding',
+      );
     const token = tokenFor(env, subject.channel, subject.id, rt.settings);
     env.out.progress(`publishing the claim for ${subject.text}…`);
     let location: string;
     try {
-      ({ location } = await plugin.publish({ subject, claim, compact, markdown: core.encodeMarkdown(claim), token }, rt.cenv));
+      ({ location } = await plugin.publish(
+        { subject, claim, compact, markdown: core.encodeMarkdown(claim), token },
+        rt.cenv,
+      ));
     } catch (e) {
       if (e instanceof core.KezError) throw e;
-      throw localError('publish_failed', `cannot publish to ${subject.channel}: ${(e as Error).message}`, subject.channel === 'github'
-        ? 'set GITHUB_TOKEN (a token with the gist scope)' : subject.channel === 'ap' ? 'set MASTODON_TOKEN (an access token with write:accounts)' : 'check the account and token');
+      throw localError(
+        'publish_failed',
+        `cannot publish to ${subject.channel}: ${(e as Error).message}`,
+        subject.channel === 'github'
+          ? 'set GITHUB_TOKEN (a token with the gist scope)'
+          : subject.channel === 'ap'
+            ? 'set MASTODON_TOKEN (an access token with write:accounts)'
+            : 'check the account and token',
+      );
     }
-    env.out.result({ subject: subject.text, channel: subject.channel, location, claim: core.objectHash(claim) },
-      () => `published ${subject.text} at ${location}\ncheck it with \`kez verify id ${subject.text}\``);
+    env.out.result(
+      { subject: subject.text, channel: subject.channel, location, claim: core.objectHash(claim) },
+      () =>
+        `published ${subject.text} at ${location}\ncheck it with \`kez verify id ${subject.text}\``,
+    );
     return 'valid';
   } finally {
     await rt.cenv.close();

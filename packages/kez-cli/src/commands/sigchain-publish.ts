@@ -10,12 +10,22 @@ import { channelRuntime } from './verify-id.js';
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function register(program: Command, ctx: Ctx): void {
-  const group = program.commands.find((c) => c.name() === 'sigchain') ?? program.command('sigchain');
+  const group =
+    program.commands.find((c) => c.name() === 'sigchain') ?? program.command('sigchain');
   group
     .command('publish')
-    .description('send the local sigchain\'s missing events to sig-servers or nostr relays (default: channels.json sigServers)')
-    .option('--server <url>', 'a sig-server (https://…) or relay (wss://…); repeatable', collect, [])
-    .action(ctx.action<{ server: string[] }>(async (env, _args, opts) => publishChain(env, opts.server)));
+    .description(
+      "send the local sigchain's missing events to sig-servers or nostr relays (default: channels.json sigServers)",
+    )
+    .option(
+      '--server <url>',
+      'a sig-server (https://…) or relay (wss://…); repeatable',
+      collect,
+      [],
+    )
+    .action(
+      ctx.action<{ server: string[] }>(async (env, _args, opts) => publishChain(env, opts.server)),
+    );
 }
 
 async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
@@ -23,21 +33,45 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
   const rt = await channelRuntime(env);
   try {
     const targets = servers.length > 0 ? servers : rt.config.sigServers;
-    if (targets.length === 0) throw usageError('no sig-server to publish to', 'pass --server URL, or list sigServers in KEZ_HOME/channels.json');
-    const results = await Promise.all(targets.map(async (url) => {
-      const transport = rt.registry.transportFor(url);
-      if (!transport?.publishEvents) return { url, status: 'invalid' as const, code: 'malformed', reason: `no transport publishes to ${url}` };
-      try {
-        const { added } = await transport.publishEvents(url, chain.identity, chain.result.events, rt.cenv);
-        return { url, status: 'valid' as const, added };
-      } catch (e) {
-        const v = chain.core.verdictOf(e);
-        return { url, status: v.status, code: v.code, reason: v.reason };
-      }
-    }));
+    if (targets.length === 0)
+      throw usageError(
+        'no sig-server to publish to',
+        'pass --server URL, or list sigServers in KEZ_HOME/channels.json',
+      );
+    const results = await Promise.all(
+      targets.map(async (url) => {
+        const transport = rt.registry.transportFor(url);
+        if (!transport?.publishEvents)
+          return {
+            url,
+            status: 'invalid' as const,
+            code: 'malformed',
+            reason: `no transport publishes to ${url}`,
+          };
+        try {
+          const { added } = await transport.publishEvents(
+            url,
+            chain.identity,
+            chain.result.events,
+            rt.cenv,
+          );
+          return { url, status: 'valid' as const, added };
+        } catch (e) {
+          const v = chain.core.verdictOf(e);
+          return { url, status: v.status, code: v.code, reason: v.reason };
+        }
+      }),
+    );
     const failed = results.find((r) => r.status !== 'valid');
-    env.out.result({ identity: chain.identity, head: chain.state.head.seq, servers: results }, () => results.map((r) =>
-      'added' in r ? `${r.url}: ${r.added} event(s) added (head seq ${chain.state.head.seq})` : `${r.url}: ${r.status} (${r.code}): ${r.reason}`).join('\n'));
+    env.out.result({ identity: chain.identity, head: chain.state.head.seq, servers: results }, () =>
+      results
+        .map((r) =>
+          'added' in r
+            ? `${r.url}: ${r.added} event(s) added (head seq ${chain.state.head.seq})`
+            : `${r.url}: ${r.status} (${r.code}): ${r.reason}`,
+        )
+        .join('\n'),
+    );
     return failed ? failed.status : 'valid';
   } finally {
     await rt.cenv.close();

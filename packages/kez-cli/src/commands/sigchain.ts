@@ -8,8 +8,17 @@ import type { Outcome } from '../exit-codes.js';
 import { readInput, writeUserFile } from '../user-files.js';
 import { generateRecord, namedOrDefault, signerFor } from '../keyring.js';
 import {
-  appendEvent, applyChecked, build, buildClaim, claimSigner, loadLocalChain, parseSubjectArg, parseTime,
-  primaryRecord, primarySigner, type LocalChain,
+  appendEvent,
+  applyChecked,
+  build,
+  buildClaim,
+  claimSigner,
+  loadLocalChain,
+  parseSubjectArg,
+  parseTime,
+  primaryRecord,
+  primarySigner,
+  type LocalChain,
 } from '../local-chain.js';
 import { BUNDLE_LIMIT } from '../limits.js';
 
@@ -22,27 +31,50 @@ export function register(program: Command, ctx: Ctx): void {
     .description('create the identity: the genesis event (with a pre-rotation key by default)')
     .option('--key <name>', 'the primary key (default: the default key)')
     .option('--no-precommit', 'do not generate and commit to a next key NAME.next')
-    .action(ctx.action<{ key?: string; precommit: boolean }>(async (env, _args, opts) => {
-      env.store.lock();
-      const config = env.store.readConfig();
-      if (config.identity !== undefined && env.store.readChain(config.identity) !== undefined) {
-        throw localError('identity_exists', `this store already holds identity ${config.identity}`, 'use another store for a second identity (--home DIR or KEZ_HOME)');
-      }
-      const core = await env.core();
-      const rec = namedOrDefault(env, opts.key);
-      const signer = signerFor(core, rec);
-      const nextName = `${rec.name}.next`;
-      const next = opts.precommit ? generateRecord(core, { name: nextName, suite: rec.suite, now: env.now }) : undefined;
-      if (next) env.store.assertKeyFree(nextName);
-      const genesis = build(core, 'make the genesis event', () =>
-        core.createGenesis(next ? { created_at: env.now, next: core.commitment(next.key) } : { created_at: env.now }, signer));
-      const state = core.applyEvent(null, genesis, { now: env.now });
-      // The committed key first: losing it after the chain names it would block rotation.
-      if (next) env.store.writeKey(next);
-      env.store.writeChain(state.identity, core.exportBundle([genesis]));
-      env.store.writeConfig({ ...env.store.readConfig(), identity: state.identity });
-      env.out.result({ identity: state.identity, primary: state.primary, key: rec.name, next_key: next?.name ?? null, head: state.head }, () => state.identity);
-    }));
+    .action(
+      ctx.action<{ key?: string; precommit: boolean }>(async (env, _args, opts) => {
+        env.store.lock();
+        const config = env.store.readConfig();
+        if (config.identity !== undefined && env.store.readChain(config.identity) !== undefined) {
+          throw localError(
+            'identity_exists',
+            `this store already holds identity ${config.identity}`,
+            'use another store for a second identity (--home DIR or KEZ_HOME)',
+          );
+        }
+        const core = await env.core();
+        const rec = namedOrDefault(env, opts.key);
+        const signer = signerFor(core, rec);
+        const nextName = `${rec.name}.next`;
+        const next = opts.precommit
+          ? generateRecord(core, { name: nextName, suite: rec.suite, now: env.now })
+          : undefined;
+        if (next) env.store.assertKeyFree(nextName);
+        const genesis = build(core, 'make the genesis event', () =>
+          core.createGenesis(
+            next
+              ? { created_at: env.now, next: core.commitment(next.key) }
+              : { created_at: env.now },
+            signer,
+          ),
+        );
+        const state = core.applyEvent(null, genesis, { now: env.now });
+        // The committed key first: losing it after the chain names it would block rotation.
+        if (next) env.store.writeKey(next);
+        env.store.writeChain(state.identity, core.exportBundle([genesis]));
+        env.store.writeConfig({ ...env.store.readConfig(), identity: state.identity });
+        env.out.result(
+          {
+            identity: state.identity,
+            primary: state.primary,
+            key: rec.name,
+            next_key: next?.name ?? null,
+            head: state.head,
+          },
+          () => state.identity,
+        );
+      }),
+    );
 
   sc.command('add')
     .description('make a claim for SUBJECT and append its add event; prints the claim hash')
@@ -50,67 +82,111 @@ export function register(program: Command, ctx: Ctx): void {
     .option('--key <name>', 'the signing key (default: the primary key)')
     .option('--expires-at <ts>', 'expiry, in Unix seconds', parseTime)
     .option('--locator <url>', 'where the sigchain can be found (repeatable)', collect, [])
-    .action(ctx.action<{ key?: string; expiresAt?: number; locator: string[] }>(async (env, args, opts) => {
-      const chain = await loadLocalChain(env);
-      const made = buildClaim(env, chain, args[0]!, opts);
-      appendEvent(env, chain, made.event);
-      env.out.result({ hash: made.hash, seq: made.event.seq, subject: made.claim.subject, identity: chain.identity, claim: made.claim }, () => made.hash);
-    }));
+    .action(
+      ctx.action<{ key?: string; expiresAt?: number; locator: string[] }>(
+        async (env, args, opts) => {
+          const chain = await loadLocalChain(env);
+          const made = buildClaim(env, chain, args[0]!, opts);
+          appendEvent(env, chain, made.event);
+          env.out.result(
+            {
+              hash: made.hash,
+              seq: made.event.seq,
+              subject: made.claim.subject,
+              identity: chain.identity,
+              claim: made.claim,
+            },
+            () => made.hash,
+          );
+        },
+      ),
+    );
 
   sc.command('revoke')
     .description('revoke a claim (by claim hash, or the live claim of a subject)')
     .argument('<claim>', 'a claim hash or a subject')
     .option('--reason <text>', 'why (at most 256 bytes)')
     .option('--key <name>', 'the signing key (default: the primary key)')
-    .action(ctx.action<{ reason?: string; key?: string }>(async (env, args, opts) => {
-      const chain = await loadLocalChain(env);
-      const { core } = chain;
-      const hash = resolveClaim(chain, args[0]!);
-      const signer = claimSigner(env, chain, opts.key);
-      const p: Parameters<typeof core.revokeClaim>[1] = { claim: hash, created_at: env.now };
-      if (opts.reason !== undefined) p.reason = opts.reason;
-      const event = build(core, 'revoke the claim', () => core.revokeClaim(chain.state, p, signer));
-      appendEvent(env, chain, event);
-      const subject = chain.state.claims.get(hash)?.claim.subject;
-      env.out.result({ revoked: hash, subject, seq: event.seq }, () => `revoked ${hash} (${subject})`);
-    }));
+    .action(
+      ctx.action<{ reason?: string; key?: string }>(async (env, args, opts) => {
+        const chain = await loadLocalChain(env);
+        const { core } = chain;
+        const hash = resolveClaim(chain, args[0]!);
+        const signer = claimSigner(env, chain, opts.key);
+        const p: Parameters<typeof core.revokeClaim>[1] = { claim: hash, created_at: env.now };
+        if (opts.reason !== undefined) p.reason = opts.reason;
+        const event = build(core, 'revoke the claim', () =>
+          core.revokeClaim(chain.state, p, signer),
+        );
+        appendEvent(env, chain, event);
+        const subject = chain.state.claims.get(hash)?.claim.subject;
+        env.out.result(
+          { revoked: hash, subject, seq: event.seq },
+          () => `revoked ${hash} (${subject})`,
+        );
+      }),
+    );
 
   sc.command('rotate')
     .description('rotate the primary key to NAME.next; the old key stays as NAME.old-<seq>')
     .option('--no-precommit', 'do not generate and commit to the following key')
-    .action(ctx.action<{ precommit: boolean }>(async (env, _args, opts) => rotate(env, opts.precommit)));
+    .action(
+      ctx.action<{ precommit: boolean }>(async (env, _args, opts) => rotate(env, opts.precommit)),
+    );
 
   sc.command('add-device')
     .description('authorize another key (a device) to add and revoke claims')
     .argument('<keyname>', 'the stored key to authorize')
     .option('--device-name <text>', 'a label for the device (at most 64 bytes)')
-    .action(ctx.action<{ deviceName?: string }>(async (env, args, opts) => {
-      const chain = await loadLocalChain(env);
-      const { core } = chain;
-      const deviceSigner = signerFor(core, env.store.readKey(args[0]!));
-      const p: Parameters<typeof core.addDevice>[1] = { deviceSigner, created_at: env.now };
-      if (opts.deviceName !== undefined) p.name = opts.deviceName;
-      const event = build(core, 'add the device', () => core.addDevice(chain.state, p, primarySigner(env, chain)));
-      appendEvent(env, chain, event);
-      env.out.result({ device: deviceSigner.keyId, name: opts.deviceName ?? null, seq: event.seq }, () => deviceSigner.keyId);
-    }));
+    .action(
+      ctx.action<{ deviceName?: string }>(async (env, args, opts) => {
+        const chain = await loadLocalChain(env);
+        const { core } = chain;
+        const deviceSigner = signerFor(core, env.store.readKey(args[0]!));
+        const p: Parameters<typeof core.addDevice>[1] = { deviceSigner, created_at: env.now };
+        if (opts.deviceName !== undefined) p.name = opts.deviceName;
+        const event = build(core, 'add the device', () =>
+          core.addDevice(chain.state, p, primarySigner(env, chain)),
+        );
+        appendEvent(env, chain, event);
+        env.out.result(
+          { device: deviceSigner.keyId, name: opts.deviceName ?? null, seq: event.seq },
+          () => deviceSigner.keyId,
+        );
+      }),
+    );
 
   sc.command('revoke-device')
     .description('revoke a device key (by key name or key id)')
     .argument('<key>', 'a stored key name or a key id')
-    .action(ctx.action(async (env, args) => {
-      const chain = await loadLocalChain(env);
-      const { core } = chain;
-      const device = deviceKeyId(env, chain, args[0]!);
-      const event = build(core, 'revoke the device', () => core.revokeDevice(chain.state, { device, created_at: env.now }, primarySigner(env, chain)));
-      appendEvent(env, chain, event);
-      env.out.result({ revoked_device: device, seq: event.seq }, () => `revoked device ${device}`);
-    }));
+    .action(
+      ctx.action(async (env, args) => {
+        const chain = await loadLocalChain(env);
+        const { core } = chain;
+        const device = deviceKeyId(env, chain, args[0]!);
+        const event = build(core, 'revoke the device', () =>
+          core.revokeDevice(
+            chain.state,
+            { device, created_at: env.now },
+            primarySigner(env, chain),
+          ),
+        );
+        appendEvent(env, chain, event);
+        env.out.result(
+          { revoked_device: device, seq: event.seq },
+          () => `revoked device ${device}`,
+        );
+      }),
+    );
 
   sc.command('show')
     .description('status, identity, primary, devices and claims of the local chain or of a bundle')
     .argument('[file]', 'a bundle file, or - for stdin (default: the local chain)')
-    .action(ctx.action(async (env, args) => showBundle(env, args[0] === undefined ? await localBundle(env) : readBundle(args[0]))));
+    .action(
+      ctx.action(async (env, args) =>
+        showBundle(env, args[0] === undefined ? await localBundle(env) : readBundle(args[0])),
+      ),
+    );
 
   sc.command('verify')
     .description('verify a bundle; the exit code tells its status')
@@ -120,18 +196,23 @@ export function register(program: Command, ctx: Ctx): void {
   sc.command('export')
     .description('print the local chain as a bundle (SPEC §6.5 bytes)')
     .option('--out <file>', 'write the bundle to FILE instead of stdout')
-    .action(ctx.action<{ out?: string }>(async (env, _args, opts) => {
-      const identity = env.store.readConfig().identity;
-      const bundle = await localBundle(env);
-      if (opts.out !== undefined) {
-        writeUserFile(opts.out, bundle);
-        env.out.result({ identity, out: opts.out, bytes: Buffer.byteLength(bundle) }, () => `wrote ${opts.out}`);
-      } else if (env.out.json) {
-        env.out.result({ identity, bundle }, () => '');
-      } else {
-        env.out.raw(bundle);
-      }
-    }));
+    .action(
+      ctx.action<{ out?: string }>(async (env, _args, opts) => {
+        const identity = env.store.readConfig().identity;
+        const bundle = await localBundle(env);
+        if (opts.out !== undefined) {
+          writeUserFile(opts.out, bundle);
+          env.out.result(
+            { identity, out: opts.out, bytes: Buffer.byteLength(bundle) },
+            () => `wrote ${opts.out}`,
+          );
+        } else if (env.out.json) {
+          env.out.result({ identity, bundle }, () => '');
+        } else {
+          env.out.raw(bundle);
+        }
+      }),
+    );
 
   sc.command('import')
     .description('verify a bundle and store it (refuses invalid and forked chains)')
@@ -148,12 +229,21 @@ async function rotate(env: Env, precommit: boolean): Promise<void> {
   const seq = state.head.seq + 1;
   let incoming = env.store.hasKey(nextName) ? env.store.readKey(nextName) : undefined;
   if (!incoming && state.next !== undefined) {
-    throw localError('no_key', `the identity is committed to a next key, but '${nextName}' is not in this store`, `import the committed key: \`kez key import --alg ${old.suite === 'bip340' ? 'nostr' : 'ed25519'} --name ${nextName}\` (secret on stdin)`);
+    throw localError(
+      'no_key',
+      `the identity is committed to a next key, but '${nextName}' is not in this store`,
+      `import the committed key: \`kez key import --alg ${old.suite === 'bip340' ? 'nostr' : 'ed25519'} --name ${nextName}\` (secret on stdin)`,
+    );
   }
   const incomingStored = incoming !== undefined;
   incoming ??= generateRecord(core, { name: nextName, suite: old.suite, now: env.now });
-  const following = precommit ? generateRecord(core, { name: `${base}.next-${seq}`, suite: old.suite, now: env.now }) : undefined;
-  const p: Parameters<typeof core.rotateKey>[1] = { newSigner: signerFor(core, incoming), created_at: env.now };
+  const following = precommit
+    ? generateRecord(core, { name: `${base}.next-${seq}`, suite: old.suite, now: env.now })
+    : undefined;
+  const p: Parameters<typeof core.rotateKey>[1] = {
+    newSigner: signerFor(core, incoming),
+    created_at: env.now,
+  };
   if (following) p.next = core.commitment(following.key);
   const event = build(core, 'rotate', () => core.rotateKey(state, p, signerFor(core, old)));
   applyChecked(env, chain, event);
@@ -170,7 +260,13 @@ async function rotate(env: Env, precommit: boolean): Promise<void> {
   if (following) env.store.renameKey(following.name, nextName);
 
   env.out.result(
-    { primary: incoming.key, key: base, old: { name: oldName, key: old.key }, next_key: following ? nextName : null, seq },
+    {
+      primary: incoming.key,
+      key: base,
+      old: { name: oldName, key: old.key },
+      next_key: following ? nextName : null,
+      seq,
+    },
     () => incoming.key,
   );
 }
@@ -179,14 +275,34 @@ function resolveClaim(chain: LocalChain, input: string): string {
   const claims = chain.state.claims;
   if (/^[0-9a-f]{64}$/.test(input)) {
     const c = claims.get(input);
-    if (!c) throw usageError(`no claim ${input} in the chain`, '`kez sigchain show` lists the claims and their hashes', 'no_claim');
-    if (c.revoked) throw usageError(`claim ${input} is already revoked (at seq ${c.revoked.seq})`, '`kez sigchain show` lists the claims and their statuses', 'already_revoked');
+    if (!c)
+      throw usageError(
+        `no claim ${input} in the chain`,
+        '`kez sigchain show` lists the claims and their hashes',
+        'no_claim',
+      );
+    if (c.revoked)
+      throw usageError(
+        `claim ${input} is already revoked (at seq ${c.revoked.seq})`,
+        '`kez sigchain show` lists the claims and their statuses',
+        'already_revoked',
+      );
     return input;
   }
   const subject = parseSubjectArg(chain.core, input);
   const live = [...claims.entries()].filter(([, c]) => c.claim.subject === subject && !c.revoked);
-  if (live.length === 0) throw usageError(`no live claim for ${subject} in the chain`, '`kez sigchain show` lists the claims and their statuses', 'no_claim');
-  if (live.length > 1) throw usageError(`${subject} has ${live.length} live claims`, `name one by its hash: ${live.map(([h]) => h).join(', ')}`, 'ambiguous');
+  if (live.length === 0)
+    throw usageError(
+      `no live claim for ${subject} in the chain`,
+      '`kez sigchain show` lists the claims and their statuses',
+      'no_claim',
+    );
+  if (live.length > 1)
+    throw usageError(
+      `${subject} has ${live.length} live claims`,
+      `name one by its hash: ${live.map(([h]) => h).join(', ')}`,
+      'ambiguous',
+    );
   return live[0]![0];
 }
 
@@ -197,18 +313,37 @@ function deviceKeyId(env: Env, chain: LocalChain, input: string): string {
     try {
       id = chain.core.normalizeKeyId(input);
     } catch {
-      throw usageError(`'${input}' is neither a stored key name nor a key id`, '`kez sigchain show` lists the devices; `kez key list` the stored keys', 'bad_key');
+      throw usageError(
+        `'${input}' is neither a stored key name nor a key id`,
+        '`kez sigchain show` lists the devices; `kez key list` the stored keys',
+        'bad_key',
+      );
     }
   }
-  if (!chain.state.devices.has(id)) throw usageError(`${id} is not an active device of this identity`, '`kez sigchain show` lists the devices', 'not_a_device');
+  if (!chain.state.devices.has(id))
+    throw usageError(
+      `${id} is not an active device of this identity`,
+      '`kez sigchain show` lists the devices',
+      'not_a_device',
+    );
   return id;
 }
 
 async function localBundle(env: Env): Promise<string> {
   const identity = env.store.readConfig().identity;
-  if (identity === undefined) throw localError('no_identity', 'this store holds no identity', 'run `kez sigchain init`, or give a bundle file');
+  if (identity === undefined)
+    throw localError(
+      'no_identity',
+      'this store holds no identity',
+      'run `kez sigchain init`, or give a bundle file',
+    );
   const text = env.store.readChain(identity);
-  if (text === undefined) throw localError('no_chain', `the sigchain of ${identity} is missing from ${env.store.home}`, 'restore it with `kez sigchain import FILE`');
+  if (text === undefined)
+    throw localError(
+      'no_chain',
+      `the sigchain of ${identity} is missing from ${env.store.home}`,
+      'restore it with `kez sigchain import FILE`',
+    );
   return text;
 }
 
@@ -219,7 +354,14 @@ function readBundle(spec: string): string | undefined {
 
 async function verifyBundle(env: Env, text: string | undefined): Promise<ChainResult> {
   const core = await env.core();
-  if (text === undefined) return { status: 'invalid', code: 'malformed', reason: 'the bundle is not UTF-8 text', evidence: {}, events: [] };
+  if (text === undefined)
+    return {
+      status: 'invalid',
+      code: 'malformed',
+      reason: 'the bundle is not UTF-8 text',
+      evidence: {},
+      events: [],
+    };
   return core.verifyChain(text, { now: env.now });
 }
 
@@ -246,16 +388,29 @@ async function importBundle(env: Env, text: string | undefined): Promise<void> {
   const core = await env.core();
   const chain = await verifyBundle(env, text);
   if (chain.status !== 'valid' || chain.state === undefined) {
-    throw new CliError(chain.status as Outcome, `refusing to import a ${chain.status} chain: ${chain.reason}`, 'only a valid bundle can be stored; `kez sigchain verify FILE` shows why', chain.code ?? chain.status);
+    throw new CliError(
+      chain.status as Outcome,
+      `refusing to import a ${chain.status} chain: ${chain.reason}`,
+      'only a valid bundle can be stored; `kez sigchain verify FILE` shows why',
+      chain.code ?? chain.status,
+    );
   }
   const state = chain.state;
   const existing = env.store.readChain(state.identity);
   if (existing !== undefined) {
     const known = core.verifyChain(existing, { now: env.now });
     if (known.state) {
-      const seen = core.compareHeads({ seq: known.state.head.seq, hash: known.state.head.hash }, chain);
+      const seen = core.compareHeads(
+        { seq: known.state.head.seq, hash: known.state.head.hash },
+        chain,
+      );
       if (seen !== null) {
-        throw new CliError(seen.status as Outcome, `refusing to import: ${seen.reason}`, `the stored chain (head seq ${known.state.head.seq}) is kept; compare the two with \`kez sigchain show FILE\``, seen.code ?? seen.status);
+        throw new CliError(
+          seen.status as Outcome,
+          `refusing to import: ${seen.reason}`,
+          `the stored chain (head seq ${known.state.head.seq}) is kept; compare the two with \`kez sigchain show FILE\``,
+          seen.code ?? seen.status,
+        );
       }
     }
   }
@@ -266,7 +421,13 @@ async function importBundle(env: Env, text: string | undefined): Promise<void> {
   const adopted = config.identity === undefined && ours;
   if (adopted) env.store.writeConfig({ ...config, identity: state.identity });
   env.out.result(
-    { identity: state.identity, head: state.head, events: chain.events.length, local_identity: adopted || config.identity === state.identity },
-    () => `imported ${state.identity} (head seq ${state.head.seq})${adopted ? ' as this store\'s identity' : ''}`,
+    {
+      identity: state.identity,
+      head: state.head,
+      events: chain.events.length,
+      local_identity: adopted || config.identity === state.identity,
+    },
+    () =>
+      `imported ${state.identity} (head seq ${state.head.seq})${adopted ? " as this store's identity" : ''}`,
   );
 }

@@ -27,18 +27,26 @@ export function channelSettings(env: Env): ChannelSettings {
   let doc: Record<string, unknown> = {};
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('not an object');
     doc = parsed as Record<string, unknown>;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw localError('bad_config', `cannot read channel settings ${path}: ${(e as Error).message}`, 'fix or remove the file (it holds a JSON object: githubApi, sigServers, nostrRelays, dnsServers, hostMap, …)');
+      throw localError(
+        'bad_config',
+        `cannot read channel settings ${path}: ${(e as Error).message}`,
+        'fix or remove the file (it holds a JSON object: githubApi, sigServers, nostrRelays, dnsServers, hostMap, …)',
+      );
     }
   }
   const { github_token, mastodon_token, ...config } = doc;
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   return {
     config: config as Channels.ChannelsConfigInput,
-    tokens: { github: str(process.env['GITHUB_TOKEN']) ?? str(github_token), mastodon: str(process.env['MASTODON_TOKEN']) ?? str(mastodon_token) },
+    tokens: {
+      github: str(process.env['GITHUB_TOKEN']) ?? str(github_token),
+      mastodon: str(process.env['MASTODON_TOKEN']) ?? str(mastodon_token),
+    },
   };
 }
 
@@ -55,13 +63,29 @@ export async function channelRuntime(env: Env, extra: Channels.ChannelsConfigInp
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function register(program: Command, ctx: Ctx): void {
-  const verify = program.command('verify').description('verify accounts and identities over the network');
+  const verify = program
+    .command('verify')
+    .description('verify accounts and identities over the network');
   verify
     .command('id')
-    .description('verify SUBJECT\'s proof, its identity\'s sigchain, and every account the chain claims')
-    .argument('<subject>', 'an account, e.g. github:NAME, dns:example.com, ap:@user@host, nostr:npub1…')
-    .option('--sig-server <url>', 'a sig-server to ask for the sigchain (repeatable; adds to channels.json sigServers)', collect, [])
-    .action(ctx.action<{ sigServer: string[] }>(async (env, args, opts) => verifyId(env, args[0]!, opts.sigServer)));
+    .description(
+      "verify SUBJECT's proof, its identity's sigchain, and every account the chain claims",
+    )
+    .argument(
+      '<subject>',
+      'an account, e.g. github:NAME, dns:example.com, ap:@user@host, nostr:npub1…',
+    )
+    .option(
+      '--sig-server <url>',
+      'a sig-server to ask for the sigchain (repeatable; adds to channels.json sigServers)',
+      collect,
+      [],
+    )
+    .action(
+      ctx.action<{ sigServer: string[] }>(async (env, args, opts) =>
+        verifyId(env, args[0]!, opts.sigServer),
+      ),
+    );
 }
 
 async function verifyId(env: Env, subject: string, sigServers: string[]): Promise<Outcome> {
@@ -83,25 +107,49 @@ async function verifyId(env: Env, subject: string, sigServers: string[]): Promis
 
 function render(env: Env, r: Channels.IdentityResult): string {
   const out = env.out;
-  const lines = [`${out.paint('bold', r.subject)}  ${statusWord(out, r.status, r.code)}`, `  ${r.reason}`];
+  const lines = [
+    `${out.paint('bold', r.subject)}  ${statusWord(out, r.status, r.code)}`,
+    `  ${r.reason}`,
+  ];
   if (r.identity) {
     lines.push('', `identity ${r.identity}`);
     if (r.chain) {
       const head = r.chain.head ? `, head seq ${r.chain.head.seq}` : '';
-      lines.push(`  sigchain ${statusWord(out, r.chain.status, r.chain.code)}${head}${r.chain.status === 'valid' ? '' : `: ${r.chain.reason}`}`);
-      for (const s of r.chain.sources) lines.push(out.paint('dim', `    source ${s.locator}: ${s.status}${s.code ? ` (${s.code})` : ''}${s.head ? `, seq ${s.head.seq}` : ''}`));
+      lines.push(
+        `  sigchain ${statusWord(out, r.chain.status, r.chain.code)}${head}${r.chain.status === 'valid' ? '' : `: ${r.chain.reason}`}`,
+      );
+      for (const s of r.chain.sources)
+        lines.push(
+          out.paint(
+            'dim',
+            `    source ${s.locator}: ${s.status}${s.code ? ` (${s.code})` : ''}${s.head ? `, seq ${s.head.seq}` : ''}`,
+          ),
+        );
     }
-    if (r.other_identities.length > 0) lines.push(out.paint('warn', `  other identities also claim ${r.subject}: ${r.other_identities.join(', ')}`));
+    if (r.other_identities.length > 0)
+      lines.push(
+        out.paint(
+          'warn',
+          `  other identities also claim ${r.subject}: ${r.other_identities.join(', ')}`,
+        ),
+      );
   }
   if (r.edges.length > 0) {
     lines.push('', 'accounts:');
     const width = Math.max(...r.edges.map((e) => e.subject.length));
     r.edges.forEach((e, i) => {
       const branch = i === r.edges.length - 1 ? '└─' : '├─';
-      const where = e.location ? ` ${e.location}` : e.fetched ? '' : ' (decided by the chain; not fetched)';
+      const where = e.location
+        ? ` ${e.location}`
+        : e.fetched
+          ? ''
+          : ' (decided by the chain; not fetched)';
       const stable = e.stable_id && e.stable_id !== e.location ? ` [${e.stable_id}]` : '';
-      lines.push(`${branch} ${e.subject.padEnd(width)}  ${statusWord(out, e.status, e.code)}${where}${stable}`);
-      if (e.status !== 'valid') lines.push(`${i === r.edges.length - 1 ? ' ' : '│'}    ${out.paint('dim', e.reason)}`);
+      lines.push(
+        `${branch} ${e.subject.padEnd(width)}  ${statusWord(out, e.status, e.code)}${where}${stable}`,
+      );
+      if (e.status !== 'valid')
+        lines.push(`${i === r.edges.length - 1 ? ' ' : '│'}    ${out.paint('dim', e.reason)}`);
     });
   }
   return lines.join('\n');

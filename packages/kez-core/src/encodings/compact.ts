@@ -9,7 +9,9 @@ import { checkZstdFrame } from './zstd-frame.js';
 
 export const COMPACT_PREFIX = 'kez:z1:';
 
-interface Zstd { compress(buf: Uint8Array, level?: number): Uint8Array }
+interface Zstd {
+  compress(buf: Uint8Array, level?: number): Uint8Array;
+}
 let zstd: Promise<Zstd> | undefined;
 
 // The WASM compressor loads once, on first use, so decoders and browsers never pay for it.
@@ -43,19 +45,24 @@ function inflate(frame: Uint8Array): Uint8Array {
   try {
     d.push(frame, true);
   } catch (err) {
-    if (err === TOO_LARGE) fail('too_large', `decompressed payload exceeds ${MAX_DECOMPRESSED_BYTES} bytes`);
+    if (err === TOO_LARGE)
+      fail('too_large', `decompressed payload exceeds ${MAX_DECOMPRESSED_BYTES} bytes`);
     return fail('bad_encoding', 'zstd frame does not decompress');
   }
   const out = new Uint8Array(total);
   let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
   return out;
 }
 
 function decodeCompactPayload(text: string): Record<string, unknown> {
   if (typeof text !== 'string') fail('bad_encoding', 'compact text must be a string');
   const s = text.endsWith('\n') ? text.slice(0, -1) : text;
-  if (s.length > MAX_COMPACT_BYTES) fail('too_large', `compact string exceeds ${MAX_COMPACT_BYTES} bytes`);
+  if (s.length > MAX_COMPACT_BYTES)
+    fail('too_large', `compact string exceeds ${MAX_COMPACT_BYTES} bytes`);
   if (!s.startsWith(COMPACT_PREFIX)) fail('bad_encoding', 'compact text must start with kez:z1:');
   const frame = b64uDecode(s.slice(COMPACT_PREFIX.length));
   checkZstdFrame(frame);

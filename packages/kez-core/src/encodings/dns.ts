@@ -16,7 +16,9 @@ export function encodeDns(compact: string): string {
   if (typeof compact !== 'string' || !/^[\x21-\x7e]+$/.test(compact) || /["\\]/.test(compact)) {
     fail('bad_encoding', 'a DNS TXT encoding carries a compact string');
   }
-  return splitTxt(compact).map((s) => `"${s}"`).join(' ');
+  return splitTxt(compact)
+    .map((s) => `"${s}"`)
+    .join(' ');
 }
 
 /** Parses presentation-form RDATA: "…" strings separated by spaces/tabs, optional final LF. */
@@ -37,8 +39,10 @@ function parseTxt(text: string): string[] {
     const end = s.indexOf('"', i + 1);
     if (end < 0) fail('bad_encoding', 'unterminated TXT string');
     const body = s.slice(i + 1, end);
-    if (body.length < 1 || body.length > MAX_STRING) fail('bad_encoding', 'TXT string must be 1–255 bytes');
-    if (!/^[\x20-\x7e]+$/.test(body) || body.includes('\\')) fail('bad_encoding', 'TXT string must be printable ASCII without \\');
+    if (body.length < 1 || body.length > MAX_STRING)
+      fail('bad_encoding', 'TXT string must be 1–255 bytes');
+    if (!/^[\x20-\x7e]+$/.test(body) || body.includes('\\'))
+      fail('bad_encoding', 'TXT string must be printable ASCII without \\');
     strings.push(body);
     i = end + 1;
   }

@@ -11,11 +11,16 @@ export const ENCODINGS: readonly EncodingName[] = ['json', 'compact', 'markdown'
 
 export async function encode(obj: SignedObject, encoding: EncodingName): Promise<string> {
   switch (encoding) {
-    case 'json': return encodeJson(obj);
-    case 'compact': return encodeCompact(obj);
-    case 'markdown': return encodeMarkdown(obj);
-    case 'dns': return encodeDns(await encodeCompact(obj));
-    default: return fail('malformed', 'unknown encoding');
+    case 'json':
+      return encodeJson(obj);
+    case 'compact':
+      return encodeCompact(obj);
+    case 'markdown':
+      return encodeMarkdown(obj);
+    case 'dns':
+      return encodeDns(await encodeCompact(obj));
+    default:
+      return fail('malformed', 'unknown encoding');
   }
 }
 
@@ -31,7 +36,10 @@ export function detectEncoding(text: string): EncodingName {
 }
 
 const DECODERS: Record<EncodingName, (t: string) => SignedObject> = {
-  json: decodeJson, compact: decodeCompact, markdown: decodeMarkdown, dns: decodeDns,
+  json: decodeJson,
+  compact: decodeCompact,
+  markdown: decodeMarkdown,
+  dns: decodeDns,
 };
 
 /** Decodes `text` as the named encoding, without detection (a DNS answer is DNS, a gist Markdown). */
@@ -45,5 +53,14 @@ export function decode(text: string): { encoding: EncodingName; object: SignedOb
   return { encoding, object: DECODERS[encoding](text) };
 }
 
-export { encodeJson, decodeJson, encodeCompact, decodeCompact, encodeMarkdown, decodeMarkdown, encodeDns, decodeDns };
+export {
+  encodeJson,
+  decodeJson,
+  encodeCompact,
+  decodeCompact,
+  encodeMarkdown,
+  decodeMarkdown,
+  encodeDns,
+  decodeDns,
+};
 export { splitTxt } from './dns.js';

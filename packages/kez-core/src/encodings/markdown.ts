@@ -25,11 +25,14 @@ export function decodeMarkdown(text: string): SignedObject {
   }
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   const at: number[] = [];
-  lines.forEach((l, i) => { if (l === FENCE) at.push(i); });
+  lines.forEach((l, i) => {
+    if (l === FENCE) at.push(i);
+  });
   if (at.length === 0) fail('no_proof', 'no ```kez block');
   if (at.length > 1) fail('ambiguous', 'more than one ```kez block');
   const i = at[0]!;
   const payload = lines[i + 1];
-  if (payload === undefined || lines[i + 2] !== CLOSE) fail('bad_encoding', 'the ```kez block must be one line followed by ```');
+  if (payload === undefined || lines[i + 2] !== CLOSE)
+    fail('bad_encoding', 'the ```kez block must be one line followed by ```');
   return parseObject(parseCanonical(payload));
 }

@@ -10,7 +10,8 @@ const MAX_BLOCK = 128 * 1024;
  * block headers so the frame must end exactly at the end of `f`.
  */
 export function checkZstdFrame(f: Uint8Array): void {
-  if (f.length < 6 || MAGIC.some((m, i) => f[i] !== m)) fail('bad_encoding', 'not a zstd frame (magic)');
+  if (f.length < 6 || MAGIC.some((m, i) => f[i] !== m))
+    fail('bad_encoding', 'not a zstd frame (magic)');
   const fhd = f[4]!;
   const fcsFlag = fhd >> 6;
   const single = (fhd >> 5) & 1;
@@ -28,7 +29,8 @@ export function checkZstdFrame(f: Uint8Array): void {
   }
   const dictSize = [0, 1, 2, 4][dictFlag]!;
   if (p + dictSize > f.length) fail('bad_encoding', 'truncated zstd frame header');
-  for (let i = 0; i < dictSize; i++) if (f[p + i] !== 0) fail('bad_encoding', 'zstd dictionary id is not 0');
+  for (let i = 0; i < dictSize; i++)
+    if (f[p + i] !== 0) fail('bad_encoding', 'zstd dictionary id is not 0');
   p += dictSize;
   const fcsSize = [single ? 1 : 0, 2, 4, 8][fcsFlag]!;
   if (p + fcsSize > f.length) fail('bad_encoding', 'truncated zstd frame header');
@@ -37,7 +39,8 @@ export function checkZstdFrame(f: Uint8Array): void {
     for (let i = fcsSize - 1; i >= 0; i--) fcs = fcs * 256 + f[p + i]!;
     if (fcsSize === 2) fcs += 256;
     if (single) window = fcs;
-    if (fcs > MAX_DECOMPRESSED_BYTES) fail('too_large', `zstd content size ${fcs} exceeds ${MAX_DECOMPRESSED_BYTES}`);
+    if (fcs > MAX_DECOMPRESSED_BYTES)
+      fail('too_large', `zstd content size ${fcs} exceeds ${MAX_DECOMPRESSED_BYTES}`);
   }
   if (window > MAX_ZSTD_WINDOW) fail('bad_encoding', 'zstd window exceeds 8 MiB');
   p += fcsSize;

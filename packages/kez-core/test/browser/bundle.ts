@@ -19,7 +19,12 @@ export function refuseNodeBuiltins(): Plugin {
 }
 
 /** Builds root/index.html (and what it imports) into outDir; assets are files, never inlined. */
-export async function bundlePage(root: string, outDir: string, cacheDir: string, opts: { quiet?: boolean } = {}): Promise<void> {
+export async function bundlePage(
+  root: string,
+  outDir: string,
+  cacheDir: string,
+  opts: { quiet?: boolean } = {},
+): Promise<void> {
   await build({
     configFile: false,
     envDir: false,

@@ -11,8 +11,16 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-export interface Served { path: string; status: number; type?: string }
-export interface StaticServer { url: string; served: Served[]; close(): Promise<void> }
+export interface Served {
+  path: string;
+  status: number;
+  type?: string;
+}
+export interface StaticServer {
+  url: string;
+  served: Served[];
+  close(): Promise<void>;
+}
 
 export async function serveDir(dir: string): Promise<StaticServer> {
   const served: Served[] = [];
@@ -34,6 +42,10 @@ export async function serveDir(dir: string): Promise<StaticServer> {
   return {
     url: `http://127.0.0.1:${port}/`,
     served,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -6,10 +6,40 @@ import { ed25519 as nobleEd, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import {
-  bip340, claimStatus, decode, decodeAs, detectEncoding, ed25519, verdictOf, encodeDns, encodeJson, encodeMarkdown, exportBundle, fromHex,
-  getPrimitives, normalizeKeyId, purePrimitives, objectHash, parseSubject, reverseSigningInput, setPrimitives,
-  signingInput, signerFromSecret, toHex, verifyChain, verifyClaim, verifyLogin, verifyObject, KezError,
-  type ChainResult, type Claim, type EncodingName, type Primitives, type SignedObject, type SuiteName, type Verdict,
+  bip340,
+  claimStatus,
+  decode,
+  decodeAs,
+  detectEncoding,
+  ed25519,
+  verdictOf,
+  encodeDns,
+  encodeJson,
+  encodeMarkdown,
+  exportBundle,
+  fromHex,
+  getPrimitives,
+  normalizeKeyId,
+  purePrimitives,
+  objectHash,
+  parseSubject,
+  reverseSigningInput,
+  setPrimitives,
+  signingInput,
+  signerFromSecret,
+  toHex,
+  verifyChain,
+  verifyClaim,
+  verifyLogin,
+  verifyObject,
+  KezError,
+  type ChainResult,
+  type Claim,
+  type EncodingName,
+  type Primitives,
+  type SignedObject,
+  type SuiteName,
+  type Verdict,
 } from '../../src/index.js';
 import { HAVE_THIRD_PARTY, KEZ_VECTORS, SKIP_MESSAGE, THIRD_PARTY } from './paths.js';
 
@@ -29,23 +59,32 @@ function verdictFor(v: Json, chains: Map<string, ChainResult>): Verdict {
     }
   }
   switch (v.check) {
-    case 'object': return verifyObject(obj!, { now });
-    case 'claim': return verifyClaim(obj!, { now });
-    case 'login': return verifyLogin(obj!, { now, audience: v.audience, chain: chains.get(v.chain)! });
-    case 'chain': return verifyChain(v.input, { now });
-    default: throw new Error(`unknown check ${v.check}`);
+    case 'object':
+      return verifyObject(obj!, { now });
+    case 'claim':
+      return verifyClaim(obj!, { now });
+    case 'login':
+      return verifyLogin(obj!, { now, audience: v.audience, chain: chains.get(v.chain)! });
+    case 'chain':
+      return verifyChain(v.input, { now });
+    default:
+      throw new Error(`unknown check ${v.check}`);
   }
 }
 
 const le = (b: Uint8Array) => b.reduceRight((n, x) => (n << 8n) | BigInt(x), 0n);
-const leBytes = (n: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 255n));
+const leBytes = (n: bigint) =>
+  Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 255n));
 const Point = nobleEd.Point;
 const L = Point.Fn.ORDER;
 
 export function conformanceSuite(label: string, primitives: () => Primitives): void {
   describe(`conformance [${label}]`, () => {
     let saved: Primitives;
-    beforeAll(() => { saved = getPrimitives(); setPrimitives(primitives()); });
+    beforeAll(() => {
+      saved = getPrimitives();
+      setPrimitives(primitives());
+    });
     afterAll(() => setPrimitives(saved));
 
     it('runs on the intended backend', () => {
@@ -58,7 +97,8 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
           const obj = v.object as SignedObject;
           expect(toHex(signingInput(obj))).toBe(v.signing_input_hex);
           expect(objectHash(obj)).toBe(v.hash);
-          if (v.reverse_signing_input_hex) expect(toHex(reverseSigningInput(obj as never))).toBe(v.reverse_signing_input_hex);
+          if (v.reverse_signing_input_hex)
+            expect(toHex(reverseSigningInput(obj as never))).toBe(v.reverse_signing_input_hex);
           expect(encodeJson(obj)).toBe(v.encodings.json);
           expect(encodeMarkdown(obj)).toBe(v.encodings.markdown);
           expect(encodeDns(v.encodings.compact)).toBe(v.encodings.dns);
@@ -71,12 +111,19 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
             expect(verdict.evidence.hash).toBe(v.hash);
           }
           if (v.type === 'login') {
-            const chain = verifyChain((vectors.chains as Json[]).find((c) => c.name === v.chain).bundle, { now: vectors.now });
-            expect(verifyLogin(obj, { now: vectors.now, audience: v.audience, chain })).toMatchObject({ status: 'valid' });
+            const chain = verifyChain(
+              (vectors.chains as Json[]).find((c) => c.name === v.chain).bundle,
+              { now: vectors.now },
+            );
+            expect(
+              verifyLogin(obj, { now: vectors.now, audience: v.audience, chain }),
+            ).toMatchObject({ status: 'valid' });
           }
           // Signatures are deterministic (Ed25519; BIP-340 with the fixed aux).
           const key = vectors.keys[v.signer];
-          const s = signerFromSecret(key.suite as SuiteName, fromHex(key.secret), { aux: fromHex(vectors.aux) });
+          const s = signerFromSecret(key.suite as SuiteName, fromHex(key.secret), {
+            aux: fromHex(vectors.aux),
+          });
           expect(s.keyId).toBe(obj.key);
           expect(toHex(s.sign(signingInput(obj)))).toBe(obj.sig);
         });
@@ -102,11 +149,16 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
             expect([...s.devices.keys()].sort()).toEqual(e.devices);
             expect([...s.revokedDevices].sort()).toEqual(e.revoked_devices);
           }
-          if (e.fork_hashes) expect([...(r.evidence.hashes as string[])].sort()).toEqual(e.fork_hashes);
+          if (e.fork_hashes)
+            expect([...(r.evidence.hashes as string[])].sort()).toEqual(e.fork_hashes);
           for (const row of e.claims) {
             expect(objectHash(row.claim)).toBe(row.hash);
             const v = claimStatus(row.claim as Claim, r, { now: vectors.now });
-            expect({ name: row.name, status: v.status, code: v.code }).toEqual({ name: row.name, status: row.status, code: row.code });
+            expect({ name: row.name, status: v.status, code: v.code }).toEqual({
+              name: row.name,
+              status: row.status,
+              code: row.code,
+            });
           }
         });
       }
@@ -114,7 +166,8 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
 
     describe('SPEC vectors: negative', () => {
       beforeAll(() => {
-        for (const c of vectors.chains as Json[]) if (!chains.has(c.name)) chains.set(c.name, verifyChain(c.bundle, { now: vectors.now }));
+        for (const c of vectors.chains as Json[])
+          if (!chains.has(c.name)) chains.set(c.name, verifyChain(c.bundle, { now: vectors.now }));
       });
       for (const v of vectors.negative as Json[]) {
         it(`${v.name} → ${v.expected.status}/${v.expected.code}`, () => {
@@ -122,8 +175,12 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
           expect({ status: r.status, code: r.code }).toEqual(v.expected);
           if (v.check !== 'chain' && detectEncoding(v.input) === v.encoding) {
             // Detection picks the same decoder, so verifying the text directly agrees.
-            const direct = v.check === 'object' ? verifyObject(v.input, { now: vectors.now })
-              : v.check === 'claim' ? verifyClaim(v.input, { now: vectors.now }) : r;
+            const direct =
+              v.check === 'object'
+                ? verifyObject(v.input, { now: vectors.now })
+                : v.check === 'claim'
+                  ? verifyClaim(v.input, { now: vectors.now })
+                  : r;
             expect({ status: direct.status, code: direct.code }).toEqual(v.expected);
           }
         });
@@ -134,14 +191,24 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
       it('subjects', () => {
         for (const s of vectors.subjects as Json[]) {
           let got: string | null;
-          try { got = parseSubject(s.input).text; } catch (err) { expect((err as KezError).code).toBe('bad_subject'); got = null; }
+          try {
+            got = parseSubject(s.input).text;
+          } catch (err) {
+            expect((err as KezError).code).toBe('bad_subject');
+            got = null;
+          }
           expect([s.input, got]).toEqual([s.input, s.canonical]);
         }
       });
       it('key ids', () => {
         for (const s of vectors.key_ids as Json[]) {
           let got: string | null;
-          try { got = normalizeKeyId(s.input); } catch (err) { expect((err as KezError).code).toBe('bad_key'); got = null; }
+          try {
+            got = normalizeKeyId(s.input);
+          } catch (err) {
+            expect((err as KezError).code).toBe('bad_key');
+            got = null;
+          }
           expect([s.input, got]).toEqual([s.input, s.canonical]);
         }
       });
@@ -151,7 +218,8 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
       const seed = new Uint8Array(32).fill(9);
       const { scalar: a, pointBytes: A } = nobleEd.utils.getExtendedPublicKey(seed);
       const msg = new TextEncoder().encode('KEZ strict');
-      const kOf = (R: Uint8Array, pub: Uint8Array, m: Uint8Array) => le(sha512(new Uint8Array([...R, ...pub, ...m]))) % L;
+      const kOf = (R: Uint8Array, pub: Uint8Array, m: Uint8Array) =>
+        le(sha512(new Uint8Array([...R, ...pub, ...m]))) % L;
 
       it('accepts an honest signature', () => {
         expect(ed25519.verify(A, msg, nobleEd.sign(msg, seed))).toBe(true);
@@ -186,7 +254,8 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
           const want = k % 8n === 0n;
           expect(getPrimitives().ed25519Verify(Am, m, sig)).toBe(want);
           expect(ed25519.verify(Am, m, sig)).toBe(want);
-          if (want) accepted++; else rejected++;
+          if (want) accepted++;
+          else rejected++;
         }
         expect(rejected).toBeGreaterThan(0);
         expect(accepted + rejected).toBe(24);
@@ -195,7 +264,9 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
       it('rejects S + L (non-canonical S)', () => {
         const sig = nobleEd.sign(msg, seed);
         const big = leBytes(le(sig.subarray(32)) + L);
-        expect(ed25519.verify(A, msg, new Uint8Array([...sig.subarray(0, 32), ...big]))).toBe(false);
+        expect(ed25519.verify(A, msg, new Uint8Array([...sig.subarray(0, 32), ...big]))).toBe(
+          false,
+        );
       });
 
       it('a small-order key satisfies the cofactorless equation yet is refused by policy', () => {
@@ -208,47 +279,63 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
       });
     });
 
-    describe.skipIf(!HAVE_THIRD_PARTY)(`RFC 8032 §7.1 Ed25519 (strict) ${HAVE_THIRD_PARTY ? '' : SKIP_MESSAGE}`, () => {
-      const file = HAVE_THIRD_PARTY ? JSON.parse(readFileSync(resolve(THIRD_PARTY, 'rfc8032/rfc8032-ed25519-vectors.json'), 'utf8')) : { vectors: [] };
-      it('has 5 vectors', () => expect(file.vectors).toHaveLength(5));
-      for (const v of file.vectors as Json[]) {
-        it(v.name, () => {
-          const pub = fromHex(v.publicKey);
-          const msg = fromHex(v.message);
-          const sig = fromHex(v.signature);
-          expect(toHex(ed25519.publicKey(fromHex(v.secretKey)))).toBe(v.publicKey);
-          expect(toHex(ed25519.sign(fromHex(v.secretKey), msg))).toBe(v.signature);
-          expect(ed25519.verify(pub, msg, sig)).toBe(true);
-          const bad = sig.slice();
-          bad[63]! ^= 0x10;
-          expect(ed25519.verify(pub, msg, bad)).toBe(false);
-          if (msg.length > 0) {
-            const m2 = msg.slice();
-            m2[0]! ^= 1;
-            expect(ed25519.verify(pub, m2, sig)).toBe(false);
-          }
-        });
-      }
-    });
+    describe.skipIf(!HAVE_THIRD_PARTY)(
+      `RFC 8032 §7.1 Ed25519 (strict) ${HAVE_THIRD_PARTY ? '' : SKIP_MESSAGE}`,
+      () => {
+        const file = HAVE_THIRD_PARTY
+          ? JSON.parse(
+              readFileSync(resolve(THIRD_PARTY, 'rfc8032/rfc8032-ed25519-vectors.json'), 'utf8'),
+            )
+          : { vectors: [] };
+        it('has 5 vectors', () => expect(file.vectors).toHaveLength(5));
+        for (const v of file.vectors as Json[]) {
+          it(v.name, () => {
+            const pub = fromHex(v.publicKey);
+            const msg = fromHex(v.message);
+            const sig = fromHex(v.signature);
+            expect(toHex(ed25519.publicKey(fromHex(v.secretKey)))).toBe(v.publicKey);
+            expect(toHex(ed25519.sign(fromHex(v.secretKey), msg))).toBe(v.signature);
+            expect(ed25519.verify(pub, msg, sig)).toBe(true);
+            const bad = sig.slice();
+            bad[63]! ^= 0x10;
+            expect(ed25519.verify(pub, msg, bad)).toBe(false);
+            if (msg.length > 0) {
+              const m2 = msg.slice();
+              m2[0]! ^= 1;
+              expect(ed25519.verify(pub, m2, sig)).toBe(false);
+            }
+          });
+        }
+      },
+    );
 
-    describe.skipIf(!HAVE_THIRD_PARTY)(`BIP-340 official vectors ${HAVE_THIRD_PARTY ? '' : SKIP_MESSAGE}`, () => {
-      const rows = HAVE_THIRD_PARTY
-        ? readFileSync(resolve(THIRD_PARTY, 'bip340/test-vectors.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','))
-        : [];
-      it('has 19 rows', () => expect(rows).toHaveLength(19));
-      for (const [index, sk, pk, aux, msg, sig, result, comment] of rows as string[][]) {
-        it(`#${index} ${result} ${comment ?? ''}`, () => {
-          const pub = fromHex(pk!.toLowerCase());
-          const m = fromHex(msg!.toLowerCase());
-          const s = fromHex(sig!.toLowerCase());
-          // Raw BIP-340 Verify on the backend (the CSV messages are not KEZ signing inputs).
-          expect(getPrimitives().schnorrVerify(pub, m, s)).toBe(result === 'TRUE');
-          if (sk) {
-            expect(toHex(schnorr.sign(m, fromHex(sk.toLowerCase()), fromHex(aux!.toLowerCase())))).toBe(sig!.toLowerCase());
-            expect(toHex(bip340.publicKey(fromHex(sk.toLowerCase())))).toBe(pk!.toLowerCase());
-          }
-        });
-      }
-    });
+    describe.skipIf(!HAVE_THIRD_PARTY)(
+      `BIP-340 official vectors ${HAVE_THIRD_PARTY ? '' : SKIP_MESSAGE}`,
+      () => {
+        const rows = HAVE_THIRD_PARTY
+          ? readFileSync(resolve(THIRD_PARTY, 'bip340/test-vectors.csv'), 'utf8')
+              .trim()
+              .split('\n')
+              .slice(1)
+              .map((l) => l.split(','))
+          : [];
+        it('has 19 rows', () => expect(rows).toHaveLength(19));
+        for (const [index, sk, pk, aux, msg, sig, result, comment] of rows as string[][]) {
+          it(`#${index} ${result} ${comment ?? ''}`, () => {
+            const pub = fromHex(pk!.toLowerCase());
+            const m = fromHex(msg!.toLowerCase());
+            const s = fromHex(sig!.toLowerCase());
+            // Raw BIP-340 Verify on the backend (the CSV messages are not KEZ signing inputs).
+            expect(getPrimitives().schnorrVerify(pub, m, s)).toBe(result === 'TRUE');
+            if (sk) {
+              expect(
+                toHex(schnorr.sign(m, fromHex(sk.toLowerCase()), fromHex(aux!.toLowerCase()))),
+              ).toBe(sig!.toLowerCase());
+              expect(toHex(bip340.publicKey(fromHex(sk.toLowerCase())))).toBe(pk!.toLowerCase());
+            }
+          });
+        }
+      },
+    );
   });
 }

@@ -7,6 +7,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 export const KEZ_VECTORS = resolve(REPO_ROOT, 'vectors/kez-vectors.json');
 /** ../shared/vectors relative to the repo root (the clone's parent holds shared/ in CI);
  * KEZ_THIRD_PARTY_VECTORS overrides it (e.g. to check that absence is reported as skipped). */
-export const THIRD_PARTY = process.env.KEZ_THIRD_PARTY_VECTORS ?? resolve(REPO_ROOT, '../shared/vectors');
+export const THIRD_PARTY =
+  process.env.KEZ_THIRD_PARTY_VECTORS ?? resolve(REPO_ROOT, '../shared/vectors');
 export const HAVE_THIRD_PARTY = existsSync(THIRD_PARTY);
 export const SKIP_MESSAGE = `third-party vectors folder ${THIRD_PARTY} is absent: SKIPPED`;

@@ -2,7 +2,14 @@ import { utf8Decode } from '@kez/core';
 import type { FastifyInstance } from 'fastify';
 import type { Appender } from '../appender.js';
 import { ApiError, toApiError } from '../errors.js';
-import { checkIdentity, checkJsonContentType, etagMatches, etagOf, parseSince, toBundle } from '../http-helpers.js';
+import {
+  checkIdentity,
+  checkJsonContentType,
+  etagMatches,
+  etagOf,
+  parseSince,
+  toBundle,
+} from '../http-helpers.js';
 import type { Metrics } from '../metrics.js';
 import type { ChainStore } from '../storage/types.js';
 
@@ -11,30 +18,39 @@ const NDJSON = 'application/x-ndjson';
 const noChain = (identity: string) => new ApiError(404, 'no_chain', `no chain ${identity} here`);
 
 /** The v1 chain API: read (bundle, head, forks) and append. */
-export function chainRoutes(app: FastifyInstance, deps: {
-  store: ChainStore; appender: Appender; metrics: Metrics; maxEventsPerResponse: number;
-}): void {
+export function chainRoutes(
+  app: FastifyInstance,
+  deps: {
+    store: ChainStore;
+    appender: Appender;
+    metrics: Metrics;
+    maxEventsPerResponse: number;
+  },
+): void {
   const { store, appender, metrics, maxEventsPerResponse } = deps;
 
-  app.get<{ Params: { identity: string }; Querystring: { since?: string } }>('/v1/chains/:identity', async (req, reply) => {
-    const identity = checkIdentity(req.params.identity);
-    const since = parseSince(req.query.since);
-    const head = await store.head(identity);
-    if (!head) throw noChain(identity);
-    reply.header('cache-control', 'no-cache');
-    if (head.fork) reply.header('kez-fork', 'true');
-    if (etagMatches(req.headers['if-none-match'], head.hash)) {
-      return reply.code(304).header('etag', etagOf(head.hash)).send();
-    }
-    const rows = await store.events(identity, since, maxEventsPerResponse + 1);
-    const truncated = rows.length > maxEventsPerResponse;
-    if (truncated) rows.pop();
-    const last = rows[rows.length - 1];
-    if (truncated && last) reply.header('kez-next-since', String(last.seq + 1));
-    // Events are append-only: the last row of an untruncated read is the head at read time.
-    else reply.header('etag', etagOf(last ? last.hash : head.hash));
-    return reply.type(NDJSON).send(toBundle(rows));
-  });
+  app.get<{ Params: { identity: string }; Querystring: { since?: string } }>(
+    '/v1/chains/:identity',
+    async (req, reply) => {
+      const identity = checkIdentity(req.params.identity);
+      const since = parseSince(req.query.since);
+      const head = await store.head(identity);
+      if (!head) throw noChain(identity);
+      reply.header('cache-control', 'no-cache');
+      if (head.fork) reply.header('kez-fork', 'true');
+      if (etagMatches(req.headers['if-none-match'], head.hash)) {
+        return reply.code(304).header('etag', etagOf(head.hash)).send();
+      }
+      const rows = await store.events(identity, since, maxEventsPerResponse + 1);
+      const truncated = rows.length > maxEventsPerResponse;
+      if (truncated) rows.pop();
+      const last = rows[rows.length - 1];
+      if (truncated && last) reply.header('kez-next-since', String(last.seq + 1));
+      // Events are append-only: the last row of an untruncated read is the head at read time.
+      else reply.header('etag', etagOf(last ? last.hash : head.hash));
+      return reply.type(NDJSON).send(toBundle(rows));
+    },
+  );
 
   app.get<{ Params: { identity: string } }>('/v1/chains/:identity/head', async (req) => {
     const identity = checkIdentity(req.params.identity);
@@ -60,7 +76,10 @@ export function chainRoutes(app: FastifyInstance, deps: {
       return reply.code(out.status).send({ seq: out.seq, hash: out.hash });
     } catch (err) {
       const apiErr = toApiError(err);
-      metrics.appends.inc({ result: apiErr.code === 'fork' ? 'fork' : 'rejected', code: apiErr.code });
+      metrics.appends.inc({
+        result: apiErr.code === 'fork' ? 'fork' : 'rejected',
+        code: apiErr.code,
+      });
       throw apiErr.statusCode >= 500 ? err : apiErr;
     }
   });

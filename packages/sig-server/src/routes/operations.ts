@@ -5,7 +5,10 @@ import { openApiDocument } from '../openapi.js';
 import type { ChainStore } from '../storage/types.js';
 
 /** Health, readiness, metrics (not rate-limited: probes and scrapers poll them) and the API description. */
-export function operationRoutes(app: FastifyInstance, deps: { store: ChainStore; metrics: Metrics }): void {
+export function operationRoutes(
+  app: FastifyInstance,
+  deps: { store: ChainStore; metrics: Metrics },
+): void {
   const { store, metrics } = deps;
   const unlimited = { config: { rateLimit: false } } as const;
 

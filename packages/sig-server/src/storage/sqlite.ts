@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AppendResult, ChainHead, ChainStore, ExpectedHead, StoredEvent, StoreStats } from './types.js';
+import type {
+  AppendResult,
+  ChainHead,
+  ChainStore,
+  ExpectedHead,
+  StoredEvent,
+  StoreStats,
+} from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS chains (
@@ -26,7 +33,12 @@ CREATE TABLE IF NOT EXISTS fork_events (
 );
 `;
 
-interface HeadRow { identity: string; head_seq: number; head_hash: string; fork: number }
+interface HeadRow {
+  identity: string;
+  head_seq: number;
+  head_hash: string;
+  fork: number;
+}
 
 interface PendingAppend {
   identity: string;
@@ -66,45 +78,64 @@ export class SqliteStore implements ChainStore {
     this.db.exec(SCHEMA);
     const db = this.db;
     this.q = {
-      head: db.prepare<[string], HeadRow>('SELECT identity, head_seq, head_hash, fork FROM chains WHERE identity = ?'),
+      head: db.prepare<[string], HeadRow>(
+        'SELECT identity, head_seq, head_hash, fork FROM chains WHERE identity = ?',
+      ),
       events: db.prepare<[string, number, number], StoredEvent>(
-        'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq >= ? ORDER BY seq LIMIT ?'),
-      eventAt: db.prepare<[string, number], StoredEvent>('SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq = ?'),
-      insertChain: db.prepare<[string, string]>('INSERT INTO chains (identity, head_seq, head_hash) VALUES (?, 0, ?)'),
-      moveHead: db.prepare<[number, string, string]>('UPDATE chains SET head_seq = ?, head_hash = ? WHERE identity = ?'),
-      insertEvent: db.prepare<[string, number, string, string]>('INSERT INTO events (identity, seq, hash, jcs) VALUES (?, ?, ?, ?)'),
+        'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq >= ? ORDER BY seq LIMIT ?',
+      ),
+      eventAt: db.prepare<[string, number], StoredEvent>(
+        'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq = ?',
+      ),
+      insertChain: db.prepare<[string, string]>(
+        'INSERT INTO chains (identity, head_seq, head_hash) VALUES (?, 0, ?)',
+      ),
+      moveHead: db.prepare<[number, string, string]>(
+        'UPDATE chains SET head_seq = ?, head_hash = ? WHERE identity = ?',
+      ),
+      insertEvent: db.prepare<[string, number, string, string]>(
+        'INSERT INTO events (identity, seq, hash, jcs) VALUES (?, ?, ?, ?)',
+      ),
       insertFork: db.prepare<[string, number, string, string]>(
-        'INSERT OR IGNORE INTO fork_events (identity, seq, hash, jcs) VALUES (?, ?, ?, ?)'),
+        'INSERT OR IGNORE INTO fork_events (identity, seq, hash, jcs) VALUES (?, ?, ?, ?)',
+      ),
       flagFork: db.prepare<[string]>('UPDATE chains SET fork = 1 WHERE identity = ?'),
-      forks: db.prepare<[string], StoredEvent>('SELECT seq, hash, jcs FROM fork_events WHERE identity = ? ORDER BY seq, hash'),
+      forks: db.prepare<[string], StoredEvent>(
+        'SELECT seq, hash, jcs FROM fork_events WHERE identity = ? ORDER BY seq, hash',
+      ),
       stats: db.prepare<[], StoreStats>(
         `SELECT (SELECT count(*) FROM chains) AS chains, (SELECT count(*) FROM events) AS events,
-                (SELECT count(*) FROM fork_events) AS forkEvents`),
+                (SELECT count(*) FROM fork_events) AS forkEvents`,
+      ),
       ping: db.prepare<[], { one: number }>('SELECT 1 AS one'),
     };
     // Nested inside appendBatch, better-sqlite3 runs this as a SAVEPOINT.
-    this.appendOne = db.transaction((identity: string, ev: StoredEvent, expected: ExpectedHead): AppendResult => {
-      const cur = this.q.head.get(identity);
-      if (expected === null) {
-        if (cur) return { ok: false, reason: 'conflict' };
-        this.q.insertChain.run(identity, ev.hash);
-      } else {
-        if (!cur || cur.head_seq !== expected.seq || cur.head_hash !== expected.hash) {
-          return { ok: false, reason: 'conflict' };
+    this.appendOne = db.transaction(
+      (identity: string, ev: StoredEvent, expected: ExpectedHead): AppendResult => {
+        const cur = this.q.head.get(identity);
+        if (expected === null) {
+          if (cur) return { ok: false, reason: 'conflict' };
+          this.q.insertChain.run(identity, ev.hash);
+        } else {
+          if (!cur || cur.head_seq !== expected.seq || cur.head_hash !== expected.hash) {
+            return { ok: false, reason: 'conflict' };
+          }
+          this.q.moveHead.run(ev.seq, ev.hash, identity);
         }
-        this.q.moveHead.run(ev.seq, ev.hash, identity);
-      }
-      this.q.insertEvent.run(identity, ev.seq, ev.hash, ev.jcs);
-      return { ok: true };
-    });
-    this.appendBatch = db.transaction((batch: PendingAppend[]): (AppendResult | { error: unknown })[] =>
-      batch.map((p) => {
-        try {
-          return this.appendOne(p.identity, p.ev, p.expected);
-        } catch (error) {
-          return { error };
-        }
-      }));
+        this.q.insertEvent.run(identity, ev.seq, ev.hash, ev.jcs);
+        return { ok: true };
+      },
+    );
+    this.appendBatch = db.transaction(
+      (batch: PendingAppend[]): (AppendResult | { error: unknown })[] =>
+        batch.map((p) => {
+          try {
+            return this.appendOne(p.identity, p.ev, p.expected);
+          } catch (error) {
+            return { error };
+          }
+        }),
+    );
     this.forkTx = db.transaction((identity: string, ev: StoredEvent): boolean => {
       const added = this.q.insertFork.run(identity, ev.seq, ev.hash, ev.jcs).changes === 1;
       this.q.flagFork.run(identity);
@@ -112,11 +143,15 @@ export class SqliteStore implements ChainStore {
     });
   }
 
-  async init(): Promise<void> { /* schema is created in the constructor (synchronous driver) */ }
+  async init(): Promise<void> {
+    /* schema is created in the constructor (synchronous driver) */
+  }
 
   async head(identity: string): Promise<ChainHead | null> {
     const r = this.q.head.get(identity);
-    return r ? { identity: r.identity, seq: r.head_seq, hash: r.head_hash, fork: r.fork === 1 } : null;
+    return r
+      ? { identity: r.identity, seq: r.head_seq, hash: r.head_hash, fork: r.fork === 1 }
+      : null;
   }
 
   async events(identity: string, fromSeq: number, limit: number): Promise<StoredEvent[]> {
@@ -127,10 +162,16 @@ export class SqliteStore implements ChainStore {
     return this.q.eventAt.get(identity, seq) ?? null;
   }
 
-  async append(identity: string, event: StoredEvent, expected: ExpectedHead): Promise<AppendResult> {
-    if (event.seq !== (expected ? expected.seq + 1 : 0)) throw new Error('append: seq does not follow the expected head');
+  async append(
+    identity: string,
+    event: StoredEvent,
+    expected: ExpectedHead,
+  ): Promise<AppendResult> {
+    if (event.seq !== (expected ? expected.seq + 1 : 0))
+      throw new Error('append: seq does not follow the expected head');
     return new Promise((resolve, reject) => {
-      if (this.pending.push({ identity, ev: event, expected, resolve, reject }) === 1) setImmediate(() => this.flush());
+      if (this.pending.push({ identity, ev: event, expected, resolve, reject }) === 1)
+        setImmediate(() => this.flush());
     });
   }
 

@@ -33,10 +33,18 @@ export interface TestServer extends RunningServer {
 }
 
 /** A server on 127.0.0.1:0 with its own fresh storage, unless `overrides` names a db/dataDir to share. */
-export async function startTestServer(backend: BackendName, overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+export async function startTestServer(
+  backend: BackendName,
+  overrides: Partial<ServerConfig> = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kez-sig-test-'));
   const config: ServerConfig = {
-    ...DEFAULTS, host: '127.0.0.1', port: 0, dataDir, rateLimitMax: 0, logLevel: 'silent',
+    ...DEFAULTS,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    rateLimitMax: 0,
+    logLevel: 'silent',
     ...(backend === 'postgres' && !overrides.db ? { db: await freshPgDatabase() } : {}),
     ...overrides,
   };

@@ -2,8 +2,16 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import '@kez/accel';
 import {
-  addClaim, addDevice, applyEvent, createGenesis, ed25519, revokeDevice, rotateKey,
-  type ChainEvent, type ChainState, type Signer,
+  addClaim,
+  addDevice,
+  applyEvent,
+  createGenesis,
+  ed25519,
+  revokeDevice,
+  rotateKey,
+  type ChainEvent,
+  type ChainState,
+  type Signer,
 } from '@kez/core';
 
 export const now = (): number => Math.floor(Date.now() / 1000);
@@ -12,7 +20,11 @@ export const now = (): number => Math.floor(Date.now() / 1000);
 export function newSigner(): Signer {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  return { keyId: ed25519.keyId(new Uint8Array(raw)), suite: ed25519, sign: (m) => new Uint8Array(sign(null, m, privateKey)) };
+  return {
+    keyId: ed25519.keyId(new Uint8Array(raw)),
+    suite: ed25519,
+    sign: (m) => new Uint8Array(sign(null, m, privateKey)),
+  };
 }
 
 let subjectCounter = 0;
@@ -24,7 +36,10 @@ export class TestChain {
   state!: ChainState;
 
   /** A new chain, or (with `events`) the owner's view of an existing one. */
-  constructor(public primary: Signer, events?: ChainEvent[]) {
+  constructor(
+    public primary: Signer,
+    events?: ChainEvent[],
+  ) {
     for (const ev of events ?? [createGenesis({ created_at: now() }, primary)]) this.push(ev);
   }
 
@@ -53,7 +68,11 @@ export class TestChain {
   }
 
   addDeviceEvent(device: Signer, signer: Signer = this.primary): ChainEvent {
-    return addDevice(this.state, { deviceSigner: device, name: 'laptop', created_at: now() }, signer);
+    return addDevice(
+      this.state,
+      { deviceSigner: device, name: 'laptop', created_at: now() },
+      signer,
+    );
   }
 
   rotateEvent(newPrimary: Signer, signer: Signer = this.primary): ChainEvent {

@@ -11,7 +11,11 @@ export async function call(url: string, init: RequestInit = {}): Promise<Answer>
   const res = await fetch(url, init);
   const text = await res.text();
   let json: unknown = undefined;
-  try { json = JSON.parse(text); } catch { /* not JSON: bundles, metrics */ }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON: bundles, metrics */
+  }
   return { status: res.status, headers: res.headers, text, json };
 }
 
@@ -19,8 +23,17 @@ export const chainPath = (base: string, identity: string, suffix = ''): string =
   `${base}/v1/chains/${encodeURIComponent(identity)}${suffix}`;
 
 /** POSTs raw body text (hostile tests send exactly what they want). */
-export function postRaw(base: string, identity: string, body: string | Uint8Array, contentType = 'application/json'): Promise<Answer> {
-  return call(chainPath(base, identity, '/events'), { method: 'POST', headers: { 'content-type': contentType }, body });
+export function postRaw(
+  base: string,
+  identity: string,
+  body: string | Uint8Array,
+  contentType = 'application/json',
+): Promise<Answer> {
+  return call(chainPath(base, identity, '/events'), {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  });
 }
 
 /** POSTs an event in its SPEC §8.1 JSON encoding. */

@@ -6,16 +6,24 @@ import { freePort } from './pg-cluster.js';
 
 export const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'main.js');
 
-export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
+export async function spawnServer(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN, ...args, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KEZ_SIG_DB: '', ...env } });
+  const child = spawn(
+    process.execPath,
+    [MAIN, ...args, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KEZ_SIG_DB: '', ...env } },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     try {
       if ((await fetch(`${url}/readyz`)).ok) return { child, url };
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');

@@ -6,7 +6,10 @@ import * as kez from '../../../dist/index.js';
 type Json = any;
 type Outcome = { status?: string; code?: string; error?: string };
 
-const brief = (v: { status: string; code?: string }): Outcome => ({ status: v.status, code: v.code });
+const brief = (v: { status: string; code?: string }): Outcome => ({
+  status: v.status,
+  code: v.code,
+});
 const canon = (o: unknown) => kez.canonicalize(o);
 
 // A thrown non-KezError is reported as such, so the test can tell a crash from a verdict.
@@ -14,7 +17,9 @@ function outcome(fn: () => { status: string; code?: string }): Outcome {
   try {
     return brief(fn());
   } catch (err) {
-    return err instanceof kez.KezError ? brief(kez.verdictOf(err)) : { error: String((err as Error)?.stack ?? err) };
+    return err instanceof kez.KezError
+      ? brief(kez.verdictOf(err))
+      : { error: String((err as Error)?.stack ?? err) };
   }
 }
 
@@ -25,7 +30,11 @@ async function freshChains(now: number) {
     const signer = kez.signerFromSecret(suite, kez.suites[suite].generateSecret());
     const genesis = kez.createGenesis({ created_at: now - 100 }, signer);
     const state = kez.applyEvent(null, genesis, { now });
-    const { claim, event } = kez.addClaim(state, { subject: 'github:alice', created_at: now - 50 }, signer);
+    const { claim, event } = kez.addClaim(
+      state,
+      { subject: 'github:alice', created_at: now - 50 },
+      signer,
+    );
     const chain = kez.verifyChain(kez.exportBundle([genesis, event]), { now });
     const encodings: Record<string, Json> = {};
     for (const enc of kez.ENCODINGS) {
@@ -77,7 +86,10 @@ function vectorResults(V: Json) {
         per[enc].roundTrips = String(err);
       }
     }
-    if (v.type === 'login') per.login = outcome(() => kez.verifyLogin(v.object, { now, audience: v.audience, chain: chains.get(v.chain)! }));
+    if (v.type === 'login')
+      per.login = outcome(() =>
+        kez.verifyLogin(v.object, { now, audience: v.audience, chain: chains.get(v.chain)! }),
+      );
     objects[v.name] = per;
   }
   const negative: Record<string, Outcome> = {};
@@ -87,7 +99,8 @@ function vectorResults(V: Json) {
       const obj = kez.decodeAs(v.input, v.encoding);
       if (v.check === 'object') return kez.verifyObject(obj, { now });
       if (v.check === 'claim') return kez.verifyClaim(obj, { now });
-      if (v.check === 'login') return kez.verifyLogin(obj, { now, audience: v.audience, chain: chains.get(v.chain)! });
+      if (v.check === 'login')
+        return kez.verifyLogin(obj, { now, audience: v.audience, chain: chains.get(v.chain)! });
       throw new Error(`unknown check ${v.check}`);
     });
   }
@@ -97,7 +110,10 @@ function vectorResults(V: Json) {
 async function run(vectorsText: string) {
   const V = JSON.parse(vectorsText);
   return {
-    env: { hasProcess: typeof (globalThis as Json).process !== 'undefined', hasBuffer: typeof (globalThis as Json).Buffer !== 'undefined' },
+    env: {
+      hasProcess: typeof (globalThis as Json).process !== 'undefined',
+      hasBuffer: typeof (globalThis as Json).Buffer !== 'undefined',
+    },
     fresh: await freshChains(V.now),
     vectors: vectorResults(V),
   };
