@@ -43,13 +43,12 @@ function service(script, args, env, ready) {
     );
     child.stderr.on('data', (d) => {
       buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         lines.push(line);
         if (lines.length > 1000) lines.shift();
-        if (ready && ready(line)) {
+        if (ready?.(line)) {
           clearTimeout(timer);
           ready = null;
           res({ child, lines });

@@ -10,7 +10,7 @@ export function generateKeys(dir: string): { issuer: string; xkey: string; files
   const xkey = createCurve();
   const files = [join(dir, 'issuer.seed'), join(dir, 'xkey.seed')];
   const td = new TextDecoder();
-  writeFileSync(files[0]!, td.decode(issuer.getSeed()) + '\n', { mode: 0o600, flag: 'wx' });
-  writeFileSync(files[1]!, td.decode(xkey.getSeed()) + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(files[0]!, `${td.decode(issuer.getSeed())}\n`, { mode: 0o600, flag: 'wx' });
+  writeFileSync(files[1]!, `${td.decode(xkey.getSeed())}\n`, { mode: 0o600, flag: 'wx' });
   return { issuer: issuer.getPublicKey(), xkey: xkey.getPublicKey(), files };
 }

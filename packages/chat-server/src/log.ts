@@ -14,7 +14,7 @@ export function createLogger(
   opts: { level?: Level; write?: (line: string) => void; base?: Record<string, unknown> } = {},
 ): Logger {
   const min = ORDER[opts.level ?? 'info'];
-  const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const emit = (level: Level) => (msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
     write(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...opts.base, ...fields }));

@@ -77,14 +77,14 @@ describe('decideAdmission', () => {
     ).toMatchObject({ admit: false, code: 'http_status', status: 'unreachable' });
     expect(asked).toBe(1);
     for (const token of [
-      '{' + ' '.repeat(MAX_TOKEN_BYTES),
+      `{${' '.repeat(MAX_TOKEN_BYTES)}`,
       '# KEZ login\n',
       '"kez:z1:AAAA"',
       '{"a":1}',
     ]) {
       expect((await decideAdmission(token, ctx(failing))).admit).toBe(false);
     }
-    expect(await decideAdmission('{' + ' '.repeat(MAX_TOKEN_BYTES), ctx(failing))).toMatchObject({
+    expect(await decideAdmission(`{${' '.repeat(MAX_TOKEN_BYTES)}`, ctx(failing))).toMatchObject({
       code: 'too_large',
     });
     expect(asked).toBe(1);

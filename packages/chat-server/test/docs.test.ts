@@ -39,7 +39,7 @@ describe('docs/docker-compose.yml', () => {
       stdout.indexOf('\nservices:\n'),
       stdout.search(/\n(volumes|version):/),
     );
-    expect([...services.matchAll(/^  ([a-z][a-z0-9-]*):$/gm)].map((m) => m[1]).sort()).toEqual([
+    expect([...services.matchAll(/^ {2}([a-z][a-z0-9-]*):$/gm)].map((m) => m[1]).sort()).toEqual([
       'chat-server',
       'sig-server',
     ]);

@@ -95,7 +95,7 @@ describe('logins chat-server refuses', () => {
     await refused('{"kez":"0.2"}', 'malformed');
     // Far past any login: nats-server itself drops the CONNECT (max_control_line) before the
     // callout sees it; admission.test.ts covers chat-server's own size bound.
-    await expect(connectWithToken('{' + 'x'.repeat(20_000))).rejects.toThrow();
+    await expect(connectWithToken(`{${'x'.repeat(20_000)}`)).rejects.toThrow();
     expect(chat.logs.slice(before).some((l) => l.code === 'no_token')).toBe(true);
   });
 

@@ -40,7 +40,7 @@ export function fileHeadCache(path: string): HeadCache {
       all[identity] = { seq: head.seq, hash: head.hash };
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(all, null, 1) + '\n', { mode: 0o600 });
+      await writeFile(tmp, `${JSON.stringify(all, null, 1)}\n`, { mode: 0o600 });
       await rename(tmp, path);
     },
   };

@@ -91,7 +91,7 @@ export function placeFailure(subject: Subject, e: unknown): ProofVerdict {
   const v = verdictOf(e);
   return {
     ...v,
-    location: String(v.evidence['url'] ?? subject.text),
+    location: String(v.evidence.url ?? subject.text),
     owner: { subject: subject.text },
   };
 }

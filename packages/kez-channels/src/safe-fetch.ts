@@ -189,7 +189,7 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     const status = res.statusCode;
     if (status >= 300 && status < 400 && status !== 304) {
       discard(res.body);
-      const loc = headers['location'];
+      const loc = headers.location;
       if (!loc) throw err('redirect', `${url}: redirect without Location`, { url, status });
       let next: URL;
       try {

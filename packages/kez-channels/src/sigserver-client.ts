@@ -71,7 +71,7 @@ export async function getChain(
   return {
     status: 200,
     events: bundleEvents(res.body, url),
-    etag: res.headers['etag'],
+    etag: res.headers.etag,
     fork,
     bytes,
     url,

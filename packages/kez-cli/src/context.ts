@@ -14,6 +14,7 @@ export interface Env {
 }
 
 /** A command's action: positional arguments, its options; returns how the run ended (default valid → 0). */
+// biome-ignore lint/suspicious/noConfusingVoidType: most handlers print and return nothing
 export type Action<O> = (env: Env, args: string[], opts: O) => Promise<Outcome | void>;
 
 export interface Ctx {

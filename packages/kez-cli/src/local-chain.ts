@@ -143,7 +143,7 @@ export function buildClaim(
   if (opts.expiresAt !== undefined && opts.expiresAt <= env.now) {
     throw usageError(
       `--expires-at ${opts.expiresAt} is not after now (${env.now})`,
-      'give a later Unix time, e.g. --expires-at ' + (env.now + 365 * 86400),
+      `give a later Unix time, e.g. --expires-at ${env.now + 365 * 86400}`,
       'bad_expiry',
     );
   }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, NOW, ok, run, runJson, tempHome } from './cli.js';
 
-const ANSI = /\x1b\[/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for the ESC of an ANSI sequence
+const ANSI = /\u001b\[/;
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   .version as string;
 

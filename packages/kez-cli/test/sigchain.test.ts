@@ -182,10 +182,9 @@ describe('kez sigchain, one identity through every operation', () => {
     expect(imp.code).toBe(1);
     expect(imp.doc.error.message).toMatch(/refusing/);
     expect(existsSync(join(t.dir, 'tampered', 'chains'))).toBe(false);
-    const dropped =
-      lines(exported)
-        .filter((_, i) => i !== 3)
-        .join('\n') + '\n';
+    const dropped = `${lines(exported)
+      .filter((_, i) => i !== 3)
+      .join('\n')}\n`;
     const gap = await runJson(['sigchain', 'verify', '-'], { home, input: dropped });
     expect(gap.code).toBe(1);
     expect(gap.doc.code).toBe('malformed');

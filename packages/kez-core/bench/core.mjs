@@ -60,7 +60,7 @@ async function rateAsync(fn) {
 }
 
 // A pool of claims by distinct keys (so key caches see a realistic mix).
-const identity = 'kez:id:' + 'ab'.repeat(32);
+const identity = `kez:id:${'ab'.repeat(32)}`;
 const pool = { ed25519: [], bip340: [] };
 for (const suite of ['ed25519', 'bip340']) {
   for (let i = 0; i < POOL; i++) {
@@ -195,7 +195,7 @@ function buildChain(n) {
   const g = k.createGenesis({ created_at: NOW - 1e6 }, primary);
   const events = [g];
   const st = {
-    identity: 'kez:id:' + k.objectHash(g),
+    identity: `kez:id:${k.objectHash(g)}`,
     head: { seq: 0, hash: k.objectHash(g), created_at: g.created_at },
   };
   const step = (e) => {

@@ -391,7 +391,7 @@ function chainNeg(name, events, code) {
   );
   chainNeg('chain-gap', [lines[0], lines[2], ''].join('\n'), 'malformed');
   chainNeg('chain-not-starting-at-0', [lines[1], lines[2], ''].join('\n'), 'malformed');
-  chainNeg('chain-crlf', lines.slice(0, 3).join('\r\n') + '\r\n', 'malformed');
+  chainNeg('chain-crlf', `${lines.slice(0, 3).join('\r\n')}\r\n`, 'malformed');
   chainNeg('chain-empty', '', 'no_chain');
   const good = k.addClaim(st1, { subject: 'github:ok', created_at: T + 25 }, P).event;
   const bad = resign(
@@ -509,11 +509,11 @@ neg(
     'bad_signature',
   );
 }
-neg('json-trailing-garbage', 'json', json + 'x', 'trailing_data');
-neg('json-two-newlines', 'json', json + '\n\n', 'trailing_data');
-neg('json-trailing-space', 'json', json + ' ', 'trailing_data');
+neg('json-trailing-garbage', 'json', `${json}x`, 'trailing_data');
+neg('json-two-newlines', 'json', `${json}\n\n`, 'trailing_data');
+neg('json-trailing-space', 'json', `${json} `, 'trailing_data');
 neg('json-second-object', 'json', json + json, 'trailing_data');
-neg('json-leading-space', 'json', ' ' + json, 'non_canonical');
+neg('json-leading-space', 'json', ` ${json}`, 'non_canonical');
 neg('json-whitespace', 'json', JSON.stringify(claim, null, 1), 'non_canonical');
 neg('json-key-order', 'json', JSON.stringify({ type: claim.type, ...claim }), 'non_canonical');
 neg('json-escape', 'json', json.replace('"github:alice"', '"github:\\u0061lice"'), 'non_canonical');
@@ -594,7 +594,7 @@ neg(
 neg(
   'key-id-uppercase-npub',
   'json',
-  k.encodeJson({ ...claimB, key: 'nostr:' + claimB.key.slice(6).toUpperCase() }),
+  k.encodeJson({ ...claimB, key: `nostr:${claimB.key.slice(6).toUpperCase()}` }),
   'bad_key',
 );
 neg(
@@ -741,13 +741,13 @@ neg(
   neg(
     'order-subject-before-key',
     'json',
-    ejson({ ...claim, subject: 'github:Alice', key: 'ed25519:' + '00'.repeat(32) }),
+    ejson({ ...claim, subject: 'github:Alice', key: `ed25519:${'00'.repeat(32)}` }),
     'bad_subject',
   );
   neg(
     'order-key-before-signature',
     'json',
-    ejson({ ...claim, key: 'ed25519:01' + '00'.repeat(31), sig: '00'.repeat(64) }),
+    ejson({ ...claim, key: `ed25519:01${'00'.repeat(31)}`, sig: '00'.repeat(64) }),
     'bad_key',
   );
   neg(
@@ -774,7 +774,7 @@ neg(
   const { sig: _s, ...u } = claim;
   // Small-order key: with A of order 8, R = [S]B − [k]A satisfies the cofactorless equation.
   const smallA = k.fromHex(ED25519_TORSION_SUBGROUP[1]);
-  const smallKey = 'ed25519:' + k.toHex(smallA);
+  const smallKey = `ed25519:${k.toHex(smallA)}`;
   const u2 = { ...u, key: smallKey };
   const si2 = k.signingInput(u2);
   // R depends on k, which depends on R: search for an R' whose k matches (k mod 8 is all that matters for A of order 8).
@@ -795,7 +795,7 @@ neg(
   neg(
     'ed25519-identity-key',
     'json',
-    k.encodeJson({ ...u, key: 'ed25519:01' + '00'.repeat(31), sig: claim.sig }),
+    k.encodeJson({ ...u, key: `ed25519:01${'00'.repeat(31)}`, sig: claim.sig }),
     'bad_key',
   );
   neg(
@@ -831,7 +831,7 @@ neg(
   neg(
     'ed25519-small-order-r',
     'json',
-    k.encodeJson({ ...claim, sig: '01' + '00'.repeat(31) + claim.sig.slice(64) }),
+    k.encodeJson({ ...claim, sig: `01${'00'.repeat(31)}${claim.sig.slice(64)}` }),
     'bad_signature',
   );
   // y values below p that are not on the curve (no x): for R and for the key.
@@ -852,7 +852,7 @@ neg(
   neg(
     'ed25519-key-not-on-curve',
     'json',
-    k.encodeJson({ ...claim, key: 'ed25519:' + k.toHex(offCurve[1]) }),
+    k.encodeJson({ ...claim, key: `ed25519:${k.toHex(offCurve[1])}` }),
     'bad_key',
   );
   neg(
@@ -860,7 +860,7 @@ neg(
     'json',
     k.encodeJson({
       ...claim,
-      sig: 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f' + claim.sig.slice(64),
+      sig: `edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f${claim.sig.slice(64)}`,
     }),
     'bad_signature',
   );
@@ -870,7 +870,7 @@ neg(
 {
   const compact = objects.find((o) => o.name === 'claim-ed25519').encodings.compact;
   const frame = k.b64uDecode(compact.slice(7));
-  const z = (bytes) => 'kez:z1:' + k.b64uEncode(bytes);
+  const z = (bytes) => `kez:z1:${k.b64uEncode(bytes)}`;
   const zstdLib = await import('@bokuweb/zstd-wasm');
   const zstd = zstdLib.default ?? zstdLib;
   await zstd.init();
@@ -883,7 +883,7 @@ neg(
   neg(
     'compact-bad-alphabet',
     'compact',
-    compact.slice(0, 20) + '+' + compact.slice(21),
+    `${compact.slice(0, 20)}+${compact.slice(21)}`,
     'bad_encoding',
   );
   // Non-zero unused trailing bits: a frame of length ≡ 1 or 2 (mod 3) gives spare bits.
@@ -905,7 +905,7 @@ neg(
       ((compact.length - 7) % 4 === 0 ? 'A' : (compact.length - 7) % 4 === 2 ? 'AAA' : 'AA'),
     'bad_encoding',
   );
-  neg('compact-wrong-prefix', 'compact', 'kez:z2:' + compact.slice(7), 'bad_encoding');
+  neg('compact-wrong-prefix', 'compact', `kez:z2:${compact.slice(7)}`, 'bad_encoding');
   neg('compact-not-zstd', 'compact', z(k.utf8Encode(json)), 'bad_encoding');
   const withFhd = (fn) => {
     const f = frame.slice();
@@ -979,7 +979,7 @@ neg(
     ),
     'too_large',
   );
-  neg('compact-too-long', 'compact', 'kez:z1:' + 'A'.repeat(16_384), 'too_large');
+  neg('compact-too-long', 'compact', `kez:z1:${'A'.repeat(16_384)}`, 'too_large');
   neg(
     'compact-payload-not-canonical',
     'compact',
@@ -989,7 +989,7 @@ neg(
   neg(
     'compact-payload-trailing-newline',
     'compact',
-    z(zstd.compress(k.utf8Encode(json + '\n'), 3)),
+    z(zstd.compress(k.utf8Encode(`${json}\n`), 3)),
     'non_canonical',
   );
   neg(
@@ -1001,7 +1001,7 @@ neg(
 
   // Markdown.
   const md = k.encodeMarkdown(claim);
-  neg('markdown-two-fences', 'markdown', md + '\n' + md, 'ambiguous');
+  neg('markdown-two-fences', 'markdown', `${md}\n${md}`, 'ambiguous');
   neg('markdown-no-fence', 'markdown', '# KEZ claim\n\nnothing here\n', 'no_proof');
   neg('markdown-unclosed-fence', 'markdown', md.replace(/```\n$/, ''), 'bad_encoding');
   neg('markdown-two-payload-lines', 'markdown', md.replace('\n```\n', '\n\n```\n'), 'bad_encoding');
@@ -1016,22 +1016,22 @@ neg(
 
   // DNS TXT.
   const dns = k.encodeDns(compact);
-  neg('dns-unquoted', 'dns', '"' + compact, 'bad_encoding');
+  neg('dns-unquoted', 'dns', `"${compact}`, 'bad_encoding');
   neg('dns-no-separator', 'dns', '"kez:z1:AAAA""BBBB"', 'bad_encoding');
   neg('dns-backslash', 'dns', dns.replace('kez:z1:', 'kez:z1:\\'), 'bad_encoding');
-  neg('dns-empty-string', 'dns', dns + ' ""', 'bad_encoding');
+  neg('dns-empty-string', 'dns', `${dns} ""`, 'bad_encoding');
   neg(
     'dns-string-too-long',
     'dns',
-    '"' + compact + 'A'.repeat(Math.max(0, 256 - compact.length)) + '"',
+    `"${compact}${'A'.repeat(Math.max(0, 256 - compact.length))}"`,
     'bad_encoding',
   );
-  neg('dns-trailing-space', 'dns', dns + ' ', 'bad_encoding');
+  neg('dns-trailing-space', 'dns', `${dns} `, 'bad_encoding');
   neg(
     'dns-tampered',
     'dns',
     k.encodeDns(
-      'kez:z1:' + k.b64uEncode(zstd.compress(k.utf8Encode(k.encodeJson({ ...claim, seq: 2 })), 3)),
+      `kez:z1:${k.b64uEncode(zstd.compress(k.utf8Encode(k.encodeJson({ ...claim, seq: 2 })), 3))}`,
     ),
     'bad_signature',
   );
@@ -1111,7 +1111,7 @@ const subjectInputs = [
   'GitHub:Jason',
   'github:-bad',
   'github:a--b',
-  'github:' + 'a'.repeat(40),
+  `github:${'a'.repeat(40)}`,
   'dns:Example.COM.',
   'dns:bücher.example',
   'dns:127.0.0.1',
@@ -1143,11 +1143,11 @@ const keyIdInputs = [
   keys.bip_primary.key_id.toUpperCase(),
   keys.bip_primary.key_id.slice(6),
   `nostr:${keys.bip_primary.public_key}`,
-  'ed25519:' + '00'.repeat(32),
-  'ed25519:01' + '00'.repeat(31),
-  'ed25519:' + keys.ed_primary.public_key.slice(2),
+  `ed25519:${'00'.repeat(32)}`,
+  `ed25519:01${'00'.repeat(31)}`,
+  `ed25519:${keys.ed_primary.public_key.slice(2)}`,
   'ed25519:edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'nostr:' + 'ff'.repeat(32),
+  `nostr:${'ff'.repeat(32)}`,
   'ssh-ed25519:abc',
 ];
 const keyIds = keyIdInputs.map((input) => {
@@ -1170,7 +1170,7 @@ const file = {
   chains,
   negative,
 };
-writeFileSync(out, JSON.stringify(file, null, 2) + '\n');
+writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`);
 console.log(
   `wrote ${out}: ${objects.length} objects, ${chains.length} chains, ${negative.length} negative`,
 );

@@ -17,7 +17,7 @@ export interface ChainResult extends Verdict {
 export function exportBundle(events: ChainEvent[]): string {
   const rows = events.map((e) => ({ seq: e.seq, hash: objectHash(e), line: canonicalize(e) }));
   rows.sort((a, b) => a.seq - b.seq || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-  return rows.map((r) => r.line + '\n').join('');
+  return rows.map((r) => `${r.line}\n`).join('');
 }
 
 export function parseBundle(text: string): ChainEvent[] {

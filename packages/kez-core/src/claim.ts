@@ -1,10 +1,10 @@
 // Claims (SPEC §5): create, verify offline, and status against a chain (§6.6).
 import { fail } from './errors.js';
-import { type Signer } from './keys.js';
+import type { Signer } from './keys.js';
 import { type Claim, VERSION } from './objects.js';
 import { signValid, verifySignedObject } from './signing.js';
 import { valid, verdictFrom, type Verdict } from './verdict.js';
-import { type ChainResult } from './bundle.js';
+import type { ChainResult } from './bundle.js';
 
 export function createClaim(
   p: {

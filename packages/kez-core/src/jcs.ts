@@ -28,11 +28,11 @@ export function canonicalWithAndWithout(
   for (const key of Object.keys(obj).sort()) {
     const value = obj[key];
     if (value === undefined) continue;
-    const member = canonicalize(key) + ':' + canonicalize(value);
+    const member = `${canonicalize(key)}:${canonicalize(value)}`;
     all.push(member);
     if (key !== omit) rest.push(member);
   }
-  return { full: '{' + all.join(',') + '}', without: '{' + rest.join(',') + '}' };
+  return { full: `{${all.join(',')}}`, without: `{${rest.join(',')}}` };
 }
 
 export function canonicalBytes(value: unknown): Uint8Array {

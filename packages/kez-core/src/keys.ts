@@ -83,10 +83,10 @@ export function normalizeKeyId(input: string): string {
   if (typeof input !== 'string') fail('bad_key', 'key id must be a string');
   let s = input.trim();
   const lower = s.toLowerCase();
-  if (lower.startsWith('npub1')) s = 'nostr:' + lower;
+  if (lower.startsWith('npub1')) s = `nostr:${lower}`;
   else if (lower.startsWith('nostr:')) {
     const rest = lower.slice(6);
-    s = /^[0-9a-f]{64}$/.test(rest) ? bip340.keyId(fromHex(rest)) : 'nostr:' + rest;
+    s = /^[0-9a-f]{64}$/.test(rest) ? bip340.keyId(fromHex(rest)) : `nostr:${rest}`;
   } else if (lower.startsWith('ed25519:')) s = lower;
   return parseKeyId(s).id;
 }

@@ -1,11 +1,11 @@
 // Login assertions (SPEC §7).
 import { fail } from './errors.js';
 import { randomBytes, toHex } from './bytes.js';
-import { type Signer } from './keys.js';
+import type { Signer } from './keys.js';
 import { type Login, VERSION } from './objects.js';
 import { signValid, verifySignedObject } from './signing.js';
 import { valid, verdictFrom, type Verdict } from './verdict.js';
-import { type ChainResult } from './bundle.js';
+import type { ChainResult } from './bundle.js';
 import { LOGIN_FUTURE_SKEW } from './limits.js';
 
 export function createLogin(

@@ -140,7 +140,7 @@ function shapeClaim(o: Obj, d: Deferred): void {
       try {
         url = new URL(u as string);
       } catch {
-        return fail('malformed', 'locator is not an absolute URL');
+        fail('malformed', 'locator is not an absolute URL');
       }
       if (!LOCATOR_SCHEMES.has(url.protocol))
         fail('malformed', 'locator scheme must be https, wss, http or ws');

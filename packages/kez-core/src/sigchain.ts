@@ -1,10 +1,10 @@
 // Builders: each returns the signed event extending `state` (SPEC §6.3).
 import { fail } from './errors.js';
 import { toHex } from './bytes.js';
-import { type Signer } from './keys.js';
+import type { Signer } from './keys.js';
 import { type ChainEvent, type Claim, type Unsigned, VERSION } from './objects.js';
 import { reverseSigningInput, signValid } from './signing.js';
-import { type ChainState } from './chain-state.js';
+import type { ChainState } from './chain-state.js';
 import { createClaim } from './claim.js';
 
 type Body = Record<string, unknown>;

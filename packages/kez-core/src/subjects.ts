@@ -29,10 +29,9 @@ export function normalizeDomain(input: string): string {
     fail('bad_subject', 'bad domain name');
   let d = input.endsWith('.') ? input.slice(0, -1) : input;
   if (NOT_HOST.test(d) || d.length === 0) fail('bad_subject', 'not a domain name');
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\x7f]/.test(d)) {
+  if (/[^\p{ASCII}]/u.test(d)) {
     try {
-      d = new URL('http://' + d).hostname;
+      d = new URL(`http://${d}`).hostname;
     } catch {
       return fail('bad_subject', 'domain name fails IDNA processing');
     }
@@ -73,7 +72,7 @@ export function parseSubject(input: string): Subject {
       break;
     case 'nostr':
       try {
-        id = normalizeKeyId('nostr:' + raw).slice(6);
+        id = normalizeKeyId(`nostr:${raw}`).slice(6);
       } catch {
         return fail('bad_subject', 'bad nostr account');
       }

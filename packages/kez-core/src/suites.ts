@@ -31,7 +31,7 @@ export const ed25519: Suite = {
     checkSecret(secret);
     return nobleEd.getPublicKey(secret);
   },
-  keyId: (pub) => 'ed25519:' + toHex(pub),
+  keyId: (pub) => `ed25519:${toHex(pub)}`,
   sign(secret, msg) {
     checkSecret(secret);
     return nobleEd.sign(msg, secret);
@@ -53,7 +53,7 @@ export const bip340: Suite = {
       return fail('bad_key', 'secret is not a scalar in [1, n)');
     }
   },
-  keyId: (pub) => 'nostr:' + bech32.encode('npub', bech32.toWords(pub), 1000),
+  keyId: (pub) => `nostr:${bech32.encode('npub', bech32.toWords(pub), 1000)}`,
   // BIP-340 signs the 32-byte digest of the signing input (SPEC §3.2).
   sign(secret, msg, aux) {
     checkSecret(secret);

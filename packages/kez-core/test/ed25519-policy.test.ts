@@ -54,7 +54,7 @@ describe('small-order blocklist', () => {
     const T = Point.fromBytes(Uint8Array.from(Buffer.from(ED25519_TORSION_SUBGROUP[1]!, 'hex')));
     for (let i = 0; i < 200; i++) {
       const s =
-        BigInt('0x' + Buffer.from(crypto.getRandomValues(new Uint8Array(31))).toString('hex')) + 1n;
+        BigInt(`0x${Buffer.from(crypto.getRandomValues(new Uint8Array(31))).toString('hex')}`) + 1n;
       const pt = i % 2 ? Point.BASE.multiply(s) : Point.BASE.multiply(s).add(T);
       const b = pt.toBytes();
       expect(isCanonicalNotSmallOrder(b)).toBe(!pt.isSmallOrder());

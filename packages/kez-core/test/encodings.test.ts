@@ -81,16 +81,16 @@ describe('encodings', () => {
     const dns = encodeDns(compact);
     expect(dns).toBe(parts.map((p) => `"${p}"`).join(' '));
     expect(decodeDns(dns)).toEqual(long);
-    expect(decodeDns(parts.map((p) => `"${p}"`).join('\t \t') + '\n')).toEqual(long);
-    expect(codeOf(() => decodeDns(' ' + dns))).toBe('bad_encoding');
-    expect(codeOf(() => decodeDns(dns + '\n\n'))).toBe('bad_encoding');
+    expect(decodeDns(`${parts.map((p) => `"${p}"`).join('\t \t')}\n`)).toEqual(long);
+    expect(codeOf(() => decodeDns(` ${dns}`))).toBe('bad_encoding');
+    expect(codeOf(() => decodeDns(`${dns}\n\n`))).toBe('bad_encoding');
     expect(codeOf(() => decodeDns(`"${compact}"`))).toBe('bad_encoding');
   });
 
   it('compact accepts one trailing LF; compact decoding is independent of the producer level', async () => {
     const c = await encodeCompact(long);
-    expect(decodeCompact(c + '\n')).toEqual(long);
-    expect(codeOf(() => decodeCompact(c + '\n\n'))).toBe('bad_encoding');
+    expect(decodeCompact(`${c}\n`)).toEqual(long);
+    expect(codeOf(() => decodeCompact(`${c}\n\n`))).toBe('bad_encoding');
     const z = await import('@bokuweb/zstd-wasm');
     for (const level of [1, 3, 22]) {
       const frame = z.compress(
@@ -98,14 +98,14 @@ describe('encodings', () => {
         level,
       );
       expect(frame[4]! & 4).toBe(0); // no checksum
-      expect(decodeCompact('kez:z1:' + b64uEncode(frame))).toEqual(long);
+      expect(decodeCompact(`kez:z1:${b64uEncode(frame)}`)).toEqual(long);
     }
   });
 
   it('markdown: CRLF lines and text around the fence are fine; the payload decodes as JSON', () => {
     const md = encodeMarkdown(long);
     expect(decodeMarkdown(md.replace(/\n/g, '\r\n'))).toEqual(long);
-    expect(decodeMarkdown('intro\n\n' + md + '\nmore text')).toEqual(long);
+    expect(decodeMarkdown(`intro\n\n${md}\nmore text`)).toEqual(long);
     expect(codeOf(() => decodeMarkdown(md.replace('```kez\n', '```kez\n\n')))).toBe('bad_encoding');
     expect(codeOf(() => decodeMarkdown(md.replace('\n```\n', '\n ```\n')))).toBe('bad_encoding');
     expect(codeOf(() => decodeMarkdown(md.replace('"kez":"0.2"', '"kez": "0.2"')))).toBe(

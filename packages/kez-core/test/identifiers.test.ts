@@ -46,8 +46,8 @@ describe('subjects (SPEC §2.2, §2.3)', () => {
       'dns:a..b',
       'dns:-a.example',
       'dns:a-.example',
-      'dns:' + 'a'.repeat(64) + '.example',
-      'dns:' + ('a'.repeat(60) + '.').repeat(5) + 'com',
+      `dns:${'a'.repeat(64)}.example`,
+      `dns:${(`${'a'.repeat(60)}.`).repeat(5)}com`,
       'dns:exa mple.com',
       'dns:user@example.com',
       'dns:example.com/x',
@@ -55,7 +55,7 @@ describe('subjects (SPEC §2.2, §2.3)', () => {
       'github:a--b',
       'github:-a',
       'github:a-',
-      'github:' + 'a'.repeat(40),
+      `github:${'a'.repeat(40)}`,
       'github:a_b',
       'ap:@alice',
       'ap:@.alice@example.com',
@@ -81,7 +81,7 @@ describe('key ids (SPEC §2.1)', () => {
   const npubId = bip340.keyId(pub);
   it('npub forms', () => {
     expect(normalizeKeyId(npubId.toUpperCase())).toBe(npubId);
-    expect(normalizeKeyId('nostr:' + toHex(pub))).toBe(npubId);
+    expect(normalizeKeyId(`nostr:${toHex(pub)}`)).toBe(npubId);
     expect(normalizeKeyId(npubId.slice(6))).toBe(npubId);
     expect(codeOf(() => parseKeyId(npubId.toUpperCase()))).toBe('bad_key');
     expect(parseKeyId(npubId).suite.name).toBe('bip340');

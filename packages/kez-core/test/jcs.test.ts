@@ -36,7 +36,7 @@ describe.skipIf(!HAVE_THIRD_PARTY)(
       let bad = 0;
       for (const line of lines) {
         const comma = line.indexOf(',');
-        view.setBigUint64(0, BigInt('0x' + line.slice(0, comma)));
+        view.setBigUint64(0, BigInt(`0x${line.slice(0, comma)}`));
         const got = canonicalize(view.getFloat64(0));
         if (got !== line.slice(comma + 1)) bad++;
       }

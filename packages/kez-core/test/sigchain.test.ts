@@ -45,7 +45,7 @@ function genesis(next?: string): { e: ChainEvent; s: ChainState } {
 describe('applyEvent: every op', () => {
   it('init sets identity from H(genesis), primary and next', () => {
     const { e, s } = genesis(commitment(N.keyId));
-    expect(s.identity).toBe('kez:id:' + objectHash(e));
+    expect(s.identity).toBe(`kez:id:${objectHash(e)}`);
     expect(s.primary).toBe(P.keyId);
     expect(s.next).toBe(commitment(N.keyId));
     expect(s.head).toEqual({ seq: 0, hash: objectHash(e), created_at: NOW - 1000 });
@@ -185,7 +185,7 @@ describe('applyEvent: rules', () => {
       codeOf(() =>
         applyEvent(
           s,
-          signObject<ChainEvent>({ ...withoutSig(e), identity: 'kez:id:' + '00'.repeat(32) }, P),
+          signObject<ChainEvent>({ ...withoutSig(e), identity: `kez:id:${'00'.repeat(32)}` }, P),
           now,
         ),
       ),

@@ -108,7 +108,6 @@ function run(opts) {
     );
   });
 }
-const okPerSecond = (res) => res['2xx'] / (res.duration || DURATION);
 
 function verifyRate(seconds = 1) {
   const s = nodeSigner();

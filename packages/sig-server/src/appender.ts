@@ -6,7 +6,7 @@ import {
   verifyObject,
   type ChainEvent,
 } from '@kez/core';
-import { ChainStates } from './chain-states.js';
+import type { ChainStates } from './chain-states.js';
 import { ApiError, httpStatusForKezCode } from './errors.js';
 import type { ChainStore, StoredEvent } from './storage/types.js';
 

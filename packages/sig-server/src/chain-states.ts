@@ -88,7 +88,7 @@ export class ChainStates {
     while (next <= toSeq) {
       const page = await this.store.events(identity, next, Math.min(PAGE, toSeq - next + 1));
       if (page.length === 0) break;
-      const events = parseBundle(page.map((e) => e.jcs + '\n').join(''));
+      const events = parseBundle(page.map((e) => `${e.jcs}\n`).join(''));
       for (let i = 0; i < events.length; i++) {
         state = applyEvent(state, events[i]!, { now: this.now() });
         if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();

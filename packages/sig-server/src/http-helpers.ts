@@ -50,4 +50,4 @@ export function checkJsonContentType(header: string | undefined): void {
 }
 
 export const toBundle = (events: { jcs: string }[]): string =>
-  events.map((e) => e.jcs + '\n').join('');
+  events.map((e) => `${e.jcs}\n`).join('');

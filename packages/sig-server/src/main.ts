@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (config === 'help') {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(`${USAGE}\n`);
     return;
   }
   const server = await startServer(config);

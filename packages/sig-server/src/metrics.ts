@@ -54,15 +54,13 @@ export class Metrics {
   readonly forks = new Counter('kez_sig_forks_total', 'New fork evidence events stored.');
 
   render(gauges: { chains: number; events: number; forkEvents: number }): string {
-    return (
-      [
-        this.requests.render(),
-        this.appends.render(),
-        this.forks.render(),
-        gauge('kez_sig_chains', 'Chains stored.', gauges.chains),
-        gauge('kez_sig_events', 'Main-chain events stored.', gauges.events),
-        gauge('kez_sig_fork_events', 'Fork evidence events stored.', gauges.forkEvents),
-      ].join('\n') + '\n'
-    );
+    return `${[
+      this.requests.render(),
+      this.appends.render(),
+      this.forks.render(),
+      gauge('kez_sig_chains', 'Chains stored.', gauges.chains),
+      gauge('kez_sig_events', 'Main-chain events stored.', gauges.events),
+      gauge('kez_sig_fork_events', 'Fork evidence events stored.', gauges.forkEvents),
+    ].join('\n')}\n`;
   }
 }

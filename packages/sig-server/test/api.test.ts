@@ -132,7 +132,7 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
       expect(r.json.error.code).toBe('no_chain');
     }
     for (const bad of [
-      'kez:id:AB' + 'ab'.repeat(31),
+      `kez:id:AB${'ab'.repeat(31)}`,
       'kez:id:abc',
       'github:jason',
       `kez:id:${'ab'.repeat(32)}0`,

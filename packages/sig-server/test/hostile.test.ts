@@ -83,7 +83,7 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
   });
 
   it('refuses deep nesting (SPEC §11: too_large) and garbage (malformed)', async () => {
-    await expectRefused('{"a":' + '['.repeat(20_000) + ']'.repeat(20_000) + '}', 413, 'too_large');
+    await expectRefused(`{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, 413, 'too_large');
     await expectRefused('not json at all', 400, 'malformed');
     await expectRefused(new Uint8Array([0x7b, 0xff, 0xfe, 0x22, 0x7d]), 400, 'malformed');
     await expectRefused('[1,2,3]', 400, 'malformed');
@@ -102,7 +102,7 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     const ev = chain.addEvent();
     const jcs = canonicalize(ev);
     await expectRefused(JSON.stringify(ev, null, 2), 400, 'non_canonical');
-    await expectRefused(' ' + jcs, 400, 'non_canonical');
+    await expectRefused(` ${jcs}`, 400, 'non_canonical');
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(ev).reverse()));
     expect(reordered).not.toBe(jcs);
     await expectRefused(reordered, 400, 'non_canonical');
@@ -112,12 +112,12 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
       'non_canonical',
     );
     await expectRefused(jcs.replace('"kez":"0.2"', '"kez":"\\u0030.2"'), 400, 'non_canonical');
-    await expectRefused(jcs + '\n\n', 400, 'trailing_data');
-    await expectRefused(jcs + '{}', 400, 'trailing_data');
+    await expectRefused(`${jcs}\n\n`, 400, 'trailing_data');
+    await expectRefused(`${jcs}{}`, 400, 'trailing_data');
     await expectRefused(new Uint8Array([0xef, 0xbb, 0xbf, ...Buffer.from(jcs)]), 400, 'malformed');
     await expectUnchanged();
     // The same event in its exact JCS form, with and without the optional LF, is fine.
-    expect((await postRaw(srv.url, chain.identity, jcs + '\n')).status).toBe(201);
+    expect((await postRaw(srv.url, chain.identity, `${jcs}\n`)).status).toBe(201);
     chain.push(ev);
     expect((await postRaw(srv.url, chain.identity, jcs)).status).toBe(200);
     await expectUnchanged();
@@ -142,9 +142,9 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     const body = encodeJson(chain.addEvent());
     for (const bad of [
       'kez:id:xyz',
-      'KEZ:ID:' + 'a'.repeat(64),
+      `KEZ:ID:${'a'.repeat(64)}`,
       '../../etc/passwd',
-      'kez:id:' + 'a'.repeat(65),
+      `kez:id:${'a'.repeat(65)}`,
     ]) {
       const r = await postRaw(srv.url, bad, body);
       expect(r.status, bad).toBe(400);

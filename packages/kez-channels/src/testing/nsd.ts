@@ -20,7 +20,7 @@ export interface RunningNsd {
   stop(): Promise<void>;
 }
 
-const NSD = process.env['NSD_BIN'] ?? '/usr/sbin/nsd';
+const NSD = process.env.NSD_BIN ?? '/usr/sbin/nsd';
 
 function zoneText(origin: string, records: TxtRecord[]): string {
   const quote = (s: string) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;

@@ -122,5 +122,5 @@ function line(env: Env, m: ChatMessage, me: string): string {
   const time = new Date(m.ts).toISOString().slice(11, 19);
   const who =
     m.identity === me ? env.out.paint('good', m.identity) : env.out.paint('bold', m.identity);
-  return `[${time}] ${who}: ${m.text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD')}\n`;
+  return `[${time}] ${who}: ${m.text.replace(/\p{Cc}/gu, '\uFFFD')}\n`;
 }

@@ -23,7 +23,7 @@ export function loadChannels(): Promise<KezChannels> {
 }
 
 export function channelSettings(env: Env): ChannelSettings {
-  const path = process.env['KEZ_CHANNELS_CONFIG'] || join(env.store.home, 'channels.json');
+  const path = process.env.KEZ_CHANNELS_CONFIG || join(env.store.home, 'channels.json');
   let doc: Record<string, unknown> = {};
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
@@ -44,8 +44,8 @@ export function channelSettings(env: Env): ChannelSettings {
   return {
     config: config as Channels.ChannelsConfigInput,
     tokens: {
-      github: str(process.env['GITHUB_TOKEN']) ?? str(github_token),
-      mastodon: str(process.env['MASTODON_TOKEN']) ?? str(mastodon_token),
+      github: str(process.env.GITHUB_TOKEN) ?? str(github_token),
+      mastodon: str(process.env.MASTODON_TOKEN) ?? str(mastodon_token),
     },
   };
 }

@@ -1,6 +1,6 @@
 // SPEC §8.4: the compact string as TXT character-strings of at most 255 bytes.
 import { fail } from '../errors.js';
-import { type SignedObject } from '../objects.js';
+import type { SignedObject } from '../objects.js';
 import { MAX_COMPACT_BYTES } from '../limits.js';
 import { decodeCompact } from './compact.js';
 

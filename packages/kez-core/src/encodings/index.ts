@@ -1,6 +1,6 @@
 // Encoding detection and dispatch (SPEC §8).
 import { fail } from '../errors.js';
-import { type SignedObject } from '../objects.js';
+import type { SignedObject } from '../objects.js';
 import { decodeJson, encodeJson } from './json.js';
 import { COMPACT_PREFIX, decodeCompact, encodeCompact } from './compact.js';
 import { decodeMarkdown, encodeMarkdown } from './markdown.js';

@@ -30,7 +30,6 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
 const vectorsText = readFileSync(KEZ_VECTORS, 'utf8');
 const V: Json = JSON.parse(vectorsText);

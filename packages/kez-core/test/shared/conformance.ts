@@ -43,7 +43,6 @@ import {
 } from '../../src/index.js';
 import { HAVE_THIRD_PARTY, KEZ_VECTORS, SKIP_MESSAGE, THIRD_PARTY } from './paths.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
 export const vectors: Json = JSON.parse(readFileSync(KEZ_VECTORS, 'utf8'));
 

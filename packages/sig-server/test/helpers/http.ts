@@ -4,13 +4,13 @@ export interface Answer {
   status: number;
   headers: Headers;
   text: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 export async function call(url: string, init: RequestInit = {}): Promise<Answer> {
   const res = await fetch(url, init);
   const text = await res.text();
-  let json: unknown = undefined;
+  let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {

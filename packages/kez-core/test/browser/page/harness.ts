@@ -2,7 +2,6 @@
 // and reports plain JSON results; browser.test.ts asserts them against the vectors file.
 import * as kez from '../../../dist/index.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
 type Outcome = { status?: string; code?: string; error?: string };
 
