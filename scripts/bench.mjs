@@ -90,7 +90,7 @@ if (ts && rs) {
 }
 writeFileSync(
   join(root, 'bench-results.json'),
-  JSON.stringify({ at: new Date().toISOString(), results }, null, 2) + '\n',
+  `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`,
 );
 console.log(
   `\nWrote bench-results.json (${Object.keys(results).length} benches, ${failed} failed)`,
