@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# The README's test command (`npm test`): set up (idempotent), build, TypeScript tests
-# (vitest, every package; real peers started by each package's global setup), Rust tests,
-# then crosstest.sh between the two implementations.
+# The README's test command (`npm test`): set up (idempotent; skipped when .ci/run already did it),
+# the gates (Biome lint + format, tsc over sources and tests, rustfmt, clippy), vitest (every
+# package; real peers started by each package's global setup), Rust tests, then crosstest.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-npm run build
+[ "${KEZ_SETUP_DONE:-}" = 1 ] || bash scripts/setup.sh
+echo "== gates: biome (lint + format)"
+npm run --silent lint
+echo "== build"
+npm run --silent build
+echo "== gates: type-check every package's tests"
+npm run --silent typecheck
+if [ -f rust/Cargo.toml ]; then
+  echo "== gates: cargo fmt --check, cargo clippy -D warnings"
+  (cd rust && cargo fmt --check && cargo clippy --release --all-targets --locked -- -D warnings)
+fi
+echo "== vitest"
 npx vitest run
 if [ -f rust/Cargo.toml ]; then
   (cd rust && cargo test --release --locked)

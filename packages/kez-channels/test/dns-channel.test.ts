@@ -57,10 +57,9 @@ describe('dns channel (real nsd)', () => {
 
   it('an unreachable DNS server is unreachable, not "no proof"', async () => {
     const dead = loopbackEnv({ dnsServers: ['127.0.0.1:9'], timeouts: { dnsMs: 300 } });
-    const err = await dnsPlugin
-      .locate(parseSubject('dns:alice.example'), dead)
-      .catch((e: unknown) => e as { status: string });
-    expect(err.status).toBe('unreachable');
+    await expect(dnsPlugin.locate(parseSubject('dns:alice.example'), dead)).rejects.toMatchObject({
+      status: 'unreachable',
+    });
     await dead.close();
   });
 });

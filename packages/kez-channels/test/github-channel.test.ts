@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KezError, parseSubject, verdictOf } from '@kez/core';
-import { evaluateCandidate, githubPlugin, type OwnedChannelEnv } from '../src/index.js';
+import {
+  evaluateCandidate,
+  githubPlugin,
+  type OwnedChannelEnv,
+  type ProofVerdict,
+} from '../src/index.js';
 import { startGithubStandin, TestIdentity, type GithubStandin } from '../src/testing/index.js';
 import { loopbackEnv } from './helpers.js';
 
@@ -11,12 +16,14 @@ const jason = id.add('github:jason');
 const bobClaim = id.add('github:bob');
 const now = id.now;
 
-async function judge(login: string) {
+async function judge(login: string): Promise<(ProofVerdict & { thrown?: boolean })[]> {
   const subject = parseSubject(`github:${login}`);
   try {
     return (await githubPlugin.locate(subject, env)).map((c) => evaluateCandidate(subject, c, now));
   } catch (e) {
-    return [{ ...verdictOf(e), thrown: true }];
+    return [
+      { ...verdictOf(e), location: subject.text, owner: { subject: subject.text }, thrown: true },
+    ];
   }
 }
 

@@ -233,11 +233,10 @@ describe('safe fetch', () => {
   });
 
   it('times out on a server that never answers', async () => {
-    const err = await open(`${server.url}/hang`, { timeoutMs: 300 }).catch(
-      (e: unknown) => e as KezError,
-    );
-    expect(err.code).toBe('timeout');
-    expect(err.status).toBe('unreachable');
+    await expect(open(`${server.url}/hang`, { timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'timeout',
+      status: 'unreachable',
+    });
   });
 
   it('maps HTTP statuses', async () => {

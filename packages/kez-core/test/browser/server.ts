@@ -30,7 +30,7 @@ export async function serveDir(dir: string): Promise<StaticServer> {
     const type = TYPES[extname(file)];
     let body: Buffer | undefined;
     if (file.startsWith(dir + sep) && type) body = await readFile(file).catch(() => undefined);
-    served.push({ path, status: body ? 200 : 404, type: body ? type : undefined });
+    served.push({ path, status: body ? 200 : 404, ...(body && type ? { type } : {}) });
     if (!body) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': type!, 'cache-control': 'no-store' }).end(body);
   });

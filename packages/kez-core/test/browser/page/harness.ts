@@ -7,7 +7,7 @@ type Outcome = { status?: string; code?: string; error?: string };
 
 const brief = (v: { status: string; code?: string }): Outcome => ({
   status: v.status,
-  code: v.code,
+  ...(v.code === undefined ? {} : { code: v.code }),
 });
 const canon = (o: unknown) => kez.canonicalize(o);
 
