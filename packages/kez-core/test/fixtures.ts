@@ -1,10 +1,12 @@
-// Deterministic keys and a small chain for tests.
+// Deterministic keys, a small chain and the error-code probe for tests.
+import { expect } from 'vitest';
 import {
   addClaim,
   addDevice,
   applyEvent,
   commitment,
   createGenesis,
+  isKezError,
   rotateKey,
   signerFromSecret,
   type ChainEvent,
@@ -14,6 +16,17 @@ import {
 } from '../src/index.js';
 
 export const NOW = 1_750_000_000;
+
+/** 'ok' when `fn` returns; else the code of the KezError it throws (anything else fails). */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'ok';
+  } catch (err) {
+    expect(isKezError(err)).toBe(true);
+    return (err as { code: string }).code;
+  }
+}
 export const AUX = new Uint8Array(32).fill(7);
 
 export function signer(suite: SuiteName, n: number): Signer {

@@ -47,7 +47,7 @@ function inflate(frame: Uint8Array): Uint8Array {
   } catch (err) {
     if (err === TOO_LARGE)
       fail('too_large', `decompressed payload exceeds ${MAX_DECOMPRESSED_BYTES} bytes`);
-    return fail('bad_encoding', 'zstd frame does not decompress');
+    return fail('bad_encoding', 'zstd frame does not decompress', {}, err);
   }
   const out = new Uint8Array(total);
   let o = 0;
