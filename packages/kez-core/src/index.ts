@@ -74,7 +74,8 @@ export {
   splitTxt,
 } from './encodings/index.js';
 export { createClaim, verifyClaim, claimStatus } from './claim.js';
-export { type ChainState, type ClaimEntry, applyEvent } from './chain-state.js';
+export { type ChainState, type ClaimEntry, cloneChainState } from './chain-state.js';
+export { type Candidate, type ChainFolder, createFolder, applyEvent } from './chain-folder.js';
 export {
   createGenesis,
   addClaim,
