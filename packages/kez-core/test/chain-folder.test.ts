@@ -9,21 +9,8 @@ import {
   objectHash,
   verifyChain,
   type Candidate,
-  type ChainState,
 } from '../src/index.js';
-import { codeOf, buildChain, NOW, signer } from './fixtures.js';
-
-/** A plain-data view of a state, so two states (or one before and after) compare by value. */
-function snapshot(s: ChainState | null): unknown {
-  if (!s) return null;
-  return {
-    ...s,
-    devices: [...s.devices],
-    revokedDevices: [...s.revokedDevices],
-    claims: [...s.claims],
-    head: { ...s.head },
-  };
-}
+import { codeOf, buildChain, NOW, signer, stateSnapshot } from './fixtures.js';
 
 const primary = signer('ed25519', 11);
 
@@ -32,8 +19,10 @@ describe('createFolder', () => {
     const { events, state } = buildChain('ed25519');
     const folder = createFolder();
     for (const e of events) folder.apply(e, NOW);
-    expect(snapshot(folder.state)).toEqual(snapshot(verifyChain(events, { now: NOW }).state!));
-    expect(snapshot(folder.state)).toEqual(snapshot(state));
+    expect(stateSnapshot(folder.state)).toEqual(
+      stateSnapshot(verifyChain(events, { now: NOW }).state!),
+    );
+    expect(stateSnapshot(folder.state)).toEqual(stateSnapshot(state));
     expect(folder.state!.head.seq).toBe(events.length - 1);
   });
 
@@ -49,17 +38,17 @@ describe('createFolder', () => {
     const { events } = buildChain('ed25519');
     const folder = createFolder();
     for (const e of events.slice(0, 2)) folder.apply(e, NOW);
-    const before = snapshot(folder.state);
+    const before = stateSnapshot(folder.state);
     const good = addClaim(folder.state!, { subject: 'github:x', created_at: NOW - 85 }, primary);
     expect(folder.check(good.event, NOW).hash).toBe(objectHash(good.event));
-    expect(snapshot(folder.state)).toEqual(before);
+    expect(stateSnapshot(folder.state)).toEqual(before);
     const stranger = addClaim(
       folder.state!,
       { subject: 'github:y', created_at: NOW - 85 },
       signer('ed25519', 99),
     );
     expect(codeOf(() => folder.check(stranger.event, NOW))).toBe('not_authorized');
-    expect(snapshot(folder.state)).toEqual(before);
+    expect(stateSnapshot(folder.state)).toEqual(before);
   });
 
   it('two candidates at one head both pass (a fork); committing one makes the other stale', () => {
@@ -77,10 +66,10 @@ describe('createFolder', () => {
     );
     folder.commit(a);
     expect(folder.state!.head.hash).toBe(a.hash);
-    const head = snapshot(folder.state);
+    const head = stateSnapshot(folder.state);
     expect(codeOf(() => folder.commit(b))).toBe('bad_link');
     expect(codeOf(() => folder.commit(a))).toBe('bad_link');
-    expect(snapshot(folder.state)).toEqual(head);
+    expect(stateSnapshot(folder.state)).toEqual(head);
   });
 
   it('commits nothing it did not check: a hand-made candidate or another folder’s', () => {
@@ -106,10 +95,10 @@ describe('createFolder', () => {
   it('extends a given state in place; a clone keeps the original', () => {
     const { events } = buildChain('ed25519');
     const base = verifyChain(events.slice(0, 2), { now: NOW }).state!;
-    const kept = snapshot(base);
+    const kept = stateSnapshot(base);
     const folder = createFolder(cloneChainState(base));
     folder.apply(events[2]!, NOW);
-    expect(snapshot(base)).toEqual(kept);
+    expect(stateSnapshot(base)).toEqual(kept);
     const inPlace = createFolder(base);
     expect(inPlace.apply(events[2]!, NOW)).toBe(base);
     expect(base.head.seq).toBe(2);
@@ -118,10 +107,10 @@ describe('createFolder', () => {
   it('applyEvent still returns a new state and leaves its input alone', () => {
     const { events } = buildChain('bip340');
     const s1 = verifyChain(events.slice(0, 3), { now: NOW }).state!;
-    const kept = snapshot(s1);
+    const kept = stateSnapshot(s1);
     const s2 = applyEvent(s1, events[3]!, { now: NOW });
     expect(s2).not.toBe(s1);
-    expect(snapshot(s1)).toEqual(kept);
+    expect(stateSnapshot(s1)).toEqual(kept);
     expect(s2.head.seq).toBe(3);
     expect(s2.primary).not.toBe(s1.primary);
   });

@@ -63,3 +63,15 @@ export function buildChain(suite: SuiteName = 'ed25519'): {
   state = push(state, rotateKey(state, { newSigner: next, created_at: NOW - 70 }, primary));
   return { events, state, primary, next, device };
 }
+
+/** A plain-data view of a state, so states compare by value (before/after, or two folds). */
+export function stateSnapshot(s: ChainState | null | undefined): unknown {
+  if (!s) return null;
+  return {
+    ...s,
+    devices: [...s.devices],
+    revokedDevices: [...s.revokedDevices],
+    claims: [...s.claims],
+    head: { ...s.head },
+  };
+}
