@@ -21,6 +21,7 @@ function withoutSig(obj: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
+// ASCII(ctx) || 0x00 per context, built once; concatBytes copies it into each input.
 const PREFIX = Object.fromEntries(
   Object.values(CONTEXTS).map((ctx) => [ctx, concatBytes(utf8Encode(ctx), new Uint8Array([0]))]),
 ) as Record<Context, Uint8Array>;
