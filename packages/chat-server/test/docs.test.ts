@@ -14,7 +14,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { buildLoginToken, createLogger, startChatServer } from '../src/index.js';
 import { AUDIENCE, chatConfig } from './support/chat-harness.js';
-import { TestIdentity } from './support/identity.js';
+import { PublishedChain as TestIdentity } from '@kez/test-kit/published-chain';
 // @ts-expect-error plain .mjs support module shared with the bench
 import { devSecrets, freePort, natsServerBin, startNatsWith } from './support/nats-dev.mjs';
 

@@ -17,7 +17,7 @@ import {
   KezError,
   addClaim,
 } from '../src/index.js';
-import { buildChain, NOW } from './fixtures.js';
+import { buildChain, FIXTURE_NOW as NOW } from '@kez/test-kit/chain-builder';
 
 const codeOf = (fn: () => unknown) => {
   try {

@@ -19,7 +19,11 @@ import {
   type ChainEvent,
   type ChainState,
 } from '../src/index.js';
-import { buildChain, NOW, signer } from './fixtures.js';
+import {
+  buildChain,
+  FIXTURE_NOW as NOW,
+  seededSigner as signer,
+} from '@kez/test-kit/chain-builder';
 
 function codeOf(fn: () => unknown): string {
   try {
