@@ -19,6 +19,7 @@ export interface BoundaryProblem {
 interface Manifest {
   name?: string;
   version?: string;
+  private?: boolean;
   workspaces?: string[];
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
@@ -27,6 +28,19 @@ interface Manifest {
 
 /** The package a core-I/O ban applies to. */
 const PURE_PACKAGE = '@kez/core';
+/** Servers: a library or app never depends on one (their tests and the test kit may). */
+export const SERVER_PACKAGES: ReadonlySet<string> = new Set([
+  '@kez/sig-server',
+  '@kez/chat-server',
+]);
+/**
+ * Server dependencies that remain until their fix lands, as "package -> server"; one that is
+ * no longer declared is reported too, so the list only shrinks.
+ */
+export const KNOWN_SERVER_DEPENDENCIES: ReadonlySet<string> = new Set([
+  // The chat client moves to @kez/chat-client (issue 9, in progress on another branch).
+  '@kez/cli -> @kez/chat-server',
+]);
 const CODE = /\.(?:[cm]?[jt]s|tsx)$/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.cache', 'target']);
 const BUILTINS = new Set(builtinModules);
@@ -101,13 +115,20 @@ function packageOf(spec: string): string {
 const typesFor = (dep: string): string | null =>
   dep.startsWith('@types/') ? dep.slice('@types/'.length).replace(/^(.+)__(.+)$/, '@$1/$2') : null;
 
-export function checkBoundaries(root: string): BoundaryProblem[] {
+export function checkBoundaries(
+  root: string,
+  known: ReadonlySet<string> = KNOWN_SERVER_DEPENDENCIES,
+): BoundaryProblem[] {
   const rootManifest = readJson(join(root, 'package.json'));
   const folders = rootManifest.workspaces ?? [];
   const manifests = new Map(folders.map((f) => [f, readJson(join(root, f, 'package.json'))]));
   const versions = new Map([...manifests.values()].map((m) => [m.name ?? '', m.version ?? '']));
   const rootTools = Object.keys(rootManifest.devDependencies ?? {});
   const problems: BoundaryProblem[] = [];
+  const privates = new Set(
+    [...manifests.values()].filter((m) => m.private === true).map((m) => m.name ?? ''),
+  );
+  const serverDeps = new Set<string>();
 
   for (const [folder, m] of manifests) {
     const dir = resolve(root, folder);
@@ -169,6 +190,14 @@ export function checkBoundaries(root: string): BoundaryProblem[] {
       const used = base === 'node' || usedByAny.has(dep) || (base !== null && usedByAny.has(base));
       if (!used) report(manifest, `declares ${dep} in devDependencies but nothing imports it`);
     }
+    for (const dep of Object.keys(m.dependencies ?? {})) {
+      if (privates.has(dep) && m.private !== true)
+        report(manifest, `depends on the private ${dep}: only devDependencies may name it`);
+      if (!SERVER_PACKAGES.has(dep) || m.private === true) continue;
+      serverDeps.add(`${m.name} -> ${dep}`);
+      if (!known.has(`${m.name} -> ${dep}`))
+        report(manifest, `depends on the server package ${dep}: no library or app may`);
+    }
     for (const field of ['dependencies', 'devDependencies', 'peerDependencies'] as const)
       for (const [dep, range] of Object.entries(m[field] ?? {})) {
         const version = versions.get(dep);
@@ -176,5 +205,12 @@ export function checkBoundaries(root: string): BoundaryProblem[] {
           report(manifest, `${field}: internal ${dep} is "${range}", not its version "${version}"`);
       }
   }
+  for (const entry of known)
+    if (!serverDeps.has(entry))
+      problems.push({
+        pkg: '',
+        file: 'packages/test-kit/src/boundaries.ts',
+        message: `KNOWN_SERVER_DEPENDENCIES lists ${entry}, which no package declares any more`,
+      });
   return problems;
 }

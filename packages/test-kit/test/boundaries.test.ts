@@ -44,7 +44,8 @@ const app = (
   devDependencies,
 });
 
-const messages = (root: string) => checkBoundaries(root).map((p) => `${p.file}: ${p.message}`);
+const messages = (root: string, known: ReadonlySet<string> = new Set()) =>
+  checkBoundaries(root, known).map((p) => `${p.file}: ${p.message}`);
 
 afterEach(() => {
   for (const t of trees.splice(0)) rmSync(t, { recursive: true, force: true });
@@ -160,6 +161,43 @@ describe('checkBoundaries', () => {
   });
 });
 
+describe('server and private packages', () => {
+  const withServer = (appDeps: Record<string, string>): Files => ({
+    'package.json': {
+      workspaces: ['packages/core', 'packages/app', 'packages/sig', 'packages/kit'],
+    },
+    'packages/sig/package.json': { name: '@kez/sig-server', version: '0.2.0' },
+    'packages/kit/package.json': {
+      name: '@kez/test-kit',
+      version: '0.2.0',
+      private: true,
+      dependencies: { '@kez/sig-server': '0.2.0' },
+    },
+    'packages/kit/src/index.ts': "export * from '@kez/sig-server';\n",
+    'packages/app/package.json': app(appDeps),
+    'packages/app/src/index.ts': Object.keys(appDeps)
+      .map((d) => `import '${d}';\n`)
+      .join(''),
+  });
+
+  it('flags an app depending on a server package, and a public one on a private package', () => {
+    const files = withServer({ '@kez/sig-server': '0.2.0', '@kez/test-kit': '0.2.0' });
+    // The private kit itself may depend on a server.
+    expect(messages(tree(files))).toEqual([
+      'packages/app/package.json: depends on the server package @kez/sig-server: no library or app may',
+      'packages/app/package.json: depends on the private @kez/test-kit: only devDependencies may name it',
+    ]);
+  });
+
+  it('accepts a listed server dependency, and reports the listing once it is gone', () => {
+    const listed = new Set(['@kez/app -> @kez/sig-server']);
+    expect(messages(tree(withServer({ '@kez/sig-server': '0.2.0' })), listed)).toEqual([]);
+    expect(messages(tree(withServer({})), listed)).toEqual([
+      'packages/test-kit/src/boundaries.ts: KNOWN_SERVER_DEPENDENCIES lists @kez/app -> @kez/sig-server, which no package declares any more',
+    ]);
+  });
+});
+
 describe('importSpecifiers', () => {
   it('sees static, type-only, re-export, dynamic, computed, require and resolve forms', () => {
     const text = [
@@ -186,6 +224,6 @@ describe('importSpecifiers', () => {
 
 describe('this repository', () => {
   it('has no boundary problems', () => {
-    expect(messages(REPO)).toEqual([]);
+    expect(checkBoundaries(REPO)).toEqual([]);
   });
 });
