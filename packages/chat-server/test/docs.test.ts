@@ -15,8 +15,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { buildLoginToken, createLogger, startChatServer } from '../src/index.js';
 import { AUDIENCE, chatConfig } from './support/chat-harness.js';
 import { PublishedChain as TestIdentity } from '@kez/test-kit/published-chain';
-// @ts-expect-error plain .mjs support module shared with the bench
-import { devSecrets, freePort, natsServerBin, startNatsWith } from './support/nats-dev.mjs';
+import { freePort } from '@kez/test-kit';
+import { devSecrets, natsServerBin, startNatsWith } from '@kez/test-kit/nats-server';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

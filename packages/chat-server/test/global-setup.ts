@@ -6,8 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-// @ts-expect-error plain .mjs support module shared with the bench
-import { startDevNats } from './support/nats-dev.mjs';
+import { startDevNats } from '@kez/test-kit/nats-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -7,8 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { buildLoginToken, createLogger, startChatServer } from '../src/index.js';
 import { AUDIENCE, chatConfig } from './support/chat-harness.js';
 import { PublishedChain as TestIdentity } from '@kez/test-kit/published-chain';
-// @ts-expect-error plain .mjs support module shared with the bench
-import { startDevNats } from './support/nats-dev.mjs';
+import { startDevNats } from '@kez/test-kit/nats-server';
 
 describe('auth callout without xkey', () => {
   it('admits a KEZ login and refuses a stranger; turns publish acks off on an existing stream', async () => {

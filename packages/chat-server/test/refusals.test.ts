@@ -22,8 +22,7 @@ import {
 } from './support/chat-harness.js';
 import { PublishedChain as TestIdentity, postEvent } from '@kez/test-kit/published-chain';
 import { newSigner, now } from '@kez/test-kit/chain-builder';
-// @ts-expect-error plain .mjs support module shared with the bench
-import { freePort } from './support/nats-dev.mjs';
+import { freePort } from '@kez/test-kit';
 
 let chat: RunningChat;
 let alice: TestIdentity;
