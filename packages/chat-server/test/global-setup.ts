@@ -6,20 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { startDevNats } from '@kez/test-kit/nats-server';
+import { type NatsSecrets, startDevNats } from '@kez/test-kit/nats-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     natsUrl: string;
-    natsSecrets: {
-      issuerSeed: string;
-      issuerPublic: string;
-      xkeySeed?: string;
-      xkeyPublic?: string;
-      calloutPass: string;
-      appPass: string;
-      plainPass: string;
-    };
+    natsSecrets: NatsSecrets;
     sigUrl: string;
   }
 }
