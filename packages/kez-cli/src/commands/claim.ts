@@ -1,13 +1,19 @@
 // kez claim SUBJECT (make, add to the chain, print in an encoding) | kez claim verify FILE|-
 import type { Claim, EncodingName, SignedObject, Verdict } from '@kez/core';
-import { arg, command, option, parsedOption, repeatable } from '../command-definition.js';
+import { arg, command, option } from '../command-definition.js';
 import type { Env } from '../context.js';
 import { usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { fields, statusWord, time } from '../format.js';
 import { TooLargeError } from '../fs-safe.js';
 import { BUNDLE_LIMIT, CLAIM_INPUT_LIMIT } from '../limits.js';
-import { appendEvent, buildClaim, loadLocalChain, parseTime } from '../local-chain.js';
+import {
+  appendEvent,
+  buildClaim,
+  claimOptions,
+  loadLocalChain,
+  subjectArg,
+} from '../local-chain.js';
 import { readInput, writeUserFile } from '../user-files.js';
 
 const FORMATS: Record<string, EncodingName> = {
@@ -21,12 +27,10 @@ export const claimCommand = command({
   name: 'claim',
   description:
     'make a claim for SUBJECT (added to the sigchain) and print it; or `claim verify FILE`',
-  args: [arg('<subject>', 'the account, e.g. github:NAME or dns:example.com')],
+  args: [subjectArg],
   options: {
     format: option('--format <format>', 'json, compact, md or dns', 'md'),
-    key: option('--key <name>', 'the signing key (default: the primary key)'),
-    expiresAt: parsedOption('--expires-at <ts>', 'expiry, in Unix seconds', parseTime),
-    locator: repeatable('--locator <url>', 'where the sigchain can be found (repeatable)'),
+    ...claimOptions,
     out: option(
       '--out <file>',
       'write the encoded claim to FILE (stdout then prints the claim hash)',

@@ -1,13 +1,6 @@
 // kez sigchain init | add | revoke | rotate | add-device | revoke-device | show | export | import | verify
 import type { ChainResult } from '@kez/core';
-import {
-  arg,
-  command,
-  negatable,
-  option,
-  parsedOption,
-  repeatable,
-} from '../command-definition.js';
+import { arg, command, negatable, option } from '../command-definition.js';
 import type { Env } from '../context.js';
 import { renderSummary, summarize } from '../chain-summary.js';
 import { CliError, localError, usageError } from '../errors.js';
@@ -22,7 +15,8 @@ import {
   claimSigner,
   loadLocalChain,
   parseSubjectArg,
-  parseTime,
+  claimOptions,
+  subjectArg,
   primaryRecord,
   primarySigner,
   type LocalChain,
@@ -91,12 +85,8 @@ export const sigchainCommand = command({
     command({
       name: 'add',
       description: 'make a claim for SUBJECT and append its add event; prints the claim hash',
-      args: [arg('<subject>', 'the account, e.g. github:NAME or dns:example.com')],
-      options: {
-        key: option('--key <name>', 'the signing key (default: the primary key)'),
-        expiresAt: parsedOption('--expires-at <ts>', 'expiry, in Unix seconds', parseTime),
-        locator: repeatable('--locator <url>', 'where the sigchain can be found (repeatable)'),
-      },
+      args: [subjectArg],
+      options: claimOptions,
       run: async (env, args, opts) => {
         const chain = await loadLocalChain(env);
         const made = buildClaim(env, chain, args[0], opts);
