@@ -11,7 +11,8 @@ import '@kez/accel';
 import { canonicalize, createGenesis, ed25519, objectHash, signerFromSecret } from '@kez/core';
 import { connect } from '@nats-io/transport-node';
 import { buildLoginToken } from '@kez/chat-server';
-import { freePort, startDevNats } from '../test/support/nats-dev.mjs';
+import { freePort } from '@kez/test-kit';
+import { startDevNats } from '@kez/test-kit/nats-server';
 
 const AUDIENCE = 'chat.bench.local';
 const IDENTITIES = 16;

@@ -10,7 +10,7 @@ import {
   NonceCache,
   type ChainSource,
 } from '../src/index.js';
-import { newSigner, now } from './support/identity.js';
+import { newSigner, now } from '@kez/test-kit/chain-builder';
 import {
   createGenesis,
   addDevice,

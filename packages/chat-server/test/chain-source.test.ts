@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle, KezError, rotateKey } from '@kez/core';
 import { startServer, DEFAULTS } from '@kez/sig-server';
 import { sigServerChainSource, type SigServerChainSource } from '../src/index.js';
-import { TestIdentity, newSigner, now, postEvent } from './support/identity.js';
+import { PublishedChain as TestIdentity, postEvent } from '@kez/test-kit/published-chain';
+import { newSigner, now } from '@kez/test-kit/chain-builder';
 
 const open = { allowHttp: true, allowPrivate: true, allowLoopback: true };
 let sig: Awaited<ReturnType<typeof startServer>>;

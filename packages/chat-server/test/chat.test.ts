@@ -12,7 +12,7 @@ import {
   type ChatMessage,
 } from '../src/index.js';
 import { login, runChat, until, type RunningChat } from './support/chat-harness.js';
-import { TestIdentity } from './support/identity.js';
+import { PublishedChain as TestIdentity } from '@kez/test-kit/published-chain';
 
 let chat: RunningChat;
 let alice: TestIdentity;

@@ -14,9 +14,9 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { buildLoginToken, createLogger, startChatServer } from '../src/index.js';
 import { AUDIENCE, chatConfig } from './support/chat-harness.js';
-import { TestIdentity } from './support/identity.js';
-// @ts-expect-error plain .mjs support module shared with the bench
-import { devSecrets, freePort, natsServerBin, startNatsWith } from './support/nats-dev.mjs';
+import { PublishedChain as TestIdentity } from '@kez/test-kit/published-chain';
+import { freePort } from '@kez/test-kit';
+import { devSecrets, natsServerBin, startNatsWith } from '@kez/test-kit/nats-server';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -11,7 +11,7 @@ import {
   until,
   type RunningChat,
 } from './support/chat-harness.js';
-import { TestIdentity } from './support/identity.js';
+import { PublishedChain as TestIdentity } from '@kez/test-kit/published-chain';
 
 let chat: RunningChat;
 let erin: TestIdentity;

@@ -20,9 +20,9 @@ import {
   until,
   type RunningChat,
 } from './support/chat-harness.js';
-import { TestIdentity, newSigner, now, postEvent } from './support/identity.js';
-// @ts-expect-error plain .mjs support module shared with the bench
-import { freePort } from './support/nats-dev.mjs';
+import { PublishedChain as TestIdentity, postEvent } from '@kez/test-kit/published-chain';
+import { newSigner, now } from '@kez/test-kit/chain-builder';
+import { freePort } from '@kez/test-kit';
 
 let chat: RunningChat;
 let alice: TestIdentity;

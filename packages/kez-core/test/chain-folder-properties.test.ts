@@ -17,7 +17,8 @@ import {
   type ChainEvent,
   type Signer,
 } from '../src/index.js';
-import { NOW, signer, stateSnapshot } from './fixtures.js';
+import { FIXTURE_NOW as NOW, seededSigner as signer } from '@kez/test-kit/chain-builder';
+import { stateSnapshot } from './probes.js';
 
 const RUNS = Math.max(5, Math.round(Number(process.env.KEZ_PROP_RUNS ?? 150) / 6));
 

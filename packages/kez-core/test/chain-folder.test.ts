@@ -10,7 +10,12 @@ import {
   verifyChain,
   type Candidate,
 } from '../src/index.js';
-import { codeOf, buildChain, NOW, signer, stateSnapshot } from './fixtures.js';
+import {
+  buildChain,
+  FIXTURE_NOW as NOW,
+  seededSigner as signer,
+} from '@kez/test-kit/chain-builder';
+import { codeOf, stateSnapshot } from './probes.js';
 
 const primary = signer('ed25519', 11);
 

@@ -16,7 +16,8 @@ import {
   verifyObject,
   addClaim,
 } from '../src/index.js';
-import { codeOf, buildChain, NOW } from './fixtures.js';
+import { buildChain, FIXTURE_NOW as NOW } from '@kez/test-kit/chain-builder';
+import { codeOf } from './probes.js';
 
 describe('base64url (SPEC §1)', () => {
   it('round-trips every length and has one text form per byte string', () => {

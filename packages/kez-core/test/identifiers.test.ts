@@ -17,7 +17,7 @@ import {
   identityIdOf,
   isIdentityId,
 } from '../src/index.js';
-import { codeOf } from './fixtures.js';
+import { codeOf } from './probes.js';
 
 describe('subjects (SPEC §2.2, §2.3)', () => {
   it('canonicalizes input forms', () => {

@@ -18,7 +18,12 @@ import {
   type ChainEvent,
   type ChainState,
 } from '../src/index.js';
-import { codeOf, buildChain, NOW, signer } from './fixtures.js';
+import {
+  buildChain,
+  FIXTURE_NOW as NOW,
+  seededSigner as signer,
+} from '@kez/test-kit/chain-builder';
+import { codeOf } from './probes.js';
 
 const now = { now: NOW };
 const P = signer('ed25519', 21);

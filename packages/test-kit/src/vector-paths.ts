@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const KEZ_VECTORS = resolve(REPO_ROOT, 'vectors/kez-vectors.json');
 /** ../shared/vectors relative to the repo root (the clone's parent holds shared/ in CI);
  * KEZ_THIRD_PARTY_VECTORS overrides it (e.g. to check that absence is reported as skipped). */

@@ -1,11 +1,11 @@
-// A throwaway PostgreSQL cluster for the tests: Debian's initdb/pg_ctl, a temp directory, a
-// free loopback port, trust auth on 127.0.0.1 only. PostgreSQL refuses to run as root, so
-// under root the cluster runs as the `postgres` system user (created by Debian's package).
+// A throwaway PostgreSQL cluster for sig-server's tests: Debian's initdb/pg_ctl, a temp
+// directory, a free loopback port, trust auth on 127.0.0.1 only. PostgreSQL refuses to run as
+// root, so under root the cluster runs as the `postgres` system user (created by Debian's package).
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 export interface PgCluster {
   url: string;
@@ -26,18 +26,6 @@ function pgBin(tool: string): string {
   throw new Error(
     `PostgreSQL ${tool} not found under ${base}: run packages/sig-server/scripts/setup.sh`,
   );
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPgCluster(): Promise<PgCluster> {

@@ -40,8 +40,8 @@ import {
   type SignedObject,
   type SuiteName,
   type Verdict,
-} from '../../src/index.js';
-import { HAVE_THIRD_PARTY, KEZ_VECTORS, SKIP_MESSAGE, THIRD_PARTY } from './paths.js';
+} from '@kez/core';
+import { HAVE_THIRD_PARTY, KEZ_VECTORS, SKIP_MESSAGE, THIRD_PARTY } from './vector-paths.js';
 
 type Json = any;
 export const vectors: Json = JSON.parse(readFileSync(KEZ_VECTORS, 'utf8'));

@@ -1,31 +1,48 @@
 // A real nostr relay (@nostr-relay/core + SQLite in memory + the zod validator) on loopback,
-// for tests and the demo. Plain ESM JavaScript so `node scripts/demo.mjs` can import it too.
-import { createServer } from 'node:http';
+// for the tests and the demo; and two hostile relays (one silent, one answering anything).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { NostrRelay } from '@nostr-relay/core';
 import { EventRepositorySqlite } from '@nostr-relay/event-repository-sqlite';
 import { Validator } from '@nostr-relay/validator';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
+
+export interface RunningPeer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface RunningRelay extends RunningPeer {
+  /** ws://127.0.0.1:<port> */
+  url: string;
+  relay: NostrRelay;
+  /** The relay's storage: tests write to it directly to play a relay that skips validation. */
+  repository: EventRepositorySqlite;
+}
 
 /**
- * @param {{ defaultLimit?: number }} [opts] defaultLimit: events per REQ without a limit
- *   (default 100); the relay caps any limit at 10 × this, so a small value forces paging.
+ * defaultLimit: events per REQ without a limit (default 100); the relay caps any limit at
+ * 10 × this, so a small value forces paging.
  */
-export async function startRelay(opts = {}) {
-  const repo = new EventRepositorySqlite(':memory:', { defaultLimit: opts.defaultLimit });
+export async function startRelay(opts: { defaultLimit?: number } = {}): Promise<RunningRelay> {
+  const repo = new EventRepositorySqlite(
+    ':memory:',
+    opts.defaultLimit === undefined ? {} : { defaultLimit: opts.defaultLimit },
+  );
   await repo.init();
   // No 1-second filter-result cache: tests read right after they write.
   const relay = new NostrRelay(repo, { filterResultCacheTtl: 0 });
   const validator = new Validator();
   const server = await startWsServer((ws) => {
     relay.handleConnection(ws);
-    ws.on('message', async (data) => {
-      try {
-        const message = await validator.validateIncomingMessage(data);
-        await relay.handleMessage(ws, message);
-      } catch (err) {
+    ws.on('message', (data) => {
+      validator
+        .validateIncomingMessage(data)
+        .then((message) => relay.handleMessage(ws, message))
         // The validator rejects malformed messages; NIP-01 says to answer with a NOTICE.
-        ws.send(JSON.stringify(['NOTICE', err instanceof Error ? err.message : String(err)]));
-      }
+        .catch((err: unknown) =>
+          ws.send(JSON.stringify(['NOTICE', err instanceof Error ? err.message : String(err)])),
+        );
     });
     ws.on('close', () => relay.handleDisconnect(ws));
     ws.on('error', () => ws.terminate());
@@ -33,7 +50,6 @@ export async function startRelay(opts = {}) {
   return {
     url: server.url,
     relay,
-    /** The relay's storage: tests write to it directly to play a relay that skips validation. */
     repository: repo,
     async stop() {
       await server.stop();
@@ -44,15 +60,12 @@ export async function startRelay(opts = {}) {
 }
 
 /** A WebSocket server that accepts connections and never says a word: a relay that hangs. */
-export function startSilentRelay() {
+export function startSilentRelay(): Promise<RunningPeer> {
   return startWsServer(() => {});
 }
 
-/**
- * A hostile relay: answers every REQ with `events` and EOSE, whatever the filter asked for.
- * @param {unknown[]} events
- */
-export function startHostileRelay(events) {
+/** A hostile relay: answers every REQ with `events` and EOSE, whatever the filter asked for. */
+export function startHostileRelay(events: unknown[]): Promise<RunningPeer> {
   return startWsServer((ws) =>
     ws.on('message', (data) => {
       const msg = JSON.parse(String(data));
@@ -63,13 +76,12 @@ export function startHostileRelay(events) {
   );
 }
 
-/** @param {(ws: import('ws').WebSocket) => void} onConnection */
-async function startWsServer(onConnection) {
+async function startWsServer(onConnection: (ws: WebSocket) => void): Promise<RunningPeer> {
   const http = createServer();
   const wss = new WebSocketServer({ server: http });
   wss.on('connection', onConnection);
   await listen(http, 0);
-  const { port } = /** @type {import('node:net').AddressInfo} */ (http.address());
+  const { port } = http.address() as AddressInfo;
   return {
     url: `ws://127.0.0.1:${port}`,
     async stop() {
@@ -80,9 +92,9 @@ async function startWsServer(onConnection) {
   };
 }
 
-function listen(server, port) {
+function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve());
   });
 }
