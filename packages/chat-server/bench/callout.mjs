@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import '@kez/accel';
 import { canonicalize, createGenesis, ed25519, objectHash, signerFromSecret } from '@kez/core';
 import { connect } from '@nats-io/transport-node';
-import { buildLoginToken } from '@kez/chat-server';
+import { buildLoginToken } from '@kez/chat-client';
 import { freePort, startDevNats } from '../test/support/nats-dev.mjs';
 
 const AUDIENCE = 'chat.bench.local';

@@ -6,12 +6,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sigServerChainSource, type ChainSource } from './chain-source.js';
 import { serveAuthCallout } from './callout.js';
 import type { ChatServerConfig } from './config.js';
-import { HeadMemory } from './head-memory.js';
+import { Gate } from './gate.js';
+import { jetStreamHeadStore } from './head-store.js';
 import { ensureStream, serveHistory } from './history.js';
 import type { Logger } from './log.js';
 import { NonceCache } from './nonce-cache.js';
 import { jetStreamNonceLedger } from './nonce-ledger.js';
 import { fastSigningKey, XKeyBox } from './nkey-crypto.js';
+import { VerifiedChains } from './verified-chains.js';
 
 export interface ChatServer {
   stop(): Promise<void>;
@@ -42,17 +44,32 @@ export async function startChatServer(
         access: cfg.sigServerAccess,
       });
   try {
+    // The login stores first: JetStream reserves each stream's max_bytes, so history created
+    // after them can never take their room.
+    const ledger = await jetStreamNonceLedger(
+      app,
+      `${cfg.stream}_NONCES`,
+      { maxBytes: cfg.nonceMaxBytes },
+      log,
+    );
+    const heads = await jetStreamHeadStore(
+      app,
+      `${cfg.stream}_HEADS`,
+      { maxBytes: cfg.headsMaxBytes },
+      log,
+    );
     await ensureStream(
       await jetstreamManager(app),
       {
         name: cfg.stream,
         maxAgeSec: cfg.historyMaxAgeSec,
         maxMsgs: cfg.historyMaxMsgs,
+        maxBytes: cfg.historyMaxBytes,
+        maxMsgsPerMember: cfg.historyMaxPerMember,
       },
       log,
     );
     await serveHistory(app, cfg.stream, log);
-    const ledger = await jetStreamNonceLedger(app, `${cfg.stream}_NONCES`, log);
 
     callout = await connect({
       ...common,
@@ -66,15 +83,17 @@ export async function startChatServer(
       ...(xkey ? { xkey } : {}),
       account: cfg.account,
       jwtTtlSec: cfg.jwtTtlSec,
-      policy: { rooms: cfg.rooms, maxPayload: cfg.maxPayload },
+      policy: { rooms: cfg.rooms, maxPayload: cfg.maxPayload, maxSubs: cfg.maxSubs },
       admission: {
         audience: cfg.audience,
-        chains: ownSource ?? deps.chains!,
+        chains: new VerifiedChains(ownSource ?? deps.chains!),
         nonces: new NonceCache(),
         ledger,
-        heads: new HeadMemory(),
+        heads,
         now: deps.now ?? (() => Math.floor(Date.now() / 1000)),
       },
+      gate: new Gate(cfg.maxConcurrentLogins, cfg.loginQueue),
+      deadlineMs: cfg.authDeadlineMs,
       log,
     });
     await callout.flush();

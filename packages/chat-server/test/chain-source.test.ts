@@ -2,6 +2,8 @@
 // every page read, one byte cap across all pages, the fork flag, and the address policy of the
 // fetcher (loopback and http only when the operator's config allows them).
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +62,52 @@ describe('sigServerChainSource (real sig-server, 2 events per page)', () => {
     const res = await fetch(`${sig.url}/v1/chains/${encodeURIComponent(alice.identity)}`);
     expect(res.headers.get('kez-next-since')).toBe('2'); // the server really pages
     await res.arrayBuffer();
-    expect(await source().fetch(alice.identity)).toEqual({ events: alice.events, forked: false });
+    expect(await source().fetch(alice.identity)).toMatchObject({
+      events: alice.events,
+      forked: false,
+    });
+  });
+
+  it('reads conditionally: 304 when the head is unchanged, only new events after it', async () => {
+    const src = source();
+    const full = await src.fetch(alice.identity);
+    expect(full?.etag).toMatch(/^"[0-9a-f]{64}"$/);
+    const known = { etag: full!.etag!, nextSeq: 5 };
+    expect(await src.fetch(alice.identity, { known })).toMatchObject({
+      notModified: true,
+      events: [],
+    });
+    await alice.addDevice();
+    await alice.addDevice();
+    await alice.addDevice();
+    const grown = await src.fetch(alice.identity, { known });
+    expect(grown?.since).toBe(5);
+    expect(grown?.events).toEqual(alice.events.slice(5)); // 3 new events over 2 pages
+    expect(grown?.etag).not.toBe(known.etag);
+  });
+
+  it('gives a multi-page read one deadline, not one timeout per page', async () => {
+    // A proxy that delays every page by 250 ms: each page is within a 600 ms timeout, the
+    // four pages of this chain together are not.
+    const proxy = createServer((req, res) => {
+      setTimeout(() => {
+        fetch(`${sig.url}${req.url}`, { headers: req.headers as Record<string, string> })
+          .then(async (r) => {
+            res.writeHead(r.status, Object.fromEntries(r.headers));
+            res.end(Buffer.from(await r.arrayBuffer()));
+          })
+          .catch(() => res.destroy());
+      }, 250);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = proxy.address() as AddressInfo;
+      const slow = source({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 600 });
+      expect(await codeOf(slow.fetch(alice.identity))).toBe('timeout');
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    }
   });
 
   it('caps the bytes of all pages together', async () => {
@@ -68,7 +115,9 @@ describe('sigServerChainSource (real sig-server, 2 events per page)', () => {
     const firstPage = Buffer.byteLength(exportBundle(alice.events.slice(0, 2)));
     expect(firstPage).toBeLessThan(total - 1); // so only the sum can exceed the cap
     expect(await codeOf(source({ maxBytes: total - 1 }).fetch(alice.identity))).toBe('too_large');
-    expect((await source({ maxBytes: total }).fetch(alice.identity))?.events).toHaveLength(5);
+    expect((await source({ maxBytes: total }).fetch(alice.identity))?.events.length).toBe(
+      alice.events.length,
+    );
   });
 
   it('null for an unknown identity', async () => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { addDevice, ed25519, exportBundle, signerFromSecret, toHex, type Signer } from '@kez/core';
-import { ChatRoom } from '../src/index.js';
+import { ChatRoom } from '@kez/chat-client';
 import { AUDIENCE, login, runChat, until, type RunningChat } from './support/chat-harness.js';
 import { TestIdentity } from './support/identity.js';
 

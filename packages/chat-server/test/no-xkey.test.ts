@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { buildLoginToken, createLogger, startChatServer } from '../src/index.js';
+import { buildLoginToken } from '@kez/chat-client';
+import { createLogger, startChatServer } from '../src/index.js';
 import { AUDIENCE, chatConfig } from './support/chat-harness.js';
 import { TestIdentity } from './support/identity.js';
 // @ts-expect-error plain .mjs support module shared with the bench

@@ -80,4 +80,10 @@ export {
   parseBundle,
   compareHeads,
 } from './bundle.js';
-export { createLogin, verifyLogin } from './login.js';
+export {
+  createLogin,
+  verifyLogin,
+  checkLoginOffline,
+  checkLoginAgainstChain,
+  type CheckedLogin,
+} from './login.js';

@@ -3,10 +3,9 @@
 import { inject } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Signer } from '@kez/core';
+import { buildLoginToken, inboxPrefix } from '@kez/chat-client';
 import {
-  buildLoginToken,
   createLogger,
-  inboxPrefix,
   startChatServer,
   type ChatServer,
   type ChatServerConfig,
@@ -43,6 +42,14 @@ export function chatConfig(over: Partial<ChatServerConfig> = {}): ChatServerConf
     stream: 'KEZCHAT',
     historyMaxAgeSec: 3600,
     historyMaxMsgs: 10_000,
+    historyMaxBytes: 16 << 20,
+    historyMaxPerMember: 1000,
+    nonceMaxBytes: 4 << 20,
+    headsMaxBytes: 4 << 20,
+    authDeadlineMs: 2500,
+    maxConcurrentLogins: 32,
+    loginQueue: 256,
+    maxSubs: 64,
     logLevel: 'debug',
     ...over,
   };

@@ -4,7 +4,7 @@
 // broker let that identity publish on). Ends when stdin ends.
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import type { ChatMessage } from '@kez/chat-server';
+import type { ChatMessage } from '@kez/chat-client';
 import type { Ctx, Env } from '../context.js';
 import { CliError, localError, usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
@@ -63,7 +63,7 @@ async function chat(env: Env, room: string, opts: ChatOptions): Promise<Outcome>
     );
   const core = await env.core();
   const signer = signerFor(core, namedOrDefault(env, opts.key));
-  const { ChatRoom, connectChat } = await import('@kez/chat-server');
+  const { ChatRoom, connectChat } = await import('@kez/chat-client');
 
   let nc;
   try {
