@@ -40,6 +40,8 @@ export type Admission =
       source: RefusalSource;
       identity?: string;
       key?: string;
+      /** How the chain was obtained, when it was (VerifiedChain.read). */
+      chainRead?: string;
     };
 
 export interface AdmissionContext {
@@ -171,7 +173,8 @@ export async function decideAdmission(
     }
   }
   const verdict = checkLoginAgainstChain(offline.checked, chain);
-  if (verdict.status !== 'valid') return refuse(verdict, 'login', login);
+  if (verdict.status !== 'valid')
+    return { ...refuse(verdict, 'login', login), chainRead: fetched.read };
   const state = chain.state!;
 
   const now2 = ctx.now();

@@ -130,6 +130,7 @@ async function handle(msg: Msg, opts: CalloutOptions, jwts: JwtVerifier): Promis
       status: decision.status,
       source: decision.source,
       reason: decision.reason,
+      ...(decision.chainRead ? { chain_read: decision.chainRead } : {}),
       ...(decision.source === 'capacity' ? opts.gate.load : {}),
     };
     if (decision.code === 'rollback')

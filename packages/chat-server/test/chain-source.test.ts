@@ -2,14 +2,13 @@
 // every page read, one byte cap across all pages, the fork flag, and the address policy of the
 // fetcher (loopback and http only when the operator's config allows them).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle, KezError, rotateKey } from '@kez/core';
 import { startServer, DEFAULTS } from '@kez/sig-server';
 import { sigServerChainSource, type SigServerChainSource } from '../src/index.js';
+import { delayingProxy } from './support/chat-harness.js';
 import { TestIdentity, newSigner, now, postEvent } from './support/identity.js';
 
 const open = { allowHttp: true, allowPrivate: true, allowLoopback: true };
@@ -89,24 +88,12 @@ describe('sigServerChainSource (real sig-server, 2 events per page)', () => {
   it('gives a multi-page read one deadline, not one timeout per page', async () => {
     // A proxy that delays every page by 250 ms: each page is within a 600 ms timeout, the
     // four pages of this chain together are not.
-    const proxy = createServer((req, res) => {
-      setTimeout(() => {
-        fetch(`${sig.url}${req.url}`, { headers: req.headers as Record<string, string> })
-          .then(async (r) => {
-            res.writeHead(r.status, Object.fromEntries(r.headers));
-            res.end(Buffer.from(await r.arrayBuffer()));
-          })
-          .catch(() => res.destroy());
-      }, 250);
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxy = await delayingProxy(sig.url, 250);
     try {
-      const { port } = proxy.address() as AddressInfo;
-      const slow = source({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 600 });
+      const slow = source({ baseUrl: proxy.url, timeoutMs: 600 });
       expect(await codeOf(slow.fetch(alice.identity))).toBe('timeout');
     } finally {
-      proxy.closeAllConnections();
-      await new Promise((r) => proxy.close(r));
+      await proxy.close();
     }
   });
 

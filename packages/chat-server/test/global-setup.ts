@@ -23,6 +23,7 @@ declare module 'vitest' {
       plainPass: string;
     };
     sigUrl: string;
+    natsMonitorUrl: string;
   }
 }
 
@@ -36,6 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       'tsc',
       '-b',
       join(pkgDir, 'tsconfig.json'),
+      join(root, 'packages/chat-client/tsconfig.json'),
       join(root, 'packages/sig-server/tsconfig.json'),
       join(root, 'packages/kez-cli/tsconfig.json'),
     ],
@@ -51,10 +53,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     rateLimitMax: 0,
     logLevel: 'warn',
   });
-  const nats = await startDevNats({ xkey: true });
+  const nats = await startDevNats({ xkey: true, monitor: true });
   project.provide('natsUrl', nats.url);
   project.provide('natsSecrets', nats.secrets);
   project.provide('sigUrl', sig.url);
+  project.provide('natsMonitorUrl', nats.monitorUrl);
   return async () => {
     await nats.stop();
     await sig.close();
