@@ -66,7 +66,9 @@ describe('history bounds', () => {
     const noisy = await noisyByAlice.history(500);
     expect(noisy).toHaveLength(500);
     expect(noisy.every((m) => m.identity === mallory.identity)).toBe(true);
-    const jsm = await jetstreamManager(await appConnection().then((nc) => (open.push(nc), nc)));
+    const admin = await appConnection();
+    open.push(admin);
+    const jsm = await jetstreamManager(admin);
     const info = await jsm.streams.info('KEZCHAT', { subjects_filter: 'chat.noisy.*' });
     expect(info.state.subjects?.[roomSubject('noisy', alice.identity)]).toBe(5);
     expect(info.state.subjects?.[roomSubject('noisy', mallory.identity)]).toBeLessThanOrEqual(1000);
