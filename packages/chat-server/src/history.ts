@@ -32,6 +32,7 @@ import {
   type HistoryReply,
   type HistoryRequest,
 } from '@kez/chat-client';
+import { Gate } from './gate.js';
 import type { Logger } from './log.js';
 
 export interface StreamSettings {
@@ -45,6 +46,8 @@ export interface StreamSettings {
   maxMsgsPerMember: number;
 }
 
+/** A queued history request is answered "busy" after this long (clients wait 5 s). */
+const HISTORY_DEADLINE_MS = 3_000;
 /** A history reply stays well under NATS' default 1 MiB max_payload. */
 const REPLY_BUDGET_BYTES = 512 * 1024;
 const NS = 1_000_000_000;
@@ -223,6 +226,9 @@ export async function serveHistory(
 ): Promise<Subscription> {
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
+  // Each read costs the broker ~log2(stream) consumer probes: a member's request flood waits
+  // in a short queue, then is answered "busy", instead of piling up on the broker.
+  const gate = new Gate(8, 64);
   return nc.subscribe(`${HISTORY_PREFIX}.*.*`, {
     queue: 'kezchat-history',
     callback: (err, msg) => {
@@ -243,12 +249,20 @@ export async function serveHistory(
         return;
       }
       const req = parseRequest(msg.data);
-      const read = req.own
-        ? readOwnLast(jsm, stream, target.room, target.identity)
-        : readHistory(js, jsm, stream, target.room, req.limit);
-      read
+      gate
+        .run(performance.now() + HISTORY_DEADLINE_MS, () =>
+          req.own
+            ? readOwnLast(jsm, stream, target.room, target.identity)
+            : readHistory(js, jsm, stream, target.room, req.limit),
+        )
         .then((messages) =>
-          msg.respond(JSON.stringify({ room: target.room, messages } satisfies HistoryReply)),
+          msg.respond(
+            JSON.stringify(
+              messages
+                ? ({ room: target.room, messages } satisfies HistoryReply)
+                : { error: 'busy' },
+            ),
+          ),
         )
         .catch((e: unknown) => {
           log.error('history read failed', {
