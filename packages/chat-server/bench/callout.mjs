@@ -109,6 +109,8 @@ const chat = await service(
     KEZ_CHAT_CALLOUT_PASS: s.calloutPass,
     KEZ_CHAT_APP_PASS: s.appPass,
     KEZ_CHAT_LOG_LEVEL: 'info',
+    // The dev broker's JetStream store is 256 MB; the 1 GiB default would not fit.
+    KEZ_CHAT_HISTORY_MAX_BYTES: String(64 << 20),
   },
   (l) => l.includes('chat-server ready'),
 );

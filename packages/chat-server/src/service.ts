@@ -46,28 +46,30 @@ export async function startChatServer(
   try {
     // The login stores first: JetStream reserves each stream's max_bytes, so history created
     // after them can never take their room.
-    const ledger = await jetStreamNonceLedger(
-      app,
-      `${cfg.stream}_NONCES`,
-      { maxBytes: cfg.nonceMaxBytes },
-      log,
+    const ledger = await reserving(
+      jetStreamNonceLedger(app, `${cfg.stream}_NONCES`, { maxBytes: cfg.nonceMaxBytes }, log),
+      'KEZ_CHAT_NONCE_MAX_BYTES',
+      cfg.nonceMaxBytes,
     );
-    const heads = await jetStreamHeadStore(
-      app,
-      `${cfg.stream}_HEADS`,
-      { maxBytes: cfg.headsMaxBytes },
-      log,
+    const heads = await reserving(
+      jetStreamHeadStore(app, `${cfg.stream}_HEADS`, { maxBytes: cfg.headsMaxBytes }, log),
+      'KEZ_CHAT_HEADS_MAX_BYTES',
+      cfg.headsMaxBytes,
     );
-    await ensureStream(
-      await jetstreamManager(app),
-      {
-        name: cfg.stream,
-        maxAgeSec: cfg.historyMaxAgeSec,
-        maxMsgs: cfg.historyMaxMsgs,
-        maxBytes: cfg.historyMaxBytes,
-        maxMsgsPerMember: cfg.historyMaxPerMember,
-      },
-      log,
+    await reserving(
+      ensureStream(
+        await jetstreamManager(app),
+        {
+          name: cfg.stream,
+          maxAgeSec: cfg.historyMaxAgeSec,
+          maxMsgs: cfg.historyMaxMsgs,
+          maxBytes: cfg.historyMaxBytes,
+          maxMsgsPerMember: cfg.historyMaxPerMember,
+        },
+        log,
+      ),
+      'KEZ_CHAT_HISTORY_MAX_BYTES',
+      cfg.historyMaxBytes,
     );
     await serveHistory(app, cfg.stream, log);
 
@@ -130,6 +132,20 @@ export async function startChatServer(
       log.info('chat-server stopped');
     },
   };
+}
+
+/** A stream's max_bytes is reserved at creation: say which setting did not fit. */
+async function reserving<T>(step: Promise<T>, knob: string, bytes: number): Promise<T> {
+  try {
+    return await step;
+  } catch (e) {
+    if (e instanceof Error && /insufficient storage/i.test(e.message))
+      throw new Error(
+        `JetStream cannot reserve ${knob}=${bytes} bytes (${e.message}): lower it, or give the broker's JetStream more storage (max_file_store)`,
+        { cause: e },
+      );
+    throw e;
+  }
 }
 
 /** NATS URLs may embed credentials: log only scheme, host and port. */
