@@ -24,7 +24,7 @@ export class VerifiedChains {
 
   constructor(
     private readonly source: ChainSource,
-    private readonly maxEvents = 200_000,
+    private readonly maxEvents = 50_000,
   ) {}
 
   /** null when the sig-server has no chain for `identity`; throws the source's KezError. */
