@@ -11,6 +11,9 @@ import {
   type HistoryRequest,
 } from './wire.js';
 
+const RECEIPT_RETRIES = 3;
+const RECEIPT_RETRY_MS = 100;
+
 export interface ChatMessage {
   room: string;
   /** Verified sender: the server admits a publish on chat.<room>.<id> only from that identity. */
@@ -58,15 +61,21 @@ export class ChatRoom {
 
   /** Sends and then asks chat-server for our last stored message in the room: true when it is
    *  this one. The stream takes no publish acks (a publisher's reply subject would let the
-   *  ack speak as someone else), so this receipt is the signal that a message was stored. */
+   *  ack speak as someone else), so this receipt is the signal that a message was stored.
+   *  Storing is asynchronous, so a miss is asked again a few times before it counts. Send
+   *  confirmed messages to one room one at a time: a later send replaces "our last". */
   async sendConfirmed(text: string, timeoutMs = 5_000): Promise<boolean> {
     const id = randomBytes(12).toString('hex');
     const h = headers();
     h.set(MSG_ID_HEADER, id);
     this.nc.publish(roomSubject(this.room, this.identity), text, { headers: h });
     await this.nc.flush();
-    const [last] = await this.ask({ own: true }, timeoutMs);
-    return last?.id === id;
+    for (let attempt = 0; ; attempt++) {
+      const [last] = await this.ask({ own: true }, timeoutMs);
+      if (last?.id === id) return true;
+      if (attempt >= RECEIPT_RETRIES) return false;
+      await new Promise((r) => setTimeout(r, RECEIPT_RETRY_MS));
+    }
   }
 
   private async ask(req: HistoryRequest, timeoutMs: number): Promise<HistoryEntry[]> {

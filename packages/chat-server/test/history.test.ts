@@ -103,6 +103,15 @@ describe('knowing a message was stored', () => {
     open.push(admin);
     const jsm = await jetstreamManager(admin);
     const cfg = (await jsm.streams.info('KEZCHAT')).config;
+    // The store takes no message over 256 bytes (headers included): the live message goes out,
+    // the receipt says it was not stored.
+    await jsm.streams.update('KEZCHAT', { ...cfg, max_msg_size: 256 });
+    try {
+      expect(await room.sendConfirmed('x'.repeat(400))).toBe(false);
+      expect(await room.sendConfirmed('short')).toBe(true);
+    } finally {
+      await jsm.streams.update('KEZCHAT', { ...cfg, max_msg_size: -1 });
+    }
     await jsm.streams.delete('KEZCHAT');
     try {
       await expect(room.sendConfirmed('lost')).rejects.toThrow(/history/);
