@@ -28,7 +28,13 @@ export const MAX_TOKEN_BYTES = 16_384;
 export type RefusalCode = NonNullable<Verdict['code']> | 'replayed' | 'no_token' | 'capacity';
 
 /** Which part of the service a refusal came from, so logs name the real cause. */
-export type RefusalSource = 'login' | 'sig-server' | 'nonce-ledger' | 'head-memory' | 'capacity';
+export type RefusalSource =
+  | 'login'
+  | 'sig-server'
+  | 'nonce-ledger'
+  | 'head-memory'
+  | 'capacity'
+  | 'starved';
 
 export type Admission =
   | { admit: true; identity: string; key: string; chainHead: number; chainRead: string }

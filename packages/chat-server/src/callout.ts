@@ -23,6 +23,7 @@ import { userPermissions, type PermissionPolicy } from './permissions.js';
 export const AUTH_CALLOUT_SUBJECT = '$SYS.REQ.USER.AUTH';
 const REQUEST_AUDIENCE = 'nats-authorization-request';
 const XKEY_HEADER = 'Nats-Server-Xkey';
+const STARVED_GIVE_UP_MS = 10_000;
 
 export interface CalloutOptions {
   /** Connected as one of the `auth_users` of the callout account. */
@@ -51,6 +52,7 @@ const CAUSE: Record<RefusalSource, string> = {
   'nonce-ledger': 'login refused: nonce ledger unavailable',
   'head-memory': 'login refused: head memory unavailable',
   capacity: 'login refused: overloaded (shed before the broker auth timeout)',
+  starved: 'login refused: event loop starved (the request waited past the deadline)',
 };
 
 /** xkey encryption (nkeys' curve KeyPair, or the faster XKeyBox). */
@@ -94,16 +96,34 @@ async function handle(msg: Msg, opts: CalloutOptions, jwts: JwtVerifier): Promis
     connect_opts: connect,
     client_info: client,
   } = request.nats;
+  // The request JWT's iat (whole seconds, the broker's clock) says when the broker asked. One
+  // read well past our deadline means a starved event loop: say so. Past STARVED_GIVE_UP_MS
+  // (far beyond any broker's auth timeout, and any sane clock skew) it is not even checked.
+  const waitedMs = Date.now() - request.iat * 1000;
+  if (waitedMs > opts.deadlineMs + 1_000)
+    opts.log.warn('auth callout request read late: event loop starved', {
+      waited_ms: waitedMs,
+      ...opts.gate.load,
+    });
   const deadline = started + opts.deadlineMs;
-  const decision: Admission = (await opts.gate.run(deadline, () =>
-    decideAdmission(connect?.auth_token, opts.admission, deadline),
-  )) ?? {
-    admit: false,
-    code: 'capacity',
-    status: 'unreachable',
-    reason: 'too many logins being checked; try again shortly',
-    source: 'capacity',
-  };
+  const decision: Admission =
+    waitedMs > STARVED_GIVE_UP_MS
+      ? {
+          admit: false,
+          code: 'capacity',
+          status: 'unreachable',
+          reason: `the request waited ${Math.round(waitedMs / 1000)} s before chat-server could read it`,
+          source: 'starved',
+        }
+      : ((await opts.gate.run(deadline, () =>
+          decideAdmission(connect?.auth_token, opts.admission, deadline),
+        )) ?? {
+          admit: false,
+          code: 'capacity',
+          status: 'unreachable',
+          reason: 'too many logins being checked; try again shortly',
+          source: 'capacity',
+        });
   const responseJwt = await respondJwt(decision, userNkey!, server!.id, opts);
   const payload = te.encode(responseJwt);
   msg.respond(opts.xkey && serverXkey ? opts.xkey.seal(payload, serverXkey) : payload);

@@ -2,7 +2,9 @@
 // limit (600 requests/min per client IP, as docs/docker-compose.yml runs the public one): one
 // replayed token must cost one check, and fresh hostile tokens naming a big chain must not
 // cost a full read and verification each.
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
 import { createLogin, encodeJson, type Signer } from '@kez/core';
 import { buildLoginToken } from '@kez/chat-client';
 import {
@@ -11,6 +13,7 @@ import {
   delayingProxy,
   runChat,
   startSigServer,
+  until,
   type RunningChat,
 } from './support/chat-harness.js';
 import { TestIdentity, newSigner, now } from './support/identity.js';
@@ -141,5 +144,43 @@ describe('a login storm against a slow sig-server', () => {
       await proxy.close();
       chat = await runChat({ sigServerUrl: sig.url });
     }
+  });
+});
+
+describe('a starved event loop', () => {
+  it('is named in the log, not blamed on the sig-server', async () => {
+    const id = await TestIdentity.create(sig.url);
+    const token = buildLoginToken(id.primary, id.identity, AUDIENCE);
+    // A client in another process logs in while this process (and the in-process chat-server
+    // with it) is blocked for 6 s, far past the broker's 3 s auth timeout.
+    const client = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { connect } from '@nats-io/transport-node';" +
+          'connect({ servers: process.argv[1], token: process.argv[2], reconnect: false, timeout: 10000 })' +
+          '.then((nc) => nc.close(), () => {}).finally(() => process.exit(0));',
+        inject('natsUrl'),
+        token,
+      ],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise((r) => client.once('exit', r));
+    const end = Date.now() + 6_000;
+    while (Date.now() < end) {
+      // busy: the event loop is starved
+    }
+    await exited;
+    expect(
+      await until(() =>
+        chat.logs.some((l) => l.msg === 'auth callout request read late: event loop starved'),
+      ),
+    ).toBe(true);
+    const late = chat.logs.find(
+      (l) => l.msg === 'auth callout request read late: event loop starved',
+    );
+    expect(late?.waited_ms).toBeGreaterThan(3_000);
+    expect(chat.logs.some((l) => /sig-server unreachable/.test(String(l.msg)))).toBe(false);
   });
 });
