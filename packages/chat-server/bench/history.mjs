@@ -24,6 +24,7 @@ try {
       maxMsgs: 2_000_000,
       maxBytes: 1 << 30,
       maxMsgsPerMember: 1_000_000,
+      maxMsgSize: 4096 + 512,
     },
     silentLogger,
   );

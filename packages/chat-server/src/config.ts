@@ -41,8 +41,6 @@ export interface ChatServerConfig {
   /** Logins checked at once; more wait (up to loginQueue), the rest are shed. */
   maxConcurrentLogins: number;
   loginQueue: number;
-  /** Subscriptions one member connection may hold (user JWT `subs`). */
-  maxSubs: number;
   logLevel: Level;
 }
 
@@ -58,7 +56,7 @@ Environment (a NAME_FILE variant is read for every secret):
   KEZ_CHAT_ACCOUNT           account admitted users land in (default APP)
   KEZ_CHAT_JWT_TTL           user JWT lifetime in seconds (default 900)
   KEZ_CHAT_ROOMS             comma-separated rooms, or * for any (default *)
-  KEZ_CHAT_MAX_PAYLOAD       largest chat message in bytes (default 4096)
+  KEZ_CHAT_MAX_PAYLOAD       largest chat message stored, in bytes (default 4096)
   KEZ_CHAT_STREAM            JetStream stream for history (default KEZCHAT)
   KEZ_CHAT_HISTORY_MAX_AGE   seconds of history kept (default 2592000 = 30 days)
   KEZ_CHAT_HISTORY_MAX_MSGS  messages kept (default 1000000)
@@ -71,7 +69,6 @@ Environment (a NAME_FILE variant is read for every secret):
                              broker's authorization timeout, 2 s by default)
   KEZ_CHAT_MAX_LOGINS        logins checked at once (default 32)
   KEZ_CHAT_LOGIN_QUEUE       logins waiting beyond those (default 256); the rest are refused
-  KEZ_CHAT_MAX_SUBS          subscriptions per member connection (default 64)
   KEZ_CHAT_SIG_ALLOW_HTTP    1|0: SIG_SERVER_URL may be plain http:// (default 1, a compose network)
   KEZ_CHAT_SIG_ALLOW_PRIVATE 1|0: SIG_SERVER_URL may resolve to a private address, RFC 1918 or
                              IPv6 unique-local (default 1, a compose network); link-local and
@@ -186,7 +183,6 @@ export function loadConfig(env: Env): ChatServerConfig {
     authDeadlineMs: int(env, 'KEZ_CHAT_AUTH_DEADLINE_MS', 1800, 100),
     maxConcurrentLogins: int(env, 'KEZ_CHAT_MAX_LOGINS', 32, 1),
     loginQueue: int(env, 'KEZ_CHAT_LOGIN_QUEUE', 256, 0),
-    maxSubs: int(env, 'KEZ_CHAT_MAX_SUBS', 64, 2),
     logLevel: level as Level,
   };
 }

@@ -44,6 +44,9 @@ export interface StreamSettings {
   maxBytes: number;
   /** Messages kept per member per room (one subject). */
   maxMsgsPerMember: number;
+  /** Largest message stored, headers included: the broker does not apply a callout user's
+   *  payload limit, so this is what bounds a stored message. */
+  maxMsgSize: number;
 }
 
 /** A queued history request is answered "busy" after this long (clients wait 5 s). */
@@ -58,6 +61,7 @@ function limitsOf(s: StreamSettings): Partial<StreamConfig> {
     max_msgs: s.maxMsgs,
     max_bytes: s.maxBytes,
     max_msgs_per_subject: s.maxMsgsPerMember,
+    max_msg_size: s.maxMsgSize,
     discard: DiscardPolicy.Old,
     // No publish acks: JetStream would send its ack to the publisher's reply subject, which
     // a member can set to another identity's chat subject — an ack "from" that identity.

@@ -16,8 +16,6 @@ export interface PermissionPolicy {
   rooms: '*' | string[];
   /** Largest message payload a client may publish, in bytes. */
   maxPayload: number;
-  /** Most subscriptions one connection may hold. */
-  maxSubs: number;
 }
 
 export function userPermissions(identity: string, policy: PermissionPolicy): Partial<User> {
@@ -32,10 +30,10 @@ export function userPermissions(identity: string, policy: PermissionPolicy): Par
     // No `resp` (response permissions): they would let a member publish on any reply subject
     // another member chooses, e.g. a third identity's chat subject, and the broker checks
     // them after deny lists. Requests to members are not part of the chat protocol.
-    // NATS enforces `payload` and `subs` per connection; a user JWT's `data` limit is not
-    // enforced (nats-server 2.12 applies only Payload and Subs from user limits), so
-    // per-member history bounds live in the stream (max_msgs_per_subject).
+    // Kept for brokers that apply it, but nats-server 2.12 applies none of a callout-issued
+    // user JWT's limits (payload, subs, data): it clears the client's JWT before registering
+    // the user, and applyAccountLimits reads limits only from that JWT. So the bounds that
+    // matter live in the stream: max_msg_size (payload + headers), max_msgs_per_subject.
     payload: policy.maxPayload,
-    subs: policy.maxSubs,
   };
 }

@@ -65,6 +65,7 @@ export async function startChatServer(
           maxMsgs: cfg.historyMaxMsgs,
           maxBytes: cfg.historyMaxBytes,
           maxMsgsPerMember: cfg.historyMaxPerMember,
+          maxMsgSize: cfg.maxPayload + HEADER_ALLOWANCE,
         },
         log,
       ),
@@ -85,7 +86,7 @@ export async function startChatServer(
       ...(xkey ? { xkey } : {}),
       account: cfg.account,
       jwtTtlSec: cfg.jwtTtlSec,
-      policy: { rooms: cfg.rooms, maxPayload: cfg.maxPayload, maxSubs: cfg.maxSubs },
+      policy: { rooms: cfg.rooms, maxPayload: cfg.maxPayload },
       admission: {
         audience: cfg.audience,
         chains: new VerifiedChains(ownSource ?? deps.chains!),
@@ -133,6 +134,9 @@ export async function startChatServer(
     },
   };
 }
+
+/** Room for a message's headers (Kez-Msg-Id) in the stored-size bound. */
+const HEADER_ALLOWANCE = 512;
 
 /** A stream's max_bytes is reserved at creation: say which setting did not fit. */
 async function reserving<T>(step: Promise<T>, knob: string, bytes: number): Promise<T> {

@@ -109,12 +109,11 @@ describe('HeadMemory', () => {
 describe('userPermissions', () => {
   it('lets an identity publish only under its own token', () => {
     const hex = 'a1'.repeat(32);
-    const p = userPermissions(ID, { rooms: '*', maxPayload: 100, maxSubs: 8 });
+    const p = userPermissions(ID, { rooms: '*', maxPayload: 100 });
     expect(p.pub?.allow).toEqual([`chat.*.${hex}`, `kezchat.history.*.${hex}`]);
     expect(p.sub?.allow).toEqual(['chat.*.*', `_INBOX_${hex}.>`]);
     expect(p.payload).toBe(100);
-    expect(p.subs).toBe(8);
-    const r = userPermissions(ID, { rooms: ['ops'], maxPayload: 100, maxSubs: 8 });
+    const r = userPermissions(ID, { rooms: ['ops'], maxPayload: 100 });
     expect(r.pub?.allow).toEqual([`chat.ops.${hex}`, `kezchat.history.ops.${hex}`]);
     expect(r.sub?.allow).toEqual(['chat.ops.*', `_INBOX_${'a1'.repeat(32)}.>`]);
   });

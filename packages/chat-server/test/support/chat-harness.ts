@@ -55,7 +55,6 @@ export function chatConfig(over: Partial<ChatServerConfig> = {}): ChatServerConf
     authDeadlineMs: 2500,
     maxConcurrentLogins: 32,
     loginQueue: 256,
-    maxSubs: 64,
     logLevel: 'debug',
     ...over,
   };
