@@ -88,9 +88,7 @@ export class ChatRoom {
       );
       body = reply.json<HistoryReply | { error: string }>();
     } catch (e) {
-      const err = new KezError('network', 'history request failed', { room: this.room });
-      err.cause = e;
-      throw err;
+      throw new KezError('network', 'history request failed', { room: this.room }, { cause: e });
     }
     if ('error' in body)
       throw new KezError('network', `history: ${String(body.error).slice(0, 200)}`, {

@@ -6,12 +6,11 @@
 //                                         that identity's inbox space)
 //   _INBOX_<identity-hex>.>               the identity's own inboxes (replies to its requests); a
 //                                         shared _INBOX.> would let any member read everyone's replies
-import { KezError } from '@kez/core';
+import { IDENTITY_ID_RE, KezError, identityIdOf } from '@kez/core';
 
 export const CHAT_PREFIX = 'chat';
 export const HISTORY_PREFIX = 'kezchat.history';
 const ROOM_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const ID_RE = /^kez:id:([0-9a-f]{64})$/;
 const HEX_RE = /^[0-9a-f]{64}$/;
 
 export function isRoomName(room: string): boolean {
@@ -27,7 +26,7 @@ export function assertRoomName(room: string): string {
 
 /** `kez:id:<hex>` → `<hex>` (the subject token). */
 export function identityToken(identity: string): string {
-  const m = ID_RE.exec(identity);
+  const m = IDENTITY_ID_RE.exec(identity);
   if (!m) throw new KezError('malformed', 'not a KEZ identity id', { identity });
   return m[1]!;
 }
@@ -64,7 +63,7 @@ function parseRoomAndIdentity(
   if (parts.length !== 2) return null;
   const [room, hex] = parts as [string, string];
   if (!isRoomName(room) || !HEX_RE.test(hex)) return null;
-  return { room, identity: `kez:id:${hex}` };
+  return { room, identity: identityIdOf(hex) };
 }
 
 /** The inbox prefix a client of `identity` must use (NATS connect option `inboxPrefix`). */

@@ -42,12 +42,12 @@ async function ensureHeadStream(
 }
 
 function unavailable(e: unknown): KezError {
-  const err = new KezError(
+  return new KezError(
     'network',
     `head memory unavailable: ${e instanceof Error ? e.message : String(e)}`,
+    {},
+    { cause: e },
   );
-  err.cause = e;
-  return err;
 }
 
 export async function jetStreamHeadStore(

@@ -5,13 +5,17 @@
 // - tried: nonces of logins refused or still being checked, so a replayed token costs one
 //   check, not one sig-server read per replay. When full, the oldest is forgotten: a
 //   forgotten refused nonce costs one more check, never an admission (`use` still decides).
+import { BoundedCache } from '@kez/core';
+
 export class NonceCache {
   private readonly used = new Map<string, number>(); // nonce → expires_at (unix s)
-  private readonly tried = new Map<string, number>();
+  private readonly tried: BoundedCache<string, number>;
   constructor(
     private readonly maxEntries = 200_000,
-    private readonly maxTried = 200_000,
-  ) {}
+    maxTried = 200_000,
+  ) {
+    this.tried = new BoundedCache(maxTried);
+  }
 
   has(nonce: string, now: number): boolean {
     const exp = this.used.get(nonce) ?? this.tried.get(nonce);
@@ -22,10 +26,6 @@ export class NonceCache {
   try(nonce: string, expiresAt: number, now: number): boolean {
     if (this.has(nonce, now)) return false;
     this.tried.set(nonce, expiresAt);
-    if (this.tried.size > this.maxTried) {
-      const oldest = this.tried.keys().next().value;
-      if (oldest !== undefined) this.tried.delete(oldest);
-    }
     return true;
   }
 

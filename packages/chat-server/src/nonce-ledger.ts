@@ -65,12 +65,12 @@ export async function jetStreamNonceLedger(
         return 'fresh';
       } catch (e) {
         if (e instanceof JetStreamApiError && e.code === WRONG_LAST_SEQUENCE) return 'used';
-        const err = new KezError(
+        throw new KezError(
           'network',
           `nonce ledger unavailable: ${e instanceof Error ? e.message : String(e)}`,
+          {},
+          { cause: e },
         );
-        err.cause = e;
-        throw err;
       }
     },
   };

@@ -5,6 +5,7 @@ import { commands } from './commands/index.js';
 import type { Ctx, Env } from './context.js';
 import { loadCore } from './core.js';
 import { CliError } from './errors.js';
+import { isKezError } from '@kez/core/errors';
 import { exitCodeFor, type Outcome } from './exit-codes.js';
 import { TooLargeError } from './fs-safe.js';
 import { Output, type Stream } from './output.js';
@@ -192,14 +193,14 @@ function toCliError(e: unknown): CliError {
       'check that the file is the one you meant',
       'too_large',
     );
-  // A KezError from core (not imported here: core loads lazily). Its message names no secret.
-  const k = e as { name?: unknown; status?: unknown; code?: unknown; message?: unknown };
-  if (k && k.name === 'KezError' && typeof k.status === 'string' && STATUSES.has(k.status)) {
+  // A KezError from core (its brand comes from the errors subpath: core itself loads lazily).
+  // Its message names no secret.
+  if (isKezError(e) && STATUSES.has(e.status)) {
     return new CliError(
-      k.status as Outcome,
-      String(k.message),
+      e.status as Outcome,
+      e.message,
       'see SPEC.md §9 for what this status means',
-      String(k.code),
+      e.code,
     );
   }
   const detail = e instanceof Error ? e.message : String(e);

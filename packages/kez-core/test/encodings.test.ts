@@ -14,20 +14,9 @@ import {
   splitTxt,
   toHex,
   verifyObject,
-  KezError,
   addClaim,
 } from '../src/index.js';
-import { buildChain, NOW } from './fixtures.js';
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-    return 'ok';
-  } catch (err) {
-    expect(err).toBeInstanceOf(KezError);
-    return (err as KezError).code;
-  }
-};
+import { codeOf, buildChain, NOW } from './fixtures.js';
 
 describe('base64url (SPEC §1)', () => {
   it('round-trips every length and has one text form per byte string', () => {

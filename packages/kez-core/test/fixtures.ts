@@ -1,10 +1,12 @@
-// Deterministic keys and a small chain for tests.
+// Deterministic keys, a small chain and the error-code probe for tests.
+import { expect } from 'vitest';
 import {
   addClaim,
   addDevice,
   applyEvent,
   commitment,
   createGenesis,
+  isKezError,
   rotateKey,
   signerFromSecret,
   type ChainEvent,
@@ -14,6 +16,17 @@ import {
 } from '../src/index.js';
 
 export const NOW = 1_750_000_000;
+
+/** 'ok' when `fn` returns; else the code of the KezError it throws (anything else fails). */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'ok';
+  } catch (err) {
+    expect(isKezError(err)).toBe(true);
+    return (err as { code: string }).code;
+  }
+}
 export const AUX = new Uint8Array(32).fill(7);
 
 export function signer(suite: SuiteName, n: number): Signer {
@@ -49,4 +62,16 @@ export function buildChain(suite: SuiteName = 'ed25519'): {
   );
   state = push(state, rotateKey(state, { newSigner: next, created_at: NOW - 70 }, primary));
   return { events, state, primary, next, device };
+}
+
+/** A plain-data view of a state, so states compare by value (before/after, or two folds). */
+export function stateSnapshot(s: ChainState | null | undefined): unknown {
+  if (!s) return null;
+  return {
+    ...s,
+    devices: [...s.devices],
+    revokedDevices: [...s.revokedDevices],
+    claims: [...s.claims],
+    head: { ...s.head },
+  };
 }

@@ -14,22 +14,11 @@ import {
   rotateKey,
   signObject,
   verifyChain,
-  KezError,
   parseBundle,
   type ChainEvent,
   type ChainState,
 } from '../src/index.js';
-import { buildChain, NOW, signer } from './fixtures.js';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (err) {
-    expect(err).toBeInstanceOf(KezError);
-    return (err as KezError).code;
-  }
-}
+import { codeOf, buildChain, NOW, signer } from './fixtures.js';
 
 const now = { now: NOW };
 const P = signer('ed25519', 21);
