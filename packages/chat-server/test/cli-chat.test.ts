@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { addDevice, ed25519, exportBundle, signerFromSecret, toHex, type Signer } from '@kez/core';
-import { ChatRoom } from '../src/index.js';
+import { ChatRoom } from '@kez/chat-client';
 import { AUDIENCE, login, runChat, until, type RunningChat } from './support/chat-harness.js';
 import { PublishedChain as TestIdentity } from '@kez/test-kit/published-chain';
 import { KEZ_BIN as kezBin } from '@kez/test-kit/kez-bin';

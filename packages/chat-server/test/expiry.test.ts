@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { connect } from '@nats-io/transport-node';
-import { buildLoginToken, kezAuthenticator } from '../src/index.js';
+import { buildLoginToken, kezAuthenticator } from '@kez/chat-client';
 import {
   AUDIENCE,
   connectWithToken,

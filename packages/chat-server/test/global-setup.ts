@@ -13,6 +13,7 @@ declare module 'vitest' {
     natsUrl: string;
     natsSecrets: NatsSecrets;
     sigUrl: string;
+    natsMonitorUrl: string;
   }
 }
 
@@ -26,6 +27,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       'tsc',
       '-b',
       join(pkgDir, 'tsconfig.json'),
+      join(root, 'packages/chat-client/tsconfig.json'),
       join(root, 'packages/sig-server/tsconfig.json'),
       join(root, 'packages/kez-cli/tsconfig.json'),
     ],
@@ -34,10 +36,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Imported after the build above: the test kit loads the sig-server's dist.
   const { startSigServer } = await import('@kez/test-kit/sig-server');
   const sig = await startSigServer();
-  const nats = await startDevNats({ xkey: true });
+  const nats = await startDevNats({ xkey: true, monitor: true });
   project.provide('natsUrl', nats.url);
   project.provide('natsSecrets', nats.secrets);
   project.provide('sigUrl', sig.url);
+  project.provide('natsMonitorUrl', nats.monitorUrl ?? '');
   return async () => {
     await nats.stop();
     await sig.close();

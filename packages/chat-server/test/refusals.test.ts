@@ -12,7 +12,7 @@ import {
   type Signer,
 } from '@kez/core';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { buildLoginToken } from '../src/index.js';
+import { buildLoginToken } from '@kez/chat-client';
 import {
   AUDIENCE,
   connectWithToken,

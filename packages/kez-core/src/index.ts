@@ -91,4 +91,10 @@ export {
   parseBundle,
   compareHeads,
 } from './bundle.js';
-export { createLogin, verifyLogin } from './login.js';
+export {
+  createLogin,
+  verifyLogin,
+  checkLoginOffline,
+  checkLoginAgainstChain,
+  type CheckedLogin,
+} from './login.js';

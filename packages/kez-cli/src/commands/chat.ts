@@ -3,7 +3,7 @@
 // line, and prints every message with its sender's verified identity (from the subject the
 // broker let that identity publish on). Ends when stdin ends.
 import { createInterface } from 'node:readline';
-import type { ChatMessage } from '@kez/chat-server';
+import type { ChatMessage } from '@kez/chat-client';
 import { arg, command, type OptionValues, option } from '../command-definition.js';
 import type { Env } from '../context.js';
 import { CliError, localError, usageError } from '../errors.js';
@@ -60,7 +60,7 @@ async function chat(env: Env, room: string, opts: ChatOptions): Promise<Outcome>
     );
   const core = await env.core();
   const signer = signerFor(core, namedOrDefault(env, opts.key));
-  const { ChatRoom, connectChat } = await import('@kez/chat-server');
+  const { ChatRoom, connectChat } = await import('@kez/chat-client');
 
   let nc;
   try {
