@@ -8,5 +8,7 @@ export interface Env {
   store: Store;
   /** The clock in Unix seconds (--now, else the system clock). */
   now: number;
+  /** The process environment, injected (tokens, NATS_URL, KEZ_CHANNELS_CONFIG …). */
+  vars: Readonly<Record<string, string | undefined>>;
   core(): Promise<KezCore>;
 }

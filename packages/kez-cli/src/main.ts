@@ -16,7 +16,7 @@ import { commands } from './commands/index.js';
 import type { Env } from './context.js';
 import { loadCore } from './core.js';
 import { CliError } from './errors.js';
-import { isKezError } from '@kez/core/errors';
+import { isKezError, STATUSES } from '@kez/core/errors';
 import { exitCodeFor, type Outcome } from './exit-codes.js';
 import { TooLargeError } from './fs-safe.js';
 import { Output, type Stream } from './output.js';
@@ -41,15 +41,7 @@ const GLOBAL_OPTIONS = {
 };
 type GlobalOptions = OptionValues<typeof GLOBAL_OPTIONS>;
 
-const STATUSES = new Set([
-  'valid',
-  'invalid',
-  'not_found',
-  'revoked',
-  'expired',
-  'fork',
-  'unreachable',
-]);
+const STATUS_SET: ReadonlySet<string> = new Set(STATUSES);
 
 export async function main(
   argv: string[],
@@ -102,6 +94,7 @@ function makeEnv(g: GlobalOptions, io: Io): Env {
     ),
     store: new Store(g.home ?? defaultHome(io.env)),
     now: g.now ?? Math.floor(Date.now() / 1000),
+    vars: io.env,
     core: loadCore,
   };
 }
@@ -197,7 +190,7 @@ function toCliError(e: unknown): CliError {
     );
   // A KezError from core (its brand comes from the errors subpath: core itself loads lazily).
   // Its message names no secret.
-  if (isKezError(e) && STATUSES.has(e.status)) {
+  if (isKezError(e) && STATUS_SET.has(e.status)) {
     return new CliError(
       e.status as Outcome,
       e.message,

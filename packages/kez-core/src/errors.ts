@@ -1,13 +1,16 @@
 // Typed failures: every bad input ends as a KezError carrying a SPEC §9 code.
 
-export type Status =
-  | 'valid'
-  | 'revoked'
-  | 'expired'
-  | 'unreachable'
-  | 'fork'
-  | 'invalid'
-  | 'not_found';
+/** The verification statuses of SPEC §9, in one list that others check against. */
+export const STATUSES = [
+  'valid',
+  'revoked',
+  'expired',
+  'unreachable',
+  'fork',
+  'invalid',
+  'not_found',
+] as const;
+export type Status = (typeof STATUSES)[number];
 export type Code =
   | 'malformed'
   | 'non_canonical'

@@ -1,5 +1,13 @@
 // @kez/core public API (see README.md).
-export { type Status, type Code, KezError, isKezError, statusOf, CODES } from './errors.js';
+export {
+  type Status,
+  type Code,
+  KezError,
+  isKezError,
+  statusOf,
+  CODES,
+  STATUSES,
+} from './errors.js';
 export { type Verdict, valid, verdictOf } from './verdict.js';
 export {
   toHex,

@@ -30,8 +30,8 @@ export const chatCommand = command({
 });
 
 async function chat(env: Env, room: string, opts: ChatOptions): Promise<Outcome> {
-  const server = opts.server ?? process.env.NATS_URL;
-  const audience = opts.audience ?? process.env.KEZ_CHAT_AUDIENCE;
+  const server = opts.server ?? env.vars.NATS_URL;
+  const audience = opts.audience ?? env.vars.KEZ_CHAT_AUDIENCE;
   if (!server)
     throw usageError(
       'no NATS server to connect to',

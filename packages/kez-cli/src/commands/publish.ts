@@ -37,7 +37,7 @@ function tokenFor(
 ): string | undefined {
   if (channel === 'github') return settings.tokens.github;
   if (channel === 'ap') return settings.tokens.mastodon;
-  if (channel === 'bluesky') return process.env.BLUESKY_APP_PASSWORD || undefined;
+  if (channel === 'bluesky') return env.vars.BLUESKY_APP_PASSWORD || undefined;
   if (channel === 'nostr') {
     // The proof event is signed by the account's own key: it must be in the store.
     const rec = env.store.findKeyById(`nostr:${subjectId}`);
