@@ -58,7 +58,9 @@ export async function obtainChain(
     unique.map(async (locator) => {
       try {
         env.progress?.(`chain: ${locator}`);
-        const events = await registry.transportFor(locator)!.fetchChain(locator, identity, env);
+        const events = await registry
+          .transportFor(locator)!
+          .fetchChain(locator, identity, env, now);
         if (events.length === 0)
           return {
             locator,

@@ -111,8 +111,16 @@ export interface ChannelPlugin {
 export interface ChainTransport {
   name: string;
   schemes: string[];
-  /** The events it holds for the identity, in any order; [] when it has none. Throws KezError when unreachable. */
-  fetchChain(locator: string, identity: string, env: ChannelEnv): Promise<ChainEvent[]>;
+  /**
+   * The events it holds for the identity, in any order; [] when it has none. Throws KezError
+   * when unreachable. `now` is the caller's clock, for transports that must fold to filter.
+   */
+  fetchChain(
+    locator: string,
+    identity: string,
+    env: ChannelEnv,
+    now: number,
+  ): Promise<ChainEvent[]>;
   /** Stores the events the locator is missing; returns how many were added. */
   publishEvents?(
     locator: string,

@@ -40,7 +40,7 @@ describe('sig-server client (real sig-server)', () => {
   it('an unknown chain: 404 → empty, head null', async () => {
     expect((await getChain(env.fetch, sig.url, id.identity)).status).toBe(404);
     expect(await getHead(env.fetch, sig.url, id.identity)).toBeNull();
-    expect(await sigServerTransport.fetchChain(sig.url, id.identity, env)).toEqual([]);
+    expect(await sigServerTransport.fetchChain(sig.url, id.identity, env, id.now)).toEqual([]);
   });
 
   it("appends: created, then idempotent; a gap is refused with the server's code", async () => {
@@ -86,7 +86,7 @@ describe('sig-server client (real sig-server)', () => {
     expect(conflict).toMatchObject({ outcome: 'conflict', code: 'fork' });
     expect((await getHead(env.fetch, sig.url, id.identity))?.fork).toBe(true);
     expect(await getForks(env.fetch, sig.url, id.identity)).toContainEqual(twin.events[2]);
-    const all = await sigServerTransport.fetchChain(sig.url, id.identity, env);
+    const all = await sigServerTransport.fetchChain(sig.url, id.identity, env, id.now);
     expect(all).toEqual(expect.arrayContaining([...id.events, twin.events[2]]));
     // Publishing a chain that continues the other branch is refused as a fork.
     twin.add('github:three');
