@@ -34,6 +34,8 @@ export interface FetchPolicy {
   passStatuses?: number[];
   /** Overrides config.timeouts.totalMs for this request. */
   timeoutMs?: number;
+  /** Aborts the request (e.g. a caller's overall deadline): reported as `timeout`. */
+  signal?: AbortSignal;
 }
 
 export interface SafeResponse {
@@ -80,6 +82,8 @@ export interface ChannelsConfig {
   maxBodyBytes: number;
   /** Concurrency bound for verifying a graph's accounts. */
   concurrency: number;
+  /** HTTP requests in flight at once per fetcher, whatever asked for them (default 8). */
+  maxConcurrentFetches?: number;
 }
 
 export interface ChannelEnv {
