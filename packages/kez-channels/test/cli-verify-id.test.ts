@@ -1,10 +1,8 @@
 // The kez commands this package backs (verify id, publish, sigchain publish), run as the real
 // CLI in a subprocess against the stand-ins and the real sig-server.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   startGithubStandin,
@@ -14,34 +12,15 @@ import {
   type MastodonStandin,
   type RunningSigServer,
 } from '../src/testing/index.js';
+import { runKez } from './kez-cli-run.js';
 
-const KEZ = fileURLToPath(new URL('../../kez-cli/dist/bin.js', import.meta.url));
 const GH_TOKEN = 'ghp_secret_value_never_printed';
 let gh: GithubStandin;
 let masto: MastodonStandin;
 let sig: RunningSigServer;
 let home: string;
 
-function kez(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [KEZ, ...args], {
-      env: { ...process.env, KEZ_HOME: home, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d;
-    });
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
+const kez = (args: string[], env: Record<string, string> = {}) => runKez(home, args, env);
 
 beforeAll(async () => {
   [gh, masto, sig] = await Promise.all([

@@ -1,0 +1,57 @@
+// Remote text cannot repaint the terminal (issue 11): a WebFinger `subject` carrying escape
+// sequences that would draw `✔ VALID` over an invalid result is shown escaped by the real TS
+// CLI's `verify id`; the exit code and --json keep the truth and the exact text.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendJson, startHttp, type RunningHttp } from '../src/testing/index.js';
+import { runKez } from './kez-cli-run.js';
+
+/** Erase the line, go back to its start, draw a green VALID; plus OSC, BEL, BS, DEL, C1, bidi. */
+const HOSTILE =
+  'acct:x@evil.example\u001b[2K\r\u001b[1;32m✔ VALID\u001b[0m\u001b]0;t\u0007\b\u007f\u009b\u202e\u2066\u200f\u061c';
+
+let webfinger: RunningHttp;
+let home: string;
+
+const kez = (args: string[]) => runKez(home, args);
+
+const RAW =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for raw controls
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+
+beforeAll(async () => {
+  webfinger = await startHttp((_req, res) =>
+    sendJson(res, 200, { subject: HOSTILE, links: [] }, 'application/jrd+json'),
+  );
+  home = await mkdtemp(join(tmpdir(), 'kez-cli-term-'));
+  await writeFile(
+    join(home, 'channels.json'),
+    JSON.stringify({
+      hostMap: { 'evil.example': webfinger.url },
+      allowLoopback: true,
+      allowHttp: true,
+    }),
+  );
+});
+afterAll(async () => {
+  await webfinger.close();
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('kez verify id with a hostile WebFinger subject', () => {
+  it('shows the remote text escaped; exit code and --json say invalid', async () => {
+    const r = await kez(['verify', 'id', 'ap:@x@evil.example']);
+    expect(r.code).toBe(1); // invalid
+    expect(r.out.match(RAW)).toBeNull();
+    expect(r.err.match(RAW)).toBeNull();
+    expect(r.out).toContain('\\x1b[2K\\x0d\\x1b[1;32m✔ VALID\\x1b[0m');
+    expect(r.out).toContain('\\u202e\\u2066\\u200f\\u061c');
+
+    const j = await kez(['--json', 'verify', 'id', 'ap:@x@evil.example']);
+    const doc = JSON.parse(j.out) as { status: string; code: string; reason: string };
+    expect(doc).toMatchObject({ status: 'invalid', code: 'subject_mismatch' });
+    expect(doc.reason).toContain(HOSTILE);
+  });
+});
