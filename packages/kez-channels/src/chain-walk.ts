@@ -12,7 +12,7 @@ import {
 } from '@kez/core';
 
 /** A time no signed object is "in the future" of: checks signature and structure, not the clock. */
-const END_OF_TIME = Number.MAX_SAFE_INTEGER;
+export const END_OF_TIME = Number.MAX_SAFE_INTEGER;
 
 /**
  * Whether `event` links to the chain so far and is signed by a key the state lets act — the

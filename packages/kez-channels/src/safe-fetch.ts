@@ -86,6 +86,43 @@ function discard(body: { on(ev: 'error', fn: () => void): unknown; destroy(): un
   body.destroy();
 }
 
+/**
+ * Splits a streamed body into LF-terminated lines for FetchPolicy.lines: each complete line
+ * goes to `check` as it arrives (which throws to reject the body), a line longer than `max`
+ * is too_large. Holds only the line in progress.
+ */
+class LineStream {
+  private partial: Buffer[] = [];
+  private run = 0;
+  constructor(
+    private readonly max: number,
+    private readonly check: (line: Uint8Array) => void,
+    private readonly url: string,
+  ) {}
+
+  push(chunk: Buffer): void {
+    for (let at = 0; ; ) {
+      const lf = chunk.indexOf(0x0a, at);
+      const end = lf < 0 ? chunk.length : lf;
+      this.run += end - at;
+      if (this.run > this.max)
+        throw err('too_large', `${this.url}: a line exceeds ${this.max} bytes`, {
+          url: this.url,
+          limit: this.max,
+        });
+      if (lf < 0) {
+        if (end > at) this.partial.push(chunk.subarray(at));
+        return;
+      }
+      const piece = chunk.subarray(at, lf);
+      this.check(this.partial.length ? Buffer.concat([...this.partial, piece]) : piece);
+      this.partial = [];
+      this.run = 0;
+      at = lf + 1;
+    }
+  }
+}
+
 function mediaType(headers: Record<string, string>): string {
   return (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
@@ -181,6 +218,9 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    const lines = policy.lines
+      ? new LineStream(policy.lines.maxBytes, policy.lines.check, url)
+      : undefined;
     try {
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         size += chunk.length;
@@ -191,12 +231,19 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
             limit: maxBytes,
           });
         }
+        try {
+          lines?.push(chunk);
+        } catch (e) {
+          discard(res.body);
+          throw e;
+        }
         chunks.push(chunk);
       }
     } catch (e) {
       throw mapError(e, url, timed());
     }
-    const body = new Uint8Array(Buffer.concat(chunks, size));
+    // A Buffer is a Uint8Array: no second copy of the body.
+    const body: Uint8Array = Buffer.concat(chunks, size);
     return {
       url,
       status,

@@ -4,16 +4,19 @@ import {
   KezError,
   canonicalize,
   parseBundle,
+  parseCanonical,
+  parseObject,
   utf8Decode,
+  verifyObject,
   type ChainEvent,
   type Code,
 } from '@kez/core';
+import { END_OF_TIME } from './chain-walk.js';
+import { MAX_CHAIN_BYTES, MAX_SIGSERVER_PAGES } from './read-limits.js';
 import type { ChainTransport, SafeFetch } from './types.js';
 
-/** A chain is at most this large on the wire, all pages together (65 536-byte lines, generous line count). */
-const MAX_CHAIN_BYTES = 16 << 20;
-/** Pages of one chain read followed at most this many times. */
-const MAX_PAGES = 64;
+/** One bundle line (SPEC §11): a longer one is refused while it streams. */
+const MAX_BUNDLE_LINE_BYTES = 65_536;
 
 function chainUrl(baseUrl: string, identity: string, suffix = ''): string {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
@@ -29,6 +32,24 @@ function bundleEvents(body: Uint8Array, url: string): ChainEvent[] {
       throw new KezError(e.code, `${url}: ${e.message}`, { ...e.evidence, url });
     throw e;
   }
+}
+
+/**
+ * One bundle line as it streams: it must be a signed event of this identity (a genesis names
+ * none), so a server sending junk is cut off at its first bad line, not after MAX_CHAIN_BYTES.
+ */
+function checkLine(line: Uint8Array, identity: string, url: string): void {
+  const text = utf8Decode(line);
+  const object = parseObject(parseCanonical(text));
+  const v = verifyObject(object, { now: END_OF_TIME }); // the clock is verifyChain's, at `now`
+  if (object.type !== 'event' || v.status !== 'valid')
+    throw new KezError(v.code ?? 'malformed', `${url}: a bundle line is not a signed event`, {
+      url,
+    });
+  if (object.seq !== 0 && object.identity !== identity)
+    throw new KezError('identity_mismatch', `${url}: a bundle line is another identity's`, {
+      url,
+    });
 }
 
 export interface ChainResponse {
@@ -60,6 +81,7 @@ export async function getChain(
     },
     passStatuses: [304, 404],
     maxBytes: opts.maxBytes ?? MAX_CHAIN_BYTES,
+    lines: { maxBytes: MAX_BUNDLE_LINE_BYTES, check: (line) => checkLine(line, identity, url) },
   });
   const bytes = res.body.length;
   const fork =
@@ -105,7 +127,7 @@ export interface FullChain {
 
 /**
  * Every page of an identity's chain (Kez-Next-Since followed), or null when the server has none.
- * Fails closed: past `maxBytes` (all pages together, default MAX_CHAIN_BYTES) or MAX_PAGES the
+ * Fails closed: past `maxBytes` (all pages together, default MAX_CHAIN_BYTES) or MAX_SIGSERVER_PAGES the
  * read is too_large, never silently cut short.
  */
 export async function getFullChain(
@@ -118,7 +140,7 @@ export async function getFullChain(
   let fork = false;
   let since: number | undefined;
   let budget = opts.maxBytes ?? MAX_CHAIN_BYTES;
-  for (let page = 0; page < MAX_PAGES; page++) {
+  for (let page = 0; page < MAX_SIGSERVER_PAGES; page++) {
     const chain = await getChain(
       fetch,
       baseUrl,
@@ -139,10 +161,14 @@ export async function getFullChain(
     if (chain.nextSince === undefined) return { events, fork };
     since = chain.nextSince;
   }
-  throw new KezError('too_large', `${chainUrl(baseUrl, identity)}: more than ${MAX_PAGES} pages`, {
-    url: chainUrl(baseUrl, identity),
-    limit: MAX_PAGES,
-  });
+  throw new KezError(
+    'too_large',
+    `${chainUrl(baseUrl, identity)}: more than ${MAX_SIGSERVER_PAGES} pages`,
+    {
+      url: chainUrl(baseUrl, identity),
+      limit: MAX_SIGSERVER_PAGES,
+    },
+  );
 }
 
 export interface Head {

@@ -28,6 +28,11 @@ export interface FetchPolicy {
   redirectHosts?: 'same-origin' | string[];
   /** Response-size cap in bytes, enforced while streaming (default config.maxBodyBytes). */
   maxBytes?: number;
+  /**
+   * For line-based bodies (bundles): each LF-terminated line is passed to `check` while the
+   * body streams (a throw rejects the body at once), and a line over `maxBytes` is too_large.
+   */
+  lines?: { maxBytes: number; check(line: Uint8Array): void };
   /** Accepted media types (prefix match on the Content-Type essence); absent = any. */
   contentTypes?: string[];
   /** Statuses returned to the caller instead of being mapped to a KezError (e.g. [404, 409]). */
