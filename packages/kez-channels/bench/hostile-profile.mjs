@@ -26,7 +26,13 @@ if (process.argv[2] === '--verify') {
   const env = ch.createChannelEnv(
     ch.channelsConfig({ allowLoopback: true, allowHttp: true, hostMap }),
   );
-  const counted = { ...env, fetch: (url, p) => (fetches++, env.fetch(url, p)) };
+  const counted = {
+    ...env,
+    fetch: (url, p) => {
+      fetches++;
+      return env.fetch(url, p);
+    },
+  };
   const start = performance.now();
   const r = await ch.verifyIdentity(SUBJECT, {
     now,

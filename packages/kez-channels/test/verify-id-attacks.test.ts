@@ -1,5 +1,6 @@
-// `verify id` against hostile chain sources (issue 11): a branch signed by a revoked device, a
-// relay that hides a revocation behind the wall clock.
+// `verify id` under attack (issue 11): a branch signed by a revoked device must meet the home
+// that holds the revocation; one deadline over everything, a global cap on fetches in flight,
+// a bound on chain sources per identity, bundles judged as they stream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addClaim,
@@ -14,7 +15,10 @@ import {
   type Signer,
 } from '@kez/core';
 import {
+  MAX_CHAIN_SOURCES,
+  MAX_CONCURRENT_FETCHES,
   defaultRegistry,
+  getChain,
   memoryHeadCache,
   sigServerTransport,
   verifyIdentity,
@@ -22,8 +26,11 @@ import {
 } from '../src/index.js';
 import {
   startGithubStandin,
+  startHttp,
   startSigServer,
+  TestIdentity,
   type GithubStandin,
+  type RunningHttp,
   type RunningSigServer,
 } from '../src/testing/index.js';
 import { loopbackEnv } from './helpers.js';
@@ -46,24 +53,129 @@ class Chain {
 }
 
 let gh: GithubStandin;
+let sig: RunningSigServer;
 let home: RunningSigServer;
 let mallorys: RunningSigServer;
+let hang: RunningHttp;
+let slow: RunningHttp;
+let junk: RunningHttp;
 let env: OwnedChannelEnv;
+let inFlight = 0;
+let peak = 0;
+let junkWritten = 0;
 const registry = defaultRegistry();
+const HOSTS = Array.from({ length: 24 }, (_, i) => `s${i}.example`);
 
 beforeAll(async () => {
-  [gh, home, mallorys] = await Promise.all([
+  [gh, sig, home, mallorys, hang, slow, junk] = await Promise.all([
     startGithubStandin(),
     startSigServer(),
     startSigServer(),
+    startSigServer(),
+    startHttp(() => new Promise(() => {})), // accepts, never answers
+    startHttp(async (_req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 50));
+      inFlight--;
+      res.end('ok');
+    }),
+    startHttp((_req, res) => {
+      // 64 MiB of 60 KiB junk lines, as fast as the socket takes them.
+      res.writeHead(200, { 'content-type': 'application/jsonl' });
+      const line = Buffer.alloc(60 << 10, 0x78);
+      line[line.length - 1] = 0x0a;
+      const more = () => {
+        while (junkWritten < 64 << 20) {
+          junkWritten += line.length;
+          if (!res.write(line)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      res.on('error', () => {});
+      more();
+    }),
   ]);
   env = loopbackEnv({
-    hostMap: { ...gh.hostMap, 'home.example': home.url, 'mallory.example': mallorys.url },
+    hostMap: {
+      ...gh.hostMap,
+      'hang.example': hang.url,
+      'home.example': home.url,
+      'mallory.example': mallorys.url,
+      ...Object.fromEntries(HOSTS.map((h) => [h, sig.url])),
+    },
+    timeouts: { totalMs: 20_000, connectMs: 2_000 },
   });
 });
 afterAll(async () => {
   await env.close();
-  await Promise.all([gh.close(), home.close(), mallorys.close()]);
+  await Promise.all([...[gh, sig, home, mallorys, hang, slow, junk].map((s) => s.close())]);
+});
+
+describe('bounds on one verify id', () => {
+  it('one deadline ends the whole verification, and says so', async () => {
+    const id = TestIdentity.create({ seed: 81 });
+    const claim = id.add('github:slowpoke', { locators: ['http://hang.example'] });
+    gh.addUser('slowpoke');
+    gh.addGist('slowpoke', { 'kez.md': encodeMarkdown(claim) });
+    const start = Date.now();
+    const r = await verifyIdentity('github:slowpoke', {
+      now: id.now,
+      env,
+      registry,
+      cache: memoryHeadCache(),
+      sigServers: [],
+      deadlineMs: 400,
+    });
+    expect(Date.now() - start).toBeLessThan(5_000); // the request timeout is 20 s
+    expect(r.deadline).toEqual({ ms: 400, hit: true });
+    expect(r).toMatchObject({ status: 'unreachable', code: 'timeout' });
+    expect(r.chain?.sources).toEqual([
+      expect.objectContaining({ locator: 'http://hang.example', code: 'timeout' }),
+    ]);
+  });
+
+  it(`at most ${MAX_CONCURRENT_FETCHES} fetches are in flight per env`, async () => {
+    peak = 0;
+    await Promise.all(Array.from({ length: 30 }, () => env.fetch(`${slow.url}/x`)));
+    expect(peak).toBe(MAX_CONCURRENT_FETCHES);
+  });
+
+  it(`a chain naming more than ${MAX_CHAIN_SOURCES} sources is not valid: the rest were not asked`, async () => {
+    const id = TestIdentity.create({ seed: 82 });
+    const claims = [0, 1, 2].map((k) =>
+      id.add(`github:many${k}`, {
+        locators: HOSTS.slice(k * 8, k * 8 + 8).map((h) => `http://${h}`),
+      }),
+    );
+    await sigServerTransport.publishEvents!(sig.url, id.identity, id.events, env);
+    gh.addUser('many0');
+    gh.addGist('many0', { 'kez.md': encodeMarkdown(claims[0]!) });
+    const r = await verifyIdentity('github:many0', {
+      now: id.now,
+      env,
+      registry,
+      cache: memoryHeadCache(),
+      sigServers: [],
+    });
+    expect(r.chain?.sources).toHaveLength(MAX_CHAIN_SOURCES);
+    expect(r.chain).toMatchObject({ status: 'unreachable', code: 'network' });
+    expect((r.chain!.evidence as { unasked: string[] }).unasked).toHaveLength(
+      24 - MAX_CHAIN_SOURCES,
+    );
+    expect(r.edges.every((e) => e.status !== 'valid')).toBe(true);
+  });
+
+  it('a bundle of junk lines is refused at its first line, not read to the byte bound', async () => {
+    const id = TestIdentity.create({ seed: 83 });
+    await expect(getChain(env.fetch, junk.url, id.identity)).rejects.toMatchObject({
+      status: 'invalid',
+    });
+    // Read to the byte bound, the client would have taken MAX_CHAIN_BYTES (16 MiB); the server
+    // got rid of far less (socket buffers) before the connection was dropped.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(junkWritten).toBeLessThan(16 << 20);
+  });
 });
 
 describe('verify id: a branch signed by a revoked device', () => {
