@@ -103,7 +103,8 @@ async function publish(env: Env, input: string): Promise<Outcome> {
         rt.cenv,
       ));
     } catch (e) {
-      if (e instanceof core.KezError) throw e;
+      // A missing or refused credential keeps the CLI's hint on how to set it.
+      if (e instanceof core.KezError && e.code !== 'not_authorized') throw e;
       throw localError(
         'publish_failed',
         `cannot publish to ${subject.channel}: ${(e as Error).message}`,
