@@ -205,7 +205,7 @@ async function againstSeen(identity: string, obtained: ObtainedChain, cache: Hea
 /** Step 4: every account a valid chain claims, each checked at its own place (bounded). */
 async function judgeEdges(
   subject: Subject,
-  rootProofs: ProofVerdict[],
+  rootPlace: ProofVerdict[],
   identity: string,
   chain: ChainResult & { state: ChainState },
   o: VerifyIdentityOptions,
@@ -226,7 +226,7 @@ async function judgeEdges(
     }));
     const live = fromChain.some((v) => v.status === 'valid');
     if (!live && s !== subject.text) return edgeOf(s, best(fromChain)!, false);
-    const proofs = s === subject.text ? rootProofs : (await locate(parseSubject(s), o)).proofs;
+    const proofs = s === subject.text ? rootPlace : (await locate(parseSubject(s), o)).proofs;
     const mine = proofs.filter((p) => p.status !== 'valid' || p.claim?.identity === identity);
     const judged = mine.map((p) => withChain(p, chain, o.now));
     const found = best(judged) ?? {
