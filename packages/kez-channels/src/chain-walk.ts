@@ -9,6 +9,7 @@ import {
   verifyObject,
   type ChainEvent,
   type ChainState,
+  type SignedObject,
 } from '@kez/core';
 
 /** A time no signed object is "in the future" of: checks signature and structure, not the clock. */
@@ -29,6 +30,19 @@ function authentic(state: ChainState | null, identity: string, event: ChainEvent
     if (e instanceof KezError) return false;
     throw e;
   }
+}
+
+/**
+ * Whether a parsed object can be one of the identity's chain events before the chain is
+ * known: its genesis (the identity is its hash), or an event naming the identity whose
+ * signature verifies (the clock aside). Lets readers drop most junk the moment it arrives.
+ */
+export function plausibleEvent(object: SignedObject, identity: string): boolean {
+  if (object.type !== 'event') return false;
+  if (object.seq === 0) return authentic(null, identity, object);
+  return (
+    object.identity === identity && verifyObject(object, { now: END_OF_TIME }).status === 'valid'
+  );
 }
 
 /**

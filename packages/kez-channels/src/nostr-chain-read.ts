@@ -3,6 +3,7 @@
 // this identity are held), and every bound is reported as what was left unread — the caller
 // decides whether that could hide part of the chain (then `unreachable`, never `invalid`).
 import { KezError, decodeJson, type ChainEvent } from '@kez/core';
+import { plausibleEvent } from './chain-walk.js';
 import { CHAIN_KIND, checkEvent, tagValue } from './channels/nostr-event.js';
 import type { RelaySession } from './channels/nostr-relay-client.js';
 import {
@@ -14,7 +15,7 @@ import {
 } from './read-limits.js';
 
 export interface RelayRead {
-  /** KEZ events inside this identity's signature-checked wrappers (junk not yet told apart). */
+  /** Signed KEZ events naming this identity (or its genesis): what could be its chain. */
   events: ChainEvent[];
   /**
    * Seconds (created_at) at which the relay may hold events it did not show: a second that
@@ -24,13 +25,13 @@ export interface RelayRead {
   unread: { seconds: number[]; upTo?: number; bound?: string };
 }
 
-/** The KEZ chain event inside a relay event, or null for junk. */
+/** The KEZ chain event inside a relay event, or null for junk (dropped, never held). */
 function unwrap(value: unknown, identity: string, where: string): ChainEvent | null {
   try {
     const wrapper = checkEvent(value, where);
     if (wrapper.kind !== CHAIN_KIND || tagValue(wrapper, 'i') !== identity) return null;
     const obj = decodeJson(wrapper.content);
-    return obj.type === 'event' ? obj : null;
+    return obj.type === 'event' && plausibleEvent(obj, identity) ? obj : null;
   } catch (e) {
     if (e instanceof KezError) return null; // a broken wrapper or line is junk, not the chain's fault
     throw e;

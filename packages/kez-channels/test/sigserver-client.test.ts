@@ -123,7 +123,7 @@ describe('sig-server client against a misbehaving server', () => {
   beforeAll(async () => {
     bad = await startHttp((_req, res, url) => {
       const since = Number(url.searchParams.get('since') ?? 0);
-      const mode = url.pathname.split('/')[3]!;
+      const mode = url.pathname.split('/')[1]!; // /<mode>/v1/chains/<identity>
       const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
       if (mode === 'bad-next') headers['kez-next-since'] = 'soon';
       if (mode === 'same-next') headers['kez-next-since'] = String(since);
@@ -148,7 +148,9 @@ describe('sig-server client against a misbehaving server', () => {
   afterAll(() => bad.close());
 
   async function codeOf(mode: string): Promise<string> {
-    const e = await getFullChain(env.fetch, bad.url, mode).catch((x: unknown) => x);
+    const e = await getFullChain(env.fetch, `${bad.url}/${mode}/`, id.identity).catch(
+      (x: unknown) => x,
+    );
     return e instanceof KezError ? e.code : `no error: ${JSON.stringify(e)}`;
   }
 
@@ -163,13 +165,20 @@ describe('sig-server client against a misbehaving server', () => {
   });
 
   it('a body that is not UTF-8 is malformed (no replacement characters)', async () => {
-    const e = await getFullChain(env.fetch, bad.url, 'not-utf8').catch(
+    const e = await getFullChain(env.fetch, `${bad.url}/not-utf8/`, id.identity).catch(
       (x: unknown) => x as KezError,
     );
     expect(e).toBeInstanceOf(KezError);
     expect((e as KezError).code).toBe('malformed');
     expect((e as KezError).message).toMatch(/UTF-8/);
-    expect((await getFullChain(env.fetch, bad.url, 'plain'))?.events).toEqual([id.events[0]]);
+    expect((await getFullChain(env.fetch, `${bad.url}/plain/`, id.identity))?.events).toEqual([
+      id.events[0],
+    ]);
+    // Another identity's genesis is refused at its line.
+    const other = TestIdentity.create({ seed: 43 }).identity;
+    await expect(getFullChain(env.fetch, `${bad.url}/plain/`, other)).rejects.toMatchObject({
+      code: 'identity_mismatch',
+    });
   });
 });
 
