@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, run, runJson, tempHome } from './cli.js';
 
 /** Every kind of control the escaper must neutralize (fits the 64-byte device-name limit). */
-export const HOSTILE = '\u001b[2K\r\u001b]0;t\u0007\b\u007f\u009b\u202e\u2066\u200f\u061cok';
+const HOSTILE = '\u001b[2K\r\u001b]0;t\u0007\b\u007f\u009b\u202e\u2066\u200f\u061cok';
 const SHOWN = '\\x1b[2K\\x0d\\x1b]0;t\\x07\\x08\\x7f\\x9b\\u202e\\u2066\\u200f\\u061cok';
 
 /** The raw control characters in a text, other than its line breaks. */
-export function rawControls(text: string): string[] {
+function rawControls(text: string): string[] {
   return [...text].filter((c) => {
     const n = c.codePointAt(0)!;
     return (
