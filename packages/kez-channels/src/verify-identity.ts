@@ -22,6 +22,7 @@ import {
   type ObtainedChain,
   type SourceReport,
 } from './chain-sources.js';
+import { withDeadline } from './deadline.js';
 import type { HeadCache } from './head-cache.js';
 import { best, evaluateCandidate, placeFailure, type ProofVerdict } from './proofs.js';
 import { DEFAULT_VERIFY_DEADLINE_MS, MAX_PROOFS_PER_PLACE } from './read-limits.js';
@@ -241,24 +242,12 @@ async function judgeEdges(
   });
 }
 
-/** The options with one deadline over every fetch and relay exchange of this verification. */
-function withDeadline(o: VerifyIdentityOptions, ms: number): VerifyIdentityOptions {
-  const deadline = AbortSignal.timeout(ms);
-  const signal = o.env.signal ? AbortSignal.any([o.env.signal, deadline]) : deadline;
-  const env: ChannelEnv = {
-    ...o.env,
-    signal,
-    fetch: (url, policy) => o.env.fetch(url, { ...policy, signal }),
-  };
-  return { ...o, env };
-}
-
 export async function verifyIdentity(
   input: string,
   options: VerifyIdentityOptions,
 ): Promise<IdentityResult> {
   const ms = options.deadlineMs ?? DEFAULT_VERIFY_DEADLINE_MS;
-  const o = withDeadline(options, ms);
+  const o = { ...options, env: withDeadline(options.env, ms) };
   const result = await verifySteps(input, o);
   return { ...result, deadline: { ms, hit: o.env.signal!.aborted } };
 }

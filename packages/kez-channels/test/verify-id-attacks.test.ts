@@ -1,6 +1,7 @@
 // `verify id` under attack (issue 11): a branch signed by a revoked device must meet the home
 // that holds the revocation; one deadline over everything, a global cap on fetches in flight,
 // a bound on chain sources per identity, bundles judged as they stream.
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addClaim,
@@ -133,6 +134,28 @@ describe('bounds on one verify id', () => {
     expect(r.chain?.sources).toEqual([
       expect.objectContaining({ locator: 'http://hang.example', code: 'timeout' }),
     ]);
+  });
+
+  it('the deadline also ends a DNS lookup that never gets an answer', async () => {
+    const silent = createSocket('udp4'); // receives queries, never answers
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+    const dns = loopbackEnv({
+      dnsServers: [`127.0.0.1:${silent.address().port}`],
+      timeouts: { dnsMs: 20_000 },
+    });
+    const start = Date.now();
+    const r = await verifyIdentity('dns:quiet.example', {
+      now: T0,
+      env: dns,
+      registry,
+      cache: memoryHeadCache(),
+      sigServers: [],
+      deadlineMs: 300,
+    });
+    expect(Date.now() - start).toBeLessThan(5_000);
+    expect(r).toMatchObject({ status: 'unreachable', code: 'timeout', deadline: { hit: true } });
+    await dns.close();
+    silent.close();
   });
 
   it(`at most ${MAX_CONCURRENT_FETCHES} fetches are in flight per env`, async () => {
