@@ -106,6 +106,8 @@ export interface PublishRequest {
   compact: string;
   markdown: string;
   token?: string;
+  /** The caller's clock (Unix seconds), for the timestamp a service record carries. */
+  now: number;
 }
 
 export interface ChannelPlugin {

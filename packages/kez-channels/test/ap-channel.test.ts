@@ -128,6 +128,7 @@ describe('ap channel (Mastodon-shaped stand-in)', () => {
         compact: await TestIdentity.compact(claim),
         markdown: '',
         token: 'mastodon-secret',
+        now: id.now,
       },
       env,
     );

@@ -23,6 +23,9 @@ import { loopbackEnv } from './helpers.js';
 import { startPds, type PdsAccount, type RunningPds } from './peers/pds.mjs';
 import { startRelay, type RunningRelay } from './peers/relay.mjs';
 
+/** The wall clock, for the timestamp a published record carries (relays check it). */
+const NOW_S = Math.floor(Date.now() / 1000);
+
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
 type Name = (typeof NAMES)[number];
 
@@ -80,6 +83,7 @@ describe('bluesky channel (real PDS + PLC)', () => {
         subject: subject('alice.test'),
         claim: ids.alice.claims.get('bluesky:alice.test')!,
         compact: compact.alice,
+        now: NOW_S,
         markdown: '',
         token: accounts.alice.password,
       },
@@ -101,6 +105,7 @@ describe('bluesky channel (real PDS + PLC)', () => {
         subject: subject('alice.test'),
         claim: ids.alice.claims.get('bluesky:alice.test')!,
         compact: compact.alice,
+        now: NOW_S,
         markdown: '',
         token: accounts.alice.password,
       },
@@ -240,6 +245,7 @@ describe('bluesky channel (real PDS + PLC)', () => {
         subject: subject('alice.test'),
         claim: ids.alice.claims.get('bluesky:alice.test')!,
         compact: compact.alice,
+        now: NOW_S,
         markdown: '',
         token: secret,
       },
@@ -278,6 +284,7 @@ describe('bluesky channel (real PDS + PLC)', () => {
           subject: subject('carol.test'),
           claim: bsky,
           compact: await TestIdentity.compact(bsky),
+          now: NOW_S,
           markdown: '',
           token: accounts.carol.password,
         },
@@ -288,6 +295,7 @@ describe('bluesky channel (real PDS + PLC)', () => {
           subject: parseSubject(npubSubject),
           claim: nostr,
           compact: await TestIdentity.compact(nostr),
+          now: NOW_S,
           markdown: '',
           token: nsecEncode(nostrSecret),
         },

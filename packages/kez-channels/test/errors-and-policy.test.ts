@@ -79,6 +79,7 @@ describe('typed errors', () => {
       claim: {} as Claim,
       compact: '',
       markdown: '',
+      now: 1_800_000_000,
     };
     const env = { config: channelsConfig() } as never;
     await expect(githubPlugin.publish!(req, env)).rejects.toMatchObject({

@@ -105,7 +105,11 @@ export const blueskyPlugin: ChannelPlugin = {
         repo: id.did,
         collection: PROOF_COLLECTION,
         rkey,
-        record: { $type: PROOF_COLLECTION, proof: p.compact, createdAt: new Date().toISOString() },
+        record: {
+          $type: PROOF_COLLECTION,
+          proof: p.compact,
+          createdAt: new Date(p.now * 1000).toISOString(),
+        },
       }),
       contentTypes: JSON_TYPES,
       maxRedirects: 0,

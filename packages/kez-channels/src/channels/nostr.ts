@@ -91,6 +91,7 @@ export const nostrPlugin: ChannelPlugin = {
     }
     const event = signEvent(secret, {
       kind: PROOF_KIND,
+      created_at: p.now,
       tags: [
         ['d', p.claim.identity],
         ['alt', `KEZ proof: ${p.subject.text} belongs to ${p.claim.identity}`],

@@ -99,7 +99,7 @@ async function publish(env: Env, input: string): Promise<Outcome> {
     let location: string;
     try {
       ({ location } = await plugin.publish(
-        { subject, claim, compact, markdown: core.encodeMarkdown(claim), token },
+        { subject, claim, compact, markdown: core.encodeMarkdown(claim), token, now: env.now },
         rt.cenv,
       ));
     } catch (e) {
