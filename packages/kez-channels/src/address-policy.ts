@@ -1,6 +1,10 @@
-// Which IP addresses a KEZ fetch may connect to. Used by safe-fetch (HTTP) and by the
-// WebSocket clients (nostr relays), on the address actually connected to.
-import { BlockList, isIP } from 'node:net';
+// Where a KEZ fetch may go, for HTTP (safe-fetch) and WebSocket (nostr relays) alike: the
+// target URL actually dialled (hostMap, scheme, credentials, IP literal), the lookup that
+// refuses blocked resolved addresses, and the check on the address actually connected to.
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { KezError } from '@kez/core';
+import type { ChannelsConfig } from './types.js';
 
 /** Which opt-in, if any, lifts a range: loopback (allowLoopback) or private networks (allowPrivate). */
 type OptIn = 'loopback' | 'private';
@@ -95,4 +99,99 @@ export function blockedReason(address: string, opts: AddressPolicy = {}): string
 
 export function isIpLiteral(host: string): boolean {
   return isIP(bare(host)) !== 0;
+}
+
+/** The address opt-ins a configuration grants (allowPrivate only when set to true). */
+export function addressPolicy(config: ChannelsConfig): AddressPolicy {
+  return { allowLoopback: config.allowLoopback, allowPrivate: config.allowPrivate === true };
+}
+
+/** A connection refused by the address policy (so it is not mistaken for a network error). */
+export class BlockedAddressError extends Error {
+  override readonly name = 'BlockedAddressError';
+  constructor(
+    readonly address: string,
+    readonly why: string,
+  ) {
+    super(`refused to connect to ${address} (${why})`);
+  }
+}
+
+/** The first BlockedAddressError in an error's cause chain, if any. */
+export function blockedIn(e: unknown): BlockedAddressError | undefined {
+  for (let c: unknown = e, depth = 0; c && depth < 6; c = (c as Error).cause, depth++)
+    if (c instanceof BlockedAddressError) return c;
+  return undefined;
+}
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/** A net.connect lookup that resolves, then refuses when any resolved address is blocked. */
+export function guardedLookup(opts: AddressPolicy): LookupFunction {
+  return ((
+    hostname: string,
+    options: { all?: boolean; family?: number },
+    callback: LookupCallback,
+  ) => {
+    dnsLookup(hostname, { all: true, family: options.family ?? 0 }, (err, addresses) => {
+      if (err) return callback(err, []);
+      for (const a of addresses) {
+        const why = blockedReason(a.address, opts);
+        if (why)
+          return callback(
+            new BlockedAddressError(`${hostname} → ${a.address}`, why) as NodeJS.ErrnoException,
+            [],
+          );
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first)
+        return callback(
+          Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }),
+          [],
+        );
+      callback(null, first.address, first.family);
+    });
+  }) as unknown as LookupFunction;
+}
+
+/**
+ * The URL actually contacted for a logical one: config.hostMap applied (host and port only —
+ * the logical path, even one starting with `//`, stays a path), then the scheme (`secure`, or
+ * `plain` with allowHttp), credentials and an IP-literal host checked. Throws blocked_address.
+ */
+export function targetUrl(
+  logical: URL,
+  config: ChannelsConfig,
+  schemes: { secure: string; plain: string },
+): URL {
+  const mapped = config.hostMap[logical.host] ?? config.hostMap[logical.hostname];
+  let actual = logical;
+  if (mapped) {
+    actual = new URL(mapped);
+    if (schemes.secure === 'wss:') actual.protocol = actual.protocol.replace(/^http/, 'ws');
+    actual.pathname = logical.pathname;
+    actual.search = logical.search;
+  }
+  const url = logical.href;
+  if (
+    actual.protocol !== schemes.secure &&
+    !(actual.protocol === schemes.plain && config.allowHttp)
+  )
+    throw new KezError('blocked_address', `${url}: only ${schemes.secure}// is allowed`, { url });
+  if (actual.username || actual.password)
+    throw new KezError('blocked_address', `${url}: credentials in URL`, { url });
+  if (isIpLiteral(actual.hostname)) {
+    const why = blockedReason(actual.hostname, addressPolicy(config));
+    if (why)
+      throw new KezError('blocked_address', `${url}: ${actual.hostname} is ${why}`, {
+        url,
+        address: actual.hostname,
+      });
+  }
+  return actual;
 }

@@ -1,6 +1,8 @@
-// Finding an identity's sigchain: every source (configured sig-servers, the claim's locators)
-// is asked concurrently and verified on its own; a source that serves garbage cannot spoil
-// another's good chain, and two good chains that disagree are a fork.
+// Finding an identity's sigchain (SPEC §13): ask the given sources, then every source the
+// chains they serve name (the locators of every in-chain claim), until the set is closed or
+// MAX_CHAIN_SOURCES were asked. Each source is verified on its own, so one that serves garbage
+// cannot spoil another's good chain; two good chains that disagree are a fork, never the first
+// answer.
 import {
   objectHash,
   verdictOf,
@@ -9,6 +11,8 @@ import {
   type ChainResult,
   type Verdict,
 } from '@kez/core';
+import { mapBounded } from './bounded.js';
+import { MAX_CHAIN_SOURCES } from './read-limits.js';
 import type { ChannelRegistry } from './registry.js';
 import type { ChannelEnv } from './types.js';
 
@@ -28,6 +32,16 @@ export interface ObtainedChain {
   sources: SourceReport[];
 }
 
+/** One source's answer: a valid or forked chain is kept, anything else only as a verdict. */
+export interface SourceResult {
+  locator: string;
+  chain: ChainResult | null;
+  verdict: Verdict;
+}
+
+/** How many chain sources are read at once (each may hold up to MAX_CHAIN_BYTES in flight). */
+const SOURCE_CONCURRENCY = 2;
+
 function ordered(events: ChainEvent[]): ChainEvent[] {
   const byHash = new Map(events.map((e) => [objectHash(e), e]));
   return [...byHash.entries()]
@@ -46,77 +60,96 @@ function divergence(a: ChainResult, b: ChainResult): { seq: number; hashes: stri
   return null;
 }
 
-export async function obtainChain(
+async function readSource(
+  locator: string,
   identity: string,
-  locators: string[],
   registry: ChannelRegistry,
   env: ChannelEnv,
   now: number,
-): Promise<ObtainedChain> {
-  const unique = [...new Set(locators)].filter((l) => registry.transportFor(l));
-  const results = await Promise.all(
-    unique.map(async (locator) => {
-      try {
-        env.progress?.(`chain: ${locator}`);
-        const events = await registry.transportFor(locator)!.fetchChain(locator, identity, env);
-        if (events.length === 0)
-          return {
-            locator,
-            chain: null,
-            verdict: {
-              status: 'not_found',
-              code: 'no_chain',
-              reason: `${locator} has no chain for ${identity}`,
-              evidence: {},
-            } as Verdict,
-          };
-        const chain = verifyChain(ordered(events), { now });
-        if (chain.state && chain.state.identity !== identity) {
-          return {
-            locator,
-            chain: null,
-            verdict: {
-              status: 'invalid',
-              code: 'identity_mismatch',
-              reason: `${locator} served another identity's chain`,
-              evidence: {},
-            } as Verdict,
-          };
-        }
-        return { locator, chain, verdict: chain as Verdict };
-      } catch (e) {
-        return { locator, chain: null, verdict: verdictOf(e) };
-      }
-    }),
-  );
-  const sources: SourceReport[] = results.map(({ locator, chain, verdict }) => ({
+): Promise<SourceResult> {
+  try {
+    env.progress?.(`chain: ${locator}`);
+    const events = await registry.transportFor(locator)!.fetchChain(locator, identity, env, now);
+    if (events.length === 0) {
+      const reason = `${locator} has no chain for ${identity}`;
+      return {
+        locator,
+        chain: null,
+        verdict: { status: 'not_found', code: 'no_chain', reason, evidence: {} },
+      };
+    }
+    const chain = verifyChain(ordered(events), { now });
+    if (chain.state && chain.state.identity !== identity) {
+      const reason = `${locator} served another identity's chain`;
+      return {
+        locator,
+        chain: null,
+        verdict: { status: 'invalid', code: 'identity_mismatch', reason, evidence: {} },
+      };
+    }
+    const keep = chain.status === 'valid' || chain.status === 'fork';
+    return { locator, chain: keep ? chain : null, verdict: chain };
+  } catch (e) {
+    return { locator, chain: null, verdict: verdictOf(e) };
+  }
+}
+
+/** The locators a chain's own claims name, oldest claim first (a shared prefix is the identity's word). */
+export function namedSources(chain: ChainResult): string[] {
+  const entries = [...(chain.state?.claims.values() ?? [])].sort((a, b) => a.seq - b.seq);
+  return entries.flatMap((e) => e.claim.locators ?? []);
+}
+
+function report({ locator, chain, verdict }: SourceResult): SourceReport {
+  return {
     locator,
     status: verdict.status,
     code: verdict.code,
     reason: verdict.reason,
     head: chain?.state ? { seq: chain.state.head.seq, hash: chain.state.head.hash } : undefined,
-  }));
+  };
+}
 
+/** The verdict over a set of sources' answers: fork if any two disagree, else the longest valid one. */
+export function judgeSources(
+  identity: string,
+  results: SourceResult[],
+  unasked: string[] = [],
+): ObtainedChain {
+  const sources = results.map(report);
   const forked = results.find((r) => r.chain?.status === 'fork');
   if (forked?.chain) return { chain: forked.chain, verdict: forked.chain, sources };
-  const good = results
-    .filter((r) => r.chain?.status === 'valid' && r.chain.state)
-    .map((r) => r.chain!);
+  const good = results.filter((r) => r.chain?.status === 'valid' && r.chain.state);
   for (let i = 0; i < good.length; i++) {
     for (let j = i + 1; j < good.length; j++) {
-      const d = divergence(good[i]!, good[j]!);
-      if (d) {
-        const verdict: Verdict = {
-          status: 'fork',
-          code: 'fork',
-          reason: `two sources serve different valid events at seq ${d.seq}`,
-          evidence: { seq: d.seq, hashes: d.hashes },
-        };
-        return { chain: { ...good[i]!, ...verdict }, verdict, sources };
-      }
+      const d = divergence(good[i]!.chain!, good[j]!.chain!);
+      if (!d) continue;
+      const heads = [good[i]!, good[j]!].map((r) => ({
+        locator: r.locator,
+        ...report(r).head!,
+      }));
+      const verdict: Verdict = {
+        status: 'fork',
+        code: 'fork',
+        reason: `${heads[0]!.locator} and ${heads[1]!.locator} serve different valid events at seq ${d.seq}`,
+        evidence: { seq: d.seq, hashes: d.hashes, heads },
+      };
+      return { chain: { ...good[i]!.chain!, ...verdict }, verdict, sources };
     }
   }
-  const longest = good.sort((a, b) => b.state!.head.seq - a.state!.head.seq)[0];
+  const longest = good
+    .map((r) => r.chain!)
+    .sort((a, b) => b.state!.head.seq - a.state!.head.seq)[0];
+  if (longest && unasked.length > 0) {
+    // The chain names sources this verifier did not ask: one of them may hold a revocation.
+    const verdict: Verdict = {
+      status: 'unreachable',
+      code: 'network',
+      reason: `the chain names more than ${MAX_CHAIN_SOURCES} sources; ${unasked.length} were not asked`,
+      evidence: { limit: MAX_CHAIN_SOURCES, unasked },
+    };
+    return { chain: { ...longest, ...verdict }, verdict, sources };
+  }
   if (longest) return { chain: longest, verdict: longest, sources };
   const order = ['invalid', 'unreachable', 'not_found'];
   const worst = results
@@ -132,4 +165,51 @@ export async function obtainChain(
     },
     sources,
   };
+}
+
+export interface ClosedSources {
+  /** Every source asked, in the order they became known. */
+  results: SourceResult[];
+  /** Sources named but not asked (past MAX_CHAIN_SOURCES). */
+  unasked: string[];
+}
+
+/**
+ * Asks `initial`, then every source the chains obtained name, until no new one appears or
+ * MAX_CHAIN_SOURCES were asked. Locators without a transport are skipped.
+ */
+export async function askSources(
+  identity: string,
+  initial: string[],
+  registry: ChannelRegistry,
+  env: ChannelEnv,
+  now: number,
+): Promise<ClosedSources> {
+  const known: string[] = [];
+  const learn = (ls: string[]) => {
+    for (const l of ls) if (!known.includes(l) && registry.transportFor(l)) known.push(l);
+  };
+  learn(initial);
+  const results: SourceResult[] = [];
+  while (results.length < known.length && results.length < MAX_CHAIN_SOURCES) {
+    const batch = known.slice(results.length, MAX_CHAIN_SOURCES);
+    const got = await mapBounded(batch, SOURCE_CONCURRENCY, (l) =>
+      readSource(l, identity, registry, env, now),
+    );
+    results.push(...got);
+    for (const r of got) if (r.chain) learn(namedSources(r.chain));
+  }
+  return { results, unasked: known.slice(results.length) };
+}
+
+/** askSources + judgeSources. */
+export async function obtainChain(
+  identity: string,
+  locators: string[],
+  registry: ChannelRegistry,
+  env: ChannelEnv,
+  now: number,
+): Promise<ObtainedChain> {
+  const { results, unasked } = await askSources(identity, locators, registry, env, now);
+  return judgeSources(identity, results, unasked);
 }

@@ -1,16 +1,30 @@
 export type * from './types.js';
 export { defaultChannelsConfig, channelsConfig, type ChannelsConfigInput } from './config.js';
-export { blockedReason, isIpLiteral } from './address-policy.js';
-export { createSafeFetch, guardedLookup, guardedAgent, type SafeFetcher } from './safe-fetch.js';
+export {
+  BlockedAddressError,
+  blockedReason,
+  guardedLookup,
+  isIpLiteral,
+  targetUrl,
+} from './address-policy.js';
+export { createSafeFetch, guardedAgent, type SafeFetcher } from './safe-fetch.js';
 export { createResolveTxt } from './dns-txt.js';
 export { createChannelEnv, type OwnedChannelEnv } from './env.js';
 export { ChannelRegistry } from './registry.js';
 export * from './sigserver-client.js';
 export { htmlToText } from './html-text.js';
 export { evaluateCandidate, best, rank, type ProofVerdict } from './proofs.js';
-export { obtainChain, type ObtainedChain, type SourceReport } from './chain-sources.js';
+export {
+  askSources,
+  judgeSources,
+  obtainChain,
+  type ObtainedChain,
+  type SourceReport,
+} from './chain-sources.js';
+export * from './read-limits.js';
 export { fileHeadCache, memoryHeadCache, type HeadCache, type SeenHead } from './head-cache.js';
 export {
+  chooseIdentity,
   verifyIdentity,
   type IdentityResult,
   type Edge,

@@ -1,122 +1,57 @@
 // Sigchains on nostr relays (SPEC §10): each chain event is a kind 7779 event whose content is
 // the event's JCS line, tagged ["i", identity] and ["seq", n]. Relays are open bulletin boards:
-// anyone can post under any `i` tag, so what comes back is narrowed to the events that extend
-// the chain from its genesis (junk is dropped, competing valid events are kept as fork
-// evidence) before the verifier folds it. The KEZ signatures are the authority, so the nostr
+// anyone can post under any `i` tag, so what comes back (nostr-chain-read) is narrowed to the
+// events that extend the chain from its genesis (chain-walk) before the verifier folds it. The KEZ signatures are the authority, so the nostr
 // key that wraps an event does not matter: by default a fresh one per publish.
-import {
-  KezError,
-  MAX_CHAIN_BYTES,
-  applyEvent,
-  canonicalize,
-  decodeJson,
-  objectHash,
-  type ChainEvent,
-  type ChainState,
-} from '@kez/core';
+import { KezError, canonicalize, objectHash, type ChainEvent } from '@kez/core';
 import { generateSecretKey } from 'nostr-tools/pure';
-import { CHAIN_KIND, checkEvent, signEvent, tagValue } from './channels/nostr-event.js';
+import { chainFrom } from './chain-walk.js';
+import { CHAIN_KIND, signEvent } from './channels/nostr-event.js';
 import { eachRelay, withRelay, type RelaySession } from './channels/nostr-relay-client.js';
+import { readChainEvents, type RelayRead } from './nostr-chain-read.js';
 import type { ChainTransport, ChannelEnv } from './types.js';
 
-/** Events asked for per REQ (relays may cap it lower; paging copes). */
-const PAGE_EVENTS = 500;
-const MAX_PAGES = 256;
-
 /**
- * Raw events a relay holds under the identity's `i` tag, newest first, paged with `until`
- * (inclusive, so each page repeats the previous boundary; paging stops when a page brings
- * nothing new). Only single-letter tags are filterable on relays (NIP-01), hence `#i`, not
- * `#seq`. Wrappers carry their chain event's created_at, so pages follow chain order; a
- * relay holding more than a page of events with one created_at can withhold the rest, as any
- * relay can withhold (sig-servers and rollback detection bound that).
+ * Whether what a relay left unread could hold part of the chain: anything at or after the
+ * genesis' created_at (chain events never go back in time), or anything at all when no
+ * genesis was found.
  */
-async function rawChainEvents(s: RelaySession, identity: string): Promise<unknown[]> {
-  const seen = new Map<string, unknown>();
-  let bytes = 0;
-  let until: number | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const filter = {
-      kinds: [CHAIN_KIND],
-      '#i': [identity],
-      limit: PAGE_EVENTS,
-      ...(until === undefined ? {} : { until }),
-    };
-    const got = await s.query(filter, {
-      maxEvents: PAGE_EVENTS,
-      maxBytes: MAX_CHAIN_BYTES - bytes,
-    });
-    let fresh = 0;
-    for (const e of got) {
-      const { id, created_at: at } = (e ?? {}) as { id?: unknown; created_at?: unknown };
-      if (typeof id !== 'string' || seen.has(id)) continue;
-      seen.set(id, e);
-      fresh++;
-      bytes += JSON.stringify(e).length;
-      if (typeof at === 'number' && (until === undefined || at < until)) until = at;
-    }
-    if (fresh === 0) break;
-  }
-  return [...seen.values()];
-}
-
-/** The KEZ chain events inside relay events: signature-checked wrappers for this identity only. */
-function unwrap(raw: unknown[], identity: string, where: string): ChainEvent[] {
-  const out: ChainEvent[] = [];
-  for (const value of raw) {
-    try {
-      const wrapper = checkEvent(value, where);
-      if (wrapper.kind !== CHAIN_KIND || tagValue(wrapper, 'i') !== identity) continue;
-      const obj = decodeJson(wrapper.content);
-      if (obj.type === 'event') out.push(obj);
-    } catch (e) {
-      if (!(e instanceof KezError)) throw e; // a broken wrapper or line is junk, not the chain's fault
-    }
-  }
-  return out;
+function unreadMatters(read: RelayRead, chain: ChainEvent[]): boolean {
+  const from = chain[0]?.created_at ?? Number.NEGATIVE_INFINITY;
+  const { seconds, upTo } = read.unread;
+  return (upTo !== undefined && upTo >= from) || seconds.some((t) => t >= from);
 }
 
 /**
- * The events that extend the identity's chain from genesis, seq by seq. At a seq where two or
- * more events apply, all of them are kept (fork evidence for verifyChain) and the walk stops.
+ * The chain as the given relays hold it together, folded at the caller's `now`; [] when none
+ * has it. Throws when every relay failed, and `unreachable` when a read bound left unread
+ * what could be part of the chain (junk must not make it `invalid` or `not_found`).
  */
-export function chainFrom(identity: string, events: ChainEvent[], now: number): ChainEvent[] {
-  const bySeq = new Map<number, Map<string, ChainEvent>>();
-  for (const e of events) {
-    const at = bySeq.get(e.seq) ?? new Map<string, ChainEvent>();
-    at.set(objectHash(e), e);
-    bySeq.set(e.seq, at);
-  }
-  const kept: ChainEvent[] = [];
-  let state: ChainState | null = null;
-  for (let seq = 0; bySeq.has(seq); seq++) {
-    const extending: Array<{ event: ChainEvent; next: ChainState }> = [];
-    for (const event of bySeq.get(seq)!.values()) {
-      try {
-        const next = applyEvent(state, event, { now });
-        if (next.identity === identity) extending.push({ event, next });
-      } catch (e) {
-        if (!(e instanceof KezError)) throw e;
-      }
-    }
-    kept.push(...extending.map((x) => x.event));
-    if (extending.length !== 1) break;
-    state = extending[0]!.next;
-  }
-  return kept;
-}
-
-/** The chain as the given relays hold it together; [] when none has it. Throws when every relay failed. */
 export async function fetchChainFromRelays(
   identity: string,
   relays: string[],
   env: ChannelEnv,
+  now: number,
 ): Promise<ChainEvent[]> {
   env.progress?.(`nostr: kind ${CHAIN_KIND} events for ${identity} on ${relays.length} relay(s)`);
-  const outcomes = await eachRelay(relays, env, (s) => rawChainEvents(s, identity));
+  const outcomes = await eachRelay(relays, env, (s) => readChainEvents(s, identity));
   if (outcomes.length > 0 && outcomes.every((o) => o.error)) throw outcomes[0]!.error!;
-  const events = outcomes.flatMap((o) => unwrap(o.value ?? [], identity, o.relay));
-  return chainFrom(identity, events, Math.floor(Date.now() / 1000));
+  const reads = outcomes.flatMap((o) => (o.value ? [{ relay: o.relay, read: o.value }] : []));
+  const chain = chainFrom(
+    identity,
+    reads.flatMap((r) => r.read.events),
+    now,
+  );
+  const cut = reads.find((r) => unreadMatters(r.read, chain));
+  if (cut) {
+    const { bound, seconds } = cut.read.unread;
+    throw new KezError(
+      'network',
+      `${cut.relay}: could not read all of ${identity}'s chain events (${bound ?? `a second holding more events than the relay shows: ${seconds.join(', ')}`})`,
+      { url: cut.relay, bound: bound ?? 'events per second', seconds },
+    );
+  }
+  return chain;
 }
 
 /** Posts the events one relay lacks (by KEZ hash), in seq order; returns how many it accepted. */
@@ -126,9 +61,7 @@ async function publishMissing(
   events: ChainEvent[],
   secret: Uint8Array,
 ): Promise<number> {
-  const have = new Set(
-    unwrap(await rawChainEvents(s, identity), identity, s.url).map((e) => objectHash(e)),
-  );
+  const have = new Set((await readChainEvents(s, identity)).events.map((e) => objectHash(e)));
   let added = 0;
   for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
     if (have.has(objectHash(event))) continue;
@@ -177,7 +110,7 @@ export async function publishChainToRelays(
 export const nostrChainTransport: ChainTransport = {
   name: 'nostr',
   schemes: ['wss', 'ws'],
-  fetchChain: (locator, identity, env) => fetchChainFromRelays(identity, [locator], env),
+  fetchChain: (locator, identity, env, now) => fetchChainFromRelays(identity, [locator], env, now),
   async publishEvents(locator, identity, events, env) {
     const added = await withRelay(locator, env, (s) =>
       publishMissing(s, identity, events, generateSecretKey()),

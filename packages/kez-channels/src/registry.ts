@@ -22,12 +22,15 @@ export class ChannelRegistry {
     return this;
   }
 
-  /** The plugin for a channel; a channel this build cannot check is unreachable, never valid. */
+  /**
+   * The plugin for a channel. A channel this build cannot check is not_found (`no_proof`:
+   * nothing here can be checked), never valid — and not `network`, which would invite a retry.
+   */
   plugin(channel: string): ChannelPlugin {
     const p = this.plugins.get(channel);
     if (!p)
       throw new KezError(
-        'network',
+        'no_proof',
         `this kez has no '${channel}' channel plugin, so ${channel} accounts cannot be checked`,
         { channel },
       );

@@ -1,62 +1,20 @@
 // The one HTTP fetcher every channel and client uses. Refuses blocked addresses on the
 // address actually connected to (so DNS rebinding fails), follows redirects only by policy
 // (re-checking every hop), bounds time and size, and maps every failure to a SPEC §9 code.
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import type { LookupFunction, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
 import { KezError, type Code } from '@kez/core';
-import { blockedReason, isIpLiteral, type AddressPolicy } from './address-policy.js';
+import {
+  BlockedAddressError,
+  addressPolicy,
+  blockedIn,
+  blockedReason,
+  guardedLookup,
+  targetUrl,
+} from './address-policy.js';
+import { createLimiter } from './limiter.js';
+import { MAX_CONCURRENT_FETCHES } from './read-limits.js';
 import type { ChannelsConfig, FetchPolicy, SafeFetch, SafeResponse } from './types.js';
-
-/** Marks a connection refused by the address policy, so it is not mistaken for a network error. */
-class BlockedAddress extends Error {
-  constructor(
-    readonly address: string,
-    readonly why: string,
-  ) {
-    super(`refused to connect to ${address} (${why})`);
-  }
-}
-
-type LookupCallback = (
-  err: NodeJS.ErrnoException | null,
-  address: string | LookupAddress[],
-  family?: number,
-) => void;
-
-/** A net.connect lookup that resolves, then refuses when any resolved address is blocked. */
-export function guardedLookup(opts: AddressPolicy): LookupFunction {
-  return ((
-    hostname: string,
-    options: { all?: boolean; family?: number },
-    callback: LookupCallback,
-  ) => {
-    dnsLookup(hostname, { all: true, family: options.family ?? 0 }, (err, addresses) => {
-      if (err) return callback(err, []);
-      for (const a of addresses) {
-        const why = blockedReason(a.address, opts);
-        if (why)
-          return callback(
-            new BlockedAddress(`${hostname} → ${a.address}`, why) as NodeJS.ErrnoException,
-            [],
-          );
-      }
-      if (options.all) return callback(null, addresses);
-      const first = addresses[0];
-      if (!first)
-        return callback(
-          Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' }),
-          [],
-        );
-      callback(null, first.address, first.family);
-    });
-  }) as unknown as LookupFunction;
-}
-
-/** The address opt-ins a configuration grants (allowPrivate only when set to true). */
-function addressPolicy(config: ChannelsConfig): AddressPolicy {
-  return { allowLoopback: config.allowLoopback, allowPrivate: config.allowPrivate === true };
-}
 
 /** An undici Agent whose every socket is checked after connect, whatever resolved it. */
 export function guardedAgent(config: ChannelsConfig): Agent {
@@ -73,7 +31,7 @@ export function guardedAgent(config: ChannelsConfig): Agent {
         const why = blockedReason(remote, opts);
         if (why) {
           socket.destroy();
-          return callback(new BlockedAddress(remote, why), null);
+          return callback(new BlockedAddressError(remote, why), null);
         }
         callback(null, socket);
       });
@@ -84,20 +42,27 @@ export function guardedAgent(config: ChannelsConfig): Agent {
   });
 }
 
-function err(code: Code, message: string, evidence: Record<string, unknown>): KezError {
-  return new KezError(code, message, evidence);
+function err(
+  code: Code,
+  message: string,
+  evidence: Record<string, unknown>,
+  cause?: unknown,
+): KezError {
+  const e = new KezError(code, message, evidence);
+  if (cause !== undefined) Object.defineProperty(e, 'cause', { value: cause });
+  return e;
 }
 
 /** Finds our marker or a known code anywhere in an error's cause chain. */
 function mapError(e: unknown, url: string, timedOut: boolean): KezError {
   if (e instanceof KezError) return e;
+  const blocked = blockedIn(e);
+  if (blocked) return err('blocked_address', blocked.message, { url, address: blocked.address }, e);
   for (
     let c: unknown = e, depth = 0;
     c && depth < 6;
     c = (c as { cause?: unknown }).cause, depth++
   ) {
-    if (c instanceof BlockedAddress)
-      return err('blocked_address', c.message, { url, address: c.address });
     const code = (c as { code?: string }).code;
     const name = (c as { name?: string }).name;
     if (
@@ -107,18 +72,55 @@ function mapError(e: unknown, url: string, timedOut: boolean): KezError {
       name === 'TimeoutError' ||
       (name === 'AbortError' && timedOut)
     ) {
-      return err('timeout', `${url}: timed out`, { url });
+      return err('timeout', `${url}: timed out`, { url }, e);
     }
   }
   const detail =
     (e as { code?: string; message?: string })?.code ?? (e as Error)?.message ?? String(e);
-  return err('network', `${url}: network error (${detail})`, { url });
+  return err('network', `${url}: network error (${detail})`, { url }, e);
 }
 
 /** Drops a response body we will not read (undici reports the abort as an error event). */
 function discard(body: { on(ev: 'error', fn: () => void): unknown; destroy(): unknown }): void {
   body.on('error', () => {});
   body.destroy();
+}
+
+/**
+ * Splits a streamed body into LF-terminated lines for FetchPolicy.lines: each complete line
+ * goes to `check` as it arrives (which throws to reject the body), a line longer than `max`
+ * is too_large. Holds only the line in progress.
+ */
+class LineStream {
+  private partial: Buffer[] = [];
+  private run = 0;
+  constructor(
+    private readonly max: number,
+    private readonly check: (line: Uint8Array) => void,
+    private readonly url: string,
+  ) {}
+
+  push(chunk: Buffer): void {
+    for (let at = 0; ; ) {
+      const lf = chunk.indexOf(0x0a, at);
+      const end = lf < 0 ? chunk.length : lf;
+      this.run += end - at;
+      if (this.run > this.max)
+        throw err('too_large', `${this.url}: a line exceeds ${this.max} bytes`, {
+          url: this.url,
+          limit: this.max,
+        });
+      if (lf < 0) {
+        if (end > at) this.partial.push(chunk.subarray(at));
+        return;
+      }
+      const piece = chunk.subarray(at, lf);
+      this.check(this.partial.length ? Buffer.concat([...this.partial, piece]) : piece);
+      this.partial = [];
+      this.run = 0;
+      at = lf + 1;
+    }
+  }
 }
 
 function mediaType(headers: Record<string, string>): string {
@@ -142,27 +144,9 @@ export interface SafeFetcher extends SafeFetch {
  */
 export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): SafeFetcher {
   const agent = guardedAgent(config);
-  const addresses = addressPolicy(config);
 
-  /** The URL actually contacted for a logical one (config.hostMap), checked against scheme and address rules. */
-  function target(logical: URL): URL {
-    const mapped = config.hostMap[logical.host] ?? config.hostMap[logical.hostname];
-    const actual = mapped ? new URL(logical.pathname + logical.search, mapped) : logical;
-    if (actual.protocol !== 'https:' && !(actual.protocol === 'http:' && config.allowHttp)) {
-      throw err('blocked_address', `${logical.href}: only https is allowed`, { url: logical.href });
-    }
-    if (actual.username || actual.password)
-      throw err('blocked_address', `${logical.href}: credentials in URL`, { url: logical.href });
-    if (isIpLiteral(actual.hostname)) {
-      const why = blockedReason(actual.hostname, addresses);
-      if (why)
-        throw err('blocked_address', `${logical.href}: ${actual.hostname} is ${why}`, {
-          url: logical.href,
-          address: actual.hostname,
-        });
-    }
-    return actual;
-  }
+  const limit = createLimiter(config.maxConcurrentFetches ?? MAX_CONCURRENT_FETCHES);
+  const target = (logical: URL) => targetUrl(logical, config, { secure: 'https:', plain: 'http:' });
 
   async function once(
     logical: URL,
@@ -234,6 +218,9 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    const lines = policy.lines
+      ? new LineStream(policy.lines.maxBytes, policy.lines.check, url)
+      : undefined;
     try {
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         size += chunk.length;
@@ -244,29 +231,45 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
             limit: maxBytes,
           });
         }
+        try {
+          lines?.push(chunk);
+        } catch (e) {
+          discard(res.body);
+          throw e;
+        }
         chunks.push(chunk);
       }
     } catch (e) {
       throw mapError(e, url, timed());
     }
-    const body = new Uint8Array(Buffer.concat(chunks, size));
+    // A Buffer is a Uint8Array: no second copy of the body.
+    const body: Uint8Array = Buffer.concat(chunks, size);
     return {
       url,
       status,
       headers,
       body,
-      text: () => new TextDecoder('utf-8', { fatal: false }).decode(body),
+      text: () => {
+        try {
+          return new TextDecoder('utf-8', { fatal: true }).decode(body);
+        } catch (e) {
+          throw err('malformed', `${url}: response is not UTF-8`, { url }, e);
+        }
+      },
       json: () => {
         try {
           return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) as unknown;
-        } catch {
-          throw err('malformed', `${url}: response is not JSON`, { url });
+        } catch (e) {
+          throw err('malformed', `${url}: response is not JSON`, { url }, e);
         }
       },
     };
   }
 
-  const safeFetch = (async (input: string, policy: FetchPolicy = {}) => {
+  const safeFetch = ((input: string, policy: FetchPolicy = {}) =>
+    limit(() => fetchOne(input, policy))) as SafeFetcher;
+
+  async function fetchOne(input: string, policy: FetchPolicy): Promise<SafeResponse> {
     let logical: URL;
     try {
       logical = new URL(input);
@@ -274,8 +277,10 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
       throw err('malformed', `not a URL: ${input}`, { url: input });
     }
     const timeout = AbortSignal.timeout(policy.timeoutMs ?? config.timeouts.totalMs);
-    const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
-    const timed = () => timeout.aborted;
+    const signals = [timeout, ...(outer ? [outer] : []), ...(policy.signal ? [policy.signal] : [])];
+    const signal = AbortSignal.any(signals);
+    // A caller's deadline is a timeout too; only the env's own abort is not.
+    const timed = () => timeout.aborted || policy.signal?.aborted === true;
     const maxRedirects = policy.maxRedirects ?? 3;
     const origin = logical.origin;
     for (let hop = 0; ; hop++) {
@@ -298,7 +303,7 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
         });
       logical = next;
     }
-  }) as SafeFetcher;
+  }
   safeFetch.close = () => agent.close();
   return safeFetch;
 }

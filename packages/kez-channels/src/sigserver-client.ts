@@ -2,32 +2,54 @@
 import {
   CODES,
   KezError,
-  MAX_CHAIN_BYTES,
+  MAX_BUNDLE_LINE_BYTES,
   canonicalize,
   parseBundle,
+  parseCanonical,
+  parseObject,
   utf8Decode,
   type ChainEvent,
   type Code,
 } from '@kez/core';
+import { plausibleEvent } from './chain-walk.js';
+import { MAX_CHAIN_BYTES, MAX_SIGSERVER_PAGES } from './read-limits.js';
 import type { ChainTransport, SafeFetch } from './types.js';
-
-/** Pages of one chain read followed at most this many times. */
-const MAX_PAGES = 64;
 
 function chainUrl(baseUrl: string, identity: string, suffix = ''): string {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   return new URL(`v1/chains/${encodeURIComponent(identity)}${suffix}`, base).href;
 }
 
-/** A bundle body: strict UTF-8 (a replaced byte must not slip into a verified event), then JSONL. */
-function bundleEvents(body: Uint8Array, url: string): ChainEvent[] {
+/** Runs a decoding step; its KezError gets the URL it came from. */
+function fromUrl<T>(url: string, step: () => T): T {
   try {
-    return parseBundle(utf8Decode(body));
+    return step();
   } catch (e) {
     if (e instanceof KezError)
       throw new KezError(e.code, `${url}: ${e.message}`, { ...e.evidence, url });
     throw e;
   }
+}
+
+/** A bundle body: strict UTF-8 (a replaced byte must not slip into a verified event), then JSONL. */
+function bundleEvents(body: Uint8Array, url: string): ChainEvent[] {
+  return fromUrl(url, () => parseBundle(utf8Decode(body)));
+}
+
+/**
+ * One bundle line as it streams: it must be a signed event of this identity (or its genesis),
+ * so a server sending junk is cut off at its first bad line, not after MAX_CHAIN_BYTES.
+ */
+function checkLine(line: Uint8Array, identity: string, url: string): void {
+  const object = fromUrl(url, () => parseObject(parseCanonical(utf8Decode(line))));
+  if (plausibleEvent(object, identity)) return;
+  const event = object.type === 'event' ? object : null;
+  const code: Code = !event
+    ? 'malformed'
+    : event.seq > 0 && event.identity === identity
+      ? 'bad_signature'
+      : 'identity_mismatch';
+  throw new KezError(code, `${url}: a bundle line is not a signed event of ${identity}`, { url });
 }
 
 export interface ChainResponse {
@@ -59,6 +81,7 @@ export async function getChain(
     },
     passStatuses: [304, 404],
     maxBytes: opts.maxBytes ?? MAX_CHAIN_BYTES,
+    lines: { maxBytes: MAX_BUNDLE_LINE_BYTES, check: (line) => checkLine(line, identity, url) },
   });
   const bytes = res.body.length;
   const fork =
@@ -104,7 +127,7 @@ export interface FullChain {
 
 /**
  * Every page of an identity's chain (Kez-Next-Since followed), or null when the server has none.
- * Fails closed: past `maxBytes` (all pages together, default MAX_CHAIN_BYTES) or MAX_PAGES the
+ * Fails closed: past `maxBytes` (all pages together, default MAX_CHAIN_BYTES) or MAX_SIGSERVER_PAGES the
  * read is too_large, never silently cut short.
  */
 export async function getFullChain(
@@ -117,7 +140,7 @@ export async function getFullChain(
   let fork = false;
   let since: number | undefined;
   let budget = opts.maxBytes ?? MAX_CHAIN_BYTES;
-  for (let page = 0; page < MAX_PAGES; page++) {
+  for (let page = 0; page < MAX_SIGSERVER_PAGES; page++) {
     const chain = await getChain(
       fetch,
       baseUrl,
@@ -138,10 +161,14 @@ export async function getFullChain(
     if (chain.nextSince === undefined) return { events, fork };
     since = chain.nextSince;
   }
-  throw new KezError('too_large', `${chainUrl(baseUrl, identity)}: more than ${MAX_PAGES} pages`, {
-    url: chainUrl(baseUrl, identity),
-    limit: MAX_PAGES,
-  });
+  throw new KezError(
+    'too_large',
+    `${chainUrl(baseUrl, identity)}: more than ${MAX_SIGSERVER_PAGES} pages`,
+    {
+      url: chainUrl(baseUrl, identity),
+      limit: MAX_SIGSERVER_PAGES,
+    },
+  );
 }
 
 export interface Head {

@@ -28,12 +28,19 @@ export interface FetchPolicy {
   redirectHosts?: 'same-origin' | string[];
   /** Response-size cap in bytes, enforced while streaming (default config.maxBodyBytes). */
   maxBytes?: number;
+  /**
+   * For line-based bodies (bundles): each LF-terminated line is passed to `check` while the
+   * body streams (a throw rejects the body at once), and a line over `maxBytes` is too_large.
+   */
+  lines?: { maxBytes: number; check(line: Uint8Array): void };
   /** Accepted media types (prefix match on the Content-Type essence); absent = any. */
   contentTypes?: string[];
   /** Statuses returned to the caller instead of being mapped to a KezError (e.g. [404, 409]). */
   passStatuses?: number[];
   /** Overrides config.timeouts.totalMs for this request. */
   timeoutMs?: number;
+  /** Aborts the request (e.g. a caller's overall deadline): reported as `timeout`. */
+  signal?: AbortSignal;
 }
 
 export interface SafeResponse {
@@ -80,6 +87,8 @@ export interface ChannelsConfig {
   maxBodyBytes: number;
   /** Concurrency bound for verifying a graph's accounts. */
   concurrency: number;
+  /** HTTP requests in flight at once per fetcher, whatever asked for them (default 8). */
+  maxConcurrentFetches?: number;
 }
 
 export interface ChannelEnv {
@@ -97,6 +106,8 @@ export interface PublishRequest {
   compact: string;
   markdown: string;
   token?: string;
+  /** The caller's clock (Unix seconds), for the timestamp a service record carries. */
+  now: number;
 }
 
 export interface ChannelPlugin {
@@ -111,8 +122,16 @@ export interface ChannelPlugin {
 export interface ChainTransport {
   name: string;
   schemes: string[];
-  /** The events it holds for the identity, in any order; [] when it has none. Throws KezError when unreachable. */
-  fetchChain(locator: string, identity: string, env: ChannelEnv): Promise<ChainEvent[]>;
+  /**
+   * The events it holds for the identity, in any order; [] when it has none. Throws KezError
+   * when unreachable. `now` is the caller's clock, for transports that must fold to filter.
+   */
+  fetchChain(
+    locator: string,
+    identity: string,
+    env: ChannelEnv,
+    now: number,
+  ): Promise<ChainEvent[]>;
   /** Stores the events the locator is missing; returns how many were added. */
   publishEvents?(
     locator: string,

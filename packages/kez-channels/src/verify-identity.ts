@@ -1,5 +1,7 @@
 // `verify id`: from one account to the identity that claims it, its sigchain, and every
-// account that chain claims, each checked at its own place (concurrently, bounded).
+// account that chain claims, each checked at its own place (concurrently, bounded). Four
+// named steps — locate the root proofs, choose the identity, obtain a trusted chain, judge
+// the edges — under one deadline.
 import {
   claimStatus,
   compareHeads,
@@ -7,14 +9,23 @@ import {
   parseSubject,
   verdictOf,
   type ChainResult,
+  type ChainState,
   type Claim,
   type Subject,
   type Verdict,
 } from '@kez/core';
 import { mapBounded } from './bounded.js';
-import { obtainChain, type ObtainedChain, type SourceReport } from './chain-sources.js';
+import {
+  askSources,
+  judgeSources,
+  namedSources,
+  type ObtainedChain,
+  type SourceReport,
+} from './chain-sources.js';
+import { withDeadline } from './deadline.js';
 import type { HeadCache } from './head-cache.js';
 import { best, evaluateCandidate, placeFailure, type ProofVerdict } from './proofs.js';
+import { DEFAULT_VERIFY_DEADLINE_MS, MAX_PROOFS_PER_PLACE } from './read-limits.js';
 import type { ChannelRegistry } from './registry.js';
 import type { ChannelEnv } from './types.js';
 
@@ -38,6 +49,8 @@ export interface IdentityResult extends Verdict {
     status: Verdict['status'];
     code?: Verdict['code'];
     reason: string;
+    /** For a fork: the seq, the hashes there, and each source's head. */
+    evidence: Verdict['evidence'];
     head?: { seq: number; hash: string };
     primary?: string;
     sources: SourceReport[];
@@ -46,6 +59,8 @@ export interface IdentityResult extends Verdict {
   edges: Edge[];
   /** Other identities whose proofs were also found at the subject's place. */
   other_identities: string[];
+  /** The deadline over the whole verification, and whether it was hit. */
+  deadline: { ms: number; hit: boolean };
 }
 
 export interface VerifyIdentityOptions {
@@ -55,10 +70,13 @@ export interface VerifyIdentityOptions {
   cache: HeadCache;
   /** Sig-server base URLs (default env.config.sigServers) — asked besides the claim's locators. */
   sigServers?: string[];
+  /** One deadline for the whole verification (default DEFAULT_VERIFY_DEADLINE_MS). */
+  deadlineMs?: number;
 }
 
 type Located = { proofs: ProofVerdict[] };
 
+/** Step 1: the proofs at an account's place, each judged on its own (at most MAX_PROOFS_PER_PLACE). */
 async function locate(subject: Subject, o: VerifyIdentityOptions): Promise<Located> {
   try {
     const candidates = await o.registry.plugin(subject.channel).locate(subject, o.env);
@@ -76,10 +94,28 @@ async function locate(subject: Subject, o: VerifyIdentityOptions): Promise<Locat
         ],
       };
     }
-    return { proofs: candidates.map((c) => evaluateCandidate(subject, c, o.now)) };
+    const judged = candidates.slice(0, MAX_PROOFS_PER_PLACE);
+    return { proofs: judged.map((c) => evaluateCandidate(subject, c, o.now)) };
   } catch (e) {
     return { proofs: [placeFailure(subject, e)] };
   }
+}
+
+/**
+ * Step 2: which identity the account is taken to belong to when its place holds valid proofs
+ * for several: the one named by the newest proof (highest claim created_at), ties broken by
+ * the smaller identity id — the owner's latest word, whatever order the service lists them in.
+ */
+export function chooseIdentity(signed: ProofVerdict[]): { identity: string; others: string[] } {
+  const newest = new Map<string, number>();
+  for (const p of signed) {
+    const { identity, created_at } = p.claim!;
+    newest.set(identity, Math.max(newest.get(identity) ?? -1, created_at));
+  }
+  const ranked = [...newest.entries()].sort(
+    ([ia, ta], [ib, tb]) => tb - ta || (ia < ib ? -1 : ia > ib ? 1 : 0),
+  );
+  return { identity: ranked[0]![0], others: ranked.slice(1).map(([i]) => i) };
 }
 
 /** A proof judged against the chain: valid only if both the place and the chain say so. */
@@ -120,35 +156,106 @@ function edgeOf(
 }
 
 /**
- * The chain: configured sig-servers plus every locator the subject's claims name. A claim's
- * locators are the identity's word only if the claim is in its chain: any key can sign a claim
- * naming the identity and point at a server holding a stale prefix (one that hides a
- * revocation). So when a valid chain came back and some root claim is not in it, the chain is
- * fetched again without the locators only such claims named.
+ * Step 3: a chain to trust. Sources: configured sig-servers, the root proofs' locators, and
+ * (askSources) every locator the chains obtained name. A claim's locators are the identity's
+ * word only if the claim is in its chain: any key can sign a claim naming the identity and
+ * point at a server holding a stale prefix (one that hides a revocation). So when a valid chain
+ * came back and some root claim is not in it, the answers of sources only such claims named
+ * are set aside and the rest judged again.
  */
-async function chainOf(
+async function trustedChain(
   identity: string,
   rootProofs: ProofVerdict[],
   o: VerifyIdentityOptions,
 ): Promise<ObtainedChain> {
   const configured = o.sigServers ?? o.env.config.sigServers;
   const locatorsOf = (ps: ProofVerdict[]) => ps.flatMap((p) => p.claim!.locators ?? []);
-  const all = [...configured, ...locatorsOf(rootProofs)];
-  const first = await obtainChain(identity, all, o.registry, o.env, o.now);
+  const asked = await askSources(
+    identity,
+    [...configured, ...locatorsOf(rootProofs)],
+    o.registry,
+    o.env,
+    o.now,
+  );
+  const first = judgeSources(identity, asked.results, asked.unasked);
   const state = first.chain?.state;
   if (first.verdict.status !== 'valid' || !state) return first;
-  const trusted = new Set([
+  const outside = rootProofs.filter((p) => !state.claims.has(objectHash(p.claim!)));
+  if (outside.length === 0) return first;
+  const vouched = new Set([
     ...configured,
-    ...locatorsOf(rootProofs.filter((p) => state.claims.has(objectHash(p.claim!)))),
+    ...locatorsOf(rootProofs.filter((p) => !outside.includes(p))),
+    ...asked.results.flatMap((r) => (r.chain ? namedSources(r.chain) : [])),
   ]);
-  if (all.every((l) => trusted.has(l))) return first;
-  return obtainChain(identity, [...trusted], o.registry, o.env, o.now);
+  const kept = asked.results.filter((r) => vouched.has(r.locator));
+  return judgeSources(identity, kept, asked.unasked);
+}
+
+/** The chain verdict after comparing its head with the one seen before (SPEC §6.7). */
+async function againstSeen(identity: string, obtained: ObtainedChain, cache: HeadCache) {
+  const chain = obtained.chain;
+  if (!chain?.state || chain.status !== 'valid') return obtained.verdict;
+  const seen = await cache.get(identity);
+  const against = seen ? compareHeads(seen, chain) : null;
+  if (against) return against;
+  if (!seen || chain.state.head.seq >= seen.seq)
+    await cache.put(identity, { seq: chain.state.head.seq, hash: chain.state.head.hash });
+  return obtained.verdict;
+}
+
+/** Step 4: every account a valid chain claims, each checked at its own place (bounded). */
+async function judgeEdges(
+  subject: Subject,
+  rootPlace: ProofVerdict[],
+  identity: string,
+  chain: ChainResult & { state: ChainState },
+  o: VerifyIdentityOptions,
+): Promise<Edge[]> {
+  // Every subject the chain claims; the queried one reuses the proofs already fetched.
+  const claimsBySubject = new Map<string, Claim[]>();
+  for (const { claim } of chain.state.claims.values()) {
+    claimsBySubject.set(claim.subject, [...(claimsBySubject.get(claim.subject) ?? []), claim]);
+  }
+  if (!claimsBySubject.has(subject.text)) claimsBySubject.set(subject.text, []);
+  const subjects = [...claimsBySubject.keys()];
+  o.env.progress?.(`verifying ${subjects.length} account(s) of ${identity}`);
+  return mapBounded(subjects, o.env.config.concurrency, async (s): Promise<Edge> => {
+    // The chain alone may already rule every claim for this subject out (revoked, expired, rotated away).
+    const fromChain = (claimsBySubject.get(s) ?? []).map((c) => ({
+      ...claimStatus(c, chain, { now: o.now }),
+      claim: c,
+    }));
+    const live = fromChain.some((v) => v.status === 'valid');
+    if (!live && s !== subject.text) return edgeOf(s, best(fromChain)!, false);
+    const proofs = s === subject.text ? rootPlace : (await locate(parseSubject(s), o)).proofs;
+    const mine = proofs.filter((p) => p.status !== 'valid' || p.claim?.identity === identity);
+    const judged = mine.map((p) => withChain(p, chain, o.now));
+    const found = best(judged) ?? {
+      status: 'not_found' as const,
+      code: 'no_proof' as const,
+      reason: `no proof for ${identity} at ${s}'s place`,
+      evidence: {},
+      location: s,
+      owner: { subject: s },
+    };
+    return edgeOf(s, found, true);
+  });
 }
 
 export async function verifyIdentity(
   input: string,
-  o: VerifyIdentityOptions,
+  options: VerifyIdentityOptions,
 ): Promise<IdentityResult> {
+  const ms = options.deadlineMs ?? DEFAULT_VERIFY_DEADLINE_MS;
+  const o = { ...options, env: withDeadline(options.env, ms) };
+  const result = await verifySteps(input, o);
+  return { ...result, deadline: { ms, hit: o.env.signal!.aborted } };
+}
+
+async function verifySteps(
+  input: string,
+  o: VerifyIdentityOptions,
+): Promise<Omit<IdentityResult, 'deadline'>> {
   let subject: Subject;
   try {
     subject = parseSubject(input);
@@ -170,34 +277,22 @@ export async function verifyIdentity(
       other_identities: [],
     };
   }
-  const identities = [...new Set(signed.map((p) => p.claim!.identity))];
-  const identity = identities[0]!;
+  const { identity, others } = chooseIdentity(signed);
   const rootProofs = signed.filter((p) => p.claim!.identity === identity);
 
-  const obtained = await chainOf(identity, rootProofs, o);
-  let chainVerdict: Verdict = obtained.verdict;
+  const obtained = await trustedChain(identity, rootProofs, o);
+  const chainVerdict = await againstSeen(identity, obtained, o.cache);
   const chain = obtained.chain;
-  if (chain?.state && chain.status === 'valid') {
-    const seen = await o.cache.get(identity);
-    const against = seen ? compareHeads(seen, chain) : null;
-    if (against) chainVerdict = against;
-    else if (!seen || chain.state.head.seq >= seen.seq)
-      await o.cache.put(identity, { seq: chain.state.head.seq, hash: chain.state.head.hash });
-  }
   const chainReport = {
     status: chainVerdict.status,
     code: chainVerdict.code,
     reason: chainVerdict.reason,
+    evidence: chainVerdict.evidence,
     head: chain?.state ? { seq: chain.state.head.seq, hash: chain.state.head.hash } : undefined,
     primary: chain?.state?.primary,
     sources: obtained.sources,
   };
-  const base = {
-    subject: subject.text,
-    identity,
-    chain: chainReport,
-    other_identities: identities.slice(1),
-  };
+  const base = { subject: subject.text, identity, chain: chainReport, other_identities: others };
 
   if (chainVerdict.status !== 'valid' || !chain?.state) {
     // No chain, or one that cannot be trusted: nothing is valid (SPEC §9), every edge says why.
@@ -215,36 +310,13 @@ export async function verifyIdentity(
     return { ...why, ...base, edges };
   }
 
-  // Every subject the chain claims; the queried one reuses the proofs already fetched.
-  const claimsBySubject = new Map<string, Claim[]>();
-  for (const { claim } of chain.state.claims.values()) {
-    claimsBySubject.set(claim.subject, [...(claimsBySubject.get(claim.subject) ?? []), claim]);
-  }
-  if (!claimsBySubject.has(subject.text)) claimsBySubject.set(subject.text, []);
-  const subjects = [...claimsBySubject.keys()];
-  o.env.progress?.(`verifying ${subjects.length} account(s) of ${identity}`);
-
-  const edges = await mapBounded(subjects, o.env.config.concurrency, async (s): Promise<Edge> => {
-    // The chain alone may already rule every claim for this subject out (revoked, expired, rotated away).
-    const fromChain = (claimsBySubject.get(s) ?? []).map((c) => ({
-      ...claimStatus(c, chain, { now: o.now }),
-      claim: c,
-    }));
-    const live = fromChain.some((v) => v.status === 'valid');
-    if (!live && s !== subject.text) return edgeOf(s, best(fromChain)!, false);
-    const proofs = s === subject.text ? root.proofs : (await locate(parseSubject(s), o)).proofs;
-    const mine = proofs.filter((p) => p.status !== 'valid' || p.claim?.identity === identity);
-    const judged = mine.map((p) => withChain(p, chain, o.now));
-    const found = best(judged) ?? {
-      status: 'not_found' as const,
-      code: 'no_proof' as const,
-      reason: `no proof for ${identity} at ${s}'s place`,
-      evidence: {},
-      location: s,
-      owner: { subject: s },
-    };
-    return edgeOf(s, found, true);
-  });
+  const edges = await judgeEdges(
+    subject,
+    root.proofs,
+    identity,
+    { ...chain, state: chain.state },
+    o,
+  );
   const rootEdge = edges.find((e) => e.subject === subject.text)!;
   return {
     status: rootEdge.status,

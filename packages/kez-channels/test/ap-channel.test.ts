@@ -129,6 +129,7 @@ describe('ap channel (Mastodon-shaped stand-in)', () => {
         compact: await TestIdentity.compact(claim),
         markdown: '',
         token: 'mastodon-secret',
+        now: id.now,
       },
       env,
     );

@@ -17,6 +17,9 @@ import { loopbackEnv } from './helpers.js';
 import { startPds, type PdsAccount, type RunningPds } from '@kez/test-kit/pds';
 import { startRelay, type RunningRelay } from '@kez/test-kit/nostr-relay';
 
+/** The wall clock, for the timestamp a published record carries (relays check it). */
+const NOW_S = Math.floor(Date.now() / 1000);
+
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
 type Name = (typeof NAMES)[number];
 
@@ -74,6 +77,7 @@ describe('bluesky channel (real PDS + PLC)', () => {
         subject: subject('alice.test'),
         claim: ids.alice.claims.get('bluesky:alice.test')!,
         compact: compact.alice,
+        now: NOW_S,
         markdown: '',
         token: accounts.alice.password,
       },
@@ -95,6 +99,7 @@ describe('bluesky channel (real PDS + PLC)', () => {
         subject: subject('alice.test'),
         claim: ids.alice.claims.get('bluesky:alice.test')!,
         compact: compact.alice,
+        now: NOW_S,
         markdown: '',
         token: accounts.alice.password,
       },
@@ -234,6 +239,7 @@ describe('bluesky channel (real PDS + PLC)', () => {
         subject: subject('alice.test'),
         claim: ids.alice.claims.get('bluesky:alice.test')!,
         compact: compact.alice,
+        now: NOW_S,
         markdown: '',
         token: secret,
       },
@@ -272,6 +278,7 @@ describe('bluesky channel (real PDS + PLC)', () => {
           subject: subject('carol.test'),
           claim: bsky,
           compact: await TestIdentity.compact(bsky),
+          now: NOW_S,
           markdown: '',
           token: accounts.carol.password,
         },
@@ -282,6 +289,7 @@ describe('bluesky channel (real PDS + PLC)', () => {
           subject: parseSubject(npubSubject),
           claim: nostr,
           compact: await TestIdentity.compact(nostr),
+          now: NOW_S,
           markdown: '',
           token: nsecEncode(nostrSecret),
         },

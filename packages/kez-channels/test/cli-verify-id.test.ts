@@ -1,6 +1,5 @@
 // The kez commands this package backs (verify id, publish, sigchain publish), run as the real
 // CLI in a subprocess against the stand-ins and the real sig-server.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import {
   type MastodonStandin,
 } from '@kez/test-kit';
 import { startSigServer, type RunningSigServer } from '@kez/test-kit/sig-server';
-import { KEZ_BIN as KEZ } from '@kez/test-kit/kez-bin';
+import { runKez } from '@kez/test-kit/kez-bin';
 
 const GH_TOKEN = 'ghp_secret_value_never_printed';
 let gh: GithubStandin;
@@ -20,26 +19,7 @@ let masto: MastodonStandin;
 let sig: RunningSigServer;
 let home: string;
 
-function kez(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [KEZ, ...args], {
-      env: { ...process.env, KEZ_HOME: home, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d;
-    });
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
+const kez = (args: string[], env: Record<string, string> = {}) => runKez(home, args, env);
 
 beforeAll(async () => {
   [gh, masto, sig] = await Promise.all([

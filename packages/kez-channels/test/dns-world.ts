@@ -9,7 +9,8 @@ export async function dnsWorld() {
   const aliceClaim = alice.add('dns:alice.example', {
     locators: ['https://sig.example/one', 'https://sig.example/two'],
   });
-  const other = TestIdentity.create({ seed: 2 });
+  // Older than alice's: verify id takes the identity of the newest proof at a place.
+  const other = TestIdentity.create({ seed: 2, createdAt: 1_750_000_000 });
   const otherClaim = other.add('dns:alice.example');
   const bobsFake = alice.add('dns:bob.example'); // published at bob's name by alice: fine
   const carol = TestIdentity.create({ seed: 3 });

@@ -10,6 +10,9 @@ import { startGithubStandin, type GithubStandin } from '@kez/test-kit';
 import { TestChain as TestIdentity } from '@kez/test-kit/chain-builder';
 import { loopbackEnv } from './helpers.js';
 
+/** The wall clock, for the timestamp a published record carries (relays check it). */
+const NOW_S = Math.floor(Date.now() / 1000);
+
 let gh: GithubStandin;
 let env: OwnedChannelEnv;
 const id = TestIdentity.create({ seed: 11 });
@@ -158,6 +161,7 @@ describe('github channel (API-shaped stand-in)', () => {
         subject,
         claim,
         compact: await TestIdentity.compact(claim),
+        now: NOW_S,
         markdown: TestIdentity.markdown(claim),
         token: 't0ken-secret',
       },
@@ -166,7 +170,10 @@ describe('github channel (API-shaped stand-in)', () => {
     expect(location).toMatch(/^https:\/\/gist\.github\.com\/pub\//);
     expect((await judge('pub'))[0]!.status).toBe('valid');
     await expect(
-      githubPlugin.publish!({ subject, claim, compact: '', markdown: '', token: 'wrong' }, env),
+      githubPlugin.publish!(
+        { subject, claim, compact: '', markdown: '', token: 'wrong', now: NOW_S },
+        env,
+      ),
     ).rejects.toBeInstanceOf(KezError);
   });
 });

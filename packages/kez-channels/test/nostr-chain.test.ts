@@ -72,7 +72,7 @@ describe('sigchains on a nostr relay (real relay)', () => {
       '2',
     ]);
 
-    const fetched = await fetchChainFromRelays(identity, [relay.url], env);
+    const fetched = await fetchChainFromRelays(identity, [relay.url], env, NOW);
     expect(exportBundle(fetched)).toBe(exportBundle(events));
     const result = verifyChain(fetched, { now: NOW });
     expect(result.status).toBe('valid');
@@ -119,14 +119,14 @@ describe('sigchains on a nostr relay (real relay)', () => {
       code: 'not_authorized',
     });
 
-    const fetched = await fetchChainFromRelays(identity, [relay.url], env);
+    const fetched = await fetchChainFromRelays(identity, [relay.url], env, NOW);
     expect(exportBundle(fetched)).toBe(exportBundle(events.slice(0, 2)));
     expect(verifyChain(fetched, { now: NOW }).status).toBe('valid');
     // Publishing the rest completes it.
     expect(await publishChainToRelays(identity, events, [relay.url], env)).toEqual([
       { relay: relay.url, added: 1 },
     ]);
-    expect(exportBundle(await fetchChainFromRelays(identity, [relay.url], env))).toBe(
+    expect(exportBundle(await fetchChainFromRelays(identity, [relay.url], env, NOW))).toBe(
       exportBundle(events),
     );
   });
@@ -141,7 +141,7 @@ describe('sigchains on a nostr relay (real relay)', () => {
     );
     await publishChainToRelays(identity, events, [relay.url], env);
     await publishChainToRelays(identity, [...events.slice(0, 2), other], [relay.url], env);
-    const fetched = await fetchChainFromRelays(identity, [relay.url], env);
+    const fetched = await fetchChainFromRelays(identity, [relay.url], env, NOW);
     expect(fetched).toHaveLength(4);
     const result = verifyChain(fetched, { now: NOW });
     expect(result.status).toBe('fork');
@@ -149,10 +149,10 @@ describe('sigchains on a nostr relay (real relay)', () => {
 
   it('an identity nobody published is an empty chain; a dead relay is unreachable', async () => {
     const { identity } = chain(signerFromSecret('bip340', bip340.generateSecret()));
-    expect(await fetchChainFromRelays(identity, [relay.url], env)).toEqual([]);
+    expect(await fetchChainFromRelays(identity, [relay.url], env, NOW)).toEqual([]);
     const dead = await startRelay();
     await dead.stop();
-    await expect(fetchChainFromRelays(identity, [dead.url], env)).rejects.toMatchObject({
+    await expect(fetchChainFromRelays(identity, [dead.url], env, NOW)).rejects.toMatchObject({
       code: 'network',
       status: 'unreachable',
     });
@@ -167,7 +167,7 @@ describe('sigchains on a nostr relay (real relay)', () => {
         { relay: small.url, added: 25 },
       ]);
       expect((await small.relay.findEvents([{ kinds: [CHAIN_KIND], limit: 50 }])).length).toBe(10); // the cap is real
-      const fetched = await fetchChainFromRelays(me.identity, [small.url], env);
+      const fetched = await fetchChainFromRelays(me.identity, [small.url], env, NOW);
       expect(exportBundle(fetched)).toBe(exportBundle(me.events));
       expect(verifyChain(fetched, { now: me.now }).status).toBe('valid');
     } finally {
@@ -181,6 +181,8 @@ describe('sigchains on a nostr relay (real relay)', () => {
     const { events, identity } = chain();
     const t = registry.transportFor(relay.url)!;
     expect(await t.publishEvents!(relay.url, identity, events, env)).toEqual({ added: 3 });
-    expect(exportBundle(await t.fetchChain(relay.url, identity, env))).toBe(exportBundle(events));
+    expect(exportBundle(await t.fetchChain(relay.url, identity, env, NOW))).toBe(
+      exportBundle(events),
+    );
   });
 });

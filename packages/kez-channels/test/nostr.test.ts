@@ -27,6 +27,9 @@ import {
   type RunningRelay,
 } from '@kez/test-kit/nostr-relay';
 
+/** The wall clock, for the timestamp a published record carries (relays check it). */
+const NOW_S = Math.floor(Date.now() / 1000);
+
 const NOW = Math.floor(Date.now() / 1000);
 
 interface Person {
@@ -87,6 +90,7 @@ describe('nostr channel (real relay)', () => {
         subject: subjectOf(alice),
         claim: alice.claim,
         compact: alice.compact,
+        now: NOW_S,
         markdown: '',
         token: toHex(alice.secret),
       },
@@ -112,6 +116,7 @@ describe('nostr channel (real relay)', () => {
           subject: subjectOf(alice),
           claim: alice.claim,
           compact: alice.compact,
+          now: NOW_S,
           markdown: '',
           token: toHex(bob.secret),
         },

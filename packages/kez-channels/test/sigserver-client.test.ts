@@ -37,7 +37,7 @@ describe('sig-server client (real sig-server)', () => {
   it('an unknown chain: 404 → empty, head null', async () => {
     expect((await getChain(env.fetch, sig.url, id.identity)).status).toBe(404);
     expect(await getHead(env.fetch, sig.url, id.identity)).toBeNull();
-    expect(await sigServerTransport.fetchChain(sig.url, id.identity, env)).toEqual([]);
+    expect(await sigServerTransport.fetchChain(sig.url, id.identity, env, id.now)).toEqual([]);
   });
 
   it("appends: created, then idempotent; a gap is refused with the server's code", async () => {
@@ -83,7 +83,7 @@ describe('sig-server client (real sig-server)', () => {
     expect(conflict).toMatchObject({ outcome: 'conflict', code: 'fork' });
     expect((await getHead(env.fetch, sig.url, id.identity))?.fork).toBe(true);
     expect(await getForks(env.fetch, sig.url, id.identity)).toContainEqual(twin.events[2]);
-    const all = await sigServerTransport.fetchChain(sig.url, id.identity, env);
+    const all = await sigServerTransport.fetchChain(sig.url, id.identity, env, id.now);
     expect(all).toEqual(expect.arrayContaining([...id.events, twin.events[2]]));
     // Publishing a chain that continues the other branch is refused as a fork.
     twin.add('github:three');
@@ -120,7 +120,7 @@ describe('sig-server client against a misbehaving server', () => {
   beforeAll(async () => {
     bad = await startHttp((_req, res, url) => {
       const since = Number(url.searchParams.get('since') ?? 0);
-      const mode = url.pathname.split('/')[3]!;
+      const mode = url.pathname.split('/')[1]!; // /<mode>/v1/chains/<identity>
       const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
       if (mode === 'bad-next') headers['kez-next-since'] = 'soon';
       if (mode === 'same-next') headers['kez-next-since'] = String(since);
@@ -145,7 +145,9 @@ describe('sig-server client against a misbehaving server', () => {
   afterAll(() => bad.close());
 
   async function codeOf(mode: string): Promise<string> {
-    const e = await getFullChain(env.fetch, bad.url, mode).catch((x: unknown) => x);
+    const e = await getFullChain(env.fetch, `${bad.url}/${mode}/`, id.identity).catch(
+      (x: unknown) => x,
+    );
     return e instanceof KezError ? e.code : `no error: ${JSON.stringify(e)}`;
   }
 
@@ -160,13 +162,20 @@ describe('sig-server client against a misbehaving server', () => {
   });
 
   it('a body that is not UTF-8 is malformed (no replacement characters)', async () => {
-    const e = await getFullChain(env.fetch, bad.url, 'not-utf8').catch(
+    const e = await getFullChain(env.fetch, `${bad.url}/not-utf8/`, id.identity).catch(
       (x: unknown) => x as KezError,
     );
     expect(e).toBeInstanceOf(KezError);
     expect((e as KezError).code).toBe('malformed');
     expect((e as KezError).message).toMatch(/UTF-8/);
-    expect((await getFullChain(env.fetch, bad.url, 'plain'))?.events).toEqual([id.events[0]]);
+    expect((await getFullChain(env.fetch, `${bad.url}/plain/`, id.identity))?.events).toEqual([
+      id.events[0],
+    ]);
+    // Another identity's genesis is refused at its line.
+    const other = TestIdentity.create({ seed: 43 }).identity;
+    await expect(getFullChain(env.fetch, `${bad.url}/plain/`, other)).rejects.toMatchObject({
+      code: 'identity_mismatch',
+    });
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  chooseIdentity,
   defaultRegistry,
   getHead,
   memoryHeadCache,
@@ -8,6 +9,7 @@ import {
   type IdentityResult,
   type OwnedChannelEnv,
   type HeadCache,
+  type ProofVerdict,
 } from '../src/index.js';
 import { createClaim, signerFromSecret } from '@kez/core';
 import {
@@ -106,6 +108,19 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
     });
     expect(edge(r, 'github:nobody-published')).toMatchObject({ status: 'not_found' });
     expect(r.edges).toHaveLength(6);
+  });
+
+  it('the identity of a place with several is that of its newest proof, whatever the list order', () => {
+    const proof = (identity: string, created_at: number) =>
+      ({ claim: { identity, created_at } }) as unknown as ProofVerdict;
+    const a = proof('kez:id:aa', 10);
+    const b = proof('kez:id:bb', 20);
+    const c = proof('kez:id:cc', 20);
+    expect(chooseIdentity([a, b, c])).toEqual({
+      identity: 'kez:id:bb',
+      others: ['kez:id:cc', 'kez:id:aa'],
+    });
+    expect(chooseIdentity([c, a, b]).identity).toBe('kez:id:bb');
   });
 
   it('starting from another account reaches the same identity', async () => {

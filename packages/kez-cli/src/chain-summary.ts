@@ -3,6 +3,7 @@ import type { ChainResult } from '@kez/core';
 import type { KezCore } from './core.js';
 import { fields, shortHash, statusCell, statusWord, time } from './format.js';
 import type { Output } from './output.js';
+import { escapeTerminal } from './terminal-text.js';
 
 export interface ChainSummary {
   status: string;
@@ -62,11 +63,12 @@ export function summarize(core: KezCore, chain: ChainResult, now: number): Chain
 }
 
 export function renderSummary(out: Output, s: ChainSummary, keyNames: Map<string, string>): string {
+  const t = escapeTerminal; // every string below came from the chain (or a key file)
   const named = (id: string) =>
-    keyNames.has(id) ? `${id}  ${out.paint('dim', `(${keyNames.get(id)})`)}` : id;
-  const lines = [`${statusWord(out, s.status as never, s.code ?? undefined)}  ${s.reason}`];
+    keyNames.has(id) ? `${t(id)}  ${out.paint('dim', `(${t(keyNames.get(id)!)})`)}` : t(id);
+  const lines = [`${statusWord(out, s.status as never, s.code ?? undefined)}  ${t(s.reason)}`];
   const rows: Array<[string, string]> = [];
-  if (s.identity) rows.push(['identity', s.identity]);
+  if (s.identity) rows.push(['identity', t(s.identity)]);
   if (s.head) rows.push(['head', `seq ${s.head.seq}  ${s.head.hash}  ${time(s.head.created_at)}`]);
   if (s.primary) rows.push(['primary', named(s.primary)]);
   if (s.head) rows.push(['next', s.next_committed ? 'committed (pre-rotation)' : 'none']);
@@ -75,14 +77,14 @@ export function renderSummary(out: Output, s: ChainSummary, keyNames: Map<string
   if (s.head) {
     lines.push(`devices (${s.devices.length})`);
     for (const d of s.devices)
-      lines.push(`  ${named(d.key)}${d.name ? `  "${d.name}"` : ''}  seq ${d.seq}`);
+      lines.push(`  ${named(d.key)}${d.name ? `  "${t(d.name)}"` : ''}  seq ${d.seq}`);
     lines.push(`claims (${s.claims.length})`);
-    const width = Math.max(0, ...s.claims.map((c) => c.subject.length));
+    const width = Math.max(0, ...s.claims.map((c) => t(c.subject).length));
     for (const c of s.claims) {
       const why = c.code && c.code !== c.status ? ` ${c.code}` : '';
-      const reason = c.revoked_reason ? ` "${c.revoked_reason}"` : '';
+      const reason = c.revoked_reason ? ` "${t(c.revoked_reason)}"` : '';
       lines.push(
-        `  ${statusCell(out, c.status, 8)}  ${c.subject.padEnd(width)}  seq ${String(c.seq).padEnd(3)} ${shortHash(c.hash)}${why}${reason}`,
+        `  ${statusCell(out, c.status, 8)}  ${t(c.subject).padEnd(width)}  seq ${String(c.seq).padEnd(3)} ${shortHash(c.hash)}${why}${reason}`,
       );
     }
   }

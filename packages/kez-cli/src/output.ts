@@ -1,6 +1,11 @@
 // Where every byte a command prints goes. Under --json stdout carries exactly one JSON document
 // (results and errors alike) and nothing else; human text goes to stdout, progress and warnings
 // to stderr. Colour only when allowed (NO_COLOR, --no-color, non-TTY, TERM=dumb turn it off).
+// Every human line is escaped for the terminal at the sink (terminal-text.ts), so remote text
+// that reached it unescaped still cannot repaint the screen; colour survives because paint()
+// marks it with tokens no remote text can know (a per-run nonce), turned into ANSI only then.
+import { randomBytes } from 'node:crypto';
+import { escapeTerminalLines } from './terminal-text.js';
 
 export type Tone = 'good' | 'bad' | 'warn' | 'dim' | 'bold';
 
@@ -41,11 +46,16 @@ export interface ErrorDoc {
   hint: string;
 }
 
+const TONES = Object.keys(ANSI) as Tone[];
+
 export class Output {
   readonly json: boolean;
   private readonly colorOut: boolean;
   private readonly colorErr: boolean;
   private documentWritten = false;
+  /** `\ue000<nonce><tone index><o|c>\ue001`: a colour mark only paint() can write. */
+  private readonly nonce = randomBytes(12).toString('hex');
+  private readonly marks = new RegExp(`\ue000${this.nonce}(\\d+)([oc])\ue001`, 'g');
 
   constructor(private readonly opts: OutputOptions) {
     this.json = opts.json;
@@ -55,7 +65,17 @@ export class Output {
 
   /** Colour for text bound for stdout. */
   paint(tone: Tone, text: string): string {
-    return this.colorOut ? wrap(tone, text) : text;
+    if (!this.colorOut) return text;
+    const i = TONES.indexOf(tone);
+    return `\ue000${this.nonce}${i}o\ue001${text}\ue000${this.nonce}${i}c\ue001`;
+  }
+
+  /** Human text as the terminal gets it: escaped, then paint()'s marks made ANSI colour. */
+  private human(text: string): string {
+    return escapeTerminalLines(text).replace(this.marks, (_m, i: string, end: string) => {
+      const [open, close] = ANSI[TONES[Number(i)]!];
+      return end === 'o' ? open : close;
+    });
   }
 
   /**
@@ -64,7 +84,7 @@ export class Output {
    */
   result(doc: unknown, human: () => string): void {
     if (this.json) this.document(doc);
-    else writeLine(this.opts.stdout, human());
+    else writeLine(this.opts.stdout, this.human(human()));
   }
 
   /** Bytes that must reach stdout unchanged (an exported bundle, an encoded claim). */
@@ -75,13 +95,14 @@ export class Output {
   /** A progress line: only for a person watching (stderr is a TTY) and not --quiet. */
   progress(message: string): void {
     if (this.opts.quiet || this.opts.stderr.isTTY !== true) return;
-    writeLine(this.opts.stderr, this.colorErr ? wrap('dim', message) : message);
+    const text = escapeTerminalLines(message);
+    writeLine(this.opts.stderr, this.colorErr ? wrap('dim', text) : text);
   }
 
   /** A warning: always to stderr, never into stdout (so --json stays one document). */
   warn(message: string): void {
     const label = this.colorErr ? wrap('warn', 'warning:') : 'warning:';
-    writeLine(this.opts.stderr, `${label} ${message}`);
+    writeLine(this.opts.stderr, `${label} ${escapeTerminalLines(message)}`);
   }
 
   error(err: ErrorDoc): void {
@@ -90,8 +111,10 @@ export class Output {
       return;
     }
     const label = this.colorErr ? wrap('bad', 'error:') : 'error:';
-    const hint = err.hint ? `\n${this.colorErr ? wrap('dim', 'hint:') : 'hint:'} ${err.hint}` : '';
-    writeLine(this.opts.stderr, `${label} ${err.message}${hint}`);
+    const hint = err.hint
+      ? `\n${this.colorErr ? wrap('dim', 'hint:') : 'hint:'} ${escapeTerminalLines(err.hint)}`
+      : '';
+    writeLine(this.opts.stderr, `${label} ${escapeTerminalLines(err.message)}${hint}`);
   }
 
   private document(doc: unknown): void {

@@ -1,4 +1,5 @@
 //! What `sigchain show` and `sigchain verify` print about a verified bundle.
+use crate::terminal_text::escape_terminal;
 use kez_core::chain::{claim_status, head_json, ChainResult};
 use serde_json::{json, Value};
 
@@ -39,14 +40,15 @@ pub fn summarize(chain: &ChainResult, now: u64) -> Value {
     })
 }
 
+/// The human summary; every string in it came from the chain, so each goes through text_of.
 pub fn render(s: &Value) -> String {
-    let text = |k: &str| s[k].as_str().unwrap_or("").to_string();
+    let text = |k: &str| text_of(&s[k]);
     let mut lines = vec![match s["code"].as_str() {
         Some(code) => format!("{} ({code})  {}", text("status"), text("reason")),
         None => format!("{}  {}", text("status"), text("reason")),
     }];
     if let Some(id) = s["identity"].as_str() {
-        lines.push(format!("identity  {id}"));
+        lines.push(format!("identity  {}", escape_terminal(id)));
         lines.push(format!("head      seq {}  {}  {}", s["head"]["seq"], text_of(&s["head"]["hash"]), s["head"]["created_at"]));
         lines.push(format!("primary   {}", text("primary")));
         let next = if s["next_committed"] == true { "committed (pre-rotation)" } else { "none" };
@@ -57,19 +59,21 @@ pub fn render(s: &Value) -> String {
         let devices = s["devices"].as_array().cloned().unwrap_or_default();
         lines.push(format!("devices ({})", devices.len()));
         for d in devices {
-            let name = d["name"].as_str().map(|n| format!("  \"{n}\"")).unwrap_or_default();
+            let name = d["name"].as_str().map(|n| format!("  \"{}\"", escape_terminal(n))).unwrap_or_default();
             lines.push(format!("  {}{name}  seq {}", text_of(&d["key"]), d["seq"]));
         }
         let claims = s["claims"].as_array().cloned().unwrap_or_default();
         lines.push(format!("claims ({})", claims.len()));
         for c in claims {
             let code = c["code"].as_str().filter(|code| Some(*code) != c["status"].as_str()).map(|x| format!(" {x}")).unwrap_or_default();
+            let reason = c["revoked_reason"].as_str().map(|r| format!(" \"{}\"", escape_terminal(r))).unwrap_or_default();
+            let hash = c["hash"].as_str().unwrap_or("");
             lines.push(format!(
-                "  {:8}  {}  seq {}  {}{code}",
+                "  {:8}  {}  seq {}  {}{code}{reason}",
                 text_of(&c["status"]),
                 text_of(&c["subject"]),
                 c["seq"],
-                &text_of(&c["hash"])[..12]
+                escape_terminal(hash.get(..12).unwrap_or(hash))
             ));
         }
     }
@@ -77,5 +81,5 @@ pub fn render(s: &Value) -> String {
 }
 
 fn text_of(v: &Value) -> String {
-    v.as_str().unwrap_or("").to_string()
+    escape_terminal(v.as_str().unwrap_or(""))
 }

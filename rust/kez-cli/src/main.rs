@@ -6,6 +6,7 @@ mod local_chain;
 mod outcome;
 mod output;
 mod store;
+mod terminal_text;
 
 use clap::{Args, Parser, Subcommand};
 use commands::{claim, key, sigchain};

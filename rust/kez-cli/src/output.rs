@@ -1,6 +1,8 @@
 //! Where output goes: under --json exactly one JSON document on stdout (results and errors);
 //! otherwise human text on stdout, warnings and errors on stderr.
+//! Every human line is escaped for the terminal here (terminal_text), whatever built it.
 use crate::outcome::CliError;
+use crate::terminal_text::escape_terminal_lines;
 use serde_json::{json, Value};
 use std::io::Write;
 
@@ -11,7 +13,7 @@ pub struct Output {
 impl Output {
     /// The command's result: `doc` under --json, else the human text.
     pub fn result(&self, doc: Value, human: impl FnOnce() -> String) {
-        let text = if self.json { doc.to_string() } else { human() };
+        let text = if self.json { doc.to_string() } else { escape_terminal_lines(&human()) };
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
         if !text.ends_with('\n') {
@@ -29,9 +31,9 @@ impl Output {
             let doc = json!({ "error": { "code": e.code, "message": e.message, "hint": e.hint } });
             println!("{doc}");
         } else if e.hint.is_empty() {
-            eprintln!("error: {}", e.message);
+            eprintln!("error: {}", escape_terminal_lines(&e.message));
         } else {
-            eprintln!("error: {}\nhint: {}", e.message, e.hint);
+            eprintln!("error: {}\nhint: {}", escape_terminal_lines(&e.message), escape_terminal_lines(&e.hint));
         }
     }
 }

@@ -153,3 +153,28 @@ fn claims_and_chain_round_trip_with_exit_codes() {
     assert_eq!(h.kez(&["sigchain", "verify", h.path("junk.jsonl").to_str().unwrap()]).status.code(), Some(1));
     assert_eq!(h.kez(&["sigchain", "import", h.path("junk.jsonl").to_str().unwrap()]).status.code(), Some(1));
 }
+
+/// ESC/CSI/OSC, BEL, CR, backspace, DEL, a C1 control and bidi controls, as a chain may carry them.
+const HOSTILE: &str = "\x1b[2K\r\x1b]0;t\x07\x08\x7f\u{9b}\u{202e}\u{2066}\u{200f}\u{61c}ok";
+
+#[test]
+fn sigchain_show_escapes_what_the_chain_carries() {
+    let h = Home::new("terminal");
+    assert_eq!(h.kez(&["key", "gen", "--alg", "ed25519"]).status.code(), Some(0));
+    assert_eq!(h.kez(&["key", "gen", "--alg", "ed25519", "--name", "laptop"]).status.code(), Some(0));
+    assert_eq!(h.kez(&["sigchain", "init"]).status.code(), Some(0));
+    assert_eq!(h.kez(&["sigchain", "add", "github:alice"]).status.code(), Some(0));
+    assert_eq!(h.kez(&["sigchain", "revoke", "github:alice", "--reason", HOSTILE]).status.code(), Some(0));
+    assert_eq!(h.kez(&["sigchain", "add-device", "laptop", "--device-name", HOSTILE]).status.code(), Some(0));
+    let human = stdout(&h.kez(&["sigchain", "show"]));
+    let raw_controls: Vec<char> = human
+        .chars()
+        .filter(|&c| (c < ' ' && c != '\n') || ('\u{7f}'..='\u{9f}').contains(&c) || "\u{202e}\u{2066}\u{200f}\u{61c}".contains(c))
+        .collect();
+    assert!(raw_controls.is_empty(), "raw controls reach the terminal: {raw_controls:?} in {human}");
+    let shown = "\\x1b[2K\\x0d\\x1b]0;t\\x07\\x08\\x7f\\x9b\\u202e\\u2066\\u200f\\u061cok";
+    assert_eq!(human.matches(shown).count(), 2, "device name and revoke reason shown escaped: {human}");
+    let doc = json(&h.kez(&["--json", "sigchain", "show"]));
+    assert_eq!(doc["devices"][0]["name"], HOSTILE, "--json keeps the exact text");
+    assert_eq!(doc["claims"][0]["revoked_reason"], HOSTILE);
+}

@@ -133,8 +133,12 @@ export const apPlugin: ChannelPlugin = {
 
   async publish(p, env) {
     if (!p.token)
-      throw new Error(
-        'publishing to a Mastodon profile needs an access token (MASTODON_TOKEN or config mastodon_token)',
+      throw new KezError(
+        'not_authorized',
+        'publishing to a Mastodon profile needs an access token',
+        {
+          subject: p.subject.text,
+        },
       );
     const { host } = splitAcct(p.subject.id);
     const auth = { authorization: `Bearer ${p.token}`, accept: 'application/json' };

@@ -66,14 +66,16 @@ export const blueskyPlugin: ChannelPlugin = {
     return candidates;
   },
 
-  /** Writes the proof record with an app password (token, else BLUESKY_APP_PASSWORD). The password and session token are never logged. */
+  /**
+   * Writes the proof record with the app password the caller passes as the token (the CLI
+   * reads BLUESKY_APP_PASSWORD). The password and session token are never logged.
+   */
   async publish(p, env) {
-    const password = p.token ?? process.env.BLUESKY_APP_PASSWORD;
+    const password = p.token;
     if (!password)
-      throw new Error('publishing to Bluesky needs an app password (BLUESKY_APP_PASSWORD)');
-    const configured = process.env.BLUESKY_HANDLE?.toLowerCase();
-    if (configured && configured !== p.subject.id)
-      throw new Error(`BLUESKY_HANDLE is ${configured}, not ${p.subject.id}`);
+      throw new KezError('not_authorized', 'publishing to Bluesky needs an app password', {
+        subject: p.subject.text,
+      });
     const id = await resolveIdentity(p.subject.id, env);
     const session = await env.fetch(`${id.pds}/xrpc/com.atproto.server.createSession`, {
       method: 'POST',
@@ -85,7 +87,11 @@ export const blueskyPlugin: ChannelPlugin = {
     });
     const s = session.json() as { accessJwt?: unknown; did?: unknown };
     if (session.status !== 200 || typeof s?.accessJwt !== 'string')
-      throw new Error(`Bluesky login as ${id.handle} failed (HTTP ${session.status})`);
+      throw new KezError(
+        'not_authorized',
+        `Bluesky login as ${id.handle} failed (HTTP ${session.status})`,
+        { url: session.url, status: session.status },
+      );
     if (s.did !== id.did)
       throw new KezError('subject_mismatch', `the session is for ${String(s.did)}, not ${id.did}`, {
         did: id.did,
@@ -99,7 +105,11 @@ export const blueskyPlugin: ChannelPlugin = {
         repo: id.did,
         collection: PROOF_COLLECTION,
         rkey,
-        record: { $type: PROOF_COLLECTION, proof: p.compact, createdAt: new Date().toISOString() },
+        record: {
+          $type: PROOF_COLLECTION,
+          proof: p.compact,
+          createdAt: new Date(p.now * 1000).toISOString(),
+        },
       }),
       contentTypes: JSON_TYPES,
       maxRedirects: 0,

@@ -119,9 +119,9 @@ export const githubPlugin: ChannelPlugin = {
 
   async publish(p, env) {
     if (!p.token)
-      throw new Error(
-        'publishing a gist needs a GitHub token (GITHUB_TOKEN or config github_token)',
-      );
+      throw new KezError('not_authorized', 'publishing a gist needs a GitHub token', {
+        subject: p.subject.text,
+      });
     const res = await env.fetch(apiUrl(env, '/gists'), {
       method: 'POST',
       headers: {

@@ -63,10 +63,7 @@ export function tagValue(event: NostrEvent, name: string): string | undefined {
 /** Signs an event with a nostr secret key (32 bytes). */
 export function signEvent(
   secret: Uint8Array,
-  template: { kind: number; tags: string[][]; content: string; created_at?: number },
+  template: { kind: number; tags: string[][]; content: string; created_at: number },
 ): NostrEvent {
-  return finalizeEvent(
-    { ...template, created_at: template.created_at ?? Math.floor(Date.now() / 1000) },
-    secret,
-  );
+  return finalizeEvent(template, secret);
 }

@@ -1,13 +1,18 @@
-// NIP-01 over WebSocket (ws) to one relay, with the safe-fetch address policy applied to the
-// connection: wss only (ws:// only with allowHttp), no private/loopback/link-local targets
+// NIP-01 over WebSocket (ws) to one relay, with the one address policy (address-policy.ts)
+// applied to the connection: wss only (ws:// only with allowHttp), no private/loopback/link-local targets
 // (checked on the resolved address and again on the connected socket), bounded time and size.
 // Every failure is a KezError with a SPEC §9 code.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { KezError, type Code } from '@kez/core';
-import { blockedReason, isIpLiteral } from '../address-policy.js';
-import { guardedLookup } from '../safe-fetch.js';
+import { KezError, utf8Decode, type Code } from '@kez/core';
+import {
+  addressPolicy,
+  blockedIn,
+  blockedReason,
+  guardedLookup,
+  targetUrl,
+} from '../address-policy.js';
 import type { ChannelEnv, ChannelsConfig } from '../types.js';
 import type { NostrEvent } from './nostr-event.js';
 
@@ -38,43 +43,24 @@ export function relayTarget(url: string, config: ChannelsConfig): string {
   } catch {
     throw new KezError('malformed', `not a relay URL: ${url}`, { url });
   }
-  const mapped = config.hostMap[logical.host] ?? config.hostMap[logical.hostname];
-  const actual = mapped
-    ? new URL(logical.pathname + logical.search, mapped.replace(/^http/, 'ws'))
-    : logical;
-  if (actual.protocol !== 'wss:' && !(actual.protocol === 'ws:' && config.allowHttp)) {
-    throw new KezError('blocked_address', `${url}: only wss:// relays are allowed`, { url });
-  }
-  if (actual.username || actual.password)
-    throw new KezError('blocked_address', `${url}: credentials in URL`, { url });
-  if (isIpLiteral(actual.hostname)) {
-    const why = blockedReason(actual.hostname, { allowLoopback: config.allowLoopback });
-    if (why)
-      throw new KezError('blocked_address', `${url}: ${actual.hostname} is ${why}`, {
-        url,
-        address: actual.hostname,
-      });
-  }
-  return actual.href;
+  return targetUrl(logical, config, { secure: 'wss:', plain: 'ws:' }).href;
 }
 
-/** safe-fetch's lookup refuses with an error carrying `address` and `why`; anything else is the network. */
+/** A connection the address policy refused is blocked_address; anything else is the network. */
 function connectError(e: unknown, url: string): KezError {
-  for (
-    let c: unknown = e, depth = 0;
-    c && depth < 6;
-    c = (c as { cause?: unknown }).cause, depth++
-  ) {
-    const { address, why } = c as { address?: unknown; why?: unknown };
-    if (typeof address === 'string' && typeof why === 'string') {
-      return new KezError('blocked_address', `${url}: refused to connect to ${address} (${why})`, {
+  const blocked = blockedIn(e);
+  const error = blocked
+    ? new KezError('blocked_address', `${url}: ${blocked.message}`, {
         url,
-        address,
-      });
-    }
-  }
-  const detail = (e as { code?: string })?.code ?? (e as Error)?.message ?? String(e);
-  return new KezError('network', `${url}: relay connection failed (${detail})`, { url });
+        address: blocked.address,
+      })
+    : new KezError(
+        'network',
+        `${url}: relay connection failed (${(e as { code?: string })?.code ?? (e as Error)?.message ?? String(e)})`,
+        { url },
+      );
+  Object.defineProperty(error, 'cause', { value: e });
+  return error;
 }
 
 /** A relay's machine-readable prefix (NIP-01 OK/CLOSED messages) → SPEC code. */
@@ -99,7 +85,7 @@ export class RelaySession {
       if (isBinary) return;
       let msg: unknown;
       try {
-        msg = JSON.parse(data.toString('utf8'));
+        msg = JSON.parse(utf8Decode(data));
       } catch {
         return;
       } // not NIP-01: ignored
@@ -118,7 +104,7 @@ export class RelaySession {
     const target = relayTarget(url, config);
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(target, {
-        lookup: guardedLookup({ allowLoopback: config.allowLoopback }),
+        lookup: guardedLookup(addressPolicy(config)),
         followRedirects: false,
         perMessageDeflate: false,
         maxPayload: MAX_MESSAGE_BYTES,
@@ -156,7 +142,7 @@ export class RelaySession {
       ws.on('upgrade', (res: IncomingMessage) => {
         // The address actually connected to, whatever resolved it (IP literal, lookup, proxy).
         const remote = res.socket.remoteAddress ?? '';
-        const why = blockedReason(remote, { allowLoopback: config.allowLoopback });
+        const why = blockedReason(remote, addressPolicy(config));
         if (why)
           done(
             new KezError('blocked_address', `${url}: refused to talk to ${remote} (${why})`, {

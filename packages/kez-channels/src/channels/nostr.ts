@@ -13,13 +13,17 @@ const MAX_PROOF_EVENTS = 64;
 /** The nostr secret from the publish token: `nsec1…` or 64 hex digits. Never echoed. */
 function nostrSecret(token: string | undefined): Uint8Array {
   if (!token)
-    throw new Error(
+    throw new KezError(
+      'not_authorized',
       "publishing to nostr needs the account's secret key (nsec1… or hex) as the token",
     );
   const t = token.trim();
   if (t.startsWith('nsec1')) return nsecDecode(t);
   if (/^[0-9a-f]{64}$/.test(t)) return fromHex(t, 32);
-  throw new Error('the nostr token must be an nsec1… key or 64 lower-case hex digits');
+  throw new KezError(
+    'bad_key',
+    'the nostr token must be an nsec1… key or 64 lower-case hex digits',
+  );
 }
 
 function relaysOf(env: ChannelEnv): string[] {
@@ -87,6 +91,7 @@ export const nostrPlugin: ChannelPlugin = {
     }
     const event = signEvent(secret, {
       kind: PROOF_KIND,
+      created_at: p.now,
       tags: [
         ['d', p.claim.identity],
         ['alt', `KEZ proof: ${p.subject.text} belongs to ${p.claim.identity}`],

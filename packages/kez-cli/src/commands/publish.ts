@@ -97,11 +97,12 @@ async function publish(env: Env, input: string): Promise<Outcome> {
     let location: string;
     try {
       ({ location } = await plugin.publish(
-        { subject, claim, compact, markdown: core.encodeMarkdown(claim), token },
+        { subject, claim, compact, markdown: core.encodeMarkdown(claim), token, now: env.now },
         rt.cenv,
       ));
     } catch (e) {
-      if (e instanceof core.KezError) throw e;
+      // A missing or refused credential keeps the CLI's hint on how to set it.
+      if (e instanceof core.KezError && e.code !== 'not_authorized') throw e;
       throw localError(
         'publish_failed',
         `cannot publish to ${subject.channel}: ${(e as Error).message}`,

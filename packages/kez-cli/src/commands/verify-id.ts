@@ -4,11 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Channels from '@kez/channels';
-import { arg, command, repeatable } from '../command-definition.js';
+import { InvalidArgumentError } from 'commander';
+import { arg, command, parsedOption, repeatable } from '../command-definition.js';
 import type { Env } from '../context.js';
 import { localError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { statusWord } from '../format.js';
+import { escapeTerminal } from '../terminal-text.js';
 
 export type KezChannels = typeof Channels;
 
@@ -23,7 +25,7 @@ export function loadChannels(): Promise<KezChannels> {
 }
 
 export function channelSettings(env: Env): ChannelSettings {
-  const path = process.env.KEZ_CHANNELS_CONFIG || join(env.store.home, 'channels.json');
+  const path = env.vars.KEZ_CHANNELS_CONFIG || join(env.store.home, 'channels.json');
   let doc: Record<string, unknown> = {};
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
@@ -44,8 +46,8 @@ export function channelSettings(env: Env): ChannelSettings {
   return {
     config: config as Channels.ChannelsConfigInput,
     tokens: {
-      github: str(process.env.GITHUB_TOKEN) ?? str(github_token),
-      mastodon: str(process.env.MASTODON_TOKEN) ?? str(mastodon_token),
+      github: str(env.vars.GITHUB_TOKEN) ?? str(github_token),
+      mastodon: str(env.vars.MASTODON_TOKEN) ?? str(mastodon_token),
     },
   };
 }
@@ -79,13 +81,30 @@ export const verifyCommand = command({
           '--sig-server <url>',
           'a sig-server to ask for the sigchain (repeatable; adds to channels.json sigServers)',
         ),
+        deadline: parsedOption(
+          '--deadline <seconds>',
+          'give up on whatever is still being fetched after this long (default 60)',
+          seconds,
+        ),
       },
-      run: async (env, args, opts) => verifyId(env, args[0], opts.sigServer),
+      run: async (env, args, opts) => verifyId(env, args[0], opts.sigServer, opts.deadline),
     }),
   ],
 });
 
-async function verifyId(env: Env, subject: string, sigServers: string[]): Promise<Outcome> {
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0) || n > 3600)
+    throw new InvalidArgumentError('not a number of seconds (0–3600), e.g. --deadline 30');
+  return n;
+}
+
+async function verifyId(
+  env: Env,
+  subject: string,
+  sigServers: string[],
+  deadlineSeconds?: number,
+): Promise<Outcome> {
   const rt = await channelRuntime(env);
   try {
     const result = await rt.ch.verifyIdentity(subject, {
@@ -94,6 +113,7 @@ async function verifyId(env: Env, subject: string, sigServers: string[]): Promis
       registry: rt.registry,
       cache: rt.ch.fileHeadCache(join(env.store.home, 'heads.json')),
       sigServers: [...rt.config.sigServers, ...sigServers],
+      ...(deadlineSeconds === undefined ? {} : { deadlineMs: Math.round(deadlineSeconds * 1000) }),
     });
     env.out.result(result, () => render(env, result));
     return result.status;
@@ -102,24 +122,33 @@ async function verifyId(env: Env, subject: string, sigServers: string[]): Promis
   }
 }
 
+/** The human report. Every string that came from the network or a chain goes through t(). */
 function render(env: Env, r: Channels.IdentityResult): string {
   const out = env.out;
+  const t = escapeTerminal;
   const lines = [
-    `${out.paint('bold', r.subject)}  ${statusWord(out, r.status, r.code)}`,
-    `  ${r.reason}`,
+    `${out.paint('bold', t(r.subject))}  ${statusWord(out, r.status, r.code)}`,
+    `  ${t(r.reason)}`,
   ];
+  if (r.deadline.hit)
+    lines.push(
+      out.paint(
+        'warn',
+        `  the ${r.deadline.ms / 1000} s deadline was hit: what was still being fetched is unreachable (timeout)`,
+      ),
+    );
   if (r.identity) {
-    lines.push('', `identity ${r.identity}`);
+    lines.push('', `identity ${t(r.identity)}`);
     if (r.chain) {
       const head = r.chain.head ? `, head seq ${r.chain.head.seq}` : '';
       lines.push(
-        `  sigchain ${statusWord(out, r.chain.status, r.chain.code)}${head}${r.chain.status === 'valid' ? '' : `: ${r.chain.reason}`}`,
+        `  sigchain ${statusWord(out, r.chain.status, r.chain.code)}${head}${r.chain.status === 'valid' ? '' : `: ${t(r.chain.reason)}`}`,
       );
       for (const s of r.chain.sources)
         lines.push(
           out.paint(
             'dim',
-            `    source ${s.locator}: ${s.status}${s.code ? ` (${s.code})` : ''}${s.head ? `, seq ${s.head.seq}` : ''}`,
+            `    source ${t(s.locator)}: ${s.status}${s.code ? ` (${s.code})` : ''}${s.head ? `, seq ${s.head.seq}` : ''}`,
           ),
         );
     }
@@ -127,26 +156,26 @@ function render(env: Env, r: Channels.IdentityResult): string {
       lines.push(
         out.paint(
           'warn',
-          `  other identities also claim ${r.subject}: ${r.other_identities.join(', ')}`,
+          `  other identities also claim ${t(r.subject)}: ${r.other_identities.map(t).join(', ')}`,
         ),
       );
   }
   if (r.edges.length > 0) {
     lines.push('', 'accounts:');
-    const width = Math.max(...r.edges.map((e) => e.subject.length));
+    const width = Math.max(...r.edges.map((e) => t(e.subject).length));
     r.edges.forEach((e, i) => {
       const branch = i === r.edges.length - 1 ? '└─' : '├─';
       const where = e.location
-        ? ` ${e.location}`
+        ? ` ${t(e.location)}`
         : e.fetched
           ? ''
           : ' (decided by the chain; not fetched)';
-      const stable = e.stable_id && e.stable_id !== e.location ? ` [${e.stable_id}]` : '';
+      const stable = e.stable_id && e.stable_id !== e.location ? ` [${t(e.stable_id)}]` : '';
       lines.push(
-        `${branch} ${e.subject.padEnd(width)}  ${statusWord(out, e.status, e.code)}${where}${stable}`,
+        `${branch} ${t(e.subject).padEnd(width)}  ${statusWord(out, e.status, e.code)}${where}${stable}`,
       );
       if (e.status !== 'valid')
-        lines.push(`${i === r.edges.length - 1 ? ' ' : '│'}    ${out.paint('dim', e.reason)}`);
+        lines.push(`${i === r.edges.length - 1 ? ' ' : '│'}    ${out.paint('dim', t(e.reason))}`);
     });
   }
   return lines.join('\n');
