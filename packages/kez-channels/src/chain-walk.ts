@@ -3,10 +3,12 @@
 // the identity's key holders could have made that fails a rule (a `future` revoke, say) is kept,
 // so the verifier reports its code instead of silently folding a shorter chain.
 import {
-  KezError,
-  applyEvent,
+  createFolder,
+  identityIdOf,
+  isKezError,
   objectHash,
   verifyObject,
+  type Candidate,
   type ChainEvent,
   type ChainState,
   type SignedObject,
@@ -21,13 +23,14 @@ export const END_OF_TIME = Number.MAX_SAFE_INTEGER;
  */
 function authentic(state: ChainState | null, identity: string, event: ChainEvent): boolean {
   try {
-    if (state === null) return applyEvent(null, event, { now: END_OF_TIME }).identity === identity;
+    if (state === null)
+      return identityIdOf(createFolder().check(event, END_OF_TIME).hash) === identity;
     if (event.seq !== state.head.seq + 1 || event.prev !== state.head.hash) return false;
     if (event.identity !== identity) return false;
     if (event.key !== state.primary && !state.devices.has(event.key)) return false;
     return verifyObject(event, { now: END_OF_TIME }).status === 'valid';
   } catch (e) {
-    if (e instanceof KezError) return false;
+    if (isKezError(e)) return false;
     throw e;
   }
 }
@@ -57,7 +60,7 @@ export function chainFrom(identity: string, events: ChainEvent[], now: number): 
     try {
       hash = objectHash(e);
     } catch (err) {
-      if (err instanceof KezError) continue;
+      if (isKezError(err)) continue;
       throw err;
     }
     const at = bySeq.get(e.seq) ?? new Map<string, ChainEvent>();
@@ -65,22 +68,24 @@ export function chainFrom(identity: string, events: ChainEvent[], now: number): 
     bySeq.set(e.seq, at);
   }
   const kept: ChainEvent[] = [];
-  let state: ChainState | null = null;
+  // One folder for the walk: each seq's events are checked (no copy), the one that extends is
+  // committed in place, so the walk is linear in the chain's length.
+  const folder = createFolder();
   for (let seq = 0; bySeq.has(seq); seq++) {
-    const extending: Array<{ event: ChainEvent; next: ChainState }> = [];
+    const extending: Candidate[] = [];
     const failing: ChainEvent[] = [];
     for (const event of bySeq.get(seq)!.values()) {
       try {
-        const next = applyEvent(state, event, { now });
-        if (next.identity === identity) extending.push({ event, next });
+        const candidate = folder.check(event, now);
+        if (seq > 0 || identityIdOf(candidate.hash) === identity) extending.push(candidate);
       } catch (e) {
-        if (!(e instanceof KezError)) throw e;
-        if (authentic(state, identity, event)) failing.push(event);
+        if (!isKezError(e)) throw e;
+        if (authentic(folder.state, identity, event)) failing.push(event);
       }
     }
-    kept.push(...extending.map((x) => x.event), ...failing);
+    kept.push(...extending.map((c) => c.event), ...failing);
     if (extending.length !== 1 || failing.length > 0) break;
-    state = extending[0]!.next;
+    folder.commit(extending[0]!);
   }
   return kept;
 }

@@ -2,7 +2,7 @@
 // (SPEC §10): paging always makes progress, junk is dropped as it arrives (only KEZ events for
 // this identity are held), and every bound is reported as what was left unread — the caller
 // decides whether that could hide part of the chain (then `unreachable`, never `invalid`).
-import { KezError, decodeJson, type ChainEvent } from '@kez/core';
+import { isKezError, decodeJson, type ChainEvent } from '@kez/core';
 import { plausibleEvent } from './chain-walk.js';
 import { CHAIN_KIND, checkEvent, tagValue } from './channels/nostr-event.js';
 import type { RelaySession } from './channels/nostr-relay-client.js';
@@ -33,7 +33,7 @@ function unwrap(value: unknown, identity: string, where: string): ChainEvent | n
     const obj = decodeJson(wrapper.content);
     return obj.type === 'event' && plausibleEvent(obj, identity) ? obj : null;
   } catch (e) {
-    if (e instanceof KezError) return null; // a broken wrapper or line is junk, not the chain's fault
+    if (isKezError(e)) return null; // a broken wrapper or line is junk, not the chain's fault
     throw e;
   }
 }
@@ -73,7 +73,7 @@ export async function readChainEvents(s: RelaySession, identity: string): Promis
         maxBytes: Math.min(MAX_RELAY_PAGE_BYTES, MAX_RELAY_READ_BYTES - read),
       });
     } catch (e) {
-      if (!(e instanceof KezError) || e.code !== 'too_large') throw e;
+      if (!isKezError(e) || e.code !== 'too_large') throw e;
       if (limit === 1) return stop('an answer over the page bound at limit 1');
       read += MAX_RELAY_PAGE_BYTES;
       limit = Math.ceil(limit / 2);

@@ -3,7 +3,7 @@
 // (re-checking every hop), bounds time and size, and maps every failure to a SPEC §9 code.
 import type { Socket } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
-import { KezError, type Code } from '@kez/core';
+import { KezError, isKezError, type Code } from '@kez/core';
 import {
   BlockedAddressError,
   addressPolicy,
@@ -55,7 +55,7 @@ function err(
 
 /** Finds our marker or a known code anywhere in an error's cause chain. */
 function mapError(e: unknown, url: string, timedOut: boolean): KezError {
-  if (e instanceof KezError) return e;
+  if (isKezError(e)) return e;
   const blocked = blockedIn(e);
   if (blocked) return err('blocked_address', blocked.message, { url, address: blocked.address }, e);
   for (

@@ -2,6 +2,7 @@
 import {
   CODES,
   KezError,
+  isKezError,
   MAX_BUNDLE_LINE_BYTES,
   canonicalize,
   parseBundle,
@@ -25,8 +26,7 @@ function fromUrl<T>(url: string, step: () => T): T {
   try {
     return step();
   } catch (e) {
-    if (e instanceof KezError)
-      throw new KezError(e.code, `${url}: ${e.message}`, { ...e.evidence, url });
+    if (isKezError(e)) throw new KezError(e.code, `${url}: ${e.message}`, { ...e.evidence, url });
     throw e;
   }
 }

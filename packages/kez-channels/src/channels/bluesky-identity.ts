@@ -4,7 +4,7 @@
 // document from the PLC directory (config.plcDirectory) or did:web's host; the document must
 // list at://<handle> back (bidirectional), and names the PDS (#atproto_pds). No third-party
 // resolver (AppView, resolveHandle) is trusted. All HTTP goes through env.fetch.
-import { KezError } from '@kez/core';
+import { KezError, isKezError } from '@kez/core';
 import type { ChannelEnv } from '../types.js';
 
 export interface AtprotoIdentity {
@@ -56,7 +56,7 @@ export async function resolveHandle(handle: string, env: ChannelEnv): Promise<st
     const did = await didFromDns(handle, env);
     if (did) return did;
   } catch (e) {
-    if (!(e instanceof KezError) || e.status !== 'unreachable') throw e;
+    if (!isKezError(e) || e.status !== 'unreachable') throw e;
   }
   return didFromWellKnown(handle, env);
 }

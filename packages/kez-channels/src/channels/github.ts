@@ -1,6 +1,6 @@
 // github: Markdown proofs in the user's public gists (SPEC §10). The owner is the gist's
 // owner.login from the REST API, with owner.id as the stable id. Gist comments are never read.
-import { KezError, MAX_MARKDOWN_BYTES } from '@kez/core';
+import { KezError, isKezError, MAX_MARKDOWN_BYTES } from '@kez/core';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
 
 const PER_PAGE = 100;
@@ -107,7 +107,7 @@ export const githubPlugin: ChannelPlugin = {
             },
           });
         } catch (e) {
-          if (!(e instanceof KezError)) throw e;
+          if (!isKezError(e)) throw e;
           failures.push(e);
         }
       }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { KezError, utf8Decode, type Code } from '@kez/core';
+import { KezError, isKezError, utf8Decode, type Code } from '@kez/core';
 import {
   addressPolicy,
   blockedIn,
@@ -92,7 +92,7 @@ export class RelaySession {
       if (!Array.isArray(msg) || typeof msg[0] !== 'string') return;
       for (const h of this.handlers) h(msg);
     });
-    ws.on('error', (e) => this.fail(e instanceof KezError ? e : connectError(e, url)));
+    ws.on('error', (e) => this.fail(isKezError(e) ? e : connectError(e, url)));
     ws.on('close', () =>
       this.fail(new KezError('network', `${url}: relay closed the connection`, { url })),
     );
@@ -198,9 +198,7 @@ export class RelaySession {
           const v = onMessage(msg);
           if (v !== undefined) finish(null, v);
         } catch (e) {
-          finish(
-            e instanceof KezError ? e : new KezError('malformed', `${url}: ${String(e)}`, { url }),
-          );
+          finish(isKezError(e) ? e : new KezError('malformed', `${url}: ${String(e)}`, { url }));
         }
       };
       const onFail = (e: KezError) => finish(e);
@@ -319,7 +317,7 @@ export async function eachRelay<T>(
       try {
         return { relay, value: await withRelay(relay, env, use) };
       } catch (e) {
-        if (!(e instanceof KezError)) throw e;
+        if (!isKezError(e)) throw e;
         return { relay, error: e };
       }
     }),

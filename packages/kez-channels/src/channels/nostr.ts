@@ -1,7 +1,7 @@
 // nostr: kind 30779 events by the account's key on the configured relays (SPEC §10). The
 // owner is the pubkey of an event whose NIP-01 signature verifies; relays are untrusted and
 // may return anything, so every event is checked here and its own pubkey names its owner.
-import { KezError, fromHex, nsecDecode } from '@kez/core';
+import { KezError, isKezError, fromHex, nsecDecode } from '@kez/core';
 import { getPublicKey } from 'nostr-tools/pure';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
 import { PROOF_KIND, checkEvent, ownerSubjectOf, pubkeyHexOf, signEvent } from './nostr-event.js';
@@ -57,7 +57,7 @@ export const nostrPlugin: ChannelPlugin = {
         try {
           event = checkEvent(raw, relay);
         } catch (e) {
-          if (!(e instanceof KezError)) throw e;
+          if (!isKezError(e)) throw e;
           rejected.push(e);
           continue;
         }
