@@ -15,6 +15,25 @@ export interface ChainResult extends Verdict {
   events: ChainEvent[];
 }
 
+/**
+ * The first rows of SPEC §6.6 and §7, shared by claims and logins: a forked chain is `fork`
+ * (thrown), a chain that is not valid decides the verdict (returned); undefined when the chain
+ * can judge the object. `ev` is the object's evidence, merged with the chain's.
+ */
+export function unusableChain(
+  chain: ChainResult,
+  ev: Record<string, unknown>,
+): Verdict | undefined {
+  if (chain.status === 'fork') fail('fork', 'the sigchain is forked', { ...ev, ...chain.evidence });
+  if (chain.status === 'valid' && chain.state) return undefined;
+  return {
+    status: chain.status,
+    ...(chain.code ? { code: chain.code } : {}),
+    reason: `sigchain: ${chain.reason}`,
+    evidence: { ...ev, ...chain.evidence },
+  };
+}
+
 export function exportBundle(events: ChainEvent[]): string {
   const rows = events.map((e) => ({ seq: e.seq, hash: objectHash(e), line: canonicalize(e) }));
   rows.sort((a, b) => a.seq - b.seq || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));

@@ -4,7 +4,7 @@ import type { Signer } from './keys.js';
 import { type Claim, VERSION } from './objects.js';
 import { signValid, verifySignedObject } from './signing.js';
 import { valid, verdictFrom, type Verdict } from './verdict.js';
-import type { ChainResult } from './bundle.js';
+import { unusableChain, type ChainResult } from './bundle.js';
 
 export function createClaim(
   p: {
@@ -62,17 +62,9 @@ export function claimStatus(value: Claim, chain: ChainResult, opts: { now: numbe
   return verdictFrom(() => {
     const { claim, hash } = verifiedClaim(value, opts.now);
     const ev: Record<string, unknown> = { hash, subject: claim.subject, identity: claim.identity };
-    if (chain.status === 'fork')
-      fail('fork', 'the sigchain is forked', { ...ev, ...chain.evidence });
-    if (chain.status !== 'valid' || !chain.state) {
-      return {
-        status: chain.status,
-        ...(chain.code ? { code: chain.code } : {}),
-        reason: `sigchain: ${chain.reason}`,
-        evidence: { ...ev, ...chain.evidence },
-      };
-    }
-    const s = chain.state;
+    const unusable = unusableChain(chain, ev);
+    if (unusable) return unusable;
+    const s = chain.state!;
     ev.head = { ...s.head };
     if (claim.identity !== s.identity)
       fail('identity_mismatch', 'the claim names another identity', {

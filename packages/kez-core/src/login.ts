@@ -5,7 +5,7 @@ import type { Signer } from './keys.js';
 import { type Login, VERSION } from './objects.js';
 import { signValid, verifySignedObject } from './signing.js';
 import { valid, verdictFrom, verdictOf, type Verdict } from './verdict.js';
-import type { ChainResult } from './bundle.js';
+import { unusableChain, type ChainResult } from './bundle.js';
 import { LOGIN_FUTURE_SKEW } from './limits.js';
 
 export function createLogin(
@@ -70,17 +70,9 @@ export function checkLoginAgainstChain(checked: CheckedLogin, chain: ChainResult
   return verdictFrom(() => {
     const { login } = checked;
     const ev = evidenceOf(login, checked.hash);
-    if (chain.status === 'fork')
-      fail('fork', 'the sigchain is forked', { ...ev, ...chain.evidence });
-    if (chain.status !== 'valid' || !chain.state) {
-      return {
-        status: chain.status,
-        ...(chain.code ? { code: chain.code } : {}),
-        reason: `sigchain: ${chain.reason}`,
-        evidence: { ...ev, ...chain.evidence },
-      };
-    }
-    const s = chain.state;
+    const unusable = unusableChain(chain, ev);
+    if (unusable) return unusable;
+    const s = chain.state!;
     if (s.identity !== login.identity)
       fail('identity_mismatch', 'the chain is of another identity', ev);
     if (s.revokedDevices.has(login.key))
