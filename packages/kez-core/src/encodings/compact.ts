@@ -5,7 +5,7 @@ import { b64uDecode, b64uEncode, concatBytes, utf8Decode, utf8Encode } from '../
 import { canonicalize, parseCanonical } from '../jcs.js';
 import { parseObject, type SignedObject } from '../objects.js';
 import { MAX_COMPACT_BYTES, MAX_DECOMPRESSED_BYTES } from '../limits.js';
-import { checkZstdFrame } from './zstd-frame.js';
+import { checkZstdFrame, frameForDecoding } from './zstd-frame.js';
 
 export const COMPACT_PREFIX = 'kez:z1:';
 
@@ -59,8 +59,11 @@ function decodeCompactPayload(text: string): Record<string, unknown> {
     fail('too_large', `compact string exceeds ${MAX_COMPACT_BYTES} bytes`);
   if (!s.startsWith(COMPACT_PREFIX)) fail('bad_encoding', 'compact text must start with kez:z1:');
   const frame = b64uDecode(s.slice(COMPACT_PREFIX.length));
-  checkZstdFrame(frame);
-  const json = utf8Decode(inflate(frame));
+  const info = checkZstdFrame(frame);
+  const content = inflate(frameForDecoding(frame, info));
+  if (info.contentSize !== undefined && content.length !== info.contentSize)
+    fail('bad_encoding', 'zstd frame content differs from its declared Frame_Content_Size');
+  const json = utf8Decode(content);
   if (json.endsWith('\n')) fail('non_canonical', 'compact payload must be exactly JCS(o)');
   return parseCanonical(json);
 }

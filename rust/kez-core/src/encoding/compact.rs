@@ -16,9 +16,10 @@ fn bad(reason: &str) -> crate::error::KezError {
     err(Code::BadEncoding, reason)
 }
 
-/// Validates the frame layout (RFC 8878 §3.1.1) and returns the declared content size.
+/// Validates the frame layout (RFC 8878 §3.1.1) in the order §8.2 gives and returns the
+/// declared content size.
 fn check_frame(f: &[u8]) -> Result<Option<u64>> {
-    if f.len() < 5 || f[..4] != [0x28, 0xb5, 0x2f, 0xfd] {
+    if f.len() < 6 || f[..4] != [0x28, 0xb5, 0x2f, 0xfd] {
         return Err(bad("not a zstd frame"));
     }
     let fhd = f[4];
@@ -38,31 +39,38 @@ fn check_frame(f: &[u8]) -> Result<Option<u64>> {
         _ => 8,
     };
     let mut pos = 5;
-    let mut window: Option<u64> = None;
+    let mut window = 0;
     if !single_segment {
-        let wd = *f.get(pos).ok_or_else(|| bad("truncated zstd frame header"))?;
+        let wd = f[pos];
         let base = 1u64 << (10 + (wd >> 3));
-        window = Some(base + (base / 8) * u64::from(wd & 7));
+        window = base + (base / 8) * u64::from(wd & 7);
+        if window > MAX_WINDOW {
+            return Err(bad("zstd window larger than 8 MiB"));
+        }
         pos += 1;
     }
-    let header_end = pos + did_size + fcs_size;
-    if f.len() < header_end {
+    if f.len() < pos + did_size {
         return Err(bad("truncated zstd frame header"));
     }
     if f[pos..pos + did_size].iter().any(|&b| b != 0) {
         return Err(bad("zstd Dictionary_ID is not 0"));
     }
     pos += did_size;
+    if f.len() < pos + fcs_size {
+        return Err(bad("truncated zstd frame header"));
+    }
     let content_size = (fcs_size > 0).then(|| {
         let mut le = [0u8; 8];
         le[..fcs_size].copy_from_slice(&f[pos..pos + fcs_size]);
         u64::from_le_bytes(le) + if fcs_size == 2 { 256 } else { 0 }
     });
-    pos = header_end;
-    let window = if single_segment { content_size.unwrap_or(0) } else { window.unwrap_or(0) };
-    if window > MAX_WINDOW {
-        return Err(bad("zstd window larger than 8 MiB"));
+    if content_size.is_some_and(|size| size > MAX_PAYLOAD_BYTES as u64) {
+        return Err(err(Code::TooLarge, "declared content size exceeds 65536 bytes"));
     }
+    if single_segment {
+        window = content_size.unwrap_or(0);
+    }
+    pos += fcs_size;
     let block_max = window.min(MAX_BLOCK);
     loop {
         let h = f.get(pos..pos + 3).ok_or_else(|| bad("truncated zstd block header"))?;
@@ -112,12 +120,12 @@ pub fn decode(text: &str) -> Result<Map<String, Value>> {
     }
     let body = text.strip_prefix(PREFIX).ok_or_else(|| bad("missing kez:z1: prefix"))?;
     let frame = b64u_decode(body, Code::BadEncoding)?;
-    if let Some(size) = check_frame(&frame)? {
-        if size > MAX_PAYLOAD_BYTES as u64 {
-            return Err(err(Code::TooLarge, "declared content size exceeds 65536 bytes"));
-        }
-    }
+    let declared = check_frame(&frame)?;
     let payload = decompress(&frame)?;
+    // §8.2: checked here whatever the zstd library does with a declared size.
+    if declared.is_some_and(|size| size != payload.len() as u64) {
+        return Err(bad("zstd frame content differs from its declared Frame_Content_Size"));
+    }
     super::json::decode(&payload, false)
 }
 
