@@ -418,8 +418,9 @@ for maker in ts rs; do
   else
     fail "edge forms made by one, valid in the other ($who)" "subject=$made_subject status=$(jget "$OUT" status) rc=$RC"
   fi
-  # The same 32-byte key as an npub with non-zero padding bits: the signature would still
-  # verify, so only the §2.1 text rule stops a second form of the key.
+  # The same 32-byte key as an npub with non-zero padding bits (a second text form, §2.1): both
+  # refuse the key before the signature. The signed form of this is vector
+  # key-id-npub-nonzero-padding below.
   src="$WORK/claim-$maker-nostr.json"
   key="$(jget "$(cat "$src")" key)"
   padded="$(node -e '
