@@ -138,6 +138,9 @@ mod tests {
         assert_eq!(normalize_subject("mastodon:Alice@Example.COM.").unwrap(), "ap:@alice@example.com");
         assert_eq!(normalize_subject("dns:bücher.example").unwrap(), "dns:xn--bcher-kva.example");
         assert_eq!(normalize_subject("bluesky:xn--bcher-kva.example").unwrap(), "bluesky:xn--bcher-kva.example");
+        // UTS #46 maps the Kelvin sign in a domain; a last label that only looks numeric is a name.
+        assert_eq!(normalize_subject("dns:\u{212a}ez.example").unwrap(), "dns:kez.example");
+        assert_eq!(normalize_subject("dns:a.0xg").unwrap(), "dns:a.0xg");
     }
 
     #[test]
@@ -154,6 +157,12 @@ mod tests {
             "twitter:x",
             "nostr:npub1xyz",
             "dns:[::1]",
+            "dns:example.0x1",
+            "dns:example.0X",
+            "dns:b\u{fc}.0x1",
+            "dns:\u{1}b\u{fc}.example",
+            "github:\u{212a}ez",
+            "ap:@\u{212a}ez@example.social",
         ] {
             assert!(normalize_subject(s).is_err(), "{s}");
         }
