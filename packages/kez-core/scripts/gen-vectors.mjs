@@ -1081,6 +1081,25 @@ for (const [name, url] of [
       z(raw(body.length - 1)),
       'bad_encoding',
     );
+    // Output beyond a declared size is bad_encoding as soon as it appears, before the 65 536
+    // byte bound could make it too_large (libzstd stops there; a streaming decoder must too).
+    const rleBeyond = (declared) => {
+      const le32 = [declared & 255, (declared >> 8) & 255, (declared >> 16) & 255, 0];
+      const rle = [...blockHeader(65_536, 1, false), 0x7b, ...blockHeader(65_536, 1, true), 0x7b];
+      return new Uint8Array([...MAGIC, 0x80, 7 << 3, ...le32, ...rle]);
+    };
+    neg(
+      'compact-windowed-output-beyond-declared-size',
+      'compact',
+      z(rleBeyond(100)),
+      'bad_encoding',
+    );
+    neg(
+      'compact-windowed-output-beyond-declared-65536',
+      'compact',
+      z(rleBeyond(65_536)),
+      'bad_encoding',
+    );
     // A second frame with a wrong size is refused by the framing rule, before decompression.
     neg(
       'compact-second-frame-wrong-size',

@@ -31,24 +31,31 @@ export async function encodeCompact(obj: SignedObject): Promise<string> {
 }
 
 // Thrown from the output callback to stop fzstd mid-stream; never escapes inflate().
-const TOO_LARGE = Symbol('too_large');
+const OVER_CAP = Symbol('over_cap');
 
-/** Bounded streaming decompression: stops with too_large once output passes the cap. */
-function inflate(frame: Uint8Array): Uint8Array {
+/**
+ * Bounded streaming decompression (SPEC §8.2): output beyond a declared content size is
+ * bad_encoding as soon as it appears, output beyond 65 536 bytes without one is too_large,
+ * and output shorter than the declared size is bad_encoding at the end.
+ */
+function inflate(frame: Uint8Array, declared: number | undefined): Uint8Array {
+  const cap = declared ?? MAX_DECOMPRESSED_BYTES;
   const chunks: Uint8Array[] = [];
   let total = 0;
   const d = new Decompress((chunk) => {
     total += chunk.length;
-    if (total > MAX_DECOMPRESSED_BYTES) throw TOO_LARGE;
+    if (total > cap) throw OVER_CAP;
     chunks.push(chunk);
   });
   try {
     d.push(frame, true);
   } catch (err) {
-    if (err === TOO_LARGE)
+    if (err !== OVER_CAP) return fail('bad_encoding', 'zstd frame does not decompress', {}, err);
+    if (declared === undefined)
       fail('too_large', `decompressed payload exceeds ${MAX_DECOMPRESSED_BYTES} bytes`);
-    return fail('bad_encoding', 'zstd frame does not decompress', {}, err);
   }
+  if (declared !== undefined && total !== declared)
+    fail('bad_encoding', 'zstd frame content differs from its declared Frame_Content_Size');
   return concatBytes(...chunks);
 }
 
@@ -60,10 +67,7 @@ function decodeCompactPayload(text: string): Record<string, unknown> {
   if (!s.startsWith(COMPACT_PREFIX)) fail('bad_encoding', 'compact text must start with kez:z1:');
   const frame = b64uDecode(s.slice(COMPACT_PREFIX.length));
   const info = checkZstdFrame(frame);
-  const content = inflate(frameForDecoding(frame, info));
-  if (info.contentSize !== undefined && content.length !== info.contentSize)
-    fail('bad_encoding', 'zstd frame content differs from its declared Frame_Content_Size');
-  const json = utf8Decode(content);
+  const json = utf8Decode(inflate(frameForDecoding(frame, info), info.contentSize));
   if (json.endsWith('\n')) fail('non_canonical', 'compact payload must be exactly JCS(o)');
   return parseCanonical(json);
 }

@@ -101,16 +101,21 @@ fn check_frame(f: &[u8]) -> Result<Option<u64>> {
     Ok(content_size)
 }
 
-/// Decompresses a checked frame, stopping with `too_large` past 65,536 bytes.
-fn decompress(f: &[u8]) -> Result<Vec<u8>> {
+/// Decompresses a checked frame (§8.2): output beyond the declared content size is
+/// `bad_encoding` as soon as it appears, output beyond 65,536 bytes without one is `too_large`,
+/// and output shorter than the declared size is `bad_encoding`.
+fn decompress(f: &[u8], declared: Option<u64>) -> Result<Vec<u8>> {
+    let cap = declared.unwrap_or(MAX_PAYLOAD_BYTES as u64);
     let mut decoder = zstd::stream::read::Decoder::with_buffer(f).map_err(|e| bad(&format!("zstd: {e}")))?.single_frame();
     decoder.window_log_max(23).map_err(|e| bad(&format!("zstd: {e}")))?;
     let mut out = Vec::new();
-    decoder.take(MAX_PAYLOAD_BYTES as u64 + 1).read_to_end(&mut out).map_err(|e| bad(&format!("zstd: {e}")))?;
-    if out.len() > MAX_PAYLOAD_BYTES {
-        return Err(err(Code::TooLarge, "decompressed payload exceeds 65536 bytes"));
+    decoder.take(cap + 1).read_to_end(&mut out).map_err(|e| bad(&format!("zstd: {e}")))?;
+    match declared {
+        None if out.len() as u64 > cap => Err(err(Code::TooLarge, "decompressed payload exceeds 65536 bytes")),
+        // Checked here whatever the zstd library does with a declared size.
+        Some(size) if out.len() as u64 != size => Err(bad("zstd frame content differs from its declared Frame_Content_Size")),
+        _ => Ok(out),
     }
-    Ok(out)
 }
 
 /// Decodes a compact string (without surrounding whitespace) to the object it carries.
@@ -121,11 +126,7 @@ pub fn decode(text: &str) -> Result<Map<String, Value>> {
     let body = text.strip_prefix(PREFIX).ok_or_else(|| bad("missing kez:z1: prefix"))?;
     let frame = b64u_decode(body, Code::BadEncoding)?;
     let declared = check_frame(&frame)?;
-    let payload = decompress(&frame)?;
-    // §8.2: checked here whatever the zstd library does with a declared size.
-    if declared.is_some_and(|size| size != payload.len() as u64) {
-        return Err(bad("zstd frame content differs from its declared Frame_Content_Size"));
-    }
+    let payload = decompress(&frame, declared)?;
     super::json::decode(&payload, false)
 }
 
