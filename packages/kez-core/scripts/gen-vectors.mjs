@@ -1318,6 +1318,12 @@ const subjectInputs = [
   'dns:b\u00fc cher.example',
   'dns:b\u00fc_cher.example',
   'dns:xn--bcher-kva.EXAMPLE',
+  // UTS #46 non-transitional with CheckBidi and CheckJoiners (SPEC §2.3).
+  'dns:stra\u00dfe.example',
+  'dns:\ufb00.example',
+  'dns:\u05d0\u05d1.example',
+  'dns:b\u00fc.\u0661',
+  'dns:\u00fc\u200d.example',
   'github:\u212aez',
   'GITHUB:Kez',
   'ap:@\u212aez@example.social',

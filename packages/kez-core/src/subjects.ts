@@ -1,5 +1,6 @@
 // Account subjects (SPEC §2.2) and canonical domain names (SPEC §2.3).
 import { fail } from './errors.js';
+import { toASCII } from 'tr46';
 import { asciiLower, utf8Length } from './bytes.js';
 import { normalizeKeyId } from './keys.js';
 
@@ -30,15 +31,18 @@ export function isCanonicalDomain(d: string): boolean {
   return !NUMERIC_LABEL.test(labels[labels.length - 1]!);
 }
 
-// UTS #46 non-transitional processing as the WHATWG URL host parser does it ("domain to
-// ASCII", beStrict false); only reached for input with non-ASCII code points.
-function uts46ToAscii(d: string): string {
-  try {
-    return new URL(`http://${d}/`).hostname;
-  } catch (err) {
-    return fail('bad_subject', 'domain name fails IDNA processing', {}, err);
-  }
-}
+// SPEC §2.3: UTS #46 ToASCII with the flags of the WHATWG URL "domain to ASCII"
+// (beStrict false), only reached for input with non-ASCII code points. tr46 is the
+// implementation behind whatwg-url; Node's own URL parser skips the Bidi rule.
+const UTS46 = {
+  checkBidi: true,
+  checkHyphens: false,
+  checkJoiners: true,
+  ignoreInvalidPunycode: false,
+  transitionalProcessing: false,
+  useSTD3ASCIIRules: false,
+  verifyDNSLength: false,
+} as const;
 
 /**
  * Input → canonical domain (SPEC §2.3): one trailing dot dropped, ASCII case folded; input with
@@ -58,7 +62,8 @@ export function normalizeDomain(input: string): string {
     if (ch.charCodeAt(0) >= 0x80) ascii = false;
     else if (!DOMAIN_INPUT_ASCII.test(ch)) fail('bad_subject', 'not a domain name');
   }
-  const out = ascii ? asciiLower(d) : uts46ToAscii(d);
+  const out = ascii ? asciiLower(d) : toASCII(d, UTS46);
+  if (out === null) fail('bad_subject', 'domain name fails UTS #46 processing');
   if (!isCanonicalDomain(out)) fail('bad_subject', 'not a canonical domain name (SPEC §2.3)');
   return out;
 }
