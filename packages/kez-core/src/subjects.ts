@@ -1,4 +1,5 @@
 // Account subjects (SPEC §2.2) and canonical domain names (SPEC §2.3).
+/// <reference path="./tr46.d.ts" />
 import { fail } from './errors.js';
 import { toASCII } from 'tr46';
 import { asciiLower, utf8Length } from './bytes.js';
