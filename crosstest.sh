@@ -7,7 +7,10 @@
 #           byte-identically by the other; then extended by the other and re-checked;
 #   negatives: tampered bytes, a wrong key, non-canonical JSON, an expired claim, a revoked
 #           claim (claim verify --chain) and a forked bundle — both must reject them with the
-#           same status and code (from --json).
+#           same status and code (from --json);
+#   one answer for every input (SPEC §2.1, §2.3, §5.1, §8.2): edge forms both accept, inputs
+#           both refuse to sign, and hostile artifacts (made from each CLI's claims, or the
+#           signed negative vectors) both judge with the same status, code and exit code.
 # Usage: ./crosstest.sh [-v]   (-v echoes commands and artifacts)
 # The last line printed is exactly "N passed, N failed"; the exit code is non-zero on any failure.
 set -uo pipefail
@@ -386,6 +389,88 @@ for maker in ts rs; do
   replace_once "$WORK/fork-$maker-left.jsonl" "github:left" "github:lefu" "$WORK/neg-bundle-$maker.jsonl" \
     && both_reject "tampered bundle line (sigchain verify, $who)" invalid bad_signature sigchain verify "$WORK/neg-bundle-$maker.jsonl"
 done
+
+# ---- 5. one answer for every input (SPEC §2.1, §2.3, §5.1, §8.2) --------------------------
+# both_refuse LABEL CODE args... — each CLI, in its own identity store, refuses with CODE.
+both_refuse() {
+  local label="$1" want="$2"; shift 2
+  local ts_r rs_r ts_rc rs_rc
+  kez ts "$WORK/claims-ts-nostr" --json "$@"; ts_rc=$RC; ts_r="$(status_code "$OUT")"
+  kez rs "$WORK/claims-rs-nostr" --json "$@"; rs_rc=$RC; rs_r="$(status_code "$OUT")"
+  if [ "$ts_r" = "refused $want" ] && [ "$rs_r" = "refused $want" ] && [ "$ts_rc" = "$rs_rc" ] && [ "$ts_rc" != 0 ]; then
+    pass "$label (both refuse: $want, exit $ts_rc)"
+  else
+    fail "$label" "TS=$ts_r exit $ts_rc, Rust=$rs_r exit $rs_rc, want refused $want"
+  fi
+}
+for maker in ts rs; do
+  checker="$(other "$maker")"
+  who="$(name_of "$maker")→$(name_of "$checker")"
+  home="$WORK/claims-$maker-nostr"
+  # Accepted edge forms: a Kelvin sign in a domain input (UTS #46 maps it to k), a last label
+  # that only looks numeric, an IPv4 locator with a port, a query with percent-encoding.
+  kez "$maker" "$home" --json claim "dns:$(printf '\xe2\x84\xaa')ez-$maker.1e" --format json --out "$WORK/edge-$maker.json" \
+    --locator "ws://127.0.0.1:7777" --locator "https://sig.example.com:8443/kez?id=a%2Fb"
+  made_subject="$(jget "$OUT" claim.subject)"
+  kez "$checker" "$WORK/empty" --json claim verify "$WORK/edge-$maker.json"
+  if [ "$made_subject" = "dns:kez-$maker.1e" ] && [ "$(jget "$OUT" status)" = valid ] && [ "$RC" = 0 ]; then
+    pass "edge forms made by one, valid in the other ($who)"
+  else
+    fail "edge forms made by one, valid in the other ($who)" "subject=$made_subject status=$(jget "$OUT" status) rc=$RC"
+  fi
+  # The same 32-byte key as an npub with non-zero padding bits (a second text form, §2.1): both
+  # refuse the key before the signature. The signed form of this is vector
+  # key-id-npub-nonzero-padding below.
+  src="$WORK/claim-$maker-nostr.json"
+  key="$(jget "$(cat "$src")" key)"
+  padded="$(node -e '
+    const { bech32 } = require(require.resolve("@scure/base", { paths: [process.argv[2]] }));
+    const d = bech32.decode(process.argv[1].slice(6), 1000);
+    const w = [...d.words]; w[w.length - 1] |= 1;
+    process.stdout.write("nostr:" + bech32.encode("npub", w, 1000));
+  ' "$key" "$ROOT/packages/kez-core")"
+  replace_once "$src" "$key" "$padded" "$WORK/neg-padded-$maker.json" \
+    && both_reject "npub with non-zero padding bits ($(name_of "$maker") claim)" invalid bad_key claim verify "$WORK/neg-padded-$maker.json"
+  # A compact claim whose declared Frame_Content_Size is one more / one less than its content.
+  node -e '
+    const fs = require("fs");
+    const t = fs.readFileSync(process.argv[1], "utf8").trimEnd();
+    const f = Buffer.from(t.slice(7), "base64url");
+    const fcf = f[4] >> 6, single = (f[4] >> 5) & 1;
+    if (!single || fcf !== 1) { console.error("unexpected frame header"); process.exit(1); }
+    for (const [name, d] of [["larger", 1], ["smaller", -1]]) {
+      const g = Buffer.from(f); g.writeUInt16LE(g.readUInt16LE(5) + d, 5);
+      fs.writeFileSync(process.argv[2] + "." + name, "kez:z1:" + g.toString("base64url") + "\n");
+    }
+  ' "$WORK/claim-$maker-nostr.compact" "$WORK/neg-fcs-$maker" || fail "content-size artifacts ($who)"
+  for d in larger smaller; do
+    both_reject "compact with a declared content size $d than its content ($(name_of "$maker") claim)" invalid bad_encoding claim verify "$WORK/neg-fcs-$maker.$d"
+  done
+done
+# Inputs neither CLI signs: subjects and locators outside SPEC §2.2, §2.3, §5.1.
+for subject in 'github:\xe2\x84\xaaez' 'dns:example.0x1' 'dns:example.0X1' 'dns:b\xc3\xbc.0x1' 'dns:b\xc3\xbc%63her.example' 'dns:\x01b\xc3\xbc.example' 'ap:@\xe2\x84\xaaez@example.social'; do
+  both_refuse "subject $subject" bad_subject claim "$(printf '%b' "$subject")" --format json --out "$WORK/refused.json"
+done
+for locator in 'HTTPS://sig.example.com/' 'https:sig.example.com' 'https://user@/' 'https://[::1/' 'https://[::1]/' \
+  'https://sig.example.com:0443/' 'https://sig.example.com:65536/' 'https://sig%2Eexample.com/' 'https://sig.example.com/a b' \
+  'https://sig.example.com/caf\xc3\xa9' 'https://sig.0x1/'; do
+  both_refuse "locator $locator" malformed claim github:x --format json --locator "$(printf '%b' "$locator")" --out "$WORK/refused.json"
+done
+# Signed hostile objects (the negative vectors of these rules, signed by the generator): both
+# judge each with the vector's status and code.
+node -e '
+  const fs = require("fs");
+  const v = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  const pick = /^(locator-|compact-(content-size|windowed|block-larger|second-frame-wrong)|key-id-npub-nonzero|subject-(npub-nonzero|hex-last|empty-hex|kelvin))/;
+  for (const t of v.negative.filter((t) => pick.test(t.name) && t.check === "object")) {
+    fs.writeFileSync(`${process.argv[2]}/vec-${t.name}.${t.encoding === "json" ? "json" : "txt"}`, t.input);
+    console.log(`${t.name} ${t.encoding === "json" ? "json" : "txt"} ${t.expected.status} ${t.expected.code}`);
+  }
+' "$ROOT/vectors/kez-vectors.json" "$WORK" > "$WORK/vec-list.txt"
+while read -r name ext status code; do
+  both_reject "vector $name" "$status" "$code" claim verify "$WORK/vec-$name.$ext"
+done < "$WORK/vec-list.txt"
+[ -s "$WORK/vec-list.txt" ] || fail "no SPEC §2/§5.1/§8.2 negative vectors found"
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

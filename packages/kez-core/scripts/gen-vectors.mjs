@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ed25519 as nobleEd, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
+import { bech32 } from '@scure/base';
 import * as k from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -407,6 +408,34 @@ function chainNeg(name, events, code) {
   );
 }
 
+// Accepted edge forms: SPEC §5.1 locators (IPv4 host, port, query, percent-encoding) and a
+// §2.3 domain whose last label only looks numeric (`1e`, `0xg` are names to the URL parser).
+await addObject(
+  'claim-edge-forms-ed25519',
+  k.createClaim(
+    {
+      identity: full.ed.state.identity,
+      seq: 1,
+      subject: 'dns:relay.0xg',
+      created_at: NOW - 50,
+      locators: [
+        'ws://127.0.0.1:7777',
+        'https://sig.example.com:8443/kez/v1?id=a%2Fb&x=~:@!$',
+        'wss://relay.1e/',
+        'http://0.0.0.0',
+      ],
+    },
+    S.ed_primary,
+  ),
+);
+
+// An npub whose bech32 padding bits are not zero: valid bech32 and the same 32 bytes, but not
+// the canonical text of the key (SPEC §2.1).
+const paddedNpub = (() => {
+  const words = bech32.toWords(k.fromHex(keys.bip_primary.public_key));
+  words[words.length - 1] |= 1;
+  return bech32.encode('npub', words, 1000);
+})();
 // ---- negative objects ----------------------------------------------------------------
 const claim = full.ed.claims.rotated_away;
 const claimB = full.bip.claims.rotated_away;
@@ -608,6 +637,36 @@ neg(
   }),
   'bad_key',
 );
+{
+  // Signed under the padded text by the same secret: a decoder that ignores padding bits
+  // would call it valid.
+  const padded = { ...S.bip_primary, keyId: `nostr:${paddedNpub}` };
+  neg(
+    'key-id-npub-nonzero-padding',
+    'json',
+    k.encodeJson(resign({ ...claimB, key: padded.keyId }, padded)),
+    'bad_key',
+  );
+}
+neg(
+  'subject-npub-nonzero-padding',
+  'json',
+  k.encodeJson(resign({ ...claim, subject: `nostr:${paddedNpub}` }, S.ed_primary)),
+  'bad_subject',
+);
+for (const [name, subject] of [
+  ['hex-last-label', 'dns:example.0x1'],
+  ['empty-hex-last-label', 'dns:example.0x'],
+  ['kelvin-sign', 'dns:\u212aez.example'],
+  ['kelvin-sign-github', 'github:\u212aez'],
+]) {
+  neg(
+    `subject-${name}`,
+    'json',
+    k.encodeJson(resign({ ...claim, subject }, S.ed_primary)),
+    'bad_subject',
+  );
+}
 neg(
   'expires-before-created',
   'json',
@@ -631,6 +690,42 @@ neg(
   k.encodeJson(resign({ ...claim, locators: ['ftp://example.com/'] }, S.ed_primary)),
   'malformed',
 );
+// SPEC §5.1 locator grammar: every way out of it is malformed.
+for (const [name, url] of [
+  ['upper-case-scheme', 'HTTPS://sig.example.com/'],
+  ['no-authority-slashes', 'https:sig.example.com/'],
+  ['userinfo-empty-host', 'https://user@/'],
+  ['userinfo', 'https://user@sig.example.com/'],
+  ['ipv6-literal', 'https://[::1]/'],
+  ['bad-ipv6-literal', 'https://[::1/'],
+  ['port-zero', 'https://sig.example.com:0/'],
+  ['port-leading-zero', 'https://sig.example.com:0443/'],
+  ['port-too-large', 'https://sig.example.com:65536/'],
+  ['port-empty', 'https://sig.example.com:/'],
+  ['percent-encoded-host', 'https://sig%2Eexample.com/'],
+  ['upper-case-host', 'https://Sig.example.com/'],
+  ['numeric-host', 'https://sig.0x1/'],
+  ['ipv4-leading-zero', 'http://127.0.0.01/'],
+  ['ipv4-short', 'http://127.1/'],
+  ['space-in-path', 'https://sig.example.com/a b'],
+  ['tab-in-path', 'https://sig.example.com/a\tb'],
+  ['leading-space', ' https://sig.example.com/'],
+  ['non-ascii-path', 'https://sig.example.com/caf\u00e9'],
+  ['non-ascii-host', 'https://b\u00fccher.example/'],
+  ['fragment', 'https://sig.example.com/#x'],
+  ['backslash', 'https://sig.example.com\\x'],
+  ['bad-percent', 'https://sig.example.com/%zz'],
+  ['dot-segment', 'https://sig.example.com/a/../b'],
+  ['encoded-dot-segment', 'https://sig.example.com/%2e/b'],
+  ['empty-host', 'https:///path'],
+]) {
+  neg(
+    `locator-${name}`,
+    'json',
+    k.encodeJson(resign({ ...claim, locators: [url] }, S.ed_primary)),
+    'malformed',
+  );
+}
 {
   const future = k.createClaim(
     { identity: claim.identity, seq: 1, subject: 'github:alice', created_at: NOW + 601 },
@@ -871,6 +966,12 @@ neg(
   const compact = objects.find((o) => o.name === 'claim-ed25519').encodings.compact;
   const frame = k.b64uDecode(compact.slice(7));
   const z = (bytes) => `kez:z1:${k.b64uEncode(bytes)}`;
+  const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+  // A zstd block header (RFC 8878 §3.1.1.2): size, type (0 raw, 1 RLE), last-block flag.
+  const blockHeader = (size, type, last) => {
+    const h = (size << 3) | (type << 1) | (last ? 1 : 0);
+    return [h & 255, (h >> 8) & 255, h >> 16];
+  };
   const zstdLib = await import('@bokuweb/zstd-wasm');
   const zstd = zstdLib.default ?? zstdLib;
   await zstd.init();
@@ -944,6 +1045,77 @@ neg(
     'trailing_data',
   );
   neg('compact-truncated', 'compact', z(frame.subarray(0, frame.length - 2)), 'bad_encoding');
+  // SPEC §8.2: a declared Frame_Content_Size must equal the decompressed length, in a
+  // single-segment frame (zstd's own output, its size field changed) and in a frame with a
+  // window descriptor (one raw block of the claim's JCS bytes).
+  {
+    const fhd = frame[4];
+    if (((fhd >> 5) & 1) !== 1 || fhd >> 6 !== 1)
+      throw new Error('expected a 2-byte single-segment size');
+    const withSize = (delta) => {
+      const f = frame.slice();
+      const size = f[5] + 256 * f[6] + delta;
+      f[5] = size & 255;
+      f[6] = size >> 8;
+      return f;
+    };
+    neg('compact-content-size-larger', 'compact', z(withSize(1)), 'bad_encoding');
+    neg('compact-content-size-smaller', 'compact', z(withSize(-1)), 'bad_encoding');
+    const body = k.utf8Encode(json);
+    const raw = (declared) => {
+      const le32 = [declared & 255, (declared >> 8) & 255, (declared >> 16) & 255, 0];
+      return new Uint8Array([
+        ...MAGIC,
+        0x80,
+        0x00,
+        ...le32,
+        ...blockHeader(body.length, 0, true),
+        ...body,
+      ]);
+    };
+    if (k.encodeJson(k.decodeCompact(z(raw(body.length)))) !== json) throw new Error('raw frame');
+    neg('compact-windowed-content-size-larger', 'compact', z(raw(body.length + 1)), 'bad_encoding');
+    neg(
+      'compact-windowed-content-size-smaller',
+      'compact',
+      z(raw(body.length - 1)),
+      'bad_encoding',
+    );
+    // Output beyond a declared size is bad_encoding as soon as it appears, before the 65 536
+    // byte bound could make it too_large (libzstd stops there; a streaming decoder must too).
+    const rleBeyond = (declared) => {
+      const le32 = [declared & 255, (declared >> 8) & 255, (declared >> 16) & 255, 0];
+      const rle = [...blockHeader(65_536, 1, false), 0x7b, ...blockHeader(65_536, 1, true), 0x7b];
+      return new Uint8Array([...MAGIC, 0x80, 7 << 3, ...le32, ...rle]);
+    };
+    neg(
+      'compact-windowed-output-beyond-declared-size',
+      'compact',
+      z(rleBeyond(100)),
+      'bad_encoding',
+    );
+    neg(
+      'compact-windowed-output-beyond-declared-65536',
+      'compact',
+      z(rleBeyond(65_536)),
+      'bad_encoding',
+    );
+    // A second frame with a wrong size is refused by the framing rule, before decompression.
+    neg(
+      'compact-second-frame-wrong-size',
+      'compact',
+      z(new Uint8Array([...frame, ...withSize(1)])),
+      'trailing_data',
+    );
+    // Block_Maximum_Size is the smaller of the window (here 1 KiB) and 128 KiB.
+    const big = new Uint8Array(1025).fill(0x20);
+    neg(
+      'compact-block-larger-than-window',
+      'compact',
+      z(new Uint8Array([...MAGIC, 0x00, 0x00, ...blockHeader(big.length, 0, true), ...big])),
+      'bad_encoding',
+    );
+  }
   neg(
     'compact-reserved-block-type',
     'compact',
@@ -958,10 +1130,7 @@ neg(
     z(zstd.compress(new Uint8Array(1 << 20).fill(0x61), 19)),
     'too_large',
   );
-  const rle = (n, lastBlock) => {
-    const h = (n << 3) | (1 << 1) | (lastBlock ? 1 : 0);
-    return [h & 255, (h >> 8) & 255, (h >> 16) & 255, 0x7b];
-  };
+  const rle = (n, lastBlock) => [...blockHeader(n, 1, lastBlock), 0x7b];
   neg(
     'compact-zip-bomb-streaming',
     'compact',
@@ -1128,6 +1297,42 @@ const subjectInputs = [
   'nostr:npub1invalid',
   'twitter:jason',
   'github',
+  // SPEC §2.3: what the WHATWG host parser reads as IPv4 ("ends in a number") is refused;
+  // labels that only look numeric are names.
+  'dns:example.0x1',
+  'dns:example.0X1',
+  'dns:example.0x',
+  'dns:example.1',
+  'dns:a.0xg',
+  'dns:example.1e',
+  'dns:0x1.example',
+  'dns:b\u00fc.0x1',
+  'dns:example.\uff11',
+  // Input normalization: ASCII case folding everywhere; UTS #46 only for domain names.
+  'dns:\u212aez.example',
+  'dns:example\u3002com',
+  'dns:a\u00adb.example',
+  `dns:${'\u00ad'.repeat(600)}a.example`,
+  'dns:\u0001b\u00fc.example',
+  'dns:b\u00fc%63her.example',
+  'dns:b\u00fc cher.example',
+  'dns:b\u00fc_cher.example',
+  'dns:xn--bcher-kva.EXAMPLE',
+  // UTS #46 non-transitional with CheckBidi and CheckJoiners (SPEC §2.3).
+  'dns:stra\u00dfe.example',
+  'dns:\ufb00.example',
+  'dns:\u05d0\u05d1.example',
+  'dns:b\u00fc.\u0661',
+  'dns:\u00fc\u200d.example',
+  'github:\u212aez',
+  'GITHUB:Kez',
+  'ap:@\u212aez@example.social',
+  'ap:@kez@\u212aez.example',
+  `nostr:${keys.bip_primary.key_id.slice(6).replace('k', '\u212a')}`,
+  `nostr:${paddedNpub}`,
+  `nostr: ${keys.bip_primary.key_id.slice(6)}`,
+  `nostr:\u00a0${keys.bip_primary.key_id.slice(6)}`,
+  `\u212a${'github:x'}`,
 ];
 const subjects = subjectInputs.map((input) => {
   try {
@@ -1149,6 +1354,12 @@ const keyIdInputs = [
   'ed25519:edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
   `nostr:${'ff'.repeat(32)}`,
   'ssh-ed25519:abc',
+  // SPEC §2.1: one text form per key; only ASCII whitespace is trimmed.
+  `nostr:${paddedNpub}`,
+  `\t ${keys.bip_primary.key_id}\r\n`,
+  `\ufeff${keys.bip_primary.key_id}`,
+  `\u2003${keys.ed_primary.key_id}`,
+  keys.bip_primary.key_id.replace('npub1', 'NPUB1').replace('k', '\u212a'),
 ];
 const keyIds = keyIdInputs.map((input) => {
   try {

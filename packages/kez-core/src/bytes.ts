@@ -112,6 +112,16 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/** Lower-cases A–Z only: SPEC §2 input forms fold ASCII case and nothing else (no Unicode case mapping). */
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/** Strips leading and trailing ASCII whitespace (TAB, LF, CR, SPACE) only (SPEC §2.1). */
+export function asciiTrim(s: string): string {
+  return s.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+}
+
 /** True when the string has no unpaired UTF-16 surrogate (well-formed Unicode). */
 export function isWellFormed(s: string): boolean {
   for (let i = 0; i < s.length; i++) {

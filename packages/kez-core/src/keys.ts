@@ -3,7 +3,7 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { bech32 } from '@scure/base';
 import { fail } from './errors.js';
-import { fromHex, isHex, sha256Hex, utf8Encode } from './bytes.js';
+import { asciiLower, asciiTrim, fromHex, isHex, sha256Hex, utf8Encode } from './bytes.js';
 import { bip340, ed25519, suites, type Suite, type SuiteName } from './suites.js';
 import { isStrictPublicKey } from './ed25519-policy.js';
 import { BoundedCache } from './bounded-cache.js';
@@ -29,6 +29,10 @@ function decodeBech32(text: string, hrp: string): Uint8Array {
     return fail('bad_key', `bad ${hrp} payload`, {}, err);
   }
   if (bytes.length !== 32) fail('bad_key', `${hrp} payload must be 32 bytes`);
+  // SPEC §2.1: one text form per key, so the padding bits must be zero and re-encoding must
+  // give back the same text, whatever a bech32 library tolerates.
+  if (bech32.encode(hrp, bech32.toWords(bytes), 1000) !== text)
+    fail('bad_key', `${hrp} is not the canonical encoding of its key (padding bits)`);
   return bytes;
 }
 
@@ -60,7 +64,7 @@ export function parseKeyId(id: string): ParsedKeyId {
     parsed = { id, suite: ed25519, publicKey: pub };
   } else if (id.startsWith('nostr:')) {
     const npub = id.slice(6);
-    if (npub !== npub.toLowerCase() || !npub.startsWith('npub1') || npub.length > 100) {
+    if (npub !== asciiLower(npub) || !npub.startsWith('npub1') || npub.length > 100) {
       fail('bad_key', 'nostr key id must be a lowercase npub');
     }
     const pub = decodeBech32(npub, 'npub');
@@ -73,11 +77,14 @@ export function parseKeyId(id: string): ParsedKeyId {
   return { ...parsed, publicKey: parsed.publicKey.slice() };
 }
 
-/** User input → canonical key id: lower-cases, and turns `nostr:<64 hex>` / `npub1…` into the npub form. */
+/**
+ * User input → canonical key id (SPEC §2.1): ASCII whitespace trimmed, ASCII case folded, and
+ * `nostr:<64 hex>` / `npub1…` turned into the npub form.
+ */
 export function normalizeKeyId(input: string): string {
   if (typeof input !== 'string') fail('bad_key', 'key id must be a string');
-  let s = input.trim();
-  const lower = s.toLowerCase();
+  let s = asciiTrim(input);
+  const lower = asciiLower(s);
   if (lower.startsWith('npub1')) s = `nostr:${lower}`;
   else if (lower.startsWith('nostr:')) {
     const rest = lower.slice(6);
@@ -105,9 +112,9 @@ export function signerFromSecret(
 }
 
 export function nsecDecode(nsec: string): Uint8Array {
-  if (typeof nsec !== 'string' || !nsec.toLowerCase().startsWith('nsec1'))
-    fail('bad_key', 'not an nsec');
-  const secret = decodeBech32(nsec.toLowerCase(), 'nsec');
+  const lower = typeof nsec === 'string' ? asciiLower(nsec) : '';
+  if (!lower.startsWith('nsec1')) fail('bad_key', 'not an nsec');
+  const secret = decodeBech32(lower, 'nsec');
   bip340.publicKey(secret);
   return secret;
 }

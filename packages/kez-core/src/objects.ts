@@ -3,6 +3,7 @@ import { fail } from './errors.js';
 import { isHex, utf8Length } from './bytes.js';
 import { parseKeyId } from './keys.js';
 import { isCanonicalSubject } from './subjects.js';
+import { checkLocator } from './locators.js';
 import { isIdentityId } from './identity-id.js';
 import { LOGIN_MAX_LIFETIME, MAX_LOCATOR_BYTES, MAX_LOCATORS } from './limits.js';
 
@@ -46,8 +47,6 @@ export interface Login {
 }
 export type SignedObject = Claim | ChainEvent | Login;
 export type Unsigned<T> = Omit<T, 'sig'>;
-
-const LOCATOR_SCHEMES = new Set(['https:', 'wss:', 'http:', 'ws:']);
 
 const COMMON = ['kez', 'type', 'key', 'created_at', 'sig'];
 const MEMBERS: Record<string, { required: string[]; optional: string[] }> = {
@@ -139,14 +138,7 @@ function shapeClaim(o: Obj, d: Deferred): void {
     for (const u of l) {
       if (utf8Length(str(u, 'locator')) > MAX_LOCATOR_BYTES)
         fail('too_large', `locator longer than ${MAX_LOCATOR_BYTES} bytes`);
-      let url: URL;
-      try {
-        url = new URL(u as string);
-      } catch (err) {
-        fail('malformed', 'locator is not an absolute URL', {}, err);
-      }
-      if (!LOCATOR_SCHEMES.has(url.protocol))
-        fail('malformed', 'locator scheme must be https, wss, http or ws');
+      checkLocator(u as string);
     }
     if (new Set(l).size !== l.length) fail('malformed', 'locators must be distinct');
   }

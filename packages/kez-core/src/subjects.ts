@@ -1,5 +1,8 @@
 // Account subjects (SPEC §2.2) and canonical domain names (SPEC §2.3).
+/// <reference path="./tr46.d.ts" />
 import { fail } from './errors.js';
+import { toASCII } from 'tr46';
+import { asciiLower, utf8Length } from './bytes.js';
 import { normalizeKeyId } from './keys.js';
 
 export type Channel = 'dns' | 'github' | 'nostr' | 'bluesky' | 'ap';
@@ -12,52 +15,76 @@ export interface Subject {
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const GITHUB = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,38}$/;
 const AP_USER = /^[a-z0-9_](?:[a-z0-9_.-]{0,62}[a-z0-9_])?$/;
-// Characters that would make the URL parser read something other than a host.
-const NOT_HOST = /[\s/\\?#@:[\]%]/;
+// The WHATWG host parser's "ends in a number": such a name is read as an IPv4 address.
+const NUMERIC_LABEL = /^(?:[0-9]+|0x[0-9a-f]*)$/;
+// The only ASCII a domain input may hold (SPEC §2.3); any other ASCII (space, '/', '%', '@',
+// ':', '_', controls) is refused before mapping, since URL parsers strip or reinterpret it.
+const DOMAIN_INPUT_ASCII = /^[A-Za-z0-9.-]$/;
+/** SPEC §2.2: a subject (or domain) input longer than this many UTF-8 bytes is refused. */
+export const MAX_SUBJECT_INPUT_BYTES = 1024;
 
-function isCanonicalDomain(d: string): boolean {
+/** SPEC §2.3 canonical domain name. */
+export function isCanonicalDomain(d: string): boolean {
   if (d.length < 1 || d.length > 253) return false;
   const labels = d.split('.');
   if (labels.length < 2) return false;
   if (!labels.every((l) => LABEL.test(l))) return false;
-  return !/^[0-9]+$/.test(labels[labels.length - 1]!);
+  return !NUMERIC_LABEL.test(labels[labels.length - 1]!);
 }
 
-/** Input → canonical domain: lower case, one trailing dot dropped, Unicode → A-labels (UTS #46 via WHATWG URL). */
+// SPEC §2.3: UTS #46 ToASCII with the flags of the WHATWG URL "domain to ASCII"
+// (beStrict false), only reached for input with non-ASCII code points. tr46 is the
+// implementation behind whatwg-url; Node's own URL parser skips the Bidi rule.
+const UTS46 = {
+  checkBidi: true,
+  checkHyphens: false,
+  checkJoiners: true,
+  ignoreInvalidPunycode: false,
+  transitionalProcessing: false,
+  useSTD3ASCIIRules: false,
+  verifyDNSLength: false,
+} as const;
+
+/**
+ * Input → canonical domain (SPEC §2.3): one trailing dot dropped, ASCII case folded; input with
+ * non-ASCII code points is mapped by UTS #46 (which is also where compatibility characters such
+ * as the Kelvin sign become ASCII); the result must then be canonical.
+ */
 export function normalizeDomain(input: string): string {
-  if (typeof input !== 'string' || input.length === 0 || input.length > 1024)
+  if (
+    typeof input !== 'string' ||
+    input.length === 0 ||
+    utf8Length(input) > MAX_SUBJECT_INPUT_BYTES
+  )
     fail('bad_subject', 'bad domain name');
-  let d = input.endsWith('.') ? input.slice(0, -1) : input;
-  if (NOT_HOST.test(d) || d.length === 0) fail('bad_subject', 'not a domain name');
-  if (/[^\p{ASCII}]/u.test(d)) {
-    try {
-      d = new URL(`http://${d}`).hostname;
-    } catch (err) {
-      return fail('bad_subject', 'domain name fails IDNA processing', {}, err);
-    }
-  } else {
-    d = d.toLowerCase();
+  const d = input.endsWith('.') ? input.slice(0, -1) : input;
+  let ascii = true;
+  for (const ch of d) {
+    if (ch.charCodeAt(0) >= 0x80) ascii = false;
+    else if (!DOMAIN_INPUT_ASCII.test(ch)) fail('bad_subject', 'not a domain name');
   }
-  if (!isCanonicalDomain(d)) fail('bad_subject', 'not a canonical domain name (SPEC §2.3)');
-  return d;
+  const out = ascii ? asciiLower(d) : toASCII(d, UTS46);
+  if (out === null) fail('bad_subject', 'domain name fails UTS #46 processing');
+  if (!isCanonicalDomain(out)) fail('bad_subject', 'not a canonical domain name (SPEC §2.3)');
+  return out;
 }
 
 function parseAp(id: string): string {
   const rest = id.startsWith('@') ? id.slice(1) : id;
   const at = rest.indexOf('@');
   if (at < 0) fail('bad_subject', 'ap subject must be @user@host');
-  const user = rest.slice(0, at).toLowerCase();
+  const user = asciiLower(rest.slice(0, at));
   if (!AP_USER.test(user)) fail('bad_subject', 'bad ap user name');
   return `@${user}@${normalizeDomain(rest.slice(at + 1))}`;
 }
 
 /** Accepts the input forms of SPEC §2.2 and returns the canonical subject. */
 export function parseSubject(input: string): Subject {
-  if (typeof input !== 'string' || input.length > 1024)
-    fail('bad_subject', 'subject must be a string');
+  if (typeof input !== 'string' || utf8Length(input) > MAX_SUBJECT_INPUT_BYTES)
+    fail('bad_subject', 'subject must be a string of at most 1024 bytes');
   const colon = input.indexOf(':');
   if (colon < 0) fail('bad_subject', 'subject must be channel:id');
-  let channel = input.slice(0, colon).toLowerCase();
+  let channel = asciiLower(input.slice(0, colon));
   const raw = input.slice(colon + 1);
   if (channel === 'mastodon') channel = 'ap';
   let id: string;
@@ -67,7 +94,7 @@ export function parseSubject(input: string): Subject {
       id = normalizeDomain(raw);
       break;
     case 'github':
-      id = raw.toLowerCase();
+      id = asciiLower(raw);
       if (!GITHUB.test(id)) fail('bad_subject', 'bad GitHub login');
       break;
     case 'nostr':

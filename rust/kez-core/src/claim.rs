@@ -1,6 +1,7 @@
 //! Claims (SPEC §5): structure, signing and offline verification.
 use crate::error::{err, Code, Result};
 use crate::keys::{KeyId, SecretKey};
+use crate::locator::locator_ok;
 use crate::object::{self, shape_common, Common, Deferred, Members, CTX_CLAIM};
 use serde_json::{Map, Value};
 
@@ -18,13 +19,6 @@ pub struct Claim {
     pub subject: String,
     pub expires_at: Option<u64>,
     pub locators: Vec<String>,
-}
-
-/// An absolute URL with an allowed scheme and a non-empty authority, printable ASCII only.
-fn locator_ok(url: &str) -> bool {
-    let Some((scheme, rest)) = url.split_once("://") else { return false };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    matches!(scheme, "https" | "wss" | "http" | "ws") && !authority.is_empty() && url.bytes().all(|b| (0x21..0x7f).contains(&b))
 }
 
 fn locators(m: &Members) -> Result<Vec<String>> {

@@ -42,8 +42,10 @@ fn bech32_32(text: &str, hrp: Hrp) -> Option<[u8; 32]> {
     if checked.hrp() != hrp {
         return None;
     }
-    let bytes: Vec<u8> = checked.byte_iter().collect();
-    bytes.try_into().ok()
+    let bytes: [u8; 32] = checked.byte_iter().collect::<Vec<u8>>().try_into().ok()?;
+    // §2.1: one text form per key. The decoder ignores the padding bits, so re-encoding must
+    // give back the same text (padding bits zero).
+    (bech32_encode(hrp, &bytes) == text).then_some(bytes)
 }
 
 fn bech32_encode(hrp: Hrp, bytes: &[u8]) -> String {
@@ -78,7 +80,8 @@ impl KeyId {
     /// Parses user input: case-insensitive, `nostr:<64 hex>` and a bare `npub1…` accepted;
     /// returns the canonical id.
     pub fn parse_input(text: &str) -> Result<KeyId> {
-        let mut lower = text.trim().to_ascii_lowercase();
+        // §2.1: only ASCII whitespace is trimmed and only ASCII case folded.
+        let mut lower = text.trim_matches([' ', '\t', '\n', '\r']).to_ascii_lowercase();
         if lower.starts_with("npub1") {
             lower.insert_str(0, "nostr:");
         }

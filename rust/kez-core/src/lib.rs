@@ -8,6 +8,7 @@ pub mod error;
 pub mod event;
 pub mod jcs;
 pub mod keys;
+pub mod locator;
 pub mod login;
 pub mod object;
 pub mod signed;

@@ -21,14 +21,35 @@ pub fn is_canonical_domain(name: &str) -> bool {
     if !labels.iter().all(label_ok) {
         return false;
     }
-    // The last label is not all digits: this also rejects IPv4 literals.
-    !labels.last().expect("two labels").bytes().all(|b| b.is_ascii_digit())
+    !is_numeric_label(labels.last().expect("two labels"))
 }
 
-/// Normalizes a user-typed domain: lower case, one trailing dot dropped, Unicode labels to
-/// A-labels (UTS #46 non-transitional, as the WHATWG URL host parser); then §2.3 must hold.
+/// The WHATWG host parser's "ends in a number": a last label of digits, or `0x` and hex digits
+/// (possibly none), makes the name an IPv4 address to that parser.
+fn is_numeric_label(label: &str) -> bool {
+    let hex = label.strip_prefix("0x");
+    match hex {
+        Some(rest) => rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        None => label.bytes().all(|b| b.is_ascii_digit()),
+    }
+}
+
+/// SPEC §2.2: a subject (or domain) input longer than this many UTF-8 bytes is refused.
+pub const MAX_SUBJECT_INPUT_BYTES: usize = 1024;
+
+/// Normalizes a user-typed domain (§2.3): one trailing dot dropped, ASCII case folded; input
+/// with non-ASCII code points is mapped by UTS #46 (non-transitional, as the WHATWG URL host
+/// parser), which is also where compatibility characters such as the Kelvin sign become ASCII.
+/// The only ASCII allowed in the input is letters, digits, `-` and `.`; the result must be
+/// canonical.
 pub fn normalize_domain(input: &str) -> Result<String> {
+    if input.is_empty() || input.len() > MAX_SUBJECT_INPUT_BYTES {
+        return Err(err(Code::BadSubject, "bad domain name"));
+    }
     let trimmed = input.strip_suffix('.').unwrap_or(input);
+    if trimmed.bytes().any(|b| b.is_ascii() && !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.')) {
+        return Err(err(Code::BadSubject, format!("not a domain name: {input:?}")));
+    }
     let ascii = if trimmed.is_ascii() {
         trimmed.to_ascii_lowercase()
     } else {
@@ -66,6 +87,9 @@ fn ap_user_ok(user: &str) -> bool {
 /// Parses any accepted input form and returns the canonical subject string.
 pub fn normalize_subject(input: &str) -> Result<String> {
     let bad = || err(Code::BadSubject, format!("not a valid subject: {input:?}"));
+    if input.len() > MAX_SUBJECT_INPUT_BYTES {
+        return Err(bad());
+    }
     let (channel, id) = input.split_once(':').ok_or_else(bad)?;
     let channel = channel.to_ascii_lowercase();
     match channel.as_str() {
@@ -114,6 +138,9 @@ mod tests {
         assert_eq!(normalize_subject("mastodon:Alice@Example.COM.").unwrap(), "ap:@alice@example.com");
         assert_eq!(normalize_subject("dns:bücher.example").unwrap(), "dns:xn--bcher-kva.example");
         assert_eq!(normalize_subject("bluesky:xn--bcher-kva.example").unwrap(), "bluesky:xn--bcher-kva.example");
+        // UTS #46 maps the Kelvin sign in a domain; a last label that only looks numeric is a name.
+        assert_eq!(normalize_subject("dns:\u{212a}ez.example").unwrap(), "dns:kez.example");
+        assert_eq!(normalize_subject("dns:a.0xg").unwrap(), "dns:a.0xg");
     }
 
     #[test]
@@ -130,6 +157,12 @@ mod tests {
             "twitter:x",
             "nostr:npub1xyz",
             "dns:[::1]",
+            "dns:example.0x1",
+            "dns:example.0X",
+            "dns:b\u{fc}.0x1",
+            "dns:\u{1}b\u{fc}.example",
+            "github:\u{212a}ez",
+            "ap:@\u{212a}ez@example.social",
         ] {
             assert!(normalize_subject(s).is_err(), "{s}");
         }

@@ -5,7 +5,7 @@ import { b64uDecode, b64uEncode, concatBytes, utf8Decode, utf8Encode } from '../
 import { canonicalize, parseCanonical } from '../jcs.js';
 import { parseObject, type SignedObject } from '../objects.js';
 import { MAX_COMPACT_BYTES, MAX_DECOMPRESSED_BYTES } from '../limits.js';
-import { checkZstdFrame } from './zstd-frame.js';
+import { checkZstdFrame, frameForDecoding } from './zstd-frame.js';
 
 export const COMPACT_PREFIX = 'kez:z1:';
 
@@ -31,24 +31,31 @@ export async function encodeCompact(obj: SignedObject): Promise<string> {
 }
 
 // Thrown from the output callback to stop fzstd mid-stream; never escapes inflate().
-const TOO_LARGE = Symbol('too_large');
+const OVER_CAP = Symbol('over_cap');
 
-/** Bounded streaming decompression: stops with too_large once output passes the cap. */
-function inflate(frame: Uint8Array): Uint8Array {
+/**
+ * Bounded streaming decompression (SPEC §8.2): output beyond a declared content size is
+ * bad_encoding as soon as it appears, output beyond 65 536 bytes without one is too_large,
+ * and output shorter than the declared size is bad_encoding at the end.
+ */
+function inflate(frame: Uint8Array, declared: number | undefined): Uint8Array {
+  const cap = declared ?? MAX_DECOMPRESSED_BYTES;
   const chunks: Uint8Array[] = [];
   let total = 0;
   const d = new Decompress((chunk) => {
     total += chunk.length;
-    if (total > MAX_DECOMPRESSED_BYTES) throw TOO_LARGE;
+    if (total > cap) throw OVER_CAP;
     chunks.push(chunk);
   });
   try {
     d.push(frame, true);
   } catch (err) {
-    if (err === TOO_LARGE)
+    if (err !== OVER_CAP) return fail('bad_encoding', 'zstd frame does not decompress', {}, err);
+    if (declared === undefined)
       fail('too_large', `decompressed payload exceeds ${MAX_DECOMPRESSED_BYTES} bytes`);
-    return fail('bad_encoding', 'zstd frame does not decompress', {}, err);
   }
+  if (declared !== undefined && total !== declared)
+    fail('bad_encoding', 'zstd frame content differs from its declared Frame_Content_Size');
   return concatBytes(...chunks);
 }
 
@@ -59,8 +66,8 @@ function decodeCompactPayload(text: string): Record<string, unknown> {
     fail('too_large', `compact string exceeds ${MAX_COMPACT_BYTES} bytes`);
   if (!s.startsWith(COMPACT_PREFIX)) fail('bad_encoding', 'compact text must start with kez:z1:');
   const frame = b64uDecode(s.slice(COMPACT_PREFIX.length));
-  checkZstdFrame(frame);
-  const json = utf8Decode(inflate(frame));
+  const info = checkZstdFrame(frame);
+  const json = utf8Decode(inflate(frameForDecoding(frame, info), info.contentSize));
   if (json.endsWith('\n')) fail('non_canonical', 'compact payload must be exactly JCS(o)');
   return parseCanonical(json);
 }

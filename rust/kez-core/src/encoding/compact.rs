@@ -16,9 +16,10 @@ fn bad(reason: &str) -> crate::error::KezError {
     err(Code::BadEncoding, reason)
 }
 
-/// Validates the frame layout (RFC 8878 §3.1.1) and returns the declared content size.
+/// Validates the frame layout (RFC 8878 §3.1.1) in the order §8.2 gives and returns the
+/// declared content size.
 fn check_frame(f: &[u8]) -> Result<Option<u64>> {
-    if f.len() < 5 || f[..4] != [0x28, 0xb5, 0x2f, 0xfd] {
+    if f.len() < 6 || f[..4] != [0x28, 0xb5, 0x2f, 0xfd] {
         return Err(bad("not a zstd frame"));
     }
     let fhd = f[4];
@@ -38,31 +39,38 @@ fn check_frame(f: &[u8]) -> Result<Option<u64>> {
         _ => 8,
     };
     let mut pos = 5;
-    let mut window: Option<u64> = None;
+    let mut window = 0;
     if !single_segment {
-        let wd = *f.get(pos).ok_or_else(|| bad("truncated zstd frame header"))?;
+        let wd = f[pos];
         let base = 1u64 << (10 + (wd >> 3));
-        window = Some(base + (base / 8) * u64::from(wd & 7));
+        window = base + (base / 8) * u64::from(wd & 7);
+        if window > MAX_WINDOW {
+            return Err(bad("zstd window larger than 8 MiB"));
+        }
         pos += 1;
     }
-    let header_end = pos + did_size + fcs_size;
-    if f.len() < header_end {
+    if f.len() < pos + did_size {
         return Err(bad("truncated zstd frame header"));
     }
     if f[pos..pos + did_size].iter().any(|&b| b != 0) {
         return Err(bad("zstd Dictionary_ID is not 0"));
     }
     pos += did_size;
+    if f.len() < pos + fcs_size {
+        return Err(bad("truncated zstd frame header"));
+    }
     let content_size = (fcs_size > 0).then(|| {
         let mut le = [0u8; 8];
         le[..fcs_size].copy_from_slice(&f[pos..pos + fcs_size]);
         u64::from_le_bytes(le) + if fcs_size == 2 { 256 } else { 0 }
     });
-    pos = header_end;
-    let window = if single_segment { content_size.unwrap_or(0) } else { window.unwrap_or(0) };
-    if window > MAX_WINDOW {
-        return Err(bad("zstd window larger than 8 MiB"));
+    if content_size.is_some_and(|size| size > MAX_PAYLOAD_BYTES as u64) {
+        return Err(err(Code::TooLarge, "declared content size exceeds 65536 bytes"));
     }
+    if single_segment {
+        window = content_size.unwrap_or(0);
+    }
+    pos += fcs_size;
     let block_max = window.min(MAX_BLOCK);
     loop {
         let h = f.get(pos..pos + 3).ok_or_else(|| bad("truncated zstd block header"))?;
@@ -93,16 +101,21 @@ fn check_frame(f: &[u8]) -> Result<Option<u64>> {
     Ok(content_size)
 }
 
-/// Decompresses a checked frame, stopping with `too_large` past 65,536 bytes.
-fn decompress(f: &[u8]) -> Result<Vec<u8>> {
+/// Decompresses a checked frame (§8.2): output beyond the declared content size is
+/// `bad_encoding` as soon as it appears, output beyond 65,536 bytes without one is `too_large`,
+/// and output shorter than the declared size is `bad_encoding`.
+fn decompress(f: &[u8], declared: Option<u64>) -> Result<Vec<u8>> {
+    let cap = declared.unwrap_or(MAX_PAYLOAD_BYTES as u64);
     let mut decoder = zstd::stream::read::Decoder::with_buffer(f).map_err(|e| bad(&format!("zstd: {e}")))?.single_frame();
     decoder.window_log_max(23).map_err(|e| bad(&format!("zstd: {e}")))?;
     let mut out = Vec::new();
-    decoder.take(MAX_PAYLOAD_BYTES as u64 + 1).read_to_end(&mut out).map_err(|e| bad(&format!("zstd: {e}")))?;
-    if out.len() > MAX_PAYLOAD_BYTES {
-        return Err(err(Code::TooLarge, "decompressed payload exceeds 65536 bytes"));
+    decoder.take(cap + 1).read_to_end(&mut out).map_err(|e| bad(&format!("zstd: {e}")))?;
+    match declared {
+        None if out.len() as u64 > cap => Err(err(Code::TooLarge, "decompressed payload exceeds 65536 bytes")),
+        // Checked here whatever the zstd library does with a declared size.
+        Some(size) if out.len() as u64 != size => Err(bad("zstd frame content differs from its declared Frame_Content_Size")),
+        _ => Ok(out),
     }
-    Ok(out)
 }
 
 /// Decodes a compact string (without surrounding whitespace) to the object it carries.
@@ -112,12 +125,8 @@ pub fn decode(text: &str) -> Result<Map<String, Value>> {
     }
     let body = text.strip_prefix(PREFIX).ok_or_else(|| bad("missing kez:z1: prefix"))?;
     let frame = b64u_decode(body, Code::BadEncoding)?;
-    if let Some(size) = check_frame(&frame)? {
-        if size > MAX_PAYLOAD_BYTES as u64 {
-            return Err(err(Code::TooLarge, "declared content size exceeds 65536 bytes"));
-        }
-    }
-    let payload = decompress(&frame)?;
+    let declared = check_frame(&frame)?;
+    let payload = decompress(&frame, declared)?;
     super::json::decode(&payload, false)
 }
 
