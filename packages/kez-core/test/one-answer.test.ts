@@ -16,7 +16,7 @@ import {
   createClaim,
 } from '../src/index.js';
 import { checkLocator } from '../src/locators.js';
-import { codeOf } from './fixtures.js';
+import { codeOf } from './probes.js';
 
 describe('npub text form (SPEC §2.1)', () => {
   it('accepts only the zero padding of the last data character', () => {
