@@ -64,23 +64,7 @@ export {
   signObject,
   verifyObject,
 } from './signing.js';
-export {
-  type EncodingName,
-  ENCODINGS,
-  encode,
-  decode,
-  decodeAs,
-  detectEncoding,
-  encodeJson,
-  decodeJson,
-  encodeCompact,
-  decodeCompact,
-  encodeMarkdown,
-  decodeMarkdown,
-  encodeDns,
-  decodeDns,
-  splitTxt,
-} from './encodings/index.js';
+export * from './encodings/index.js';
 export { createClaim, verifyClaim, claimStatus } from './claim.js';
 export { type ChainState, type ClaimEntry, cloneChainState } from './chain-state.js';
 export { type Candidate, type ChainFolder, createFolder, applyEvent } from './chain-folder.js';

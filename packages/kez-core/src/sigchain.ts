@@ -9,15 +9,24 @@ import { createClaim } from './claim.js';
 
 type Body = Record<string, unknown>;
 
-function nextEvent(
+/** A body member that is there only when given (absent, not undefined, in JCS). */
+const optional = (name: string, value: unknown): Body =>
+  value === undefined ? {} : { [name]: value };
+
+/**
+ * The signed event extending `state` with `op`; with a `grantee`, its reverse signature is
+ * added to the body first (SPEC §6.4).
+ */
+function signedEvent(
   state: ChainState,
   op: ChainEvent['op'],
   body: Body,
   created_at: number,
   signer: Signer,
-): Unsigned<ChainEvent> {
+  grantee?: Signer,
+): ChainEvent {
   if (!state) fail('bad_link', 'no chain state to extend');
-  return {
+  const unsigned: Unsigned<ChainEvent> = {
     kez: VERSION,
     type: 'event',
     identity: state.identity,
@@ -28,28 +37,24 @@ function nextEvent(
     created_at,
     key: signer.keyId,
   };
-}
-
-/** Signs `unsigned` after adding the reverse signature of `grantee` to its body (SPEC §6.4). */
-function withReverse(unsigned: Unsigned<ChainEvent>, grantee: Signer): Unsigned<ChainEvent> {
+  if (!grantee) return signValid<ChainEvent>(unsigned, signer);
   const reverse = toHex(
     grantee.sign(reverseSigningInput(unsigned as unknown as Record<string, unknown>)),
   );
-  return { ...unsigned, body: { ...unsigned.body, reverse } };
+  return signValid<ChainEvent>({ ...unsigned, body: { ...body, reverse } }, signer);
 }
 
 export function createGenesis(
   p: { created_at: number; next?: string },
   signer: Signer,
 ): ChainEvent {
-  const body: Body = p.next === undefined ? {} : { next: p.next };
   return signValid<ChainEvent>(
     {
       kez: VERSION,
       type: 'event',
       seq: 0,
       op: 'init',
-      body,
+      body: optional('next', p.next),
       created_at: p.created_at,
       key: signer.keyId,
     },
@@ -63,10 +68,7 @@ export function addClaim(
   signer: Signer,
 ): { claim: Claim; event: ChainEvent } {
   const claim = createClaim({ ...p, identity: state.identity, seq: state.head.seq + 1 }, signer);
-  const event = signValid<ChainEvent>(
-    nextEvent(state, 'add', { claim }, p.created_at, signer),
-    signer,
-  );
+  const event = signedEvent(state, 'add', { claim }, p.created_at, signer);
   return { claim, event };
 }
 
@@ -75,9 +77,8 @@ export function revokeClaim(
   p: { claim: string; reason?: string; created_at: number },
   signer: Signer,
 ): ChainEvent {
-  const body: Body =
-    p.reason === undefined ? { claim: p.claim } : { claim: p.claim, reason: p.reason };
-  return signValid<ChainEvent>(nextEvent(state, 'revoke', body, p.created_at, signer), signer);
+  const body = { claim: p.claim, ...optional('reason', p.reason) };
+  return signedEvent(state, 'revoke', body, p.created_at, signer);
 }
 
 export function rotateKey(
@@ -85,14 +86,8 @@ export function rotateKey(
   p: { newSigner: Signer; next?: string; created_at: number },
   signer: Signer,
 ): ChainEvent {
-  const body: Body =
-    p.next === undefined
-      ? { new_key: p.newSigner.keyId }
-      : { new_key: p.newSigner.keyId, next: p.next };
-  return signValid<ChainEvent>(
-    withReverse(nextEvent(state, 'rotate', body, p.created_at, signer), p.newSigner),
-    signer,
-  );
+  const body = { new_key: p.newSigner.keyId, ...optional('next', p.next) };
+  return signedEvent(state, 'rotate', body, p.created_at, signer, p.newSigner);
 }
 
 export function addDevice(
@@ -100,14 +95,8 @@ export function addDevice(
   p: { deviceSigner: Signer; name?: string; created_at: number },
   signer: Signer,
 ): ChainEvent {
-  const body: Body =
-    p.name === undefined
-      ? { device: p.deviceSigner.keyId }
-      : { device: p.deviceSigner.keyId, name: p.name };
-  return signValid<ChainEvent>(
-    withReverse(nextEvent(state, 'add_device', body, p.created_at, signer), p.deviceSigner),
-    signer,
-  );
+  const body = { device: p.deviceSigner.keyId, ...optional('name', p.name) };
+  return signedEvent(state, 'add_device', body, p.created_at, signer, p.deviceSigner);
 }
 
 export function revokeDevice(
@@ -115,8 +104,5 @@ export function revokeDevice(
   p: { device: string; created_at: number },
   signer: Signer,
 ): ChainEvent {
-  return signValid<ChainEvent>(
-    nextEvent(state, 'revoke_device', { device: p.device }, p.created_at, signer),
-    signer,
-  );
+  return signedEvent(state, 'revoke_device', { device: p.device }, p.created_at, signer);
 }
