@@ -1,7 +1,8 @@
 /**
  * A small hand-written Prometheus text exposition (format 0.0.4): a few counters with labels
- * plus gauges read from the store at scrape time. Label values come from fixed sets (route
- * patterns, status codes, SPEC codes), so cardinality stays bounded.
+ * plus gauges of the store's totals, which the write path keeps in counter rows (a scrape reads
+ * one or a few rows, never scans a table). Label values come from fixed sets (route patterns,
+ * status codes, SPEC codes), so cardinality stays bounded.
  */
 type Labels = Record<string, string>;
 
@@ -51,13 +52,19 @@ export class Metrics {
     'kez_sig_appends_total',
     'Append attempts by result (accepted, idempotent, fork, rejected) and code.',
   );
-  readonly forks = new Counter('kez_sig_forks_total', 'New fork evidence events stored.');
+  readonly forks = new Counter(
+    'kez_sig_forks_total',
+    'New valid rivals by outcome: stored as evidence, or dropped (counted) by the bounds.',
+  );
+  /** Events applied by chain replays (fork judging, cold caches), read at scrape time. */
+  replayedEvents: () => number = () => 0;
 
   render(gauges: { chains: number; events: number; forkEvents: number }): string {
     return `${[
       this.requests.render(),
       this.appends.render(),
       this.forks.render(),
+      `# HELP kez_sig_replayed_events_total Events applied by chain replays.\n# TYPE kez_sig_replayed_events_total counter\nkez_sig_replayed_events_total ${this.replayedEvents()}`,
       gauge('kez_sig_chains', 'Chains stored.', gauges.chains),
       gauge('kez_sig_events', 'Main-chain events stored.', gauges.events),
       gauge('kez_sig_fork_events', 'Fork evidence events stored.', gauges.forkEvents),

@@ -19,6 +19,8 @@ describe('deployment recipes', () => {
     expect(out).toMatch(/^\s{2}sig-2:$/m);
     expect(out).toMatch(/^\s{2}db:$/m);
     expect(out.match(/KEZ_SIG_DB: postgres:\/\/kez:change-me@db:5432\/kez/g)).toHaveLength(2);
+    // One trusted hop (the load balancer), never "trust every X-Forwarded-For entry".
+    expect(out.match(/KEZ_SIG_TRUST_PROXY: '1'/g)).toHaveLength(2);
   });
 
   it('the systemd unit starts dist/main.js with flags the server accepts', () => {
@@ -30,7 +32,7 @@ describe('deployment recipes', () => {
       dataDir: '/var/lib/kez-sig-server',
       host: '127.0.0.1',
       port: 8787,
-      trustProxy: true,
+      trustProxy: 1,
     });
     expect(existsSync(join(pkg, 'dist', 'main.js'))).toBe(true);
   });
