@@ -29,9 +29,10 @@ export type AppendOutcome =
  *    by seq alone: a head moved by another replica is a miss, and the missing events are folded
  *    on top with applyEvent (links re-checked), so a stale state never judges an event.
  * I3 Pre-check before any replay. On a cache miss, and for every candidate for an existing
- *    position, the checks that need no replay run first: the event's own signature, its `prev`
- *    against the stored event before it, and (for existing positions) whether its signer had
- *    authority at that seq at all. A candidate failing them costs no replay.
+ *    position, the checks that need no chain state run first: the event's own signature and
+ *    its `prev` against the stored event before it; failing them costs no replay. For an
+ *    existing position, whether its signer had authority at that seq at all is then read from
+ *    the chain's History (one shared replay per chain, then cached), before any fold.
  * I4 Fork judging. A different event for a stored position is fork evidence only if it is valid
  *    against the main chain's state before that position; an invalid one is refused and never
  *    stored. Evidence is bounded (`forksPerPosition`, `forksPerChain`): beyond, it is counted.

@@ -8,33 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { DEFAULTS } from '../src/config.js';
 import { openStore } from '../src/storage/open.js';
 import type { ChainStore } from '../src/storage/types.js';
 import { BACKENDS, freshPgDatabase } from './helpers/backends.js';
 import { TestChain, newSigner } from './helpers/chains.js';
+import { type CountedApp, countedApp } from './helpers/counting-store.js';
 import { postEvent } from './helpers/http.js';
 
 const LENGTH = 400;
-
-/** The real store, counting the events its callers read back (the cost of a replay). */
-function counting(store: ChainStore): { store: ChainStore; rows: () => number } {
-  let rows = 0;
-  const wrapped = new Proxy(store, {
-    get(target, key) {
-      if (key === 'events')
-        return async (identity: string, from: number, limit: number) => {
-          const out = await target.events(identity, from, limit);
-          rows += out.length;
-          return out;
-        };
-      const v = Reflect.get(target, key);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-  return { store: wrapped, rows: () => rows };
-}
 
 describe.each(BACKENDS)('replay cost of fork candidates on %s', (backend) => {
   let store: ChainStore;
@@ -42,11 +23,10 @@ describe.each(BACKENDS)('replay cost of fork candidates on %s', (backend) => {
   const apps: FastifyInstance[] = [];
   let chain: TestChain;
 
-  async function serve(): Promise<{ url: string; rows: () => number }> {
-    const c = counting(store);
-    const app = await buildApp({ ...DEFAULTS, rateLimitMax: 0 }, c.store, { logger: false });
-    apps.push(app);
-    return { url: await app.listen({ host: '127.0.0.1', port: 0 }), rows: c.rows };
+  async function serve(): Promise<CountedApp> {
+    const counted = await countedApp(store);
+    apps.push(counted.app);
+    return counted;
   }
 
   beforeAll(async () => {
