@@ -8,7 +8,7 @@ import { objectHash, parseBundle, type ChainEvent } from '@kez/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestChain, newSigner } from './helpers/chains.js';
 import { call, chainPath, postEvent } from './helpers/http.js';
-import { startPgCluster, type PgCluster } from './helpers/pg-cluster.js';
+import { startPgCluster, type PgCluster } from '../scripts/pg-cluster.mjs';
 import { spawnServer } from './helpers/process.js';
 
 const APPENDERS = 16;

@@ -1,5 +1,6 @@
-// A throwaway PostgreSQL cluster for the tests: Debian's initdb/pg_ctl, a temp directory, a
-// free loopback port, trust auth on 127.0.0.1 only. PostgreSQL refuses to run as root, so
+// A throwaway PostgreSQL cluster for the tests and scripts/soak.mjs: Debian's initdb/pg_ctl, a
+// temp directory, a free loopback port, trust auth on 127.0.0.1 only. Plain JS (types in
+// pg-cluster.d.mts) so the soak script runs it with no build step. PostgreSQL refuses to run as root, so
 // under root the cluster runs as the `postgres` system user (created by Debian's package).
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -7,17 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
-export interface PgCluster {
-  url: string;
-  /** Stops the cluster and removes its files. */
-  stop(): void;
-  /** Fault injection: `pg_ctl stop -m MODE` or SIGKILL of the postmaster, files kept. */
-  halt(how: 'fast' | 'immediate' | 'kill'): void;
-  /** Starts a halted cluster again on the same port. */
-  resume(): void;
-}
-
-function pgBin(tool: string): string {
+function pgBin(tool) {
   const base = '/usr/lib/postgresql';
   const versions = existsSync(base)
     ? readdirSync(base)
@@ -33,7 +24,8 @@ function pgBin(tool: string): string {
   );
 }
 
-export async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -45,10 +37,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startPgCluster(): Promise<PgCluster> {
+/** @returns {Promise<import('./pg-cluster.d.mts').PgCluster>} */
+export async function startPgCluster() {
   const dir = mkdtempSync(join(tmpdir(), 'kez-sig-pg-'));
   const asRoot = userInfo().uid === 0;
-  const run = (tool: string, args: string[]) => {
+  const run = (tool, args) => {
     const [cmd, argv] = asRoot
       ? ['runuser', ['-u', 'postgres', '--', pgBin(tool), ...args]]
       : [pgBin(tool), args];

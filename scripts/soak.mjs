@@ -1,0 +1,397 @@
+#!/usr/bin/env node
+// `npm run soak [-- --duration 180 --appenders 8 --logins 4]`: sustained mixed load against real
+// servers on 127.0.0.1, with faults injected, then an audit. Not a test: it prints figures.
+//
+// Runs: a PostgreSQL cluster and a sig-server process on it; a sig-server process on SQLite in a
+// small tmpfs; a nats-server (.cache/bin/nats-server, auth callout) and a chat-server process
+// reading members' chains from the SQLite sig-server. Load: appenders per backend (each its own
+// chain, retrying an unanswered event as is), and KEZ logins at a steady rate. Faults, at fixed
+// fractions of the run: PostgreSQL `pg_ctl stop -m fast` (then back), the tmpfs filled (then
+// freed), chat-server SIGKILLed (then restarted), PostgreSQL's postmaster SIGKILLed (then back).
+// At the end every acknowledged append must be present; the figures are printed, and one JSON
+// line last. Needs root (tmpfs mount) and `npm run build` first. The sig-servers run with the
+// rate limit off: all load comes from one loopback address.
+import { execFileSync, spawn } from 'node:child_process';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import '@kez/accel';
+import { connectChat } from '@kez/chat-server';
+import {
+  addClaim,
+  applyEvent,
+  createGenesis,
+  ed25519,
+  encodeJson,
+  objectHash,
+  parseBundle,
+} from '@kez/core';
+import { startDevNats } from '../packages/chat-server/test/support/nats-dev.mjs';
+import { freePort, startPgCluster } from '../packages/sig-server/scripts/pg-cluster.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '180' },
+    appenders: { type: 'string', default: '8' },
+    logins: { type: 'string', default: '4' },
+    members: { type: 'string', default: '6' },
+  },
+});
+const DURATION_MS = Number(flags.duration) * 1000;
+const APPENDERS = Number(flags.appenders);
+const LOGINS_PER_S = Number(flags.logins);
+const MEMBERS = Number(flags.members);
+if (![DURATION_MS, APPENDERS, LOGINS_PER_S, MEMBERS].every((n) => Number.isFinite(n) && n > 0))
+  throw new Error('--duration, --appenders, --logins and --members take positive numbers');
+const AUDIENCE = 'soak.kez.test';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const nowS = () => Math.floor(Date.now() / 1000);
+let t0 = Date.now();
+const log = (msg) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+
+for (const f of ['packages/sig-server/dist/main.js', 'packages/chat-server/dist/main.js'])
+  if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run npm run build first`);
+
+// ---- identities -------------------------------------------------------------------------------
+function newSigner() {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
+  return {
+    keyId: ed25519.keyId(new Uint8Array(raw)),
+    suite: ed25519,
+    sign: (m) => new Uint8Array(sign(null, m, privateKey)),
+  };
+}
+let subjects = 0;
+class Chain {
+  constructor() {
+    this.signer = newSigner();
+    this.events = [];
+    this.push(createGenesis({ created_at: nowS() }, this.signer));
+  }
+  push(ev) {
+    this.state = applyEvent(this.events.length ? this.state : null, ev, { now: nowS() });
+    this.events.push(ev);
+  }
+  get identity() {
+    return this.state.identity;
+  }
+  next() {
+    const subject = `dns:soak${process.pid}x${++subjects}.example.com`;
+    return addClaim(this.state, { subject, created_at: nowS() }, this.signer).event;
+  }
+}
+
+// ---- processes --------------------------------------------------------------------------------
+const children = new Set();
+function spawnNode(name, args, env = {}) {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  child.stderr.on('data', () => {}); // drained; logs are not the figures
+  child.expected = false;
+  child.on('exit', (code, signal) => {
+    children.delete(child);
+    if (!child.expected) crashes.push(`${name} exited (${code ?? signal})`);
+  });
+  children.add(child);
+  return child;
+}
+const crashes = [];
+
+function rssKiB(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitReady(url, child) {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(50);
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+async function startSigServer(name, args) {
+  const port = await freePort();
+  const child = spawnNode(name, [
+    join(root, 'packages/sig-server/dist/main.js'),
+    ...args,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--rate-limit',
+    '0',
+    '--log-level',
+    'warn',
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url, child);
+  return { name, url, child };
+}
+
+// ---- HTTP with a deadline ---------------------------------------------------------------------
+async function post(url, identity, ev) {
+  const res = await fetch(`${url}/v1/chains/${identity}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: encodeJson(ev),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const summary = (ms) => {
+  const s = [...ms].sort((a, b) => a - b);
+  return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99) };
+};
+
+// ---- load -------------------------------------------------------------------------------------
+async function appender(server, chain, stats, endAt) {
+  let ev = chain.events[0]; // the genesis first; it is already in `chain`
+  for (let i = 0; i < 1_000_000 && Date.now() < endAt; i++) {
+    const t = performance.now();
+    let status = 0;
+    try {
+      status = await post(server.url, chain.identity, ev);
+    } catch {
+      status = 0; // no answer (connection refused, reset, deadline)
+    }
+    stats.status[status] = (stats.status[status] ?? 0) + 1;
+    if (status === 201 || status === 200) {
+      stats.latency.push(performance.now() - t);
+      stats.acked.set(objectHash(ev), chain.identity);
+      if (ev.seq > 0) chain.push(ev);
+      ev = chain.next();
+    } else await sleep(100);
+  }
+}
+
+/** Fault windows in epoch ms, extended by the broker's auth timeout plus a reconnect. */
+const faultWindows = [];
+async function fault(name, run) {
+  const w = { name, from: Date.now(), to: 0 };
+  faultWindows.push(w);
+  log(`fault: ${name}`);
+  await run();
+  w.to = Date.now() + 5000;
+}
+
+async function login(natsUrl, member, stats) {
+  const started = Date.now();
+  const t = performance.now();
+  try {
+    const nc = await Promise.race([
+      connectChat({
+        servers: natsUrl,
+        signer: member.signer,
+        identity: member.identity,
+        audience: AUDIENCE,
+      }),
+      sleep(8_000).then(() => {
+        throw new Error('no answer in 8 s');
+      }),
+    ]);
+    stats.latency.push(performance.now() - t);
+    stats.admitted++;
+    await nc.close();
+  } catch (err) {
+    stats.refused++;
+    // Which fault (if any) was under way when the attempt started: refusals outside every
+    // fault window would be members locked out.
+    const during = faultWindows.find((w) => started >= w.from && (w.to === 0 || started <= w.to));
+    const why = `${during?.name ?? 'no fault'}: ${String(err?.message ?? err).slice(0, 60)}`;
+    stats.reasons[why] = (stats.reasons[why] ?? 0) + 1;
+  }
+}
+
+async function logins(natsUrl, members, stats, endAt) {
+  const inflight = new Set();
+  for (let i = 0; i < 1_000_000 && Date.now() < endAt; i++) {
+    const p = login(natsUrl, members[i % members.length], stats).finally(() => inflight.delete(p));
+    inflight.add(p);
+    await sleep(1000 / LOGINS_PER_S);
+  }
+  await Promise.all(inflight);
+}
+
+// ---- faults -----------------------------------------------------------------------------------
+function fillDisk(dir) {
+  const filler = join(dir, 'filler');
+  try {
+    writeFileSync(filler, Buffer.alloc(256 * 1024 * 1024));
+  } catch {
+    /* ENOSPC: full, as intended */
+  }
+  return () => rmSync(filler, { force: true });
+}
+
+// ---- main -------------------------------------------------------------------------------------
+const mnt = mkdtempSync(join(tmpdir(), 'kez-soak-tmpfs-'));
+execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', mnt]);
+const pg = await startPgCluster();
+let nats;
+const cleanup = async () => {
+  for (const c of children) {
+    c.expected = true;
+    c.kill('SIGKILL');
+  }
+  await nats?.stop().catch(() => {});
+  pg.stop();
+  try {
+    execFileSync('umount', ['-l', mnt]);
+  } catch {
+    /* already gone */
+  }
+  rmSync(mnt, { recursive: true, force: true });
+};
+process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
+
+try {
+  const sqlite = await startSigServer('sig-server (SQLite)', ['--data', join(mnt, 'data')]);
+  const postgres = await startSigServer('sig-server (PostgreSQL)', ['--db', pg.url]);
+  nats = await startDevNats({ xkey: true });
+  const s = nats.secrets;
+  const chatEnv = {
+    NATS_URL: nats.url,
+    KEZ_CHAT_AUDIENCE: AUDIENCE,
+    SIG_SERVER_URL: sqlite.url,
+    KEZ_CHAT_SIG_ALLOW_LOOPBACK: '1',
+    KEZ_CHAT_ISSUER_SEED: s.issuerSeed,
+    KEZ_CHAT_XKEY_SEED: s.xkeySeed,
+    KEZ_CHAT_CALLOUT_PASS: s.calloutPass,
+    KEZ_CHAT_APP_PASS: s.appPass,
+    KEZ_CHAT_LOG_LEVEL: 'error',
+  };
+  const startChat = () =>
+    spawnNode('chat-server', [join(root, 'packages/chat-server/dist/main.js')], chatEnv);
+  let chat = startChat();
+
+  const members = Array.from({ length: MEMBERS }, () => new Chain());
+  for (const m of members) {
+    m.push(m.next());
+    for (const ev of m.events) await post(sqlite.url, m.identity, ev);
+  }
+  await sleep(1000); // chat-server connects to NATS
+
+  const servers = [sqlite, postgres];
+  const stats = Object.fromEntries(
+    servers.map((srv) => [srv.name, { status: {}, latency: [], acked: new Map() }]),
+  );
+  const loginStats = { admitted: 0, refused: 0, reasons: {}, latency: [] };
+  const rssStart = {
+    [sqlite.name]: rssKiB(sqlite.child.pid),
+    [postgres.name]: rssKiB(postgres.child.pid),
+    'chat-server': rssKiB(chat.pid),
+  };
+
+  t0 = Date.now();
+  const endAt = t0 + DURATION_MS;
+  log(
+    `load for ${DURATION_MS / 1000} s: ${APPENDERS} appenders per backend, ${LOGINS_PER_S} logins/s`,
+  );
+  const load = [
+    ...servers.flatMap((srv) =>
+      Array.from({ length: APPENDERS }, () => appender(srv, new Chain(), stats[srv.name], endAt)),
+    ),
+    logins(nats.url, members, loginStats, endAt),
+  ];
+  const at = (f) => sleep(Math.max(0, t0 + f * DURATION_MS - Date.now()));
+  const faults = (async () => {
+    await at(0.2);
+    await fault('PostgreSQL pg_ctl stop -m fast, 3 s', async () => {
+      pg.halt('fast');
+      await sleep(3000);
+      pg.resume();
+    });
+    await at(0.4);
+    await fault('tmpfs under SQLite full, 4 s', async () => {
+      const free = fillDisk(mnt);
+      await sleep(4000);
+      free();
+    });
+    await at(0.6);
+    await fault('chat-server SIGKILL, restarted after 2 s', async () => {
+      chat.expected = true;
+      chat.kill('SIGKILL');
+      await sleep(2000);
+      chat = startChat();
+    });
+    await at(0.75);
+    await fault('PostgreSQL postmaster SIGKILL, 3 s', async () => {
+      pg.halt('kill');
+      await sleep(3000);
+      pg.resume();
+    });
+  })();
+  await Promise.all([...load, faults]);
+  log('load stopped; auditing');
+
+  const rssEnd = {
+    [sqlite.name]: rssKiB(sqlite.child.pid),
+    [postgres.name]: rssKiB(postgres.child.pid),
+    'chat-server': rssKiB(chat.pid),
+  };
+  const report = { duration_s: DURATION_MS / 1000, backends: {}, logins: {}, rss_kib: {}, crashes };
+  for (const srv of servers) {
+    const st = stats[srv.name];
+    const present = new Set();
+    for (const identity of new Set(st.acked.values())) {
+      const res = await fetch(`${srv.url}/v1/chains/${identity}`);
+      for (const ev of parseBundle(await res.text())) present.add(objectHash(ev));
+    }
+    const missing = [...st.acked.keys()].filter((h) => !present.has(h)).length;
+    report.backends[srv.name] = {
+      acknowledged: st.acked.size,
+      present_of_acknowledged: st.acked.size - missing,
+      missing,
+      answers: st.status,
+      append_ms: summary(st.latency),
+    };
+  }
+  report.logins = {
+    admitted: loginStats.admitted,
+    refused: loginStats.refused,
+    refusal_reasons: loginStats.reasons,
+    login_ms: summary(loginStats.latency),
+  };
+  for (const k of Object.keys(rssStart)) report.rss_kib[k] = { start: rssStart[k], end: rssEnd[k] };
+
+  for (const [name, b] of Object.entries(report.backends))
+    log(
+      `${name}: ${b.acknowledged} acknowledged, ${b.present_of_acknowledged} present, ${b.missing} missing; ` +
+        `answers ${JSON.stringify(b.answers)}; append p50 ${b.append_ms.p50?.toFixed(1)} ms p99 ${b.append_ms.p99?.toFixed(1)} ms`,
+    );
+  const l = report.logins;
+  log(
+    `logins: ${l.admitted} admitted, ${l.refused} refused ${JSON.stringify(l.refusal_reasons)}; ` +
+      `p50 ${l.login_ms.p50?.toFixed(1)} ms p99 ${l.login_ms.p99?.toFixed(1)} ms`,
+  );
+  for (const [k, v] of Object.entries(report.rss_kib))
+    log(`RSS ${k}: ${v.start} KiB at start, ${v.end} KiB at end`);
+  log(crashes.length ? `CRASHES: ${crashes.join('; ')}` : 'no process exited on its own');
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  process.exitCode =
+    crashes.length || Object.values(report.backends).some((b) => b.missing) ? 1 : 0;
+} finally {
+  await cleanup();
+}
