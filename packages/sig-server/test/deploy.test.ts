@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { LIMITS } from '../src/limits.js';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const deploy = (f: string) => join(pkg, 'deploy', f);
@@ -44,6 +45,23 @@ describe('deployment recipes', () => {
       [...file.matchAll(/(KEZ_SIG_\w+)=(\S+)/g)].map((m) => [m[1], m[2]]),
     );
     expect(loadConfig([], env)).toMatchObject({ dataDir: '/data', host: '0.0.0.0', port: 8787 });
+  });
+});
+
+describe('operator documentation', () => {
+  it("the README's limits table is src/limits.ts, and every recipe trusts a proxy hop count", () => {
+    const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
+    const documented: Record<string, number> = {};
+    for (const m of readme.matchAll(/^\| (`\w+`(?: \/ `\w+`)*) \| ([\d /]+) \|/gm)) {
+      const names = [...m[1]!.matchAll(/`(\w+)`/g)].map((n) => n[1]!);
+      const values = m[2]!.split('/').map((v) => Number(v.trim()));
+      names.forEach((n, i) => {
+        documented[n] = values[i]!;
+      });
+    }
+    expect(documented).toEqual(LIMITS);
+    expect(readme).toContain('KEZ_SIG_TRUST_PROXY=1` (one hop');
+    expect(readme).not.toMatch(/--trust-proxy`? (so|to|and)/);
   });
 });
 
