@@ -38,14 +38,23 @@ const { values: flags } = parseArgs({
     appenders: { type: 'string', default: '8' },
     logins: { type: 'string', default: '4' },
     members: { type: 'string', default: '6' },
+    'chain-length': { type: 'string', default: '300' },
   },
 });
+/** An appender starts a new chain after this many events: a steady population of chains. */
+const CHAIN_LENGTH = Number(flags['chain-length']);
 const DURATION_MS = Number(flags.duration) * 1000;
 const APPENDERS = Number(flags.appenders);
 const LOGINS_PER_S = Number(flags.logins);
 const MEMBERS = Number(flags.members);
-if (![DURATION_MS, APPENDERS, LOGINS_PER_S, MEMBERS].every((n) => Number.isFinite(n) && n > 0))
-  throw new Error('--duration, --appenders, --logins and --members take positive numbers');
+if (
+  ![DURATION_MS, APPENDERS, LOGINS_PER_S, MEMBERS, CHAIN_LENGTH].every(
+    (n) => Number.isFinite(n) && n > 0,
+  )
+)
+  throw new Error(
+    '--duration, --appenders, --logins, --members, --chain-length take positive numbers',
+  );
 const AUDIENCE = 'soak.kez.test';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const nowS = () => Math.floor(Date.now() / 1000);
@@ -166,7 +175,8 @@ const summary = (ms) => {
 };
 
 // ---- load -------------------------------------------------------------------------------------
-async function appender(server, chain, stats, endAt) {
+async function appender(server, stats, endAt) {
+  let chain = new Chain();
   let ev = chain.events[0]; // the genesis first; it is already in `chain`
   for (let i = 0; i < 1_000_000 && Date.now() < endAt; i++) {
     const t = performance.now();
@@ -181,7 +191,10 @@ async function appender(server, chain, stats, endAt) {
       stats.latency.push(performance.now() - t);
       stats.acked.set(objectHash(ev), chain.identity);
       if (ev.seq > 0) chain.push(ev);
-      ev = chain.next();
+      if (chain.events.length >= CHAIN_LENGTH) {
+        chain = new Chain();
+        ev = chain.events[0];
+      } else ev = chain.next();
     } else await sleep(100);
   }
 }
@@ -284,7 +297,7 @@ try {
   };
   const startChat = () =>
     spawnNode('chat-server', [join(root, 'packages/chat-server/dist/main.js')], chatEnv);
-  let chat = startChat();
+  const chat = startChat();
 
   const members = Array.from({ length: MEMBERS }, () => new Chain());
   for (const m of members) {
@@ -311,11 +324,36 @@ try {
   );
   const load = [
     ...servers.flatMap((srv) =>
-      Array.from({ length: APPENDERS }, () => appender(srv, new Chain(), stats[srv.name], endAt)),
+      Array.from({ length: APPENDERS }, () => appender(srv, stats[srv.name], endAt)),
     ),
     logins(nats.url, members, loginStats, endAt),
   ];
   const at = (f) => sleep(Math.max(0, t0 + f * DURATION_MS - Date.now()));
+  // RSS (and, from /metrics, V8 heap and claims held by the state cache) every tenth of the run,
+  // to tell a plateau from a climb, and a climb of the bounded cache from a leak.
+  const rssSamples = { [sqlite.name]: [], [postgres.name]: [], 'chat-server': [] };
+  const cacheSamples = { [sqlite.name]: [], [postgres.name]: [] };
+  const scrape = async (srv) => {
+    try {
+      const text = await (
+        await fetch(`${srv.url}/metrics`, { signal: AbortSignal.timeout(2000) })
+      ).text();
+      const num = (name) =>
+        Number(text.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1] ?? Number.NaN);
+      return `${Math.round(num('nodejs_heap_used_bytes') / 1048576)}MiB/${num('kez_sig_cached_head_claims')}`;
+    } catch {
+      return 'n/a';
+    }
+  };
+  const sampling = (async () => {
+    for (let i = 1; i <= 10; i++) {
+      await at(i / 10 - 0.001);
+      rssSamples[sqlite.name].push(rssKiB(sqlite.child.pid));
+      rssSamples[postgres.name].push(rssKiB(postgres.child.pid));
+      rssSamples['chat-server'].push(rssKiB(chat.pid));
+      for (const srv of servers) cacheSamples[srv.name].push(await scrape(srv));
+    }
+  })();
   const faults = (async () => {
     await at(0.2);
     await fault('PostgreSQL pg_ctl stop -m fast, 3 s', async () => {
@@ -343,7 +381,7 @@ try {
       pg.resume();
     });
   })();
-  await Promise.all([...load, faults]);
+  await Promise.all([...load, faults, sampling]);
   log('load stopped; auditing');
 
   const rssEnd = {
@@ -374,7 +412,9 @@ try {
     refusal_reasons: loginStats.reasons,
     login_ms: summary(loginStats.latency),
   };
-  for (const k of Object.keys(rssStart)) report.rss_kib[k] = { start: rssStart[k], end: rssEnd[k] };
+  for (const k of Object.keys(rssStart))
+    report.rss_kib[k] = { start: rssStart[k], end: rssEnd[k], every_tenth: rssSamples[k] };
+  report.heap_and_cached_claims_every_tenth = cacheSamples;
 
   for (const [name, b] of Object.entries(report.backends))
     log(
@@ -387,7 +427,11 @@ try {
       `p50 ${l.login_ms.p50?.toFixed(1)} ms p99 ${l.login_ms.p99?.toFixed(1)} ms`,
   );
   for (const [k, v] of Object.entries(report.rss_kib))
-    log(`RSS ${k}: ${v.start} KiB at start, ${v.end} KiB at end`);
+    log(
+      `RSS ${k}: ${v.start} KiB at start, ${v.end} KiB at end; each tenth: ${v.every_tenth.join(' ')}`,
+    );
+  for (const [k, v] of Object.entries(cacheSamples))
+    log(`heap/cached head-state claims ${k}, each tenth: ${v.join(' ')}`);
   log(crashes.length ? `CRASHES: ${crashes.join('; ')}` : 'no process exited on its own');
   process.stdout.write(`${JSON.stringify(report)}\n`);
   process.exitCode =

@@ -108,7 +108,7 @@ export async function buildApp(
     metrics.forks.inc({ outcome });
     app.log.warn({ identity, seq: ev.seq, hash: ev.hash, outcome }, 'fork evidence');
   });
-  metrics.replayedEvents = () => states.replayedEvents;
+  metrics.states = states;
   // Shutdown does not wait for replays: they stop at their next yield with a 503.
   app.addHook('preClose', async () => states.abort());
 

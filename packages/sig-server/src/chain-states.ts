@@ -1,5 +1,6 @@
 import { applyEvent, parseBundle, type ChainState } from '@kez/core';
 import { LIMITS } from './limits.js';
+import { WeightedLru } from './weighted-lru.js';
 import { StoreUnavailableError } from './storage/faults.js';
 import type { ChainHead, ChainStore } from './storage/types.js';
 
@@ -19,6 +20,8 @@ interface Cached {
  */
 class History {
   readonly checkpoints = new Map<number, ChainState>();
+  /** Claims and devices held by the checkpoints: what this history costs in memory. */
+  weight = 0;
   /** key → ascending half-open ranges [from, to) of seqs the key may sign. */
   private readonly authority = new Map<string, [number, number][]>();
 
@@ -29,7 +32,10 @@ class History {
   /** Records the state after event `s.head.seq`: who may sign the next one, and a checkpoint. */
   record(s: ChainState): void {
     const seq = s.head.seq;
-    if (seq % LIMITS.checkpointEvery === 0) this.checkpoints.set(seq, s);
+    if (seq % LIMITS.checkpointEvery === 0) {
+      this.checkpoints.set(seq, s);
+      this.weight += s.claims.size + s.devices.size + 1;
+    }
     for (const key of [s.primary, ...s.devices.keys()]) {
       const ranges = this.authority.get(key) ?? [];
       if (!ranges.length) this.authority.set(key, ranges);
@@ -55,25 +61,6 @@ class History {
   }
 }
 
-/** A small LRU: touching an entry makes it the newest; the oldest goes past `capacity`. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly capacity: number) {}
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) this.set(key, v);
-    return v;
-  }
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    if (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) this.map.delete(oldest);
-    }
-  }
-}
-
 /**
  * Chain states rebuilt with @kez/core from stored events (see the write-path invariants in
  * appender.ts). Two caches:
@@ -86,8 +73,16 @@ class Lru<V> {
  * At most one replay per chain is in flight: concurrent requests wait for it and reuse it.
  */
 export class ChainStates {
-  private readonly heads = new Lru<Cached>(LIMITS.headStates);
-  private readonly histories = new Lru<History>(LIMITS.histories);
+  private readonly heads = new WeightedLru<Cached>(
+    LIMITS.headStates,
+    LIMITS.headStateClaims,
+    (c) => c.head.claims.size + c.head.devices.size + 1,
+  );
+  private readonly histories = new WeightedLru<History>(
+    LIMITS.histories,
+    LIMITS.historyClaims,
+    (h) => h.weight + h.last.claims.size,
+  );
   private readonly inflight = new Map<string, Promise<unknown>>();
   private aborted = false;
   /** Events applied by replays (not by appends): what fork candidates and cold chains cost. */
@@ -148,7 +143,20 @@ export class ChainStates {
   remember(identity: string, state: ChainState, before: ChainState | null): void {
     this.heads.set(identity, before ? { head: state, before } : { head: state });
     const history = this.histories.get(identity);
-    if (history && before && history.last.head.hash === before.head.hash) history.record(state);
+    if (history && before && history.last.head.hash === before.head.hash) {
+      history.record(state);
+      this.histories.set(identity, history);
+    }
+  }
+
+  /** Cached chains and their weights (for /metrics). */
+  cacheStats(): { heads: number; headWeight: number; histories: number; historyWeight: number } {
+    return {
+      heads: this.heads.size,
+      headWeight: this.heads.weight,
+      histories: this.histories.size,
+      historyWeight: this.histories.weight,
+    };
   }
 
   private cachedHead(head: ChainHead): ChainState | undefined {
@@ -176,6 +184,9 @@ export class ChainStates {
     else if (!wantHistory && cached && cached.head.seq <= seq)
       state = await this.fold(identity, cached, seq).catch(() => null);
     state ??= await this.fold(identity, null, seq);
+    // The history grew in place: its weight is counted again.
+    const grown = this.histories.get(identity);
+    if (grown) this.histories.set(identity, grown);
     if (state.head.hash !== hash) throw new Error('stored chain does not end at its recorded head');
     return state;
   }

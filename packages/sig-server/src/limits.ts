@@ -12,10 +12,14 @@ export const LIMITS = {
   forksPerChain: 64,
   /** Fork evidence events per `/forks` page (64 KiB each at most: ≤ 1 MiB a page). */
   forksPage: 16,
-  /** Chains whose head state is cached (one ChainState each, plus the one before it). */
+  /** Chains whose head state is cached (one ChainState each, plus the one before it)… */
   headStates: 1000,
-  /** Chains whose full history (checkpoints + key authority) is cached for fork judging. */
+  /** …and the claims those states may hold in all (~2 KiB of heap a claim: ≤ ~200 MiB). */
+  headStateClaims: 100_000,
+  /** Chains whose full history (checkpoints + key authority) is cached for fork judging… */
   histories: 64,
+  /** …and the claim entries their checkpoints may hold in all (~70 B each, ~1 KiB at the last). */
+  historyClaims: 1_000_000,
   /** A checkpoint state every this many events: a fork candidate folds at most this many. */
   checkpointEvery: 64,
   /** Events a replay applies between yields to the event loop. */

@@ -43,6 +43,11 @@ function gauge(name: string, help: string, value: number): string {
   return `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}`;
 }
 
+export interface StateCacheView {
+  readonly replayedEvents: number;
+  cacheStats(): { heads: number; headWeight: number; histories: number; historyWeight: number };
+}
+
 export class Metrics {
   readonly requests = new Counter(
     'kez_sig_http_requests_total',
@@ -56,15 +61,37 @@ export class Metrics {
     'kez_sig_forks_total',
     'New valid rivals by outcome: stored as evidence, or dropped (counted) by the bounds.',
   );
-  /** Events applied by chain replays (fork judging, cold caches), read at scrape time. */
-  replayedEvents: () => number = () => 0;
+  /** The chain-state caches, read at scrape time. */
+  states: StateCacheView | undefined;
+
+  /** Process memory and the chain-state caches: cheap reads, no I/O. */
+  private live(): string[] {
+    const out = [
+      gauge('process_resident_memory_bytes', 'Resident set size.', process.memoryUsage.rss()),
+      gauge('nodejs_heap_used_bytes', 'V8 heap in use.', process.memoryUsage().heapUsed),
+    ];
+    if (!this.states) return out;
+    const c = this.states.cacheStats();
+    return [
+      ...out,
+      `# HELP kez_sig_replayed_events_total Events applied by chain replays (fork judging, cold caches).\n# TYPE kez_sig_replayed_events_total counter\nkez_sig_replayed_events_total ${this.states.replayedEvents}`,
+      gauge('kez_sig_cached_head_states', 'Chains whose head state is cached.', c.heads),
+      gauge('kez_sig_cached_head_claims', 'Claims held by cached head states.', c.headWeight),
+      gauge('kez_sig_cached_histories', 'Chains whose history is cached.', c.histories),
+      gauge(
+        'kez_sig_cached_history_claims',
+        'Claim entries held by cached histories.',
+        c.historyWeight,
+      ),
+    ];
+  }
 
   render(gauges: { chains: number; events: number; forkEvents: number }): string {
     return `${[
       this.requests.render(),
       this.appends.render(),
       this.forks.render(),
-      `# HELP kez_sig_replayed_events_total Events applied by chain replays.\n# TYPE kez_sig_replayed_events_total counter\nkez_sig_replayed_events_total ${this.replayedEvents()}`,
+      ...this.live(),
       gauge('kez_sig_chains', 'Chains stored.', gauges.chains),
       gauge('kez_sig_events', 'Main-chain events stored.', gauges.events),
       gauge('kez_sig_fork_events', 'Fork evidence events stored.', gauges.forkEvents),
