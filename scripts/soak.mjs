@@ -10,7 +10,7 @@
 // freed), chat-server SIGKILLed (then restarted), PostgreSQL's postmaster SIGKILLed (then back).
 // At the end every acknowledged append must be present; the figures are printed, and one JSON
 // line last. Needs root (tmpfs mount) and `npm run build` first. The sig-servers run with the
-// rate limit off: all load comes from one loopback address.
+// rate limit off (all load comes from one loopback address) and a small state-cache budget.
 import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +39,9 @@ const { values: flags } = parseArgs({
     logins: { type: 'string', default: '4' },
     members: { type: 'string', default: '6' },
     'chain-length': { type: 'string', default: '300' },
+    // Small on purpose: the cache fills within minutes, so a plateau of RSS is visible (the
+    // default budget, 50 000 claims, would still be filling at the end of a short run).
+    'cache-claims': { type: 'string', default: '4000' },
   },
 });
 /** An appender starts a new chain after this many events: a steady population of chains. */
@@ -145,6 +148,8 @@ async function startSigServer(name, args) {
     String(port),
     '--rate-limit',
     '0',
+    '--cache-claims',
+    flags['cache-claims'],
     '--log-level',
     'warn',
   ]);
@@ -297,7 +302,7 @@ try {
   };
   const startChat = () =>
     spawnNode('chat-server', [join(root, 'packages/chat-server/dist/main.js')], chatEnv);
-  const chat = startChat();
+  let chat = startChat();
 
   const members = Array.from({ length: MEMBERS }, () => new Chain());
   for (const m of members) {

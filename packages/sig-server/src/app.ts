@@ -102,7 +102,7 @@ export async function buildApp(
     return503OnClosing: true,
   });
   const metrics = opts.metrics ?? new Metrics();
-  const states = new ChainStates(store, unixNow);
+  const states = new ChainStates(store, unixNow, config.cacheClaims);
   const appender = new Appender(store, states, unixNow, (identity, ev, outcome) => {
     if (outcome === 'duplicate') return;
     metrics.forks.inc({ outcome });

@@ -73,11 +73,7 @@ class History {
  * At most one replay per chain is in flight: concurrent requests wait for it and reuse it.
  */
 export class ChainStates {
-  private readonly heads = new WeightedLru<Cached>(
-    LIMITS.headStates,
-    LIMITS.headStateClaims,
-    (c) => c.head.claims.size + c.head.devices.size + 1,
-  );
+  private readonly heads: WeightedLru<Cached>;
   private readonly histories = new WeightedLru<History>(
     LIMITS.histories,
     LIMITS.historyClaims,
@@ -91,7 +87,14 @@ export class ChainStates {
   constructor(
     private readonly store: ChainStore,
     private readonly now: () => number,
-  ) {}
+    headClaims: number = LIMITS.headStateClaims,
+  ) {
+    this.heads = new WeightedLru<Cached>(
+      LIMITS.headStates,
+      headClaims,
+      (c) => c.head.claims.size + c.head.devices.size + 1,
+    );
+  }
 
   /** Stops every replay at its next yield (shutdown). */
   abort(): void {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { LIMITS } from './limits.js';
 
 export interface ServerConfig {
   host: string;
@@ -19,6 +20,8 @@ export interface ServerConfig {
   keepAliveTimeoutMs: number;
   /** Most events one chain read returns; longer reads continue with `?since`. */
   maxEventsPerResponse: number;
+  /** Claims the cached head states may hold in all: the cache's memory budget. */
+  cacheClaims: number;
   /**
    * Which X-Forwarded-For hops to believe: false (none, the socket address is the client), a
    * number of proxy hops in front of the server, or the proxies' addresses/CIDRs. Never "all":
@@ -39,6 +42,7 @@ export const DEFAULTS: ServerConfig = {
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
   maxEventsPerResponse: 10_000,
+  cacheClaims: LIMITS.headStateClaims,
   trustProxy: false,
   logLevel: 'info',
 };
@@ -52,6 +56,7 @@ export const USAGE = `Usage: kez-sig-server [options]
   --rate-window MS      rate-limit window (env KEZ_SIG_RATE_WINDOW_MS, default ${DEFAULTS.rateLimitWindowMs})
   --request-timeout MS  whole-request timeout (env KEZ_SIG_REQUEST_TIMEOUT_MS, default ${DEFAULTS.requestTimeoutMs})
   --max-events N        events per chain read (env KEZ_SIG_MAX_EVENTS, default ${DEFAULTS.maxEventsPerResponse})
+  --cache-claims N      claims the chain-state cache may hold, ~2 KiB each (env KEZ_SIG_CACHE_CLAIMS, default ${DEFAULTS.cacheClaims})
   --trust-proxy HOPS|ADDRS  trust X-Forwarded-For from HOPS proxies in front (e.g. 1), or only from
                         these proxy addresses/CIDRs (comma-separated) (env KEZ_SIG_TRUST_PROXY)
   --log-level LEVEL     pino level (env KEZ_SIG_LOG_LEVEL, default ${DEFAULTS.logLevel})
@@ -92,6 +97,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
       'rate-window': { type: 'string' },
       'request-timeout': { type: 'string' },
       'max-events': { type: 'string' },
+      'cache-claims': { type: 'string' },
       'trust-proxy': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean' },
@@ -134,6 +140,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
         values['max-events'] ?? env.KEZ_SIG_MAX_EVENTS,
         DEFAULTS.maxEventsPerResponse,
       ),
+    ),
+    cacheClaims: int(
+      '--cache-claims',
+      values['cache-claims'] ?? env.KEZ_SIG_CACHE_CLAIMS,
+      DEFAULTS.cacheClaims,
     ),
     trustProxy: trustProxy(values['trust-proxy'] ?? env.KEZ_SIG_TRUST_PROXY),
     logLevel: values['log-level'] ?? env.KEZ_SIG_LOG_LEVEL ?? DEFAULTS.logLevel,

@@ -14,8 +14,9 @@ export const LIMITS = {
   forksPage: 16,
   /** Chains whose head state is cached (one ChainState each, plus the one before it)… */
   headStates: 1000,
-  /** …and the claims those states may hold in all (~2 KiB of heap a claim: ≤ ~200 MiB). */
-  headStateClaims: 100_000,
+  /** …and the claims those states may hold in all (~2 KiB of heap a claim: ~100 MiB); the
+   *  default of `--cache-claims`. */
+  headStateClaims: 50_000,
   /** Chains whose full history (checkpoints + key authority) is cached for fork judging… */
   histories: 64,
   /** …and the claim entries their checkpoints may hold in all (~70 B each, ~1 KiB at the last). */

@@ -73,6 +73,8 @@ describe('configuration', () => {
       KEZ_SIG_DB: 'postgres://x/y',
     });
     expect(cfg).toMatchObject({ port: 9000, host: '::1', rateLimitMax: 0, db: 'postgres://x/y' });
+    expect(loadConfig([], { KEZ_SIG_CACHE_CLAIMS: '10' })).toMatchObject({ cacheClaims: 10 });
+    expect(loadConfig([], {})).toMatchObject({ cacheClaims: LIMITS.headStateClaims });
   });
 
   it('refuses bad values instead of guessing', () => {
