@@ -6,11 +6,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canonicalize, objectHash } from '@kez/core';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { DEFAULTS } from '../src/config.js';
 import { SQLITE_FILE } from '../src/storage/sqlite.js';
+import { openStore } from '../src/storage/open.js';
 import { PostgresStore } from '../src/storage/postgres.js';
 import { freshPgDatabase, startTestServer } from './helpers/backends.js';
 import { TestChain, newSigner } from './helpers/chains.js';
@@ -185,4 +187,36 @@ describe('SIGTERM with a request stuck on the database', () => {
       await lock?.release();
     }
   }, 40_000);
+});
+
+describe('SIGTERM during a chain replay', () => {
+  it('stops the replay at its next yield and answers 503, instead of finishing it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kez-sig-replay-stop-'));
+    const store = await openStore({ dataDir });
+    const chain = new TestChain(newSigner());
+    for (let i = 1; i < 2000; i++) chain.add();
+    let prev: { seq: number; hash: string } | null = null;
+    for (const ev of chain.events) {
+      const hash = objectHash(ev);
+      expect(
+        (await store.append(chain.identity, { seq: ev.seq, hash, jcs: canonicalize(ev) }, prev)).ok,
+      ).toBe(true);
+      prev = { seq: ev.seq, hash };
+    }
+    // A cold app: the rival needs the chain's history, one replay of 2000 events.
+    const app = await buildApp({ ...DEFAULTS, rateLimitMax: 0 }, store, { logger: false });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const rival = new TestChain(chain.primary, chain.events.slice(0, 1500)).addEvent();
+      const answer = postEvent(url, chain.identity, rival);
+      await sleep(100);
+      await app.close();
+      const r = await answer;
+      expect(r.status).toBe(503);
+      expect(r.json.error.message).toMatch(/shutting down/);
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
