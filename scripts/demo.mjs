@@ -7,12 +7,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const peers = await import(join(root, 'packages/kez-channels/dist/testing/index.js'));
-const KEZ = join(root, 'packages/kez-cli/dist/bin.js');
+import { join } from 'node:path';
+import * as peers from '@kez/test-kit';
+import { KEZ_BIN as KEZ } from '@kez/test-kit/kez-bin';
+import { startSigServer } from '@kez/test-kit/sig-server';
 
 const bold = (s) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${s}\x1b[22m` : s);
 const step = (s) => console.log(`\n${bold(`== ${s}`)}`);
@@ -65,20 +63,18 @@ try {
   stops.push(() => gh.close());
   const masto = await peers.startMastodonStandin({ host: 'social.example' });
   stops.push(() => masto.close());
-  const sig = await peers.startSigServer();
+  const sig = await startSigServer();
   stops.push(() => sig.close());
   let relay = null;
   try {
-    relay = await (
-      await import(join(root, 'packages/kez-channels/test/peers/relay.mjs'))
-    ).startRelay();
+    relay = await (await import('@kez/test-kit/nostr-relay')).startRelay();
     stops.push(() => relay.stop());
   } catch (e) {
     console.log(`  (no nostr relay: ${e.message})`);
   }
   let pds = null;
   try {
-    pds = await (await import(join(root, 'packages/kez-channels/test/peers/pds.mjs'))).startPds();
+    pds = await (await import('@kez/test-kit/pds')).startPds();
     stops.push(() => pds.stop());
   } catch (e) {
     console.log(`  (no atproto PDS: ${e.message})`);

@@ -12,24 +12,17 @@
 // line last. Needs root (tmpfs mount) and `npm run build` first. The sig-servers run with the
 // rate limit off (all load comes from one loopback address) and a small state-cache budget.
 import { execFileSync, spawn } from 'node:child_process';
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import '@kez/accel';
 import { connectChat } from '@kez/chat-server';
-import {
-  addClaim,
-  applyEvent,
-  createGenesis,
-  ed25519,
-  encodeJson,
-  objectHash,
-  parseBundle,
-} from '@kez/core';
-import { startDevNats } from '../packages/chat-server/test/support/nats-dev.mjs';
-import { freePort, startPgCluster } from '../packages/sig-server/scripts/pg-cluster.mjs';
+import { encodeJson, objectHash, parseBundle } from '@kez/core';
+import { freePort } from '@kez/test-kit';
+import { TestChain, newSigner } from '@kez/test-kit/chain-builder';
+import { startDevNats } from '@kez/test-kit/nats-server';
+import { startPgCluster } from '@kez/test-kit/postgres';
 
 const root = new URL('..', import.meta.url).pathname;
 const { values: flags } = parseArgs({
@@ -60,42 +53,11 @@ if (
   );
 const AUDIENCE = 'soak.kez.test';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const nowS = () => Math.floor(Date.now() / 1000);
 let t0 = Date.now();
 const log = (msg) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
 
 for (const f of ['packages/sig-server/dist/main.js', 'packages/chat-server/dist/main.js'])
   if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run npm run build first`);
-
-// ---- identities -------------------------------------------------------------------------------
-function newSigner() {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
-  return {
-    keyId: ed25519.keyId(new Uint8Array(raw)),
-    suite: ed25519,
-    sign: (m) => new Uint8Array(sign(null, m, privateKey)),
-  };
-}
-let subjects = 0;
-class Chain {
-  constructor() {
-    this.signer = newSigner();
-    this.events = [];
-    this.push(createGenesis({ created_at: nowS() }, this.signer));
-  }
-  push(ev) {
-    this.state = applyEvent(this.events.length ? this.state : null, ev, { now: nowS() });
-    this.events.push(ev);
-  }
-  get identity() {
-    return this.state.identity;
-  }
-  next() {
-    const subject = `dns:soak${process.pid}x${++subjects}.example.com`;
-    return addClaim(this.state, { subject, created_at: nowS() }, this.signer).event;
-  }
-}
 
 // ---- processes --------------------------------------------------------------------------------
 const children = new Set();
@@ -181,7 +143,7 @@ const summary = (ms) => {
 
 // ---- load -------------------------------------------------------------------------------------
 async function appender(server, stats, endAt) {
-  let chain = new Chain();
+  let chain = new TestChain(newSigner());
   let ev = chain.events[0]; // the genesis first; it is already in `chain`
   for (let i = 0; i < 1_000_000 && Date.now() < endAt; i++) {
     const t = performance.now();
@@ -197,9 +159,9 @@ async function appender(server, stats, endAt) {
       stats.acked.set(objectHash(ev), chain.identity);
       if (ev.seq > 0) chain.push(ev);
       if (chain.events.length >= CHAIN_LENGTH) {
-        chain = new Chain();
+        chain = new TestChain(newSigner());
         ev = chain.events[0];
-      } else ev = chain.next();
+      } else ev = chain.addEvent();
     } else await sleep(100);
   }
 }
@@ -221,7 +183,7 @@ async function login(natsUrl, member, stats) {
     const nc = await Promise.race([
       connectChat({
         servers: natsUrl,
-        signer: member.signer,
+        signer: member.primary,
         identity: member.identity,
         audience: AUDIENCE,
       }),
@@ -304,9 +266,9 @@ try {
     spawnNode('chat-server', [join(root, 'packages/chat-server/dist/main.js')], chatEnv);
   let chat = startChat();
 
-  const members = Array.from({ length: MEMBERS }, () => new Chain());
+  const members = Array.from({ length: MEMBERS }, () => new TestChain(newSigner()));
   for (const m of members) {
-    m.push(m.next());
+    m.add();
     for (const ev of m.events) await post(sqlite.url, m.identity, ev);
   }
   await sleep(1000); // chat-server connects to NATS

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command (`npm test`): set up (idempotent; skipped when .ci/run already did it),
-# the gates (Biome lint + format, tsc over sources and tests, rustfmt, clippy), vitest (every
-# package; real peers started by each package's global setup), Rust tests, then crosstest.sh.
+# the gates (Biome lint + format, tsc over sources and tests, package boundaries, rustfmt,
+# clippy), vitest (every package; real peers started by each package's global setup), Rust
+# tests, then crosstest.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${KEZ_SETUP_DONE:-}" = 1 ] || bash scripts/setup.sh
@@ -11,6 +12,8 @@ echo "== build"
 npm run --silent build
 echo "== gates: type-check every package's tests"
 npm run --silent typecheck
+echo "== gates: package boundaries"
+node scripts/check-boundaries.mjs
 if [ -f rust/Cargo.toml ]; then
   echo "== gates: cargo fmt --check, cargo clippy -D warnings"
   (cd rust && cargo fmt --check && cargo clippy --release --all-targets --locked -- -D warnings)

@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import '@kez/accel';
 import { canonicalize, createGenesis, ed25519, objectHash, signerFromSecret } from '@kez/core';
 import { connect } from '@nats-io/transport-node';
-import { buildLoginToken } from '@kez/chat-server';
-import { freePort, startDevNats } from '../test/support/nats-dev.mjs';
+import { buildLoginToken } from '@kez/chat-client';
+import { freePort } from '@kez/test-kit';
+import { startDevNats } from '@kez/test-kit/nats-server';
 
 const AUDIENCE = 'chat.bench.local';
 const IDENTITIES = 16;
@@ -109,6 +110,8 @@ const chat = await service(
     KEZ_CHAT_CALLOUT_PASS: s.calloutPass,
     KEZ_CHAT_APP_PASS: s.appPass,
     KEZ_CHAT_LOG_LEVEL: 'info',
+    // The dev broker's JetStream store is 256 MB; the 1 GiB default would not fit.
+    KEZ_CHAT_HISTORY_MAX_BYTES: String(64 << 20),
   },
   (l) => l.includes('chat-server ready'),
 );

@@ -1,133 +1,141 @@
 // The admission decision for one login attempt: is this KEZ login assertion good enough to
 // enter? Everything that can fail ends as a refusal with a code; nothing is admitted by
-// default (a sig-server that cannot be reached is a refusal, never an admit).
+// default (a sig-server that cannot be reached is a refusal, never an admit). The login
+// checks are @kez/core's (checkLoginOffline, then checkLoginAgainstChain: the signature is
+// verified once); this file adds what SPEC §7 leaves to the service: single use, rollback
+// memory, and where the chain comes from.
 import {
+  checkLoginAgainstChain,
+  checkLoginOffline,
   compareHeads,
   decode,
   detectEncoding,
   KezError,
   verdictOf,
-  verifyChain,
-  verifyLogin,
-  verifyObject,
   type Login,
   type Verdict,
 } from '@kez/core';
-import type { ChainSource } from './chain-source.js';
-import type { HeadMemory } from './head-memory.js';
+import type { HeadStore } from './head-memory.js';
 import type { NonceCache } from './nonce-cache.js';
 import type { NonceLedger } from './nonce-ledger.js';
+import type { VerifiedChains } from './verified-chains.js';
 
 /** Login tokens are a few hundred bytes; anything near the SPEC compact limit is hostile. */
 export const MAX_TOKEN_BYTES = 16_384;
-/** SPEC §7/§11: a login's created_at may be at most 60 s ahead of our clock. */
-const LOGIN_FUTURE_SKEW = 60;
 
 /** Refusal codes: SPEC §9 codes (wrong audience is `not_authorized`, as kez-core's verifyLogin
  *  says), plus the service-side decisions SPEC §7 leaves to the service. */
 export type RefusalCode = NonNullable<Verdict['code']> | 'replayed' | 'no_token' | 'capacity';
 
+/** Which part of the service a refusal came from, so logs name the real cause. */
+export type RefusalSource =
+  | 'login'
+  | 'sig-server'
+  | 'nonce-ledger'
+  | 'head-memory'
+  | 'capacity'
+  | 'starved';
+
 export type Admission =
-  | { admit: true; identity: string; key: string; chainHead: number }
+  | { admit: true; identity: string; key: string; chainHead: number; chainRead: string }
   | {
       admit: false;
       code: RefusalCode;
       status: Verdict['status'];
       reason: string;
+      source: RefusalSource;
       identity?: string;
       key?: string;
+      /** How the chain was obtained, when it was (VerifiedChain.read). */
+      chainRead?: string;
     };
 
 export interface AdmissionContext {
   audience: string;
-  chains: ChainSource;
+  chains: VerifiedChains;
   nonces: NonceCache;
   /** Shared, durable record of used nonces (JetStream); without it, single use holds only
    *  within this process's lifetime. */
   ledger?: NonceLedger;
-  heads: HeadMemory;
+  heads: HeadStore;
   /** Unix seconds. */
   now(): number;
 }
 
-function refuse(v: Verdict, login?: Login): Admission {
+function refuse(v: Verdict, source: RefusalSource, login?: Login): Admission {
   return {
     admit: false,
     code: v.code ?? 'malformed',
     status: v.status,
     reason: v.reason,
+    source,
     ...(login ? { identity: login.identity, key: login.key } : {}),
   };
 }
 
-function refuseWith(code: RefusalCode, reason: string, login?: Login): Admission {
+function refuseWith(
+  code: RefusalCode,
+  reason: string,
+  source: RefusalSource,
+  login?: Login,
+): Admission {
   return {
     admit: false,
     code,
-    status: 'invalid',
+    status: code === 'capacity' ? 'unreachable' : 'invalid',
     reason,
+    source,
     ...(login ? { identity: login.identity, key: login.key } : {}),
   };
 }
 
+/** `deadline` (performance.now() ms): when the broker stops waiting for our answer. */
 export async function decideAdmission(
   token: string | undefined,
   ctx: AdmissionContext,
+  deadline?: number,
 ): Promise<Admission> {
   if (token === undefined || token === '')
-    return refuseWith('no_token', 'no KEZ login assertion in auth_token');
+    return refuseWith('no_token', 'no KEZ login assertion in auth_token', 'login');
   if (Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES)
-    return refuse(verdictOf(new KezError('too_large', 'login token too large')));
+    return refuse(verdictOf(new KezError('too_large', 'login token too large')), 'login');
 
   // Cheap, offline checks first, so garbage never costs a sig-server request.
-  let login: Login;
-  const now = ctx.now();
+  let decoded: unknown;
   try {
     // Tokens are the JSON (§8.1) or compact (§8.2) encoding; Markdown and DNS forms are for
     // publishing claims, not for logging in.
     const encoding = detectEncoding(token);
     if (encoding !== 'json' && encoding !== 'compact')
-      return refuseWith('malformed', 'a login token is a JSON or kez:z1: compact login assertion');
-    const { object } = decode(token);
-    if (object.type !== 'login')
-      return refuseWith('malformed', `expected a login assertion, got a ${object.type}`);
-    login = object;
+      return refuseWith(
+        'malformed',
+        'a login token is a JSON or kez:z1: compact login assertion',
+        'login',
+      );
+    decoded = decode(token).object;
   } catch (e) {
-    return refuse(verdictOf(e));
+    return refuse(verdictOf(e), 'login');
   }
-  const offline = verifyObject(login, { now });
-  if (offline.status !== 'valid') return refuse(offline, login);
-  if (login.audience !== ctx.audience)
-    return refuseWith('not_authorized', 'the login assertion is meant for another service', login);
-  if (login.created_at > now + LOGIN_FUTURE_SKEW)
-    return refuse(
-      {
-        status: 'invalid',
-        code: 'future',
-        reason: 'login created too far in the future',
-        evidence: {},
-      },
-      login,
-    );
-  if (now >= login.expires_at)
-    return refuse(
-      {
-        status: 'expired',
-        code: 'expired',
-        reason: `login expired at ${login.expires_at}`,
-        evidence: {},
-      },
-      login,
-    );
-  if (ctx.nonces.has(login.nonce, now))
-    return refuseWith('replayed', 'this login assertion was already used', login);
+  const now = ctx.now();
+  const offline = checkLoginOffline(decoded, { audience: ctx.audience, now });
+  if (!offline.ok) {
+    const o = decoded as Partial<Login>;
+    const named = typeof o.identity === 'string' && typeof o.key === 'string';
+    return refuse(offline.verdict, 'login', named ? (o as Login) : undefined);
+  }
+  const { login } = offline.checked;
+
+  // Single use, refused logins included: a replayed token costs this lookup, never another
+  // chain read (one token, one check).
+  if (!ctx.nonces.try(login.nonce, login.expires_at, now))
+    return refuseWith('replayed', 'this login assertion was already used', 'login', login);
 
   // The identity's chain decides whether the key still speaks for it.
   let fetched;
   try {
-    fetched = await ctx.chains.fetch(login.identity);
+    fetched = await ctx.chains.get(login.identity, now, deadline);
   } catch (e) {
-    return refuse(verdictOf(e), login);
+    return refuse(verdictOf(e), 'sig-server', login);
   }
   if (fetched === null)
     return refuse(
@@ -137,6 +145,7 @@ export async function decideAdmission(
         reason: 'the sig-server has no chain for this identity',
         evidence: {},
       },
+      'sig-server',
       login,
     );
   if (fetched.forked)
@@ -147,40 +156,64 @@ export async function decideAdmission(
         reason: 'the sig-server reports a fork of this chain',
         evidence: {},
       },
+      'sig-server',
       login,
     );
+  const { chain } = fetched;
+  // Rollback memory first, and for every valid chain (a refused login's chain may be the one
+  // that carries a revocation the sig-server must not later withhold).
+  if (chain.status === 'valid' && chain.state) {
+    const head = chain.state.head;
+    let seen;
+    try {
+      seen = await ctx.heads.get(login.identity);
+    } catch (e) {
+      return refuse(verdictOf(e), 'head-memory', login);
+    }
+    const regress = seen && compareHeads(seen, chain);
+    if (regress) return refuse(regress, 'sig-server', login);
+    try {
+      if (seen?.hash !== head.hash) await ctx.heads.remember(login.identity, head);
+    } catch (e) {
+      return refuse(verdictOf(e), 'head-memory', login);
+    }
+  }
+  const verdict = checkLoginAgainstChain(offline.checked, chain);
+  if (verdict.status !== 'valid')
+    return { ...refuse(verdict, 'login', login), chainRead: fetched.read };
+  const state = chain.state!;
+
   const now2 = ctx.now();
-  const chain = verifyChain(fetched.events, { now: now2 });
-  if (chain.status !== 'valid' || !chain.state) return refuse(chain, login);
-  const seen = ctx.heads.get(login.identity);
-  if (seen) {
-    const regress = compareHeads(seen, chain);
-    if (regress) return refuse(regress, login);
-  }
-  ctx.heads.remember(login.identity, chain.state.head);
-
-  const verdict = verifyLogin(login, { audience: ctx.audience, now: now2, chain });
-  if (verdict.status !== 'valid') return refuse(verdict, login);
-
-  // Single use: recorded only now, atomically (synchronous check-and-set).
-  if (!ctx.nonces.use(login.nonce, login.expires_at, now2)) {
-    return ctx.nonces.has(login.nonce, now2)
-      ? refuseWith('replayed', 'this login assertion was already used', login)
-      : refuseWith('capacity', 'too many logins in flight; try again shortly', login);
-  }
+  if (now2 >= login.expires_at)
+    return refuseWith('expired', `login expired at ${login.expires_at}`, 'login', login);
+  // Recorded as used only now, atomically (synchronous check-and-set).
+  if (!ctx.nonces.use(login.nonce, login.expires_at, now2))
+    return refuseWith(
+      'capacity',
+      'too many logins in flight; try again shortly',
+      'capacity',
+      login,
+    );
   if (ctx.ledger) {
     let claimed;
     try {
       claimed = await ctx.ledger.claim(login.nonce);
     } catch (e) {
-      return refuse(verdictOf(e), login);
+      return refuse(verdictOf(e), 'nonce-ledger', login);
     }
     if (claimed === 'used')
       return refuseWith(
         'replayed',
         'this login assertion was already used (before a restart, or at another replica)',
+        'login',
         login,
       );
   }
-  return { admit: true, identity: login.identity, key: login.key, chainHead: chain.state.head.seq };
+  return {
+    admit: true,
+    identity: login.identity,
+    key: login.key,
+    chainHead: state.head.seq,
+    chainRead: fetched.read,
+  };
 }

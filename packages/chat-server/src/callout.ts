@@ -9,7 +9,13 @@ import {
 } from '@nats-io/jwt';
 import type { KeyPair } from '@nats-io/nkeys';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { decideAdmission, type Admission, type AdmissionContext } from './admission.js';
+import {
+  decideAdmission,
+  type Admission,
+  type AdmissionContext,
+  type RefusalSource,
+} from './admission.js';
+import type { Gate } from './gate.js';
 import type { Logger } from './log.js';
 import { JwtVerifier } from './nkey-crypto.js';
 import { userPermissions, type PermissionPolicy } from './permissions.js';
@@ -17,6 +23,7 @@ import { userPermissions, type PermissionPolicy } from './permissions.js';
 export const AUTH_CALLOUT_SUBJECT = '$SYS.REQ.USER.AUTH';
 const REQUEST_AUDIENCE = 'nats-authorization-request';
 const XKEY_HEADER = 'Nats-Server-Xkey';
+const STARVED_GIVE_UP_MS = 10_000;
 
 export interface CalloutOptions {
   /** Connected as one of the `auth_users` of the callout account. */
@@ -31,8 +38,22 @@ export interface CalloutOptions {
   jwtTtlSec: number;
   policy: PermissionPolicy;
   admission: AdmissionContext;
+  /** Bounds the logins checked at once. */
+  gate: Gate;
+  /** Time we have to answer, below the broker's authorization timeout (ms). */
+  deadlineMs: number;
   log: Logger;
 }
+
+/** The log line of a refusal that is not the client's fault names the part that failed. */
+const CAUSE: Record<RefusalSource, string> = {
+  login: 'login refused',
+  'sig-server': 'login refused: sig-server unreachable',
+  'nonce-ledger': 'login refused: nonce ledger unavailable',
+  'head-memory': 'login refused: head memory unavailable',
+  capacity: 'login refused: overloaded (shed before the broker auth timeout)',
+  starved: 'login refused: event loop starved (the request waited past the deadline)',
+};
 
 /** xkey encryption (nkeys' curve KeyPair, or the faster XKeyBox). */
 export interface Sealer {
@@ -75,7 +96,34 @@ async function handle(msg: Msg, opts: CalloutOptions, jwts: JwtVerifier): Promis
     connect_opts: connect,
     client_info: client,
   } = request.nats;
-  const decision = await decideAdmission(connect?.auth_token, opts.admission);
+  // The request JWT's iat (whole seconds, the broker's clock) says when the broker asked. One
+  // read well past our deadline means a starved event loop: say so. Past STARVED_GIVE_UP_MS
+  // (far beyond any broker's auth timeout, and any sane clock skew) it is not even checked.
+  const waitedMs = Date.now() - request.iat * 1000;
+  if (waitedMs > opts.deadlineMs + 1_000)
+    opts.log.warn('auth callout request read late: event loop starved', {
+      waited_ms: waitedMs,
+      ...opts.gate.load,
+    });
+  const deadline = started + opts.deadlineMs;
+  const decision: Admission =
+    waitedMs > STARVED_GIVE_UP_MS
+      ? {
+          admit: false,
+          code: 'capacity',
+          status: 'unreachable',
+          reason: `the request waited ${Math.round(waitedMs / 1000)} s before chat-server could read it`,
+          source: 'starved',
+        }
+      : ((await opts.gate.run(deadline, () =>
+          decideAdmission(connect?.auth_token, opts.admission, deadline),
+        )) ?? {
+          admit: false,
+          code: 'capacity',
+          status: 'unreachable',
+          reason: 'too many logins being checked; try again shortly',
+          source: 'capacity',
+        });
   const responseJwt = await respondJwt(decision, userNkey!, server!.id, opts);
   const payload = te.encode(responseJwt);
   msg.respond(opts.xkey && serverXkey ? opts.xkey.seal(payload, serverXkey) : payload);
@@ -92,21 +140,23 @@ async function handle(msg: Msg, opts: CalloutOptions, jwts: JwtVerifier): Promis
     opts.log.info('login admitted', {
       ...fields,
       chain_head: decision.chainHead,
+      chain_read: decision.chainRead,
       ttl_s: opts.jwtTtlSec,
     });
-  } else if (decision.status === 'unreachable') {
-    opts.log.error('login refused: sig-server unreachable', {
-      ...fields,
-      code: decision.code,
-      reason: decision.reason,
-    });
   } else {
-    opts.log.warn('login refused', {
+    const entry = {
       ...fields,
       code: decision.code,
       status: decision.status,
+      source: decision.source,
       reason: decision.reason,
-    });
+      ...(decision.chainRead ? { chain_read: decision.chainRead } : {}),
+      ...(decision.source === 'capacity' ? opts.gate.load : {}),
+    };
+    if (decision.code === 'rollback')
+      opts.log.error('login refused: sig-server served an older chain (rollback)', entry);
+    else if (decision.status === 'unreachable') opts.log.error(CAUSE[decision.source], entry);
+    else opts.log.warn('login refused', entry);
   }
 }
 

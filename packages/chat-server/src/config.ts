@@ -1,7 +1,7 @@
 // chat-server configuration from the environment. Secrets (nkey seeds, passwords) may come
 // from files (`NAME_FILE`, e.g. Docker/Kubernetes secrets) and are never logged.
 import { readFileSync } from 'node:fs';
-import { isRoomName } from './subjects.js';
+import { isRoomName } from '@kez/chat-client';
 import type { Level } from './log.js';
 
 export interface ChatServerConfig {
@@ -29,6 +29,18 @@ export interface ChatServerConfig {
   stream: string;
   historyMaxAgeSec: number;
   historyMaxMsgs: number;
+  /** Bytes of history in all (a JetStream reservation). */
+  historyMaxBytes: number;
+  /** Messages kept per member per room: a member's flood pushes out only their own. */
+  historyMaxPerMember: number;
+  /** Byte budgets of the nonce ledger and the head memory streams (their own reservations). */
+  nonceMaxBytes: number;
+  headsMaxBytes: number;
+  /** Answer every callout within this many ms (below the broker's authorization timeout). */
+  authDeadlineMs: number;
+  /** Logins checked at once; more wait (up to loginQueue), the rest are shed. */
+  maxConcurrentLogins: number;
+  loginQueue: number;
   logLevel: Level;
 }
 
@@ -44,11 +56,19 @@ Environment (a NAME_FILE variant is read for every secret):
   KEZ_CHAT_ACCOUNT           account admitted users land in (default APP)
   KEZ_CHAT_JWT_TTL           user JWT lifetime in seconds (default 900)
   KEZ_CHAT_ROOMS             comma-separated rooms, or * for any (default *)
-  KEZ_CHAT_MAX_PAYLOAD       largest chat message in bytes (default 4096)
+  KEZ_CHAT_MAX_PAYLOAD       largest chat message stored, in bytes (default 4096)
   KEZ_CHAT_STREAM            JetStream stream for history (default KEZCHAT)
   KEZ_CHAT_HISTORY_MAX_AGE   seconds of history kept (default 2592000 = 30 days)
   KEZ_CHAT_HISTORY_MAX_MSGS  messages kept (default 1000000)
-  KEZ_CHAT_SIG_TIMEOUT_MS    sig-server read timeout (default 1500; keep below the NATS auth timeout)
+  KEZ_CHAT_HISTORY_MAX_BYTES bytes of history kept (default 1073741824 = 1 GiB)
+  KEZ_CHAT_HISTORY_PER_MEMBER messages kept per member per room (default 1000)
+  KEZ_CHAT_NONCE_MAX_BYTES   nonce ledger budget (default 67108864 = 64 MiB; its own reservation)
+  KEZ_CHAT_HEADS_MAX_BYTES   seen-heads budget (default 67108864 = 64 MiB; its own reservation)
+  KEZ_CHAT_SIG_TIMEOUT_MS    budget of one whole chain read, all pages (default 1500)
+  KEZ_CHAT_AUTH_DEADLINE_MS  answer each login within this (default 1800; keep below the
+                             broker's authorization timeout, 2 s by default)
+  KEZ_CHAT_MAX_LOGINS        logins checked at once (default 32)
+  KEZ_CHAT_LOGIN_QUEUE       logins waiting beyond those (default 256); the rest are refused
   KEZ_CHAT_SIG_ALLOW_HTTP    1|0: SIG_SERVER_URL may be plain http:// (default 1, a compose network)
   KEZ_CHAT_SIG_ALLOW_PRIVATE 1|0: SIG_SERVER_URL may resolve to a private address, RFC 1918 or
                              IPv6 unique-local (default 1, a compose network); link-local and
@@ -156,6 +176,13 @@ export function loadConfig(env: Env): ChatServerConfig {
     stream: get(env, 'KEZ_CHAT_STREAM', { fallback: 'KEZCHAT' })!,
     historyMaxAgeSec: int(env, 'KEZ_CHAT_HISTORY_MAX_AGE', 30 * 24 * 3600, 1),
     historyMaxMsgs: int(env, 'KEZ_CHAT_HISTORY_MAX_MSGS', 1_000_000, 1),
+    historyMaxBytes: int(env, 'KEZ_CHAT_HISTORY_MAX_BYTES', 1 << 30, 1 << 20),
+    historyMaxPerMember: int(env, 'KEZ_CHAT_HISTORY_PER_MEMBER', 1000, 1),
+    nonceMaxBytes: int(env, 'KEZ_CHAT_NONCE_MAX_BYTES', 64 << 20, 1 << 20),
+    headsMaxBytes: int(env, 'KEZ_CHAT_HEADS_MAX_BYTES', 64 << 20, 1 << 20),
+    authDeadlineMs: int(env, 'KEZ_CHAT_AUTH_DEADLINE_MS', 1800, 100),
+    maxConcurrentLogins: int(env, 'KEZ_CHAT_MAX_LOGINS', 32, 1),
+    loginQueue: int(env, 'KEZ_CHAT_LOGIN_QUEUE', 256, 0),
     logLevel: level as Level,
   };
 }

@@ -16,10 +16,11 @@ import { fromCurveSeed, fromPublic, fromSeed, type KeyPair } from '@nats-io/nkey
 import type { ClaimsData } from '@nats-io/jwt';
 import { base32nopad } from '@scure/base';
 import nacl from 'tweetnacl';
+import { ED25519_SPKI_PREFIX_HEX } from '@kez/core';
 
 const te = new TextEncoder();
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
+const SPKI_ED25519 = Buffer.from(ED25519_SPKI_PREFIX_HEX, 'hex');
 const XKEY_V1 = te.encode('xkv1');
 const NONCE_LEN = 24;
 

@@ -2,7 +2,11 @@
 // and holds across replicas: the first publish on kezchat.nonce.<nonce> with "expected last
 // subject sequence 0" wins; every later one is refused by the server. Entries age out after
 // any login could still be accepted (lifetime ≤ 300 s plus 60 s future skew), with margin.
+// The stream has its own byte budget (`max_bytes` is a reservation in JetStream, so a full
+// history stream can never take it); when even that is full, new nonces are refused
+// (discard new), never old ones forgotten.
 import {
+  DiscardPolicy,
   JetStreamApiError,
   jetstream,
   jetstreamManager,
@@ -24,20 +28,30 @@ export interface NonceLedger {
 export async function jetStreamNonceLedger(
   nc: NatsConnection,
   stream: string,
+  opts: { maxBytes: number },
   log: Logger,
   timeoutMs = 1_000,
 ): Promise<NonceLedger> {
   const jsm = await jetstreamManager(nc);
+  const limits = {
+    max_age: RETENTION_SEC * 1_000_000_000,
+    max_msgs_per_subject: 1,
+    max_bytes: opts.maxBytes,
+    discard: DiscardPolicy.New,
+  };
+  let info;
   try {
-    await jsm.streams.info(stream);
+    info = await jsm.streams.info(stream);
   } catch {
-    await jsm.streams.add({
-      name: stream,
-      subjects: [`${NONCE_SUBJECT_PREFIX}.*`],
-      max_age: RETENTION_SEC * 1_000_000_000,
-      max_msgs_per_subject: 1,
-    });
+    await jsm.streams.add({ name: stream, subjects: [`${NONCE_SUBJECT_PREFIX}.*`], ...limits });
     log.info('nonce ledger stream created', { stream });
+  }
+  if (
+    info &&
+    (info.config.max_bytes !== limits.max_bytes || info.config.discard !== limits.discard)
+  ) {
+    await jsm.streams.update(stream, { ...info.config, ...limits });
+    log.warn('nonce ledger limits updated', { stream, max_bytes: limits.max_bytes });
   }
   const js: JetStreamClient = jetstream(nc, { timeout: timeoutMs });
   return {
@@ -54,6 +68,8 @@ export async function jetStreamNonceLedger(
         throw new KezError(
           'network',
           `nonce ledger unavailable: ${e instanceof Error ? e.message : String(e)}`,
+          {},
+          { cause: e },
         );
       }
     },

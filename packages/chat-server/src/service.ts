@@ -6,12 +6,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sigServerChainSource, type ChainSource } from './chain-source.js';
 import { serveAuthCallout } from './callout.js';
 import type { ChatServerConfig } from './config.js';
-import { HeadMemory } from './head-memory.js';
+import { Gate } from './gate.js';
+import { jetStreamHeadStore } from './head-store.js';
 import { ensureStream, serveHistory } from './history.js';
 import type { Logger } from './log.js';
 import { NonceCache } from './nonce-cache.js';
 import { jetStreamNonceLedger } from './nonce-ledger.js';
 import { fastSigningKey, XKeyBox } from './nkey-crypto.js';
+import { VerifiedChains } from './verified-chains.js';
 
 export interface ChatServer {
   stop(): Promise<void>;
@@ -42,17 +44,35 @@ export async function startChatServer(
         access: cfg.sigServerAccess,
       });
   try {
-    await ensureStream(
-      await jetstreamManager(app),
-      {
-        name: cfg.stream,
-        maxAgeSec: cfg.historyMaxAgeSec,
-        maxMsgs: cfg.historyMaxMsgs,
-      },
-      log,
+    // The login stores first: JetStream reserves each stream's max_bytes, so history created
+    // after them can never take their room.
+    const ledger = await reserving(
+      jetStreamNonceLedger(app, `${cfg.stream}_NONCES`, { maxBytes: cfg.nonceMaxBytes }, log),
+      'KEZ_CHAT_NONCE_MAX_BYTES',
+      cfg.nonceMaxBytes,
+    );
+    const heads = await reserving(
+      jetStreamHeadStore(app, `${cfg.stream}_HEADS`, { maxBytes: cfg.headsMaxBytes }, log),
+      'KEZ_CHAT_HEADS_MAX_BYTES',
+      cfg.headsMaxBytes,
+    );
+    await reserving(
+      ensureStream(
+        await jetstreamManager(app),
+        {
+          name: cfg.stream,
+          maxAgeSec: cfg.historyMaxAgeSec,
+          maxMsgs: cfg.historyMaxMsgs,
+          maxBytes: cfg.historyMaxBytes,
+          maxMsgsPerMember: cfg.historyMaxPerMember,
+          maxMsgSize: cfg.maxPayload + HEADER_ALLOWANCE,
+        },
+        log,
+      ),
+      'KEZ_CHAT_HISTORY_MAX_BYTES',
+      cfg.historyMaxBytes,
     );
     await serveHistory(app, cfg.stream, log);
-    const ledger = await jetStreamNonceLedger(app, `${cfg.stream}_NONCES`, log);
 
     callout = await connect({
       ...common,
@@ -69,12 +89,14 @@ export async function startChatServer(
       policy: { rooms: cfg.rooms, maxPayload: cfg.maxPayload },
       admission: {
         audience: cfg.audience,
-        chains: ownSource ?? deps.chains!,
+        chains: new VerifiedChains(ownSource ?? deps.chains!),
         nonces: new NonceCache(),
         ledger,
-        heads: new HeadMemory(),
+        heads,
         now: deps.now ?? (() => Math.floor(Date.now() / 1000)),
       },
+      gate: new Gate(cfg.maxConcurrentLogins, cfg.loginQueue),
+      deadlineMs: cfg.authDeadlineMs,
       log,
     });
     await callout.flush();
@@ -111,6 +133,23 @@ export async function startChatServer(
       log.info('chat-server stopped');
     },
   };
+}
+
+/** Room for a message's headers (Kez-Msg-Id) in the stored-size bound. */
+const HEADER_ALLOWANCE = 512;
+
+/** A stream's max_bytes is reserved at creation: say which setting did not fit. */
+async function reserving<T>(step: Promise<T>, knob: string, bytes: number): Promise<T> {
+  try {
+    return await step;
+  } catch (e) {
+    if (e instanceof Error && /insufficient storage/i.test(e.message))
+      throw new Error(
+        `JetStream cannot reserve ${knob}=${bytes} bytes (${e.message}): lower it, or give the broker's JetStream more storage (max_file_store)`,
+        { cause: e },
+      );
+    throw e;
+  }
 }
 
 /** NATS URLs may embed credentials: log only scheme, host and port. */

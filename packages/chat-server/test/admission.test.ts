@@ -2,15 +2,16 @@
 // cannot be made to produce on demand: withholding (rollback), errors, oversized tokens.
 import { describe, expect, it } from 'vitest';
 import { KezError } from '@kez/core';
+import { buildLoginToken } from '@kez/chat-client';
 import {
-  buildLoginToken,
   decideAdmission,
   HeadMemory,
   MAX_TOKEN_BYTES,
   NonceCache,
+  VerifiedChains,
   type ChainSource,
 } from '../src/index.js';
-import { newSigner, now } from './support/identity.js';
+import { newSigner, now } from '@kez/test-kit/chain-builder';
 import {
   createGenesis,
   addDevice,
@@ -33,7 +34,13 @@ function chainOf() {
 }
 
 function ctx(source: ChainSource) {
-  return { audience: AUD, chains: source, nonces: new NonceCache(), heads: new HeadMemory(), now };
+  return {
+    audience: AUD,
+    chains: new VerifiedChains(source),
+    nonces: new NonceCache(),
+    heads: new HeadMemory(),
+    now,
+  };
 }
 
 describe('decideAdmission', () => {

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle, KezError, rotateKey } from '@kez/core';
 import { startServer, DEFAULTS } from '@kez/sig-server';
 import { sigServerChainSource, type SigServerChainSource } from '../src/index.js';
-import { TestIdentity, newSigner, now, postEvent } from './support/identity.js';
+import { PublishedChain as TestIdentity, postEvent } from '@kez/test-kit/published-chain';
+import { newSigner, now } from '@kez/test-kit/chain-builder';
+import { delayingProxy } from './support/chat-harness.js';
 
 const open = { allowHttp: true, allowPrivate: true, allowLoopback: true };
 let sig: Awaited<ReturnType<typeof startServer>>;
@@ -60,7 +62,40 @@ describe('sigServerChainSource (real sig-server, 2 events per page)', () => {
     const res = await fetch(`${sig.url}/v1/chains/${encodeURIComponent(alice.identity)}`);
     expect(res.headers.get('kez-next-since')).toBe('2'); // the server really pages
     await res.arrayBuffer();
-    expect(await source().fetch(alice.identity)).toEqual({ events: alice.events, forked: false });
+    expect(await source().fetch(alice.identity)).toMatchObject({
+      events: alice.events,
+      forked: false,
+    });
+  });
+
+  it('reads conditionally: 304 when the head is unchanged, only new events after it', async () => {
+    const src = source();
+    const full = await src.fetch(alice.identity);
+    expect(full?.etag).toMatch(/^"[0-9a-f]{64}"$/);
+    const known = { etag: full!.etag!, nextSeq: 5 };
+    expect(await src.fetch(alice.identity, { known })).toMatchObject({
+      notModified: true,
+      events: [],
+    });
+    await alice.addDevice();
+    await alice.addDevice();
+    await alice.addDevice();
+    const grown = await src.fetch(alice.identity, { known });
+    expect(grown?.since).toBe(5);
+    expect(grown?.events).toEqual(alice.events.slice(5)); // 3 new events over 2 pages
+    expect(grown?.etag).not.toBe(known.etag);
+  });
+
+  it('gives a multi-page read one deadline, not one timeout per page', async () => {
+    // A proxy that delays every page by 250 ms: each page is within a 600 ms timeout, the
+    // four pages of this chain together are not.
+    const proxy = await delayingProxy(sig.url, 250);
+    try {
+      const slow = source({ baseUrl: proxy.url, timeoutMs: 600 });
+      expect(await codeOf(slow.fetch(alice.identity))).toBe('timeout');
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('caps the bytes of all pages together', async () => {
@@ -68,7 +103,9 @@ describe('sigServerChainSource (real sig-server, 2 events per page)', () => {
     const firstPage = Buffer.byteLength(exportBundle(alice.events.slice(0, 2)));
     expect(firstPage).toBeLessThan(total - 1); // so only the sum can exceed the cap
     expect(await codeOf(source({ maxBytes: total - 1 }).fetch(alice.identity))).toBe('too_large');
-    expect((await source({ maxBytes: total }).fetch(alice.identity))?.events).toHaveLength(5);
+    expect((await source({ maxBytes: total }).fetch(alice.identity))?.events.length).toBe(
+      alice.events.length,
+    );
   });
 
   it('null for an unknown identity', async () => {

@@ -3,16 +3,15 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { addDevice, ed25519, exportBundle, signerFromSecret, toHex, type Signer } from '@kez/core';
-import { ChatRoom } from '../src/index.js';
+import { ChatRoom } from '@kez/chat-client';
 import { AUDIENCE, login, runChat, until, type RunningChat } from './support/chat-harness.js';
-import { TestIdentity } from './support/identity.js';
+import { PublishedChain as TestIdentity } from '@kez/test-kit/published-chain';
+import { KEZ_BIN as kezBin } from '@kez/test-kit/kez-bin';
 
-const kezBin = resolve(dirname(fileURLToPath(import.meta.url)), '../../kez-cli/dist/bin.js');
 let chat: RunningChat;
 
 beforeAll(async () => {

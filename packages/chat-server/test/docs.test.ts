@@ -12,18 +12,19 @@ import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { buildLoginToken, createLogger, startChatServer } from '../src/index.js';
+import { buildLoginToken } from '@kez/chat-client';
+import { createLogger, startChatServer } from '../src/index.js';
 import { AUDIENCE, chatConfig } from './support/chat-harness.js';
-import { TestIdentity } from './support/identity.js';
-// @ts-expect-error plain .mjs support module shared with the bench
-import { devSecrets, freePort, natsServerBin, startNatsWith } from './support/nats-dev.mjs';
+import { PublishedChain as TestIdentity } from '@kez/test-kit/published-chain';
+import { freePort } from '@kez/test-kit';
+import { devSecrets, natsServerBin, startNatsWith } from '@kez/test-kit/nats-server';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const docs = join(root, 'docs');
 
 describe('docs/docker-compose.yml', () => {
-  it('passes `docker-compose config` and holds our two services only', async () => {
+  async function composeConfig(): Promise<string> {
     const { stdout } = await run(
       'docker-compose',
       ['-f', join(docs, 'docker-compose.yml'), 'config'],
@@ -35,6 +36,19 @@ describe('docs/docker-compose.yml', () => {
         },
       },
     );
+    return stdout;
+  }
+  /** One service's block of `docker-compose config` output. */
+  function service(stdout: string, name: string): string {
+    const services = stdout.slice(stdout.indexOf('\nservices:\n'));
+    const start = services.indexOf(`\n  ${name}:\n`);
+    const rest = services.slice(start + 1);
+    const end = rest.slice(1).search(/\n {2}[a-z][a-z0-9-]*:\n|\n[a-z]+:/);
+    return end < 0 ? rest : rest.slice(0, end + 1);
+  }
+
+  it('passes `docker-compose config` and holds our two services only (sig-server twice)', async () => {
+    const stdout = await composeConfig();
     const services = stdout.slice(
       stdout.indexOf('\nservices:\n'),
       stdout.search(/\n(volumes|version):/),
@@ -42,9 +56,25 @@ describe('docs/docker-compose.yml', () => {
     expect([...services.matchAll(/^ {2}([a-z][a-z0-9-]*):$/gm)].map((m) => m[1]).sort()).toEqual([
       'chat-server',
       'sig-server',
+      'sig-server-internal',
     ]);
     expect(stdout).toContain('NATS_URL: nats://nats.example.internal:4222');
     expect(stdout).not.toMatch(/image: .*nats/i);
+  });
+
+  it("reads chains from a sig-server whose rate limit cannot starve logins, and keeps the public one's", async () => {
+    const stdout = await composeConfig();
+    const chat = service(stdout, 'chat-server');
+    const internal = service(stdout, 'sig-server-internal');
+    const pub = service(stdout, 'sig-server');
+    expect(chat).toContain('SIG_SERVER_URL: http://sig-server-internal:8787');
+    expect(internal).toMatch(/KEZ_SIG_RATE_LIMIT: '0'/);
+    expect(internal).not.toMatch(/ports:/); // not reachable from outside
+    expect(internal).toMatch(/networks:\n\s+internal:/);
+    expect(internal).toContain('sig-data:/data'); // the same store as the public one
+    expect(pub).toContain('sig-data:/data');
+    expect(pub).not.toMatch(/KEZ_SIG_RATE_LIMIT/); // the production default (600/min per IP)
+    expect(stdout).toMatch(/networks:\n {2}internal:\n {4}internal: true/);
   });
 });
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { connect } from '@nats-io/transport-node';
-import { buildLoginToken, kezAuthenticator } from '../src/index.js';
+import { buildLoginToken, kezAuthenticator } from '@kez/chat-client';
 import {
   AUDIENCE,
   connectWithToken,
@@ -11,7 +11,7 @@ import {
   until,
   type RunningChat,
 } from './support/chat-harness.js';
-import { TestIdentity } from './support/identity.js';
+import { PublishedChain as TestIdentity } from '@kez/test-kit/published-chain';
 
 let chat: RunningChat;
 let erin: TestIdentity;

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { buildLoginToken, createLogger, startChatServer } from '../src/index.js';
+import { buildLoginToken } from '@kez/chat-client';
+import { createLogger, startChatServer } from '../src/index.js';
 import { AUDIENCE, chatConfig } from './support/chat-harness.js';
-import { TestIdentity } from './support/identity.js';
-// @ts-expect-error plain .mjs support module shared with the bench
-import { startDevNats } from './support/nats-dev.mjs';
+import { PublishedChain as TestIdentity } from '@kez/test-kit/published-chain';
+import { startDevNats } from '@kez/test-kit/nats-server';
 
 describe('auth callout without xkey', () => {
   it('admits a KEZ login and refuses a stranger; turns publish acks off on an existing stream', async () => {

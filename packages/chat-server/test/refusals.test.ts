@@ -12,7 +12,7 @@ import {
   type Signer,
 } from '@kez/core';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { buildLoginToken } from '../src/index.js';
+import { buildLoginToken } from '@kez/chat-client';
 import {
   AUDIENCE,
   connectWithToken,
@@ -20,9 +20,9 @@ import {
   until,
   type RunningChat,
 } from './support/chat-harness.js';
-import { TestIdentity, newSigner, now, postEvent } from './support/identity.js';
-// @ts-expect-error plain .mjs support module shared with the bench
-import { freePort } from './support/nats-dev.mjs';
+import { PublishedChain as TestIdentity, postEvent } from '@kez/test-kit/published-chain';
+import { newSigner, now } from '@kez/test-kit/chain-builder';
+import { freePort } from '@kez/test-kit';
 
 let chat: RunningChat;
 let alice: TestIdentity;

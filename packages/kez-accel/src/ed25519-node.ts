@@ -1,27 +1,20 @@
 // Ed25519 verification by OpenSSL through node:crypto, with a bounded cache of KeyObjects.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { BoundedCache, ed25519SpkiDer } from '@kez/core';
 
-// DER SubjectPublicKeyInfo header for an Ed25519 key (RFC 8410); the 32 key bytes follow.
-const SPKI_PREFIX = Uint8Array.from([
-  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
-]);
-const CACHE_MAX = 1024;
-const cache = new Map<string, KeyObject>();
+const cache = new BoundedCache<string, KeyObject>(1024);
 
 function keyObject(publicKey: Uint8Array): KeyObject {
   const id = Buffer.from(publicKey).toString('hex');
   let k = cache.get(id);
-  if (k) {
-    // Refresh recency: Map iteration order is insertion order, so this makes it an LRU.
-    cache.delete(id);
-  } else {
-    const der = new Uint8Array(SPKI_PREFIX.length + 32);
-    der.set(SPKI_PREFIX);
-    der.set(publicKey, SPKI_PREFIX.length);
-    k = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
-    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  if (!k) {
+    k = createPublicKey({
+      key: Buffer.from(ed25519SpkiDer(publicKey)),
+      format: 'der',
+      type: 'spki',
+    });
+    cache.set(id, k);
   }
-  cache.set(id, k);
   return k;
 }
 

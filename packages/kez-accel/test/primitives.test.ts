@@ -1,7 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ed25519 as nobleEd } from '@noble/curves/ed25519.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { purePrimitives } from '@kez/core';
+import { ED25519_SPKI_PREFIX_HEX, ed25519SpkiDer, KezError, purePrimitives } from '@kez/core';
 import { fastPrimitives } from '../src/index.js';
 
 describe('fast primitives agree with the pure ones on random inputs', () => {
@@ -70,5 +71,18 @@ describe('KeyObject cache', () => {
       expect(fastPrimitives.ed25519Verify(k.pub, msg, k.sig)).toBe(true);
       expect(fastPrimitives.ed25519Verify(keys[1099]!.pub, msg, k.sig)).toBe(false);
     }
+  });
+});
+
+describe('Ed25519 SPKI (RFC 8410) from core', () => {
+  it('is the DER node:crypto exports for the same key, and rejects other lengths', () => {
+    for (let i = 0; i < 8; i++) {
+      const { publicKey } = generateKeyPairSync('ed25519');
+      const der = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
+      const raw = der.subarray(der.length - 32);
+      expect(ed25519SpkiDer(raw)).toEqual(der);
+      expect(Buffer.from(der.subarray(0, 12)).toString('hex')).toBe(ED25519_SPKI_PREFIX_HEX);
+    }
+    for (const n of [0, 31, 33]) expect(() => ed25519SpkiDer(new Uint8Array(n))).toThrow(KezError);
   });
 });

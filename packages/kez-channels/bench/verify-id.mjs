@@ -6,26 +6,24 @@
 // intervals of its round trips) — and, as the baseline measured in the same run, the same
 // verification with concurrency 1. Wall ≈ critical path (not ≈ the sum of all round trips)
 // shows the fetches run concurrently.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const pkg = dirname(dirname(fileURLToPath(import.meta.url)));
-await import('@kez/accel');
-const { parseSubject } = await import('@kez/core');
-const ch = await import(join(pkg, 'dist/index.js'));
-const t = await import(join(pkg, 'dist/testing/index.js'));
+import '@kez/accel';
+import * as ch from '@kez/channels';
+import { parseSubject } from '@kez/core';
+import * as t from '@kez/test-kit';
+import { TestChain } from '@kez/test-kit/chain-builder';
+import { startSigServer } from '@kez/test-kit/sig-server';
 
 const LATENCY = Number(process.env.KEZ_BENCH_LATENCY_MS ?? 100);
 const RUNS = 5;
 
 const gh = await t.startGithubStandin({ latencyMs: LATENCY });
 const masto = await t.startMastodonStandin({ host: 'social.example', latencyMs: LATENCY });
-const sig = await t.startSigServer();
+const sig = await startSigServer();
 const sigPort = Number(new URL(sig.url).port);
 const sigProxy = await t.startTcpDelayProxy({ host: '127.0.0.1', port: sigPort }, LATENCY);
 const sigUrl = `http://127.0.0.1:${sigProxy.port}`;
 
-const id = t.TestIdentity.create();
+const id = TestChain.create();
 const subjects = [
   'github:ann',
   'github:ann-work',
@@ -40,14 +38,14 @@ for (const s of subjects) {
   const { channel, id: name } = parseSubject(s);
   if (channel === 'github') {
     gh.addUser(name);
-    gh.addGist(name, { 'kez.md': t.TestIdentity.markdown(claim) });
+    gh.addGist(name, { 'kez.md': TestChain.markdown(claim) });
   }
   if (channel === 'ap')
     masto.addAccount(name.split('@')[1], {
-      fields: [{ name: 'KEZ', value: await t.TestIdentity.compact(claim) }],
+      fields: [{ name: 'KEZ', value: await TestChain.compact(claim) }],
     });
   if (channel === 'dns')
-    records.push({ name: `_kez.${name}`, strings: await t.TestIdentity.txtStrings(claim) });
+    records.push({ name: `_kez.${name}`, strings: await TestChain.txtStrings(claim) });
 }
 const nsd = await t.startNsd(records);
 const dnsProxy = await t.startDnsDelayProxy({ host: '127.0.0.1', port: nsd.port }, LATENCY);

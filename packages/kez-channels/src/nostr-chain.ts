@@ -6,6 +6,7 @@
 // key that wraps an event does not matter: by default a fresh one per publish.
 import {
   KezError,
+  MAX_CHAIN_BYTES,
   applyEvent,
   canonicalize,
   decodeJson,
@@ -20,8 +21,6 @@ import type { ChainTransport, ChannelEnv } from './types.js';
 
 /** Events asked for per REQ (relays may cap it lower; paging copes). */
 const PAGE_EVENTS = 500;
-/** A whole chain on the wire from one relay (as for sig-servers). */
-const MAX_CHAIN_BYTES = 16 << 20;
 const MAX_PAGES = 256;
 
 /**

@@ -2,6 +2,7 @@
 import {
   CODES,
   KezError,
+  MAX_CHAIN_BYTES,
   canonicalize,
   parseBundle,
   utf8Decode,
@@ -10,8 +11,6 @@ import {
 } from '@kez/core';
 import type { ChainTransport, SafeFetch } from './types.js';
 
-/** A chain is at most this large on the wire, all pages together (65 536-byte lines, generous line count). */
-const MAX_CHAIN_BYTES = 16 << 20;
 /** Pages of one chain read followed at most this many times. */
 const MAX_PAGES = 64;
 

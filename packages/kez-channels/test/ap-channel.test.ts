@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSubject, verdictOf } from '@kez/core';
 import { apPlugin, evaluateCandidate, htmlToText, type OwnedChannelEnv } from '../src/index.js';
-import { startMastodonStandin, TestIdentity, type MastodonStandin } from '../src/testing/index.js';
+import { startMastodonStandin, type MastodonStandin } from '@kez/test-kit';
+import { TestChain as TestIdentity } from '@kez/test-kit/chain-builder';
 import { loopbackEnv } from './helpers.js';
 
 let m: MastodonStandin;

@@ -9,19 +9,13 @@ import type { OwnedChannelEnv } from '../src/env.js';
 import { memoryHeadCache } from '../src/head-cache.js';
 import { publishChainToRelays } from '../src/nostr-chain.js';
 import { evaluateCandidate } from '../src/proofs.js';
-import {
-  sendJson,
-  sendText,
-  startHttp,
-  startNsd,
-  TestIdentity,
-  type RunningNsd,
-} from '../src/testing/index.js';
+import { sendJson, sendText, startHttp, startNsd, type RunningNsd } from '@kez/test-kit';
+import { TestChain as TestIdentity } from '@kez/test-kit/chain-builder';
 import { verifyIdentity } from '../src/verify-identity.js';
 import { nostrPlugin } from '../src/channels/nostr.js';
 import { loopbackEnv } from './helpers.js';
-import { startPds, type PdsAccount, type RunningPds } from './peers/pds.mjs';
-import { startRelay, type RunningRelay } from './peers/relay.mjs';
+import { startPds, type PdsAccount, type RunningPds } from '@kez/test-kit/pds';
+import { startRelay, type RunningRelay } from '@kez/test-kit/nostr-relay';
 
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
 type Name = (typeof NAMES)[number];

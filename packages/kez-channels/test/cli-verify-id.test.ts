@@ -4,18 +4,16 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   startGithubStandin,
   startMastodonStandin,
-  startSigServer,
   type GithubStandin,
   type MastodonStandin,
-  type RunningSigServer,
-} from '../src/testing/index.js';
+} from '@kez/test-kit';
+import { startSigServer, type RunningSigServer } from '@kez/test-kit/sig-server';
+import { KEZ_BIN as KEZ } from '@kez/test-kit/kez-bin';
 
-const KEZ = fileURLToPath(new URL('../../kez-cli/dist/bin.js', import.meta.url));
 const GH_TOKEN = 'ghp_secret_value_never_printed';
 let gh: GithubStandin;
 let masto: MastodonStandin;

@@ -1,6 +1,7 @@
 // The DNS test world: deterministic identities and the _kez TXT records nsd serves for them.
 // global-setup.ts builds the zone from it; the tests rebuild the same identities (fixed seeds).
-import { TestIdentity, type TxtRecord } from '../src/testing/index.js';
+import { TestChain as TestIdentity } from '@kez/test-kit/chain-builder';
+import type { TxtRecord } from '@kez/test-kit';
 
 export async function dnsWorld() {
   // A locator makes the compact claim longer than 255 bytes, so its record is chunked.

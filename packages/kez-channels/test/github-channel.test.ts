@@ -6,7 +6,8 @@ import {
   type OwnedChannelEnv,
   type ProofVerdict,
 } from '../src/index.js';
-import { startGithubStandin, TestIdentity, type GithubStandin } from '../src/testing/index.js';
+import { startGithubStandin, type GithubStandin } from '@kez/test-kit';
+import { TestChain as TestIdentity } from '@kez/test-kit/chain-builder';
 import { loopbackEnv } from './helpers.js';
 
 let gh: GithubStandin;

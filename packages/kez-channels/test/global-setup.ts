@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startNsd } from '../src/testing/index.js';
+import { startNsd } from '@kez/test-kit';
 import { dnsWorld } from './dns-world.js';
 
 declare module 'vitest' {

@@ -23,9 +23,9 @@ import {
   nostrChainTransport,
   publishChainToRelays,
 } from '../src/nostr-chain.js';
-import { TestIdentity } from '../src/testing/index.js';
+import { TestChain as TestIdentity } from '@kez/test-kit/chain-builder';
 import { loopbackEnv } from './helpers.js';
-import { startRelay, type RunningRelay } from './peers/relay.mjs';
+import { startRelay, type RunningRelay } from '@kez/test-kit/nostr-relay';
 
 const NOW = Math.floor(Date.now() / 1000);
 

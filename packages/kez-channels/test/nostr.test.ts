@@ -25,7 +25,7 @@ import {
   startRelay,
   startSilentRelay,
   type RunningRelay,
-} from './peers/relay.mjs';
+} from '@kez/test-kit/nostr-relay';
 
 const NOW = Math.floor(Date.now() / 1000);
 

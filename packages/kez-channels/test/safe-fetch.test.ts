@@ -8,7 +8,7 @@ import {
   guardedLookup,
   type SafeFetcher,
 } from '../src/index.js';
-import { sendJson, sendText, startHttp, type RunningHttp } from '../src/testing/index.js';
+import { sendJson, sendText, startHttp, type RunningHttp } from '@kez/test-kit';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {

@@ -13,12 +13,9 @@ import {
   sigServerTransport,
   type OwnedChannelEnv,
 } from '../src/index.js';
-import {
-  startHttp,
-  startSigServer,
-  TestIdentity,
-  type RunningSigServer,
-} from '../src/testing/index.js';
+import { startHttp } from '@kez/test-kit';
+import { startSigServer, type RunningSigServer } from '@kez/test-kit/sig-server';
+import { TestChain as TestIdentity } from '@kez/test-kit/chain-builder';
 import { loopbackEnv } from './helpers.js';
 
 let sig: RunningSigServer;

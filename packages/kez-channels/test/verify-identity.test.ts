@@ -13,12 +13,11 @@ import { createClaim, signerFromSecret } from '@kez/core';
 import {
   startGithubStandin,
   startMastodonStandin,
-  startSigServer,
-  TestIdentity,
   type GithubStandin,
   type MastodonStandin,
-  type RunningSigServer,
-} from '../src/testing/index.js';
+} from '@kez/test-kit';
+import { startSigServer, type RunningSigServer } from '@kez/test-kit/sig-server';
+import { TestChain as TestIdentity } from '@kez/test-kit/chain-builder';
 import { dnsWorld } from './dns-world.js';
 import { loopbackEnv } from './helpers.js';
 

@@ -1,5 +1,6 @@
 // The store's own identity: loading its verified chain, appending an event, picking signers.
 import type { ChainEvent, ChainResult, ChainState, Claim, Signer } from '@kez/core';
+import { arg, type OptionValues, option, parsedOption, repeatable } from './command-definition.js';
 import type { Env } from './context.js';
 import type { KezCore } from './core.js';
 import { CliError, localError, usageError } from './errors.js';
@@ -125,11 +126,14 @@ export interface NewClaim {
   hash: string;
 }
 
-export interface ClaimOptions {
-  key?: string;
-  expiresAt?: number;
-  locator?: string[];
-}
+/** The claim-making options and argument, shared by `kez claim` and `kez sigchain add`. */
+export const claimOptions = {
+  key: option('--key <name>', 'the signing key (default: the primary key)'),
+  expiresAt: parsedOption('--expires-at <ts>', 'expiry, in Unix seconds', parseTime),
+  locator: repeatable('--locator <url>', 'where the sigchain can be found (repeatable)'),
+};
+export type ClaimOptions = OptionValues<typeof claimOptions>;
+export const subjectArg = arg('<subject>', 'the account, e.g. github:NAME or dns:example.com');
 
 /** Builds a claim for `subject` and its `add` event (not yet stored: see appendEvent). */
 export function buildClaim(

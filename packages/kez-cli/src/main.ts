@@ -1,10 +1,22 @@
 // Builds the program from the command modules, parses argv, and turns whatever ended the run
 // (a result, a CliError, a KezError, a commander usage error) into output and an exit code.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import {
+  addOptions,
+  flag,
+  flagGiven,
+  negatable,
+  type OptionValues,
+  option,
+  parsedOption,
+  type Runner,
+  wireCommands,
+} from './command-definition.js';
 import { commands } from './commands/index.js';
-import type { Ctx, Env } from './context.js';
+import type { Env } from './context.js';
 import { loadCore } from './core.js';
 import { CliError } from './errors.js';
+import { isKezError, STATUSES } from '@kez/core/errors';
 import { exitCodeFor, type Outcome } from './exit-codes.js';
 import { TooLargeError } from './fs-safe.js';
 import { Output, type Stream } from './output.js';
@@ -17,23 +29,19 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-interface GlobalOptions {
-  home?: string;
-  json?: boolean;
-  now?: number;
-  color?: boolean;
-  quiet?: boolean;
-}
+const GLOBAL_OPTIONS = {
+  home: option('--home <dir>', 'the local store (default $KEZ_HOME, else ~/.kez)'),
+  json: flag('--json', 'machine output: exactly one JSON document on stdout'),
+  now: parsedOption('--now <ts>', 'the clock, in Unix seconds', parseNow),
+  color: negatable(
+    '--no-color',
+    'no ANSI colour (also NO_COLOR, or when stdout is not a terminal)',
+  ),
+  quiet: flag('-q, --quiet', 'no progress lines on stderr'),
+};
+type GlobalOptions = OptionValues<typeof GLOBAL_OPTIONS>;
 
-const STATUSES = new Set([
-  'valid',
-  'invalid',
-  'not_found',
-  'revoked',
-  'expired',
-  'fork',
-  'unreachable',
-]);
+const STATUS_SET: ReadonlySet<string> = new Set(STATUSES);
 
 export async function main(
   argv: string[],
@@ -49,36 +57,25 @@ export async function main(
 
   const program = new Command('kez')
     .description('Make and check KEZ keys, claims and sigchains')
-    .version(packageVersion(), '-V, --version', 'print the version')
-    .option('--home <dir>', 'the local store (default $KEZ_HOME, else ~/.kez)')
-    .option('--json', 'machine output: exactly one JSON document on stdout')
-    .option('--now <ts>', 'the clock, in Unix seconds', parseNow)
-    .option('--no-color', 'no ANSI colour (also NO_COLOR, or when stdout is not a terminal)')
-    .option('-q, --quiet', 'no progress lines on stderr')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => (early.json ? helpText.push(s) : io.stdout.write(s)),
-      writeErr: (s) => helpText.push(s),
-      // Usage errors are rendered by fail() below, as text or as a JSON error document.
-      outputError: () => undefined,
-    });
+    .version(packageVersion(), '-V, --version', 'print the version');
+  addOptions(program, GLOBAL_OPTIONS);
+  program.exitOverride().configureOutput({
+    writeOut: (s) => (early.json ? helpText.push(s) : io.stdout.write(s)),
+    writeErr: (s) => helpText.push(s),
+    // Usage errors are rendered by fail() below, as text or as a JSON error document.
+    outputError: () => undefined,
+  });
 
-  const ctx: Ctx = {
-    action:
-      (fn) =>
-      async (...actionArgs: unknown[]) => {
-        const cmd = actionArgs[actionArgs.length - 1] as Command;
-        const opts = actionArgs[actionArgs.length - 2] as never;
-        const env = makeEnv(cmd.optsWithGlobals<GlobalOptions>(), io);
-        out = env.out;
-        try {
-          outcome = (await fn(env, cmd.processedArgs as string[], opts)) ?? 'valid';
-        } finally {
-          env.store.unlock();
-        }
-      },
+  const runner: Runner = async (spec, cmd) => {
+    const env = makeEnv(cmd.optsWithGlobals<GlobalOptions>(), io);
+    out = env.out;
+    try {
+      outcome = (await spec.run?.(env, cmd.processedArgs, cmd.opts())) ?? 'valid';
+    } finally {
+      env.store.unlock();
+    }
   };
-  for (const register of commands) register(program, ctx);
+  wireCommands(program, commands, runner);
 
   try {
     await program.parseAsync(argv, { from: 'node' });
@@ -97,6 +94,7 @@ function makeEnv(g: GlobalOptions, io: Io): Env {
     ),
     store: new Store(g.home ?? defaultHome(io.env)),
     now: g.now ?? Math.floor(Date.now() / 1000),
+    vars: io.env,
     core: loadCore,
   };
 }
@@ -113,12 +111,10 @@ function makeOutput(f: { json: boolean; color: boolean; quiet: boolean }, io: Io
 }
 
 function earlyFlags(args: string[]): { json: boolean; color: boolean; quiet: boolean } {
-  const end = args.indexOf('--');
-  const flags = end === -1 ? args : args.slice(0, end);
   return {
-    json: flags.includes('--json'),
-    color: !flags.includes('--no-color'),
-    quiet: flags.includes('-q') || flags.includes('--quiet'),
+    json: flagGiven(args, GLOBAL_OPTIONS.json),
+    color: !flagGiven(args, GLOBAL_OPTIONS.color),
+    quiet: flagGiven(args, GLOBAL_OPTIONS.quiet),
   };
 }
 
@@ -192,14 +188,14 @@ function toCliError(e: unknown): CliError {
       'check that the file is the one you meant',
       'too_large',
     );
-  // A KezError from core (not imported here: core loads lazily). Its message names no secret.
-  const k = e as { name?: unknown; status?: unknown; code?: unknown; message?: unknown };
-  if (k && k.name === 'KezError' && typeof k.status === 'string' && STATUSES.has(k.status)) {
+  // A KezError from core (its brand comes from the errors subpath: core itself loads lazily).
+  // Its message names no secret.
+  if (isKezError(e) && STATUS_SET.has(e.status)) {
     return new CliError(
-      k.status as Outcome,
-      String(k.message),
+      e.status as Outcome,
+      e.message,
       'see SPEC.md §9 for what this status means',
-      String(k.code),
+      e.code,
     );
   }
   const detail = e instanceof Error ? e.message : String(e);

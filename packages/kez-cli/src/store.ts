@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliError, localError, usageError } from './errors.js';
 import { BUNDLE_LIMIT } from './limits.js';
+import { IDENTITY_ID_RE, isIdentityId } from '@kez/core/identity-id';
 import {
   acquireLock,
   PermissionsError,
@@ -30,7 +31,6 @@ export interface Config {
 
 /** Key names become file names: no path separators, no leading dot. */
 const KEY_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
-const IDENTITY = /^kez:id:([0-9a-f]{64})$/;
 const SMALL_FILE = 64 * 1024;
 
 export function checkKeyName(name: string): string {
@@ -214,7 +214,7 @@ export class Store {
       config.default_key = c.default_key;
     }
     if (c.identity !== undefined) {
-      if (typeof c.identity !== 'string' || !IDENTITY.test(c.identity)) throw corrupt(path);
+      if (!isIdentityId(c.identity)) throw corrupt(path);
       config.identity = c.identity;
     }
     return config;
@@ -234,7 +234,7 @@ export class Store {
   }
 
   chainPath(identity: string): string {
-    const m = IDENTITY.exec(identity);
+    const m = IDENTITY_ID_RE.exec(identity);
     if (!m)
       throw usageError(
         `'${identity}' is not an identity id`,

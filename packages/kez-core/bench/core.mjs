@@ -189,20 +189,29 @@ function nodeSigner(label) {
     label,
   };
 }
+const signers = { primary: nodeSigner('primary'), device: nodeSigner('device') };
+const headOf = (e) => ({ seq: e.seq, hash: k.objectHash(e), created_at: e.created_at });
 function buildChain(n) {
-  const primary = nodeSigner('primary');
-  const device = nodeSigner('device');
+  const { primary, device } = signers;
   const g = k.createGenesis({ created_at: NOW - 1e6 }, primary);
-  const events = [g];
-  const st = {
-    identity: `kez:id:${k.objectHash(g)}`,
-    head: { seq: 0, hash: k.objectHash(g), created_at: g.created_at },
-  };
+  const st = { identity: `kez:id:${k.objectHash(g)}`, head: headOf(g) };
+  const d = k.addDevice(
+    st,
+    { deviceSigner: device, name: 'bench', created_at: NOW - 1e6 },
+    primary,
+  );
+  return grow([g, d], n);
+}
+/** Extends `chain` (genesis and at least one more event) to `n` events: claims by turns, a revoke every 50. */
+function grow(chain, n) {
+  const { primary, device } = signers;
+  const events = chain.slice();
+  const tail = events[events.length - 1];
+  const st = { identity: tail.identity, head: headOf(tail) };
   const step = (e) => {
     events.push(e);
-    st.head = { seq: e.seq, hash: k.objectHash(e), created_at: e.created_at };
+    st.head = headOf(e);
   };
-  step(k.addDevice(st, { deviceSigner: device, name: 'bench', created_at: NOW - 1e6 }, primary));
   let last;
   while (events.length < n) {
     const t = NOW - 1e6 + events.length;
@@ -224,6 +233,8 @@ const tBuild = performance.now();
 const chain = buildChain(10_000);
 const buildMs = performance.now() - tBuild;
 const bundle = k.exportBundle(chain);
+// Extended to 100,000 events for the folding rows below (the first 10,000 are `chain`).
+const longChain = grow(chain, 100_000);
 for (const [backend, prims, n] of [
   ['accel', fastPrimitives, 10_000],
   ['pure', k.purePrimitives, 200],
@@ -244,6 +255,33 @@ for (const [backend, prims, n] of [
   results[`sigchain ${n} events/s ${backend}`] = Math.round(n / (ms / 1000));
 }
 row('sigchain 10000 events build+sign', buildMs, 'ms');
+
+// Folding: one folder checks and applies each event in place (linear), next to verifyChain
+// (which folds the same way after its bundle checks) and to applyEvent, which copies the state
+// on every call (quadratic; measured to 10,000 only).
+k.setPrimitives(fastPrimitives);
+const perEvent = (ms, n) => `${((ms * 1000) / n).toFixed(1)} µs/event`;
+for (const n of [1_000, 10_000, 100_000]) {
+  const events = longChain.slice(0, n);
+  let t0 = performance.now();
+  const folder = k.createFolder();
+  for (const e of events) folder.apply(e, NOW);
+  const foldMs = performance.now() - t0;
+  if (folder.state.head.seq !== n - 1) throw new Error('fold stopped early');
+  row(`sigchain ${n} events fold accel`, foldMs, 'ms', perEvent(foldMs, n));
+  t0 = performance.now();
+  const r = k.verifyChain(events, { now: NOW });
+  const verifyMs = performance.now() - t0;
+  if (r.status !== 'valid') throw new Error(`chain: ${r.status} ${r.reason}`);
+  row(`sigchain ${n} events verifyChain accel`, verifyMs, 'ms', perEvent(verifyMs, n));
+  if (n <= 10_000) {
+    t0 = performance.now();
+    let st = null;
+    for (const e of events) st = k.applyEvent(st, e, { now: NOW });
+    const applyMs = performance.now() - t0;
+    row(`sigchain ${n} events applyEvent loop accel`, applyMs, 'ms', perEvent(applyMs, n));
+  }
+}
 
 const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
 console.log(

@@ -5,7 +5,8 @@ import { utf8Length } from './bytes.js';
 import { parseCanonical, canonicalize } from './jcs.js';
 import { parseObject, type ChainEvent } from './objects.js';
 import { objectHash } from './signing.js';
-import { checkEvent, type ChainState } from './chain-state.js';
+import type { ChainState } from './chain-state.js';
+import { createFolder, type Candidate, type ChainFolder } from './chain-folder.js';
 import { verdictOf, type Verdict } from './verdict.js';
 import { MAX_BUNDLE_LINE_BYTES } from './limits.js';
 
@@ -41,6 +42,75 @@ function result(v: Verdict, events: ChainEvent[], state?: ChainState): ChainResu
   return state ? { ...v, state, events } : { ...v, events };
 }
 
+/** How one group of events at the same seq ends: the one to fold, or the chain's verdict. */
+type GroupOutcome =
+  | { next: Candidate }
+  | { verdict: Verdict /** a fork reports the state before it */; withState: boolean };
+
+const malformed = (reason: string, evidence: Record<string, unknown>): GroupOutcome => ({
+  verdict: { status: 'invalid', code: 'malformed', reason, evidence },
+  withState: false,
+});
+
+/**
+ * SPEC §6.5 for the events sharing one seq, each checked against the folder's current state
+ * (nothing is folded here). One that passes is the next event; two that pass are a fork;
+ * none passing reports the first failure. `seen` collects every hash to catch a repeated line.
+ */
+function judgeGroup(
+  folder: ChainFolder,
+  group: ChainEvent[],
+  seen: Set<string>,
+  now: number,
+): GroupOutcome {
+  const state = folder.state;
+  const seq = group[0]!.seq;
+  const expected = state === null ? 0 : state.head.seq + 1;
+  if (seq !== expected)
+    return malformed(
+      `bundle seqs must start at 0 and be contiguous (expected ${expected}, got ${seq})`,
+      { seq },
+    );
+  // Each genesis defines its own identity, so two at seq 0 are two chains, not a fork.
+  if (seq === 0 && group.length > 1) return malformed('a bundle holds one genesis event', { seq });
+  const ok: Candidate[] = [];
+  let firstFailure: Verdict | undefined;
+  for (const e of group) {
+    let checked: Candidate | undefined;
+    let failure: Verdict | undefined;
+    try {
+      checked = folder.check(e, now);
+    } catch (err) {
+      failure = verdictOf(err);
+    }
+    // The hash of a checked event comes with it; only failures are hashed here.
+    let hash: string;
+    try {
+      hash = checked ? checked.hash : objectHash(e);
+    } catch (err) {
+      return { verdict: verdictOf(err), withState: false };
+    }
+    if (seen.has(hash)) return malformed('a bundle line repeats', { seq, hash });
+    seen.add(hash);
+    if (checked) ok.push(checked);
+    else firstFailure ??= { ...failure!, evidence: { ...failure!.evidence, seq, hash } };
+  }
+  if (ok.length >= 2) {
+    const hashes = ok.map((c) => c.hash);
+    return {
+      verdict: {
+        status: 'fork',
+        code: 'fork',
+        reason: `two or more valid events at seq ${seq}`,
+        evidence: { seq, hashes, ...(state ? { identity: state.identity } : {}) },
+      },
+      withState: true,
+    };
+  }
+  if (firstFailure) return { verdict: firstFailure, withState: false };
+  return { next: ok[0]! };
+}
+
 /** SPEC §6.5. Events are taken in the given order; a bundle string is parsed first. */
 export function verifyChain(input: ChainEvent[] | string, opts: { now: number }): ChainResult {
   let events: ChainEvent[];
@@ -62,87 +132,22 @@ export function verifyChain(input: ChainEvent[] | string, opts: { now: number })
       events,
     );
 
-  let state: ChainState | null = null;
+  const folder = createFolder();
   const seen = new Set<string>();
-  let i = 0;
-  while (i < events.length) {
-    const seq = events[i]!.seq;
-    const expected = state === null ? 0 : state.head.seq + 1;
-    if (seq !== expected) {
-      return result(
-        {
-          status: 'invalid',
-          code: 'malformed',
-          reason: `bundle seqs must start at 0 and be contiguous (expected ${expected}, got ${seq})`,
-          evidence: { seq },
-        },
-        events,
-      );
-    }
+  for (let i = 0; i < events.length; ) {
     let j = i;
-    while (j < events.length && events[j]!.seq === seq) j++;
-    // Each genesis defines its own identity, so two at seq 0 are two chains, not a fork.
-    if (seq === 0 && j - i > 1) {
+    while (j < events.length && events[j]!.seq === events[i]!.seq) j++;
+    const outcome = judgeGroup(folder, events.slice(i, j), seen, opts.now);
+    if ('verdict' in outcome)
       return result(
-        {
-          status: 'invalid',
-          code: 'malformed',
-          reason: 'a bundle holds one genesis event',
-          evidence: { seq },
-        },
+        outcome.verdict,
         events,
+        outcome.withState ? (folder.state ?? undefined) : undefined,
       );
-    }
-    const ok: { hash: string; commit: (s: ChainState | null) => ChainState }[] = [];
-    let firstFailure: Verdict | undefined;
-    for (let k = i; k < j; k++) {
-      const e = events[k]!;
-      let checked: ReturnType<typeof checkEvent> | undefined;
-      let failure: Verdict | undefined;
-      try {
-        checked = checkEvent(state, e, opts.now);
-      } catch (err) {
-        failure = verdictOf(err);
-      }
-      // The hash of a checked event comes with it; only failures are hashed here.
-      let hash: string;
-      try {
-        hash = checked ? checked.hash : objectHash(e);
-      } catch (err) {
-        return result(verdictOf(err), events);
-      }
-      if (seen.has(hash))
-        return result(
-          {
-            status: 'invalid',
-            code: 'malformed',
-            reason: 'a bundle line repeats',
-            evidence: { seq, hash },
-          },
-          events,
-        );
-      seen.add(hash);
-      if (checked) ok.push(checked);
-      else firstFailure ??= { ...failure!, evidence: { ...failure!.evidence, seq, hash } };
-    }
-    if (ok.length >= 2) {
-      const hashes = ok.map((c) => c.hash);
-      return result(
-        {
-          status: 'fork',
-          code: 'fork',
-          reason: `two or more valid events at seq ${seq}`,
-          evidence: { seq, hashes, ...(state ? { identity: state.identity } : {}) },
-        },
-        events,
-        state ?? undefined,
-      );
-    }
-    if (firstFailure) return result(firstFailure, events);
-    state = ok[0]!.commit(state);
+    folder.commit(outcome.next);
     i = j;
   }
-  const s = state!;
+  const s = folder.state!;
   return result(
     {
       status: 'valid',

@@ -89,8 +89,8 @@ export function utf8Encode(s: string): Uint8Array {
 export function utf8Decode(b: Uint8Array): string {
   try {
     return decoder.decode(b);
-  } catch {
-    return fail('malformed', 'invalid UTF-8');
+  } catch (err) {
+    return fail('malformed', 'invalid UTF-8', {}, err);
   }
 }
 

@@ -1,5 +1,7 @@
 // SPEC §3.3 rules 1–3 and 4 for A: canonical encodings, no small-order points, S < L.
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
+import { BoundedCache } from './bounded-cache.js';
 
 const P = 2n ** 255n - 19n;
 const L = ed25519.Point.Fn.ORDER;
@@ -8,10 +10,11 @@ export const Y8 = 0x7a03ac9277fdc74ec6cc392cfa53202a0f67100d760b3cba4fd84d3d706a
 /** y values (sign bit cleared) of every point of small order: orders 1, 2, 4, 8. */
 export const SMALL_ORDER_Y: readonly bigint[] = [0n, 1n, P - 1n, Y8, P - Y8];
 
+const Y_MASK = (1n << 255n) - 1n;
+
+/** y of an encoded point: little-endian with the sign bit (bit 255) cleared. */
 function yOf(enc: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = 31; i >= 0; i--) n = (n << 8n) | BigInt(i === 31 ? enc[i]! & 0x7f : enc[i]!);
-  return n;
+  return bytesToNumberLE(enc) & Y_MASK;
 }
 
 /** Rules 1 and 2 for one encoded point (A or R). */
@@ -23,8 +26,7 @@ export function isCanonicalNotSmallOrder(enc: Uint8Array): boolean {
 
 // Decoding a point costs a square root (more than OpenSSL's whole verify), so keys that passed
 // are remembered; the cache is bounded and holds only public keys.
-const goodKeys = new Set<string>();
-const GOOD_KEYS_MAX = 4096;
+const goodKeys = new BoundedCache<string, true>(4096);
 
 function keyString(pub: Uint8Array): string {
   let s = '';
@@ -36,14 +38,13 @@ function keyString(pub: Uint8Array): string {
 export function isStrictPublicKey(pub: Uint8Array): boolean {
   if (!isCanonicalNotSmallOrder(pub)) return false;
   const id = keyString(pub);
-  if (goodKeys.has(id)) return true;
+  if (goodKeys.get(id)) return true;
   try {
     ed25519.Point.fromBytes(pub, false);
   } catch {
     return false;
   }
-  if (goodKeys.size >= GOOD_KEYS_MAX) goodKeys.delete(goodKeys.values().next().value as string);
-  goodKeys.add(id);
+  goodKeys.set(id, true);
   return true;
 }
 
@@ -51,7 +52,5 @@ export function isStrictPublicKey(pub: Uint8Array): boolean {
 export function isStrictSignature(sig: Uint8Array): boolean {
   if (sig.length !== 64) return false;
   if (!isCanonicalNotSmallOrder(sig.subarray(0, 32))) return false;
-  let s = 0n;
-  for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(sig[i]!);
-  return s < L;
+  return bytesToNumberLE(sig.subarray(32)) < L;
 }

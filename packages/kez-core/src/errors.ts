@@ -1,13 +1,16 @@
 // Typed failures: every bad input ends as a KezError carrying a SPEC §9 code.
 
-export type Status =
-  | 'valid'
-  | 'revoked'
-  | 'expired'
-  | 'unreachable'
-  | 'fork'
-  | 'invalid'
-  | 'not_found';
+/** The verification statuses of SPEC §9, in one list that others check against. */
+export const STATUSES = [
+  'valid',
+  'revoked',
+  'expired',
+  'unreachable',
+  'fork',
+  'invalid',
+  'not_found',
+] as const;
+export type Status = (typeof STATUSES)[number];
 export type Code =
   | 'malformed'
   | 'non_canonical'
@@ -92,19 +95,47 @@ export function statusOf(code: Code): Status {
   return STATUS_OF[code];
 }
 
+// Brand shared by every copy of this package (Symbol.for is one registry per realm), so a
+// second copy or a lazily loaded caller can recognise a KezError without instanceof or a name.
+const BRAND = Symbol.for('kez.error');
+
 export class KezError extends Error {
   readonly code: Code;
   readonly status: Status;
   readonly evidence: Record<string, unknown>;
-  constructor(code: Code, message: string, evidence: Record<string, unknown> = {}) {
-    super(message);
+  constructor(
+    code: Code,
+    message: string,
+    evidence: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
     this.name = 'KezError';
     this.code = code;
     this.status = statusOf(code);
     this.evidence = evidence;
   }
+  static {
+    Object.defineProperty(KezError.prototype, BRAND, { value: true });
+  }
 }
 
-export function fail(code: Code, message: string, evidence?: Record<string, unknown>): never {
-  throw new KezError(code, message, evidence);
+/** True for a KezError from any copy of @kez/core (brand check; a look-alike plain object is not one). */
+export function isKezError(x: unknown): x is KezError {
+  return (
+    x instanceof Error &&
+    (x as unknown as Record<symbol, unknown>)[BRAND] === true &&
+    typeof (x as { code?: unknown }).code === 'string' &&
+    typeof (x as { status?: unknown }).status === 'string'
+  );
+}
+
+/** Throws a KezError; `cause` is the error it wraps, kept for whoever debugs it. */
+export function fail(
+  code: Code,
+  message: string,
+  evidence?: Record<string, unknown>,
+  cause?: unknown,
+): never {
+  throw new KezError(code, message, evidence, cause === undefined ? undefined : { cause });
 }

@@ -1,5 +1,13 @@
 // @kez/core public API (see README.md).
-export { type Status, type Code, KezError, statusOf, CODES } from './errors.js';
+export {
+  type Status,
+  type Code,
+  KezError,
+  isKezError,
+  statusOf,
+  CODES,
+  STATUSES,
+} from './errors.js';
 export { type Verdict, valid, verdictOf } from './verdict.js';
 export {
   toHex,
@@ -11,6 +19,16 @@ export {
   sha256Hex,
 } from './bytes.js';
 export { canonicalize, canonicalBytes, parseCanonical } from './jcs.js';
+export * from './limits.js';
+export {
+  IDENTITY_PREFIX,
+  IDENTITY_ID_RE,
+  isIdentityId,
+  identityHex,
+  identityIdOf,
+} from './identity-id.js';
+export { BoundedCache } from './bounded-cache.js';
+export { ED25519_SPKI_PREFIX_HEX, ed25519SpkiDer } from './ed25519-spki.js';
 export { type Primitives, purePrimitives, setPrimitives, getPrimitives } from './primitives.js';
 export { type SuiteName, type Suite, ed25519, bip340, suites } from './suites.js';
 export {
@@ -64,7 +82,8 @@ export {
   splitTxt,
 } from './encodings/index.js';
 export { createClaim, verifyClaim, claimStatus } from './claim.js';
-export { type ChainState, type ClaimEntry, applyEvent } from './chain-state.js';
+export { type ChainState, type ClaimEntry, cloneChainState } from './chain-state.js';
+export { type Candidate, type ChainFolder, createFolder, applyEvent } from './chain-folder.js';
 export {
   createGenesis,
   addClaim,
@@ -80,4 +99,10 @@ export {
   parseBundle,
   compareHeads,
 } from './bundle.js';
-export { createLogin, verifyLogin } from './login.js';
+export {
+  createLogin,
+  verifyLogin,
+  checkLoginOffline,
+  checkLoginAgainstChain,
+  type CheckedLogin,
+} from './login.js';

@@ -1,6 +1,6 @@
 // RFC 8785 canonical JSON, and the strict SPEC §8.1 parser (input must already be canonical).
 import canonicalizeLib from 'canonicalize';
-import { fail, KezError } from './errors.js';
+import { fail, isKezError } from './errors.js';
 import { isWellFormed, utf8Encode, utf8Length } from './bytes.js';
 import { MAX_DEPTH, MAX_JSON_BYTES } from './limits.js';
 
@@ -9,7 +9,7 @@ export function canonicalize(value: unknown): string {
   try {
     out = canonicalizeLib(value);
   } catch (err) {
-    return fail('malformed', `cannot canonicalize: ${(err as Error).message}`);
+    return fail('malformed', `cannot canonicalize: ${(err as Error).message}`, {}, err);
   }
   if (out === undefined) fail('malformed', 'value has no JSON form');
   return out;
@@ -106,8 +106,8 @@ export function parseCanonical(text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(body);
-  } catch {
-    return fail('malformed', 'not JSON');
+  } catch (err) {
+    return fail('malformed', 'not JSON', {}, err);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     fail('malformed', 'top-level JSON value is not an object');
@@ -117,8 +117,8 @@ export function parseCanonical(text: string): Record<string, unknown> {
   try {
     canon = canonicalize(value);
   } catch (err) {
-    if (err instanceof KezError) throw err;
-    return fail('malformed', 'not canonicalizable');
+    if (isKezError(err)) throw err;
+    return fail('malformed', 'not canonicalizable', {}, err);
   }
   if (canon !== body) {
     fail(

@@ -1,10 +1,12 @@
 // Key identifiers (SPEC §2.1), signers, nsec and pre-rotation commitments.
 import { schnorr } from '@noble/curves/secp256k1.js';
+import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { bech32 } from '@scure/base';
 import { fail } from './errors.js';
 import { fromHex, isHex, sha256Hex, utf8Encode } from './bytes.js';
 import { bip340, ed25519, suites, type Suite, type SuiteName } from './suites.js';
 import { isStrictPublicKey } from './ed25519-policy.js';
+import { BoundedCache } from './bounded-cache.js';
 
 export interface ParsedKeyId {
   id: string;
@@ -16,15 +18,15 @@ function decodeBech32(text: string, hrp: string): Uint8Array {
   let decoded;
   try {
     decoded = bech32.decode(text as `${string}1${string}`, 1000);
-  } catch {
-    return fail('bad_key', `not a valid bech32 ${hrp}`);
+  } catch (err) {
+    return fail('bad_key', `not a valid bech32 ${hrp}`, {}, err);
   }
   if (decoded.prefix !== hrp) fail('bad_key', `expected ${hrp}`);
   let bytes: Uint8Array;
   try {
     bytes = bech32.fromWords(decoded.words);
-  } catch {
-    return fail('bad_key', `bad ${hrp} payload`);
+  } catch (err) {
+    return fail('bad_key', `bad ${hrp} payload`, {}, err);
   }
   if (bytes.length !== 32) fail('bad_key', `${hrp} payload must be 32 bytes`);
   return bytes;
@@ -32,21 +34,15 @@ function decodeBech32(text: string, hrp: string): Uint8Array {
 
 function isXOnlyPoint(x: Uint8Array): boolean {
   try {
-    schnorr.utils.lift_x(bytesToBigInt(x));
+    schnorr.utils.lift_x(bytesToNumberBE(x));
     return true;
   } catch {
     return false;
   }
 }
 
-function bytesToBigInt(b: Uint8Array): bigint {
-  let n = 0n;
-  for (const x of b) n = (n << 8n) | BigInt(x);
-  return n;
-}
-
-const cache = new Map<string, ParsedKeyId>();
-const CACHE_MAX = 4096;
+// Parsed key ids (valid ones only), so a chain signed by one key decodes its point once.
+const cache = new BoundedCache<string, ParsedKeyId>(4096);
 
 /** Parses a key id in canonical form only; anything else is bad_key. */
 export function parseKeyId(id: string): ParsedKeyId {
@@ -73,7 +69,6 @@ export function parseKeyId(id: string): ParsedKeyId {
   } else {
     return fail('bad_key', 'unknown key id form');
   }
-  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
   cache.set(id, parsed);
   return { ...parsed, publicKey: parsed.publicKey.slice() };
 }

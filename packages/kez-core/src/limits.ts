@@ -11,3 +11,7 @@ export const MAX_LOCATOR_BYTES = 256;
 export const FUTURE_SKEW = 600;
 export const LOGIN_FUTURE_SKEW = 60;
 export const LOGIN_MAX_LIFETIME = 300;
+
+// Implementation limits (not in SPEC §11), shared by every package that reads chains.
+/** A whole chain read from a sig-server or relays, all pages together. */
+export const MAX_CHAIN_BYTES = 16 << 20;

@@ -4,7 +4,7 @@ import { randomBytes, toHex } from './bytes.js';
 import type { Signer } from './keys.js';
 import { type Login, VERSION } from './objects.js';
 import { signValid, verifySignedObject } from './signing.js';
-import { valid, verdictFrom, type Verdict } from './verdict.js';
+import { valid, verdictFrom, verdictOf, type Verdict } from './verdict.js';
 import type { ChainResult } from './bundle.js';
 import { LOGIN_FUTURE_SKEW } from './limits.js';
 
@@ -27,25 +27,26 @@ export function createLogin(
   );
 }
 
+/** A login that passed the checks that need no chain: structure, signature (verified here,
+ *  once), audience, created_at ≤ now + 60, now < expires_at. */
+export interface CheckedLogin {
+  login: Login;
+  hash: string;
+}
+
 /**
- * SPEC §7. Codes: wrong audience → not_authorized; created_at > now + 60 → future;
- * now ≥ expires_at → expired; a forked chain → fork; another chain's identity →
- * identity_mismatch; key a revoked device → device_revoked; key neither primary nor an
- * active device → key_rotated. Replay (nonce) is the service's job.
+ * SPEC §7, the part that needs no chain. Codes: wrong audience → not_authorized;
+ * created_at > now + 60 → future; now ≥ expires_at → expired; bad structure or signature →
+ * their SPEC codes. A service checks this first, so garbage never costs a chain read.
  */
-export function verifyLogin(
+export function checkLoginOffline(
   value: unknown,
-  opts: { audience: string; now: number; chain: ChainResult },
-): Verdict {
-  return verdictFrom(() => {
+  opts: { audience: string; now: number },
+): { ok: true; checked: CheckedLogin } | { ok: false; verdict: Verdict } {
+  try {
     const { object: login, hash } = verifySignedObject(value, opts.now, LOGIN_FUTURE_SKEW);
     if (login.type !== 'login') fail('malformed', `expected a login, got ${login.type}`);
-    const ev: Record<string, unknown> = {
-      hash,
-      identity: login.identity,
-      key: login.key,
-      nonce: login.nonce,
-    };
+    const ev = evidenceOf(login, hash);
     if (login.audience !== opts.audience)
       fail(
         'not_authorized',
@@ -53,7 +54,22 @@ export function verifyLogin(
         ev,
       );
     if (opts.now >= login.expires_at) fail('expired', `login expired at ${login.expires_at}`, ev);
-    const { chain } = opts;
+    return { ok: true, checked: { login, hash } };
+  } catch (err) {
+    return { ok: false, verdict: verdictOf(err) };
+  }
+}
+
+/**
+ * SPEC §7, the chain's part, for a login checkLoginOffline passed (its signature is not
+ * verified again). Codes: a forked chain → fork; another chain's identity → identity_mismatch;
+ * key a revoked device → device_revoked; key neither primary nor an active device →
+ * key_rotated; an unusable chain → the chain's own verdict.
+ */
+export function checkLoginAgainstChain(checked: CheckedLogin, chain: ChainResult): Verdict {
+  return verdictFrom(() => {
+    const { login } = checked;
+    const ev = evidenceOf(login, checked.hash);
     if (chain.status === 'fork')
       fail('fork', 'the sigchain is forked', { ...ev, ...chain.evidence });
     if (chain.status !== 'valid' || !chain.state) {
@@ -76,4 +92,19 @@ export function verifyLogin(
       head: { ...s.head },
     });
   });
+}
+
+/**
+ * SPEC §7: checkLoginOffline, then checkLoginAgainstChain. Replay (nonce) is the service's job.
+ */
+export function verifyLogin(
+  value: unknown,
+  opts: { audience: string; now: number; chain: ChainResult },
+): Verdict {
+  const offline = checkLoginOffline(value, opts);
+  return offline.ok ? checkLoginAgainstChain(offline.checked, opts.chain) : offline.verdict;
+}
+
+function evidenceOf(login: Login, hash: string): Record<string, unknown> {
+  return { hash, identity: login.identity, key: login.key, nonce: login.nonce };
 }

@@ -3,6 +3,7 @@ import { fail } from './errors.js';
 import { isHex, utf8Length } from './bytes.js';
 import { parseKeyId } from './keys.js';
 import { isCanonicalSubject } from './subjects.js';
+import { isIdentityId } from './identity-id.js';
 import { LOGIN_MAX_LIFETIME, MAX_LOCATOR_BYTES, MAX_LOCATORS } from './limits.js';
 
 export const VERSION = '0.2';
@@ -46,7 +47,6 @@ export interface Login {
 export type SignedObject = Claim | ChainEvent | Login;
 export type Unsigned<T> = Omit<T, 'sig'>;
 
-const IDENTITY = /^kez:id:[0-9a-f]{64}$/;
 const LOCATOR_SCHEMES = new Set(['https:', 'wss:', 'http:', 'ws:']);
 
 const COMMON = ['kez', 'type', 'key', 'created_at', 'sig'];
@@ -99,6 +99,10 @@ function str(v: unknown, name: string): string {
   return v;
 }
 
+function identityField(v: unknown): void {
+  if (!isIdentityId(str(v, 'identity'))) fail('malformed', 'identity must be kez:id:<64 hex>');
+}
+
 function hexField(v: unknown, bytes: number, name: string): void {
   if (!isHex(v, bytes)) fail('malformed', `${name} must be ${bytes} bytes of lowercase hex`);
 }
@@ -122,8 +126,7 @@ function shapeCommon(o: Obj, type: string, d: Deferred): void {
 function shapeClaim(o: Obj, d: Deferred): void {
   closedSet(o, MEMBERS.claim!, 'claim');
   shapeCommon(o, 'claim', d);
-  if (!IDENTITY.test(str(o.identity, 'identity')))
-    fail('malformed', 'identity must be kez:id:<64 hex>');
+  identityField(o.identity);
   if (integer(o.seq, 'seq') < 1) fail('malformed', 'claim seq must be ≥ 1');
   d.subjects.push(str(o.subject, 'subject'));
   if (has(o, 'expires_at') && integer(o.expires_at, 'expires_at') <= (o.created_at as number)) {
@@ -139,8 +142,8 @@ function shapeClaim(o: Obj, d: Deferred): void {
       let url: URL;
       try {
         url = new URL(u as string);
-      } catch {
-        fail('malformed', 'locator is not an absolute URL');
+      } catch (err) {
+        fail('malformed', 'locator is not an absolute URL', {}, err);
       }
       if (!LOCATOR_SCHEMES.has(url.protocol))
         fail('malformed', 'locator scheme must be https, wss, http or ws');
@@ -161,8 +164,7 @@ function shapeEvent(o: Obj, d: Deferred): void {
   } else {
     if (!has(o, 'identity') || !has(o, 'prev'))
       fail('malformed', 'identity and prev are required after genesis');
-    if (!IDENTITY.test(str(o.identity, 'identity')))
-      fail('malformed', 'identity must be kez:id:<64 hex>');
+    identityField(o.identity);
     hexField(o.prev, 32, 'prev');
   }
   const body = o.body;
@@ -201,8 +203,7 @@ function shapeEvent(o: Obj, d: Deferred): void {
 function shapeLogin(o: Obj, d: Deferred): void {
   closedSet(o, MEMBERS.login!, 'login');
   shapeCommon(o, 'login', d);
-  if (!IDENTITY.test(str(o.identity, 'identity')))
-    fail('malformed', 'identity must be kez:id:<64 hex>');
+  identityField(o.identity);
   const aud = utf8Length(str(o.audience, 'audience'));
   if (aud < 1 || aud > 256) fail('malformed', 'audience must be 1–256 bytes');
   hexField(o.nonce, 16, 'nonce');

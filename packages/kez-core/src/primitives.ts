@@ -3,6 +3,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha512 } from '@noble/hashes/sha2.js';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { concatBytes, equalBytes } from './bytes.js';
 
 export interface Primitives {
@@ -13,12 +14,6 @@ export interface Primitives {
 
 const Point = ed25519.Point;
 const L = Point.Fn.ORDER;
-
-function leToBigInt(b: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
-  return n;
-}
 
 /**
  * Cofactorless Ed25519 (SPEC §3.3 rule 5): encode([S]B − [k]A) = R, k = SHA-512(R‖A‖M) mod L.
@@ -32,7 +27,7 @@ function ed25519VerifyCofactorless(
 ): boolean {
   if (publicKey.length !== 32 || sig.length !== 64) return false;
   const r = sig.subarray(0, 32);
-  const s = leToBigInt(sig.subarray(32));
+  const s = bytesToNumberLE(sig.subarray(32));
   if (s >= L) return false;
   let A;
   try {
@@ -40,7 +35,7 @@ function ed25519VerifyCofactorless(
   } catch {
     return false;
   }
-  const k = leToBigInt(sha512(concatBytes(r, publicKey, msg))) % L;
+  const k = bytesToNumberLE(sha512(concatBytes(r, publicKey, msg))) % L;
   const sB = s === 0n ? Point.ZERO : Point.BASE.multiplyUnsafe(s);
   const kA = k === 0n ? Point.ZERO : A.multiplyUnsafe(k);
   return equalBytes(sB.subtract(kA).toBytes(), r);

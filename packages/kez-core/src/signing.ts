@@ -21,9 +21,14 @@ function withoutSig(obj: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-/** ASCII(ctx) || 0x00 || JCS(value); the caller removes what is not signed. */
-function contextInput(ctx: Context, value: unknown): Uint8Array {
-  return concatBytes(utf8Encode(ctx), new Uint8Array([0]), canonicalBytes(value));
+// ASCII(ctx) || 0x00 per context, built once; concatBytes copies it into each input.
+const PREFIX = Object.fromEntries(
+  Object.values(CONTEXTS).map((ctx) => [ctx, concatBytes(utf8Encode(ctx), new Uint8Array([0]))]),
+) as Record<Context, Uint8Array>;
+
+/** The one builder of SPEC §3.1: ASCII(ctx) || 0x00 || JCS bytes of what is signed. */
+function contextInput(ctx: Context, jcs: Uint8Array): Uint8Array {
+  return concatBytes(PREFIX[ctx], jcs);
 }
 
 export function signingInput(obj: SignedObject | Record<string, unknown>): Uint8Array {
@@ -31,14 +36,14 @@ export function signingInput(obj: SignedObject | Record<string, unknown>): Uint8
   const type = o.type;
   if (type !== 'claim' && type !== 'event' && type !== 'login')
     fail('malformed', 'type must be claim, event or login');
-  return contextInput(CONTEXTS[type], withoutSig(o));
+  return contextInput(CONTEXTS[type], canonicalBytes(withoutSig(o)));
 }
 
 /** SPEC §6.4: the event without sig and without body.reverse, under the reverse context. */
 export function reverseSigningInput(event: Record<string, unknown>): Uint8Array {
   const e = withoutSig(event);
   const { reverse: _r, ...body } = (e.body ?? {}) as Record<string, unknown>;
-  return contextInput(CONTEXTS.reverse, { ...e, body });
+  return contextInput(CONTEXTS.reverse, canonicalBytes({ ...e, body }));
 }
 
 export function objectHash(obj: SignedObject | Record<string, unknown>): string {
@@ -82,12 +87,7 @@ export function verifySignedObject(
     obj as unknown as Record<string, unknown>,
     'sig',
   );
-  const input = concatBytes(
-    utf8Encode(CONTEXTS[obj.type]),
-    new Uint8Array([0]),
-    utf8Encode(without),
-  );
-  checkSignature(obj.key, input, obj.sig);
+  checkSignature(obj.key, contextInput(CONTEXTS[obj.type], utf8Encode(without)), obj.sig);
   if (obj.created_at > now + skew)
     fail('future', `created_at ${obj.created_at} is after now + ${skew}`);
   return { object: obj, hash: sha256Hex(utf8Encode(full)) };

@@ -32,8 +32,8 @@ export function normalizeDomain(input: string): string {
   if (/[^\p{ASCII}]/u.test(d)) {
     try {
       d = new URL(`http://${d}`).hostname;
-    } catch {
-      return fail('bad_subject', 'domain name fails IDNA processing');
+    } catch (err) {
+      return fail('bad_subject', 'domain name fails IDNA processing', {}, err);
     }
   } else {
     d = d.toLowerCase();
@@ -73,8 +73,8 @@ export function parseSubject(input: string): Subject {
     case 'nostr':
       try {
         id = normalizeKeyId(`nostr:${raw}`).slice(6);
-      } catch {
-        return fail('bad_subject', 'bad nostr account');
+      } catch (err) {
+        return fail('bad_subject', 'bad nostr account', {}, err);
       }
       break;
     case 'ap':

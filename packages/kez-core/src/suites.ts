@@ -49,8 +49,8 @@ export const bip340: Suite = {
     checkSecret(secret);
     try {
       return schnorr.getPublicKey(secret);
-    } catch {
-      return fail('bad_key', 'secret is not a scalar in [1, n)');
+    } catch (err) {
+      return fail('bad_key', 'secret is not a scalar in [1, n)', {}, err);
     }
   },
   keyId: (pub) => `nostr:${bech32.encode('npub', bech32.toWords(pub), 1000)}`,
@@ -59,8 +59,8 @@ export const bip340: Suite = {
     checkSecret(secret);
     try {
       return schnorr.sign(sha256(msg), secret, aux ?? randomBytes(32));
-    } catch {
-      return fail('bad_key', 'secret is not a scalar in [1, n)');
+    } catch (err) {
+      return fail('bad_key', 'secret is not a scalar in [1, n)', {}, err);
     }
   },
   verify(pub, msg, sig) {

@@ -1,5 +1,5 @@
 // The result shape of every verification (SPEC §9).
-import { KezError, type Code, type Status } from './errors.js';
+import { isKezError, type Code, type Status } from './errors.js';
 
 export interface Verdict {
   status: Status;
@@ -13,7 +13,7 @@ export function valid(reason: string, evidence: Record<string, unknown> = {}): V
 }
 
 export function verdictOf(err: unknown): Verdict {
-  if (err instanceof KezError) {
+  if (isKezError(err)) {
     return { status: err.status, code: err.code, reason: err.message, evidence: err.evidence };
   }
   return { status: 'invalid', code: 'malformed', reason: 'unexpected input', evidence: {} };

@@ -1,4 +1,4 @@
 import { purePrimitives } from '../src/index.js';
-import { conformanceSuite } from './shared/conformance.js';
+import { conformanceSuite } from '@kez/test-kit/conformance';
 
 conformanceSuite('pure', () => purePrimitives);

@@ -14,20 +14,10 @@ import {
   splitTxt,
   toHex,
   verifyObject,
-  KezError,
   addClaim,
 } from '../src/index.js';
-import { buildChain, NOW } from './fixtures.js';
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-    return 'ok';
-  } catch (err) {
-    expect(err).toBeInstanceOf(KezError);
-    return (err as KezError).code;
-  }
-};
+import { buildChain, FIXTURE_NOW as NOW } from '@kez/test-kit/chain-builder';
+import { codeOf } from './probes.js';
 
 describe('base64url (SPEC §1)', () => {
   it('round-trips every length and has one text form per byte string', () => {

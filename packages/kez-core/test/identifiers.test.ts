@@ -12,18 +12,12 @@ import {
   sha256Hex,
   utf8Encode,
   toHex,
-  KezError,
+  IDENTITY_ID_RE,
+  identityHex,
+  identityIdOf,
+  isIdentityId,
 } from '../src/index.js';
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-    return 'ok';
-  } catch (err) {
-    expect(err).toBeInstanceOf(KezError);
-    return (err as KezError).code;
-  }
-};
+import { codeOf } from './probes.js';
 
 describe('subjects (SPEC §2.2, §2.3)', () => {
   it('canonicalizes input forms', () => {
@@ -92,5 +86,31 @@ describe('key ids (SPEC §2.1)', () => {
     expect(codeOf(() => nsecDecode('nsec1abc'))).toBe('bad_key');
     expect(commitment(npubId)).toBe(sha256Hex(utf8Encode(npubId)));
     expect(codeOf(() => nsecEncode(new Uint8Array(32)))).toBe('bad_key');
+  });
+});
+
+describe('identity ids (SPEC §2.4)', () => {
+  const hex = 'ab'.repeat(32);
+  it('accepts kez:id:<64 lowercase hex> only', () => {
+    expect(isIdentityId(`kez:id:${hex}`)).toBe(true);
+    expect(identityHex(`kez:id:${hex}`)).toBe(hex);
+    expect(identityIdOf(hex)).toBe(`kez:id:${hex}`);
+    expect(IDENTITY_ID_RE.exec(`kez:id:${hex}`)?.[1]).toBe(hex);
+    for (const bad of [
+      `kez:id:${hex.toUpperCase()}`,
+      `KEZ:id:${hex}`,
+      `kez:id:${hex}0`,
+      `kez:id:${hex.slice(2)}`,
+      `kez:id:${hex}\n`,
+      ` kez:id:${hex}`,
+      hex,
+      '',
+      42,
+      null,
+    ]) {
+      expect(isIdentityId(bad)).toBe(false);
+      expect(codeOf(() => identityHex(bad as string))).toBe('malformed');
+    }
+    expect(codeOf(() => identityIdOf('zz'.repeat(32)))).toBe('malformed');
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalize, parseCanonical, KezError } from '../src/index.js';
 import { canonicalWithAndWithout } from '../src/jcs.js';
-import { HAVE_THIRD_PARTY, SKIP_MESSAGE, THIRD_PARTY } from './shared/paths.js';
+import { HAVE_THIRD_PARTY, SKIP_MESSAGE, THIRD_PARTY } from '@kez/test-kit/vector-paths';
 
 const JCS = resolve(THIRD_PARTY, 'jcs');
 

@@ -20,7 +20,7 @@ import {
   type EncodingName,
   type SignedObject,
 } from '../src/index.js';
-import { buildChain, NOW } from './fixtures.js';
+import { buildChain, FIXTURE_NOW as NOW } from '@kez/test-kit/chain-builder';
 
 const RUNS = Number(process.env.KEZ_PROP_RUNS ?? 150);
 

@@ -14,22 +14,16 @@ import {
   rotateKey,
   signObject,
   verifyChain,
-  KezError,
   parseBundle,
   type ChainEvent,
   type ChainState,
 } from '../src/index.js';
-import { buildChain, NOW, signer } from './fixtures.js';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (err) {
-    expect(err).toBeInstanceOf(KezError);
-    return (err as KezError).code;
-  }
-}
+import {
+  buildChain,
+  FIXTURE_NOW as NOW,
+  seededSigner as signer,
+} from '@kez/test-kit/chain-builder';
+import { codeOf } from './probes.js';
 
 const now = { now: NOW };
 const P = signer('ed25519', 21);

@@ -9,7 +9,7 @@ import {
   verifyChain,
   verifyObject,
 } from '../src/index.js';
-import { buildChain, NOW } from './fixtures.js';
+import { buildChain, FIXTURE_NOW as NOW } from '@kez/test-kit/chain-builder';
 
 describe('round trip', () => {
   for (const suite of ['ed25519', 'bip340'] as const) {

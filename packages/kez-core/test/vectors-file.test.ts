@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KEZ_VECTORS, REPO_ROOT } from './shared/paths.js';
-import { vectors } from './shared/conformance.js';
+import { KEZ_VECTORS, REPO_ROOT } from '@kez/test-kit/vector-paths';
+import { vectors } from '@kez/test-kit/conformance';
 
 describe('vectors/kez-vectors.json', () => {
   it('regenerating it from the built dist produces identical bytes', () => {

@@ -2,6 +2,7 @@ import {
   applyEvent,
   canonicalize,
   decodeJson,
+  identityIdOf,
   objectHash,
   verifyObject,
   type ChainEvent,
@@ -64,7 +65,7 @@ export class Appender {
       hash: objectHash(event),
       jcs: canonicalize(event),
     };
-    const eventIdentity = event.seq === 0 ? `kez:id:${stored.hash}` : event.identity;
+    const eventIdentity = event.seq === 0 ? identityIdOf(stored.hash) : event.identity;
     if (eventIdentity !== identity) {
       throw new ApiError(
         422,

@@ -1,11 +1,11 @@
+import { isIdentityId } from '@kez/core';
 import { ApiError } from './errors.js';
 import type { ForkCursor } from './storage/types.js';
 
-const IDENTITY_RE = /^kez:id:[0-9a-f]{64}$/;
 const SINCE_RE = /^(0|[1-9][0-9]{0,15})$/;
 
 export function checkIdentity(value: unknown): string {
-  if (typeof value !== 'string' || !IDENTITY_RE.test(value)) {
+  if (!isIdentityId(value)) {
     throw new ApiError(
       400,
       'bad_request',

@@ -1,3 +1,5 @@
+import { IDENTITY_ID_RE } from '@kez/core';
+
 /** The OpenAPI 3.1 description served at GET /v1/openapi.json. */
 import { LIMITS } from './limits.js';
 
@@ -6,7 +8,7 @@ const identityParam = {
   in: 'path',
   required: true,
   description: 'Identity id (SPEC §2.4). May be percent-encoded.',
-  schema: { type: 'string', pattern: '^kez:id:[0-9a-f]{64}$' },
+  schema: { type: 'string', pattern: IDENTITY_ID_RE.source },
 };
 
 const error = (description: string) => ({

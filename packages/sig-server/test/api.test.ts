@@ -12,7 +12,7 @@ import {
 } from '@kez/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestServer, type TestServer } from './helpers/backends.js';
-import { TestChain, newSigner, now } from './helpers/chains.js';
+import { TestChain, newSigner, now } from '@kez/test-kit/chain-builder';
 import { call, chainPath, postEvent, readForks } from './helpers/http.js';
 
 describe.each(BACKENDS)('sig-server API on %s', (backend) => {
@@ -37,7 +37,7 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     expect(g.status).toBe(201);
     expect(g.json).toEqual({ seq: 0, hash: objectHash(chain.events[0]!) });
     for (let i = 0; i < 3; i++) {
-      const ev = chain.add();
+      const ev = chain.push(chain.addEvent());
       const r = await postEvent(srv.url, chain.identity, ev);
       expect(r.status).toBe(201);
       expect(r.json).toEqual({ seq: i + 1, hash: objectHash(ev) });
@@ -66,7 +66,7 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     const device = newSigner();
     chain.add();
     chain.push(chain.addDeviceEvent(device));
-    chain.add(device);
+    chain.push(chain.addEvent(device));
     await publish(chain);
     const read = await call(chainPath(srv.url, chain.identity));
     expect(read.text).toBe(exportBundle(chain.events));
@@ -94,7 +94,7 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     });
     expect(weak.status).toBe(304);
 
-    const ev = chain.add();
+    const ev = chain.push(chain.addEvent());
     expect((await postEvent(srv.url, chain.identity, ev)).status).toBe(201);
     const moved = await call(chainPath(srv.url, chain.identity), {
       headers: { 'if-none-match': etag },
@@ -162,7 +162,7 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     const chain = new TestChain(newSigner());
     await publish(chain);
     chain.add();
-    const ahead = chain.add();
+    const ahead = chain.push(chain.addEvent());
     const r = await postEvent(srv.url, chain.identity, ahead);
     expect(r.status).toBe(409);
     expect(r.json.error.code).toBe('bad_link');
@@ -179,7 +179,7 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     expect(cross.json.error.code).toBe('identity_mismatch');
     // A non-genesis event for a chain the server does not have.
     const orphan = new TestChain(newSigner());
-    const r2 = await postEvent(srv.url, orphan.identity, orphan.add());
+    const r2 = await postEvent(srv.url, orphan.identity, orphan.push(orphan.addEvent()));
     expect(r2.status).toBe(409);
     expect(r2.json.error.code).toBe('bad_link');
   });

@@ -6,9 +6,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { objectHash, parseBundle, type ChainEvent } from '@kez/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestChain, newSigner } from './helpers/chains.js';
+import { TestChain, newSigner } from '@kez/test-kit/chain-builder';
 import { call, chainPath, postEvent } from './helpers/http.js';
-import { startPgCluster, type PgCluster } from '../scripts/pg-cluster.mjs';
+import { startPgCluster, type PgCluster } from '@kez/test-kit/postgres';
 import { spawnServer } from './helpers/process.js';
 
 const APPENDERS = 16;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { objectHash, parseBundle, verifyChain, exportBundle, type ChainEvent } from '@kez/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TestChain, newSigner, now } from './helpers/chains.js';
+import { TestChain, newSigner, now } from '@kez/test-kit/chain-builder';
 import { call, chainPath, postEvent, readForks } from './helpers/http.js';
 import { exited, spawnServer } from './helpers/process.js';
 

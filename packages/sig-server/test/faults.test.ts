@@ -15,7 +15,7 @@ import { SQLITE_FILE } from '../src/storage/sqlite.js';
 import { openStore } from '../src/storage/open.js';
 import { PostgresStore } from '../src/storage/postgres.js';
 import { freshPgDatabase, startTestServer } from './helpers/backends.js';
-import { TestChain, newSigner } from './helpers/chains.js';
+import { TestChain, newSigner } from '@kez/test-kit/chain-builder';
 import { call, chainPath, postEvent } from './helpers/http.js';
 import { exited, spawnServer } from './helpers/process.js';
 

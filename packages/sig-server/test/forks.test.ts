@@ -3,10 +3,10 @@
 // per position and 64 per chain (src/limits.ts); the rest is counted, and `/forks` is paged.
 // Also: what the server does today with a rival signed by a since-revoked device or a
 // rotated-away key (SPEC v0.3's recovery rules will decide; the protocol is not changed here).
-import { exportBundle, objectHash, type ChainEvent } from '@kez/core';
+import { addClaim, exportBundle, objectHash, type ChainEvent, type ChainState } from '@kez/core';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, useTestServer } from './helpers/backends.js';
-import { TestChain, newSigner } from './helpers/chains.js';
+import { TestChain, freshSubject, newSigner, now } from '@kez/test-kit/chain-builder';
 import { call, chainPath, postEvent, readForks } from './helpers/http.js';
 
 const PER_POSITION = 4;
@@ -47,14 +47,16 @@ describe.each(BACKENDS)('fork evidence bounds on %s', (backend) => {
 
   it('keeps at most 64 per chain, and /forks pages through them in order', async () => {
     const chain = new TestChain(newSigner());
-    const bases: TestChain[] = [];
+    // The owner's state before each position (states are immutable): a rival for each seq.
+    const before: ChainState[] = [];
     for (let i = 0; i < 70; i++) {
-      bases.push(new TestChain(chain.primary, [...chain.events]));
+      before.push(chain.state);
       chain.add();
     }
     await publish(chain);
-    for (const base of bases) {
-      const r = await postEvent(server().url, chain.identity, base.addEvent());
+    for (const state of before) {
+      const rival = addClaim(state, { subject: freshSubject(), created_at: now() }, chain.primary);
+      const r = await postEvent(server().url, chain.identity, rival.event);
       expect(r.status).toBe(409);
     }
     const stored = await readForks(server().url, chain.identity);
@@ -95,7 +97,7 @@ describe.each(BACKENDS)(
       const chain = new TestChain(newSigner());
       chain.push(chain.addDeviceEvent(device));
       const before = new TestChain(chain.primary, [...chain.events]);
-      chain.add(device);
+      chain.push(chain.addEvent(device));
       chain.push(chain.revokeDeviceEvent(device));
       chain.add();
       await expectForkStored(chain, before.addEvent(device));

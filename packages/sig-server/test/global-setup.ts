@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { startPgCluster } from '../scripts/pg-cluster.mjs';
+import { startPgCluster } from '@kez/test-kit/postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { canonicalize, encodeJson, exportBundle, objectHash } from '@kez/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestServer, type TestServer } from './helpers/backends.js';
-import { TestChain, newSigner } from './helpers/chains.js';
+import { TestChain, newSigner } from '@kez/test-kit/chain-builder';
 import { call, chainPath, postEvent, postRaw } from './helpers/http.js';
 
 describe.each(BACKENDS)('hostile input on %s', (backend) => {

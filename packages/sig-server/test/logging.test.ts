@@ -8,7 +8,7 @@ import { objectHash } from '@kez/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { TestChain, newSigner } from './helpers/chains.js';
+import { TestChain, newSigner } from '@kez/test-kit/chain-builder';
 import { postEvent, postRaw } from './helpers/http.js';
 
 describe('logging', () => {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { SQLITE_FILE } from '../src/storage/sqlite.js';
 import { BACKENDS, startTestServer, useReplicaPair } from './helpers/backends.js';
-import { TestChain, newSigner } from './helpers/chains.js';
+import { TestChain, newSigner } from '@kez/test-kit/chain-builder';
 import { call, postEvent } from './helpers/http.js';
 
 const gauge = (text: string, name: string): number => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/storage/open.js';
 import type { ChainStore } from '../src/storage/types.js';
 import { BACKENDS, freshPgDatabase } from './helpers/backends.js';
-import { TestChain, newSigner } from './helpers/chains.js';
+import { TestChain, newSigner } from '@kez/test-kit/chain-builder';
 import { type CountedApp, countedApp } from './helpers/counting-store.js';
 import { postEvent } from './helpers/http.js';
 

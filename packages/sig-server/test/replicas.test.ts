@@ -3,7 +3,7 @@
 import { exportBundle, objectHash, verifyChain } from '@kez/core';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, useReplicaPair } from './helpers/backends.js';
-import { TestChain, newSigner, now } from './helpers/chains.js';
+import { TestChain, newSigner, now } from '@kez/test-kit/chain-builder';
 import { call, chainPath, postEvent, readForks } from './helpers/http.js';
 
 describe.each(BACKENDS)('two replicas on one %s store', (backend) => {
@@ -39,7 +39,7 @@ describe.each(BACKENDS)('two replicas on one %s store', (backend) => {
     const chain = new TestChain(newSigner());
     for (let i = 0; i < 6; i++) {
       const srv = i % 2 ? b : a;
-      const ev = i === 0 ? chain.events[0]! : chain.add();
+      const ev = i === 0 ? chain.events[0]! : chain.push(chain.addEvent());
       const r = await postEvent(srv.url, chain.identity, ev);
       expect(r.status).toBe(201);
       expect(r.json.hash).toBe(objectHash(ev));

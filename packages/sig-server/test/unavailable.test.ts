@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/backends.js';
-import { TestChain, newSigner } from './helpers/chains.js';
+import { TestChain, newSigner } from '@kez/test-kit/chain-builder';
 import { call, chainPath, postEvent } from './helpers/http.js';
 
 describe('PostgreSQL unreachable', () => {
@@ -36,7 +36,7 @@ describe('PostgreSQL unreachable', () => {
     expect(ready.json.error.code).toBe('unavailable');
     for (const r of [
       await call(chainPath(srv.url, chain.identity)),
-      await postEvent(srv.url, chain.identity, chain.add()),
+      await postEvent(srv.url, chain.identity, chain.push(chain.addEvent())),
     ]) {
       expect(r.status).toBe(503);
       expect(r.json.error.code).toBe('unavailable');

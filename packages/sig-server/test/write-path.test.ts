@@ -9,7 +9,7 @@ import { LIMITS } from '../src/limits.js';
 import { openStore } from '../src/storage/open.js';
 import type { ChainStore, StoredEvent } from '../src/storage/types.js';
 import { BACKENDS, freshPgDatabase } from './helpers/backends.js';
-import { TestChain, freshSubject, newSigner, now } from './helpers/chains.js';
+import { TestChain, freshSubject, newSigner, now } from '@kez/test-kit/chain-builder';
 import { type CountedApp, countedApp } from './helpers/counting-store.js';
 import { call, chainPath, postEvent, readForks } from './helpers/http.js';
 
@@ -84,7 +84,7 @@ describe.each(BACKENDS)('write-path invariants on %s', (backend) => {
     expect(refused.status).toBe(422);
     expect(refused.json.error.code).toBe('not_authorized');
     expect(a.rows() - before).toBe(3);
-    expect((await postEvent(a.url, chain.identity, chain.add())).status).toBe(201);
+    expect((await postEvent(a.url, chain.identity, chain.push(chain.addEvent()))).status).toBe(201);
   });
 
   // Broken if a replay ran before the checks that need none: a cold replica would read the

@@ -7,6 +7,7 @@ use kez_core::claim::{Claim, ClaimDraft};
 use kez_core::event::{Event, EventDraft};
 use kez_core::keys::SecretKey;
 use kez_core::subject::normalize_subject;
+use kez_core::SignedParts;
 use serde_json::{Map, Value};
 
 pub struct LocalChain {

@@ -4,6 +4,7 @@ use crate::encoding::json;
 use crate::error::{err, Code, KezError, Result, Status};
 use crate::event::{reverse_signing_input, Event, Op};
 use crate::keys::{commitment, KeyId};
+use crate::object::SignedParts;
 use crate::object::{self, CTX_EVENT};
 use crate::verification::Verification;
 use serde_json::{Map, Value};

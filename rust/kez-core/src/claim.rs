@@ -94,18 +94,6 @@ impl Claim {
         Ok(claim)
     }
 
-    pub fn hash(&self) -> String {
-        object::object_hash(&self.object)
-    }
-
-    pub fn key(&self) -> KeyId {
-        self.common.key
-    }
-
-    pub fn created_at(&self) -> u64 {
-        self.common.created_at
-    }
-
     pub fn is_expired(&self, now: u64) -> bool {
         self.expires_at.is_some_and(|e| e <= now)
     }

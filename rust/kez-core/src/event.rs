@@ -138,18 +138,6 @@ impl Event {
         Ok(Event { common, seq, identity, prev, op, object })
     }
 
-    pub fn hash(&self) -> String {
-        object::object_hash(&self.object)
-    }
-
-    pub fn key(&self) -> KeyId {
-        self.common.key
-    }
-
-    pub fn created_at(&self) -> u64 {
-        self.common.created_at
-    }
-
     /// The JCS line of this event (without LF).
     pub fn jcs(&self) -> String {
         crate::jcs::jcs(&Value::Object(self.object.clone()))

@@ -16,3 +16,4 @@ pub mod textenc;
 pub mod verification;
 
 pub use error::{Code, KezError, Result, Status};
+pub use object::SignedParts;

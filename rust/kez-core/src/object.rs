@@ -134,6 +134,43 @@ pub struct Common {
     pub sig: [u8; 64],
 }
 
+/// What every signed object (claim, event) offers from its JCS object and common members.
+pub trait SignedParts {
+    fn object(&self) -> &Map<String, Value>;
+    fn common(&self) -> &Common;
+
+    /// `hash` of §4: SHA-256 of the object's JCS bytes, hex.
+    fn hash(&self) -> String {
+        object_hash(self.object())
+    }
+
+    fn key(&self) -> KeyId {
+        self.common().key
+    }
+
+    fn created_at(&self) -> u64 {
+        self.common().created_at
+    }
+}
+
+impl SignedParts for crate::claim::Claim {
+    fn object(&self) -> &Map<String, Value> {
+        &self.object
+    }
+    fn common(&self) -> &Common {
+        &self.common
+    }
+}
+
+impl SignedParts for crate::event::Event {
+    fn object(&self) -> &Map<String, Value> {
+        &self.object
+    }
+    fn common(&self) -> &Common {
+        &self.common
+    }
+}
+
 /// Checks that run after the whole shape (nested claims included) is known good, in §4 order:
 /// versions (`unsupported_version`), subjects (`bad_subject`), key ids (`bad_key`).
 #[derive(Default)]

@@ -4,6 +4,7 @@ use kez_core::chain::{claim_status, export_bundle, verify_bundle, ChainResult, S
 use kez_core::claim::{Claim, ClaimDraft};
 use kez_core::event::{Event, EventDraft};
 use kez_core::keys::{commitment, SecretKey, Suite};
+use kez_core::SignedParts;
 use kez_core::{Code, Status};
 use serde_json::{Map, Value};
 

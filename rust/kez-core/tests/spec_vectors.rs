@@ -10,6 +10,7 @@ use kez_core::login::Login;
 use kez_core::object::{object_hash, signing_input, CTX_CLAIM, CTX_EVENT, CTX_LOGIN};
 use kez_core::signed::{encode, verify_object};
 use kez_core::subject::normalize_subject;
+use kez_core::SignedParts;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 

@@ -1,12 +1,17 @@
 // Runs the real chat-server in-process against the run's nats-server and sig-server, with
 // its structured log captured, and connects KEZ clients with login tokens.
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject } from 'vitest';
+import { DEFAULTS, startServer, type ServerConfig } from '@kez/sig-server';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Signer } from '@kez/core';
+import { buildLoginToken, inboxPrefix } from '@kez/chat-client';
 import {
-  buildLoginToken,
   createLogger,
-  inboxPrefix,
   startChatServer,
   type ChatServer,
   type ChatServerConfig,
@@ -43,6 +48,13 @@ export function chatConfig(over: Partial<ChatServerConfig> = {}): ChatServerConf
     stream: 'KEZCHAT',
     historyMaxAgeSec: 3600,
     historyMaxMsgs: 10_000,
+    historyMaxBytes: 16 << 20,
+    historyMaxPerMember: 1000,
+    nonceMaxBytes: 4 << 20,
+    headsMaxBytes: 4 << 20,
+    authDeadlineMs: 2500,
+    maxConcurrentLogins: 32,
+    loginQueue: 256,
     logLevel: 'debug',
     ...over,
   };
@@ -91,4 +103,69 @@ export async function until(pred: () => boolean | Promise<boolean>, ms = 5_000):
     await new Promise((r) => setTimeout(r, 25));
   }
   return pred();
+}
+
+/** A real sig-server of its own (SQLite in `dataDir`, or a fresh temp dir), with the production
+ *  defaults unless `over` says otherwise — the rate limit included. */
+export async function startSigServer(
+  over: Partial<ServerConfig> = {},
+): Promise<{ url: string; dataDir: string; close(): Promise<void> }> {
+  const dataDir = over.dataDir ?? mkdtempSync(join(tmpdir(), 'kez-chat-own-sig-'));
+  const sig = await startServer({
+    ...DEFAULTS,
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'silent',
+    ...over,
+    dataDir,
+  });
+  return { url: sig.url, dataDir, close: () => sig.close() };
+}
+
+/** An HTTP proxy to `target` that holds every request `delayMs` first: a slow network path
+ *  to the real sig-server. */
+export async function delayingProxy(
+  target: string,
+  delayMs: number,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const proxy = createServer((req, res) => {
+    setTimeout(() => {
+      fetch(`${target}${req.url}`, { headers: req.headers as Record<string, string> })
+        .then(async (r) => {
+          res.writeHead(r.status, Object.fromEntries(r.headers));
+          res.end(Buffer.from(await r.arrayBuffer()));
+        })
+        .catch(() => res.destroy());
+    }, delayMs);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const { port } = proxy.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    },
+  };
+}
+
+/** chat-server's own user in the app account: what an operator would use to inspect streams. */
+export function appConnection(natsUrl = inject('natsUrl')): Promise<NatsConnection> {
+  return connect({
+    servers: natsUrl,
+    user: 'kezchat',
+    pass: inject('natsSecrets').appPass,
+    reconnect: false,
+  });
+}
+
+/** Messages nats-server has delivered to chat-server's app connection (monitoring /connz). */
+export async function deliveredToChatServer(): Promise<number> {
+  const res = await fetch(`${inject('natsMonitorUrl')}/connz?limit=1024`);
+  const connz = (await res.json()) as {
+    connections: Array<{ name?: string; out_msgs: number }>;
+  };
+  return connz.connections
+    .filter((c) => c.name === 'kez-chat-server/app')
+    .reduce((n, c) => n + c.out_msgs, 0);
 }

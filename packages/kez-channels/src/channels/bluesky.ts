@@ -3,7 +3,7 @@
 // id. A record is only counted when its at:// URI is in that DID's repo, whatever the PDS
 // returns. Posts are not searched: a post holds at most 300 graphemes, and a compact claim
 // is longer than that.
-import { KezError } from '@kez/core';
+import { KezError, identityHex } from '@kez/core';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
 import { resolveIdentity, type AtprotoIdentity } from './bluesky-identity.js';
 
@@ -91,7 +91,7 @@ export const blueskyPlugin: ChannelPlugin = {
         did: id.did,
       });
     // One record per identity (rkey = the identity hash): publishing again replaces it.
-    const rkey = p.claim.identity.slice('kez:id:'.length);
+    const rkey = identityHex(p.claim.identity);
     const res = await env.fetch(`${id.pds}/xrpc/com.atproto.repo.putRecord`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${s.accessJwt}` },

@@ -1,10 +1,8 @@
 // github: Markdown proofs in the user's public gists (SPEC §10). The owner is the gist's
 // owner.login from the REST API, with owner.id as the stable id. Gist comments are never read.
-import { KezError } from '@kez/core';
+import { KezError, MAX_MARKDOWN_BYTES } from '@kez/core';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
 
-/** SPEC §11: a Markdown document is at most 65 536 bytes. */
-const MAX_MARKDOWN_BYTES = 65_536;
 const PER_PAGE = 100;
 /** Proof files read per user: a listing full of kez.md files cannot make us fetch hundreds. */
 const MAX_PROOF_FILES = 10;

@@ -3,38 +3,35 @@
 // line, and prints every message with its sender's verified identity (from the subject the
 // broker let that identity publish on). Ends when stdin ends.
 import { createInterface } from 'node:readline';
-import type { Command } from 'commander';
-import type { ChatMessage } from '@kez/chat-server';
-import type { Ctx, Env } from '../context.js';
+import type { ChatMessage } from '@kez/chat-client';
+import { arg, command, type OptionValues, option } from '../command-definition.js';
+import type { Env } from '../context.js';
 import { CliError, localError, usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { namedOrDefault, signerFor } from '../keyring.js';
 
-interface ChatOptions {
-  server?: string;
-  audience?: string;
-  key?: string;
-  history: string;
-}
+const chatOptions = {
+  server: option('--server <url>', "the chat deployment's NATS URL (default $NATS_URL)"),
+  audience: option(
+    '--audience <name>',
+    "the chat deployment's login audience (default $KEZ_CHAT_AUDIENCE)",
+  ),
+  key: option('--key <name>', 'the key to log in with (default: the default key)'),
+  history: option('--history <n>', 'messages of history to show first', '50'),
+};
+type ChatOptions = OptionValues<typeof chatOptions>;
 
-export function register(program: Command, ctx: Ctx): void {
-  program
-    .command('chat')
-    .argument('<room>', 'room name ([a-z0-9][a-z0-9_-]{0,63})')
-    .description('join a KEZ chat room: history, then live messages; each stdin line is sent')
-    .option('--server <url>', "the chat deployment's NATS URL (default $NATS_URL)")
-    .option(
-      '--audience <name>',
-      "the chat deployment's login audience (default $KEZ_CHAT_AUDIENCE)",
-    )
-    .option('--key <name>', 'the key to log in with (default: the default key)')
-    .option('--history <n>', 'messages of history to show first', '50')
-    .action(ctx.action<ChatOptions>(async (env, args, opts) => chat(env, args[0]!, opts)));
-}
+export const chatCommand = command({
+  name: 'chat',
+  description: 'join a KEZ chat room: history, then live messages; each stdin line is sent',
+  args: [arg('<room>', 'room name ([a-z0-9][a-z0-9_-]{0,63})')],
+  options: chatOptions,
+  run: async (env, args, opts) => chat(env, args[0], opts),
+});
 
 async function chat(env: Env, room: string, opts: ChatOptions): Promise<Outcome> {
-  const server = opts.server ?? process.env.NATS_URL;
-  const audience = opts.audience ?? process.env.KEZ_CHAT_AUDIENCE;
+  const server = opts.server ?? env.vars.NATS_URL;
+  const audience = opts.audience ?? env.vars.KEZ_CHAT_AUDIENCE;
   if (!server)
     throw usageError(
       'no NATS server to connect to',
@@ -63,7 +60,7 @@ async function chat(env: Env, room: string, opts: ChatOptions): Promise<Outcome>
     );
   const core = await env.core();
   const signer = signerFor(core, namedOrDefault(env, opts.key));
-  const { ChatRoom, connectChat } = await import('@kez/chat-server');
+  const { ChatRoom, connectChat } = await import('@kez/chat-client');
 
   let nc;
   try {

@@ -1,13 +1,19 @@
 // kez claim SUBJECT (make, add to the chain, print in an encoding) | kez claim verify FILE|-
-import type { Command } from 'commander';
 import type { Claim, EncodingName, SignedObject, Verdict } from '@kez/core';
-import type { Ctx, Env } from '../context.js';
+import { arg, command, option } from '../command-definition.js';
+import type { Env } from '../context.js';
 import { usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { fields, statusWord, time } from '../format.js';
 import { TooLargeError } from '../fs-safe.js';
 import { BUNDLE_LIMIT, CLAIM_INPUT_LIMIT } from '../limits.js';
-import { appendEvent, buildClaim, loadLocalChain, parseTime } from '../local-chain.js';
+import {
+  appendEvent,
+  buildClaim,
+  claimOptions,
+  loadLocalChain,
+  subjectArg,
+} from '../local-chain.js';
 import { readInput, writeUserFile } from '../user-files.js';
 
 const FORMATS: Record<string, EncodingName> = {
@@ -17,76 +23,66 @@ const FORMATS: Record<string, EncodingName> = {
   markdown: 'markdown',
   dns: 'dns',
 };
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-export function register(program: Command, ctx: Ctx): void {
-  const claim = program
-    .command('claim')
-    .description(
-      'make a claim for SUBJECT (added to the sigchain) and print it; or `claim verify FILE`',
-    )
-    .argument('<subject>', 'the account, e.g. github:NAME or dns:example.com')
-    .option('--format <format>', 'json, compact, md or dns', 'md')
-    .option('--key <name>', 'the signing key (default: the primary key)')
-    .option('--expires-at <ts>', 'expiry, in Unix seconds', parseTime)
-    .option('--locator <url>', 'where the sigchain can be found (repeatable)', collect, [])
-    .option('--out <file>', 'write the encoded claim to FILE (stdout then prints the claim hash)')
-    .action(
-      ctx.action<{
-        format: string;
-        key?: string;
-        expiresAt?: number;
-        locator: string[];
-        out?: string;
-      }>(async (env, args, opts) => {
-        const encoding = FORMATS[opts.format];
-        if (encoding === undefined)
-          throw usageError(
-            `unknown format '${opts.format}'`,
-            'use --format json, compact, md or dns',
-            'bad_format',
-          );
-        const chain = await loadLocalChain(env);
-        const made = buildClaim(env, chain, args[0]!, opts);
-        if (encoding === 'compact' || encoding === 'dns')
-          env.out.progress('compressing the claim…');
-        // Encode before storing: a claim that cannot be printed is not added either.
-        const text = withNewline(await chain.core.encode(made.claim, encoding));
-        appendEvent(env, chain, made.event);
-        if (opts.out !== undefined) writeUserFile(opts.out, text);
-        const doc = {
-          hash: made.hash,
-          seq: made.event.seq,
-          subject: made.claim.subject,
-          identity: chain.identity,
-          encoding,
-          text,
-          claim: made.claim,
-        };
-        if (env.out.json || opts.out !== undefined) {
-          env.out.result(doc, () => made.hash);
-        } else {
-          env.out.progress(`claim ${made.hash} added at seq ${made.event.seq}`);
-          env.out.raw(text);
-        }
-      }),
-    );
-
+export const claimCommand = command({
+  name: 'claim',
+  description:
+    'make a claim for SUBJECT (added to the sigchain) and print it; or `claim verify FILE`',
+  args: [subjectArg],
+  options: {
+    format: option('--format <format>', 'json, compact, md or dns', 'md'),
+    ...claimOptions,
+    out: option(
+      '--out <file>',
+      'write the encoded claim to FILE (stdout then prints the claim hash)',
+    ),
+  },
+  run: async (env, args, opts) => {
+    const encoding = FORMATS[opts.format];
+    if (encoding === undefined)
+      throw usageError(
+        `unknown format '${opts.format}'`,
+        'use --format json, compact, md or dns',
+        'bad_format',
+      );
+    const chain = await loadLocalChain(env);
+    const made = buildClaim(env, chain, args[0], opts);
+    if (encoding === 'compact' || encoding === 'dns') env.out.progress('compressing the claim…');
+    // Encode before storing: a claim that cannot be printed is not added either.
+    const text = withNewline(await chain.core.encode(made.claim, encoding));
+    appendEvent(env, chain, made.event);
+    if (opts.out !== undefined) writeUserFile(opts.out, text);
+    const doc = {
+      hash: made.hash,
+      seq: made.event.seq,
+      subject: made.claim.subject,
+      identity: chain.identity,
+      encoding,
+      text,
+      claim: made.claim,
+    };
+    if (env.out.json || opts.out !== undefined) {
+      env.out.result(doc, () => made.hash);
+    } else {
+      env.out.progress(`claim ${made.hash} added at seq ${made.event.seq}`);
+      env.out.raw(text);
+    }
+  },
   // `claim` has its own action, so `verify` is matched first as a subcommand name.
-  claim
-    .command('verify')
-    .description('verify a claim in any encoding, offline or against a sigchain bundle (--chain)')
-    .argument('<file>', 'the claim, or - for stdin')
-    .option(
-      '--chain <bundle>',
-      "the identity's sigchain bundle, to check revocation, rotation and devices",
-    )
-    .action(
-      ctx.action<{ chain?: string }>(async (env, args, opts) =>
-        verifyClaimFile(env, args[0]!, opts.chain),
-      ),
-    );
-}
+  subcommands: [
+    command({
+      name: 'verify',
+      description: 'verify a claim in any encoding, offline or against a sigchain bundle (--chain)',
+      args: [arg('<file>', 'the claim, or - for stdin')],
+      options: {
+        chain: option(
+          '--chain <bundle>',
+          "the identity's sigchain bundle, to check revocation, rotation and devices",
+        ),
+      },
+      run: async (env, args, opts) => verifyClaimFile(env, args[0], opts.chain),
+    }),
+  ],
+});
 
 interface ClaimReport extends Verdict {
   encoding: EncodingName | null;

@@ -1,19 +1,18 @@
-// The command modules, in help order. Adding a command = one import and one entry here.
-import type { Register } from '../context.js';
-import { register as key } from './key.js';
-import { register as sigchain } from './sigchain.js';
-import { register as claim } from './claim.js';
-import { register as verifyId } from './verify-id.js';
-import { register as publish } from './publish.js';
-import { register as sigchainPublish } from './sigchain-publish.js';
-import { register as chat } from './chat.js';
+// The commands, in help order. Adding a command = one import and one entry here (a subcommand:
+// an entry in its group's `subcommands`).
+import type { CommandSpec } from '../command-definition.js';
+import { chatCommand } from './chat.js';
+import { claimCommand } from './claim.js';
+import { keyCommand } from './key.js';
+import { publishCommand } from './publish.js';
+import { sigchainCommand } from './sigchain.js';
+import { verifyCommand } from './verify-id.js';
 
-export const commands: readonly Register[] = [
-  key,
-  sigchain,
-  claim,
-  verifyId,
-  publish,
-  sigchainPublish,
-  chat,
+export const commands: readonly CommandSpec[] = [
+  keyCommand,
+  sigchainCommand,
+  claimCommand,
+  verifyCommand,
+  publishCommand,
+  chatCommand,
 ];

@@ -1,38 +1,35 @@
 // kez key gen | import | list | show
-import type { Command } from 'commander';
-import type { Ctx, Env } from '../context.js';
+import { arg, command, flag, option, requiredOption } from '../command-definition.js';
+import type { Env } from '../context.js';
 import { localError, usageError } from '../errors.js';
 import { fields, time } from '../format.js';
 import { readStdinBounded, TooLargeError } from '../fs-safe.js';
 import { generateRecord, recordFromSecret, suiteForAlg } from '../keyring.js';
 import { checkKeyName, type KeyRecord } from '../store.js';
 
-export function register(program: Command, ctx: Ctx): void {
-  const key = program.command('key').description('make, import and inspect keys');
+const keyName = option('--name <name>', 'the key name', 'default');
 
-  key
-    .command('gen')
-    .description('generate a new key (the first key becomes the default)')
-    .option('--alg <alg>', 'nostr (BIP-340) or ed25519', 'nostr')
-    .option('--name <name>', 'the key name', 'default')
-    .action(
-      ctx.action<{ alg: string; name: string }>(async (env, _args, opts) => {
+export const keyCommand = command({
+  name: 'key',
+  description: 'make, import and inspect keys',
+  subcommands: [
+    command({
+      name: 'gen',
+      description: 'generate a new key (the first key becomes the default)',
+      options: { alg: option('--alg <alg>', 'nostr (BIP-340) or ed25519', 'nostr'), name: keyName },
+      run: async (env, _args, opts) => {
         const suite = suiteForAlg(opts.alg);
         const name = checkKeyName(opts.name);
         const rec = generateRecord(await env.core(), { name, suite, now: env.now });
         saveNewKey(env, rec);
-      }),
-    );
-
-  key
-    .command('import')
-    .description(
-      'import a secret key read from stdin (nsec1… or 64 hex for nostr, 64 hex seed for ed25519)',
-    )
-    .requiredOption('--alg <alg>', 'nostr (BIP-340) or ed25519')
-    .option('--name <name>', 'the key name', 'default')
-    .action(
-      ctx.action<{ alg: string; name: string }>(async (env, _args, opts) => {
+      },
+    }),
+    command({
+      name: 'import',
+      description:
+        'import a secret key read from stdin (nsec1… or 64 hex for nostr, 64 hex seed for ed25519)',
+      options: { alg: requiredOption('--alg <alg>', 'nostr (BIP-340) or ed25519'), name: keyName },
+      run: async (env, _args, opts) => {
         const suite = suiteForAlg(opts.alg);
         const name = checkKeyName(opts.name);
         env.store.assertKeyFree(name); // before reading the secret
@@ -50,14 +47,12 @@ export function register(program: Command, ctx: Ctx): void {
           );
         }
         saveNewKey(env, rec);
-      }),
-    );
-
-  key
-    .command('list')
-    .description('list the stored keys')
-    .action(
-      ctx.action(async (env) => {
+      },
+    }),
+    command({
+      name: 'list',
+      description: 'list the stored keys',
+      run: async (env) => {
         const def = env.store.readConfig().default_key;
         const keys = env.store.listKeys();
         env.out.result(
@@ -81,16 +76,14 @@ export function register(program: Command, ctx: Ctx): void {
               .join('\n');
           },
         );
-      }),
-    );
-
-  key
-    .command('show')
-    .description('show a key id (the secret only with --secret)')
-    .argument('[name]', 'the key name (default: the default key)')
-    .option('--secret', 'also print the secret key')
-    .action(
-      ctx.action<{ secret?: boolean }>(async (env, args, opts) => {
+      },
+    }),
+    command({
+      name: 'show',
+      description: 'show a key id (the secret only with --secret)',
+      args: [arg('[name]', 'the key name (default: the default key)')],
+      options: { secret: flag('--secret', 'also print the secret key') },
+      run: async (env, args, opts) => {
         const config = env.store.readConfig();
         const name = args[0] ?? config.default_key;
         if (name === undefined)
@@ -123,9 +116,10 @@ export function register(program: Command, ctx: Ctx): void {
           }
         }
         env.out.result(doc, () => fields(rows));
-      }),
-    );
-}
+      },
+    }),
+  ],
+});
 
 function saveNewKey(env: Env, rec: KeyRecord): void {
   env.store.writeKey(rec);

@@ -2,23 +2,21 @@
 // a gist (GITHUB_TOKEN), the Mastodon profile field (MASTODON_TOKEN), a nostr event signed by
 // the account's own key from the store; for dns it prints the exact TXT record to add.
 // Tokens are passed to the service only; they are never printed or logged.
-import type { Command } from 'commander';
 import type { Claim } from '@kez/core';
-import type { Ctx, Env } from '../context.js';
+import { arg, command } from '../command-definition.js';
+import type { Env } from '../context.js';
 import { localError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { loadLocalChain, parseSubjectArg } from '../local-chain.js';
 import { channelRuntime, type ChannelSettings } from './verify-id.js';
 
-export function register(program: Command, ctx: Ctx): void {
-  program
-    .command('publish')
-    .description(
-      'publish the live claim for SUBJECT at the account (gist, profile field, nostr event) or print its DNS record',
-    )
-    .argument('<subject>', 'an account your sigchain claims, e.g. github:NAME')
-    .action(ctx.action(async (env, args) => publish(env, args[0]!)));
-}
+export const publishCommand = command({
+  name: 'publish',
+  description:
+    'publish the live claim for SUBJECT at the account (gist, profile field, nostr event) or print its DNS record',
+  args: [arg('<subject>', 'an account your sigchain claims, e.g. github:NAME')],
+  run: async (env, args) => publish(env, args[0]),
+});
 
 /** The newest claim for `subject` that the local chain has not revoked. */
 function liveClaim(
@@ -39,7 +37,7 @@ function tokenFor(
 ): string | undefined {
   if (channel === 'github') return settings.tokens.github;
   if (channel === 'ap') return settings.tokens.mastodon;
-  if (channel === 'bluesky') return process.env.BLUESKY_APP_PASSWORD || undefined;
+  if (channel === 'bluesky') return env.vars.BLUESKY_APP_PASSWORD || undefined;
   if (channel === 'nostr') {
     // The proof event is signed by the account's own key: it must be in the store.
     const rec = env.store.findKeyById(`nostr:${subjectId}`);

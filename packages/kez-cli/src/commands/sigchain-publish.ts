@@ -1,32 +1,21 @@
 // kez sigchain publish [--server URL]… — appends every event a sig-server (or nostr relay)
-// is missing from the local chain. Registered under the `sigchain` command group.
-import type { Command } from 'commander';
-import type { Ctx, Env } from '../context.js';
+// is missing from the local chain. A subcommand of the `sigchain` group (sigchain.ts).
+import { command, repeatable } from '../command-definition.js';
+import type { Env } from '../context.js';
 import { usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { loadLocalChain } from '../local-chain.js';
 import { channelRuntime } from './verify-id.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-export function register(program: Command, ctx: Ctx): void {
-  const group =
-    program.commands.find((c) => c.name() === 'sigchain') ?? program.command('sigchain');
-  group
-    .command('publish')
-    .description(
-      "send the local sigchain's missing events to sig-servers or nostr relays (default: channels.json sigServers)",
-    )
-    .option(
-      '--server <url>',
-      'a sig-server (https://…) or relay (wss://…); repeatable',
-      collect,
-      [],
-    )
-    .action(
-      ctx.action<{ server: string[] }>(async (env, _args, opts) => publishChain(env, opts.server)),
-    );
-}
+export const sigchainPublishCommand = command({
+  name: 'publish',
+  description:
+    "send the local sigchain's missing events to sig-servers or nostr relays (default: channels.json sigServers)",
+  options: {
+    server: repeatable('--server <url>', 'a sig-server (https://…) or relay (wss://…); repeatable'),
+  },
+  run: async (env, _args, opts) => publishChain(env, opts.server),
+});
 
 async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
   const chain = await loadLocalChain(env);

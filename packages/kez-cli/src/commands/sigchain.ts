@@ -1,7 +1,7 @@
 // kez sigchain init | add | revoke | rotate | add-device | revoke-device | show | export | import | verify
-import type { Command } from 'commander';
 import type { ChainResult } from '@kez/core';
-import type { Ctx, Env } from '../context.js';
+import { arg, command, negatable, option } from '../command-definition.js';
+import type { Env } from '../context.js';
 import { renderSummary, summarize } from '../chain-summary.js';
 import { CliError, localError, usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
@@ -15,24 +15,30 @@ import {
   claimSigner,
   loadLocalChain,
   parseSubjectArg,
-  parseTime,
+  claimOptions,
+  subjectArg,
   primaryRecord,
   primarySigner,
   type LocalChain,
 } from '../local-chain.js';
 import { BUNDLE_LIMIT } from '../limits.js';
+import { sigchainPublishCommand } from './sigchain-publish.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-export function register(program: Command, ctx: Ctx): void {
-  const sc = program.command('sigchain').description('the local identity and its sigchain');
-
-  sc.command('init')
-    .description('create the identity: the genesis event (with a pre-rotation key by default)')
-    .option('--key <name>', 'the primary key (default: the default key)')
-    .option('--no-precommit', 'do not generate and commit to a next key NAME.next')
-    .action(
-      ctx.action<{ key?: string; precommit: boolean }>(async (env, _args, opts) => {
+export const sigchainCommand = command({
+  name: 'sigchain',
+  description: 'the local identity and its sigchain',
+  subcommands: [
+    command({
+      name: 'init',
+      description: 'create the identity: the genesis event (with a pre-rotation key by default)',
+      options: {
+        key: option('--key <name>', 'the primary key (default: the default key)'),
+        precommit: negatable(
+          '--no-precommit',
+          'do not generate and commit to a next key NAME.next',
+        ),
+      },
+      run: async (env, _args, opts) => {
         env.store.lock();
         const config = env.store.readConfig();
         if (config.identity !== undefined && env.store.readChain(config.identity) !== undefined) {
@@ -73,45 +79,43 @@ export function register(program: Command, ctx: Ctx): void {
           },
           () => state.identity,
         );
-      }),
-    );
+      },
+    }),
 
-  sc.command('add')
-    .description('make a claim for SUBJECT and append its add event; prints the claim hash')
-    .argument('<subject>', 'the account, e.g. github:NAME or dns:example.com')
-    .option('--key <name>', 'the signing key (default: the primary key)')
-    .option('--expires-at <ts>', 'expiry, in Unix seconds', parseTime)
-    .option('--locator <url>', 'where the sigchain can be found (repeatable)', collect, [])
-    .action(
-      ctx.action<{ key?: string; expiresAt?: number; locator: string[] }>(
-        async (env, args, opts) => {
-          const chain = await loadLocalChain(env);
-          const made = buildClaim(env, chain, args[0]!, opts);
-          appendEvent(env, chain, made.event);
-          env.out.result(
-            {
-              hash: made.hash,
-              seq: made.event.seq,
-              subject: made.claim.subject,
-              identity: chain.identity,
-              claim: made.claim,
-            },
-            () => made.hash,
-          );
-        },
-      ),
-    );
+    command({
+      name: 'add',
+      description: 'make a claim for SUBJECT and append its add event; prints the claim hash',
+      args: [subjectArg],
+      options: claimOptions,
+      run: async (env, args, opts) => {
+        const chain = await loadLocalChain(env);
+        const made = buildClaim(env, chain, args[0], opts);
+        appendEvent(env, chain, made.event);
+        env.out.result(
+          {
+            hash: made.hash,
+            seq: made.event.seq,
+            subject: made.claim.subject,
+            identity: chain.identity,
+            claim: made.claim,
+          },
+          () => made.hash,
+        );
+      },
+    }),
 
-  sc.command('revoke')
-    .description('revoke a claim (by claim hash, or the live claim of a subject)')
-    .argument('<claim>', 'a claim hash or a subject')
-    .option('--reason <text>', 'why (at most 256 bytes)')
-    .option('--key <name>', 'the signing key (default: the primary key)')
-    .action(
-      ctx.action<{ reason?: string; key?: string }>(async (env, args, opts) => {
+    command({
+      name: 'revoke',
+      description: 'revoke a claim (by claim hash, or the live claim of a subject)',
+      args: [arg('<claim>', 'a claim hash or a subject')],
+      options: {
+        reason: option('--reason <text>', 'why (at most 256 bytes)'),
+        key: option('--key <name>', 'the signing key (default: the primary key)'),
+      },
+      run: async (env, args, opts) => {
         const chain = await loadLocalChain(env);
         const { core } = chain;
-        const hash = resolveClaim(chain, args[0]!);
+        const hash = resolveClaim(chain, args[0]);
         const signer = claimSigner(env, chain, opts.key);
         const p: Parameters<typeof core.revokeClaim>[1] = { claim: hash, created_at: env.now };
         if (opts.reason !== undefined) p.reason = opts.reason;
@@ -124,25 +128,29 @@ export function register(program: Command, ctx: Ctx): void {
           { revoked: hash, subject, seq: event.seq },
           () => `revoked ${hash} (${subject})`,
         );
-      }),
-    );
+      },
+    }),
 
-  sc.command('rotate')
-    .description('rotate the primary key to NAME.next; the old key stays as NAME.old-<seq>')
-    .option('--no-precommit', 'do not generate and commit to the following key')
-    .action(
-      ctx.action<{ precommit: boolean }>(async (env, _args, opts) => rotate(env, opts.precommit)),
-    );
+    command({
+      name: 'rotate',
+      description: 'rotate the primary key to NAME.next; the old key stays as NAME.old-<seq>',
+      options: {
+        precommit: negatable('--no-precommit', 'do not generate and commit to the following key'),
+      },
+      run: async (env, _args, opts) => rotate(env, opts.precommit),
+    }),
 
-  sc.command('add-device')
-    .description('authorize another key (a device) to add and revoke claims')
-    .argument('<keyname>', 'the stored key to authorize')
-    .option('--device-name <text>', 'a label for the device (at most 64 bytes)')
-    .action(
-      ctx.action<{ deviceName?: string }>(async (env, args, opts) => {
+    command({
+      name: 'add-device',
+      description: 'authorize another key (a device) to add and revoke claims',
+      args: [arg('<keyname>', 'the stored key to authorize')],
+      options: {
+        deviceName: option('--device-name <text>', 'a label for the device (at most 64 bytes)'),
+      },
+      run: async (env, args, opts) => {
         const chain = await loadLocalChain(env);
         const { core } = chain;
-        const deviceSigner = signerFor(core, env.store.readKey(args[0]!));
+        const deviceSigner = signerFor(core, env.store.readKey(args[0]));
         const p: Parameters<typeof core.addDevice>[1] = { deviceSigner, created_at: env.now };
         if (opts.deviceName !== undefined) p.name = opts.deviceName;
         const event = build(core, 'add the device', () =>
@@ -153,17 +161,17 @@ export function register(program: Command, ctx: Ctx): void {
           { device: deviceSigner.keyId, name: opts.deviceName ?? null, seq: event.seq },
           () => deviceSigner.keyId,
         );
-      }),
-    );
+      },
+    }),
 
-  sc.command('revoke-device')
-    .description('revoke a device key (by key name or key id)')
-    .argument('<key>', 'a stored key name or a key id')
-    .action(
-      ctx.action(async (env, args) => {
+    command({
+      name: 'revoke-device',
+      description: 'revoke a device key (by key name or key id)',
+      args: [arg('<key>', 'a stored key name or a key id')],
+      run: async (env, args) => {
         const chain = await loadLocalChain(env);
         const { core } = chain;
-        const device = deviceKeyId(env, chain, args[0]!);
+        const device = deviceKeyId(env, chain, args[0]);
         const event = build(core, 'revoke the device', () =>
           core.revokeDevice(
             chain.state,
@@ -176,28 +184,30 @@ export function register(program: Command, ctx: Ctx): void {
           { revoked_device: device, seq: event.seq },
           () => `revoked device ${device}`,
         );
-      }),
-    );
+      },
+    }),
 
-  sc.command('show')
-    .description('status, identity, primary, devices and claims of the local chain or of a bundle')
-    .argument('[file]', 'a bundle file, or - for stdin (default: the local chain)')
-    .action(
-      ctx.action(async (env, args) =>
+    command({
+      name: 'show',
+      description:
+        'status, identity, primary, devices and claims of the local chain or of a bundle',
+      args: [arg('[file]', 'a bundle file, or - for stdin (default: the local chain)')],
+      run: async (env, args) =>
         showBundle(env, args[0] === undefined ? await localBundle(env) : readBundle(args[0])),
-      ),
-    );
+    }),
 
-  sc.command('verify')
-    .description('verify a bundle; the exit code tells its status')
-    .argument('<file>', 'a bundle file, or - for stdin')
-    .action(ctx.action(async (env, args) => showBundle(env, readBundle(args[0]!))));
+    command({
+      name: 'verify',
+      description: 'verify a bundle; the exit code tells its status',
+      args: [arg('<file>', 'a bundle file, or - for stdin')],
+      run: async (env, args) => showBundle(env, readBundle(args[0])),
+    }),
 
-  sc.command('export')
-    .description('print the local chain as a bundle (SPEC §6.5 bytes)')
-    .option('--out <file>', 'write the bundle to FILE instead of stdout')
-    .action(
-      ctx.action<{ out?: string }>(async (env, _args, opts) => {
+    command({
+      name: 'export',
+      description: 'print the local chain as a bundle (SPEC §6.5 bytes)',
+      options: { out: option('--out <file>', 'write the bundle to FILE instead of stdout') },
+      run: async (env, _args, opts) => {
         const identity = env.store.readConfig().identity;
         const bundle = await localBundle(env);
         if (opts.out !== undefined) {
@@ -211,14 +221,18 @@ export function register(program: Command, ctx: Ctx): void {
         } else {
           env.out.raw(bundle);
         }
-      }),
-    );
+      },
+    }),
 
-  sc.command('import')
-    .description('verify a bundle and store it (refuses invalid and forked chains)')
-    .argument('<file>', 'a bundle file, or - for stdin')
-    .action(ctx.action(async (env, args) => importBundle(env, readBundle(args[0]!))));
-}
+    command({
+      name: 'import',
+      description: 'verify a bundle and store it (refuses invalid and forked chains)',
+      args: [arg('<file>', 'a bundle file, or - for stdin')],
+      run: async (env, args) => importBundle(env, readBundle(args[0])),
+    }),
+    sigchainPublishCommand,
+  ],
+});
 
 async function rotate(env: Env, precommit: boolean): Promise<void> {
   const chain = await loadLocalChain(env);

@@ -3,9 +3,9 @@
 // `sigchain publish` (KEZ_HOME/channels.json, tokens from the environment).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import type * as Channels from '@kez/channels';
-import type { Ctx, Env } from '../context.js';
+import { arg, command, repeatable } from '../command-definition.js';
+import type { Env } from '../context.js';
 import { localError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { statusWord } from '../format.js';
@@ -60,33 +60,30 @@ export async function channelRuntime(env: Env, extra: Channels.ChannelsConfigInp
   return { ch, settings, config, cenv, registry: ch.defaultRegistry() };
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-export function register(program: Command, ctx: Ctx): void {
-  const verify = program
-    .command('verify')
-    .description('verify accounts and identities over the network');
-  verify
-    .command('id')
-    .description(
-      "verify SUBJECT's proof, its identity's sigchain, and every account the chain claims",
-    )
-    .argument(
-      '<subject>',
-      'an account, e.g. github:NAME, dns:example.com, ap:@user@host, nostr:npub1…',
-    )
-    .option(
-      '--sig-server <url>',
-      'a sig-server to ask for the sigchain (repeatable; adds to channels.json sigServers)',
-      collect,
-      [],
-    )
-    .action(
-      ctx.action<{ sigServer: string[] }>(async (env, args, opts) =>
-        verifyId(env, args[0]!, opts.sigServer),
-      ),
-    );
-}
+export const verifyCommand = command({
+  name: 'verify',
+  description: 'verify accounts and identities over the network',
+  subcommands: [
+    command({
+      name: 'id',
+      description:
+        "verify SUBJECT's proof, its identity's sigchain, and every account the chain claims",
+      args: [
+        arg(
+          '<subject>',
+          'an account, e.g. github:NAME, dns:example.com, ap:@user@host, nostr:npub1…',
+        ),
+      ],
+      options: {
+        sigServer: repeatable(
+          '--sig-server <url>',
+          'a sig-server to ask for the sigchain (repeatable; adds to channels.json sigServers)',
+        ),
+      },
+      run: async (env, args, opts) => verifyId(env, args[0], opts.sigServer),
+    }),
+  ],
+});
 
 async function verifyId(env: Env, subject: string, sigServers: string[]): Promise<Outcome> {
   const rt = await channelRuntime(env);

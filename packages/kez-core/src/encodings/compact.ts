@@ -1,7 +1,7 @@
 // SPEC §8.2: "kez:z1:" + b64u(one zstd frame of JCS(o)).
 import { Decompress } from 'fzstd';
 import { fail } from '../errors.js';
-import { b64uDecode, b64uEncode, utf8Decode, utf8Encode } from '../bytes.js';
+import { b64uDecode, b64uEncode, concatBytes, utf8Decode, utf8Encode } from '../bytes.js';
 import { canonicalize, parseCanonical } from '../jcs.js';
 import { parseObject, type SignedObject } from '../objects.js';
 import { MAX_COMPACT_BYTES, MAX_DECOMPRESSED_BYTES } from '../limits.js';
@@ -47,15 +47,9 @@ function inflate(frame: Uint8Array): Uint8Array {
   } catch (err) {
     if (err === TOO_LARGE)
       fail('too_large', `decompressed payload exceeds ${MAX_DECOMPRESSED_BYTES} bytes`);
-    return fail('bad_encoding', 'zstd frame does not decompress');
+    return fail('bad_encoding', 'zstd frame does not decompress', {}, err);
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 function decodeCompactPayload(text: string): Record<string, unknown> {

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEZ_VECTORS } from '../shared/paths.js';
+import { KEZ_VECTORS } from '@kez/test-kit/vector-paths';
 import { bundlePage } from './bundle.js';
 import { serveDir, type StaticServer } from './server.js';
 

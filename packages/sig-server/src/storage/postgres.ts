@@ -272,20 +272,25 @@ export class PostgresStore implements ChainStore {
   }
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    let c: pg.PoolClient;
-    try {
-      c = await this.pool.connect();
-    } catch (err) {
-      throw pgFault(err);
-    }
-    // A checked-out client has no 'error' listener of the pool's: without this one, the
-    // database ending the connection mid-transaction (a restart, 57P01) is an uncaught
-    // exception that ends the process. A broken client is destroyed, not returned.
+    // A checked-out client has no 'error' listener of the pool's: without one, the database
+    // ending the connection mid-transaction (a restart, 57P01) is an uncaught exception that
+    // ends the process. It is attached in the connect callback, synchronously: a promise would
+    // attach it a microtask later, after the parser may already have emitted a FATAL message
+    // that arrived in the same read. A broken client is destroyed, not returned.
     let broken: Error | undefined;
     const onError = (err: Error) => {
       broken = err;
     };
-    c.on('error', onError);
+    const c = await new Promise<pg.PoolClient>((resolve, reject) => {
+      this.pool.connect((err, client) => {
+        if (err || !client) {
+          reject(pgFault(err));
+          return;
+        }
+        client.on('error', onError);
+        resolve(client);
+      });
+    });
     try {
       await c.query('BEGIN');
       const out = await fn(c);

@@ -1,5 +1,7 @@
 // The same suites run against each storage backend: SQLite in a temp dir, and PostgreSQL
 // (a fresh database per server in the cluster global-setup started).
+// The primitives the kez-sig-server binary runs with (main.ts), for the in-process servers too.
+import '@kez/accel';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -9,6 +9,7 @@ use kez_core::event::EventDraft;
 use kez_core::keys::{KeyId, SecretKey, Suite};
 use kez_core::object::{signing_input, CTX_CLAIM};
 use kez_core::signed::{decode_and_verify, Signed};
+use kez_core::SignedParts;
 use serde_json::{json, Map, Value};
 use std::time::{Duration, Instant};
 

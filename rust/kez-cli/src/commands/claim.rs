@@ -7,6 +7,7 @@ use kez_core::encoding::{detect, Encoding};
 use kez_core::error::{err, Code};
 use kez_core::signed::{decode_and_verify, encode, Signed};
 use kez_core::verification::Verification;
+use kez_core::SignedParts;
 use kez_core::Status;
 use serde_json::{json, Map, Value};
 

@@ -6,6 +6,7 @@ use crate::outcome::{CliError, CliResult, Outcome};
 use kez_core::chain::{export_bundle, head_json, verify_bundle, ChainResult, State};
 use kez_core::event::EventDraft;
 use kez_core::keys::{commitment, KeyId};
+use kez_core::SignedParts;
 use kez_core::Status;
 use serde_json::{json, Map, Value};
 

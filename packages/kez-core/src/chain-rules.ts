@@ -1,0 +1,155 @@
+// The sigchain rules (SPEC §6.2–§6.4): may this event extend this state, and what does it
+// change? The state is only read; the change comes back as data, applied by chain-folder.ts.
+import { fail, isKezError } from './errors.js';
+import { commitment } from './keys.js';
+import { identityIdOf } from './identity-id.js';
+import { parseObject, type ChainEvent, type Claim } from './objects.js';
+import { checkSignature, reverseSigningInput, verifySignedObject } from './signing.js';
+import type { ChainState } from './chain-state.js';
+
+/** What one accepted event does to the state, besides moving the head. */
+export type Change =
+  | { op: 'init'; identity: string; primary: string; next?: string }
+  | { op: 'add'; claimHash: string; claim: Claim }
+  | { op: 'revoke'; claimHash: string; revoked: { seq: number; reason?: string } }
+  | { op: 'rotate'; primary: string; next?: string }
+  | { op: 'add_device'; device: string; entry: { name?: string; seq: number } }
+  | { op: 'revoke_device'; device: string };
+
+export interface Transition {
+  event: ChainEvent;
+  hash: string;
+  change: Change;
+  head: ChainState['head'];
+}
+
+function canAct(state: ChainState, key: string): boolean {
+  return key === state.primary || state.devices.has(key);
+}
+
+function checkReverse(keyId: string, event: ChainEvent): void {
+  try {
+    checkSignature(
+      keyId,
+      reverseSigningInput(event as unknown as Record<string, unknown>),
+      (event.body as { reverse: string }).reverse,
+    );
+  } catch (err) {
+    if (isKezError(err) && err.code === 'bad_signature')
+      fail('bad_reverse', `reverse signature by ${keyId} does not verify`, {}, err);
+    throw err;
+  }
+}
+
+/** The genesis rules: seq 0 starts a chain whose identity is its own hash (SPEC §2.4). */
+function genesisChange(event: ChainEvent, hash: string): Change {
+  if (event.seq !== 0) fail('bad_link', 'the chain must start at seq 0');
+  const next = event.body.next;
+  return {
+    op: 'init',
+    identity: identityIdOf(hash),
+    primary: event.key,
+    ...(typeof next === 'string' ? { next } : {}),
+  };
+}
+
+/** Link and authority (SPEC §6.2): the event extends this head and its key may sign its op. */
+function checkLink(state: ChainState, event: ChainEvent): void {
+  if (event.seq === 0) fail('bad_link', 'a second genesis event');
+  if (event.identity !== state.identity)
+    fail('bad_link', 'event identity is not the chain identity', { identity: event.identity });
+  if (event.seq !== state.head.seq + 1)
+    fail('bad_link', `expected seq ${state.head.seq + 1}`, { seq: event.seq });
+  if (event.prev !== state.head.hash)
+    fail('bad_link', 'prev is not the hash of the previous event', { prev: event.prev });
+  if (event.created_at < state.head.created_at) fail('bad_link', 'created_at goes backwards');
+  const primaryOnly =
+    event.op === 'rotate' || event.op === 'add_device' || event.op === 'revoke_device';
+  if (primaryOnly ? event.key !== state.primary : !canAct(state, event.key)) {
+    fail('not_authorized', `${event.key} may not sign ${event.op}`, { key: event.key });
+  }
+}
+
+/** The op's own rules (SPEC §6.3, §6.4) against a state the event already links onto. */
+function opChange(state: ChainState, event: ChainEvent, now: number): Change {
+  const body = event.body;
+  switch (event.op) {
+    case 'add': {
+      const vc = verifySignedObject(body.claim, now);
+      const claim = vc.object as Claim;
+      if (claim.type !== 'claim') fail('bad_claim', 'add carries a claim');
+      if (
+        claim.identity !== state.identity ||
+        claim.seq !== event.seq ||
+        claim.key !== event.key ||
+        claim.created_at > event.created_at
+      ) {
+        fail('bad_claim', 'claim identity, seq, key or created_at does not match its add event');
+      }
+      if (state.claims.has(vc.hash))
+        fail('bad_claim', 'claim already in the chain', { claim: vc.hash });
+      return { op: 'add', claimHash: vc.hash, claim };
+    }
+    case 'revoke': {
+      const ch = body.claim as string;
+      const entry = state.claims.get(ch);
+      if (!entry || entry.revoked)
+        fail('bad_claim', 'revoke names no active claim of this chain', { claim: ch });
+      const revoked: { seq: number; reason?: string } = { seq: event.seq };
+      if (typeof body.reason === 'string') revoked.reason = body.reason;
+      return { op: 'revoke', claimHash: ch, revoked };
+    }
+    case 'rotate': {
+      const nk = body.new_key as string;
+      if (nk === state.primary || state.devices.has(nk) || state.revokedDevices.has(nk))
+        fail('bad_key', 'new_key is the primary or a device key', { key: nk });
+      if (state.next !== undefined && commitment(nk) !== state.next) {
+        fail('precommit_mismatch', 'new_key does not match the pre-rotation commitment', {
+          next: state.next,
+        });
+      }
+      checkReverse(nk, event);
+      return {
+        op: 'rotate',
+        primary: nk,
+        ...(typeof body.next === 'string' ? { next: body.next } : {}),
+      };
+    }
+    case 'add_device': {
+      const dk = body.device as string;
+      if (dk === state.primary || state.devices.has(dk) || state.revokedDevices.has(dk))
+        fail('bad_key', 'device is the primary, active or revoked', { key: dk });
+      checkReverse(dk, event);
+      const entry: { name?: string; seq: number } = { seq: event.seq };
+      if (typeof body.name === 'string') entry.name = body.name;
+      return { op: 'add_device', device: dk, entry };
+    }
+    case 'revoke_device': {
+      const dk = body.device as string;
+      if (!state.devices.has(dk)) fail('bad_key', 'not an active device', { key: dk });
+      return { op: 'revoke_device', device: dk };
+    }
+    default:
+      return fail('malformed', 'init only at seq 0');
+  }
+}
+
+/**
+ * Checks `value` against `state` (null before genesis) with every rule of SPEC §6 and returns
+ * what accepting it would change. Mutates nothing, so several candidates at one seq can be
+ * checked against the same state (fork detection). Throws KezError.
+ */
+export function checkEvent(state: ChainState | null, value: unknown, now: number): Transition {
+  const parsed = parseObject(value);
+  if (parsed.type !== 'event') fail('malformed', 'not a sigchain event');
+  const verified = verifySignedObject(parsed, now);
+  const event = verified.object as ChainEvent;
+  const hash = verified.hash;
+  let change: Change;
+  if (state === null) change = genesisChange(event, hash);
+  else {
+    checkLink(state, event);
+    change = opChange(state, event, now);
+  }
+  return { event, hash, change, head: { seq: event.seq, hash, created_at: event.created_at } };
+}
