@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import '@kez/accel';
-import { connectChat } from '@kez/chat-server';
+import { connectChat } from '@kez/chat-client';
 import { encodeJson, objectHash, parseBundle } from '@kez/core';
 import { freePort } from '@kez/test-kit';
 import { TestChain, newSigner } from '@kez/test-kit/chain-builder';
@@ -66,11 +66,16 @@ function spawnNode(name, args, env = {}) {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...env },
   });
-  child.stderr.on('data', () => {}); // drained; logs are not the figures
+  // Drained; only the tail is kept, to say why a process ended on its own.
+  let tail = '';
+  child.stderr.on('data', (d) => {
+    tail = (tail + d.toString()).slice(-400);
+  });
   child.expected = false;
   child.on('exit', (code, signal) => {
     children.delete(child);
-    if (!child.expected) crashes.push(`${name} exited (${code ?? signal})`);
+    if (!child.expected)
+      crashes.push(`${name} exited (${code ?? signal}): ${JSON.stringify(tail)}`);
   });
   children.add(child);
   return child;
@@ -261,6 +266,8 @@ try {
     KEZ_CHAT_CALLOUT_PASS: s.calloutPass,
     KEZ_CHAT_APP_PASS: s.appPass,
     KEZ_CHAT_LOG_LEVEL: 'error',
+    // The dev broker's JetStream has 256 MB; chat-server reserves its history budget up front.
+    KEZ_CHAT_HISTORY_MAX_BYTES: String(64 * 1024 * 1024),
   };
   const startChat = () =>
     spawnNode('chat-server', [join(root, 'packages/chat-server/dist/main.js')], chatEnv);
