@@ -314,7 +314,8 @@ try {
       ).text();
       const num = (name) =>
         Number(text.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1] ?? Number.NaN);
-      return `${Math.round(num('nodejs_heap_used_bytes') / 1048576)}MiB/${num('kez_sig_cached_head_claims')}`;
+      const mib = (name) => Math.round(num(name) / 1048576);
+      return `${mib('nodejs_heap_used_bytes')}/${mib('nodejs_heap_total_bytes')}/${mib('nodejs_external_memory_bytes')}MiB/${num('kez_sig_cached_head_claims')}`;
     } catch {
       return 'n/a';
     }
@@ -405,7 +406,7 @@ try {
       `RSS ${k}: ${v.start} KiB at start, ${v.end} KiB at end; each tenth: ${v.every_tenth.join(' ')}`,
     );
   for (const [k, v] of Object.entries(cacheSamples))
-    log(`heap/cached head-state claims ${k}, each tenth: ${v.join(' ')}`);
+    log(`heap used/total/external, cached head-state claims ${k}, each tenth: ${v.join(' ')}`);
   log(crashes.length ? `CRASHES: ${crashes.join('; ')}` : 'no process exited on its own');
   process.stdout.write(`${JSON.stringify(report)}\n`);
   process.exitCode =

@@ -66,9 +66,12 @@ export class Metrics {
 
   /** Process memory and the chain-state caches: cheap reads, no I/O. */
   private live(): string[] {
+    const mem = process.memoryUsage();
     const out = [
-      gauge('process_resident_memory_bytes', 'Resident set size.', process.memoryUsage.rss()),
-      gauge('nodejs_heap_used_bytes', 'V8 heap in use.', process.memoryUsage().heapUsed),
+      gauge('process_resident_memory_bytes', 'Resident set size.', mem.rss),
+      gauge('nodejs_heap_used_bytes', 'V8 heap in use.', mem.heapUsed),
+      gauge('nodejs_heap_total_bytes', 'V8 heap reserved.', mem.heapTotal),
+      gauge('nodejs_external_memory_bytes', 'Memory of C++ objects bound to JS.', mem.external),
     ];
     if (!this.states) return out;
     const c = this.states.cacheStats();
