@@ -62,6 +62,14 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
+/** A hop count as proxy-addr's trust function (hop 0 is the socket peer); addresses as is. */
+function proxyTrust(
+  t: ServerConfig['trustProxy'],
+): false | string[] | ((a: string, hop: number) => boolean) {
+  if (typeof t === 'number') return (_addr, hop) => hop < t;
+  return t;
+}
+
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
   metrics?: Metrics;
@@ -87,18 +95,22 @@ export async function buildApp(
       connectionsCheckingInterval: Math.max(100, Math.min(1000, config.requestTimeoutMs)),
       headersTimeout: config.requestTimeoutMs,
     },
-    trustProxy: config.trustProxy,
+    trustProxy: proxyTrust(config.trustProxy),
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     clientErrorHandler,
     return503OnClosing: true,
   });
   const metrics = opts.metrics ?? new Metrics();
-  const states = new ChainStates(store, unixNow);
-  const appender = new Appender(store, states, unixNow, (identity, ev) => {
-    metrics.forks.inc();
-    app.log.warn({ identity, seq: ev.seq, hash: ev.hash }, 'fork evidence stored');
+  const states = new ChainStates(store, unixNow, config.cacheClaims);
+  const appender = new Appender(store, states, unixNow, (identity, ev, outcome) => {
+    if (outcome === 'duplicate') return;
+    metrics.forks.inc({ outcome });
+    app.log.warn({ identity, seq: ev.seq, hash: ev.hash, outcome }, 'fork evidence');
   });
+  metrics.states = states;
+  // Shutdown does not wait for replays: they stop at their next yield with a 503.
+  app.addHook('preClose', async () => states.abort());
 
   // The body is kept as the exact bytes: SPEC §8.1 canonicality is judged on them by core
   // (invalid UTF-8 or a BOM must be refused, not repaired by a lenient decoder).
@@ -122,7 +134,7 @@ export async function buildApp(
     const apiErr = err instanceof ApiError ? err : fromFastifyError(err as never);
     if (apiErr.statusCode >= 500) req.log.error({ err, code: apiErr.code }, 'request failed');
     else req.log.info({ code: apiErr.code }, 'request refused');
-    if (apiErr.statusCode === 503) reply.header('retry-after', '1');
+    if (apiErr.statusCode === 503) reply.header('retry-after', String(apiErr.retryAfterS));
     return reply.code(apiErr.statusCode).type('application/json').send(errorBody(apiErr));
   });
   app.setNotFoundHandler(async (req, reply) => {

@@ -9,28 +9,50 @@ import {
 } from '@kez/core';
 import type { ChainStates } from './chain-states.js';
 import { ApiError, httpStatusForKezCode } from './errors.js';
-import type { ChainStore, StoredEvent } from './storage/types.js';
+import { LIMITS } from './limits.js';
+import type { ChainHead, ChainStore, ForkOutcome, StoredEvent } from './storage/types.js';
 
 export type AppendOutcome =
   | { status: 201; seq: number; hash: string }
   | { status: 200; seq: number; hash: string };
 
-/** Rounds of "read head → validate → conditional write" before giving up under contention. */
-const MAX_ROUNDS = 8;
-
 /**
  * The write path. The signature is the authorization: an event is stored only if @kez/core's
- * applyEvent accepts it against the chain's state (authority, link, claim rules). The write
- * itself is conditional on the head it was validated against, so two racing appends for one
- * position cannot both land; the loser is re-judged as a candidate for an existing position
- * (idempotent repeat, fork evidence, or invalid).
+ * applyEvent accepts it against the chain's state. Its invariants, written once here (the
+ * code is this file, chain-states.ts and storage/*; test/write-path.test.ts pins each one on
+ * both backends):
+ *
+ * I1 Optimistic loop. An event is validated against a head read from the store, and the write
+ *    is conditional on that head still being the head (storage `append(expected)`), so two
+ *    racing appends for one position cannot both land. The loser re-reads and is judged again,
+ *    now as a candidate for an existing position; after `appendRounds` rounds: 503.
+ * I2 Head-state cache. ChainStates caches the state at a head keyed by the head's hash, never
+ *    by seq alone: a head moved by another replica is a miss, and the missing events are folded
+ *    on top with applyEvent (links re-checked), so a stale state never judges an event.
+ * I3 Pre-check before any replay. On a cache miss, and for every candidate for an existing
+ *    position, the checks that need no chain state run first: the event's own signature and
+ *    its `prev` against the stored event before it; failing them costs no replay. For an
+ *    existing position, whether its signer had authority at that seq at all is then read from
+ *    the chain's History (one shared replay per chain, then cached), before any fold.
+ * I4 Fork judging. A different event for a stored position is fork evidence only if it is valid
+ *    against the main chain's state before that position; an invalid one is refused and never
+ *    stored. Evidence is bounded (`forksPerPosition`, `forksPerChain`): beyond, it is counted.
+ *    The chain is flagged either way, since a valid rival exists.
+ * I5 Group commit (SQLite). Appends of one event-loop turn share a transaction, each in its own
+ *    savepoint: one append's failure never touches another's, and every answer waits for the
+ *    commit, so a 201 is durable. PostgreSQL commits each append alone, under a row lock on the
+ *    chain that makes the head check and the insert atomic.
  */
 export class Appender {
   constructor(
     private readonly store: ChainStore,
     private readonly states: ChainStates,
     private readonly now: () => number,
-    private readonly onFork: (identity: string, ev: StoredEvent) => void = () => {},
+    private readonly onFork: (
+      identity: string,
+      ev: StoredEvent,
+      outcome: ForkOutcome,
+    ) => void = () => {},
   ) {}
 
   async append(identity: string, body: string): Promise<AppendOutcome> {
@@ -52,7 +74,7 @@ export class Appender {
       );
     }
 
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    for (let round = 0; round < LIMITS.appendRounds; round++) {
       const head = await this.store.head(identity);
       if (!head) {
         if (event.seq !== 0)
@@ -79,7 +101,7 @@ export class Appender {
         }
         continue;
       }
-      return this.existingPosition(identity, event, stored);
+      return this.existingPosition(head, event, stored);
     }
     throw new ApiError(503, 'unavailable', 'too much contention on this chain, retry');
   }
@@ -100,10 +122,11 @@ export class Appender {
 
   /** A candidate for a position that already has a main event. */
   private async existingPosition(
-    identity: string,
+    head: ChainHead,
     event: ChainEvent,
     stored: StoredEvent,
   ): Promise<AppendOutcome> {
+    const identity = head.identity;
     const existing = await this.store.eventAt(identity, stored.seq);
     if (!existing)
       throw new Error(`chain ${identity} has no event at ${stored.seq} below its head`);
@@ -113,16 +136,27 @@ export class Appender {
     if (!parent)
       throw new Error(`chain ${identity} has no event at ${stored.seq - 1} below its head`);
     this.precheck(event, parent.hash);
-    applyEvent(await this.states.at(identity, parent.seq, parent.hash), event, { now: this.now() });
-    if (await this.store.addFork(identity, stored)) this.onFork(identity, stored);
+    if (!(await this.states.history(head)).maySign(event.key, event.seq)) {
+      throw new ApiError(
+        422,
+        'not_authorized',
+        `${event.key} had no authority at seq ${event.seq} of this chain`,
+      );
+    }
+    applyEvent(await this.states.at(head, parent.seq, parent.hash), event, { now: this.now() });
+    const outcome = await this.store.addFork(identity, stored, LIMITS);
+    this.onFork(identity, stored, outcome);
     throw new ApiError(
       409,
       'fork',
-      `a different valid event already holds seq ${stored.seq}; kept as fork evidence`,
+      outcome === 'dropped'
+        ? `a different valid event already holds seq ${stored.seq}; counted as fork evidence, not stored (this chain's evidence limit is reached)`
+        : `a different valid event already holds seq ${stored.seq}; kept as fork evidence`,
       {
         seq: stored.seq,
         hash: stored.hash,
         existing: existing.hash,
+        evidence: outcome === 'dropped' ? 'dropped' : 'stored',
       },
     );
   }

@@ -1,9 +1,10 @@
 import { applyEvent, parseBundle, type ChainState } from '@kez/core';
+import { LIMITS } from './limits.js';
+import { WeightedLru } from './weighted-lru.js';
+import { StoreUnavailableError } from './storage/faults.js';
 import type { ChainHead, ChainStore } from './storage/types.js';
 
 const PAGE = 1000;
-/** A replay yields to the event loop this often, so one cold chain cannot stall other requests. */
-const YIELD_EVERY = 64;
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 interface Cached {
@@ -13,85 +14,215 @@ interface Cached {
 }
 
 /**
- * Chain states rebuilt with @kez/core from stored events, with a small LRU of the state at
- * each chain's head (and the one before it) so an append costs one applyEvent, not a replay
- * of the whole chain. Entries are keyed by head hash: if another replica moved the head, the
- * missing events are folded on top (applyEvent re-checks their links), so the cache is never
- * trusted blindly.
+ * What one full replay of a chain leaves behind for judging fork candidates: a state every
+ * `checkpointEvery` events, and for each key the seqs of the events it may sign. The main
+ * chain is append-only, so a history stays true; it is only ever extended.
+ */
+class History {
+  readonly checkpoints = new Map<number, ChainState>();
+  /** Claims and devices held by the checkpoints: what this history costs in memory. */
+  weight = 0;
+  /** key → ascending half-open ranges [from, to) of seqs the key may sign. */
+  private readonly authority = new Map<string, [number, number][]>();
+
+  constructor(public last: ChainState) {
+    this.record(last);
+  }
+
+  /** Records the state after event `s.head.seq`: who may sign the next one, and a checkpoint. */
+  record(s: ChainState): void {
+    const seq = s.head.seq;
+    if (seq % LIMITS.checkpointEvery === 0) {
+      this.checkpoints.set(seq, s);
+      this.weight += s.claims.size + s.devices.size + 1;
+    }
+    for (const key of [s.primary, ...s.devices.keys()]) {
+      const ranges = this.authority.get(key) ?? [];
+      if (!ranges.length) this.authority.set(key, ranges);
+      const open = ranges[ranges.length - 1];
+      if (open && open[1] === seq + 1) open[1] = seq + 2;
+      else ranges.push([seq + 1, seq + 2]);
+    }
+    this.last = s;
+  }
+
+  /** False when `key` had no authority at `seq` on this chain: no state can make it valid. */
+  maySign(key: string, seq: number): boolean {
+    return (this.authority.get(key) ?? []).some(([from, to]) => seq >= from && seq < to);
+  }
+
+  /** The closest checkpoint at or below `seq`. */
+  checkpointAtOrBelow(seq: number): ChainState {
+    for (let at = seq - (seq % LIMITS.checkpointEvery); at >= 0; at -= LIMITS.checkpointEvery) {
+      const s = this.checkpoints.get(at);
+      if (s) return s;
+    }
+    throw new Error('history without its genesis checkpoint');
+  }
+}
+
+/**
+ * Chain states rebuilt with @kez/core from stored events (see the write-path invariants in
+ * appender.ts). Two caches:
+ * - the state at each chain's head (and the one before it), keyed by head hash, so an append
+ *   costs one applyEvent; if another replica moved the head, the missing events are folded on
+ *   top (applyEvent re-checks their links), so the cache is never trusted blindly;
+ * - for chains that received fork candidates, a History (checkpoints + key authority), so a
+ *   candidate costs at most `checkpointEvery` applied events and a candidate whose signer never
+ *   had authority at its position costs none.
+ * At most one replay per chain is in flight: concurrent requests wait for it and reuse it.
  */
 export class ChainStates {
-  private readonly lru = new Map<string, Cached>();
-  /** Replays in progress, so concurrent requests for one cold chain share one. */
-  private readonly replays = new Map<string, Promise<ChainState>>();
+  private readonly heads: WeightedLru<Cached>;
+  private readonly histories = new WeightedLru<History>(
+    LIMITS.histories,
+    LIMITS.historyClaims,
+    (h) => h.weight + h.last.claims.size,
+  );
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private aborted = false;
+  /** Events applied by replays (not by appends): what fork candidates and cold chains cost. */
+  replayedEvents = 0;
 
   constructor(
     private readonly store: ChainStore,
     private readonly now: () => number,
-    private readonly capacity = 1000,
-  ) {}
+    headClaims: number = LIMITS.headStateClaims,
+  ) {
+    this.heads = new WeightedLru<Cached>(
+      LIMITS.headStates,
+      headClaims,
+      (c) => c.head.claims.size + c.head.devices.size + 1,
+    );
+  }
+
+  /** Stops every replay at its next yield (shutdown). */
+  abort(): void {
+    this.aborted = true;
+  }
 
   /** True when the state at `head` is at hand without a replay. */
   has(head: ChainHead): boolean {
-    return this.lru.get(head.identity)?.head.head.hash === head.hash;
+    return this.heads.get(head.identity)?.head.head.hash === head.hash;
   }
 
   /** The state after the event `head` names. */
   async atHead(head: ChainHead): Promise<ChainState> {
-    const cached = this.lru.get(head.identity);
-    if (cached && cached.head.head.hash === head.hash) {
-      this.touch(head.identity, cached);
-      return cached.head;
-    }
-    const key = `${head.identity} ${head.hash}`;
-    let replay = this.replays.get(key);
-    if (!replay) {
-      replay = this.catchUp(head, cached).finally(() => this.replays.delete(key));
-      this.replays.set(key, replay);
-    }
-    return replay;
+    const hit = this.cachedHead(head);
+    if (hit) return hit;
+    return this.exclusive(head.identity, async () => {
+      const again = this.cachedHead(head);
+      if (again) return again;
+      const state = await this.catchUp(head.identity, head.seq, head.hash);
+      this.heads.set(head.identity, { head: state });
+      return state;
+    });
   }
 
-  private async catchUp(head: ChainHead, cached: Cached | undefined): Promise<ChainState> {
-    let state: ChainState | null = null;
-    if (cached && cached.head.head.seq < head.seq) {
-      state = await this.fold(head.identity, cached.head, head.seq).catch(() => null);
-    }
-    state ??= await this.fold(head.identity, null, head.seq);
-    if (state.head.hash !== head.hash)
-      throw new Error('stored chain does not end at its recorded head');
-    this.touch(head.identity, { head: state });
-    return state;
+  /** The history of the chain up to `head` at least (one shared replay if it is missing). */
+  async history(head: ChainHead): Promise<History> {
+    const hit = this.histories.get(head.identity);
+    if (hit && hit.last.head.seq >= head.seq) return hit;
+    return this.exclusive(head.identity, async () => {
+      await this.catchUp(head.identity, head.seq, head.hash, true);
+      return this.histories.get(head.identity)!;
+    });
   }
 
   /** The state after the main event at `seq` whose hash is `hash` (to judge fork candidates). */
-  async at(identity: string, seq: number, hash: string): Promise<ChainState> {
-    const cached = this.lru.get(identity);
+  async at(head: ChainHead, seq: number, hash: string): Promise<ChainState> {
+    const cached = this.heads.get(head.identity);
     for (const s of [cached?.head, cached?.before])
       if (s && s.head.seq === seq && s.head.hash === hash) return s;
-    const state = await this.fold(identity, null, seq);
-    if (state.head.hash !== hash) throw new Error(`stored event ${seq} of ${identity} changed`);
+    const history = await this.history(head);
+    const from = history.checkpointAtOrBelow(seq);
+    const state = from.head.seq === seq ? from : await this.fold(head.identity, from, seq);
+    if (state.head.hash !== hash)
+      throw new Error(`stored event ${seq} of ${head.identity} changed`);
     return state;
   }
 
   /** Records the state after a successful append, and the one it extended. */
   remember(identity: string, state: ChainState, before: ChainState | null): void {
-    this.touch(identity, before ? { head: state, before } : { head: state });
+    this.heads.set(identity, before ? { head: state, before } : { head: state });
+    const history = this.histories.get(identity);
+    if (history && before && history.last.head.hash === before.head.hash) {
+      history.record(state);
+      this.histories.set(identity, history);
+    }
   }
 
+  /** Cached chains and their weights (for /metrics). */
+  cacheStats(): { heads: number; headWeight: number; histories: number; historyWeight: number } {
+    return {
+      heads: this.heads.size,
+      headWeight: this.heads.weight,
+      histories: this.histories.size,
+      historyWeight: this.histories.weight,
+    };
+  }
+
+  private cachedHead(head: ChainHead): ChainState | undefined {
+    const cached = this.heads.get(head.identity);
+    return cached && cached.head.head.hash === head.hash ? cached.head : undefined;
+  }
+
+  /**
+   * Folds the chain up to `seq` from the furthest state at hand (the chain's history, else the
+   * cached head unless a history is wanted, else genesis, which starts a history) and checks
+   * that it ends at `hash`.
+   */
+  private async catchUp(
+    identity: string,
+    seq: number,
+    hash: string,
+    wantHistory = false,
+  ): Promise<ChainState> {
+    const history = this.histories.get(identity);
+    const cached = this.heads.get(identity)?.head;
+    let state: ChainState | null = null;
+    if (history && history.last.head.seq <= seq)
+      state = await this.fold(identity, history.last, seq, history);
+    else if (history) state = await this.fold(identity, history.checkpointAtOrBelow(seq), seq);
+    else if (!wantHistory && cached && cached.head.seq <= seq)
+      state = await this.fold(identity, cached, seq).catch(() => null);
+    state ??= await this.fold(identity, null, seq);
+    // The history grew in place: its weight is counted again.
+    const grown = this.histories.get(identity);
+    if (grown) this.histories.set(identity, grown);
+    if (state.head.hash !== hash) throw new Error('stored chain does not end at its recorded head');
+    return state;
+  }
+
+  /**
+   * Applies stored events after `from` (genesis when null) up to `toSeq`. A fold from genesis
+   * starts a new History; passing one extends it.
+   */
   private async fold(
     identity: string,
     from: ChainState | null,
     toSeq: number,
+    history?: History,
   ): Promise<ChainState> {
     let state = from;
     let next = from ? from.head.seq + 1 : 0;
+    let applied = 0;
     while (next <= toSeq) {
       const page = await this.store.events(identity, next, Math.min(PAGE, toSeq - next + 1));
       if (page.length === 0) break;
       const events = parseBundle(page.map((e) => `${e.jcs}\n`).join(''));
-      for (let i = 0; i < events.length; i++) {
-        state = applyEvent(state, events[i]!, { now: this.now() });
-        if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+      for (const ev of events) {
+        state = applyEvent(state, ev, { now: this.now() });
+        this.replayedEvents++;
+        if (history) history.record(state);
+        else if (!from) {
+          history = new History(state);
+          this.histories.set(identity, history);
+        }
+        if (++applied % LIMITS.replayYieldEvery === 0) {
+          await yieldToLoop();
+          if (this.aborted) throw new StoreUnavailableError('shutting_down');
+        }
       }
       next += page.length;
     }
@@ -100,12 +231,17 @@ export class ChainStates {
     return state;
   }
 
-  private touch(identity: string, entry: Cached): void {
-    this.lru.delete(identity);
-    this.lru.set(identity, entry);
-    if (this.lru.size > this.capacity) {
-      const oldest = this.lru.keys().next().value;
-      if (oldest !== undefined) this.lru.delete(oldest);
-    }
+  /** Runs `fn` after any replay of this chain already in flight (one at a time per chain). */
+  private exclusive<T>(identity: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.inflight.get(identity) ?? Promise.resolve()).then(fn, fn);
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    this.inflight.set(identity, settled);
+    void settled.then(() => {
+      if (this.inflight.get(identity) === settled) this.inflight.delete(identity);
+    });
+    return run;
   }
 }

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { LIMITS } from './limits.js';
 
 export interface ServerConfig {
   host: string;
@@ -18,8 +20,14 @@ export interface ServerConfig {
   keepAliveTimeoutMs: number;
   /** Most events one chain read returns; longer reads continue with `?since`. */
   maxEventsPerResponse: number;
-  /** Honour X-Forwarded-For (only behind a reverse proxy you run). */
-  trustProxy: boolean;
+  /** Claims the cached head states may hold in all: the cache's memory budget. */
+  cacheClaims: number;
+  /**
+   * Which X-Forwarded-For hops to believe: false (none, the socket address is the client), a
+   * number of proxy hops in front of the server, or the proxies' addresses/CIDRs. Never "all":
+   * a proxy that appends the client address would let a client forge the left-most entry.
+   */
+  trustProxy: false | number | string[];
   logLevel: string;
 }
 
@@ -34,6 +42,7 @@ export const DEFAULTS: ServerConfig = {
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
   maxEventsPerResponse: 10_000,
+  cacheClaims: LIMITS.headStateClaims,
   trustProxy: false,
   logLevel: 'info',
 };
@@ -47,7 +56,9 @@ export const USAGE = `Usage: kez-sig-server [options]
   --rate-window MS      rate-limit window (env KEZ_SIG_RATE_WINDOW_MS, default ${DEFAULTS.rateLimitWindowMs})
   --request-timeout MS  whole-request timeout (env KEZ_SIG_REQUEST_TIMEOUT_MS, default ${DEFAULTS.requestTimeoutMs})
   --max-events N        events per chain read (env KEZ_SIG_MAX_EVENTS, default ${DEFAULTS.maxEventsPerResponse})
-  --trust-proxy         use X-Forwarded-For for the client IP (env KEZ_SIG_TRUST_PROXY=1)
+  --cache-claims N      claims the chain-state cache may hold, ~2 KiB each (env KEZ_SIG_CACHE_CLAIMS, default ${DEFAULTS.cacheClaims})
+  --trust-proxy HOPS|ADDRS  trust X-Forwarded-For from HOPS proxies in front (e.g. 1), or only from
+                        these proxy addresses/CIDRs (comma-separated) (env KEZ_SIG_TRUST_PROXY)
   --log-level LEVEL     pino level (env KEZ_SIG_LOG_LEVEL, default ${DEFAULTS.logLevel})
   --help`;
 
@@ -56,6 +67,20 @@ function int(name: string, text: string | undefined, fallback: number): number {
   if (!/^\d{1,15}$/.test(text))
     throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
   return Number(text);
+}
+
+const ADDRESS_RE = /^([0-9.]+|[0-9a-f:.]*:[0-9a-f:.]*)(\/\d{1,3})?$/i;
+
+/** `--trust-proxy`: a hop count (0 = off) or a comma-separated list of addresses/CIDRs. */
+function trustProxy(text: string | undefined): ServerConfig['trustProxy'] {
+  if (text === undefined || text === '') return false;
+  if (/^\d{1,2}$/.test(text)) return Number(text) === 0 ? false : Number(text);
+  const addrs = text.split(',').map((a) => a.trim());
+  if (addrs.length && addrs.every((a) => ADDRESS_RE.test(a) && isIP(a.split('/')[0]!)))
+    return addrs;
+  throw new Error(
+    `--trust-proxy takes a number of proxy hops or proxy addresses, got ${JSON.stringify(text)}`,
+  );
 }
 
 /** Flags win over environment variables, which win over defaults. */
@@ -72,7 +97,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
       'rate-window': { type: 'string' },
       'request-timeout': { type: 'string' },
       'max-events': { type: 'string' },
-      'trust-proxy': { type: 'boolean' },
+      'cache-claims': { type: 'string' },
+      'trust-proxy': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -115,7 +141,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
         DEFAULTS.maxEventsPerResponse,
       ),
     ),
-    trustProxy: values['trust-proxy'] ?? env.KEZ_SIG_TRUST_PROXY === '1',
+    cacheClaims: int(
+      '--cache-claims',
+      values['cache-claims'] ?? env.KEZ_SIG_CACHE_CLAIMS,
+      DEFAULTS.cacheClaims,
+    ),
+    trustProxy: trustProxy(values['trust-proxy'] ?? env.KEZ_SIG_TRUST_PROXY),
     logLevel: values['log-level'] ?? env.KEZ_SIG_LOG_LEVEL ?? DEFAULTS.logLevel,
   };
 }

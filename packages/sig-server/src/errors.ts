@@ -1,4 +1,5 @@
 import { KezError } from '@kez/core';
+import { StoreUnavailableError } from './storage/faults.js';
 
 /**
  * Every error answer is `{"error":{"code","message", ...evidence}}`. Codes are SPEC §9 codes
@@ -6,13 +7,17 @@ import { KezError } from '@kez/core';
  * `unavailable` for HTTP-level conditions that are not about a KEZ object.
  */
 export class ApiError extends Error {
+  /** Sent as Retry-After with a 503. */
+  readonly retryAfterS: number;
   constructor(
     readonly statusCode: number,
     readonly code: string,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    options?: { cause?: unknown; retryAfterS?: number },
   ) {
-    super(message);
+    super(message, options);
+    this.retryAfterS = options?.retryAfterS ?? 1;
   }
 }
 
@@ -31,31 +36,24 @@ export function httpStatusForKezCode(code: string): number {
   return 422;
 }
 
-/**
- * The database is down or busy, not the request wrong: socket errors, PostgreSQL classes 08
- * (connection), 53 (resources), 57P (shutdown) and 3D000 (database gone), SQLite BUSY/LOCKED.
- * Clients treat 503 as retryable (SPEC §9 `unreachable`).
- */
-function isStoreUnavailable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return (
-    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|SQLITE_BUSY|SQLITE_LOCKED)/.test(
-      code,
-    ) ||
-    /^(08|53|57P)/.test(code) ||
-    code === '3D000'
-  );
-}
-
 /** Maps a KezError thrown by @kez/core to the HTTP answer; anything else is a server bug. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof KezError) {
-    return new ApiError(httpStatusForKezCode(err.code), err.code, err.message);
+    return new ApiError(httpStatusForKezCode(err.code), err.code, err.message, {}, { cause: err });
   }
-  if (isStoreUnavailable(err))
-    return new ApiError(503, 'unavailable', 'the database is not reachable; retry later');
+  if (err instanceof StoreUnavailableError) {
+    return new ApiError(
+      503,
+      'unavailable',
+      err.message,
+      {},
+      {
+        cause: err,
+        retryAfterS: err.retryAfterS,
+      },
+    );
+  }
   return new ApiError(500, 'internal', 'internal error');
 }
 

@@ -1,5 +1,6 @@
 import { isIdentityId } from '@kez/core';
 import { ApiError } from './errors.js';
+import type { ForkCursor } from './storage/types.js';
 
 const SINCE_RE = /^(0|[1-9][0-9]{0,15})$/;
 
@@ -26,6 +27,19 @@ export function parseSince(value: unknown): number {
   return Number(value);
 }
 
+const FORK_CURSOR_RE = /^(0|[1-9][0-9]{0,15}):([0-9a-f]{64})$/;
+
+/** `/forks?cursor=<seq>:<hash>`: the page continues after that fork event. */
+export function parseForkCursor(value: unknown): ForkCursor | null {
+  if (value === undefined) return null;
+  const m = typeof value === 'string' ? FORK_CURSOR_RE.exec(value) : null;
+  if (!m || Number(m[1]) > Number.MAX_SAFE_INTEGER)
+    throw new ApiError(400, 'bad_request', 'cursor must be <seq>:<64 hex>, from Kez-Next-Cursor');
+  return { seq: Number(m[1]), hash: m[2]! };
+}
+
+export const forkCursorOf = (ev: ForkCursor): string => `${ev.seq}:${ev.hash}`;
+
 export const etagOf = (hash: string): string => `"${hash}"`;
 
 /** If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/ is ignored, * matches. */
@@ -51,3 +65,10 @@ export function checkJsonContentType(header: string | undefined): void {
 
 export const toBundle = (events: { jcs: string }[]): string =>
   events.map((e) => `${e.jcs}\n`).join('');
+
+/** Rows read with a limit of `max + 1`: the page itself, its last row, and whether more follow. */
+export function page<T>(rows: T[], max: number): { rows: T[]; last: T | undefined; more: boolean } {
+  const more = rows.length > max;
+  const kept = more ? rows.slice(0, max) : rows;
+  return { rows: kept, last: kept[kept.length - 1], more };
+}

@@ -1,6 +1,8 @@
 import { IDENTITY_ID_RE } from '@kez/core';
 
 /** The OpenAPI 3.1 description served at GET /v1/openapi.json. */
+import { LIMITS } from './limits.js';
+
 const identityParam = {
   name: 'identity',
   in: 'path',
@@ -71,7 +73,9 @@ export const openApiDocument = {
           400: error('Bad identity or since'),
           404: error('Unknown chain (code no_chain)'),
           429: error('Rate limited'),
-          503: error('Database unreachable (code unavailable, Retry-After)'),
+          503: error(
+            'Database unreachable, disk full, locked or out of connections, or the server is shutting down (code unavailable, Retry-After)',
+          ),
         },
       },
     },
@@ -114,7 +118,7 @@ export const openApiDocument = {
           },
           400: error('Not canonical, malformed, trailing data, wrong object type, bad identity'),
           409: error(
-            'code fork: a different valid event holds this seq (stored as fork evidence); code bad_link: seq > head + 1 or unknown chain',
+            'code fork: a different valid event holds this seq (error.evidence: "stored" as fork evidence, or "dropped" — only counted — once the per-position or per-chain bound is reached); code bad_link: seq > head + 1 or unknown chain',
           ),
           413: error('Body over 64 KiB (code too_large)'),
           415: error('Content type is not application/json (code content_type)'),
@@ -122,7 +126,9 @@ export const openApiDocument = {
             'Fails verification: bad_signature, not_authorized, bad_link, bad_claim, identity_mismatch, …',
           ),
           429: error('Rate limited'),
-          503: error('Database unreachable (code unavailable, Retry-After)'),
+          503: error(
+            'Database unreachable, disk full, locked or out of connections, or the server is shutting down (code unavailable, Retry-After)',
+          ),
         },
       },
     },
@@ -131,10 +137,36 @@ export const openApiDocument = {
         operationId: 'getForks',
         summary:
           'Fork evidence: events that validly contradict the main chain, ordered by (seq, hash)',
-        parameters: [identityParam],
+        parameters: [
+          identityParam,
+          {
+            name: 'cursor',
+            in: 'query',
+            required: false,
+            description: 'Continue after this fork event: the `Kez-Next-Cursor` of the last page.',
+            schema: { type: 'string', pattern: '^(0|[1-9][0-9]{0,15}):[0-9a-f]{64}$' },
+          },
+        ],
         responses: {
-          200: { description: 'JSONL, possibly empty', content: ndjson },
-          400: error('Bad identity'),
+          200: {
+            description: `JSONL, possibly empty; at most ${LIMITS.forksPage} events a page`,
+            content: ndjson,
+            headers: {
+              'Kez-Next-Cursor': {
+                description: 'Present when more evidence follows: pass it as `cursor`',
+                schema: { type: 'string' },
+              },
+              'Kez-Forks-Stored': {
+                description: `Fork evidence events stored for this chain (at most ${LIMITS.forksPerChain}, ${LIMITS.forksPerPosition} a position)`,
+                schema: { type: 'string' },
+              },
+              'Kez-Forks-Dropped': {
+                description: 'Valid rivals refused storage by those bounds (submissions counted)',
+                schema: { type: 'string' },
+              },
+            },
+          },
+          400: error('Bad identity or cursor'),
           404: error('Unknown chain'),
         },
       },
@@ -146,8 +178,8 @@ export const openApiDocument = {
       get: {
         operationId: 'ready',
         responses: {
-          200: { description: 'The database answers' },
-          503: error('Database unreachable'),
+          200: { description: 'The database answers and can take writes' },
+          503: error('Database unreachable or out of connections, or the disk is full'),
         },
       },
     },
@@ -156,9 +188,11 @@ export const openApiDocument = {
         operationId: 'metrics',
         responses: {
           200: {
-            description: 'Prometheus text format 0.0.4',
+            description:
+              'Prometheus text format 0.0.4; totals from write-path counters, no table scan',
             content: { 'text/plain': { schema: { type: 'string' } } },
           },
+          429: error('Rate limited (scrapes count against the per-IP limit)'),
         },
       },
     },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './app.js';
 import type { ServerConfig } from './config.js';
 import { openStore } from './storage/open.js';
+import { LIMITS } from './limits.js';
 import type { ChainStore } from './storage/types.js';
 
 export interface RunningServer {
@@ -9,8 +10,15 @@ export interface RunningServer {
   store: ChainStore;
   /** Base URL, e.g. http://127.0.0.1:41234 */
   url: string;
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish for `graceMs`, then cuts the remaining
+   * connections and closes the database without waiting for requests still stuck on it.
+   */
+  close(graceMs?: number): Promise<void>;
 }
+
+const within = (p: Promise<unknown>, ms: number): Promise<unknown> =>
+  Promise.race([p, new Promise((r) => setTimeout(r, ms).unref())]);
 
 /** Opens the configured store, builds the app and listens. */
 export async function startServer(
@@ -36,9 +44,14 @@ export async function startServer(
     app,
     store,
     url: `http://${host}:${port}`,
-    async close() {
-      await app.close();
-      await store.close();
+    async close(graceMs = LIMITS.shutdownGraceMs) {
+      const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
+      try {
+        await within(app.close(), graceMs + 1000);
+      } finally {
+        clearTimeout(cut);
+      }
+      await within(store.close(), 1000);
     },
   };
 }

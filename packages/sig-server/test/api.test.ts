@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, startTestServer, type TestServer } from './helpers/backends.js';
 import { TestChain, newSigner, now } from '@kez/test-kit/chain-builder';
-import { call, chainPath, postEvent } from './helpers/http.js';
+import { call, chainPath, postEvent, readForks } from './helpers/http.js';
 
 describe.each(BACKENDS)('sig-server API on %s', (backend) => {
   let srv: TestServer;
@@ -291,9 +291,16 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
       expect(read.text).toBe(exportBundle(chain.events));
       expect(verifyChain(read.text, { now: now() }).status).toBe('valid');
 
-      const forks = await call(chainPath(srv.url, chain.identity, '/forks'));
+      // Evidence is bounded per position (LIMITS.forksPerPosition = 4): the rest is counted.
+      const forks = await readForks(srv.url, chain.identity);
       const losers = candidates.filter((c) => c !== winner);
-      expect(forks.text).toBe(exportBundle(losers));
+      expect(forks).toMatchObject({ stored: 4, dropped: N - 1 - 4 });
+      expect(forks.events).toHaveLength(4);
+      for (const ev of forks.events) expect(losers.map(objectHash)).toContain(objectHash(ev));
+      const kept = answers.filter((a) => a.status === 409 && a.json.error.evidence === 'stored');
+      expect(kept.map((a) => a.json.error.hash).sort()).toEqual(
+        forks.events.map((e) => objectHash(e)).sort(),
+      );
       const withEvidence = verifyChain(exportBundle([...chain.events, ...losers]), { now: now() });
       expect(withEvidence.status).toBe('fork');
       const head = await call(chainPath(srv.url, chain.identity, '/head'));
@@ -402,7 +409,8 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
     expect(metrics.text).toMatch(
       /kez_sig_appends_total\{result="rejected",code="not_authorized"\} [1-9]/,
     );
-    expect(metrics.text).toMatch(/kez_sig_forks_total [1-9]/);
+    expect(metrics.text).toMatch(/kez_sig_forks_total\{outcome="stored"\} [1-9]/);
+    expect(metrics.text).toMatch(/kez_sig_forks_total\{outcome="dropped"\} [1-9]/);
     expect(metrics.text).toMatch(
       /kez_sig_http_requests_total\{method="POST",route="\/v1\/chains\/:identity\/events",status="201"\} [1-9]/,
     );

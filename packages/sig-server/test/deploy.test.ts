@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { LIMITS } from '../src/limits.js';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const deploy = (f: string) => join(pkg, 'deploy', f);
@@ -19,6 +20,8 @@ describe('deployment recipes', () => {
     expect(out).toMatch(/^\s{2}sig-2:$/m);
     expect(out).toMatch(/^\s{2}db:$/m);
     expect(out.match(/KEZ_SIG_DB: postgres:\/\/kez:change-me@db:5432\/kez/g)).toHaveLength(2);
+    // One trusted hop (the load balancer), never "trust every X-Forwarded-For entry".
+    expect(out.match(/KEZ_SIG_TRUST_PROXY: '1'/g)).toHaveLength(2);
   });
 
   it('the systemd unit starts dist/main.js with flags the server accepts', () => {
@@ -30,7 +33,7 @@ describe('deployment recipes', () => {
       dataDir: '/var/lib/kez-sig-server',
       host: '127.0.0.1',
       port: 8787,
-      trustProxy: true,
+      trustProxy: 1,
     });
     expect(existsSync(join(pkg, 'dist', 'main.js'))).toBe(true);
   });
@@ -45,6 +48,23 @@ describe('deployment recipes', () => {
   });
 });
 
+describe('operator documentation', () => {
+  it("the README's limits table is src/limits.ts, and every recipe trusts a proxy hop count", () => {
+    const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
+    const documented: Record<string, number> = {};
+    for (const m of readme.matchAll(/^\| (`\w+`(?: \/ `\w+`)*) \| ([\d /]+) \|/gm)) {
+      const names = [...m[1]!.matchAll(/`(\w+)`/g)].map((n) => n[1]!);
+      const values = m[2]!.split('/').map((v) => Number(v.trim()));
+      names.forEach((n, i) => {
+        documented[n] = values[i]!;
+      });
+    }
+    expect(documented).toEqual(LIMITS);
+    expect(readme).toContain('KEZ_SIG_TRUST_PROXY=1` (one hop');
+    expect(readme).not.toMatch(/--trust-proxy`? (so|to|and)/);
+  });
+});
+
 describe('configuration', () => {
   it('flags win over the environment, which wins over defaults', () => {
     const cfg = loadConfig(['--port', '9000', '--rate-limit', '0'], {
@@ -53,6 +73,8 @@ describe('configuration', () => {
       KEZ_SIG_DB: 'postgres://x/y',
     });
     expect(cfg).toMatchObject({ port: 9000, host: '::1', rateLimitMax: 0, db: 'postgres://x/y' });
+    expect(loadConfig([], { KEZ_SIG_CACHE_CLAIMS: '10' })).toMatchObject({ cacheClaims: 10 });
+    expect(loadConfig([], {})).toMatchObject({ cacheClaims: LIMITS.headStateClaims });
   });
 
   it('refuses bad values instead of guessing', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { objectHash, parseBundle, verifyChain, exportBundle, type ChainEvent } from '@kez/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestChain, newSigner, now } from '@kez/test-kit/chain-builder';
-import { call, chainPath, postEvent } from './helpers/http.js';
+import { call, chainPath, postEvent, readForks } from './helpers/http.js';
 import { exited, spawnServer } from './helpers/process.js';
 
 interface Ledger {
@@ -16,7 +16,7 @@ interface Ledger {
   attempted: Set<string>;
   /** Hashes answered 201/200: must be main events after the crash. */
   acked: Set<string>;
-  /** Hashes answered 409 fork: must be in the fork evidence after the crash. */
+  /** Hashes answered 409 fork, stored as evidence: must be in it after the crash. */
   forkAcked: Set<string>;
 }
 
@@ -38,7 +38,7 @@ async function drive(url: string, l: Ledger): Promise<void> {
         l.acked.add(h);
         winner = rivals[i];
       }
-      if (a.status === 409 && a.json?.error?.code === 'fork') l.forkAcked.add(h);
+      if (a.status === 409 && a.json?.error?.evidence === 'stored') l.forkAcked.add(h);
     });
     if (!winner)
       throw new Error(`no rival won: ${answers.map((a) => `${a.status} ${a.text}`).join(' | ')}`);
@@ -91,12 +91,14 @@ describe('durability (SQLite, real process, SIGKILL)', () => {
       for (const h of l.acked) expect(stored).toContain(h);
       const verdict = verifyChain(read.text, { now: now() });
       expect(verdict.status).toBe('valid');
-      const forks = await call(chainPath(server.url, l.chain.identity, '/forks'));
-      const forkHashes = parseBundle(forks.text).map(objectHash);
+      const forks = await readForks(server.url, l.chain.identity);
+      const forkHashes = forks.events.map(objectHash);
       for (const h of forkHashes) expect(l.attempted.has(h)).toBe(true);
       for (const h of l.forkAcked) expect(forkHashes).toContain(h);
       if (forkHashes.length)
-        expect(verifyChain(read.text + forks.text, { now: now() }).status).not.toBe('valid');
+        expect(verifyChain(read.text + exportBundle(forks.events), { now: now() }).status).not.toBe(
+          'valid',
+        );
       acked += l.acked.size;
       unacked += stored.length - l.acked.size;
       // The chain the server holds may be ahead of what we saw acknowledged (a commit whose

@@ -46,6 +46,7 @@ describe('kez-sig-server process', () => {
       await db.end();
       expect(tables.rows.map((r) => r.tablename)).toEqual([
         'kez_chains',
+        'kez_counters',
         'kez_events',
         'kez_fork_events',
       ]);

@@ -7,9 +7,13 @@ import {
   checkJsonContentType,
   etagMatches,
   etagOf,
+  forkCursorOf,
+  page,
+  parseForkCursor,
   parseSince,
   toBundle,
 } from '../http-helpers.js';
+import { LIMITS } from '../limits.js';
 import type { Metrics } from '../metrics.js';
 import type { ChainStore } from '../storage/types.js';
 
@@ -41,11 +45,11 @@ export function chainRoutes(
       if (etagMatches(req.headers['if-none-match'], head.hash)) {
         return reply.code(304).header('etag', etagOf(head.hash)).send();
       }
-      const rows = await store.events(identity, since, maxEventsPerResponse + 1);
-      const truncated = rows.length > maxEventsPerResponse;
-      if (truncated) rows.pop();
-      const last = rows[rows.length - 1];
-      if (truncated && last) reply.header('kez-next-since', String(last.seq + 1));
+      const { rows, last, more } = page(
+        await store.events(identity, since, maxEventsPerResponse + 1),
+        maxEventsPerResponse,
+      );
+      if (more && last) reply.header('kez-next-since', String(last.seq + 1));
       // Events are append-only: the last row of an untruncated read is the head at read time.
       else reply.header('etag', etagOf(last ? last.hash : head.hash));
       return reply.type(NDJSON).send(toBundle(rows));
@@ -59,11 +63,23 @@ export function chainRoutes(
     return { identity: head.identity, seq: head.seq, hash: head.hash, fork: head.fork };
   });
 
-  app.get<{ Params: { identity: string } }>('/v1/chains/:identity/forks', async (req, reply) => {
-    const identity = checkIdentity(req.params.identity);
-    if (!(await store.head(identity))) throw noChain(identity);
-    return reply.type(NDJSON).send(toBundle(await store.forks(identity)));
-  });
+  app.get<{ Params: { identity: string }; Querystring: { cursor?: string } }>(
+    '/v1/chains/:identity/forks',
+    async (req, reply) => {
+      const identity = checkIdentity(req.params.identity);
+      const after = parseForkCursor(req.query.cursor);
+      const head = await store.head(identity);
+      if (!head) throw noChain(identity);
+      const { rows, last, more } = page(
+        await store.forks(identity, after, LIMITS.forksPage + 1),
+        LIMITS.forksPage,
+      );
+      if (more && last) reply.header('kez-next-cursor', forkCursorOf(last));
+      reply.header('kez-forks-stored', String(head.forksStored));
+      reply.header('kez-forks-dropped', String(head.forksDropped));
+      return reply.type(NDJSON).send(toBundle(rows));
+    },
+  );
 
   app.post<{ Params: { identity: string } }>('/v1/chains/:identity/events', async (req, reply) => {
     const identity = checkIdentity(req.params.identity);

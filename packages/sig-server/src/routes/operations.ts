@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../errors.js';
+import { ApiError, toApiError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { openApiDocument } from '../openapi.js';
 import type { ChainStore } from '../storage/types.js';
 
-/** Health, readiness, metrics (not rate-limited: probes and scrapers poll them) and the API description. */
+/**
+ * Health and readiness (not rate-limited: probes poll them, and they cost no table read),
+ * metrics (rate-limited like the API: a scrape every 15 s is 4 of the default 600 a minute)
+ * and the API description.
+ */
 export function operationRoutes(
   app: FastifyInstance,
   deps: { store: ChainStore; metrics: Metrics },
@@ -16,12 +20,15 @@ export function operationRoutes(
   app.get('/readyz', unlimited, async () => {
     try {
       await store.ping();
-    } catch {
-      throw new ApiError(503, 'unavailable', 'the database is not reachable');
+    } catch (err) {
+      const known = toApiError(err);
+      throw known.statusCode === 503
+        ? known
+        : new ApiError(503, 'unavailable', 'the database is not reachable', {}, { cause: err });
     }
     return { status: 'ok', db: store.kind };
   });
-  app.get('/metrics', unlimited, async (_req, reply) => {
+  app.get('/metrics', async (_req, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
     return metrics.render(await store.stats());
   });

@@ -1,11 +1,16 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { LIMITS } from '../limits.js';
+import { StoreUnavailableError, sqliteFault } from './faults.js';
 import type {
   AppendResult,
   ChainHead,
   ChainStore,
   ExpectedHead,
+  ForkBounds,
+  ForkCursor,
+  ForkOutcome,
   StoredEvent,
   StoreStats,
 } from './types.js';
@@ -31,13 +36,32 @@ CREATE TABLE IF NOT EXISTS fork_events (
   jcs      TEXT NOT NULL,
   PRIMARY KEY (identity, hash)
 );
+CREATE INDEX IF NOT EXISTS fork_events_position ON fork_events (identity, seq);
 `;
+/** Added after 0.2.0: fork evidence bounds and write-path counters (migrated on open). */
+const MIGRATION = `
+ALTER TABLE chains ADD COLUMN forks_stored INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chains ADD COLUMN forks_dropped INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE counters (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  chains INTEGER NOT NULL, events INTEGER NOT NULL, fork_events INTEGER NOT NULL
+);
+INSERT INTO counters VALUES (0, (SELECT count(*) FROM chains), (SELECT count(*) FROM events),
+  (SELECT count(*) FROM fork_events));
+UPDATE chains SET forks_stored = (SELECT count(*) FROM fork_events f
+  WHERE f.identity = chains.identity) WHERE fork = 1;
+`;
+/** A write blocked by another process's lock waits this long per try, then retries later. */
+const BUSY_SLICE_MS = 5;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface HeadRow {
   identity: string;
   head_seq: number;
   head_hash: string;
   fork: number;
+  forks_stored: number;
+  forks_dropped: number;
 }
 
 interface PendingAppend {
@@ -67,19 +91,31 @@ export class SqliteStore implements ChainStore {
   private readonly appendBatch;
   private readonly forkTx;
   private pending: PendingAppend[] = [];
+  /** When a write last failed for want of space (ms, `clock`); 0 once a write succeeds. */
+  private diskFullAt = 0;
 
-  constructor(dataDir: string) {
+  constructor(
+    private readonly dataDir: string,
+    private readonly clock: () => number = Date.now,
+  ) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.db = new Database(join(dataDir, SQLITE_FILE));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    // Short on purpose: a synchronous wait blocks the event loop. Longer waits for another
+    // process's lock are asynchronous retries (see `write`).
+    this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
     const db = this.db;
+    const columns = db.prepare<[], { name: string }>(
+      "SELECT name FROM pragma_table_info('chains')",
+    );
+    if (!columns.all().some((c) => c.name === 'forks_stored'))
+      db.transaction(() => db.exec(MIGRATION)).immediate();
     this.q = {
       head: db.prepare<[string], HeadRow>(
-        'SELECT identity, head_seq, head_hash, fork FROM chains WHERE identity = ?',
+        'SELECT identity, head_seq, head_hash, fork, forks_stored, forks_dropped FROM chains WHERE identity = ?',
       ),
       events: db.prepare<[string, number, number], StoredEvent>(
         'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq >= ? ORDER BY seq LIMIT ?',
@@ -96,16 +132,30 @@ export class SqliteStore implements ChainStore {
       insertEvent: db.prepare<[string, number, string, string]>(
         'INSERT INTO events (identity, seq, hash, jcs) VALUES (?, ?, ?, ?)',
       ),
-      insertFork: db.prepare<[string, number, string, string]>(
-        'INSERT OR IGNORE INTO fork_events (identity, seq, hash, jcs) VALUES (?, ?, ?, ?)',
+      countChain: db.prepare('UPDATE counters SET chains = chains + 1 WHERE id = 0'),
+      countEvent: db.prepare('UPDATE counters SET events = events + 1 WHERE id = 0'),
+      countFork: db.prepare('UPDATE counters SET fork_events = fork_events + 1 WHERE id = 0'),
+      forkExists: db.prepare<[string, string], { one: number }>(
+        'SELECT 1 AS one FROM fork_events WHERE identity = ? AND hash = ?',
       ),
-      flagFork: db.prepare<[string]>('UPDATE chains SET fork = 1 WHERE identity = ?'),
-      forks: db.prepare<[string], StoredEvent>(
-        'SELECT seq, hash, jcs FROM fork_events WHERE identity = ? ORDER BY seq, hash',
+      forksAt: db.prepare<[string, number], { n: number }>(
+        'SELECT count(*) AS n FROM fork_events WHERE identity = ? AND seq = ?',
+      ),
+      insertFork: db.prepare<[string, number, string, string]>(
+        'INSERT INTO fork_events (identity, seq, hash, jcs) VALUES (?, ?, ?, ?)',
+      ),
+      storedFork: db.prepare<[string]>(
+        'UPDATE chains SET fork = 1, forks_stored = forks_stored + 1 WHERE identity = ?',
+      ),
+      droppedFork: db.prepare<[string]>(
+        'UPDATE chains SET fork = 1, forks_dropped = forks_dropped + 1 WHERE identity = ?',
+      ),
+      forks: db.prepare<[string, number, number, string, number], StoredEvent>(
+        `SELECT seq, hash, jcs FROM fork_events WHERE identity = ? AND (seq > ? OR (seq = ? AND hash > ?))
+         ORDER BY seq, hash LIMIT ?`,
       ),
       stats: db.prepare<[], StoreStats>(
-        `SELECT (SELECT count(*) FROM chains) AS chains, (SELECT count(*) FROM events) AS events,
-                (SELECT count(*) FROM fork_events) AS forkEvents`,
+        'SELECT chains, events, fork_events AS forkEvents FROM counters WHERE id = 0',
       ),
       ping: db.prepare<[], { one: number }>('SELECT 1 AS one'),
     };
@@ -116,6 +166,7 @@ export class SqliteStore implements ChainStore {
         if (expected === null) {
           if (cur) return { ok: false, reason: 'conflict' };
           this.q.insertChain.run(identity, ev.hash);
+          this.q.countChain.run();
         } else {
           if (!cur || cur.head_seq !== expected.seq || cur.head_hash !== expected.hash) {
             return { ok: false, reason: 'conflict' };
@@ -123,6 +174,7 @@ export class SqliteStore implements ChainStore {
           this.q.moveHead.run(ev.seq, ev.hash, identity);
         }
         this.q.insertEvent.run(identity, ev.seq, ev.hash, ev.jcs);
+        this.q.countEvent.run();
         return { ok: true };
       },
     );
@@ -136,11 +188,23 @@ export class SqliteStore implements ChainStore {
           }
         }),
     );
-    this.forkTx = db.transaction((identity: string, ev: StoredEvent): boolean => {
-      const added = this.q.insertFork.run(identity, ev.seq, ev.hash, ev.jcs).changes === 1;
-      this.q.flagFork.run(identity);
-      return added;
-    });
+    this.forkTx = db.transaction(
+      (identity: string, ev: StoredEvent, bounds: ForkBounds): ForkOutcome => {
+        if (this.q.forkExists.get(identity, ev.hash)) return 'duplicate';
+        const chain = this.q.head.get(identity);
+        if (
+          (chain?.forks_stored ?? 0) >= bounds.forksPerChain ||
+          (this.q.forksAt.get(identity, ev.seq)?.n ?? 0) >= bounds.forksPerPosition
+        ) {
+          this.q.droppedFork.run(identity);
+          return 'dropped';
+        }
+        this.q.insertFork.run(identity, ev.seq, ev.hash, ev.jcs);
+        this.q.storedFork.run(identity);
+        this.q.countFork.run();
+        return 'stored';
+      },
+    );
   }
 
   async init(): Promise<void> {
@@ -150,7 +214,14 @@ export class SqliteStore implements ChainStore {
   async head(identity: string): Promise<ChainHead | null> {
     const r = this.q.head.get(identity);
     return r
-      ? { identity: r.identity, seq: r.head_seq, hash: r.head_hash, fork: r.fork === 1 }
+      ? {
+          identity: r.identity,
+          seq: r.head_seq,
+          hash: r.head_hash,
+          fork: r.fork === 1,
+          forksStored: r.forks_stored,
+          forksDropped: r.forks_dropped,
+        }
       : null;
   }
 
@@ -178,34 +249,64 @@ export class SqliteStore implements ChainStore {
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
-    let results;
-    try {
-      results = this.appendBatch.immediate(batch);
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-      return;
+    this.write(() => this.appendBatch.immediate(batch)).then(
+      (results) =>
+        batch.forEach((p, i) => {
+          const r = results[i]!;
+          if ('error' in r) p.reject(sqliteFault(r.error));
+          else p.resolve(r);
+        }),
+      (err: unknown) => {
+        for (const p of batch) p.reject(err);
+      },
+    );
+  }
+
+  /**
+   * Runs a write transaction. Another process holding the write lock makes it wait at most
+   * BUSY_SLICE_MS synchronously, then retry from a timer (the event loop keeps serving) until
+   * `sqliteLockWaitMs`, then a 503 `busy`. A full disk is remembered for /readyz.
+   */
+  private async write<T>(fn: () => T): Promise<T> {
+    const deadline = this.clock() + LIMITS.sqliteLockWaitMs;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+      try {
+        const out = fn();
+        this.diskFullAt = 0;
+        return out;
+      } catch (err) {
+        const fault = sqliteFault(err);
+        if (fault instanceof StoreUnavailableError && fault.fault === 'disk_full')
+          this.diskFullAt = this.clock();
+        const busy = fault instanceof StoreUnavailableError && fault.fault === 'busy';
+        if (!busy || this.clock() + pause > deadline) throw fault;
+      }
+      await sleep(pause);
     }
-    batch.forEach((p, i) => {
-      const r = results[i]!;
-      if ('error' in r) p.reject(r.error);
-      else p.resolve(r);
-    });
   }
 
-  async addFork(identity: string, event: StoredEvent): Promise<boolean> {
-    return this.forkTx.immediate(identity, event);
+  async addFork(identity: string, event: StoredEvent, bounds: ForkBounds): Promise<ForkOutcome> {
+    return this.write(() => this.forkTx.immediate(identity, event, bounds));
   }
 
-  async forks(identity: string): Promise<StoredEvent[]> {
-    return this.q.forks.all(identity);
+  async forks(identity: string, after: ForkCursor | null, limit: number): Promise<StoredEvent[]> {
+    const seq = after?.seq ?? -1;
+    return this.q.forks.all(identity, seq, seq, after?.hash ?? '', limit);
   }
 
   async stats(): Promise<StoreStats> {
     return this.q.stats.get()!;
   }
 
+  /** Not ready while the disk is full: a recent disk-full write, or no space left at all. */
   async ping(): Promise<void> {
     this.q.ping.get();
+    const fs = statfsSync(this.dataDir);
+    if (
+      fs.bavail === 0 ||
+      (this.diskFullAt && this.clock() - this.diskFullAt < LIMITS.diskFullHoldMs)
+    )
+      throw new StoreUnavailableError('disk_full');
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,23 @@ export interface ChainHead {
   hash: string;
   /** True once fork evidence (a second valid event at a stored position) exists. */
   fork: boolean;
+  /** Fork evidence events stored, and valid rivals refused storage by the bounds. */
+  forksStored: number;
+  forksDropped: number;
+}
+
+/** What became of a valid rival: stored, already stored, or only counted (bounds reached). */
+export type ForkOutcome = 'stored' | 'duplicate' | 'dropped';
+
+export interface ForkBounds {
+  forksPerPosition: number;
+  forksPerChain: number;
+}
+
+/** Where a page of fork evidence ends: evidence is ordered by (seq, hash). */
+export interface ForkCursor {
+  seq: number;
+  hash: string;
 }
 
 /** The head an append expects to extend; null for a genesis append (no chain yet). */
@@ -48,12 +65,16 @@ export interface ChainStore {
    * in one transaction, only if the chain's head still equals `expected`.
    */
   append(identity: string, event: StoredEvent, expected: ExpectedHead): Promise<AppendResult>;
-  /** Stores fork evidence and flags the chain. Returns false if this event was already stored. */
-  addFork(identity: string, event: StoredEvent): Promise<boolean>;
-  /** Fork evidence, ordered by (seq, hash). */
-  forks(identity: string): Promise<StoredEvent[]>;
+  /**
+   * Flags the chain and stores fork evidence, unless `bounds` are reached for its position or
+   * chain (then it is only counted). Atomic per chain, so concurrent rivals cannot overshoot.
+   */
+  addFork(identity: string, event: StoredEvent, bounds: ForkBounds): Promise<ForkOutcome>;
+  /** Fork evidence after `after` (from the start when null), ordered by (seq, hash). */
+  forks(identity: string, after: ForkCursor | null, limit: number): Promise<StoredEvent[]>;
+  /** Totals from counters the write path maintains in the same transactions: no table scan. */
   stats(): Promise<StoreStats>;
-  /** Throws if the database cannot be reached. */
+  /** Throws a StoreUnavailableError if the database cannot take writes now. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

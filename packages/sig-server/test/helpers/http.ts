@@ -1,4 +1,4 @@
-import { encodeJson, type ChainEvent } from '@kez/core';
+import { encodeJson, parseBundle, type ChainEvent } from '@kez/core';
 
 export interface Answer {
   status: number;
@@ -39,3 +39,28 @@ export function postRaw(
 /** POSTs an event in its SPEC §8.1 JSON encoding. */
 export const postEvent = (base: string, identity: string, ev: ChainEvent): Promise<Answer> =>
   postRaw(base, identity, encodeJson(ev));
+
+/** Every page of a chain's fork evidence (following Kez-Next-Cursor), with the bound counters. */
+export async function readForks(
+  base: string,
+  identity: string,
+): Promise<{ events: ChainEvent[]; pages: number; stored: number; dropped: number }> {
+  const events: ChainEvent[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  let last: Answer;
+  do {
+    const q: string = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+    last = await call(chainPath(base, identity, `/forks${q}`));
+    if (last.status !== 200) throw new Error(`/forks answered ${last.status} ${last.text}`);
+    events.push(...parseBundle(last.text));
+    cursor = last.headers.get('kez-next-cursor');
+    pages++;
+  } while (cursor && pages < 1000);
+  return {
+    events,
+    pages,
+    stored: Number(last.headers.get('kez-forks-stored')),
+    dropped: Number(last.headers.get('kez-forks-dropped')),
+  };
+}

@@ -1,0 +1,118 @@
+// Fork evidence under abuse (issue 12): one key holder could store unbounded evidence at one
+// position and `/forks` answered with all of it in one body. Evidence is kept up to 4 events
+// per position and 64 per chain (src/limits.ts); the rest is counted, and `/forks` is paged.
+// Also: what the server does today with a rival signed by a since-revoked device or a
+// rotated-away key (SPEC v0.3's recovery rules will decide; the protocol is not changed here).
+import { addClaim, exportBundle, objectHash, type ChainEvent, type ChainState } from '@kez/core';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, useTestServer } from './helpers/backends.js';
+import { TestChain, freshSubject, newSigner, now } from '@kez/test-kit/chain-builder';
+import { call, chainPath, postEvent, readForks } from './helpers/http.js';
+
+const PER_POSITION = 4;
+const PER_CHAIN = 64;
+
+describe.each(BACKENDS)('fork evidence bounds on %s', (backend) => {
+  const server = useTestServer(backend);
+
+  async function publish(chain: TestChain): Promise<void> {
+    for (const ev of chain.events)
+      expect((await postEvent(server().url, chain.identity, ev)).status).toBe(201);
+  }
+
+  it('keeps the first 4 rivals at one position and counts the rest', async () => {
+    const chain = new TestChain(newSigner());
+    const base = new TestChain(chain.primary, [...chain.events]);
+    chain.add();
+    chain.add();
+    await publish(chain);
+    const rivals = Array.from({ length: 12 }, () => base.addEvent());
+    for (const ev of rivals) {
+      const r = await postEvent(server().url, chain.identity, ev);
+      expect(r.status).toBe(409);
+      expect(r.json.error.code).toBe('fork');
+    }
+    const stored = await readForks(server().url, chain.identity);
+    expect(stored.events.map(objectHash).sort()).toEqual(
+      rivals
+        .slice(0, PER_POSITION)
+        .map((e) => objectHash(e))
+        .sort(),
+    );
+    expect(stored).toMatchObject({ stored: 4, dropped: 8 });
+    // A repeat of a stored rival is not counted again.
+    await postEvent(server().url, chain.identity, rivals[0]!);
+    expect(await readForks(server().url, chain.identity)).toMatchObject({ stored: 4, dropped: 8 });
+  });
+
+  it('keeps at most 64 per chain, and /forks pages through them in order', async () => {
+    const chain = new TestChain(newSigner());
+    // The owner's state before each position (states are immutable): a rival for each seq.
+    const before: ChainState[] = [];
+    for (let i = 0; i < 70; i++) {
+      before.push(chain.state);
+      chain.add();
+    }
+    await publish(chain);
+    for (const state of before) {
+      const rival = addClaim(state, { subject: freshSubject(), created_at: now() }, chain.primary);
+      const r = await postEvent(server().url, chain.identity, rival.event);
+      expect(r.status).toBe(409);
+    }
+    const stored = await readForks(server().url, chain.identity);
+    expect(stored.events).toHaveLength(PER_CHAIN);
+    expect(stored.pages).toBeGreaterThan(1);
+    const seqs = stored.events.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(stored.events.map(objectHash)).size).toBe(PER_CHAIN);
+    expect(stored).toMatchObject({ stored: 64, dropped: 6 });
+    const bad = await call(chainPath(server().url, chain.identity, '/forks?cursor=nope'));
+    expect(bad.status).toBe(400);
+  });
+});
+
+// SPEC v0.3's recovery rules are not written yet. Today a rival for a position *before* the
+// revocation of its signer is judged against the state at that position, where the key still
+// had authority: it is kept as fork evidence and the chain is flagged for every reader.
+describe.each(BACKENDS)(
+  'rivals signed by keys that lost authority later, on %s (today)',
+  (backend) => {
+    const server = useTestServer(backend);
+
+    async function expectForkStored(chain: TestChain, rival: ChainEvent): Promise<void> {
+      for (const ev of chain.events)
+        expect((await postEvent(server().url, chain.identity, ev)).status).toBe(201);
+      const r = await postEvent(server().url, chain.identity, rival);
+      expect(r.status).toBe(409);
+      expect(r.json.error.code).toBe('fork');
+      const read = await call(chainPath(server().url, chain.identity));
+      expect(read.headers.get('kez-fork')).toBe('true');
+      expect((await call(chainPath(server().url, chain.identity, '/forks'))).text).toBe(
+        exportBundle([rival]),
+      );
+    }
+
+    it('a revoked device signs a rival for a position before its revocation: fork evidence', async () => {
+      const device = newSigner();
+      const chain = new TestChain(newSigner());
+      chain.push(chain.addDeviceEvent(device));
+      const before = new TestChain(chain.primary, [...chain.events]);
+      chain.push(chain.addEvent(device));
+      chain.push(chain.revokeDeviceEvent(device));
+      chain.add();
+      await expectForkStored(chain, before.addEvent(device));
+    });
+
+    it('a rotated-away primary signs a rival for a position before the rotation: fork evidence', async () => {
+      const old = newSigner();
+      const chain = new TestChain(old);
+      chain.add();
+      const before = new TestChain(old, [...chain.events]);
+      const next = newSigner();
+      chain.push(chain.rotateEvent(next));
+      chain.primary = next;
+      chain.add();
+      await expectForkStored(chain, before.addEvent(old));
+    });
+  },
+);

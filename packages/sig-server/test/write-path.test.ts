@@ -1,0 +1,170 @@
+// The write path's invariants I1–I5 (stated once, in src/appender.ts), one block each, on both
+// backends. Each test fails if its invariant is broken; see the comment on each for how.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addClaim, canonicalize, objectHash } from '@kez/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIMITS } from '../src/limits.js';
+import { openStore } from '../src/storage/open.js';
+import type { ChainStore, StoredEvent } from '../src/storage/types.js';
+import { BACKENDS, freshPgDatabase } from './helpers/backends.js';
+import { TestChain, freshSubject, newSigner, now } from '@kez/test-kit/chain-builder';
+import { type CountedApp, countedApp } from './helpers/counting-store.js';
+import { call, chainPath, postEvent, readForks } from './helpers/http.js';
+
+const stored = (ev: Parameters<typeof objectHash>[0] & { seq: number }): StoredEvent => ({
+  seq: ev.seq,
+  hash: objectHash(ev),
+  jcs: canonicalize(ev),
+});
+
+describe.each(BACKENDS)('write-path invariants on %s', (backend) => {
+  let dataDir: string;
+  let opts: { db?: string; dataDir: string };
+  /** Two stores on one database (replicas), each behind its own counting app. */
+  let stores: ChainStore[] = [];
+  let a: CountedApp;
+  let b: CountedApp;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'kez-sig-invariants-'));
+    opts = backend === 'postgres' ? { db: await freshPgDatabase(), dataDir } : { dataDir };
+    stores = [await openStore(opts), await openStore(opts)];
+    a = await countedApp(stores[0]!);
+    b = await countedApp(stores[1]!);
+  });
+  afterAll(async () => {
+    await a?.app.close();
+    await b?.app.close();
+    for (const s of stores) await s.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function published(length: number, via = a): Promise<TestChain> {
+    const chain = new TestChain(newSigner());
+    for (let i = 1; i < length; i++) chain.add();
+    for (const ev of chain.events)
+      expect((await postEvent(via.url, chain.identity, ev)).status).toBe(201);
+    return chain;
+  }
+
+  // Broken if the write were not conditional on the validated head: two rivals would land
+  // (or the loser would be a 500 from the primary key instead of being judged again).
+  it('I1 optimistic loop: of racing rivals over two replicas exactly one lands, each loser is judged again', async () => {
+    const chain = await published(2);
+    const stranger = newSigner();
+    const rivals = Array.from({ length: 8 }, () => chain.addEvent());
+    const invalid = chain.addEvent(stranger);
+    const answers = await Promise.all(
+      [...rivals, invalid].map((ev, i) => postEvent(i % 2 ? b.url : a.url, chain.identity, ev)),
+    );
+    expect(answers.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(
+      answers.slice(0, 8).filter((r) => r.status === 409 && r.json.error.code === 'fork'),
+    ).toHaveLength(7);
+    expect(answers[8]!.status).toBe(422);
+    expect(answers[8]!.json.error.code).toBe('not_authorized');
+  });
+
+  // Broken if the head cache were keyed by seq or trusted when the head moved elsewhere: `a`
+  // would judge against its stale state; if it replayed from genesis instead of folding the
+  // missing events on top, it would read the whole chain.
+  it('I2 head-state cache: a head moved by the other replica is folded on top, never trusted stale', async () => {
+    const chain = await published(40);
+    const device = newSigner();
+    // Through b: a device is added, then revoked; a's cached head is 3 events behind.
+    chain.push(chain.addDeviceEvent(device));
+    chain.push(chain.revokeDeviceEvent(device));
+    chain.add();
+    for (const ev of chain.events.slice(-3))
+      expect((await postEvent(b.url, chain.identity, ev)).status).toBe(201);
+    const before = a.rows();
+    const refused = await postEvent(a.url, chain.identity, chain.addEvent(device));
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.code).toBe('not_authorized');
+    expect(a.rows() - before).toBe(3);
+    expect((await postEvent(a.url, chain.identity, chain.push(chain.addEvent()))).status).toBe(201);
+  });
+
+  // Broken if a replay ran before the checks that need none: a cold replica would read the
+  // chain for an event whose own signature or link rules it out.
+  it('I3 pre-check: a bad signature or link costs no replay on a cold replica, at head or below', async () => {
+    const chain = await published(30);
+    const cold = await countedApp(stores[1]!);
+    try {
+      for (const seq of [30, 12]) {
+        const owner = new TestChain(chain.primary, chain.events.slice(0, seq));
+        const forged = { ...owner.addEvent(newSigner()), key: chain.primary.keyId };
+        const sig = await postEvent(cold.url, chain.identity, forged);
+        expect(sig.status).toBe(422);
+        expect(sig.json.error.code).toBe('bad_signature');
+        const elsewhere = { ...owner.state.head, hash: objectHash(chain.events[1]!) };
+        const misLinked = addClaim(
+          { ...owner.state, head: elsewhere },
+          { subject: freshSubject(), created_at: now() },
+          chain.primary,
+        ).event;
+        const link = await postEvent(cold.url, chain.identity, misLinked);
+        expect(link.status).toBe(422);
+        expect(link.json.error.code).toBe('bad_link');
+      }
+      expect(cold.rows()).toBe(0);
+    } finally {
+      await cold.app.close();
+    }
+  });
+
+  // Broken if a rival were judged against the head state instead of the state before its
+  // position (a device added *by* event 5 signing a rival for 5), stored without judging,
+  // or stored without bound.
+  it('I4 fork judging: against the state before the position, invalid never stored, evidence bounded', async () => {
+    const chain = await published(5);
+    const device = newSigner();
+    const base = new TestChain(chain.primary, [...chain.events]);
+    chain.push(chain.addDeviceEvent(device));
+    chain.add();
+    for (const ev of chain.events.slice(-2))
+      expect((await postEvent(a.url, chain.identity, ev)).status).toBe(201);
+    const early = await postEvent(a.url, chain.identity, base.addEvent(device));
+    expect(early.status).toBe(422);
+    expect(early.json.error.code).toBe('not_authorized');
+    expect((await call(chainPath(a.url, chain.identity))).headers.get('kez-fork')).toBeNull();
+
+    const valid = Array.from({ length: LIMITS.forksPerPosition + 2 }, () => base.addEvent());
+    for (const ev of valid) expect((await postEvent(b.url, chain.identity, ev)).status).toBe(409);
+    const forks = await readForks(a.url, chain.identity);
+    expect(forks.events.map((e) => objectHash(e))).toEqual(
+      valid
+        .slice(0, LIMITS.forksPerPosition)
+        .map((e) => objectHash(e))
+        .sort(),
+    );
+    expect(forks.dropped).toBe(2);
+    expect((await call(chainPath(a.url, chain.identity))).headers.get('kez-fork')).toBe('true');
+  });
+
+  // Broken if appends of one turn shared one all-or-nothing unit (one failure would undo the
+  // others) or were answered before their commit (another connection would not see them).
+  it('I5 commit: appends of one turn fail alone, and each answer follows a commit others can see', async () => {
+    const [own, other] = stores as [ChainStore, ChainStore];
+    const chains = Array.from({ length: 5 }, () => new TestChain(newSigner()));
+    const genesis = chains.map((c) => stored(c.events[0]!));
+    const broken = { ...genesis[2]!, jcs: null as unknown as string }; // violates NOT NULL
+    const results = await Promise.allSettled(
+      chains.map((c, i) => own.append(c.identity, i === 2 ? broken : genesis[i]!, null)),
+    );
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    for (const [i, c] of chains.entries()) {
+      const seen = await other.head(c.identity);
+      if (i === 2) expect(seen).toBeNull();
+      else expect(seen?.hash).toBe(genesis[i]!.hash);
+    }
+  });
+});
