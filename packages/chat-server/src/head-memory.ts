@@ -2,12 +2,11 @@
 // shorter or different history (withholding a revocation) is noticed. The service keeps it in
 // JetStream (head-store.ts), shared by replicas and kept across restarts; this in-memory
 // version is for a single process and for tests. Bounded: the least recently used go first.
+import type { SeenHead as Head } from '@kez/channels';
 import { BoundedCache } from '@kez/core';
 
-export interface Head {
-  seq: number;
-  hash: string;
-}
+/** A chain head (seq, hash), as @kez/channels' verifier remembers it too. */
+export type { Head };
 
 export interface HeadStore {
   get(identity: string): Promise<Head | undefined>;

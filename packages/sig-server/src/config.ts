@@ -69,6 +69,30 @@ function int(name: string, text: string | undefined, fallback: number): number {
   return Number(text);
 }
 
+/** The integer settings: each a flag, its environment variable and its default. */
+const INT_SETTINGS = {
+  rateLimitMax: ['rate-limit', 'KEZ_SIG_RATE_LIMIT'],
+  rateLimitWindowMs: ['rate-window', 'KEZ_SIG_RATE_WINDOW_MS'],
+  requestTimeoutMs: ['request-timeout', 'KEZ_SIG_REQUEST_TIMEOUT_MS'],
+  maxEventsPerResponse: ['max-events', 'KEZ_SIG_MAX_EVENTS'],
+  cacheClaims: ['cache-claims', 'KEZ_SIG_CACHE_CLAIMS'],
+} as const satisfies Partial<Record<keyof ServerConfig, readonly [string, string]>>;
+
+function intSettings(
+  values: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>,
+): { -readonly [K in keyof typeof INT_SETTINGS]: number } {
+  const out = {} as { -readonly [K in keyof typeof INT_SETTINGS]: number };
+  for (const [key, [flag, variable]] of Object.entries(INT_SETTINGS)) {
+    const k = key as keyof typeof INT_SETTINGS;
+    const given = values[flag];
+    out[k] = int(`--${flag}`, typeof given === 'string' ? given : env[variable], DEFAULTS[k]);
+  }
+  // A response holds at least one event.
+  out.maxEventsPerResponse = Math.max(1, out.maxEventsPerResponse);
+  return out;
+}
+
 const ADDRESS_RE = /^([0-9.]+|[0-9a-f:.]*:[0-9a-f:.]*)(\/\d{1,3})?$/i;
 
 /** `--trust-proxy`: a hop count (0 = off) or a comma-separated list of addresses/CIDRs. */
@@ -118,34 +142,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     port,
     dataDir: values.data ?? env.KEZ_SIG_DATA ?? DEFAULTS.dataDir,
     ...(db ? { db } : {}),
-    rateLimitMax: int(
-      '--rate-limit',
-      values['rate-limit'] ?? env.KEZ_SIG_RATE_LIMIT,
-      DEFAULTS.rateLimitMax,
-    ),
-    rateLimitWindowMs: int(
-      '--rate-window',
-      values['rate-window'] ?? env.KEZ_SIG_RATE_WINDOW_MS,
-      DEFAULTS.rateLimitWindowMs,
-    ),
-    requestTimeoutMs: int(
-      '--request-timeout',
-      values['request-timeout'] ?? env.KEZ_SIG_REQUEST_TIMEOUT_MS,
-      DEFAULTS.requestTimeoutMs,
-    ),
-    maxEventsPerResponse: Math.max(
-      1,
-      int(
-        '--max-events',
-        values['max-events'] ?? env.KEZ_SIG_MAX_EVENTS,
-        DEFAULTS.maxEventsPerResponse,
-      ),
-    ),
-    cacheClaims: int(
-      '--cache-claims',
-      values['cache-claims'] ?? env.KEZ_SIG_CACHE_CLAIMS,
-      DEFAULTS.cacheClaims,
-    ),
+    ...intSettings(values, env),
     trustProxy: trustProxy(values['trust-proxy'] ?? env.KEZ_SIG_TRUST_PROXY),
     logLevel: values['log-level'] ?? env.KEZ_SIG_LOG_LEVEL ?? DEFAULTS.logLevel,
   };

@@ -16,6 +16,10 @@ import {
 import type { ChannelEnv, ChannelsConfig } from '../types.js';
 import type { NostrEvent } from './nostr-event.js';
 
+/** A relay that did not answer in time (or whose wait was aborted). */
+const timedOut = (url: string, what: string): KezError =>
+  new KezError('timeout', `${url}: ${what}`, { url });
+
 export interface NostrFilter {
   kinds?: number[];
   authors?: string[];
@@ -126,16 +130,9 @@ export class RelaySession {
           resolve(new RelaySession(url, ws, env));
         }
       };
-      const onAbort = () => done(new KezError('timeout', `${url}: aborted`, { url }));
+      const onAbort = () => done(timedOut(url, 'aborted'));
       const timer = setTimeout(
-        () =>
-          done(
-            new KezError(
-              'timeout',
-              `${url}: no WebSocket handshake within ${config.timeouts.connectMs} ms`,
-              { url },
-            ),
-          ),
+        () => done(timedOut(url, `no WebSocket handshake within ${config.timeouts.connectMs} ms`)),
         config.timeouts.connectMs,
       );
       env.signal?.addEventListener('abort', onAbort, { once: true });
@@ -202,16 +199,10 @@ export class RelaySession {
         }
       };
       const onFail = (e: KezError) => finish(e);
-      const onAbort = () => finish(new KezError('timeout', `${url}: aborted`, { url }));
+      const onAbort = () => finish(timedOut(url, 'aborted'));
       const timer = setTimeout(
         () =>
-          finish(
-            new KezError(
-              'timeout',
-              `${url}: no answer to ${what} within ${env.config.timeouts.totalMs} ms`,
-              { url },
-            ),
-          ),
+          finish(timedOut(url, `no answer to ${what} within ${env.config.timeouts.totalMs} ms`)),
         env.config.timeouts.totalMs,
       );
       env.signal?.addEventListener('abort', onAbort, { once: true });

@@ -32,14 +32,19 @@ export function chainRoutes(
   },
 ): void {
   const { store, appender, metrics, maxEventsPerResponse } = deps;
+  /** The path's identity, checked, and its chain's head; 404 when the chain is unknown. */
+  const storedHead = async (raw: string) => {
+    const identity = checkIdentity(raw);
+    const head = await store.head(identity);
+    if (!head) throw noChain(identity);
+    return { identity, head };
+  };
 
   app.get<{ Params: { identity: string }; Querystring: { since?: string } }>(
     '/v1/chains/:identity',
     async (req, reply) => {
-      const identity = checkIdentity(req.params.identity);
       const since = parseSince(req.query.since);
-      const head = await store.head(identity);
-      if (!head) throw noChain(identity);
+      const { identity, head } = await storedHead(req.params.identity);
       reply.header('cache-control', 'no-cache');
       if (head.fork) reply.header('kez-fork', 'true');
       if (etagMatches(req.headers['if-none-match'], head.hash)) {
@@ -57,19 +62,15 @@ export function chainRoutes(
   );
 
   app.get<{ Params: { identity: string } }>('/v1/chains/:identity/head', async (req) => {
-    const identity = checkIdentity(req.params.identity);
-    const head = await store.head(identity);
-    if (!head) throw noChain(identity);
+    const { head } = await storedHead(req.params.identity);
     return { identity: head.identity, seq: head.seq, hash: head.hash, fork: head.fork };
   });
 
   app.get<{ Params: { identity: string }; Querystring: { cursor?: string } }>(
     '/v1/chains/:identity/forks',
     async (req, reply) => {
-      const identity = checkIdentity(req.params.identity);
       const after = parseForkCursor(req.query.cursor);
-      const head = await store.head(identity);
-      if (!head) throw noChain(identity);
+      const { identity, head } = await storedHead(req.params.identity);
       const { rows, last, more } = page(
         await store.forks(identity, after, LIMITS.forksPage + 1),
         LIMITS.forksPage,
