@@ -16,7 +16,7 @@ ROOT="$(cd "$(dirname "$0")" && pwd)"
 cd "$ROOT"
 VERBOSE=0
 [ "${1:-}" = "-v" ] && VERBOSE=1
-NOW=1800000000
+NOW=1760000000
 PASSED=0
 FAILED=0
 

@@ -6,7 +6,9 @@ import type { KezCore } from './core.js';
 export interface Env {
   out: Output;
   store: Store;
-  /** The clock in Unix seconds (--now, else the system clock). */
+  /** The verification clock in Unix seconds (--now, else the system clock). */
   now: number;
+  /** The system clock in Unix seconds: what every other verifier's clock is close to. */
+  systemNow: number;
   core(): Promise<KezCore>;
 }

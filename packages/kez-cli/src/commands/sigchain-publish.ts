@@ -1,10 +1,11 @@
 // kez sigchain publish [--server URL]… — appends every event a sig-server (or nostr relay)
 // is missing from the local chain. A subcommand of the `sigchain` group (sigchain.ts).
+import type { ChainEvent } from '@kez/core';
 import { command, repeatable } from '../command-definition.js';
 import type { Env } from '../context.js';
 import { usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
-import { loadLocalChain } from '../local-chain.js';
+import { type LocalChain, loadLocalChain } from '../local-chain.js';
 import { channelRuntime } from './verify-id.js';
 
 export const sigchainPublishCommand = command({
@@ -38,6 +39,10 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
             reason: `no transport publishes to ${url}`,
           };
         try {
+          // A server holding another event at a seq we have means two histories: sending ours
+          // would only be refused past its head, and "0 added" would hide the split.
+          const split = divergence(chain, await transport.fetchChain(url, chain.identity, rt.cenv));
+          if (split !== null) return { url, ...split };
           const { added } = await transport.publishEvents(
             url,
             chain.identity,
@@ -57,7 +62,7 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
         .map((r) =>
           'added' in r
             ? `${r.url}: ${r.added} event(s) added (head seq ${chain.state.head.seq})`
-            : `${r.url}: ${r.status} (${r.code}): ${r.reason}`,
+            : `${r.url}: ${r.status} (${r.code}): ${r.reason}${'hint' in r ? `\n  hint: ${r.hint}` : ''}`,
         )
         .join('\n'),
     );
@@ -65,4 +70,20 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
   } finally {
     await rt.cenv.close();
   }
+}
+
+/** The first seq where the server holds an event that is not ours, as a `fork` report. */
+function divergence(chain: LocalChain, held: ChainEvent[]) {
+  const ours = new Map(chain.result.events.map((e) => [e.seq, chain.core.objectHash(e)]));
+  const theirs = held
+    .filter((e) => ours.has(e.seq) && chain.core.objectHash(e) !== ours.get(e.seq))
+    .sort((x, y) => x.seq - y.seq)[0];
+  if (theirs === undefined) return null;
+  return {
+    status: 'fork' as const,
+    code: 'fork',
+    seq: theirs.seq,
+    reason: `the server holds another event at seq ${theirs.seq} (${chain.core.objectHash(theirs)}): this store and the server have different histories of ${chain.identity}, and verifiers that see both report fork`,
+    hint: "nothing was sent. Keep one history: if the server's is right, `kez sigchain export` it from the store that made it and `kez sigchain import` it into a fresh store (--home DIR); `kez sigchain show` shows this one's",
+  };
 }
