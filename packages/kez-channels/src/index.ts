@@ -1,5 +1,10 @@
 export type * from './types.js';
-export { defaultChannelsConfig, channelsConfig, type ChannelsConfigInput } from './config.js';
+export {
+  defaultChannelsConfig,
+  channelsConfig,
+  parseChannelsConfig,
+  type ChannelsConfigInput,
+} from './config.js';
 export { blockedReason, isIpLiteral } from './address-policy.js';
 export { createSafeFetch, guardedLookup, guardedAgent, type SafeFetcher } from './safe-fetch.js';
 export { createResolveTxt } from './dns-txt.js';

@@ -6,14 +6,18 @@ import type { Env } from '../context.js';
 import { usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { type LocalChain, loadLocalChain } from '../local-chain.js';
-import { channelRuntime } from './verify-id.js';
+import { channelRuntime, parseServerUrl } from '../channel-settings.js';
 
 export const sigchainPublishCommand = command({
   name: 'publish',
   description:
     "send the local sigchain's missing events to sig-servers or nostr relays (default: channels.json sigServers)",
   options: {
-    server: repeatable('--server <url>', 'a sig-server (https://…) or relay (wss://…); repeatable'),
+    server: repeatable(
+      '--server <url>',
+      'a sig-server (https://…) or relay (wss://…); repeatable',
+      parseServerUrl,
+    ),
   },
   run: async (env, _args, opts) => publishChain(env, opts.server),
 });
