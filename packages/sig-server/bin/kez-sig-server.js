@@ -3,9 +3,8 @@
 // time, before the first build; until then it says what to run instead of a module-not-found trace.
 import { existsSync } from 'node:fs';
 
-const entry = new URL('../dist/main.js', import.meta.url);
-if (!existsSync(entry)) {
+if (!existsSync(new URL('../dist/main.js', import.meta.url))) {
   console.error('kez-sig-server: not built yet: run `npm run build` at the repository root');
   process.exit(1);
 }
-await import(entry.href);
+await import('../dist/main.js');
