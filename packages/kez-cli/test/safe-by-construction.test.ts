@@ -165,6 +165,14 @@ describe('sigchain publish to a sig-server holding another history', () => {
       const again = await runJson(['sigchain', 'publish'], { home: a.home });
       expect(again.code).toBe(0);
       expect(again.doc.servers[0].added).toBe(0);
+      // No claim names the server, so the report says where verifiers look instead.
+      expect(again.doc.locators).toEqual([]);
+      expect((await run(['sigchain', 'publish'], { home: a.home })).stdout).toContain(
+        'make claims with --locator URL',
+      );
+      await ok(['sigchain', 'add', 'github:located', '--locator', sig.url], { home: a.home });
+      const located = await run(['sigchain', 'publish'], { home: a.home });
+      expect(located.stdout).not.toContain('--locator');
     } finally {
       a.cleanup();
     }

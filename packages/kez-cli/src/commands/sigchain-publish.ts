@@ -61,14 +61,32 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
       }),
     );
     const failed = results.find((r) => r.status !== 'valid');
-    env.out.result({ identity: chain.identity, head: chain.state.head.seq, servers: results }, () =>
-      results
-        .map((r) =>
-          'added' in r
-            ? `${r.url}: ${r.added} event(s) added (head seq ${chain.state.head.seq})`
-            : `${r.url}: ${r.status} (${r.code}): ${r.reason}${'hint' in r ? `\n  hint: ${r.hint}` : ''}`,
-        )
-        .join('\n'),
+    // Verifiers look for the chain at the locators its live claims name (and their own settings).
+    const locators = [
+      ...new Set(
+        [...chain.state.claims.values()]
+          .filter((c) => !c.revoked)
+          .flatMap((c) => c.claim.locators ?? []),
+      ),
+    ];
+    const unnamed = targets.filter((u) => !locators.includes(u));
+    const where =
+      unnamed.length === 0
+        ? []
+        : [
+            `verifiers find the chain at the claims' locators${locators.length ? ` (${locators.join(', ')})` : ' (none named)'} and at sig-servers in their own settings; to point them at ${unnamed.join(', ')}, make claims with --locator URL`,
+          ];
+    env.out.result(
+      { identity: chain.identity, head: chain.state.head.seq, servers: results, locators },
+      () =>
+        [
+          ...results.map((r) =>
+            'added' in r
+              ? `${r.url}: ${r.added} event(s) added (head seq ${chain.state.head.seq})`
+              : `${r.url}: ${r.status} (${r.code}): ${r.reason}${'hint' in r ? `\n  hint: ${r.hint}` : ''}`,
+          ),
+          ...where,
+        ].join('\n'),
     );
     return failed ? failed.status : 'valid';
   } finally {
