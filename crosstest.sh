@@ -19,7 +19,7 @@ ROOT="$(cd "$(dirname "$0")" && pwd)"
 cd "$ROOT"
 VERBOSE=0
 [ "${1:-}" = "-v" ] && VERBOSE=1
-NOW=1800000000
+NOW=1760000000
 PASSED=0
 FAILED=0
 
@@ -354,6 +354,20 @@ for maker in ts rs; do
   kez "$maker" "$home" sigchain revoke github:revokeme --reason test
   kez "$maker" "$home" sigchain export --out "$WORK/neg-revoked-$maker.jsonl"
   both_reject "revoked claim (claim verify --chain, $who)" revoked revoked claim verify "$WORK/neg-revoked-$maker.txt" --chain "$WORK/neg-revoked-$maker.jsonl"
+  # Refusals that keep a store safe, by both CLIs on this store: a second live claim for a
+  # subject (without --force), and signing at a --now ahead of the system clock.
+  before="$(cat "$home"/chains/*.jsonl)"
+  ahead=$(( $(date +%s) + 3600 ))
+  for impl in ts rs; do
+    kez "$impl" "$home" --json sigchain add github:expiring; read -r s c <<<"$(status_code "$OUT")"; rc=$RC
+    kez "$impl" "$home" --json sigchain add github:later --now "$ahead"; read -r s2 c2 <<<"$(status_code "$OUT")"; rc2=$RC
+    if [ "$s $c $rc" = "refused duplicate 2" ] && [ "$s2 $c2 $rc2" = "refused future_signing_time 2" ] \
+      && [ "$(cat "$home"/chains/*.jsonl)" = "$before" ]; then
+      pass "duplicate claim and future --now refused, chain unchanged ($(name_of "$impl") on $who's store)"
+    else
+      fail "duplicate claim and future --now refused ($(name_of "$impl") on $who's store)" "got $s/$c exit $rc, $s2/$c2 exit $rc2"
+    fi
+  done
   # Claims by a key rotated away and by a revoked device (made in section 2).
   for alg in nostr ed25519; do
     b="$WORK/bundle-$maker-$alg.jsonl"

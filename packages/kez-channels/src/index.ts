@@ -1,5 +1,10 @@
 export type * from './types.js';
-export { defaultChannelsConfig, channelsConfig, type ChannelsConfigInput } from './config.js';
+export {
+  defaultChannelsConfig,
+  channelsConfig,
+  parseChannelsConfig,
+  type ChannelsConfigInput,
+} from './config.js';
 export {
   BlockedAddressError,
   blockedReason,

@@ -46,11 +46,15 @@ export const parsedOption = <T>(
   parse: (value: string) => T,
 ): OptionDef<T | undefined> => ({ flags, description, parse });
 
-/** `--name <value>`, repeatable: every value given, in order. */
-export const repeatable = (flags: string, description: string): OptionDef<string[]> => ({
+/** `--name <value>`, repeatable: every value given, in order (each through `check`, which throws on bad input). */
+export const repeatable = (
+  flags: string,
+  description: string,
+  check: (value: string) => string = (value) => value,
+): OptionDef<string[]> => ({
   flags,
   description,
-  parse: (value, previous) => [...previous, value],
+  parse: (value, previous) => [...previous, check(value)],
   defaultValue: [],
 });
 

@@ -6,9 +6,11 @@ import type { KezCore } from './core.js';
 export interface Env {
   out: Output;
   store: Store;
-  /** The clock in Unix seconds (--now, else the system clock). */
+  /** The verification clock in Unix seconds (--now, else the system clock). */
   now: number;
   /** The process environment, injected (tokens, NATS_URL, KEZ_CHANNELS_CONFIG …). */
   vars: Readonly<Record<string, string | undefined>>;
+  /** The system clock in Unix seconds: what every other verifier's clock is close to. */
+  systemNow: number;
   core(): Promise<KezCore>;
 }

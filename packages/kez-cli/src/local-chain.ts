@@ -1,6 +1,13 @@
 // The store's own identity: loading its verified chain, appending an event, picking signers.
 import type { ChainEvent, ChainResult, ChainState, Claim, Signer } from '@kez/core';
-import { arg, type OptionValues, option, parsedOption, repeatable } from './command-definition.js';
+import {
+  arg,
+  flag,
+  type OptionValues,
+  option,
+  parsedOption,
+  repeatable,
+} from './command-definition.js';
 import type { Env } from './context.js';
 import type { KezCore } from './core.js';
 import { CliError, localError, usageError } from './errors.js';
@@ -75,6 +82,22 @@ export function applyChecked(env: Env, chain: LocalChain, event: ChainEvent): Ch
   }
 }
 
+/**
+ * The `created_at` a new signature gets: the clock (--now or the system clock), refused when
+ * it is further ahead of the system clock than SPEC's future skew — every verifier would
+ * reject it as `future`, and the store's own chain would stop loading.
+ */
+export function signingTime(env: Env, core: KezCore): number {
+  if (env.now > env.systemNow + core.FUTURE_SKEW) {
+    throw usageError(
+      `--now ${env.now} is ahead of the system clock (${env.systemNow}): verifiers would reject a signature made then as future`,
+      '--now is for verification; sign without it (and check the system clock)',
+      'future_signing_time',
+    );
+  }
+  return env.now;
+}
+
 /** Runs a core builder; bad arguments it rejects (a KezError) are usage errors. */
 export function build<T>(core: KezCore, what: string, fn: () => T): T {
   try {
@@ -131,6 +154,7 @@ export const claimOptions = {
   key: option('--key <name>', 'the signing key (default: the primary key)'),
   expiresAt: parsedOption('--expires-at <ts>', 'expiry, in Unix seconds', parseTime),
   locator: repeatable('--locator <url>', 'where the sigchain can be found (repeatable)'),
+  force: flag('--force', 'add it even when SUBJECT already has a live claim'),
 };
 export type ClaimOptions = OptionValues<typeof claimOptions>;
 export const subjectArg = arg('<subject>', 'the account, e.g. github:NAME or dns:example.com');
@@ -144,6 +168,17 @@ export function buildClaim(
 ): NewClaim {
   const { core } = chain;
   const subject = parseSubjectArg(core, subjectInput);
+  const createdAt = signingTime(env, core);
+  const live = [...chain.state.claims.entries()].find(
+    ([, c]) => c.claim.subject === subject && !c.revoked,
+  );
+  if (live && !opts.force) {
+    throw usageError(
+      `${subject} already has a live claim (${live[0]}, seq ${live[1].seq})`,
+      `\`kez sigchain show\` lists it; revoke it first (\`kez sigchain revoke ${live[0]}\`), or pass --force to add a second`,
+      'duplicate',
+    );
+  }
   if (opts.expiresAt !== undefined && opts.expiresAt <= env.now) {
     throw usageError(
       `--expires-at ${opts.expiresAt} is not after now (${env.now})`,
@@ -152,7 +187,7 @@ export function buildClaim(
     );
   }
   const signer = claimSigner(env, chain, opts.key);
-  const p: Parameters<KezCore['addClaim']>[1] = { subject, created_at: env.now };
+  const p: Parameters<KezCore['addClaim']>[1] = { subject, created_at: createdAt };
   if (opts.expiresAt !== undefined) p.expires_at = opts.expiresAt;
   if (opts.locator && opts.locator.length > 0) p.locators = opts.locator;
   const { claim, event } = build(core, 'make the claim', () =>

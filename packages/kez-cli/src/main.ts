@@ -32,7 +32,11 @@ export interface Io {
 const GLOBAL_OPTIONS = {
   home: option('--home <dir>', 'the local store (default $KEZ_HOME, else ~/.kez)'),
   json: flag('--json', 'machine output: exactly one JSON document on stdout'),
-  now: parsedOption('--now <ts>', 'the clock, in Unix seconds', parseNow),
+  now: parsedOption(
+    '--now <ts>',
+    'the verification clock, in Unix seconds (signing refuses one ahead of the system clock)',
+    parseNow,
+  ),
   color: negatable(
     '--no-color',
     'no ANSI colour (also NO_COLOR, or when stdout is not a terminal)',
@@ -87,13 +91,15 @@ export async function main(
 }
 
 function makeEnv(g: GlobalOptions, io: Io): Env {
+  const systemNow = Math.floor(Date.now() / 1000);
   return {
     out: makeOutput(
       { json: g.json === true, color: g.color !== false, quiet: g.quiet === true },
       io,
     ),
     store: new Store(g.home ?? defaultHome(io.env)),
-    now: g.now ?? Math.floor(Date.now() / 1000),
+    now: g.now ?? systemNow,
+    systemNow,
     vars: io.env,
     core: loadCore,
   };

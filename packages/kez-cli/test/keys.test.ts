@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ok, run, runJson, tempHome } from './cli.js';
+import { BIN, NOW, ok, run, runJson, tempHome } from './cli.js';
 
 // A BIP-340 secret and its nsec/npub (NIP-19 test vector from the nostr-protocol/nips repo).
 const NOSTR_SECRET_HEX = '67dea2ed018072d675f5415ecfaed7d2597555e202d85b3d65ea4e58d2d92ffa';
@@ -42,7 +42,7 @@ describe('kez key', () => {
       name: 'laptop',
       suite: 'ed25519',
       key: second.doc.key,
-      created_at: 1_800_000_000,
+      created_at: NOW,
     });
     expect(JSON.parse(readFileSync(join(t.home, 'config.json'), 'utf8'))).toEqual({
       default_key: 'default',

@@ -1,7 +1,8 @@
 // A real authoritative DNS server (Debian's nsd) on a free loopback port, serving zones
 // generated from records. Used by the tests' globalSetup, the demo and the bench.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resolver } from 'node:dns/promises';
@@ -59,6 +60,12 @@ export async function startNsd(
   records: TxtRecord[],
   opts: { port?: number } = {},
 ): Promise<RunningNsd> {
+  // Checked first: a spawn of a missing binary is an 'error' event, not a readable message.
+  await access(NSD, constants.X_OK).catch(() => {
+    throw new Error(
+      `nsd not found at ${NSD}: install Debian's nsd package (apt-get install nsd, or bash scripts/setup.sh demo)`,
+    );
+  });
   const dir = await mkdtemp(join(tmpdir(), 'kez-nsd-'));
   const port = opts.port ?? (await freePort({ udp: true }));
   const byZone = new Map<string, TxtRecord[]>();
@@ -92,6 +99,9 @@ export async function startNsd(
   );
   const child = spawn(NSD, ['-d', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
+  child.on('error', (e) => {
+    stderr += e.message;
+  });
   child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
   });

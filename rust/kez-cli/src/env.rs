@@ -8,7 +8,10 @@ use std::io::Read;
 pub struct Env {
     pub out: Output,
     pub store: Store,
+    /// The verification clock: --now, else the system clock.
     pub now: u64,
+    /// The system clock: what every other verifier's clock is close to.
+    pub system_now: u64,
 }
 
 /// 32 bytes from the OS generator.

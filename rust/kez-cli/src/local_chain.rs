@@ -118,16 +118,48 @@ pub fn draft(chain: &LocalChain, now: u64, op: &'static str, body: Map<String, V
     }
 }
 
+/// The `created_at` of a new signature: the clock, refused when it is further ahead of the system
+/// clock than SPEC's future skew (every verifier would reject it, and the store's chain would stop loading).
+pub fn signing_time(env: &Env) -> CliResult<u64> {
+    if env.now > env.system_now.saturating_add(kez_core::object::FUTURE_SKEW) {
+        return Err(CliError::usage(
+            "future_signing_time",
+            format!(
+                "--now {} is ahead of the system clock ({}): verifiers would reject a signature made then as future",
+                env.now, env.system_now
+            ),
+            "--now is for verification; sign without it (and check the system clock)",
+        ));
+    }
+    Ok(env.now)
+}
+
+/// The options of a new claim, shared by `claim` and `sigchain add`.
+pub struct NewClaim<'a> {
+    pub key: Option<&'a str>,
+    pub expires_at: Option<u64>,
+    pub locators: &'a [String],
+    /// Add it even when the subject already has a live claim.
+    pub force: bool,
+}
+
 /// Makes a claim for `subject` and its add event (checked, not yet stored).
-pub fn build_claim(
-    env: &Env,
-    chain: &LocalChain,
-    subject: &str,
-    key: Option<&str>,
-    expires_at: Option<u64>,
-    locators: &[String],
-) -> CliResult<(Claim, Event)> {
+pub fn build_claim(env: &Env, chain: &LocalChain, subject: &str, new: &NewClaim) -> CliResult<(Claim, Event)> {
+    let NewClaim { key, expires_at, locators, force } = *new;
     let subject = parse_subject(subject)?;
+    let created_at = signing_time(env)?;
+    if let Some(live) = chain.state.claims.iter().find(|c| c.claim.subject == subject && c.revocation.is_none()) {
+        if !force {
+            return Err(CliError::usage(
+                "duplicate",
+                format!("{subject} already has a live claim ({}, seq {})", live.hash, live.claim.seq),
+                format!(
+                    "`kez sigchain show` lists it; revoke it first (`kez sigchain revoke {}`), or pass --force to add a second",
+                    live.hash
+                ),
+            ));
+        }
+    }
     if let Some(e) = expires_at {
         if e <= env.now {
             return Err(CliError::usage(
@@ -139,14 +171,14 @@ pub fn build_claim(
     }
     let signer = claim_signer(env, chain, key)?;
     let seq = chain.state.head.seq + 1;
-    let claim = ClaimDraft { identity: &chain.identity, seq, subject: &subject, created_at: env.now, expires_at, locators }
+    let claim = ClaimDraft { identity: &chain.identity, seq, subject: &subject, created_at, expires_at, locators }
         .sign(&signer, &random32())
         .map_err(|e| {
             CliError::usage(e.code.as_str(), format!("cannot make the claim: {}", e.reason), "check the arguments against SPEC.md")
         })?;
     let mut body = Map::new();
     body.insert("claim".into(), Value::Object(claim.object.clone()));
-    let event = draft(chain, env.now, "add", body)
+    let event = draft(chain, created_at, "add", body)
         .sign(&signer, None, &random32())
         .map_err(|e| CliError::usage(e.code.as_str(), format!("cannot make the add event: {}", e.reason), "check the arguments"))?;
     check(env, chain, &event)?;

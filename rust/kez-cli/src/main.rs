@@ -143,6 +143,15 @@ struct NewClaimOpts {
     expires_at: Option<u64>,
     #[arg(long = "locator")]
     locator: Vec<String>,
+    /// Add it even when SUBJECT already has a live claim
+    #[arg(long)]
+    force: bool,
+}
+
+impl NewClaimOpts {
+    fn new_claim(&self) -> local_chain::NewClaim<'_> {
+        local_chain::NewClaim { key: self.key.as_deref(), expires_at: self.expires_at, locators: &self.locator, force: self.force }
+    }
 }
 
 #[derive(Args)]
@@ -181,7 +190,7 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
         }),
         Command::Sigchain(s) => match s {
             SigchainCmd::Init { key, no_precommit } => done(sigchain::init(env, key.as_deref(), !no_precommit)),
-            SigchainCmd::Add { subject, opts } => done(sigchain::add(env, &subject, opts.key.as_deref(), opts.expires_at, &opts.locator)),
+            SigchainCmd::Add { subject, opts } => done(sigchain::add(env, &subject, &opts.new_claim())),
             SigchainCmd::Revoke { claim, reason, key } => done(sigchain::revoke(env, &claim, reason.as_deref(), key.as_deref())),
             SigchainCmd::Rotate { no_precommit } => done(sigchain::rotate(env, !no_precommit)),
             SigchainCmd::AddDevice { keyname, device_name } => done(sigchain::add_device(env, &keyname, device_name.as_deref())),
@@ -198,9 +207,7 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
                 &claim::MakeArgs {
                     subject: c.subject.as_deref().unwrap_or_default(),
                     format: &c.format,
-                    key: c.opts.key.as_deref(),
-                    expires_at: c.opts.expires_at,
-                    locators: &c.opts.locator,
+                    new: c.opts.new_claim(),
                     out: c.out.as_deref(),
                 },
             )),
@@ -235,12 +242,13 @@ fn main() {
     // An empty KEZ_HOME counts as unset, as in the TypeScript CLI.
     let home = cli.global.home.clone().filter(|h| !h.as_os_str().is_empty());
     let home = home.unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| ".".into())).join(".kez"));
+    let system_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let now = cli
         .global
         .now
         .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
     let _ = (cli.global.no_color, cli.global.quiet);
-    let env = Env { out: Output { json: cli.global.json }, store: store::Store::new(home), now };
+    let env = Env { out: Output { json: cli.global.json }, store: store::Store::new(home), now, system_now };
     let code = match run(cli, &env) {
         Ok(outcome) => outcome.exit_code(),
         Err(e) => {

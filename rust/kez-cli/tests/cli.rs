@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const NOW: &str = "1800000000";
+const NOW: &str = "1760000000";
 
 struct Home(PathBuf);
 
@@ -21,10 +21,14 @@ impl Home {
     }
 
     fn kez_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        self.kez_at(NOW, args, stdin)
+    }
+
+    fn kez_at(&self, now: &str, args: &[&str], stdin: Option<&str>) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kez"))
             .arg("--home")
             .arg(&self.0)
-            .args(["--now", NOW])
+            .args(["--now", now])
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -177,4 +181,45 @@ fn sigchain_show_escapes_what_the_chain_carries() {
     let doc = json(&h.kez(&["--json", "sigchain", "show"]));
     assert_eq!(doc["devices"][0]["name"], HOSTILE, "--json keeps the exact text");
     assert_eq!(doc["claims"][0]["revoked_reason"], HOSTILE);
+}
+
+/// Nothing a failing command does costs the chain anything; nothing is signed at a time that
+/// verifiers reject; a second live claim for a subject needs --force (as the TypeScript CLI).
+#[test]
+fn safe_by_construction() {
+    let h = Home::new("safe");
+    assert!(h.kez(&["key", "gen"]).status.success());
+    assert!(h.kez(&["sigchain", "init"]).status.success());
+    let chain = || stdout(&h.kez(&["sigchain", "export"]));
+    let before = chain();
+
+    let bad_out = h.path("missing/x.md");
+    let r = h.kez(&["claim", "github:bob", "--out", bad_out.to_str().unwrap()]);
+    assert_ne!(r.status.code(), Some(0));
+    assert_eq!(chain(), before, "a failed --out appended the claim");
+
+    let ahead = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600).to_string();
+    for args in [&["sigchain", "add", "github:later"][..], &["claim", "github:later"], &["sigchain", "rotate"]] {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let r = h.kez_at(&ahead, &all, None);
+        assert_eq!(r.status.code(), Some(2), "{args:?}");
+        assert_eq!(json(&r)["error"]["code"], "future_signing_time");
+        assert_eq!(chain(), before, "{args:?} signed at a future --now");
+    }
+
+    assert!(h.kez(&["sigchain", "add", "github:dup"]).status.success());
+    let with_one = chain();
+    for cmd in [&["sigchain", "add"][..], &["claim"]] {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(cmd);
+        all.push("github:dup");
+        let r = h.kez(&all);
+        assert_eq!(r.status.code(), Some(2), "{cmd:?}");
+        assert_eq!(json(&r)["error"]["code"], "duplicate");
+        assert!(json(&r)["error"]["hint"].as_str().unwrap().contains("--force"));
+        assert_eq!(chain(), with_one);
+    }
+    assert!(h.kez(&["sigchain", "add", "github:dup", "--force"]).status.success());
+    assert_ne!(chain(), with_one);
 }

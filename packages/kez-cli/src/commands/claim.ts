@@ -49,8 +49,9 @@ export const claimCommand = command({
     if (encoding === 'compact' || encoding === 'dns') env.out.progress('compressing the claim…');
     // Encode before storing: a claim that cannot be printed is not added either.
     const text = withNewline(await chain.core.encode(made.claim, encoding));
-    appendEvent(env, chain, made.event);
+    // The file first: a path that cannot be written must leave the chain as it was.
     if (opts.out !== undefined) writeUserFile(opts.out, text);
+    appendEvent(env, chain, made.event);
     const doc = {
       hash: made.hash,
       seq: made.event.seq,

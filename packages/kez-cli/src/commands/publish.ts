@@ -8,7 +8,7 @@ import type { Env } from '../context.js';
 import { localError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { loadLocalChain, parseSubjectArg } from '../local-chain.js';
-import { channelRuntime, type ChannelSettings } from './verify-id.js';
+import { channelRuntime, type ChannelSettings } from '../channel-settings.js';
 
 export const publishCommand = command({
   name: 'publish',

@@ -1,18 +1,23 @@
 // kez sigchain publish [--server URL]… — appends every event a sig-server (or nostr relay)
 // is missing from the local chain. A subcommand of the `sigchain` group (sigchain.ts).
+import type { ChainEvent } from '@kez/core';
 import { command, repeatable } from '../command-definition.js';
 import type { Env } from '../context.js';
 import { usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
-import { loadLocalChain } from '../local-chain.js';
-import { channelRuntime } from './verify-id.js';
+import { type LocalChain, loadLocalChain } from '../local-chain.js';
+import { channelRuntime, parseServerUrl } from '../channel-settings.js';
 
 export const sigchainPublishCommand = command({
   name: 'publish',
   description:
     "send the local sigchain's missing events to sig-servers or nostr relays (default: channels.json sigServers)",
   options: {
-    server: repeatable('--server <url>', 'a sig-server (https://…) or relay (wss://…); repeatable'),
+    server: repeatable(
+      '--server <url>',
+      'a sig-server (https://…) or relay (wss://…); repeatable',
+      parseServerUrl,
+    ),
   },
   run: async (env, _args, opts) => publishChain(env, opts.server),
 });
@@ -38,6 +43,13 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
             reason: `no transport publishes to ${url}`,
           };
         try {
+          // A server holding another event at a seq we have means two histories: sending ours
+          // would only be refused past its head, and "0 added" would hide the split.
+          const split = divergence(
+            chain,
+            await transport.fetchChain(url, chain.identity, rt.cenv, env.now),
+          );
+          if (split !== null) return { url, ...split };
           const { added } = await transport.publishEvents(
             url,
             chain.identity,
@@ -52,17 +64,51 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
       }),
     );
     const failed = results.find((r) => r.status !== 'valid');
-    env.out.result({ identity: chain.identity, head: chain.state.head.seq, servers: results }, () =>
-      results
-        .map((r) =>
-          'added' in r
-            ? `${r.url}: ${r.added} event(s) added (head seq ${chain.state.head.seq})`
-            : `${r.url}: ${r.status} (${r.code}): ${r.reason}`,
-        )
-        .join('\n'),
+    // Verifiers look for the chain at the locators its live claims name (and their own settings).
+    const locators = [
+      ...new Set(
+        [...chain.state.claims.values()]
+          .filter((c) => !c.revoked)
+          .flatMap((c) => c.claim.locators ?? []),
+      ),
+    ];
+    const unnamed = targets.filter((u) => !locators.includes(u));
+    const where =
+      unnamed.length === 0
+        ? []
+        : [
+            `verifiers find the chain at the claims' locators${locators.length ? ` (${locators.join(', ')})` : ' (none named)'} and at sig-servers in their own settings; to point them at ${unnamed.join(', ')}, make claims with --locator URL`,
+          ];
+    env.out.result(
+      { identity: chain.identity, head: chain.state.head.seq, servers: results, locators },
+      () =>
+        [
+          ...results.map((r) =>
+            'added' in r
+              ? `${r.url}: ${r.added} event(s) added (head seq ${chain.state.head.seq})`
+              : `${r.url}: ${r.status} (${r.code}): ${r.reason}${'hint' in r ? `\n  hint: ${r.hint}` : ''}`,
+          ),
+          ...where,
+        ].join('\n'),
     );
     return failed ? failed.status : 'valid';
   } finally {
     await rt.cenv.close();
   }
+}
+
+/** The first seq where the server holds an event that is not ours, as a `fork` report. */
+function divergence(chain: LocalChain, held: ChainEvent[]) {
+  const ours = new Map(chain.result.events.map((e) => [e.seq, chain.core.objectHash(e)]));
+  const theirs = held
+    .filter((e) => ours.has(e.seq) && chain.core.objectHash(e) !== ours.get(e.seq))
+    .sort((x, y) => x.seq - y.seq)[0];
+  if (theirs === undefined) return null;
+  return {
+    status: 'fork' as const,
+    code: 'fork',
+    seq: theirs.seq,
+    reason: `the server holds another event at seq ${theirs.seq} (${chain.core.objectHash(theirs)}): this store and the server have different histories of ${chain.identity}, and verifiers that see both report fork`,
+    hint: "nothing was sent. Keep one history: if the server's is right, `kez sigchain export` it from the store that made it and `kez sigchain import` it into a fresh store (--home DIR); `kez sigchain show` shows this one's",
+  };
 }

@@ -19,6 +19,7 @@ import {
   subjectArg,
   primaryRecord,
   primarySigner,
+  signingTime,
   type LocalChain,
 } from '../local-chain.js';
 import { BUNDLE_LIMIT } from '../limits.js';
@@ -49,6 +50,7 @@ export const sigchainCommand = command({
           );
         }
         const core = await env.core();
+        const createdAt = signingTime(env, core);
         const rec = namedOrDefault(env, opts.key);
         const signer = signerFor(core, rec);
         const nextName = `${rec.name}.next`;
@@ -59,8 +61,8 @@ export const sigchainCommand = command({
         const genesis = build(core, 'make the genesis event', () =>
           core.createGenesis(
             next
-              ? { created_at: env.now, next: core.commitment(next.key) }
-              : { created_at: env.now },
+              ? { created_at: createdAt, next: core.commitment(next.key) }
+              : { created_at: createdAt },
             signer,
           ),
         );
@@ -117,7 +119,10 @@ export const sigchainCommand = command({
         const { core } = chain;
         const hash = resolveClaim(chain, args[0]);
         const signer = claimSigner(env, chain, opts.key);
-        const p: Parameters<typeof core.revokeClaim>[1] = { claim: hash, created_at: env.now };
+        const p: Parameters<typeof core.revokeClaim>[1] = {
+          claim: hash,
+          created_at: signingTime(env, core),
+        };
         if (opts.reason !== undefined) p.reason = opts.reason;
         const event = build(core, 'revoke the claim', () =>
           core.revokeClaim(chain.state, p, signer),
@@ -151,7 +156,10 @@ export const sigchainCommand = command({
         const chain = await loadLocalChain(env);
         const { core } = chain;
         const deviceSigner = signerFor(core, env.store.readKey(args[0]));
-        const p: Parameters<typeof core.addDevice>[1] = { deviceSigner, created_at: env.now };
+        const p: Parameters<typeof core.addDevice>[1] = {
+          deviceSigner,
+          created_at: signingTime(env, core),
+        };
         if (opts.deviceName !== undefined) p.name = opts.deviceName;
         const event = build(core, 'add the device', () =>
           core.addDevice(chain.state, p, primarySigner(env, chain)),
@@ -175,7 +183,7 @@ export const sigchainCommand = command({
         const event = build(core, 'revoke the device', () =>
           core.revokeDevice(
             chain.state,
-            { device, created_at: env.now },
+            { device, created_at: signingTime(env, core) },
             primarySigner(env, chain),
           ),
         );
@@ -237,6 +245,7 @@ export const sigchainCommand = command({
 async function rotate(env: Env, precommit: boolean): Promise<void> {
   const chain = await loadLocalChain(env);
   const { core, state } = chain;
+  const createdAt = signingTime(env, core);
   const old = primaryRecord(env, chain);
   const base = old.name;
   const nextName = `${base}.next`;
@@ -256,7 +265,7 @@ async function rotate(env: Env, precommit: boolean): Promise<void> {
     : undefined;
   const p: Parameters<typeof core.rotateKey>[1] = {
     newSigner: signerFor(core, incoming),
-    created_at: env.now,
+    created_at: createdAt,
   };
   if (following) p.next = core.commitment(following.key);
   const event = build(core, 'rotate', () => core.rotateKey(state, p, signerFor(core, old)));

@@ -1,66 +1,14 @@
 // kez verify id SUBJECT — the account's proof, its identity's sigchain, and every account
-// that chain claims, each with its status. Also the channel set-up shared by `publish` and
-// `sigchain publish` (KEZ_HOME/channels.json, tokens from the environment).
-import { readFileSync } from 'node:fs';
+// that chain claims, each with its status.
 import { join } from 'node:path';
 import type * as Channels from '@kez/channels';
 import { InvalidArgumentError } from 'commander';
+import { channelRuntime, parseServerUrl } from '../channel-settings.js';
 import { arg, command, parsedOption, repeatable } from '../command-definition.js';
 import type { Env } from '../context.js';
-import { localError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { statusWord } from '../format.js';
 import { escapeTerminal } from '../terminal-text.js';
-
-export type KezChannels = typeof Channels;
-
-/** KEZ_HOME/channels.json (or $KEZ_CHANNELS_CONFIG): channel config plus optional tokens. */
-export interface ChannelSettings {
-  config: Channels.ChannelsConfigInput;
-  tokens: { github?: string; mastodon?: string };
-}
-
-export function loadChannels(): Promise<KezChannels> {
-  return import('@kez/channels');
-}
-
-export function channelSettings(env: Env): ChannelSettings {
-  const path = env.vars.KEZ_CHANNELS_CONFIG || join(env.store.home, 'channels.json');
-  let doc: Record<string, unknown> = {};
-  try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-      throw new Error('not an object');
-    doc = parsed as Record<string, unknown>;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw localError(
-        'bad_config',
-        `cannot read channel settings ${path}: ${(e as Error).message}`,
-        'fix or remove the file (it holds a JSON object: githubApi, sigServers, nostrRelays, dnsServers, hostMap, …)',
-      );
-    }
-  }
-  const { github_token, mastodon_token, ...config } = doc;
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  return {
-    config: config as Channels.ChannelsConfigInput,
-    tokens: {
-      github: str(env.vars.GITHUB_TOKEN) ?? str(github_token),
-      mastodon: str(env.vars.MASTODON_TOKEN) ?? str(mastodon_token),
-    },
-  };
-}
-
-/** The channel env and registry for one command run; close() when done. */
-export async function channelRuntime(env: Env, extra: Channels.ChannelsConfigInput = {}) {
-  await env.core(); // loads @kez/accel first
-  const ch = await loadChannels();
-  const settings = channelSettings(env);
-  const config = ch.channelsConfig({ ...settings.config, ...extra });
-  const cenv = ch.createChannelEnv(config, { progress: (m) => env.out.progress(m) });
-  return { ch, settings, config, cenv, registry: ch.defaultRegistry() };
-}
 
 export const verifyCommand = command({
   name: 'verify',
@@ -80,6 +28,7 @@ export const verifyCommand = command({
         sigServer: repeatable(
           '--sig-server <url>',
           'a sig-server to ask for the sigchain (repeatable; adds to channels.json sigServers)',
+          parseServerUrl,
         ),
         deadline: parsedOption(
           '--deadline <seconds>',

@@ -14,9 +14,7 @@ use serde_json::{json, Map, Value};
 pub struct MakeArgs<'a> {
     pub subject: &'a str,
     pub format: &'a str,
-    pub key: Option<&'a str>,
-    pub expires_at: Option<u64>,
-    pub locators: &'a [String],
+    pub new: lc::NewClaim<'a>,
     pub out: Option<&'a str>,
 }
 
@@ -24,16 +22,17 @@ pub fn make(env: &Env, a: &MakeArgs) -> CliResult<()> {
     let encoding = Encoding::parse(a.format)
         .ok_or_else(|| CliError::usage("bad_format", format!("unknown format '{}'", a.format), "use --format json, compact, md or dns"))?;
     let mut chain = lc::load(env)?;
-    let (claim, event) = lc::build_claim(env, &chain, a.subject, a.key, a.expires_at, a.locators)?;
+    let (claim, event) = lc::build_claim(env, &chain, a.subject, &a.new)?;
     let mut text = encode(&claim.object, encoding);
     if !text.ends_with('\n') {
         text.push('\n');
     }
     let (hash, seq) = (claim.hash(), event.seq);
-    lc::append(env, &mut chain, event)?;
+    // The file first: a path that cannot be written must leave the chain as it was.
     if let Some(path) = a.out {
         write_user_file(path, &text)?;
     }
+    lc::append(env, &mut chain, event)?;
     let doc = json!({ "hash": hash, "seq": seq, "subject": claim.subject, "identity": chain.identity,
         "encoding": encoding.as_str(), "text": text, "claim": claim.object });
     if env.out.json || a.out.is_some() {

@@ -37,7 +37,7 @@ pub fn init(env: &Env, key: Option<&str>, precommit: bool) -> CliResult<()> {
     if let Some(n) = &next {
         body.insert("next".into(), commitment(&KeyId::parse(&n.key).expect("generated")).into());
     }
-    let draft = EventDraft { seq: 0, identity: None, prev: None, created_at: env.now, op: "init", body };
+    let draft = EventDraft { seq: 0, identity: None, prev: None, created_at: lc::signing_time(env)?, op: "init", body };
     let genesis = draft.sign(&signer, None, &random32()).map_err(|e| CliError::usage(e.code.as_str(), e.reason, ""))?;
     let state = State::genesis(genesis, env.now)
         .map_err(|e| CliError::kez(&e, format!("the genesis would not verify: {}", e.reason), "check --now"))?;
@@ -54,9 +54,9 @@ pub fn init(env: &Env, key: Option<&str>, precommit: bool) -> CliResult<()> {
     Ok(())
 }
 
-pub fn add(env: &Env, subject: &str, key: Option<&str>, expires_at: Option<u64>, locators: &[String]) -> CliResult<()> {
+pub fn add(env: &Env, subject: &str, new: &lc::NewClaim) -> CliResult<()> {
     let mut chain = lc::load(env)?;
-    let (claim, event) = lc::build_claim(env, &chain, subject, key, expires_at, locators)?;
+    let (claim, event) = lc::build_claim(env, &chain, subject, new)?;
     let (hash, seq) = (claim.hash(), event.seq);
     lc::append(env, &mut chain, event)?;
     let doc = json!({ "hash": hash, "seq": seq, "subject": claim.subject, "identity": chain.identity, "claim": claim.object });
@@ -97,7 +97,7 @@ pub fn revoke(env: &Env, claim: &str, reason: Option<&str>, key: Option<&str>) -
     if let Some(r) = reason {
         body.insert("reason".into(), r.into());
     }
-    let event = lc::draft(&chain, env.now, "revoke", body)
+    let event = lc::draft(&chain, lc::signing_time(env)?, "revoke", body)
         .sign(&signer, None, &random32())
         .map_err(|e| CliError::usage(e.code.as_str(), format!("cannot revoke the claim: {}", e.reason), "a reason is at most 256 bytes"))?;
     let seq = event.seq;
@@ -132,7 +132,7 @@ pub fn rotate(env: &Env, precommit: bool) -> CliResult<()> {
     if let Some(f) = &following {
         body.insert("next".into(), commitment(&KeyId::parse(&f.key).expect("generated")).into());
     }
-    let event = lc::draft(&chain, env.now, "rotate", body)
+    let event = lc::draft(&chain, lc::signing_time(env)?, "rotate", body)
         .sign(&old.secret_key()?, Some(&incoming.secret_key()?), &random32())
         .map_err(|e| CliError::usage(e.code.as_str(), format!("cannot rotate: {}", e.reason), ""))?;
     lc::check(env, &chain, &event)?;
@@ -176,10 +176,11 @@ pub fn add_device(env: &Env, key_name: &str, device_name: Option<&str>) -> CliRe
     if let Some(n) = device_name {
         body.insert("name".into(), n.into());
     }
-    let event =
-        lc::draft(&chain, env.now, "add_device", body).sign(&primary.secret_key()?, Some(&device.secret_key()?), &random32()).map_err(
-            |e| CliError::usage(e.code.as_str(), format!("cannot add the device: {}", e.reason), "a device name is at most 64 bytes"),
-        )?;
+    let event = lc::draft(&chain, lc::signing_time(env)?, "add_device", body)
+        .sign(&primary.secret_key()?, Some(&device.secret_key()?), &random32())
+        .map_err(|e| {
+            CliError::usage(e.code.as_str(), format!("cannot add the device: {}", e.reason), "a device name is at most 64 bytes")
+        })?;
     let seq = event.seq;
     lc::append(env, &mut chain, event)?;
     env.out.result(json!({ "device": device.key, "name": device_name, "seq": seq }), || device.key.clone());
@@ -211,7 +212,7 @@ pub fn revoke_device(env: &Env, key: &str) -> CliResult<()> {
     let primary = lc::primary_record(env, &chain)?;
     let mut body = Map::new();
     body.insert("device".into(), id.clone().into());
-    let event = lc::draft(&chain, env.now, "revoke_device", body)
+    let event = lc::draft(&chain, lc::signing_time(env)?, "revoke_device", body)
         .sign(&primary.secret_key()?, None, &random32())
         .map_err(|e| CliError::usage(e.code.as_str(), e.reason, ""))?;
     let seq = event.seq;
