@@ -49,14 +49,26 @@ export function signerFor(core: KezCore, rec: KeyRecord): Signer {
 /** --key NAME, else the default key. */
 export function namedOrDefault(env: Env, name: string | undefined): KeyRecord {
   if (name !== undefined) return env.store.readKey(name);
+  return env.store.readKey(defaultKeyName(env, 'or pass --key NAME'));
+}
+
+/** The store's default key name; `no_key` (its hint ending in `orElse`) when there is none. */
+export function defaultKeyName(env: Env, orElse: string): string {
   const def = env.store.readConfig().default_key;
   if (def === undefined)
     throw localError(
       'no_key',
       'no default key in this store',
-      'run `kez key gen` to make one, or pass --key NAME',
+      `run \`kez key gen\` to make one, ${orElse}`,
     );
-  return env.store.readKey(def);
+  return def;
+}
+
+/** The store's identity; `no_identity` with `hint` when the store has none. */
+export function storeIdentity(env: Env, hint: string): string {
+  const identity = env.store.readConfig().identity;
+  if (identity === undefined) throw localError('no_identity', 'this store holds no identity', hint);
+  return identity;
 }
 
 /** The stored key with this key id; `role` names it in the error. */

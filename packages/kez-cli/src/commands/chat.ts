@@ -6,9 +6,9 @@ import { createInterface } from 'node:readline';
 import type { ChatMessage } from '@kez/chat-client';
 import { arg, command, type OptionValues, option } from '../command-definition.js';
 import type { Env } from '../context.js';
-import { CliError, localError, usageError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
-import { namedOrDefault, signerFor } from '../keyring.js';
+import { namedOrDefault, signerFor, storeIdentity } from '../keyring.js';
 
 const chatOptions = {
   server: option('--server <url>', "the chat deployment's NATS URL (default $NATS_URL)"),
@@ -51,13 +51,10 @@ async function chat(env: Env, room: string, opts: ChatOptions): Promise<Outcome>
   if (!Number.isInteger(limit) || limit < 0 || limit > 500)
     throw usageError('--history must be 0–500', 'e.g. --history 20');
 
-  const identity = env.store.readConfig().identity;
-  if (identity === undefined)
-    throw localError(
-      'no_identity',
-      'this store holds no identity',
-      "run `kez sigchain init`, then publish the chain to the deployment's sig-server (`kez sigchain publish`)",
-    );
+  const identity = storeIdentity(
+    env,
+    "run `kez sigchain init`, then publish the chain to the deployment's sig-server (`kez sigchain publish`)",
+  );
   const core = await env.core();
   const signer = signerFor(core, namedOrDefault(env, opts.key));
   const { ChatRoom, connectChat } = await import('@kez/chat-client');

@@ -1,10 +1,10 @@
 // kez key gen | import | list | show
 import { arg, command, flag, option, requiredOption } from '../command-definition.js';
 import type { Env } from '../context.js';
-import { localError, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
 import { fields, time } from '../format.js';
 import { readStdinBounded, TooLargeError } from '../fs-safe.js';
-import { generateRecord, recordFromSecret, suiteForAlg } from '../keyring.js';
+import { defaultKeyName, generateRecord, recordFromSecret, suiteForAlg } from '../keyring.js';
 import { checkKeyName, type KeyRecord } from '../store.js';
 
 const keyName = option('--name <name>', 'the key name', 'default');
@@ -85,13 +85,7 @@ export const keyCommand = command({
       options: { secret: flag('--secret', 'also print the secret key') },
       run: async (env, args, opts) => {
         const config = env.store.readConfig();
-        const name = args[0] ?? config.default_key;
-        if (name === undefined)
-          throw localError(
-            'no_key',
-            'no default key in this store',
-            'run `kez key gen` to make one, or name a key: `kez key show NAME`',
-          );
+        const name = args[0] ?? defaultKeyName(env, 'or name a key: `kez key show NAME`');
         const rec = env.store.readKey(name);
         const doc: Record<string, unknown> = {
           name: rec.name,

@@ -6,7 +6,7 @@ import { renderSummary, summarize } from '../chain-summary.js';
 import { CliError, localError, usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { readInput, writeUserFile } from '../user-files.js';
-import { generateRecord, namedOrDefault, signerFor } from '../keyring.js';
+import { generateRecord, namedOrDefault, signerFor, storeIdentity } from '../keyring.js';
 import {
   appendEvent,
   applyChecked,
@@ -353,13 +353,7 @@ function deviceKeyId(env: Env, chain: LocalChain, input: string): string {
 }
 
 async function localBundle(env: Env): Promise<string> {
-  const identity = env.store.readConfig().identity;
-  if (identity === undefined)
-    throw localError(
-      'no_identity',
-      'this store holds no identity',
-      'run `kez sigchain init`, or give a bundle file',
-    );
+  const identity = storeIdentity(env, 'run `kez sigchain init`, or give a bundle file');
   const text = env.store.readChain(identity);
   if (text === undefined)
     throw localError(
