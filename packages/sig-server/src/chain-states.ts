@@ -1,6 +1,11 @@
-import { applyEvent, parseBundle, type ChainState } from '@kez/core';
+import {
+  BoundedCache,
+  cloneChainState,
+  createFolder,
+  parseBundle,
+  type ChainState,
+} from '@kez/core';
 import { LIMITS } from './limits.js';
-import { WeightedLru } from './weighted-lru.js';
 import { StoreUnavailableError } from './storage/faults.js';
 import type { ChainHead, ChainStore } from './storage/types.js';
 
@@ -33,7 +38,8 @@ class History {
   record(s: ChainState): void {
     const seq = s.head.seq;
     if (seq % LIMITS.checkpointEvery === 0) {
-      this.checkpoints.set(seq, s);
+      // `s` may be a folder's live state: the checkpoint is a copy.
+      this.checkpoints.set(seq, cloneChainState(s));
       this.weight += s.claims.size + s.devices.size + 1;
     }
     for (const key of [s.primary, ...s.devices.keys()]) {
@@ -65,20 +71,19 @@ class History {
  * Chain states rebuilt with @kez/core from stored events (see the write-path invariants in
  * appender.ts). Two caches:
  * - the state at each chain's head (and the one before it), keyed by head hash, so an append
- *   costs one applyEvent; if another replica moved the head, the missing events are folded on
- *   top (applyEvent re-checks their links), so the cache is never trusted blindly;
+ *   costs one event check; if another replica moved the head, the missing events are folded on
+ *   top (the folder re-checks their links), so the cache is never trusted blindly;
  * - for chains that received fork candidates, a History (checkpoints + key authority), so a
  *   candidate costs at most `checkpointEvery` applied events and a candidate whose signer never
  *   had authority at its position costs none.
  * At most one replay per chain is in flight: concurrent requests wait for it and reuse it.
  */
 export class ChainStates {
-  private readonly heads: WeightedLru<Cached>;
-  private readonly histories = new WeightedLru<History>(
-    LIMITS.histories,
-    LIMITS.historyClaims,
-    (h) => h.weight + h.last.claims.size,
-  );
+  private readonly heads: BoundedCache<string, Cached>;
+  private readonly histories = new BoundedCache<string, History>(LIMITS.histories, {
+    maxWeight: LIMITS.historyClaims,
+    weigh: (h) => h.weight + h.last.claims.size,
+  });
   private readonly inflight = new Map<string, Promise<unknown>>();
   private aborted = false;
   /** Events applied by replays (not by appends): what fork candidates and cold chains cost. */
@@ -89,11 +94,10 @@ export class ChainStates {
     private readonly now: () => number,
     headClaims: number = LIMITS.headStateClaims,
   ) {
-    this.heads = new WeightedLru<Cached>(
-      LIMITS.headStates,
-      headClaims,
-      (c) => c.head.claims.size + c.head.devices.size + 1,
-    );
+    this.heads = new BoundedCache<string, Cached>(LIMITS.headStates, {
+      maxWeight: headClaims,
+      weigh: (c) => c.head.claims.size + c.head.devices.size + 1,
+    });
   }
 
   /** Stops every replay at its next yield (shutdown). */
@@ -204,7 +208,9 @@ export class ChainStates {
     toSeq: number,
     history?: History,
   ): Promise<ChainState> {
-    let state = from;
+    // One folder over a copy of `from` (a cached state stays as it was): linear in the events.
+    const folder = createFolder(from && cloneChainState(from));
+    let state = folder.state;
     let next = from ? from.head.seq + 1 : 0;
     let applied = 0;
     while (next <= toSeq) {
@@ -212,7 +218,7 @@ export class ChainStates {
       if (page.length === 0) break;
       const events = parseBundle(page.map((e) => `${e.jcs}\n`).join(''));
       for (const ev of events) {
-        state = applyEvent(state, ev, { now: this.now() });
+        state = folder.apply(ev, this.now());
         this.replayedEvents++;
         if (history) history.record(state);
         else if (!from) {

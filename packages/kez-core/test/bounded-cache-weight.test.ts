@@ -1,11 +1,12 @@
-// The bounded cache behind the chain-state caches: by entry count and by total weight.
+// BoundedCache with a weight budget (the sig-server's chain-state caches): by entry count and
+// by total weight.
 import { describe, expect, it } from 'vitest';
-import { WeightedLru } from '../src/weighted-lru.js';
+import { BoundedCache } from '../src/index.js';
 
 const lru = (capacity: number, maxWeight: number) =>
-  new WeightedLru<{ w: number }>(capacity, maxWeight, (v) => v.w);
+  new BoundedCache<string, { w: number }>(capacity, { maxWeight, weigh: (v) => v.w });
 
-describe('WeightedLru', () => {
+describe('BoundedCache with a weight budget', () => {
   it('evicts the least recently used entry past its capacity', () => {
     const c = lru(2, 1000);
     c.set('a', { w: 1 });
