@@ -3,7 +3,13 @@
 // grew costs its new events only (`?since`, each checked against the verified state). Anything
 // that does not extend the cached chain cleanly is read and verified from genesis. Bounded by
 // the events held; the least recently used chains are dropped first.
-import { applyEvent, verifyChain, type ChainEvent, type ChainResult } from '@kez/core';
+import {
+  cloneChainState,
+  createFolder,
+  verifyChain,
+  type ChainEvent,
+  type ChainResult,
+} from '@kez/core';
 import type { ChainSource } from './chain-source.js';
 
 export interface VerifiedChain {
@@ -93,14 +99,15 @@ export class VerifiedChains {
   }
 }
 
-/** The cached valid chain with `events` applied (each checked by applyEvent against the state
- *  before it); null when they do not follow on from it. */
+/** The cached valid chain with `events` applied (each checked against the state before it,
+ *  on a copy: the cached state stays as it was); null when they do not follow on from it. */
 function extend(chain: ChainResult, events: ChainEvent[], now: number): ChainResult | null {
-  let state = chain.state!;
+  const folder = createFolder(cloneChainState(chain.state!));
+  let state = folder.state!;
   try {
     for (const e of events) {
       if (e.seq !== state.head.seq + 1) return null;
-      state = applyEvent(state, e, { now });
+      state = folder.apply(e, now);
     }
   } catch {
     return null;
