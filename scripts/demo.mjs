@@ -65,20 +65,23 @@ try {
   stops.push(() => masto.close());
   const sig = await startSigServer();
   stops.push(() => sig.close());
-  let relay = null;
-  try {
-    relay = await (await import('@kez/test-kit/nostr-relay')).startRelay();
-    stops.push(() => relay.stop());
-  } catch (e) {
-    console.log(`  (no nostr relay: ${e.message})`);
-  }
-  let pds = null;
-  try {
-    pds = await (await import('@kez/test-kit/pds')).startPds();
-    stops.push(() => pds.stop());
-  } catch (e) {
-    console.log(`  (no atproto PDS: ${e.message})`);
-  }
+  // The relay and the PDS are optional: the demo goes on without the channel they serve.
+  const optionalPeer = async (what, start) => {
+    try {
+      const peer = await start();
+      stops.push(() => peer.stop());
+      return peer;
+    } catch (e) {
+      console.log(`  (no ${what}: ${e.message})`);
+      return null;
+    }
+  };
+  const relay = await optionalPeer('nostr relay', async () =>
+    (await import('@kez/test-kit/nostr-relay')).startRelay(),
+  );
+  const pds = await optionalPeer('atproto PDS', async () =>
+    (await import('@kez/test-kit/pds')).startPds(),
+  );
   const bsky = pds ? await pds.createAccount('alice') : null;
   // nsd serves the handle's _atproto record now, and the _kez record once it is published.
   const zone = bsky ? [{ name: '_atproto.alice.test', strings: [`did=${bsky.did}`] }] : [];
