@@ -12,6 +12,14 @@ export interface InputText {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** The verdict on input whose bytes are not UTF-8 (`what`: "input", "bundle" …). */
+export const notUtf8 = (what: string) => ({
+  status: 'invalid' as const,
+  code: 'malformed' as const,
+  reason: `the ${what} is not UTF-8 text`,
+  evidence: {},
+});
+
 /** Reads FILE (or stdin for `-`), refusing more than `limit` bytes (TooLargeError). */
 export function readInput(spec: string, limit: number): InputText {
   let buf: Buffer;

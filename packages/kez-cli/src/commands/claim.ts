@@ -14,7 +14,7 @@ import {
   loadLocalChain,
   subjectArg,
 } from '../local-chain.js';
-import { readInput, writeUserFile } from '../user-files.js';
+import { notUtf8, readInput, writeUserFile } from '../user-files.js';
 
 const FORMATS: Record<string, EncodingName> = {
   json: 'json',
@@ -153,15 +153,7 @@ async function offline(env: Env, file: string): Promise<Omit<ClaimReport, 'chain
       object: null,
     };
   }
-  if (text === undefined)
-    return {
-      status: 'invalid',
-      code: 'malformed',
-      reason: 'the input is not UTF-8 text',
-      evidence: {},
-      encoding: null,
-      object: null,
-    };
+  if (text === undefined) return { ...notUtf8('input'), encoding: null, object: null };
   let decoded: { encoding: EncodingName; object: SignedObject };
   try {
     decoded = core.decode(text);

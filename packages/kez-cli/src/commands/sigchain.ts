@@ -5,7 +5,7 @@ import type { Env } from '../context.js';
 import { renderSummary, summarize } from '../chain-summary.js';
 import { CliError, localError, usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
-import { readInput, writeUserFile } from '../user-files.js';
+import { notUtf8, readInput, writeUserFile } from '../user-files.js';
 import { generateRecord, namedOrDefault, signerFor, storeIdentity } from '../keyring.js';
 import {
   appendEvent,
@@ -371,14 +371,7 @@ function readBundle(spec: string): string | undefined {
 
 async function verifyBundle(env: Env, text: string | undefined): Promise<ChainResult> {
   const core = await env.core();
-  if (text === undefined)
-    return {
-      status: 'invalid',
-      code: 'malformed',
-      reason: 'the bundle is not UTF-8 text',
-      evidence: {},
-      events: [],
-    };
+  if (text === undefined) return { ...notUtf8('bundle'), events: [] };
   return core.verifyChain(text, { now: env.now });
 }
 
