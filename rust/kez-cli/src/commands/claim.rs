@@ -101,12 +101,7 @@ pub fn verify(env: &Env, file: &str, chain_file: Option<&str>) -> CliResult<Outc
                 Some(bytes) => verify_bundle(&bytes, env.now),
                 None => {
                     let e = err(Code::TooLarge, "the bundle is larger than the read limit");
-                    kez_core::chain::ChainResult {
-                        verification: Verification::from_error(&e, Map::new()),
-                        state: None,
-                        fork: Vec::new(),
-                        events: Vec::new(),
-                    }
+                    kez_core::chain::ChainResult::failed(&e, Map::new(), Vec::new())
                 }
             };
             report.verification = claim_status(claim, &chain, env.now);

@@ -241,12 +241,7 @@ fn read_bundle(env: &Env, spec: &str) -> CliResult<ChainResult> {
         Some(bytes) => verify_bundle(&bytes, env.now),
         None => {
             let e = kez_core::error::err(kez_core::Code::TooLarge, "the bundle is larger than the read limit");
-            ChainResult {
-                verification: kez_core::verification::Verification::from_error(&e, Map::new()),
-                state: None,
-                fork: Vec::new(),
-                events: Vec::new(),
-            }
+            ChainResult::failed(&e, Map::new(), Vec::new())
         }
     })
 }
