@@ -159,7 +159,9 @@ pub fn resolve(events: Vec<Event>, now: u64, mode: Mode) -> ChainResult {
             branches.push((last, st));
             for ((hash, e), mut s) in branches {
                 let before = s.retirements.len();
-                kept.push(e.object.clone());
+                if mode == Mode::Merged {
+                    kept.push(e.object.clone());
+                }
                 let mut node = node_of(&e, hash.clone());
                 s.apply(e);
                 node.retirements = s.retirements[before..].to_vec();

@@ -393,8 +393,8 @@ pub fn import(env: &Env, file: &str) -> CliResult<()> {
     Ok(())
 }
 
-/// SPEC §6.7 against the stored chain: shorter is a rollback, a different event at the known
-/// head is a fork.
+/// SPEC §6.7 against the stored chain: without the remembered head event, a shorter chain is a
+/// rollback and a different event at that seq a fork.
 fn check_heads(known: &State, chain: &ChainResult) -> CliResult<()> {
     let new = chain.state.as_ref().expect("valid chain");
     let refuse = |status: Status, code: &str, message: String| CliError {
@@ -403,6 +403,14 @@ fn check_heads(known: &State, chain: &ChainResult) -> CliResult<()> {
         message: format!("refusing to import: {message}"),
         hint: format!("the stored chain (head seq {}) is kept; compare the two with `kez sigchain show FILE`", known.head.seq),
     };
+    // The remembered event anywhere in the new events (a superseded branch included) is no fork.
+    let same = chain
+        .events
+        .iter()
+        .any(|o| o.get("seq").and_then(Value::as_u64) == Some(known.head.seq) && kez_core::object::object_hash(o) == known.head.hash);
+    if same {
+        return Ok(());
+    }
     if new.head.seq < known.head.seq {
         return Err(refuse(
             Status::Unreachable,
@@ -410,12 +418,5 @@ fn check_heads(known: &State, chain: &ChainResult) -> CliResult<()> {
             format!("the chain ends at seq {}, before the head seen earlier ({})", new.head.seq, known.head.seq),
         ));
     }
-    let same = chain
-        .events
-        .iter()
-        .any(|o| o.get("seq").and_then(Value::as_u64) == Some(known.head.seq) && kez_core::object::object_hash(o) == known.head.hash);
-    if !same {
-        return Err(refuse(Status::Fork, "fork", format!("the event at seq {} differs from the one seen earlier", known.head.seq)));
-    }
-    Ok(())
+    Err(refuse(Status::Fork, "fork", format!("the event at seq {} differs from the one seen earlier", known.head.seq)))
 }
