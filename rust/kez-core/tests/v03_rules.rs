@@ -323,3 +323,40 @@ fn judging_a_short_proof() {
     add(&mut b, &p, "github:b");
     assert_eq!(judge("github:alice", &bundle(&[&a, &b])).status, Status::Fork);
 }
+
+#[test]
+fn resolution_ignores_line_order() {
+    let (p, n, d) = (key(1), key(2), key(3));
+    let mut base = genesis(&p, &n);
+    add_device(&mut base, &p, &d);
+    let (mut by_d, mut by_p) = (base.clone(), base.clone());
+    add(&mut by_d, &d, "github:d");
+    add(&mut by_d, &d, "github:d2");
+    add(&mut by_p, &p, "github:p");
+    let canonical = export_bundle(by_d.events.iter().chain(by_p.events.iter()).map(|e| &e.object));
+    // The same lines with the two seq-2 events swapped (seqs still non-decreasing).
+    let mut lines: Vec<&str> = canonical.lines().collect();
+    lines.swap(2, 3);
+    let swapped: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    assert_ne!(swapped, canonical);
+    let (a, b) = (verify_bundle(canonical.as_bytes(), NOW), verify_bundle(swapped.as_bytes(), NOW));
+    assert_eq!(a.status(), Status::Valid);
+    assert_eq!((a.state.unwrap().head, a.superseded.clone()), (b.state.unwrap().head, b.superseded));
+    assert_eq!(a.superseded[0].head, by_d.head.hash, "the superseded branch's last event");
+}
+
+#[test]
+fn short_proof_homes_hostile() {
+    let id = format!("kez:id:{}", "ab".repeat(32));
+    let found = find_short_proofs(&format!("http://127.0.0.1:8080/{id} and https://sig.example.com/{id}")).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].homes, vec!["http://127.0.0.1:8080".to_string(), "https://sig.example.com".to_string()]);
+    for bad in
+        ["https://sig.example.com:/", "https:///", "wss://relay.example/", "https://sig%2Eexample.com/", "https://sig.example.com?x/"]
+    {
+        assert!(find_short_proofs(&format!("see {bad}{id}")).is_err(), "{bad}");
+    }
+    // Non-ASCII before the run ends it; text around a proof may be anything.
+    let found = find_short_proofs(&format!("é🙂https://sig.example.com/{id}🙂")).unwrap();
+    assert_eq!(found[0].homes, vec!["https://sig.example.com".to_string()]);
+}
