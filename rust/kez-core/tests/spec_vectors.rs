@@ -176,6 +176,11 @@ fn verify_chain_vector(t: &Value, now: u64) {
     if x["fork_hashes"].is_array() {
         assert_eq!(sorted(result.fork.clone()), strings(&x["fork_hashes"]), "{name} fork hashes");
     }
+    // SPEC §6.8 evidence, when the vector pins it: [{seq, winner, hash, head}] by seq, then hash.
+    if let Some(want) = x["superseded"].as_array() {
+        let got: Vec<Value> = result.superseded.iter().map(|x| x.to_json()).collect();
+        assert_eq!(&got, want, "{name} superseded");
+    }
     for c in x["claims"].as_array().map(Vec::as_slice).unwrap_or_default() {
         let claim = Claim::verify(obj(&c["claim"]), now).unwrap_or_else(|e| panic!("{name} claim {}: {e}", c["name"]));
         assert_eq!(claim.hash(), s(c, "hash"), "{name} claim {} hash", c["name"]);
