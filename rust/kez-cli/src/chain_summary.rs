@@ -37,6 +37,7 @@ pub fn summarize(chain: &ChainResult, now: u64) -> Value {
         "devices": st.map(|s| s.devices.iter().map(|d| json!({ "key": d.key.to_string(), "name": d.name, "seq": d.seq })).collect::<Vec<_>>()).unwrap_or_default(),
         "claims": claims,
         "events": chain.events.len(),
+        "superseded": chain.superseded.iter().map(|x| x.to_json()).collect::<Vec<_>>(),
     })
 }
 
@@ -55,6 +56,16 @@ pub fn render(s: &Value) -> String {
         lines.push(format!("next      {next}"));
     }
     lines.push(format!("events    {}", s["events"]));
+    // SPEC §6.8: superseded branches are shown; they mean a key was used against its owner.
+    for x in s["superseded"].as_array().into_iter().flatten() {
+        lines.push(format!(
+            "superseded at seq {}: branch {} (head {}) lost to {}",
+            x["seq"],
+            text_of(&x["hash"]),
+            text_of(&x["head"]),
+            text_of(&x["winner"])
+        ));
+    }
     if s["identity"].is_string() {
         let devices = s["devices"].as_array().cloned().unwrap_or_default();
         lines.push(format!("devices ({})", devices.len()));

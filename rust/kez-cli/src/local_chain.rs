@@ -12,7 +12,11 @@ use serde_json::{Map, Value};
 
 pub struct LocalChain {
     pub identity: String,
+    /// The resolved path's state (SPEC §6.8); new events extend its head.
     pub state: State,
+    /// Every stored event, superseded branches included: they stay evidence (and their
+    /// retirements still count), so appending never drops them.
+    pub events: Vec<Map<String, Value>>,
 }
 
 pub fn load(env: &Env) -> CliResult<LocalChain> {
@@ -32,7 +36,7 @@ pub fn load(env: &Env) -> CliResult<LocalChain> {
     })?;
     let result = verify_bundle(&bytes, env.now);
     match result.state {
-        Some(state) if result.verification.status == kez_core::Status::Valid => Ok(LocalChain { identity, state }),
+        Some(state) if result.verification.status == kez_core::Status::Valid => Ok(LocalChain { identity, state, events: result.events }),
         _ => {
             let v = &result.verification;
             Err(CliError {
@@ -48,9 +52,9 @@ pub fn load(env: &Env) -> CliResult<LocalChain> {
 /// Checks `event` with the rules every verifier applies, then stores the longer chain.
 pub fn append(env: &Env, chain: &mut LocalChain, event: Event) -> CliResult<()> {
     check(env, chain, &event)?;
+    chain.events.push(event.object.clone());
     chain.state.apply(event);
-    let bundle = export_bundle(chain.state.events.iter().map(|e| &e.object));
-    env.store.write_chain(&chain.identity, &bundle)
+    env.store.write_chain(&chain.identity, &export_bundle(chain.events.iter()))
 }
 
 pub fn check(env: &Env, chain: &LocalChain, event: &Event) -> CliResult<()> {

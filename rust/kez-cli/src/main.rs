@@ -9,14 +9,14 @@ mod store;
 mod terminal_text;
 
 use clap::{Args, Parser, Subcommand};
-use commands::{claim, key, sigchain};
+use commands::{claim, device, key, sigchain, verify};
 use env::Env;
 use outcome::{CliError, CliResult, Outcome};
 use output::Output;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "kez", version, about = "make and check KEZ keys, claims and sigchains (SPEC v0.2)", args_override_self = true)]
+#[command(name = "kez", version, about = "make and check KEZ keys, claims and sigchains (SPEC v0.3)", args_override_self = true)]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -54,6 +54,9 @@ enum Command {
     /// Make a claim for SUBJECT (added to the sigchain) and print it; or `claim verify FILE`
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Claim(ClaimArgs),
+    /// Offline checks of what a place shows, against a sigchain bundle
+    #[command(subcommand)]
+    Verify(VerifyCmd),
     /// Benchmark (claims verified per second, 10,000-event sigchain verify)
     #[command(hide = true)]
     Bench,
@@ -112,6 +115,16 @@ enum SigchainCmd {
     Rotate {
         #[arg(long = "no-precommit")]
         no_precommit: bool,
+        /// Declare the old primary compromised since SEQ: what it signed from there on is revoked
+        #[arg(long = "compromised-since")]
+        compromised_since: Option<u64>,
+    },
+    /// Recovery rotation signed by the committed key NAME.next alone (the primary may be lost)
+    Recover {
+        #[arg(long = "no-precommit")]
+        no_precommit: bool,
+        #[arg(long = "compromised-since")]
+        compromised_since: Option<u64>,
     },
     /// Authorize another key (a device) to add and revoke claims
     AddDevice {
@@ -120,7 +133,26 @@ enum SigchainCmd {
         device_name: Option<String>,
     },
     /// Revoke a device key (by key name or key id)
-    RevokeDevice { key: String },
+    RevokeDevice {
+        key: String,
+        #[arg(long = "compromised-since")]
+        compromised_since: Option<u64>,
+    },
+    /// On a new device: make (or use) its key and print a request to join ID
+    RequestDevice {
+        #[arg(long)]
+        identity: String,
+        /// The device's name, carried in the request
+        #[arg(long)]
+        name: Option<String>,
+        /// The device key's name in this store (made when absent; default "device")
+        #[arg(long)]
+        key: Option<String>,
+        #[arg(long, default_value = "nostr")]
+        alg: String,
+    },
+    /// On the primary: add the device of a request (compact text, a file, or - for stdin)
+    ApproveDevice { request: String },
     /// Status, identity, primary, devices and claims of the local chain or of a bundle
     Show { file: Option<String> },
     /// Print the local chain as a bundle (SPEC §6.5 bytes)
@@ -177,6 +209,26 @@ enum ClaimSub {
         #[arg(long)]
         chain: Option<String>,
     },
+    /// Print the live claim of SUBJECT again
+    Show {
+        subject: String,
+        #[arg(long, default_value = "md")]
+        format: String,
+        #[arg(long)]
+        out: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum VerifyCmd {
+    /// Judge a short proof (SPEC §5.2) found in TEXT at SUBJECT's place, against a bundle
+    Short {
+        text: String,
+        #[arg(long)]
+        subject: String,
+        #[arg(long)]
+        bundle: String,
+    },
 }
 
 fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
@@ -192,9 +244,18 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
             SigchainCmd::Init { key, no_precommit } => done(sigchain::init(env, key.as_deref(), !no_precommit)),
             SigchainCmd::Add { subject, opts } => done(sigchain::add(env, &subject, &opts.new_claim())),
             SigchainCmd::Revoke { claim, reason, key } => done(sigchain::revoke(env, &claim, reason.as_deref(), key.as_deref())),
-            SigchainCmd::Rotate { no_precommit } => done(sigchain::rotate(env, !no_precommit)),
+            SigchainCmd::Rotate { no_precommit, compromised_since } => {
+                done(sigchain::rotate(env, sigchain::Rotation::Ordinary, !no_precommit, compromised_since))
+            }
+            SigchainCmd::Recover { no_precommit, compromised_since } => {
+                done(sigchain::rotate(env, sigchain::Rotation::Recovery, !no_precommit, compromised_since))
+            }
             SigchainCmd::AddDevice { keyname, device_name } => done(sigchain::add_device(env, &keyname, device_name.as_deref())),
-            SigchainCmd::RevokeDevice { key } => done(sigchain::revoke_device(env, &key)),
+            SigchainCmd::RevokeDevice { key, compromised_since } => done(sigchain::revoke_device(env, &key, compromised_since)),
+            SigchainCmd::RequestDevice { identity, name, key, alg } => {
+                done(device::request(env, &identity, name.as_deref(), key.as_deref().unwrap_or("device"), &alg))
+            }
+            SigchainCmd::ApproveDevice { request } => done(device::approve(env, &request)),
             SigchainCmd::Show { file } => sigchain::show(env, file.as_deref()),
             SigchainCmd::Export { out } => done(sigchain::export(env, out.as_deref())),
             SigchainCmd::Import { file } => done(sigchain::import(env, &file)),
@@ -202,6 +263,7 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
         },
         Command::Claim(c) => match c.verify {
             Some(ClaimSub::Verify { file, chain }) => claim::verify(env, &file, chain.as_deref()),
+            Some(ClaimSub::Show { subject, format, out }) => done(claim::show(env, &subject, &format, out.as_deref())),
             None => done(claim::make(
                 env,
                 &claim::MakeArgs {
@@ -212,6 +274,7 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
                 },
             )),
         },
+        Command::Verify(VerifyCmd::Short { text, subject, bundle }) => verify::short(env, &text, &subject, &bundle),
         Command::Bench => unreachable!("handled before the store is opened"),
     }
 }

@@ -30,6 +30,8 @@ impl KeyRecord {
 pub struct Config {
     pub default_key: Option<String>,
     pub identity: Option<String>,
+    /// The identity's chain sources (SPEC §10, homes), as the shared store records them.
+    pub homes: Option<Vec<String>>,
 }
 
 pub struct Store {
@@ -211,7 +213,14 @@ impl Store {
                 Some(_) => Err(corrupt(&path)),
             }
         };
-        let config = Config { default_key: get("default_key")?, identity: get("identity")? };
+        let homes = match m.get("homes") {
+            None => None,
+            Some(Value::Array(items)) => {
+                Some(items.iter().map(|h| h.as_str().map(str::to_string).ok_or_else(|| corrupt(&path))).collect::<CliResult<Vec<_>>>()?)
+            }
+            Some(_) => return Err(corrupt(&path)),
+        };
+        let config = Config { default_key: get("default_key")?, identity: get("identity")?, homes };
         if config.identity.as_deref().is_some_and(|i| !is_identity(i)) {
             return Err(corrupt(&path));
         }
@@ -226,6 +235,9 @@ impl Store {
         }
         if let Some(i) = &config.identity {
             doc.insert("identity".into(), i.clone().into());
+        }
+        if let Some(h) = &config.homes {
+            doc.insert("homes".into(), h.iter().cloned().map(Value::String).collect());
         }
         let body = format!("{}\n", serde_json::to_string_pretty(&Value::Object(doc)).expect("json"));
         write_atomic(&self.home.join("config.json"), body.as_bytes())

@@ -223,3 +223,97 @@ fn safe_by_construction() {
     assert!(h.kez(&["sigchain", "add", "github:dup", "--force"]).status.success());
     assert_ne!(chain(), with_one);
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The union of two bundles, ordered by seq (SPEC §6.5 needs only non-decreasing seqs).
+fn union(a: &str, b: &str) -> String {
+    let mut lines: Vec<&str> = a.lines().chain(b.lines()).collect();
+    lines.sort_by_key(|l| (serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"].as_u64(), l.to_string()));
+    lines.dedup();
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+#[test]
+fn recovery_wins_back_a_stolen_primary() {
+    let owner = Home::new("recover-owner");
+    assert!(owner.kez(&["key", "gen", "--name", "main"]).status.success());
+    assert!(owner.kez(&["sigchain", "init"]).status.success());
+    assert!(owner.kez(&["sigchain", "add", "github:alice"]).status.success());
+    // The thief holds a copy of the primary (not the committed key) and signs at seq 2.
+    let thief = Home::new("recover-thief");
+    copy_dir(&owner.0, &thief.0);
+    std::fs::remove_file(thief.path("keys/main.next.json")).unwrap();
+    assert!(thief.kez(&["sigchain", "add", "github:thief"]).status.success());
+    // The owner lost the primary: the committed key alone recovers.
+    std::fs::remove_file(owner.path("keys/main.json")).unwrap();
+    assert_eq!(json(&owner.kez(&["--json", "sigchain", "rotate"]))["error"]["code"], "no_key");
+    let r = json(&owner.kez(&["--json", "sigchain", "recover", "--compromised-since", "2"]));
+    assert_eq!((r["recovery"].as_bool(), r["seq"].as_u64(), r["old"]["name"].is_null()), (Some(true), Some(2), true));
+    let bundle = |h: &Home| stdout(&h.kez(&["sigchain", "export"]));
+    let merged = owner.path("merged.jsonl");
+    std::fs::write(&merged, union(&bundle(&owner), &bundle(&thief))).unwrap();
+    let v = json(&owner.kez(&["--json", "sigchain", "verify", merged.to_str().unwrap()]));
+    assert_eq!(v["status"], "valid");
+    assert_eq!(v["superseded"].as_array().unwrap().len(), 1);
+    assert_eq!(v["superseded"][0]["seq"], 2);
+    assert_eq!(v["evidence"]["superseded"], v["superseded"]);
+    // Importing the merged events keeps the superseded branch; the next event extends the winner.
+    assert!(owner.kez(&["sigchain", "import", merged.to_str().unwrap()]).status.success());
+    assert!(owner.kez(&["sigchain", "add", "dns:example.com"]).status.success());
+    let after = json(&owner.kez(&["--json", "sigchain", "show"]));
+    assert_eq!((after["events"].as_u64(), after["head"]["seq"].as_u64()), (Some(5), Some(3)));
+    // The short proof for alice still checks out through the recovered chain; bob is not claimed.
+    let proof = stdout(&owner.kez(&["claim", "show", "github:alice", "--format", "short"]));
+    let exported = owner.path("final.jsonl");
+    std::fs::write(&exported, bundle(&owner)).unwrap();
+    let judge = |subject: &str| {
+        owner.kez(&["--json", "verify", "short", proof.trim(), "--subject", subject, "--bundle", exported.to_str().unwrap()])
+    };
+    assert_eq!(json(&judge("github:Alice"))["status"], "valid");
+    let bob = judge("github:bob");
+    assert_eq!((json(&bob)["code"].as_str(), bob.status.code()), (Some("not_claimed"), Some(3)));
+}
+
+#[test]
+fn device_request_and_short_proof_link() {
+    let primary = Home::new("req-primary");
+    let device = Home::new("req-device");
+    assert!(primary.kez(&["key", "gen", "--name", "main"]).status.success());
+    let id = stdout(&primary.kez(&["sigchain", "init"])).trim().to_string();
+    let req = json(&device.kez(&["--json", "sigchain", "request-device", "--identity", &id, "--name", "phone", "--key", "phone"]));
+    assert_eq!(req["identity"], id.as_str());
+    let text = req["request"].as_str().unwrap();
+    assert!(text.starts_with("kez:z1:"));
+    // Approved from stdin; a second approval of the same key is refused by the chain rules.
+    let ok = json(&primary.kez_stdin(&["--json", "sigchain", "approve-device", "-"], Some(text)));
+    assert_eq!((ok["device"].as_str(), ok["name"].as_str(), ok["seq"].as_u64()), (req["key"].as_str(), Some("phone"), Some(1)));
+    let again = primary.kez(&["--json", "sigchain", "approve-device", text]);
+    assert_eq!((json(&again)["error"]["code"].as_str(), again.status.code()), (Some("bad_key"), Some(1)));
+    // A request for another identity cannot be approved.
+    let other = json(&device.kez(&["--json", "sigchain", "request-device", "--identity", &format!("kez:id:{}", "ab".repeat(32))]));
+    let refused = primary.kez(&["--json", "sigchain", "approve-device", other["request"].as_str().unwrap()]);
+    assert_eq!(json(&refused)["error"]["code"], "bad_reverse");
+    // With a sig-server home in the store, the short proof is the link form, within 120 bytes.
+    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(primary.path("config.json")).unwrap()).unwrap();
+    let mut config = config.as_object().unwrap().clone();
+    config.insert("homes".into(), serde_json::json!(["wss://relay.damus.io", "https://sig.example.com"]));
+    std::fs::write(primary.path("config.json"), serde_json::to_string(&config).unwrap()).unwrap();
+    let short = stdout(&primary.kez(&["claim", "github:alice", "--format", "short"]));
+    assert_eq!(short, format!("https://sig.example.com/{id}\n"));
+    assert!(short.trim().len() <= 120);
+    // Writing the config again keeps the homes.
+    assert!(primary.kez(&["key", "gen", "--name", "spare"]).status.success());
+    assert!(std::fs::read_to_string(primary.path("config.json")).unwrap().contains("https://sig.example.com"));
+}

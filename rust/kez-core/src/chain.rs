@@ -1,14 +1,15 @@
 //! Sigchain verification (SPEC §6.2–6.6): folding events into a state, bundles, claim status.
 use crate::claim::Claim;
+use crate::device_request::{DeviceRequest, LIFETIME as REQUEST_LIFETIME};
 use crate::encoding::json;
 use crate::error::{err, Code, KezError, Result, Status};
-use crate::event::{reverse_signing_input, Event, Op};
+use crate::event::{reverse_signing_input, DeviceConsent, Event, Op};
 use crate::keys::{commitment, KeyId};
 use crate::object::SignedParts;
-use crate::object::{self, CTX_EVENT};
+use crate::object::{self, Version, KIND_DEVICE_REQUEST, KIND_EVENT};
 use crate::verification::Verification;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
@@ -31,6 +32,30 @@ pub struct Device {
     pub name: Option<String>,
     /// The seq of the add_device event.
     pub seq: u64,
+    /// Who signed the add_device (a compromise declaration revokes the devices its key added).
+    pub signer: KeyId,
+}
+
+/// §6.2: `key` stopped acting; its claims with `claim.seq ≥ since` are `revoked` with `code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retirement {
+    pub key: KeyId,
+    pub since: u64,
+    pub code: Code,
+}
+
+/// §6.6: when several retirements match, `key_compromised` before `device_revoked` before `key_rotated`.
+fn retirement_rank(code: Code) -> u8 {
+    match code {
+        Code::KeyCompromised => 3,
+        Code::DeviceRevoked => 2,
+        _ => 1,
+    }
+}
+
+/// The most telling code among `retirements` that match `keep`.
+pub fn strongest<'a>(retirements: impl IntoIterator<Item = &'a Retirement>, keep: impl Fn(&Retirement) -> bool) -> Option<Code> {
+    retirements.into_iter().filter(|r| keep(r)).map(|r| r.code).max_by_key(|c| retirement_rank(*c))
 }
 
 /// The folded state of a chain (§6.2).
@@ -41,11 +66,14 @@ pub struct State {
     pub next: Option<String>,
     pub devices: Vec<Device>,
     pub revoked_devices: Vec<KeyId>,
+    /// Every key that was ever primary or a device: none becomes either again.
+    pub used_keys: HashSet<KeyId>,
+    pub retirements: Vec<Retirement>,
     /// Claims in the order they were added; `claim_index` maps hash → position.
     pub claims: Vec<ClaimEntry>,
     claim_index: HashMap<String, usize>,
     pub head: Head,
-    /// The accepted events, in seq order.
+    /// The accepted events of this path, in seq order.
     pub events: Vec<Event>,
 }
 
@@ -55,7 +83,7 @@ impl State {
         if e.seq != 0 {
             return Err(err(Code::BadLink, "the first event must have seq 0"));
         }
-        object::check_signature_and_time(CTX_EVENT, &e.object, &e.common, now)?;
+        object::check_signature_and_time(KIND_EVENT, &e.object, &e.common, now)?;
         let Op::Init { next } = &e.op else { return Err(err(Code::Malformed, "genesis is not init")) };
         let hash = e.hash();
         Ok(State {
@@ -64,6 +92,8 @@ impl State {
             next: next.clone(),
             devices: Vec::new(),
             revoked_devices: Vec::new(),
+            used_keys: HashSet::from([e.key()]),
+            retirements: Vec::new(),
             claims: Vec::new(),
             claim_index: HashMap::new(),
             head: Head { seq: 0, hash, created_at: e.created_at() },
@@ -81,7 +111,7 @@ impl State {
 
     /// Checks a later event against this state (§6.2, §6.3) without changing it.
     pub fn check(&self, e: &Event, now: u64) -> Result<()> {
-        object::check_signature_and_time(CTX_EVENT, &e.object, &e.common, now)?;
+        object::check_signature_and_time(KIND_EVENT, &e.object, &e.common, now)?;
         if e.identity.as_deref() != Some(self.identity.as_str()) {
             return Err(err(Code::BadLink, "event identity is not this chain's"));
         }
@@ -92,9 +122,11 @@ impl State {
             return Err(err(Code::BadLink, "created_at goes back in time"));
         }
         let key = e.key();
-        let primary_only = matches!(e.op, Op::Rotate { .. } | Op::AddDevice { .. } | Op::RevokeDevice { .. });
-        if key != self.primary && (primary_only || !self.is_active_device(&key)) {
-            return Err(err(Code::NotAuthorized, format!("{key} may not sign {}", e.op.name())));
+        let not_authorized = || err(Code::NotAuthorized, format!("{key} may not sign {}", e.op.name()));
+        match &e.op {
+            Op::Add { .. } | Op::Revoke { .. } if key != self.primary && !self.is_active_device(&key) => return Err(not_authorized()),
+            Op::AddDevice { .. } | Op::RevokeDevice { .. } if key != self.primary => return Err(not_authorized()),
+            _ => {}
         }
         match &e.op {
             Op::Init { .. } => Err(err(Code::Malformed, "init after genesis")),
@@ -105,19 +137,40 @@ impl State {
                 None => Err(err(Code::BadClaim, "revoked claim is not in this chain")),
             },
             Op::Rotate { new_key, reverse, .. } => {
+                // Ordinary: the primary and new_key both sign. Recovery (v0.3): the committed key alone.
+                let recovery = if key == self.primary {
+                    false
+                } else if e.version == Version::V03 && key == *new_key {
+                    true
+                } else {
+                    return Err(not_authorized());
+                };
+                if recovery && self.next.is_none() {
+                    return Err(err(Code::NotAuthorized, "a recovery rotation needs a pre-rotation commitment"));
+                }
+                if recovery == reverse.is_some() {
+                    let why = if recovery { "a recovery rotation has no reverse" } else { "an ordinary rotation needs a reverse" };
+                    return Err(err(Code::Malformed, why));
+                }
                 self.check_new_key(new_key, "new_key")?;
                 if let Some(next) = &self.next {
                     if &commitment(new_key) != next {
                         return Err(err(Code::PrecommitMismatch, "new_key is not the pre-committed key"));
                     }
                 }
-                check_reverse(e, new_key, reverse)
+                match reverse {
+                    Some(r) => check_reverse(e, new_key, r),
+                    None => Ok(()),
+                }
             }
-            Op::AddDevice { device, reverse, .. } => {
+            Op::AddDevice { device, name, consent } => {
                 self.check_new_key(device, "device")?;
-                check_reverse(e, device, reverse)
+                match consent {
+                    DeviceConsent::Reverse(r) => check_reverse(e, device, r),
+                    DeviceConsent::Request(req) => self.check_request(e, device, name.as_deref(), req, now),
+                }
             }
-            Op::RevokeDevice { device } => {
+            Op::RevokeDevice { device, .. } => {
                 if self.is_active_device(device) {
                     Ok(())
                 } else {
@@ -128,14 +181,29 @@ impl State {
     }
 
     fn check_new_key(&self, key: &KeyId, what: &str) -> Result<()> {
-        if *key == self.primary || self.is_active_device(key) || self.revoked_devices.contains(key) {
-            return Err(err(Code::BadKey, format!("{what} is the primary, an active or a revoked device")));
+        if self.used_keys.contains(key) {
+            return Err(err(Code::BadKey, format!("{what} was already the primary or a device of this chain")));
+        }
+        Ok(())
+    }
+
+    /// §6.3 `add_device` with a request (§6.9): every failure after the structure is `bad_reverse`.
+    fn check_request(&self, e: &Event, device: &KeyId, name: Option<&str>, req: &DeviceRequest, now: u64) -> Result<()> {
+        let bad = |why: &str| Err(err(Code::BadReverse, format!("device request: {why}")));
+        if object::check_signature_and_time(KIND_DEVICE_REQUEST, &req.object, &req.common, now).is_err() {
+            return bad("signature does not verify, or it is from the future");
+        }
+        if req.common.key != *device || req.identity != self.identity || req.name.as_deref() != name {
+            return bad("key, identity or name differ from the add_device");
+        }
+        if e.created_at() < req.common.created_at || e.created_at() > req.common.created_at.saturating_add(REQUEST_LIFETIME) {
+            return bad("the add_device is not within 7 days after the request");
         }
         Ok(())
     }
 
     fn check_add(&self, e: &Event, claim: &Claim, now: u64) -> Result<()> {
-        object::check_signature_and_time(object::CTX_CLAIM, &claim.object, &claim.common, now)?;
+        object::check_signature_and_time(object::KIND_CLAIM, &claim.object, &claim.common, now)?;
         if claim.identity != self.identity || claim.seq != e.seq || claim.key() != e.key() || claim.created_at() > e.created_at() {
             return Err(err(Code::BadClaim, "claim does not match its add event (identity, seq, key, created_at)"));
         }
@@ -145,8 +213,13 @@ impl State {
         Ok(())
     }
 
-    /// Folds a checked event into the state.
+    fn retire(&mut self, key: KeyId, since: u64, code: Code) {
+        self.retirements.push(Retirement { key, since, code });
+    }
+
+    /// Folds a checked event into the state, recording its retirements (§6.2).
     pub fn apply(&mut self, e: Event) {
+        let v02 = e.version == Version::V02;
         match &e.op {
             Op::Init { .. } => {}
             Op::Add { claim } => {
@@ -159,14 +232,35 @@ impl State {
                     self.claims[i].revocation = Some((e.seq, reason.clone()));
                 }
             }
-            Op::Rotate { new_key, next, .. } => {
-                self.primary = *new_key;
+            Op::Rotate { new_key, next, compromised_since, .. } => {
+                let old = std::mem::replace(&mut self.primary, *new_key);
                 self.next = next.clone();
+                self.used_keys.insert(*new_key);
+                if v02 {
+                    self.retire(old, 0, Code::KeyRotated);
+                } else if let Some(n) = *compromised_since {
+                    self.retire(old, n, Code::KeyCompromised);
+                    let (gone, kept): (Vec<Device>, Vec<Device>) =
+                        std::mem::take(&mut self.devices).into_iter().partition(|d| d.seq >= n && d.signer == old);
+                    self.devices = kept;
+                    for d in gone {
+                        self.revoked_devices.push(d.key);
+                        self.retire(d.key, d.seq, Code::KeyCompromised);
+                    }
+                }
             }
-            Op::AddDevice { device, name, .. } => self.devices.push(Device { key: *device, name: name.clone(), seq: e.seq }),
-            Op::RevokeDevice { device } => {
+            Op::AddDevice { device, name, .. } => {
+                self.used_keys.insert(*device);
+                self.devices.push(Device { key: *device, name: name.clone(), seq: e.seq, signer: e.key() });
+            }
+            Op::RevokeDevice { device, compromised_since } => {
                 self.devices.retain(|d| &d.key != device);
                 self.revoked_devices.push(*device);
+                match (v02, *compromised_since) {
+                    (true, _) => self.retire(*device, 0, Code::DeviceRevoked),
+                    (false, Some(n)) => self.retire(*device, n, Code::KeyCompromised),
+                    (false, None) => self.retire(*device, e.seq, Code::DeviceRevoked),
+                }
             }
         }
         self.head = Head { seq: e.seq, hash: e.hash(), created_at: e.created_at() };
@@ -182,14 +276,33 @@ fn check_reverse(e: &Event, key: &KeyId, reverse: &[u8; 64]) -> Result<()> {
     }
 }
 
-/// The outcome of verifying a bundle (§6.5).
+/// §6.8 evidence of one resolved fork: a superseded child and the last event of its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Superseded {
+    pub seq: u64,
+    pub winner: String,
+    pub hash: String,
+    pub head: String,
+}
+
+impl Superseded {
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({ "seq": self.seq, "winner": self.winner, "hash": self.hash, "head": self.head })
+    }
+}
+
+/// The outcome of verifying a bundle (§6.5) or a merged set of events (§6.8, §13).
 pub struct ChainResult {
     pub verification: Verification,
-    /// The folded state: up to the head for `valid`, up to the seq before the fork for `fork`.
+    /// The folded state: the winning path's for `valid`, the state before the fork for `fork`.
     pub state: Option<State>,
-    /// Hashes of the valid events at the forked seq.
+    /// Hashes of the children of an unresolved fork.
     pub fork: Vec<String>,
-    /// Every event of the bundle, in bundle order (fork evidence included).
+    /// Every resolved fork's superseded children, ordered by seq, then hash.
+    pub superseded: Vec<Superseded>,
+    /// Retirements recorded on superseded branches: they still count (§6.8, "retirements stick").
+    pub superseded_retirements: Vec<Retirement>,
+    /// Every event kept (in input order for a bundle), superseded branches included.
     pub events: Vec<Map<String, Value>>,
 }
 
@@ -197,15 +310,24 @@ impl ChainResult {
     pub fn status(&self) -> Status {
         self.verification.status
     }
-}
 
-fn evidence_of(state: Option<&State>) -> Map<String, Value> {
-    let mut ev = Map::new();
-    if let Some(s) = state {
-        ev.insert("identity".into(), s.identity.clone().into());
-        ev.insert("head".into(), head_json(&s.head));
+    /// A chain that could not be read or verified at all.
+    pub fn failed(e: &KezError, evidence: Map<String, Value>, events: Vec<Map<String, Value>>) -> ChainResult {
+        ChainResult {
+            verification: Verification::from_error(e, evidence),
+            state: None,
+            fork: Vec::new(),
+            superseded: Vec::new(),
+            superseded_retirements: Vec::new(),
+            events,
+        }
     }
-    ev
+
+    /// The strongest retirement code of `key` for a claim at `seq` (§6.6), on any branch.
+    pub fn retirement_of(&self, key: &KeyId, seq: Option<u64>) -> Option<Code> {
+        let on_path = self.state.iter().flat_map(|s| s.retirements.iter());
+        strongest(on_path.chain(self.superseded_retirements.iter()), |r| &r.key == key && seq.is_none_or(|q| r.since <= q))
+    }
 }
 
 pub fn head_json(head: &Head) -> Value {
@@ -244,89 +366,24 @@ pub fn parse_bundle(bytes: &[u8]) -> Result<Vec<Event>> {
 pub fn verify_bundle(bytes: &[u8], now: u64) -> ChainResult {
     match parse_bundle(bytes) {
         Ok(events) => verify_events(events, now),
-        Err(e) => ChainResult { verification: Verification::from_error(&e, Map::new()), state: None, fork: Vec::new(), events: Vec::new() },
+        Err(e) => ChainResult::failed(&e, Map::new(), Vec::new()),
     }
 }
 
-/// Folds events given in bundle order (§6.5): groups by seq, detects forks.
+/// Verifies events in bundle order (§6.5): every event must hang and apply, else the chain is
+/// `invalid` with the first failing event's code; the tree is then resolved (§6.8).
 pub fn verify_events(events: Vec<Event>, now: u64) -> ChainResult {
-    let objects: Vec<Map<String, Value>> = events.iter().map(|e| e.object.clone()).collect();
-    let fail = |e: KezError, ev: Map<String, Value>| ChainResult {
-        verification: Verification::from_error(&e, ev),
-        state: None,
-        fork: Vec::new(),
-        events: objects.clone(),
-    };
-    if events.is_empty() {
-        return fail(err(Code::NoChain, "empty sigchain"), Map::new());
-    }
-    let mut state: Option<State> = None;
-    let mut seen = std::collections::HashSet::with_capacity(events.len());
-    let mut iter = events.into_iter().peekable();
-    while let Some(first) = iter.next() {
-        let seq = first.seq;
-        let expected = state.as_ref().map_or(0, |s| s.head.seq + 1);
-        let mut ev = Map::new();
-        ev.insert("seq".into(), seq.into());
-        if seq != expected {
-            return fail(
-                err(Code::Malformed, format!("bundle seqs must start at 0 and be contiguous (expected {expected}, got {seq})")),
-                ev,
-            );
-        }
-        let mut group = vec![first];
-        while iter.peek().is_some_and(|e| e.seq == seq) {
-            group.push(iter.next().expect("peeked"));
-        }
-        // Each genesis defines its own identity: two at seq 0 are two chains, not a fork.
-        if seq == 0 && group.len() > 1 {
-            return fail(err(Code::Malformed, "a bundle holds one genesis event"), ev);
-        }
-        let mut ok: Vec<(String, Event)> = Vec::new();
-        let mut first_failure: Option<(KezError, String)> = None;
-        for e in group {
-            let hash = e.hash();
-            if !seen.insert(hash.clone()) {
-                ev.insert("hash".into(), hash.into());
-                return fail(err(Code::Malformed, "a bundle line repeats"), ev);
-            }
-            let checked = match &state {
-                None => State::genesis(e.clone(), now).map(|_| ()),
-                Some(s) => s.check(&e, now),
-            };
-            match checked {
-                Ok(()) => ok.push((hash, e)),
-                Err(x) => {
-                    first_failure.get_or_insert((x, hash));
-                }
-            }
-        }
-        if ok.len() >= 2 {
-            let hashes: Vec<Value> = ok.iter().map(|(h, _)| Value::String(h.clone())).collect();
-            ev.insert("hashes".into(), Value::Array(hashes));
-            if let Some(s) = &state {
-                ev.insert("identity".into(), s.identity.clone().into());
-            }
-            return ChainResult {
-                verification: Verification::from_code(Code::Fork, format!("two or more valid events at seq {seq}"), ev),
-                state,
-                fork: ok.into_iter().map(|(h, _)| h).collect(),
-                events: objects,
-            };
-        }
-        if let Some((x, hash)) = first_failure {
-            ev.insert("hash".into(), hash.into());
-            return fail(x, ev);
-        }
-        let (_, e) = ok.pop().expect("exactly one");
-        match &mut state {
-            None => state = Some(State::genesis(e, now).expect("checked")),
-            Some(s) => s.apply(e),
-        }
-    }
-    let s = state.expect("at least the genesis was folded");
-    let reason = format!("sigchain of {} verifies up to seq {}", s.identity, s.head.seq);
-    ChainResult { verification: Verification::valid(reason, evidence_of(Some(&s))), state: Some(s), fork: Vec::new(), events: objects }
+    crate::tree::resolve(events, now, crate::tree::Mode::Bundle)
+}
+
+/// Resolves an unordered set of events (the events of several sources merged, §13): order and
+/// repeats do not matter, and an event that does not hang under a kept event and apply there is
+/// dropped (§6.8: kept only if it applies).
+pub fn resolve_event_set(mut events: Vec<Event>, now: u64) -> ChainResult {
+    let mut keyed: Vec<(u64, String, Event)> = events.drain(..).map(|e| (e.seq, e.hash(), e)).collect();
+    keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    keyed.dedup_by(|a, b| a.1 == b.1);
+    crate::tree::resolve(keyed.into_iter().map(|(_, _, e)| e).collect(), now, crate::tree::Mode::Merged)
 }
 
 /// Serializes events as a bundle (§6.5): JCS lines ordered by seq, then hash.
@@ -372,12 +429,8 @@ pub fn claim_status(claim: &Claim, chain: &ChainResult, now: u64) -> Verificatio
         ev.insert("revoked_at".into(), seq.into());
         return Verification::from_code(Code::Revoked, format!("the claim was revoked at seq {seq}"), ev);
     }
-    let key = claim.key();
-    if state.revoked_devices.contains(&key) {
-        return Verification::from_code(Code::DeviceRevoked, "the claim's device key was revoked", ev);
-    }
-    if key != state.primary && !state.is_active_device(&key) {
-        return Verification::from_code(Code::KeyRotated, "the claim's key was rotated away", ev);
+    if let Some(code) = chain.retirement_of(&claim.key(), Some(claim.seq)) {
+        return Verification::from_code(code, format!("the claim's key {} was retired ({})", claim.key(), code.as_str()), ev);
     }
     if claim.is_expired(now) {
         return Verification::from_code(Code::Expired, "the claim has expired", ev);

@@ -2,7 +2,7 @@
 use crate::error::{err, Code, Result};
 use crate::keys::{KeyId, SecretKey};
 use crate::locator::locator_ok;
-use crate::object::{self, shape_common, Common, Deferred, Members, CTX_CLAIM};
+use crate::object::{self, shape_common, Common, Deferred, Members, Version, KIND_CLAIM};
 use serde_json::{Map, Value};
 
 const REQUIRED: &[&str] = &["kez", "type", "key", "created_at", "sig", "identity", "seq", "subject"];
@@ -84,7 +84,7 @@ impl Claim {
     /// Structure, signature and time (§4). Expiry is not an error here: see `offline_status`.
     pub fn verify(object: Map<String, Value>, now: u64) -> Result<Claim> {
         let claim = Claim::from_object(object)?;
-        object::check_signature_and_time(CTX_CLAIM, &claim.object, &claim.common, now)?;
+        object::check_signature_and_time(KIND_CLAIM, &claim.object, &claim.common, now)?;
         Ok(claim)
     }
 
@@ -105,8 +105,13 @@ pub struct ClaimDraft<'a> {
 
 impl ClaimDraft<'_> {
     pub fn sign(&self, secret: &SecretKey, aux: &[u8; 32]) -> Result<Claim> {
+        self.sign_as(object::VERSION, secret, aux)
+    }
+
+    /// Signs as the given version (§14.1: a v0.3 signer may still produce v0.2 objects).
+    pub fn sign_as(&self, version: Version, secret: &SecretKey, aux: &[u8; 32]) -> Result<Claim> {
         let mut o = Map::new();
-        o.insert("kez".into(), object::VERSION.into());
+        o.insert("kez".into(), version.as_str().into());
         o.insert("type".into(), "claim".into());
         o.insert("key".into(), secret.key_id().to_string().into());
         o.insert("created_at".into(), self.created_at.into());
@@ -119,7 +124,7 @@ impl ClaimDraft<'_> {
         if !self.locators.is_empty() {
             o.insert("locators".into(), self.locators.iter().map(|l| Value::String(l.clone())).collect());
         }
-        object::sign_into(CTX_CLAIM, &mut o, secret, aux);
+        object::sign_into(KIND_CLAIM, &mut o, secret, aux);
         Claim::from_object(o)
     }
 }

@@ -42,6 +42,7 @@ codes! {
     Revoked => "revoked", Revoked;
     KeyRotated => "key_rotated", Revoked;
     DeviceRevoked => "device_revoked", Revoked;
+    KeyCompromised => "key_compromised", Revoked;
     Expired => "expired", Expired;
     Timeout => "timeout", Unreachable;
     Network => "network", Unreachable;
@@ -75,6 +76,7 @@ codes! {
     NoAccount => "no_account", NotFound;
     ChainBehind => "chain_behind", NotFound;
     NoChain => "no_chain", NotFound;
+    NotClaimed => "not_claimed", NotFound;
 }
 
 /// A KEZ failure: a SPEC code plus a human reason.

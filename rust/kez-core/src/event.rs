@@ -1,8 +1,9 @@
 //! Sigchain events (SPEC §6.1, §6.3): structure, signing, reverse signatures.
 use crate::claim::Claim;
+use crate::device_request::DeviceRequest;
 use crate::error::{err, Code, Result};
 use crate::keys::{KeyId, SecretKey};
-use crate::object::{self, shape_common, Common, Deferred, Members, CTX_EVENT, CTX_REVERSE};
+use crate::object::{self, is_v02, shape_common, Common, Deferred, Members, Version, KIND_EVENT, KIND_REVERSE};
 use serde_json::{Map, Value};
 
 const REQUIRED: &[&str] = &["kez", "type", "key", "created_at", "sig", "seq", "op", "body"];
@@ -10,14 +11,21 @@ const OPTIONAL: &[&str] = &["identity", "prev"];
 pub const MAX_REASON_BYTES: usize = 256;
 pub const MAX_DEVICE_NAME_BYTES: usize = 64;
 
+/// How an `add_device` proves the device agrees (§6.3): exactly one of the two.
+#[derive(Clone)]
+pub enum DeviceConsent {
+    Reverse([u8; 64]),
+    Request(Box<DeviceRequest>),
+}
+
 #[derive(Clone)]
 pub enum Op {
     Init { next: Option<String> },
     Add { claim: Box<Claim> },
     Revoke { claim: String, reason: Option<String> },
-    Rotate { new_key: KeyId, next: Option<String>, reverse: [u8; 64] },
-    AddDevice { device: KeyId, name: Option<String>, reverse: [u8; 64] },
-    RevokeDevice { device: KeyId },
+    Rotate { new_key: KeyId, next: Option<String>, reverse: Option<[u8; 64]>, compromised_since: Option<u64> },
+    AddDevice { device: KeyId, name: Option<String>, consent: DeviceConsent },
+    RevokeDevice { device: KeyId, compromised_since: Option<u64> },
 }
 
 impl Op {
@@ -37,6 +45,7 @@ impl Op {
 pub struct Event {
     pub object: Map<String, Value>,
     pub common: Common,
+    pub version: Version,
     pub seq: u64,
     pub identity: Option<String>,
     pub prev: Option<String>,
@@ -50,17 +59,29 @@ fn limited_str(b: &Members, name: &str, max: usize) -> Result<()> {
     }
 }
 
-/// The body's closed member set per op (§6.3): (required, optional).
-fn body_members(op: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
-    Some(match op {
-        "init" => (&[], &["next"]),
-        "add" => (&["claim"], &[]),
-        "revoke" => (&["claim"], &["reason"]),
-        "rotate" => (&["new_key", "reverse"], &["next"]),
-        "add_device" => (&["device", "reverse"], &["name"]),
-        "revoke_device" => (&["device"], &[]),
+/// The body's closed member set per op (§6.3): (required, optional). A v0.2 body has no v0.3
+/// member (`compromised_since`, `request`) and always a `reverse` where one was required then.
+fn body_members(op: &str, v02: bool) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    Some(match (op, v02) {
+        ("init", _) => (&[], &["next"]),
+        ("add", _) => (&["claim"], &[]),
+        ("revoke", _) => (&["claim"], &["reason"]),
+        ("rotate", true) => (&["new_key", "reverse"], &["next"]),
+        ("rotate", false) => (&["new_key"], &["next", "reverse", "compromised_since"]),
+        ("add_device", true) => (&["device", "reverse"], &["name"]),
+        ("add_device", false) => (&["device"], &["name", "reverse", "request"]),
+        ("revoke_device", true) => (&["device"], &[]),
+        ("revoke_device", false) => (&["device"], &["compromised_since"]),
         _ => return None,
     })
+}
+
+/// `compromised_since`, when present, is `1 ≤ N ≤ e.seq` (§6.3).
+fn compromised_since(b: &Members, seq: u64) -> Result<Option<u64>> {
+    match b.opt_int("compromised_since")? {
+        Some(n) if n < 1 || n > seq => Err(err(Code::Malformed, "body: compromised_since must be in 1..=seq")),
+        n => Ok(n),
+    }
 }
 
 /// The shape of an event (§6.1, §6.3), nested claim included.
@@ -69,7 +90,7 @@ fn shape<'a>(object: &'a Map<String, Value>, d: &mut Deferred<'a>) -> Result<()>
     shape_common(&m, "event", d)?;
     let seq = m.int("seq")?;
     let op = m.str("op")?;
-    let (required, optional) = body_members(op).ok_or_else(|| err(Code::Malformed, format!("unknown op {op:?}")))?;
+    let (required, optional) = body_members(op, is_v02(&m)).ok_or_else(|| err(Code::Malformed, format!("unknown op {op:?}")))?;
     if (seq == 0) != (op == "init") {
         return Err(err(Code::Malformed, "seq 0 is init, and init only at seq 0"));
     }
@@ -95,30 +116,53 @@ fn shape<'a>(object: &'a Map<String, Value>, d: &mut Deferred<'a>) -> Result<()>
         "rotate" => {
             d.keys.push(b.str("new_key")?);
             b.opt_hex::<32>("next")?;
-            b.hex::<64>("reverse")?;
+            b.opt_hex::<64>("reverse")?;
+            compromised_since(&b, seq)?;
         }
         "add_device" => {
             d.keys.push(b.str("device")?);
             limited_str(&b, "name", MAX_DEVICE_NAME_BYTES)?;
-            b.hex::<64>("reverse")?;
+            if b.has("reverse") == b.has("request") {
+                return Err(err(Code::Malformed, "add_device: exactly one of reverse and request"));
+            }
+            b.opt_hex::<64>("reverse")?;
+            if b.has("request") {
+                crate::device_request::shape(b.object("request")?, d)?;
+            }
         }
-        _ => d.keys.push(b.str("device")?),
+        _ => {
+            d.keys.push(b.str("device")?);
+            compromised_since(&b, seq)?;
+        }
     }
     Ok(())
 }
 
 /// Builds the typed op from a body whose checks passed.
-fn build_op(op: &str, body: &Map<String, Value>, keys: &[KeyId]) -> Result<Op> {
-    let b = Members::closed(body, "body", &[], &["next", "claim", "reason", "new_key", "reverse", "device", "name"])?;
+fn build_op(op: &str, seq: u64, body: &Map<String, Value>, keys: &[KeyId]) -> Result<Op> {
+    let all = ["next", "claim", "reason", "new_key", "reverse", "device", "name", "request", "compromised_since"];
+    let b = Members::closed(body, "body", &[], &all)?;
     let hex32 = |name: &str| -> Result<Option<String>> { Ok(b.opt_hex::<32>(name)?.map(hex::encode)) };
     let text = |name: &str| -> Result<Option<String>> { Ok(b.opt_str(name)?.map(str::to_string)) };
     Ok(match op {
         "init" => Op::Init { next: hex32("next")? },
         "add" => Op::Add { claim: Box::new(Claim::build(b.object("claim")?.clone(), keys[1])?) },
         "revoke" => Op::Revoke { claim: hex::encode(b.hex::<32>("claim")?), reason: text("reason")? },
-        "rotate" => Op::Rotate { new_key: keys[1], next: hex32("next")?, reverse: b.hex::<64>("reverse")? },
-        "add_device" => Op::AddDevice { device: keys[1], name: text("name")?, reverse: b.hex::<64>("reverse")? },
-        _ => Op::RevokeDevice { device: keys[1] },
+        "rotate" => Op::Rotate {
+            new_key: keys[1],
+            next: hex32("next")?,
+            reverse: b.opt_hex::<64>("reverse")?,
+            compromised_since: compromised_since(&b, seq)?,
+        },
+        "add_device" => {
+            let consent = match b.opt_hex::<64>("reverse")? {
+                Some(r) => DeviceConsent::Reverse(r),
+                // Keys in recorded order: event, device, then the request's own key.
+                None => DeviceConsent::Request(Box::new(DeviceRequest::build(b.object("request")?.clone(), keys[2])?)),
+            };
+            Op::AddDevice { device: keys[1], name: text("name")?, consent }
+        }
+        _ => Op::RevokeDevice { device: keys[1], compromised_since: compromised_since(&b, seq)? },
     })
 }
 
@@ -134,8 +178,9 @@ impl Event {
         let seq = m.int("seq")?;
         let identity = m.opt_str("identity")?.map(str::to_string);
         let prev = m.opt_str("prev")?.map(str::to_string);
-        let op = build_op(m.str("op")?, m.object("body")?, &keys)?;
-        Ok(Event { common, seq, identity, prev, op, object })
+        let op = build_op(m.str("op")?, seq, m.object("body")?, &keys)?;
+        let version = m.str("kez").ok().and_then(Version::parse).expect("checked by Deferred");
+        Ok(Event { common, version, seq, identity, prev, op, object })
     }
 
     /// The JCS line of this event (without LF).
@@ -144,13 +189,13 @@ impl Event {
     }
 }
 
-/// §6.4: `ctx-reverse || 0 || JCS(e without sig and body.reverse)`.
+/// §6.4: `KEZ/<e.kez>/event-reverse || 0 || JCS(e without sig and body.reverse)`.
 pub fn reverse_signing_input(event: &Map<String, Value>) -> Vec<u8> {
     let mut e = event.clone();
     if let Some(Value::Object(body)) = e.get_mut("body") {
         body.remove("reverse");
     }
-    object::signing_input(CTX_REVERSE, &e)
+    object::signing_input(KIND_REVERSE, &e)
 }
 
 /// What a new event says; signing (and reverse signing) produces the object.
@@ -164,10 +209,15 @@ pub struct EventDraft {
 }
 
 impl EventDraft {
-    /// Signs with `signer`; `reverse_signer` (rotate, add_device) adds `body.reverse` first.
-    pub fn sign(mut self, signer: &SecretKey, reverse_signer: Option<&SecretKey>, aux: &[u8; 32]) -> Result<Event> {
+    /// Signs with `signer`; `reverse_signer` (ordinary rotate, add_device) adds `body.reverse` first.
+    pub fn sign(self, signer: &SecretKey, reverse_signer: Option<&SecretKey>, aux: &[u8; 32]) -> Result<Event> {
+        self.sign_as(object::VERSION, signer, reverse_signer, aux)
+    }
+
+    /// Signs as the given version (§14.1).
+    pub fn sign_as(mut self, version: Version, signer: &SecretKey, reverse_signer: Option<&SecretKey>, aux: &[u8; 32]) -> Result<Event> {
         let mut o = Map::new();
-        o.insert("kez".into(), object::VERSION.into());
+        o.insert("kez".into(), version.as_str().into());
         o.insert("type".into(), "event".into());
         o.insert("key".into(), signer.key_id().to_string().into());
         o.insert("created_at".into(), self.created_at.into());
@@ -186,7 +236,7 @@ impl EventDraft {
                 body.insert("reverse".into(), hex::encode(reverse).into());
             }
         }
-        object::sign_into(CTX_EVENT, &mut o, signer, aux);
+        object::sign_into(KIND_EVENT, &mut o, signer, aux);
         Event::from_object(o)
     }
 }

@@ -3,7 +3,7 @@ use crate::chain::ChainResult;
 use crate::error::Status;
 use crate::error::{err, Code, Result};
 use crate::keys::SecretKey;
-use crate::object::{self, shape_common, Common, Deferred, Members, CTX_LOGIN};
+use crate::object::{self, shape_common, Common, Deferred, Members, KIND_LOGIN};
 use serde_json::{Map, Value};
 
 const MEMBERS: &[&str] = &["kez", "type", "key", "created_at", "sig", "identity", "audience", "nonce", "expires_at"];
@@ -46,7 +46,7 @@ impl Login {
     /// §4 verification of the object itself (future skew 60 s for logins).
     pub fn verify(object: Map<String, Value>, now: u64) -> Result<Login> {
         let login = Login::from_object(object)?;
-        if !login.common.key.verify(&object::signing_input(CTX_LOGIN, &login.object), &login.common.sig) {
+        if !login.common.key.verify(&object::signing_input(KIND_LOGIN, &login.object), &login.common.sig) {
             return Err(err(Code::BadSignature, "signature does not verify"));
         }
         if login.common.created_at > now.saturating_add(LOGIN_SKEW) {
@@ -73,8 +73,16 @@ impl Login {
             return Err(err(Code::IdentityMismatch, "the chain is of another identity"));
         }
         let key = self.common.key;
-        if state.revoked_devices.contains(&key) {
-            return Err(err(Code::DeviceRevoked, "the login key is a revoked device"));
+        // §7, read literally: a revoked device, or a key retired on a superseded branch, is refused
+        // with `key_compromised` when any of its retirements says so, else `device_revoked`; any
+        // other key that is not the primary or an active device is `key_rotated`.
+        let retired_elsewhere = chain.superseded_retirements.iter().any(|r| r.key == key);
+        if state.revoked_devices.contains(&key) || retired_elsewhere {
+            let code = match chain.retirement_of(&key, None) {
+                Some(Code::KeyCompromised) => Code::KeyCompromised,
+                _ => Code::DeviceRevoked,
+            };
+            return Err(err(code, format!("the login key was retired ({})", code.as_str())));
         }
         if key != state.primary && !state.is_active_device(&key) {
             return Err(err(Code::KeyRotated, "the login key is not the primary or an active device"));
@@ -92,7 +100,7 @@ impl Login {
         aux: &[u8; 32],
     ) -> Result<Login> {
         let mut o = Map::new();
-        o.insert("kez".into(), object::VERSION.into());
+        o.insert("kez".into(), object::VERSION.as_str().into());
         o.insert("type".into(), "login".into());
         o.insert("key".into(), secret.key_id().to_string().into());
         o.insert("created_at".into(), created_at.into());
@@ -100,7 +108,7 @@ impl Login {
         o.insert("audience".into(), audience.into());
         o.insert("nonce".into(), hex::encode(nonce).into());
         o.insert("expires_at".into(), expires_at.into());
-        object::sign_into(CTX_LOGIN, &mut o, secret, aux);
+        object::sign_into(KIND_LOGIN, &mut o, secret, aux);
         Login::from_object(o)
     }
 }

@@ -6,25 +6,53 @@ use crate::textenc::{hex_array, is_lower_hex};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-pub const VERSION: &str = "0.2";
+/// §4, §14: the versions a verifier accepts; signers use `VERSION` unless told otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    V02,
+    V03,
+}
+
+impl Version {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V02 => "0.2",
+            Version::V03 => "0.3",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Version> {
+        match text {
+            "0.2" => Some(Version::V02),
+            "0.3" => Some(Version::V03),
+            _ => None,
+        }
+    }
+}
+
+pub const VERSION: Version = Version::V03;
 /// §4: created_at more than this far past `now` is `future`.
 pub const FUTURE_SKEW: u64 = 600;
 pub const MAX_INTEGER: u64 = (1 << 53) - 1;
 
-pub const CTX_CLAIM: &str = "KEZ/0.2/claim";
-pub const CTX_EVENT: &str = "KEZ/0.2/event";
-pub const CTX_LOGIN: &str = "KEZ/0.2/login";
-pub const CTX_REVERSE: &str = "KEZ/0.2/event-reverse";
+/// §3.1 kinds: the context is `KEZ/<the object's own kez>/<kind>`.
+pub const KIND_CLAIM: &str = "claim";
+pub const KIND_EVENT: &str = "event";
+pub const KIND_LOGIN: &str = "login";
+pub const KIND_DEVICE_REQUEST: &str = "device-request";
+pub const KIND_REVERSE: &str = "event-reverse";
 
 /// `H(obj)`: hex SHA-256 of the JCS bytes of the complete object.
 pub fn object_hash(obj: &Map<String, Value>) -> String {
     hex::encode(Sha256::digest(jcs(&Value::Object(obj.clone())).as_bytes()))
 }
 
-/// `ctx || 0x00 || JCS(obj without "sig")`.
-pub fn signing_input(ctx: &str, obj: &Map<String, Value>) -> Vec<u8> {
+/// `ctx || 0x00 || JCS(obj without "sig")`, `ctx` = `KEZ/<obj.kez>/<kind>` (§3.1).
+pub fn signing_input(kind: &str, obj: &Map<String, Value>) -> Vec<u8> {
     let mut unsigned = obj.clone();
     unsigned.remove("sig");
+    let version = obj.get("kez").and_then(Value::as_str).unwrap_or("");
+    let ctx = format!("KEZ/{version}/{kind}");
     let mut out = Vec::with_capacity(ctx.len() + 1 + 256);
     out.extend_from_slice(ctx.as_bytes());
     out.push(0);
@@ -33,8 +61,8 @@ pub fn signing_input(ctx: &str, obj: &Map<String, Value>) -> Vec<u8> {
 }
 
 /// Signs `obj` (any existing `sig` ignored) and sets its `sig` member.
-pub fn sign_into(ctx: &str, obj: &mut Map<String, Value>, secret: &SecretKey, aux: &[u8; 32]) {
-    let sig = secret.sign(&signing_input(ctx, obj), aux);
+pub fn sign_into(kind: &str, obj: &mut Map<String, Value>, secret: &SecretKey, aux: &[u8; 32]) {
+    let sig = secret.sign(&signing_input(kind, obj), aux);
     obj.insert("sig".into(), Value::String(hex::encode(sig)));
 }
 
@@ -184,7 +212,7 @@ impl Deferred<'_> {
     /// Runs the deferred checks; returns the parsed key ids in the order they were recorded.
     pub fn check(&self) -> Result<Vec<KeyId>> {
         for v in &self.versions {
-            if v.as_str() != Some(VERSION) {
+            if v.as_str().and_then(Version::parse).is_none() {
                 return Err(err(Code::UnsupportedVersion, format!("unsupported kez version {v}")));
             }
         }
@@ -193,6 +221,12 @@ impl Deferred<'_> {
         }
         self.keys.iter().map(|k| KeyId::parse(k)).collect()
     }
+}
+
+/// True when the object says `kez` `"0.2"`: v0.3-only members and forms are `malformed` in it
+/// (§4 phase 1). Any other unsupported value is left to phase 2.
+pub fn is_v02(m: &Members) -> bool {
+    m.map.get("kez").and_then(Value::as_str) == Some("0.2")
 }
 
 /// The shape of the §4 common members (types only; the key id is deferred).
@@ -213,20 +247,20 @@ pub fn common(m: &Members, key: KeyId) -> Result<Common> {
     Ok(Common { key, created_at: m.int("created_at")?, sig: m.hex::<64>("sig")? })
 }
 
-/// The `type` member of a top-level object: one of the three kinds, else `malformed`.
+/// The `type` member of a top-level object: one of the four kinds, else `malformed`.
 pub fn object_type(map: &Map<String, Value>) -> Result<&str> {
     if !map.contains_key("kez") {
         return Err(err(Code::Malformed, "missing member \"kez\""));
     }
     match map.get("type").and_then(Value::as_str) {
-        Some(t @ ("claim" | "event" | "login")) => Ok(t),
-        _ => Err(err(Code::Malformed, "type must be claim, event or login")),
+        Some(t @ ("claim" | "event" | "login" | "device_request")) => Ok(t),
+        _ => Err(err(Code::Malformed, "type must be claim, event, login or device_request")),
     }
 }
 
 /// §4 signature then time checks.
-pub fn check_signature_and_time(ctx: &str, map: &Map<String, Value>, c: &Common, now: u64) -> Result<()> {
-    if !c.key.verify(&signing_input(ctx, map), &c.sig) {
+pub fn check_signature_and_time(kind: &str, map: &Map<String, Value>, c: &Common, now: u64) -> Result<()> {
+    if !c.key.verify(&signing_input(kind, map), &c.sig) {
         return Err(err(Code::BadSignature, "signature does not verify"));
     }
     if c.created_at > now.saturating_add(FUTURE_SKEW) {

@@ -1,17 +1,19 @@
 //! Any signed object, from any encoding to a verified typed value, and back (§4, §8).
 use crate::claim::Claim;
+use crate::device_request::DeviceRequest;
 use crate::encoding::{compact, decode_any, dns, markdown, Encoding};
 use crate::error::Result;
 use crate::event::Event;
 use crate::jcs::jcs;
 use crate::login::Login;
-use crate::object::{self, object_type, CTX_EVENT};
+use crate::object::{self, object_type, KIND_EVENT};
 use serde_json::{Map, Value};
 
 pub enum Signed {
     Claim(Claim),
     Event(Box<Event>),
     Login(Login),
+    DeviceRequest(DeviceRequest),
 }
 
 impl Signed {
@@ -20,6 +22,7 @@ impl Signed {
             Signed::Claim(c) => &c.object,
             Signed::Event(e) => &e.object,
             Signed::Login(l) => &l.object,
+            Signed::DeviceRequest(r) => &r.object,
         }
     }
 }
@@ -30,9 +33,10 @@ pub fn verify_object(object: Map<String, Value>, now: u64) -> Result<Signed> {
     match object_type(&object)? {
         "claim" => Claim::verify(object, now).map(Signed::Claim),
         "login" => Login::verify(object, now).map(Signed::Login),
+        "device_request" => DeviceRequest::verify(object, now).map(Signed::DeviceRequest),
         _ => {
             let e = Event::from_object(object)?;
-            object::check_signature_and_time(CTX_EVENT, &e.object, &e.common, now)?;
+            object::check_signature_and_time(KIND_EVENT, &e.object, &e.common, now)?;
             Ok(Signed::Event(Box::new(e)))
         }
     }

@@ -7,7 +7,7 @@ use kez_core::claim::ClaimDraft;
 use kez_core::encoding::compact;
 use kez_core::event::EventDraft;
 use kez_core::keys::{KeyId, SecretKey, Suite};
-use kez_core::object::{signing_input, CTX_CLAIM};
+use kez_core::object::{signing_input, KIND_CLAIM};
 use kez_core::signed::{decode_and_verify, Signed};
 use kez_core::SignedParts;
 use serde_json::{json, Map, Value};
@@ -40,7 +40,7 @@ fn pool(suite: Suite) -> Vec<Sample> {
             Sample {
                 compact: compact::encode_jcs(jcs.as_bytes()),
                 key: c.key(),
-                si: signing_input(CTX_CLAIM, &c.object),
+                si: signing_input(KIND_CLAIM, &c.object),
                 sig: c.common.sig,
             }
         })

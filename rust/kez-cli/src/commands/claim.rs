@@ -3,8 +3,10 @@ use crate::env::{read_input, write_user_file, Env, BUNDLE_LIMIT, CLAIM_INPUT_LIM
 use crate::local_chain as lc;
 use crate::outcome::{CliError, CliResult, Outcome};
 use kez_core::chain::{claim_status, verify_bundle};
+use kez_core::claim::Claim;
 use kez_core::encoding::{detect, Encoding};
 use kez_core::error::{err, Code};
+use kez_core::short_proof::{format_short_proof, home_ok};
 use kez_core::signed::{decode_and_verify, encode, Signed};
 use kez_core::verification::Verification;
 use kez_core::SignedParts;
@@ -18,28 +20,89 @@ pub struct MakeArgs<'a> {
     pub out: Option<&'a str>,
 }
 
-pub fn make(env: &Env, a: &MakeArgs) -> CliResult<()> {
-    let encoding = Encoding::parse(a.format)
-        .ok_or_else(|| CliError::usage("bad_format", format!("unknown format '{}'", a.format), "use --format json, compact, md or dns"))?;
-    let mut chain = lc::load(env)?;
-    let (claim, event) = lc::build_claim(env, &chain, a.subject, &a.new)?;
-    let mut text = encode(&claim.object, encoding);
+/// `--format`: one of the four encodings (SPEC §8), or `short` (a short proof, §5.2).
+enum Format {
+    Encoded(Encoding),
+    Short,
+}
+
+fn parse_format(format: &str) -> CliResult<Format> {
+    if format == "short" {
+        return Ok(Format::Short);
+    }
+    Encoding::parse(format)
+        .map(Format::Encoded)
+        .ok_or_else(|| CliError::usage("bad_format", format!("unknown format '{format}'"), "use --format json, compact, md, dns or short"))
+}
+
+/// The first of the store's homes a short proof can link to (an origin of at most 48 bytes).
+fn short_proof_home(env: &Env) -> CliResult<Option<String>> {
+    Ok(env.store.read_config()?.homes.unwrap_or_default().into_iter().find(|h| home_ok(h)))
+}
+
+/// The claim as text in `format`, LF-terminated, and the name of the format.
+fn render(env: &Env, claim: &Claim, format: &Format) -> CliResult<(String, &'static str)> {
+    let (mut text, name) = match format {
+        Format::Encoded(e) => (encode(&claim.object, *e), e.as_str()),
+        Format::Short => {
+            let home = short_proof_home(env)?;
+            let text = format_short_proof(&claim.identity, home.as_deref()).map_err(|e| {
+                CliError::local("store", format!("cannot make the short proof: {}", e.reason), "check the homes in config.json")
+            })?;
+            (text, "short")
+        }
+    };
     if !text.ends_with('\n') {
         text.push('\n');
     }
-    let (hash, seq) = (claim.hash(), event.seq);
+    Ok((text, name))
+}
+
+/// Prints a claim (or writes it to `out`): the text, or with --json / --out the result document.
+fn emit(env: &Env, claim: &Claim, seq: u64, identity: &str, text: &str, format: &str, out: Option<&str>) {
+    let hash = claim.hash();
+    let doc = json!({ "hash": hash, "seq": seq, "subject": claim.subject, "identity": identity,
+        "encoding": format, "text": text, "claim": claim.object });
+    if env.out.json || out.is_some() {
+        env.out.result(doc, || hash.clone());
+    } else {
+        env.out.raw(text);
+    }
+}
+
+pub fn make(env: &Env, a: &MakeArgs) -> CliResult<()> {
+    let format = parse_format(a.format)?;
+    let mut chain = lc::load(env)?;
+    let (claim, event) = lc::build_claim(env, &chain, a.subject, &a.new)?;
+    let (text, name) = render(env, &claim, &format)?;
+    let seq = event.seq;
     // The file first: a path that cannot be written must leave the chain as it was.
     if let Some(path) = a.out {
         write_user_file(path, &text)?;
     }
     lc::append(env, &mut chain, event)?;
-    let doc = json!({ "hash": hash, "seq": seq, "subject": claim.subject, "identity": chain.identity,
-        "encoding": encoding.as_str(), "text": text, "claim": claim.object });
-    if env.out.json || a.out.is_some() {
-        env.out.result(doc, || hash.clone());
-    } else {
-        env.out.raw(&text);
+    emit(env, &claim, seq, &chain.identity, &text, name, a.out);
+    Ok(())
+}
+
+/// `claim show SUBJECT`: the live claim of SUBJECT (the latest, if --force made several), again.
+pub fn show(env: &Env, subject: &str, format: &str, out: Option<&str>) -> CliResult<()> {
+    let format = parse_format(format)?;
+    let chain = lc::load(env)?;
+    let subject = lc::parse_subject(subject)?;
+    let live = chain.state.claims.iter().filter(|c| c.claim.subject == subject && c.revocation.is_none()).max_by_key(|c| c.add_seq);
+    let Some(entry) = live else {
+        return Err(CliError::usage(
+            "no_claim",
+            format!("no live claim for {subject} in the chain"),
+            format!("make one with `kez claim {subject}`"),
+        ));
+    };
+    let (text, name) = render(env, &entry.claim, &format)?;
+    if let Some(path) = out {
+        write_user_file(path, &text)?;
     }
+    emit(env, &entry.claim, entry.add_seq, &chain.identity, &text, name, out);
     Ok(())
 }
 
@@ -101,12 +164,7 @@ pub fn verify(env: &Env, file: &str, chain_file: Option<&str>) -> CliResult<Outc
                 Some(bytes) => verify_bundle(&bytes, env.now),
                 None => {
                     let e = err(Code::TooLarge, "the bundle is larger than the read limit");
-                    kez_core::chain::ChainResult {
-                        verification: Verification::from_error(&e, Map::new()),
-                        state: None,
-                        fork: Vec::new(),
-                        events: Vec::new(),
-                    }
+                    kez_core::chain::ChainResult::failed(&e, Map::new(), Vec::new())
                 }
             };
             report.verification = claim_status(claim, &chain, env.now);

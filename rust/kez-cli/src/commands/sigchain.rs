@@ -109,46 +109,109 @@ pub fn revoke(env: &Env, claim: &str, reason: Option<&str>, key: Option<&str>) -
     Ok(())
 }
 
-pub fn rotate(env: &Env, precommit: bool) -> CliResult<()> {
-    let mut chain = lc::load(env)?;
-    let old = lc::primary_record(env, &chain)?;
-    let base = old.name.clone();
-    let next_name = format!("{base}.next");
-    let seq = chain.state.head.seq + 1;
-    let stored = env.store.has_key(&next_name);
-    if !stored && chain.state.next.is_some() {
-        return Err(CliError::local(
+/// Who authorizes a rotation (SPEC §6.3).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// The primary and the committed key both sign.
+    Ordinary,
+    /// The committed key alone: works with the primary lost or stolen.
+    Recovery,
+}
+
+/// `--compromised-since N` must be `1 ≤ N ≤` the new event's seq (SPEC §6.3).
+pub fn check_compromised_since(n: Option<u64>, seq: u64) -> CliResult<()> {
+    match n {
+        Some(n) if n < 1 || n > seq => Err(CliError::usage(
+            "bad_seq",
+            format!("--compromised-since {n} is not a seq from 1 to {seq} (the new event's)"),
+            "give the first seq the key may have signed without you; `kez sigchain show` lists the events",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The committed next key in this store, for a recovery: it must be named NAME.next.
+fn committed_record(env: &Env, chain: &LocalChain) -> CliResult<crate::store::KeyRecord> {
+    let Some(next) = &chain.state.next else {
+        return Err(CliError::usage(
+            "no_commitment",
+            "the identity has no committed next key, so it cannot be recovered",
+            "an ordinary `kez sigchain rotate` (with the primary key) makes a new commitment",
+        ));
+    };
+    let committed = env.store.list_keys()?.into_iter().find(|k| KeyId::parse(&k.key).is_ok_and(|id| &commitment(&id) == next));
+    match committed {
+        Some(k) if k.name.ends_with(".next") => Ok(k),
+        Some(k) => Err(CliError::local(
+            "store",
+            format!("the committed key is stored as '{}', not NAME.next", k.name),
+            "rename its key file to NAME.next (NAME being the primary's name)",
+        )),
+        None => Err(CliError::local(
             "no_key",
-            format!("the identity is committed to a next key, but '{next_name}' is not in this store"),
-            format!("import the committed key: `kez key import --name {next_name}` (secret on stdin)"),
+            "the key the identity is committed to is not in this store",
+            "import it: `kez key import --alg ALG --name NAME.next` (secret on stdin)",
+        )),
+    }
+}
+
+pub fn rotate(env: &Env, how: Rotation, precommit: bool, compromised_since: Option<u64>) -> CliResult<()> {
+    let mut chain = lc::load(env)?;
+    let seq = chain.state.head.seq + 1;
+    check_compromised_since(compromised_since, seq)?;
+    let primary_id = chain.state.primary.to_string();
+    let (old, incoming) = match how {
+        Rotation::Ordinary => {
+            let old = lc::primary_record(env, &chain)?;
+            let next_name = format!("{}.next", old.name);
+            let stored = env.store.has_key(&next_name);
+            if !stored && chain.state.next.is_some() {
+                return Err(CliError::local(
+                    "no_key",
+                    format!("the identity is committed to a next key, but '{next_name}' is not in this store"),
+                    format!("import the committed key: `kez key import --name {next_name}` (secret on stdin)"),
+                ));
+            }
+            let incoming = if stored { (env.store.read_key(&next_name)?, true) } else { (generate(old.suite, &next_name, env.now), false) };
+            (Some(old), incoming)
+        }
+        // The primary key file may be gone: the committed key alone signs.
+        Rotation::Recovery => (env.store.find_key_by_id(&primary_id)?, (committed_record(env, &chain)?, true)),
+    };
+    let (incoming, stored) = incoming;
+    let next_name = incoming.name.clone();
+    let base = next_name.strip_suffix(".next").expect("NAME.next").to_string();
+    if env.store.has_key(&base) && old.as_ref().is_none_or(|o| o.name != base) {
+        return Err(CliError::local(
+            "key_exists",
+            format!("a key named '{base}' exists but is not the primary"),
+            format!("rename it first; the new primary will be stored as '{base}'"),
         ));
     }
-    let incoming = if stored { env.store.read_key(&next_name)? } else { generate(old.suite, &next_name, env.now) };
-    let following = precommit.then(|| generate(old.suite, &format!("{base}.next-{seq}"), env.now));
-    let new_key = KeyId::parse(&incoming.key)
-        .map_err(|e| CliError::local("store", format!("key '{next_name}' has a bad key id: {}", e.reason), "fix or remove the key file"))?;
+    let following = precommit.then(|| generate(incoming.suite, &format!("{base}.next-{seq}"), env.now));
     let mut body = Map::new();
     body.insert("new_key".into(), incoming.key.clone().into());
     if let Some(f) = &following {
         body.insert("next".into(), commitment(&KeyId::parse(&f.key).expect("generated")).into());
     }
-    let event = lc::draft(&chain, lc::signing_time(env)?, "rotate", body)
-        .sign(&old.secret_key()?, Some(&incoming.secret_key()?), &random32())
-        .map_err(|e| CliError::usage(e.code.as_str(), format!("cannot rotate: {}", e.reason), ""))?;
+    if let Some(n) = compromised_since {
+        body.insert("compromised_since".into(), n.into());
+    }
+    let draft = lc::draft(&chain, lc::signing_time(env)?, "rotate", body);
+    let signed = match (how, &old) {
+        (Rotation::Ordinary, Some(o)) => draft.sign(&o.secret_key()?, Some(&incoming.secret_key()?), &random32()),
+        _ => draft.sign(&incoming.secret_key()?, None, &random32()),
+    };
+    let event = signed.map_err(|e| CliError::usage(e.code.as_str(), format!("cannot rotate: {}", e.reason), ""))?;
     lc::check(env, &chain, &event)?;
-    debug_assert_eq!(
-        Some(new_key),
-        match &event.op {
-            kez_core::event::Op::Rotate { new_key, .. } => Some(*new_key),
-            _ => None,
-        }
-    );
     // Every secret the new chain depends on is on disk before the chain is written; the renames
     // after it only tidy names (NAME = primary, NAME.next = committed key, NAME.old-<seq>).
     let old_name = format!("{base}.old-{seq}");
-    let mut old_copy = old.clone();
-    old_copy.name = old_name.clone();
-    env.store.write_key(&old_copy)?;
+    if let Some(o) = &old {
+        let mut old_copy = o.clone();
+        old_copy.name = old_name.clone();
+        env.store.write_key(&old_copy)?;
+    }
     if !stored {
         env.store.write_key(&incoming)?;
     }
@@ -156,13 +219,17 @@ pub fn rotate(env: &Env, precommit: bool) -> CliResult<()> {
         env.store.write_key(f)?;
     }
     lc::append(env, &mut chain, event)?;
-    env.store.delete_key(&base)?;
+    if let Some(o) = &old {
+        env.store.delete_key(&o.name)?;
+    }
     env.store.rename_key(&next_name, &base)?;
     if let Some(f) = &following {
         env.store.rename_key(&f.name, &next_name)?;
     }
-    let doc = json!({ "primary": incoming.key, "key": base, "old": { "name": old_name, "key": old.key },
-        "next_key": following.as_ref().map(|_| next_name.clone()), "seq": seq });
+    let doc = json!({ "primary": incoming.key, "key": base,
+        "old": { "name": old.as_ref().map(|_| old_name.clone()), "key": primary_id },
+        "next_key": following.as_ref().map(|_| next_name.clone()), "seq": seq,
+        "recovery": how == Rotation::Recovery, "compromised_since": compromised_since });
     env.out.result(doc, || incoming.key.clone());
     Ok(())
 }
@@ -187,8 +254,9 @@ pub fn add_device(env: &Env, key_name: &str, device_name: Option<&str>) -> CliRe
     Ok(())
 }
 
-pub fn revoke_device(env: &Env, key: &str) -> CliResult<()> {
+pub fn revoke_device(env: &Env, key: &str, compromised_since: Option<u64>) -> CliResult<()> {
     let mut chain = lc::load(env)?;
+    check_compromised_since(compromised_since, chain.state.head.seq + 1)?;
     let id = if env.store.has_key(key) {
         env.store.read_key(key)?.key
     } else {
@@ -212,12 +280,15 @@ pub fn revoke_device(env: &Env, key: &str) -> CliResult<()> {
     let primary = lc::primary_record(env, &chain)?;
     let mut body = Map::new();
     body.insert("device".into(), id.clone().into());
+    if let Some(n) = compromised_since {
+        body.insert("compromised_since".into(), n.into());
+    }
     let event = lc::draft(&chain, lc::signing_time(env)?, "revoke_device", body)
         .sign(&primary.secret_key()?, None, &random32())
         .map_err(|e| CliError::usage(e.code.as_str(), e.reason, ""))?;
     let seq = event.seq;
     lc::append(env, &mut chain, event)?;
-    env.out.result(json!({ "revoked_device": id, "seq": seq }), || format!("revoked device {id}"));
+    env.out.result(json!({ "revoked_device": id, "seq": seq, "compromised_since": compromised_since }), || format!("revoked device {id}"));
     Ok(())
 }
 
@@ -236,17 +307,12 @@ fn local_bundle(env: &Env) -> CliResult<Vec<u8>> {
 }
 
 /// A bundle from FILE or `-`; one larger than the read limit is `too_large`.
-fn read_bundle(env: &Env, spec: &str) -> CliResult<ChainResult> {
+pub fn read_bundle(env: &Env, spec: &str) -> CliResult<ChainResult> {
     Ok(match read_input(spec, BUNDLE_LIMIT)? {
         Some(bytes) => verify_bundle(&bytes, env.now),
         None => {
             let e = kez_core::error::err(kez_core::Code::TooLarge, "the bundle is larger than the read limit");
-            ChainResult {
-                verification: kez_core::verification::Verification::from_error(&e, Map::new()),
-                state: None,
-                fork: Vec::new(),
-                events: Vec::new(),
-            }
+            ChainResult::failed(&e, Map::new(), Vec::new())
         }
     })
 }
@@ -327,8 +393,8 @@ pub fn import(env: &Env, file: &str) -> CliResult<()> {
     Ok(())
 }
 
-/// SPEC §6.7 against the stored chain: shorter is a rollback, a different event at the known
-/// head is a fork.
+/// SPEC §6.7 against the stored chain: without the remembered head event, a shorter chain is a
+/// rollback and a different event at that seq a fork.
 fn check_heads(known: &State, chain: &ChainResult) -> CliResult<()> {
     let new = chain.state.as_ref().expect("valid chain");
     let refuse = |status: Status, code: &str, message: String| CliError {
@@ -337,6 +403,14 @@ fn check_heads(known: &State, chain: &ChainResult) -> CliResult<()> {
         message: format!("refusing to import: {message}"),
         hint: format!("the stored chain (head seq {}) is kept; compare the two with `kez sigchain show FILE`", known.head.seq),
     };
+    // The remembered event anywhere in the new events (a superseded branch included) is no fork.
+    let same = chain
+        .events
+        .iter()
+        .any(|o| o.get("seq").and_then(Value::as_u64) == Some(known.head.seq) && kez_core::object::object_hash(o) == known.head.hash);
+    if same {
+        return Ok(());
+    }
     if new.head.seq < known.head.seq {
         return Err(refuse(
             Status::Unreachable,
@@ -344,12 +418,5 @@ fn check_heads(known: &State, chain: &ChainResult) -> CliResult<()> {
             format!("the chain ends at seq {}, before the head seen earlier ({})", new.head.seq, known.head.seq),
         ));
     }
-    let same = chain
-        .events
-        .iter()
-        .any(|o| o.get("seq").and_then(Value::as_u64) == Some(known.head.seq) && kez_core::object::object_hash(o) == known.head.hash);
-    if !same {
-        return Err(refuse(Status::Fork, "fork", format!("the event at seq {} differs from the one seen earlier", known.head.seq)));
-    }
-    Ok(())
+    Err(refuse(Status::Fork, "fork", format!("the event at seq {} differs from the one seen earlier", known.head.seq)))
 }

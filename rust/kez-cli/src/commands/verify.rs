@@ -1,0 +1,47 @@
+//! kez verify short TEXT --subject SUBJECT --bundle FILE: a short proof judged offline (SPEC §5.2).
+use crate::commands::sigchain::read_bundle;
+use crate::env::{read_input, Env, CLAIM_INPUT_LIMIT};
+use crate::local_chain as lc;
+use crate::outcome::{CliError, CliResult, Outcome};
+use kez_core::error::{err, Code, Status};
+use kez_core::short_proof::{find_short_proofs, judge_short_proof, status_rank};
+use kez_core::verification::Verification;
+use serde_json::{json, Map};
+
+/// TEXT itself, or `-` for stdin.
+fn place_text(spec: &str) -> CliResult<String> {
+    if spec != "-" {
+        return Ok(spec.to_string());
+    }
+    let bytes = read_input(spec, CLAIM_INPUT_LIMIT)?.ok_or_else(|| CliError::usage("too_large", "the text is larger than 1 MiB", ""))?;
+    String::from_utf8(bytes).map_err(|_| CliError::usage("not_utf8", "the text is not UTF-8", "give the place's text"))
+}
+
+fn judge(env: &Env, text: &str, owner: &str, bundle: &str) -> CliResult<Verification> {
+    let proofs = match find_short_proofs(text) {
+        Ok(p) => p,
+        Err(e) => return Ok(Verification::from_error(&e, Map::new())),
+    };
+    if proofs.is_empty() {
+        return Ok(Verification::from_error(&err(Code::NoProof, "no short proof in the text"), Map::new()));
+    }
+    let chain = read_bundle(env, bundle)?;
+    let judged: Vec<Verification> =
+        proofs.iter().map(|p| judge_short_proof(&p.identity, owner, p.homes.first().map(String::as_str), &chain, env.now)).collect();
+    // SPEC §10: a fork of the identity's chain overrides the rest; otherwise the best result.
+    let fork = judged.iter().position(|v| v.status == Status::Fork);
+    let best = fork.or_else(|| (0..judged.len()).max_by_key(|&i| (status_rank(judged[i].status), std::cmp::Reverse(i))));
+    Ok(judged.into_iter().nth(best.expect("at least one proof")).expect("index"))
+}
+
+pub fn short(env: &Env, text: &str, subject: &str, bundle: &str) -> CliResult<Outcome> {
+    let owner = lc::parse_subject(subject)?;
+    let text = place_text(text)?;
+    let v = judge(env, &text, &owner, bundle)?;
+    let doc = json!({ "status": v.status.as_str(), "code": v.code.map(|c| c.as_str()), "reason": v.reason, "evidence": v.evidence });
+    env.out.result(doc, || match v.code {
+        Some(c) => format!("{} ({})  {}", v.status.as_str(), c.as_str(), v.reason),
+        None => format!("{}  {}", v.status.as_str(), v.reason),
+    });
+    Ok(Outcome::Status(v.status))
+}
