@@ -206,15 +206,23 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
     expect(later).toMatchObject({ status: 'expired', code: 'expired' });
   });
 
-  it('claims by a rotated-away key are revoked (key_rotated)', async () => {
+  it('a rotation keeps earlier claims valid; a declared compromise revokes them (key_compromised)', async () => {
     const rot = TestIdentity.create({ seed: 32 });
     gh.addUser('rotor');
     gh.addGist('rotor', { 'kez.md': TestIdentity.markdown(rot.add('github:rotor')) });
     rot.rotate();
     await sigServerTransport.publishEvents!(sig.url, rot.identity, rot.events, env);
-    expect(await verify('github:rotor', { now: rot.now })).toMatchObject({
+    expect(await verify('github:rotor', { now: rot.now })).toMatchObject({ status: 'valid' });
+
+    const stolen = TestIdentity.create({ seed: 33 });
+    gh.addUser('stolen-rotor');
+    const claim = stolen.add('github:stolen-rotor');
+    gh.addGist('stolen-rotor', { 'kez.md': TestIdentity.markdown(claim) });
+    stolen.rotate(undefined, claim.seq);
+    await sigServerTransport.publishEvents!(sig.url, stolen.identity, stolen.events, env);
+    expect(await verify('github:stolen-rotor', { now: stolen.now })).toMatchObject({
       status: 'revoked',
-      code: 'key_rotated',
+      code: 'key_compromised',
     });
   });
   it('a proof signed by another key cannot bring its own chain source (stale prefix hiding a revocation)', async () => {

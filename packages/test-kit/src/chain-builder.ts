@@ -181,9 +181,9 @@ export class TestChain {
     );
   }
 
-  /** Rotates (and applies) the primary key to `next`. */
-  rotate(next: Signer = newSigner()): ChainEvent {
-    const ev = this.push(this.rotateEvent(next));
+  /** Rotates (and applies) the primary key to `next`, optionally declaring the old one compromised. */
+  rotate(next: Signer = newSigner(), compromisedSince?: number): ChainEvent {
+    const ev = this.push(this.rotateEvent(next, this.primary, compromisedSince));
     this.primary = next;
     return ev;
   }
@@ -196,8 +196,17 @@ export class TestChain {
     );
   }
 
-  rotateEvent(newPrimary: Signer, signer: Signer = this.primary): ChainEvent {
-    return rotateKey(this.state, { newSigner: newPrimary, created_at: this.clock.stamp() }, signer);
+  rotateEvent(
+    newPrimary: Signer,
+    signer: Signer = this.primary,
+    compromisedSince?: number,
+  ): ChainEvent {
+    const p = { newSigner: newPrimary, created_at: this.clock.stamp() };
+    return rotateKey(
+      this.state,
+      compromisedSince === undefined ? p : { ...p, compromisedSince },
+      signer,
+    );
   }
 
   revokeDeviceEvent(device: Signer, signer: Signer = this.primary): ChainEvent {
