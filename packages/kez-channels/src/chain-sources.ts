@@ -1,10 +1,10 @@
 // Finding an identity's sigchain (SPEC §13): ask the given sources, then every source the
 // chains they serve name (the locators of every in-chain claim), until the set is closed or
 // MAX_CHAIN_SOURCES were asked. Each source is verified on its own, so one that serves garbage
-// cannot spoil another's good chain; two good chains that disagree are a fork, never the first
-// answer.
+// cannot spoil another's good chain; then the good chains' events are resolved as one tree.
 import {
   objectHash,
+  resolveChain,
   verdictOf,
   verifyChain,
   type ChainEvent,
@@ -47,17 +47,6 @@ function ordered(events: ChainEvent[]): ChainEvent[] {
   return [...byHash.entries()]
     .sort(([ha, a], [hb, b]) => a.seq - b.seq || (ha < hb ? -1 : ha > hb ? 1 : 0))
     .map(([, e]) => e);
-}
-
-/** The seq at which two valid chains disagree, if any (compared on their common prefix). */
-function divergence(a: ChainResult, b: ChainResult): { seq: number; hashes: string[] } | null {
-  const n = Math.min(a.events.length, b.events.length);
-  for (let i = 0; i < n; i++) {
-    const ha = objectHash(a.events[i]!);
-    const hb = objectHash(b.events[i]!);
-    if (ha !== hb) return { seq: a.events[i]!.seq, hashes: [ha, hb].sort() };
-  }
-  return null;
 }
 
 async function readSource(
@@ -110,47 +99,44 @@ function report({ locator, chain, verdict }: SourceResult): SourceReport {
   };
 }
 
-/** The verdict over a set of sources' answers: fork if any two disagree, else the longest valid one. */
+/**
+ * The verdict over a set of sources' answers (SPEC §13): the events of every source with a
+ * valid or forked chain are merged into one tree and resolved (§6.8), so which source answered
+ * first never decides; only a fork the resolution cannot settle is a fork.
+ */
 export function judgeSources(
   identity: string,
   results: SourceResult[],
+  now: number,
   unasked: string[] = [],
 ): ObtainedChain {
   const sources = results.map(report);
-  const forked = results.find((r) => r.chain?.status === 'fork');
-  if (forked?.chain) return { chain: forked.chain, verdict: forked.chain, sources };
-  const good = results.filter((r) => r.chain?.status === 'valid' && r.chain.state);
-  for (let i = 0; i < good.length; i++) {
-    for (let j = i + 1; j < good.length; j++) {
-      const d = divergence(good[i]!.chain!, good[j]!.chain!);
-      if (!d) continue;
-      const heads = [good[i]!, good[j]!].map((r) => ({
-        locator: r.locator,
-        ...report(r).head!,
-      }));
-      const verdict: Verdict = {
-        status: 'fork',
-        code: 'fork',
-        reason: `${heads[0]!.locator} and ${heads[1]!.locator} serve different valid events at seq ${d.seq}`,
-        evidence: { seq: d.seq, hashes: d.hashes, heads },
-      };
-      return { chain: { ...good[i]!.chain!, ...verdict }, verdict, sources };
+  const kept = results.filter((r) => r.chain !== null);
+  if (kept.length > 0) {
+    const chain =
+      kept.length === 1
+        ? kept[0]!.chain!
+        : resolveChain(
+            kept.flatMap((r) => r.chain!.allEvents),
+            { now },
+          );
+    if (chain.status === 'fork') {
+      const heads = sources.filter((s) => s.head).map((s) => ({ locator: s.locator, ...s.head }));
+      const verdict: Verdict = { ...chain, evidence: { ...chain.evidence, heads } };
+      return { chain: { ...chain, ...verdict }, verdict, sources };
     }
+    if (chain.status === 'valid' && unasked.length > 0) {
+      // The chain names sources this verifier did not ask: one of them may hold a revocation.
+      const verdict: Verdict = {
+        status: 'unreachable',
+        code: 'network',
+        reason: `the chain names more than ${MAX_CHAIN_SOURCES} sources; ${unasked.length} were not asked`,
+        evidence: { limit: MAX_CHAIN_SOURCES, unasked },
+      };
+      return { chain: { ...chain, ...verdict }, verdict, sources };
+    }
+    return { chain, verdict: chain, sources };
   }
-  const longest = good
-    .map((r) => r.chain!)
-    .sort((a, b) => b.state!.head.seq - a.state!.head.seq)[0];
-  if (longest && unasked.length > 0) {
-    // The chain names sources this verifier did not ask: one of them may hold a revocation.
-    const verdict: Verdict = {
-      status: 'unreachable',
-      code: 'network',
-      reason: `the chain names more than ${MAX_CHAIN_SOURCES} sources; ${unasked.length} were not asked`,
-      evidence: { limit: MAX_CHAIN_SOURCES, unasked },
-    };
-    return { chain: { ...longest, ...verdict }, verdict, sources };
-  }
-  if (longest) return { chain: longest, verdict: longest, sources };
   const order = ['invalid', 'unreachable', 'not_found'];
   const worst = results
     .map((r) => r.verdict)
@@ -211,5 +197,5 @@ export async function obtainChain(
   now: number,
 ): Promise<ObtainedChain> {
   const { results, unasked } = await askSources(identity, locators, registry, env, now);
-  return judgeSources(identity, results, unasked);
+  return judgeSources(identity, results, now, unasked);
 }

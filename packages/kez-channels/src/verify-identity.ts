@@ -181,14 +181,17 @@ async function trustedChain(
   // A short proof's homes count as a root proof's locators (SPEC §5.2).
   const locatorsOf = (ps: ProofVerdict[]) =>
     ps.flatMap((p) => p.short?.homes ?? p.claim!.locators ?? []);
+  // With nothing else to ask, the default homes (the verifier's relays) are asked (SPEC §10),
+  // so an identity that kept the defaults is found with no settings.
+  const named = [...configured, ...locatorsOf(rootProofs)];
   const asked = await askSources(
     identity,
-    [...configured, ...locatorsOf(rootProofs)],
+    named.length > 0 ? named : o.env.config.nostrRelays,
     o.registry,
     o.env,
     o.now,
   );
-  const first = judgeSources(identity, asked.results, asked.unasked);
+  const first = judgeSources(identity, asked.results, o.now, asked.unasked);
   const state = first.chain?.state;
   if (first.verdict.status !== 'valid' || !state) return first;
   // A short proof is in the chain when the chain claims the place's owner.
@@ -203,7 +206,7 @@ async function trustedChain(
     ...asked.results.flatMap((r) => (r.chain ? namedSources(r.chain) : [])),
   ]);
   const kept = asked.results.filter((r) => vouched.has(r.locator));
-  return judgeSources(identity, kept, asked.unasked);
+  return judgeSources(identity, kept, o.now, asked.unasked);
 }
 
 /** The chain verdict after comparing its head with the one seen before (SPEC §6.7). */

@@ -9,6 +9,7 @@ import {
   applyEvent,
   createGenesis,
   encodeMarkdown,
+  objectHash,
   revokeDevice,
   signerFromSecret,
   type ChainEvent,
@@ -196,7 +197,7 @@ describe('bounds on one verify id', () => {
 });
 
 describe('verify id: a branch signed by a revoked device', () => {
-  it('is a fork (both heads as evidence), never valid, when the chain names the home holding the revocation', async () => {
+  it('loses to the revoking branch (SPEC §6.8: superseded, as evidence), never valid, when the chain names the home holding the revocation', async () => {
     const alice = signer(71);
     const device = signer(72); // stolen by Mallory
     const c = new Chain([createGenesis({ created_at: T0 }, alice)]);
@@ -232,14 +233,22 @@ describe('verify id: a branch signed by a revoked device', () => {
       cache: memoryHeadCache(),
       sigServers: [],
     });
-    expect(r.status).toBe('fork');
-    expect(r.chain).toMatchObject({ status: 'fork', code: 'fork' });
+    expect(r.status).toBe('invalid');
+    // Alice's own claim stays valid; nothing Mallory's branch made is.
+    expect(r.edges.map((e) => [e.subject, e.status])).toEqual([
+      ['github:alice-b', 'valid'],
+      ['github:mallory-b', 'invalid'],
+    ]);
+    expect(r.chain).toMatchObject({ status: 'valid' });
     expect(r.chain?.sources.map((s) => s.locator).sort()).toEqual([
       'https://home.example',
       'https://mallory.example',
     ]);
-    const heads = r.chain?.sources.map((s) => s.head?.hash).sort();
-    expect((r.chain?.evidence as { hashes?: string[] })?.hashes?.sort()).toEqual(heads);
-    expect(r.edges.every((e) => e.status !== 'valid')).toBe(true);
+    // The revoking branch wins; Mallory's event is reported, not silently dropped.
+    const superseded = (r.chain?.evidence as { superseded?: { seq: number; hash: string }[] })
+      .superseded;
+    expect(superseded).toEqual([
+      expect.objectContaining({ seq: 3, hash: objectHash(branch), winner: c.state.head.hash }),
+    ]);
   });
 });
