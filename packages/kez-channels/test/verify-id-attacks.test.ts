@@ -245,8 +245,8 @@ describe('verify id: a branch signed by a revoked device', () => {
       'https://mallory.example',
     ]);
     // The revoking branch wins; Mallory's event is reported, not silently dropped.
-    const superseded = (r.chain?.evidence as { superseded?: { seq: number; hash: string }[] })
-      .superseded;
+    const evidence = r.chain?.evidence as { superseded?: { seq: number; hash: string }[] };
+    const superseded = evidence.superseded;
     expect(superseded).toEqual([
       expect.objectContaining({ seq: 3, hash: objectHash(branch), winner: c.state.head.hash }),
     ]);
