@@ -107,11 +107,11 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     expect(reordered).not.toBe(jcs);
     await expectRefused(reordered, 400, 'non_canonical');
     await expectRefused(
-      jcs.replace('"kez":"0.2"', '"kez":"0.2","kez":"0.2"'),
+      jcs.replace('"kez":"0.3"', '"kez":"0.3","kez":"0.3"'),
       400,
       'non_canonical',
     );
-    await expectRefused(jcs.replace('"kez":"0.2"', '"kez":"\\u0030.2"'), 400, 'non_canonical');
+    await expectRefused(jcs.replace('"kez":"0.3"', '"kez":"\\u0030.3"'), 400, 'non_canonical');
     await expectRefused(`${jcs}\n\n`, 400, 'trailing_data');
     await expectRefused(`${jcs}{}`, 400, 'trailing_data');
     await expectRefused(new Uint8Array([0xef, 0xbb, 0xbf, ...Buffer.from(jcs)]), 400, 'malformed');
@@ -133,7 +133,7 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
       'bad_signature',
     );
     await expectRefused(canonicalize({ ...ev, extra: 1 }), 400, 'malformed');
-    await expectRefused(canonicalize({ ...ev, kez: '0.3' }), 400, 'unsupported_version');
+    await expectRefused(canonicalize({ ...ev, kez: '0.4' }), 400, 'unsupported_version');
     await expectRefused(canonicalize({ ...ev, sig: flipped.toUpperCase() }), 400, 'malformed');
     await expectUnchanged();
   });
