@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addClaim, canonicalize, objectHash } from '@kez/core';
+import { addClaim, canonicalize, commitment, objectHash, type Signer } from '@kez/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../src/limits.js';
 import { openStore } from '../src/storage/open.js';
@@ -142,6 +142,32 @@ describe.each(BACKENDS)('write-path invariants on %s', (backend) => {
     );
     expect(forks.dropped).toBe(2);
     expect((await call(chainPath(a.url, chain.identity))).headers.get('kez-fork')).toBe('true');
+  });
+
+  /** An owner whose genesis commits to `next`, and a thief holding its current primary. */
+  async function stolen(length: number): Promise<{ owner: TestChain; next: Signer }> {
+    const next = newSigner();
+    const owner = new TestChain(newSigner(), undefined, { next: commitment(next.keyId) });
+    for (let i = 1; i < length; i++) owner.add();
+    for (const ev of owner.events)
+      expect((await postEvent(a.url, owner.identity, ev)).status).toBe(201);
+    return { owner, next };
+  }
+
+  // Broken if a winning rival (SPEC §6.8) were only kept as evidence: the thief's branch would
+  // stay the main line and the owner could never append again.
+  it.fails("I6 recovery reorg: the owner's rotation at the thief's first seq wins, and the owner appends after it", async () => {
+    const { owner, next } = await stolen(3);
+    const thief = new TestChain(owner.primary, [...owner.events]);
+    thief.add();
+    thief.add();
+    for (const ev of thief.events.slice(-2))
+      expect((await postEvent(a.url, owner.identity, ev)).status).toBe(201);
+    // The rotation both keys sign (commitment 2) against the thief's branch without one (0).
+    const recovery = owner.rotate(next);
+    const won = await postEvent(b.url, owner.identity, recovery);
+    expect(won.status).toBe(201);
+    expect((await postEvent(a.url, owner.identity, owner.push(owner.addEvent()))).status).toBe(201);
   });
 
   // Broken if appends of one turn shared one all-or-nothing unit (one failure would undo the
