@@ -170,6 +170,65 @@ describe.each(BACKENDS)('write-path invariants on %s', (backend) => {
     expect((await postEvent(a.url, owner.identity, owner.push(owner.addEvent()))).status).toBe(201);
   });
 
+  // Broken if the reorg were not one transaction conditional on the head (a racing append
+  // would land on the superseded branch, or two mains would exist), or if superseded events
+  // were lost without a count.
+  it('I6 storage reorg: conditional on the head, one winner against a racing append, bounded and counted evidence', async () => {
+    const [own, other] = stores as [ChainStore, ChainStore];
+    const owner = new TestChain(newSigner());
+    owner.add();
+    const thief = new TestChain(owner.primary, [...owner.events]);
+    for (let i = 0; i < LIMITS.forksPerChain + 3; i++) thief.add();
+    for (const [i, ev] of thief.events.entries())
+      expect(
+        (await own.append(owner.identity, stored(ev), i ? stored(thief.events[i - 1]!) : null)).ok,
+      ).toBe(true);
+    const winner = stored(owner.addEvent());
+    const before = await own.stats();
+    const headOf = async () => (await own.head(owner.identity))!;
+    const old = await headOf();
+
+    // A stale expectation is a conflict and changes nothing.
+    const stale = { seq: old.seq - 1, hash: stored(thief.events[old.seq - 1]!).hash };
+    expect(await own.reorg(owner.identity, winner, stale, LIMITS)).toEqual({
+      ok: false,
+      reason: 'conflict',
+    });
+    expect(await headOf()).toEqual(old);
+
+    // Racing the thief's next append through the other replica: exactly one lands.
+    const next = stored(thief.addEvent());
+    const [reorged, appended] = await Promise.all([
+      own.reorg(owner.identity, winner, old, LIMITS),
+      other.append(owner.identity, next, old),
+    ]);
+    expect([reorged.ok, appended.ok].filter(Boolean)).toHaveLength(1);
+    if (!reorged.ok) {
+      const again = await own.reorg(owner.identity, winner, await headOf(), LIMITS);
+      expect(again.ok).toBe(true);
+    }
+    const head = await headOf();
+    expect(head).toMatchObject({ seq: winner.seq, hash: winner.hash, fork: true, reorgs: 1 });
+    expect(await own.events(owner.identity, 0, 1000)).toEqual([
+      stored(owner.events[0]!),
+      stored(owner.events[1]!),
+      winner,
+    ]);
+    const superseded = thief.events
+      .slice(2)
+      .map(stored)
+      .concat(appended.ok ? [next] : []);
+    const kept = await own.forks(owner.identity, null, 1000);
+    expect(kept).toEqual(superseded.slice(0, LIMITS.forksPerChain).sort((x, y) => x.seq - y.seq));
+    expect(head.forksStored).toBe(LIMITS.forksPerChain);
+    expect(head.forksDropped).toBe(superseded.length - LIMITS.forksPerChain);
+    expect(await own.stats()).toEqual({
+      chains: before.chains,
+      events: before.events + (appended.ok ? 1 : 0) - superseded.length + 1,
+      forkEvents: before.forkEvents + LIMITS.forksPerChain,
+    });
+  });
+
   // Broken if appends of one turn shared one all-or-nothing unit (one failure would undo the
   // others) or were answered before their commit (another connection would not see them).
   it('I5 commit: appends of one turn fail alone, and each answer follows a commit others can see', async () => {
