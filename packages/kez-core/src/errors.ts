@@ -37,6 +37,7 @@ export type Code =
   | 'revoked'
   | 'key_rotated'
   | 'device_revoked'
+  | 'key_compromised'
   | 'expired'
   | 'timeout'
   | 'network'
@@ -47,13 +48,15 @@ export type Code =
   | 'no_proof'
   | 'no_account'
   | 'chain_behind'
-  | 'no_chain';
+  | 'no_chain'
+  | 'not_claimed';
 
 // SPEC §9 table.
 const STATUS_OF: Record<Code, Status> = {
   revoked: 'revoked',
   key_rotated: 'revoked',
   device_revoked: 'revoked',
+  key_compromised: 'revoked',
   expired: 'expired',
   timeout: 'unreachable',
   network: 'unreachable',
@@ -65,6 +68,7 @@ const STATUS_OF: Record<Code, Status> = {
   no_account: 'not_found',
   chain_behind: 'not_found',
   no_chain: 'not_found',
+  not_claimed: 'not_found',
   malformed: 'invalid',
   non_canonical: 'invalid',
   trailing_data: 'invalid',
