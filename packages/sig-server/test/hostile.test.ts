@@ -106,12 +106,10 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(ev).reverse()));
     expect(reordered).not.toBe(jcs);
     await expectRefused(reordered, 400, 'non_canonical');
-    await expectRefused(
-      jcs.replace('"kez":"0.2"', '"kez":"0.2","kez":"0.2"'),
-      400,
-      'non_canonical',
-    );
-    await expectRefused(jcs.replace('"kez":"0.2"', '"kez":"\\u0030.2"'), 400, 'non_canonical');
+    const kez = `"kez":"${ev.kez}"`;
+    expect(jcs).toContain(kez);
+    await expectRefused(jcs.replace(kez, `${kez},${kez}`), 400, 'non_canonical');
+    await expectRefused(jcs.replace(kez, kez.replace('"0', '"\\u0030')), 400, 'non_canonical');
     await expectRefused(`${jcs}\n\n`, 400, 'trailing_data');
     await expectRefused(`${jcs}{}`, 400, 'trailing_data');
     await expectRefused(new Uint8Array([0xef, 0xbb, 0xbf, ...Buffer.from(jcs)]), 400, 'malformed');
@@ -133,7 +131,7 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
       'bad_signature',
     );
     await expectRefused(canonicalize({ ...ev, extra: 1 }), 400, 'malformed');
-    await expectRefused(canonicalize({ ...ev, kez: '0.3' }), 400, 'unsupported_version');
+    await expectRefused(canonicalize({ ...ev, kez: '0.4' }), 400, 'unsupported_version');
     await expectRefused(canonicalize({ ...ev, sig: flipped.toUpperCase() }), 400, 'malformed');
     await expectUnchanged();
   });
