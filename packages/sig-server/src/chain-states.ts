@@ -1,6 +1,7 @@
 import {
   BoundedCache,
   cloneChainState,
+  commitment,
   createFolder,
   parseBundle,
   type ChainState,
@@ -36,7 +37,10 @@ class History {
   readonly checkpoints = new Map<number, ChainState>();
   /** Claims and devices held by the checkpoints: what this history costs in memory. */
   weight = 0;
-  /** key → ascending half-open ranges [from, to) of seqs the key may sign. */
+  /**
+   * key → ascending half-open ranges [from, to) of seqs the key may sign; a pre-rotation
+   * commitment stands for the key it commits to (a recovery rotation, SPEC §6.3).
+   */
   private readonly authority = new Map<string, [number, number][]>();
 
   constructor(
@@ -54,7 +58,8 @@ class History {
       this.checkpoints.set(seq, cloneChainState(s));
       this.weight += s.claims.size + s.devices.size + 1;
     }
-    for (const key of [s.primary, ...s.devices.keys()]) {
+    const committed = s.next === undefined ? [] : [s.next];
+    for (const key of [s.primary, ...s.devices.keys(), ...committed]) {
       const ranges = this.authority.get(key) ?? [];
       if (!ranges.length) this.authority.set(key, ranges);
       const open = ranges[ranges.length - 1];
@@ -66,7 +71,9 @@ class History {
 
   /** False when `key` had no authority at `seq` on this chain: no state can make it valid. */
   maySign(key: string, seq: number): boolean {
-    return (this.authority.get(key) ?? []).some(([from, to]) => seq >= from && seq < to);
+    const within = (k: string) =>
+      (this.authority.get(k) ?? []).some(([from, to]) => seq >= from && seq < to);
+    return within(key) || within(commitment(key));
   }
 
   /** The closest checkpoint at or below `seq`. */

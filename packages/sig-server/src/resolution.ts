@@ -1,4 +1,4 @@
-import { objectHash, verifyChain, type ChainEvent, type ChainState } from '@kez/core';
+import { objectHash, resolveChain, type ChainEvent, type ChainState } from '@kez/core';
 
 /**
  * SPEC §6.8 for one rival `c` against the main event `m` at its seq (state `S` before both),
@@ -18,8 +18,7 @@ export function mayOutrank(S: ChainState, m: ChainEvent, c: ChainEvent): boolean
  * @kez/core's resolution of the tree they form. A tie is a fork: the main line stays.
  */
 export function rivalWins(main: readonly ChainEvent[], rival: ChainEvent, now: number): boolean {
-  const tree = [...main.slice(0, rival.seq), rival, ...main.slice(rival.seq)];
-  const resolved = verifyChain(tree, { now });
+  const resolved = resolveChain([...main, rival], { now });
   const at = resolved.events[rival.seq];
   return resolved.status === 'valid' && at !== undefined && objectHash(at) === objectHash(rival);
 }
