@@ -103,11 +103,30 @@ export async function buildApp(
   });
   const metrics = opts.metrics ?? new Metrics();
   const states = new ChainStates(store, unixNow, config.cacheClaims);
-  const appender = new Appender(store, states, unixNow, (identity, ev, outcome) => {
-    if (outcome === 'duplicate') return;
-    metrics.forks.inc({ outcome });
-    app.log.warn({ identity, seq: ev.seq, hash: ev.hash, outcome }, 'fork evidence');
-  });
+  const appender = new Appender(
+    store,
+    states,
+    unixNow,
+    (identity, ev, outcome) => {
+      if (outcome === 'duplicate') return;
+      metrics.forks.inc({ outcome });
+      app.log.warn({ identity, seq: ev.seq, hash: ev.hash, outcome }, 'fork evidence');
+    },
+    (identity, winner, { superseded }) => {
+      metrics.reorgs.inc();
+      for (const ev of superseded)
+        if (ev.outcome !== 'duplicate') metrics.superseded.inc({ outcome: ev.outcome });
+      app.log.warn(
+        {
+          identity,
+          seq: winner.seq,
+          hash: winner.hash,
+          superseded: superseded.map(({ seq, hash, outcome }) => ({ seq, hash, outcome })),
+        },
+        'reorganized: a rival won its seq',
+      );
+    },
+  );
   metrics.states = states;
   // Shutdown does not wait for replays: they stop at their next yield with a 503.
   app.addHook('preClose', async () => states.abort());

@@ -4,17 +4,37 @@ import {
   decodeJson,
   identityIdOf,
   objectHash,
+  parseBundle,
   verifyObject,
   type ChainEvent,
+  type ChainState,
 } from '@kez/core';
-import type { ChainStates } from './chain-states.js';
+import { type ChainStates, StaleChainError } from './chain-states.js';
 import { ApiError, httpStatusForKezCode } from './errors.js';
 import { LIMITS } from './limits.js';
-import type { ChainHead, ChainStore, ForkOutcome, StoredEvent } from './storage/types.js';
+import { mayOutrank, rivalWins } from './resolution.js';
+import type {
+  ChainHead,
+  ChainStore,
+  ForkOutcome,
+  ReorgResult,
+  StoredEvent,
+} from './storage/types.js';
+
+/** SPEC §6.8 evidence of the branch a winning rival superseded. */
+export interface Superseded {
+  seq: number;
+  winner: string;
+  hash: string;
+  head: string;
+}
 
 export type AppendOutcome =
-  | { status: 201; seq: number; hash: string }
+  | { status: 201; seq: number; hash: string; superseded?: Superseded[] }
   | { status: 200; seq: number; hash: string };
+
+/** A round's verdict: the answer, or `retry` when the head moved under it (I1). */
+type Round = AppendOutcome | 'retry';
 
 /**
  * The write path. The signature is the authorization: an event is stored only if @kez/core's
@@ -42,6 +62,15 @@ export type AppendOutcome =
  *    savepoint: one append's failure never touches another's, and every answer waits for the
  *    commit, so a 201 is durable. PostgreSQL commits each append alone, under a row lock on the
  *    chain that makes the head check and the insert atomic.
+ * I6 Recovery reorg. A valid rival, once kept as evidence (I4), is resolved against the main
+ *    line's suffix from its seq by SPEC §6.8 (resolution.ts). If it wins, storage `reorg`
+ *    makes it the main event and the head, and the former suffix evidence (bounded as in I4,
+ *    counted beyond), in one transaction conditional on the head the decision was made from;
+ *    a moved head means re-read and decide again, as in I1. The answer is 201 with the
+ *    superseded branch; a losing or tied rival stays 409 fork. Each reorg bumps the chain's
+ *    `reorgs` count, so no replica's History serves the replaced line (I2), and a read that
+ *    a reorg cut through (StaleChainError) is a retry. Only a single event whose parent is
+ *    on the main line can win: continuations of evidence stay refused (bad_link).
  */
 export class Appender {
   constructor(
@@ -52,6 +81,11 @@ export class Appender {
       identity: string,
       ev: StoredEvent,
       outcome: ForkOutcome,
+    ) => void = () => {},
+    private readonly onReorg: (
+      identity: string,
+      winner: StoredEvent,
+      result: Extract<ReorgResult, { ok: true }>,
     ) => void = () => {},
   ) {}
 
@@ -76,34 +110,48 @@ export class Appender {
 
     for (let round = 0; round < LIMITS.appendRounds; round++) {
       const head = await this.store.head(identity);
-      if (!head) {
-        if (event.seq !== 0)
-          throw new ApiError(409, 'bad_link', 'unknown chain: append its genesis (seq 0) first');
-        const state = applyEvent(null, event, { now: this.now() });
-        if ((await this.store.append(identity, stored, null)).ok) {
-          this.states.remember(identity, state, null);
-          return { status: 201, seq: stored.seq, hash: stored.hash };
-        }
-        continue;
+      try {
+        const out = await this.round(identity, head, event, stored);
+        if (out !== 'retry') return out;
+      } catch (err) {
+        if (!(err instanceof StaleChainError)) throw err;
+        // Stale only if a reorg moved the head meanwhile; else the stored chain is broken.
+        const now = await this.store.head(identity);
+        if (now?.hash === head?.hash && now?.reorgs === head?.reorgs) throw err;
       }
-      if (event.seq > head.seq + 1) {
-        throw new ApiError(409, 'bad_link', `seq ${event.seq} is beyond head ${head.seq} + 1`, {
-          head: head.seq,
-        });
-      }
-      if (event.seq === head.seq + 1) {
-        if (!this.states.has(head)) this.precheck(event, head.hash);
-        const before = await this.states.atHead(head);
-        const state = applyEvent(before, event, { now: this.now() });
-        if ((await this.store.append(identity, stored, { seq: head.seq, hash: head.hash })).ok) {
-          this.states.remember(identity, state, before);
-          return { status: 201, seq: stored.seq, hash: stored.hash };
-        }
-        continue;
-      }
-      return this.existingPosition(head, event, stored);
     }
     throw new ApiError(503, 'unavailable', 'too much contention on this chain, retry');
+  }
+
+  private async round(
+    identity: string,
+    head: ChainHead | null,
+    event: ChainEvent,
+    stored: StoredEvent,
+  ): Promise<Round> {
+    if (!head) {
+      if (event.seq !== 0)
+        throw new ApiError(409, 'bad_link', 'unknown chain: append its genesis (seq 0) first');
+      const state = applyEvent(null, event, { now: this.now() });
+      if (!(await this.store.append(identity, stored, null)).ok) return 'retry';
+      this.states.remember(identity, state, null);
+      return { status: 201, seq: stored.seq, hash: stored.hash };
+    }
+    if (event.seq > head.seq + 1) {
+      throw new ApiError(409, 'bad_link', `seq ${event.seq} is beyond head ${head.seq} + 1`, {
+        head: head.seq,
+      });
+    }
+    if (event.seq === head.seq + 1) {
+      if (!this.states.has(head)) this.precheck(event, head.hash);
+      const before = await this.states.atHead(head);
+      const state = applyEvent(before, event, { now: this.now() });
+      if (!(await this.store.append(identity, stored, { seq: head.seq, hash: head.hash })).ok)
+        return 'retry';
+      this.states.remember(identity, state, before);
+      return { status: 201, seq: stored.seq, hash: stored.hash };
+    }
+    return this.existingPosition(head, event, stored);
   }
 
   /**
@@ -125,7 +173,7 @@ export class Appender {
     head: ChainHead,
     event: ChainEvent,
     stored: StoredEvent,
-  ): Promise<AppendOutcome> {
+  ): Promise<Round> {
     const identity = head.identity;
     const existing = await this.store.eventAt(identity, stored.seq);
     if (!existing)
@@ -143,9 +191,13 @@ export class Appender {
         `${event.key} had no authority at seq ${event.seq} of this chain`,
       );
     }
-    applyEvent(await this.states.at(head, parent.seq, parent.hash), event, { now: this.now() });
+    const before = await this.states.at(head, parent.seq, parent.hash);
+    const state = applyEvent(before, event, { now: this.now() });
     const outcome = await this.store.addFork(identity, stored, LIMITS);
     this.onFork(identity, stored, outcome);
+    const main = parseBundle(`${existing.jcs}\n`)[0]!;
+    if (mayOutrank(before, main, event) && rivalWins(await this.mainLine(head), event, this.now()))
+      return this.reorganize(head, stored, before, state);
     throw new ApiError(
       409,
       'fork',
@@ -159,5 +211,41 @@ export class Appender {
         evidence: outcome === 'dropped' ? 'dropped' : 'stored',
       },
     );
+  }
+
+  /** The main line from genesis to `head`, for resolution. */
+  private async mainLine(head: ChainHead): Promise<ChainEvent[]> {
+    const rows = await this.store.events(head.identity, 0, head.seq + 1);
+    const last = rows[rows.length - 1];
+    if (rows.length !== head.seq + 1 || last?.hash !== head.hash)
+      throw new StaleChainError(`chain ${head.identity} no longer ends at ${head.hash}`);
+    return parseBundle(rows.map((r) => `${r.jcs}\n`).join(''));
+  }
+
+  /** Makes the winning rival the main event and head (I6), if the head is still `head`. */
+  private async reorganize(
+    head: ChainHead,
+    winner: StoredEvent,
+    before: ChainState,
+    state: ChainState,
+  ): Promise<Round> {
+    const result = await this.store.reorg(head.identity, winner, head, LIMITS);
+    if (!result.ok) return 'retry';
+    this.states.remember(head.identity, state, before);
+    this.onReorg(head.identity, winner, result);
+    const old = result.superseded;
+    return {
+      status: 201,
+      seq: winner.seq,
+      hash: winner.hash,
+      superseded: [
+        {
+          seq: winner.seq,
+          winner: winner.hash,
+          hash: old[0]!.hash,
+          head: old[old.length - 1]!.hash,
+        },
+      ],
+    };
   }
 }

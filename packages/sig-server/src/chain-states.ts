@@ -1,6 +1,7 @@
 import {
   BoundedCache,
   cloneChainState,
+  commitment,
   createFolder,
   parseBundle,
   type ChainState,
@@ -19,18 +20,33 @@ interface Cached {
 }
 
 /**
+ * The stored main line no longer leads to the head a caller named: a reorganization replaced
+ * events while it was read. The caller re-reads the head and decides again.
+ */
+export class StaleChainError extends Error {
+  override readonly name = 'StaleChainError';
+}
+
+/**
  * What one full replay of a chain leaves behind for judging fork candidates: a state every
- * `checkpointEvery` events, and for each key the seqs of the events it may sign. The main
- * chain is append-only, so a history stays true; it is only ever extended.
+ * `checkpointEvery` events, and for each key the seqs of the events it may sign. Between
+ * reorganizations the main line is append-only, so a history stays true while the chain's
+ * `reorgs` count is the one it was built at; it is only ever extended.
  */
 class History {
   readonly checkpoints = new Map<number, ChainState>();
   /** Claims and devices held by the checkpoints: what this history costs in memory. */
   weight = 0;
-  /** key → ascending half-open ranges [from, to) of seqs the key may sign. */
+  /**
+   * key → ascending half-open ranges [from, to) of seqs the key may sign; a pre-rotation
+   * commitment stands for the key it commits to (a recovery rotation, SPEC §6.3).
+   */
   private readonly authority = new Map<string, [number, number][]>();
 
-  constructor(public last: ChainState) {
+  constructor(
+    public last: ChainState,
+    readonly reorgs: number,
+  ) {
     this.record(last);
   }
 
@@ -42,7 +58,8 @@ class History {
       this.checkpoints.set(seq, cloneChainState(s));
       this.weight += s.claims.size + s.devices.size + 1;
     }
-    for (const key of [s.primary, ...s.devices.keys()]) {
+    const committed = s.next === undefined ? [] : [s.next];
+    for (const key of [s.primary, ...s.devices.keys(), ...committed]) {
       const ranges = this.authority.get(key) ?? [];
       if (!ranges.length) this.authority.set(key, ranges);
       const open = ranges[ranges.length - 1];
@@ -54,7 +71,9 @@ class History {
 
   /** False when `key` had no authority at `seq` on this chain: no state can make it valid. */
   maySign(key: string, seq: number): boolean {
-    return (this.authority.get(key) ?? []).some(([from, to]) => seq >= from && seq < to);
+    const within = (k: string) =>
+      (this.authority.get(k) ?? []).some(([from, to]) => seq >= from && seq < to);
+    return within(key) || within(commitment(key));
   }
 
   /** The closest checkpoint at or below `seq`. */
@@ -117,7 +136,7 @@ export class ChainStates {
     return this.exclusive(head.identity, async () => {
       const again = this.cachedHead(head);
       if (again) return again;
-      const state = await this.catchUp(head.identity, head.seq, head.hash);
+      const state = await this.catchUp(head, head.seq, head.hash);
       this.heads.set(head.identity, { head: state });
       return state;
     });
@@ -125,11 +144,13 @@ export class ChainStates {
 
   /** The history of the chain up to `head` at least (one shared replay if it is missing). */
   async history(head: ChainHead): Promise<History> {
-    const hit = this.histories.get(head.identity);
+    const hit = this.currentHistory(head);
     if (hit && hit.last.head.seq >= head.seq) return hit;
     return this.exclusive(head.identity, async () => {
-      await this.catchUp(head.identity, head.seq, head.hash, true);
-      return this.histories.get(head.identity)!;
+      await this.catchUp(head, head.seq, head.hash, true);
+      const built = this.currentHistory(head);
+      if (!built) throw new StaleChainError(`chain ${head.identity} was reorganized`);
+      return built;
     });
   }
 
@@ -142,7 +163,7 @@ export class ChainStates {
     const from = history.checkpointAtOrBelow(seq);
     const state = from.head.seq === seq ? from : await this.fold(head.identity, from, seq);
     if (state.head.hash !== hash)
-      throw new Error(`stored event ${seq} of ${head.identity} changed`);
+      throw new StaleChainError(`stored event ${seq} of ${head.identity} changed`);
     return state;
   }
 
@@ -166,6 +187,16 @@ export class ChainStates {
     };
   }
 
+  /** The chain's history, unless a reorganization since it was built made it describe evidence. */
+  private currentHistory(head: ChainHead): History | undefined {
+    const history = this.histories.get(head.identity);
+    if (history && history.reorgs !== head.reorgs) {
+      this.histories.delete(head.identity);
+      return undefined;
+    }
+    return history;
+  }
+
   private cachedHead(head: ChainHead): ChainState | undefined {
     const cached = this.heads.get(head.identity);
     return cached && cached.head.head.hash === head.hash ? cached.head : undefined;
@@ -177,12 +208,14 @@ export class ChainStates {
    * that it ends at `hash`.
    */
   private async catchUp(
-    identity: string,
+    head: ChainHead,
     seq: number,
     hash: string,
     wantHistory = false,
   ): Promise<ChainState> {
-    const history = this.histories.get(identity);
+    const identity = head.identity;
+    const history = this.currentHistory(head);
+    // A cached head state of a superseded branch fails the folder's link check: genesis then.
     const cached = this.heads.get(identity)?.head;
     let state: ChainState | null = null;
     if (history && history.last.head.seq <= seq)
@@ -190,23 +223,27 @@ export class ChainStates {
     else if (history) state = await this.fold(identity, history.checkpointAtOrBelow(seq), seq);
     else if (!wantHistory && cached && cached.head.seq <= seq)
       state = await this.fold(identity, cached, seq).catch(() => null);
-    state ??= await this.fold(identity, null, seq);
+    state ??= await this.fold(identity, null, seq, undefined, head.reorgs);
     // The history grew in place: its weight is counted again.
     const grown = this.histories.get(identity);
     if (grown) this.histories.set(identity, grown);
-    if (state.head.hash !== hash) throw new Error('stored chain does not end at its recorded head');
+    if (state.head.hash !== hash)
+      throw new StaleChainError(`stored chain ${identity} does not end at ${hash}`);
     return state;
   }
 
   /**
    * Applies stored events after `from` (genesis when null) up to `toSeq`. A fold from genesis
-   * starts a new History; passing one extends it.
+   * starts a new History (of the chain at `reorgs` reorganizations); passing one extends it.
+   * Stored events that do not apply, or run out, were replaced by a reorganization during the
+   * read (the store only keeps events that applied).
    */
   private async fold(
     identity: string,
     from: ChainState | null,
     toSeq: number,
     history?: History,
+    reorgs = 0,
   ): Promise<ChainState> {
     // One folder over a copy of `from` (a cached state stays as it was): linear in the events.
     const folder = createFolder(from && cloneChainState(from));
@@ -218,11 +255,17 @@ export class ChainStates {
       if (page.length === 0) break;
       const events = parseBundle(page.map((e) => `${e.jcs}\n`).join(''));
       for (const ev of events) {
-        state = folder.apply(ev, this.now());
+        try {
+          state = folder.apply(ev, this.now());
+        } catch (err) {
+          throw new StaleChainError(`stored event ${ev.seq} of ${identity} does not apply`, {
+            cause: err,
+          });
+        }
         this.replayedEvents++;
         if (history) history.record(state);
         else if (!from) {
-          history = new History(state);
+          history = new History(state, reorgs);
           this.histories.set(identity, history);
         }
         if (++applied % LIMITS.replayYieldEvery === 0) {
@@ -233,7 +276,7 @@ export class ChainStates {
       next += page.length;
     }
     if (!state || state.head.seq !== toSeq)
-      throw new Error(`stored chain ${identity} is missing events before ${toSeq}`);
+      throw new StaleChainError(`stored chain ${identity} is missing events before ${toSeq}`);
     return state;
   }
 

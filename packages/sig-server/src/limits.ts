@@ -7,7 +7,8 @@ export const LIMITS = {
   /** Rounds of "read head → validate → conditional write" before 503 under contention. */
   appendRounds: 8,
   /** Fork evidence kept per (chain, seq); further valid rivals are counted, not stored. */
-  forksPerPosition: 4,
+  // With the main event, 4 at one seq: the most a bundle may hold (SPEC §6.5, §11).
+  forksPerPosition: 3,
   /** Fork evidence kept per chain, whatever the positions. */
   forksPerChain: 64,
   /** Fork evidence events per `/forks` page (64 KiB each at most: ≤ 1 MiB a page). */

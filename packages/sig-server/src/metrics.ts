@@ -61,6 +61,14 @@ export class Metrics {
     'kez_sig_forks_total',
     'New valid rivals by outcome: stored as evidence, or dropped (counted) by the bounds.',
   );
+  readonly reorgs = new Counter(
+    'kez_sig_reorgs_total',
+    'Recovery reorganizations: a rival won its seq (SPEC §6.8), the main line from there became evidence.',
+  );
+  readonly superseded = new Counter(
+    'kez_sig_superseded_events_total',
+    'Former main events a reorganization turned into evidence, by outcome (stored, dropped).',
+  );
   /** The chain-state caches, read at scrape time. */
   states: StateCacheView | undefined;
 
@@ -94,6 +102,8 @@ export class Metrics {
       this.requests.render(),
       this.appends.render(),
       this.forks.render(),
+      this.reorgs.render(),
+      this.superseded.render(),
       ...this.live(),
       gauge('kez_sig_chains', 'Chains stored.', gauges.chains),
       gauge('kez_sig_events', 'Main-chain events stored.', gauges.events),

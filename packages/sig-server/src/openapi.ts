@@ -101,7 +101,10 @@ export const openApiDocument = {
         description:
           'Body: one event in the SPEC §8.1 JSON encoding (exact JCS bytes, optionally one LF). ' +
           'For seq 0 the identity must be kez:id:H(genesis). Accepted if @kez/core verifies it against the ' +
-          'chain state, seq = head + 1 and prev = head hash.',
+          'chain state, seq = head + 1 and prev = head hash. A valid rival for a stored seq that wins by ' +
+          'SPEC §6.8 (a recovery or ordinary rotation, the primary against a device, a revocation of ' +
+          "the rival's signer) becomes the main event and head; the former main events from that seq " +
+          'become fork evidence.',
         parameters: [identityParam],
         requestBody: {
           required: true,
@@ -109,7 +112,8 @@ export const openApiDocument = {
         },
         responses: {
           201: {
-            description: 'Appended',
+            description:
+              'Appended; with `superseded` (SPEC §6.8 evidence) when it won its seq from the main line',
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Appended' } } },
           },
           200: {
@@ -233,7 +237,23 @@ export const openApiDocument = {
       Appended: {
         type: 'object',
         required: ['seq', 'hash'],
-        properties: { seq: { type: 'integer' }, hash: { type: 'string' } },
+        properties: {
+          seq: { type: 'integer' },
+          hash: { type: 'string' },
+          superseded: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['seq', 'winner', 'hash', 'head'],
+              properties: {
+                seq: { type: 'integer' },
+                winner: { type: 'string', description: 'this event' },
+                hash: { type: 'string', description: 'the former main event at seq' },
+                head: { type: 'string', description: 'the former head' },
+              },
+            },
+          },
+        },
       },
       Event: { type: 'object', description: 'A SPEC §6.1 sigchain event' },
     },

@@ -1,8 +1,8 @@
 // Fork evidence under abuse (issue 12): one key holder could store unbounded evidence at one
 // position and `/forks` answered with all of it in one body. Evidence is kept up to 4 events
 // per position and 64 per chain (src/limits.ts); the rest is counted, and `/forks` is paged.
-// Also: what the server does today with a rival signed by a since-revoked device or a
-// rotated-away key (SPEC v0.3's recovery rules will decide; the protocol is not changed here).
+// Also: a rival signed by a since-revoked device or a rotated-away key loses to the main line
+// that retires its key (SPEC v0.3 §6.8) and stays fork evidence.
 import { addClaim, exportBundle, objectHash, type ChainEvent, type ChainState } from '@kez/core';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, useTestServer } from './helpers/backends.js';
@@ -71,48 +71,46 @@ describe.each(BACKENDS)('fork evidence bounds on %s', (backend) => {
   });
 });
 
-// SPEC v0.3's recovery rules are not written yet. Today a rival for a position *before* the
-// revocation of its signer is judged against the state at that position, where the key still
-// had authority: it is kept as fork evidence and the chain is flagged for every reader.
-describe.each(BACKENDS)(
-  'rivals signed by keys that lost authority later, on %s (today)',
-  (backend) => {
-    const server = useTestServer(backend);
+// A rival for a position *before* the revocation of its signer is valid against the state at
+// that position, where the key still had authority, so it is fork evidence and the chain is
+// flagged; by SPEC §6.8 it loses (the main line retires its key), so the main line stays.
+describe.each(BACKENDS)('rivals signed by keys that lost authority later, on %s', (backend) => {
+  const server = useTestServer(backend);
 
-    async function expectForkStored(chain: TestChain, rival: ChainEvent): Promise<void> {
-      for (const ev of chain.events)
-        expect((await postEvent(server().url, chain.identity, ev)).status).toBe(201);
-      const r = await postEvent(server().url, chain.identity, rival);
-      expect(r.status).toBe(409);
-      expect(r.json.error.code).toBe('fork');
-      const read = await call(chainPath(server().url, chain.identity));
-      expect(read.headers.get('kez-fork')).toBe('true');
-      expect((await call(chainPath(server().url, chain.identity, '/forks'))).text).toBe(
-        exportBundle([rival]),
-      );
-    }
+  async function expectForkStored(chain: TestChain, rival: ChainEvent): Promise<void> {
+    for (const ev of chain.events)
+      expect((await postEvent(server().url, chain.identity, ev)).status).toBe(201);
+    const r = await postEvent(server().url, chain.identity, rival);
+    expect(r.status).toBe(409);
+    expect(r.json.error.code).toBe('fork');
+    const read = await call(chainPath(server().url, chain.identity));
+    expect(read.headers.get('kez-fork')).toBe('true');
+    expect(read.text).toBe(exportBundle(chain.events));
+    expect((await call(chainPath(server().url, chain.identity, '/forks'))).text).toBe(
+      exportBundle([rival]),
+    );
+  }
 
-    it('a revoked device signs a rival for a position before its revocation: fork evidence', async () => {
-      const device = newSigner();
-      const chain = new TestChain(newSigner());
-      chain.push(chain.addDeviceEvent(device));
-      const before = new TestChain(chain.primary, [...chain.events]);
-      chain.push(chain.addEvent(device));
-      chain.push(chain.revokeDeviceEvent(device));
-      chain.add();
-      await expectForkStored(chain, before.addEvent(device));
-    });
+  it('a revoked device signs a rival for a position before its revocation: fork evidence', async () => {
+    const device = newSigner();
+    const chain = new TestChain(newSigner());
+    chain.push(chain.addDeviceEvent(device));
+    const before = new TestChain(chain.primary, [...chain.events]);
+    chain.push(chain.addEvent(device));
+    chain.push(chain.revokeDeviceEvent(device));
+    chain.add();
+    await expectForkStored(chain, before.addEvent(device));
+  });
 
-    it('a rotated-away primary signs a rival for a position before the rotation: fork evidence', async () => {
-      const old = newSigner();
-      const chain = new TestChain(old);
-      chain.add();
-      const before = new TestChain(old, [...chain.events]);
-      const next = newSigner();
-      chain.push(chain.rotateEvent(next));
-      chain.primary = next;
-      chain.add();
-      await expectForkStored(chain, before.addEvent(old));
-    });
-  },
-);
+  it('a rotated-away primary signs a rival for a position before the rotation: fork evidence', async () => {
+    const old = newSigner();
+    const chain = new TestChain(old);
+    chain.add();
+    const before = new TestChain(old, [...chain.events]);
+    const next = newSigner();
+    chain.push(chain.rotateEvent(next));
+    chain.primary = next;
+    chain.add();
+    await expectForkStored(chain, before.addEvent(old));
+  });
+});

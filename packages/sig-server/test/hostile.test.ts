@@ -106,12 +106,10 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(ev).reverse()));
     expect(reordered).not.toBe(jcs);
     await expectRefused(reordered, 400, 'non_canonical');
-    await expectRefused(
-      jcs.replace('"kez":"0.3"', '"kez":"0.3","kez":"0.3"'),
-      400,
-      'non_canonical',
-    );
-    await expectRefused(jcs.replace('"kez":"0.3"', '"kez":"\\u0030.3"'), 400, 'non_canonical');
+    const kez = `"kez":"${ev.kez}"`;
+    expect(jcs).toContain(kez);
+    await expectRefused(jcs.replace(kez, `${kez},${kez}`), 400, 'non_canonical');
+    await expectRefused(jcs.replace(kez, kez.replace('"0', '"\\u0030')), 400, 'non_canonical');
     await expectRefused(`${jcs}\n\n`, 400, 'trailing_data');
     await expectRefused(`${jcs}{}`, 400, 'trailing_data');
     await expectRefused(new Uint8Array([0xef, 0xbb, 0xbf, ...Buffer.from(jcs)]), 400, 'malformed');

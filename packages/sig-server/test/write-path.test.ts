@@ -1,9 +1,19 @@
-// The write path's invariants I1–I5 (stated once, in src/appender.ts), one block each, on both
+// The write path's invariants I1–I6 (stated once, in src/appender.ts), one block each, on both
 // backends. Each test fails if its invariant is broken; see the comment on each for how.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addClaim, canonicalize, objectHash } from '@kez/core';
+import {
+  addClaim,
+  canonicalize,
+  commitment,
+  exportBundle,
+  objectHash,
+  recoverKey,
+  rotateKey,
+  type ChainEvent,
+  type Signer,
+} from '@kez/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../src/limits.js';
 import { openStore } from '../src/storage/open.js';
@@ -11,7 +21,7 @@ import type { ChainStore, StoredEvent } from '../src/storage/types.js';
 import { BACKENDS, freshPgDatabase } from './helpers/backends.js';
 import { TestChain, freshSubject, newSigner, now } from '@kez/test-kit/chain-builder';
 import { type CountedApp, countedApp } from './helpers/counting-store.js';
-import { call, chainPath, postEvent, readForks } from './helpers/http.js';
+import { type Answer, call, chainPath, postEvent, readForks } from './helpers/http.js';
 
 const stored = (ev: Parameters<typeof objectHash>[0] & { seq: number }): StoredEvent => ({
   seq: ev.seq,
@@ -142,6 +152,257 @@ describe.each(BACKENDS)('write-path invariants on %s', (backend) => {
     );
     expect(forks.dropped).toBe(2);
     expect((await call(chainPath(a.url, chain.identity))).headers.get('kez-fork')).toBe('true');
+  });
+
+  /** An owner whose genesis commits to `next`, and a thief holding its current primary. */
+  async function stolen(length: number): Promise<{ owner: TestChain; next: Signer }> {
+    const next = newSigner();
+    const owner = new TestChain(newSigner(), undefined, { next: commitment(next.keyId) });
+    for (let i = 1; i < length; i++) owner.add();
+    for (const ev of owner.events)
+      expect((await postEvent(a.url, owner.identity, ev)).status).toBe(201);
+    return { owner, next };
+  }
+
+  /** Thief events `count` on top of `owner`'s chain, signed by `signer`, published through a. */
+  async function thieve(owner: TestChain, count: number, signer = owner.primary) {
+    const thief = new TestChain(owner.primary, [...owner.events]);
+    for (let i = 0; i < count; i++) thief.push(thief.addEvent(signer));
+    for (const ev of thief.events.slice(-count))
+      expect((await postEvent(a.url, owner.identity, ev)).status).toBe(201);
+    return thief.events.slice(-count);
+  }
+
+  const reorgsOn = async (via: CountedApp): Promise<number> =>
+    Number(
+      (await call(`${via.url}/metrics`)).text.match(/^kez_sig_reorgs_total (\d+)$/m)?.[1] ?? 0,
+    );
+
+  // Broken if a winning rival (SPEC §6.8) were only kept as evidence: the thief's branch would
+  // stay the main line and the owner could never append again (the reproduction: 409 fork).
+  it("I6 recovery reorg: the owner's rotation at the thief's first seq wins; the owner appends after it", async () => {
+    const { owner, next } = await stolen(3);
+    const stolenEvents = await thieve(owner, 3);
+    const reorgs = await reorgsOn(b);
+    const old = owner.primary;
+    // The rotation both keys sign (commitment 2) against the thief's branch without one (0).
+    const recovery = owner.rotate(next);
+    const won = await postEvent(b.url, owner.identity, recovery);
+    expect(won.status).toBe(201);
+    expect(won.json).toEqual({
+      seq: 3,
+      hash: objectHash(recovery),
+      superseded: [
+        {
+          seq: 3,
+          winner: objectHash(recovery),
+          hash: objectHash(stolenEvents[0]!),
+          head: objectHash(stolenEvents[2]!),
+        },
+      ],
+    });
+    expect(await reorgsOn(b)).toBe(reorgs + 1);
+    expect((await postEvent(b.url, owner.identity, recovery)).status).toBe(200);
+    // The replica that served the thief's line (its caches hold it) takes the owner's next.
+    expect((await postEvent(a.url, owner.identity, owner.push(owner.addEvent()))).status).toBe(201);
+    for (const via of [a, b]) {
+      expect((await call(chainPath(via.url, owner.identity))).text).toBe(
+        exportBundle(owner.events),
+      );
+      expect((await readForks(via.url, owner.identity)).events).toEqual(stolenEvents);
+    }
+    // The thief's line cannot be continued, and the rotated-away key has no authority left.
+    const onStolen = new TestChain(old, [...owner.events.slice(0, 3), ...stolenEvents.slice(0, 2)]);
+    const continued = await postEvent(a.url, owner.identity, onStolen.addEvent());
+    expect([continued.status, continued.json.error.code]).toEqual([422, 'bad_link']);
+    const late = await postEvent(a.url, owner.identity, owner.addEvent(old));
+    expect([late.status, late.json.error.code]).toEqual([422, 'not_authorized']);
+  });
+
+  // Broken if the server reorganized on anything but §6.8's order (commitment, retirement,
+  // signer) or broke a tie: a tie stays a fork, the first main event keeps its seq.
+  it('I6 recovery reorg happens exactly when SPEC §6.8 says', async () => {
+    const device = newSigner();
+    const cases: [
+      string,
+      (o: TestChain, next: Signer) => Promise<ChainEvent[]>,
+      (o: TestChain, next: Signer) => ChainEvent,
+      boolean,
+    ][] = [
+      ['primary against primary: a tie', (o) => thieve(o, 2), (o) => o.addEvent(), false],
+      ['primary against a device', (o) => thieve(o, 2, device), (o) => o.addEvent(), true],
+      [
+        'a recovery rotation (the committed key alone) against the stolen primary',
+        (o) => thieve(o, 2),
+        (o, next) => recoverKey(o.state, { created_at: now() }, next),
+        true,
+      ],
+      ['a device against the primary', (o) => thieve(o, 1), (o) => o.addEvent(device), false],
+      [
+        'revoking the device that signed the branch',
+        (o) => thieve(o, 1, device),
+        (o) => o.revokeDeviceEvent(device),
+        true,
+      ],
+      [
+        'two ordinary rotations to the committed key: a tie',
+        async (o, next) => {
+          const first = o.rotateEvent(next);
+          expect((await postEvent(a.url, o.identity, first)).status).toBe(201);
+          return [first];
+        },
+        // Another history the committed key signs (a different body: a new commitment).
+        (o, next) =>
+          rotateKey(
+            o.state,
+            { newSigner: next, next: commitment(newSigner().keyId), created_at: now() },
+            o.primary,
+          ),
+        false,
+      ],
+    ];
+    for (const [name, branch, rivalOf, wins] of cases) {
+      const { owner, next } = await stolen(2);
+      owner.push(owner.addDeviceEvent(device));
+      expect((await postEvent(a.url, owner.identity, owner.head)).status, name).toBe(201);
+      const main = await branch(owner, next);
+      const rival = rivalOf(owner, next);
+      const r = await postEvent(b.url, owner.identity, rival);
+      expect([name, r.status, r.json.error?.code]).toEqual([
+        name,
+        wins ? 201 : 409,
+        wins ? undefined : 'fork',
+      ]);
+      const line = wins ? [...owner.events, rival] : [...owner.events, ...main];
+      expect((await call(chainPath(a.url, owner.identity))).text, name).toBe(exportBundle(line));
+      expect((await readForks(a.url, owner.identity)).events, name).toEqual(wins ? main : [rival]);
+      // A known limit: a loser's own continuation hangs under evidence, not the main line.
+      if (!wins) {
+        const onRival = new TestChain(owner.primary, [...owner.events, rival]);
+        const more = await postEvent(b.url, owner.identity, onRival.addEvent());
+        expect([name, more.status, more.json.error.code]).toEqual([name, 422, 'bad_link']);
+      }
+    }
+  });
+
+  // Broken if a reorg and the thief's appends could interleave: an acknowledged thief event
+  // would be neither main nor evidence, or land on top of the superseded branch (two mains);
+  // or if a reorg decided on a head that moved were not decided again.
+  it('I6 recovery reorg racing appends over two replicas: one main, no acknowledged event lost', async () => {
+    /** Runs once, in the replica's reorg, after the decision and before the write. */
+    let beforeReorg: (() => Promise<void>) | undefined;
+    const hooked = await countedApp(
+      new Proxy(stores[1]!, {
+        get(target, key) {
+          if (key !== 'reorg') return Reflect.get(target, key);
+          return async (...args: Parameters<ChainStore['reorg']>) => {
+            const hook = beforeReorg;
+            beforeReorg = undefined;
+            await hook?.();
+            return target.reorg(...args);
+          };
+        },
+      }),
+    );
+    try {
+      // after: thief answers awaited before the recovery starts; -1: one slips in, deterministically.
+      for (const after of [-1, 0, 2, 4]) {
+        const { owner, next } = await stolen(2);
+        const stolenEvents = await thieve(owner, 2);
+        const thief = new TestChain(owner.primary, [...owner.events, ...stolenEvents]);
+        const more = Array.from({ length: 6 }, () => thief.push(thief.addEvent()));
+        const recovery = owner.rotate(next);
+        const answers: Answer[] = [];
+        if (after === -1)
+          beforeReorg = async () => {
+            answers.push(await postEvent(a.url, owner.identity, more[0]!));
+          };
+        // The thief posts the rest concurrently (or, after the hook's one, once it is over).
+        const rest = async () => {
+          for (const ev of more.slice(answers.length))
+            answers.push(await postEvent(a.url, owner.identity, ev));
+        };
+        const thiefRun = after === -1 ? Promise.resolve() : rest();
+        while (answers.length < after) await new Promise((r) => setTimeout(r, 1));
+        const won = await postEvent(hooked.url, owner.identity, recovery);
+        await thiefRun;
+        if (after === -1) await rest();
+        expect(won.status).toBe(201);
+        const acked = more.filter((_, i) => answers[i]!.status === 201);
+        expect(acked.length).toBeGreaterThanOrEqual(after === -1 ? 1 : after);
+        for (const r of answers.filter((r) => r.status !== 201))
+          expect(r.json.error.code).toBe('bad_link');
+        expect((await call(chainPath(a.url, owner.identity))).text).toBe(
+          exportBundle(owner.events),
+        );
+        const forks = await readForks(b.url, owner.identity);
+        expect(forks.events).toEqual([...stolenEvents, ...acked]);
+        expect(forks.dropped).toBe(0);
+        const after1 = await postEvent(a.url, owner.identity, owner.push(owner.addEvent()));
+        expect(after1.status).toBe(201);
+      }
+    } finally {
+      await hooked.app.close();
+    }
+  });
+
+  // Broken if the reorg were not one transaction conditional on the head (a racing append
+  // would land on the superseded branch, or two mains would exist), or if superseded events
+  // were lost without a count.
+  it('I6 storage reorg: conditional on the head, one winner against a racing append, bounded and counted evidence', async () => {
+    const [own, other] = stores as [ChainStore, ChainStore];
+    const owner = new TestChain(newSigner());
+    owner.add();
+    const thief = new TestChain(owner.primary, [...owner.events]);
+    for (let i = 0; i < LIMITS.forksPerChain + 3; i++) thief.add();
+    for (const [i, ev] of thief.events.entries())
+      expect(
+        (await own.append(owner.identity, stored(ev), i ? stored(thief.events[i - 1]!) : null)).ok,
+      ).toBe(true);
+    const winner = stored(owner.addEvent());
+    const before = await own.stats();
+    const headOf = async () => (await own.head(owner.identity))!;
+    const old = await headOf();
+
+    // A stale expectation is a conflict and changes nothing.
+    const stale = { seq: old.seq - 1, hash: stored(thief.events[old.seq - 1]!).hash };
+    expect(await own.reorg(owner.identity, winner, stale, LIMITS)).toEqual({
+      ok: false,
+      reason: 'conflict',
+    });
+    expect(await headOf()).toEqual(old);
+
+    // Racing the thief's next append through the other replica: exactly one lands.
+    const next = stored(thief.addEvent());
+    const [reorged, appended] = await Promise.all([
+      own.reorg(owner.identity, winner, old, LIMITS),
+      other.append(owner.identity, next, old),
+    ]);
+    expect([reorged.ok, appended.ok].filter(Boolean)).toHaveLength(1);
+    if (!reorged.ok) {
+      const again = await own.reorg(owner.identity, winner, await headOf(), LIMITS);
+      expect(again.ok).toBe(true);
+    }
+    const head = await headOf();
+    expect(head).toMatchObject({ seq: winner.seq, hash: winner.hash, fork: true, reorgs: 1 });
+    expect(await own.events(owner.identity, 0, 1000)).toEqual([
+      stored(owner.events[0]!),
+      stored(owner.events[1]!),
+      winner,
+    ]);
+    const superseded = thief.events
+      .slice(2)
+      .map(stored)
+      .concat(appended.ok ? [next] : []);
+    const kept = await own.forks(owner.identity, null, 1000);
+    expect(kept).toEqual(superseded.slice(0, LIMITS.forksPerChain).sort((x, y) => x.seq - y.seq));
+    expect(head.forksStored).toBe(LIMITS.forksPerChain);
+    expect(head.forksDropped).toBe(superseded.length - LIMITS.forksPerChain);
+    expect(await own.stats()).toEqual({
+      chains: before.chains,
+      events: before.events + (appended.ok ? 1 : 0) - superseded.length + 1,
+      forkEvents: before.forkEvents + LIMITS.forksPerChain,
+    });
   });
 
   // Broken if appends of one turn shared one all-or-nothing unit (one failure would undo the

@@ -90,7 +90,8 @@ export function chainRoutes(
       const out = await appender.append(identity, utf8Decode(req.body));
       metrics.appends.inc({ result: out.status === 201 ? 'accepted' : 'idempotent', code: '' });
       req.log.info({ identity, seq: out.seq, hash: out.hash, status: out.status }, 'append');
-      return reply.code(out.status).send({ seq: out.seq, hash: out.hash });
+      const superseded = 'superseded' in out ? { superseded: out.superseded } : {};
+      return reply.code(out.status).send({ seq: out.seq, hash: out.hash, ...superseded });
     } catch (err) {
       const apiErr = toApiError(err);
       metrics.appends.inc({

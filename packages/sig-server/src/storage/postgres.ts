@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { LIMITS } from '../limits.js';
+import { supersede } from './evidence.js';
 import { pgFault } from './faults.js';
 import type {
   AppendResult,
@@ -9,6 +10,7 @@ import type {
   ForkBounds,
   ForkCursor,
   ForkOutcome,
+  ReorgResult,
   StoredEvent,
   StoreStats,
 } from './types.js';
@@ -36,6 +38,7 @@ CREATE TABLE IF NOT EXISTS kez_fork_events (
 );
 ALTER TABLE kez_chains ADD COLUMN IF NOT EXISTS forks_stored integer NOT NULL DEFAULT 0;
 ALTER TABLE kez_chains ADD COLUMN IF NOT EXISTS forks_dropped bigint NOT NULL DEFAULT 0;
+ALTER TABLE kez_chains ADD COLUMN IF NOT EXISTS reorgs bigint NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS kez_fork_events_position ON kez_fork_events (identity, seq);
 CREATE TABLE IF NOT EXISTS kez_counters (
   shard       smallint PRIMARY KEY,
@@ -109,8 +112,9 @@ export class PostgresStore implements ChainStore {
       fork: boolean;
       forks_stored: number;
       forks_dropped: string;
+      reorgs: string;
     }>(
-      'SELECT head_seq, head_hash, fork, forks_stored, forks_dropped FROM kez_chains WHERE identity = $1',
+      'SELECT head_seq, head_hash, fork, forks_stored, forks_dropped, reorgs FROM kez_chains WHERE identity = $1',
       [identity],
     );
     const row = r.rows[0];
@@ -122,6 +126,7 @@ export class PostgresStore implements ChainStore {
           fork: row.fork,
           forksStored: row.forks_stored,
           forksDropped: Number(row.forks_dropped),
+          reorgs: Number(row.reorgs),
         }
       : null;
   }
@@ -222,6 +227,75 @@ export class PostgresStore implements ChainStore {
       );
       await this.count(c, identity, 'fork_events = fork_events + 1');
       return 'stored';
+    });
+  }
+
+  async reorg(
+    identity: string,
+    winner: StoredEvent,
+    expected: { seq: number; hash: string },
+    bounds: ForkBounds,
+  ): Promise<ReorgResult> {
+    if (winner.seq < 1 || winner.seq > expected.seq)
+      throw new Error('reorg: the winner is not at a stored position after genesis');
+    return this.tx(async (c): Promise<ReorgResult> => {
+      // The chain row lock, as in append: a racing append or reorg waits, then sees the new head.
+      const cur = await c.query<{ head_seq: string; head_hash: string; forks_stored: number }>(
+        'SELECT head_seq, head_hash, forks_stored FROM kez_chains WHERE identity = $1 FOR UPDATE',
+        [identity],
+      );
+      const row = cur.rows[0];
+      if (!row || Number(row.head_seq) !== expected.seq || row.head_hash !== expected.hash)
+        return { ok: false, reason: 'conflict' };
+      const left =
+        (
+          await c.query('DELETE FROM kez_fork_events WHERE identity = $1 AND hash = $2', [
+            identity,
+            winner.hash,
+          ])
+        ).rowCount ?? 0;
+      const evidence = await c.query<{ seq: string; hash: string }>(
+        'SELECT seq, hash FROM kez_fork_events WHERE identity = $1 AND seq >= $2',
+        [identity, winner.seq],
+      );
+      const atSeq = new Map<number, number>();
+      for (const f of evidence.rows) atSeq.set(Number(f.seq), (atSeq.get(Number(f.seq)) ?? 0) + 1);
+      const old = await c.query<EventRow>(
+        'DELETE FROM kez_events WHERE identity = $1 AND seq >= $2 RETURNING seq, hash, jcs',
+        [identity, winner.seq],
+      );
+      const superseded = supersede(
+        old.rows.map(toEvent).sort((x, y) => x.seq - y.seq),
+        row.forks_stored - left,
+        atSeq,
+        new Set(evidence.rows.map((f) => f.hash)),
+        bounds,
+      );
+      await c.query('INSERT INTO kez_events (identity, seq, hash, jcs) VALUES ($1, $2, $3, $4)', [
+        identity,
+        winner.seq,
+        winner.hash,
+        winner.jcs,
+      ]);
+      const kept = superseded.filter((ev) => ev.outcome === 'stored');
+      if (kept.length)
+        await c.query(
+          `INSERT INTO kez_fork_events (identity, seq, hash, jcs)
+           SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])`,
+          [identity, kept.map((e) => e.seq), kept.map((e) => e.hash), kept.map((e) => e.jcs)],
+        );
+      const dropped = superseded.filter((ev) => ev.outcome === 'dropped').length;
+      await c.query(
+        `UPDATE kez_chains SET head_seq = $2, head_hash = $3, fork = true, reorgs = reorgs + 1,
+         forks_stored = forks_stored + $4, forks_dropped = forks_dropped + $5 WHERE identity = $1`,
+        [identity, winner.seq, winner.hash, kept.length - left, dropped],
+      );
+      await this.count(
+        c,
+        identity,
+        `events = events + ${1 - old.rows.length}, fork_events = fork_events + ${kept.length - left}`,
+      );
+      return { ok: true, superseded };
     });
   }
 

@@ -2,6 +2,7 @@ import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LIMITS } from '../limits.js';
+import { supersede } from './evidence.js';
 import { StoreUnavailableError, sqliteFault } from './faults.js';
 import type {
   AppendResult,
@@ -11,6 +12,7 @@ import type {
   ForkBounds,
   ForkCursor,
   ForkOutcome,
+  ReorgResult,
   StoredEvent,
   StoreStats,
 } from './types.js';
@@ -51,6 +53,8 @@ INSERT INTO counters VALUES (0, (SELECT count(*) FROM chains), (SELECT count(*) 
 UPDATE chains SET forks_stored = (SELECT count(*) FROM fork_events f
   WHERE f.identity = chains.identity) WHERE fork = 1;
 `;
+/** Added with recovery reorganizations (SPEC v0.3 §6.8). */
+const MIGRATION_REORGS = 'ALTER TABLE chains ADD COLUMN reorgs INTEGER NOT NULL DEFAULT 0';
 /** A write blocked by another process's lock waits this long per try, then retries later. */
 const BUSY_SLICE_MS = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,6 +66,7 @@ interface HeadRow {
   fork: number;
   forks_stored: number;
   forks_dropped: number;
+  reorgs: number;
 }
 
 interface PendingAppend {
@@ -90,6 +95,7 @@ export class SqliteStore implements ChainStore {
   private readonly appendOne;
   private readonly appendBatch;
   private readonly forkTx;
+  private readonly reorgTx;
   private pending: PendingAppend[] = [];
   /** When a write last failed for want of space (ms, `clock`); 0 once a write succeeds. */
   private diskFullAt = 0;
@@ -113,9 +119,11 @@ export class SqliteStore implements ChainStore {
     );
     if (!columns.all().some((c) => c.name === 'forks_stored'))
       db.transaction(() => db.exec(MIGRATION)).immediate();
+    if (!columns.all().some((c) => c.name === 'reorgs'))
+      db.transaction(() => db.exec(MIGRATION_REORGS)).immediate();
     this.q = {
       head: db.prepare<[string], HeadRow>(
-        'SELECT identity, head_seq, head_hash, fork, forks_stored, forks_dropped FROM chains WHERE identity = ?',
+        'SELECT identity, head_seq, head_hash, fork, forks_stored, forks_dropped, reorgs FROM chains WHERE identity = ?',
       ),
       events: db.prepare<[string, number, number], StoredEvent>(
         'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq >= ? ORDER BY seq LIMIT ?',
@@ -149,6 +157,25 @@ export class SqliteStore implements ChainStore {
       ),
       droppedFork: db.prepare<[string]>(
         'UPDATE chains SET fork = 1, forks_dropped = forks_dropped + 1 WHERE identity = ?',
+      ),
+      forksFrom: db.prepare<[string, number], { seq: number; hash: string }>(
+        'SELECT seq, hash FROM fork_events WHERE identity = ? AND seq >= ?',
+      ),
+      mainFrom: db.prepare<[string, number], StoredEvent>(
+        'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq >= ? ORDER BY seq',
+      ),
+      deleteMainFrom: db.prepare<[string, number]>(
+        'DELETE FROM events WHERE identity = ? AND seq >= ?',
+      ),
+      deleteFork: db.prepare<[string, string]>(
+        'DELETE FROM fork_events WHERE identity = ? AND hash = ?',
+      ),
+      reorged: db.prepare<[number, string, number, number, string]>(
+        `UPDATE chains SET head_seq = ?, head_hash = ?, fork = 1, reorgs = reorgs + 1,
+         forks_stored = forks_stored + ?, forks_dropped = forks_dropped + ? WHERE identity = ?`,
+      ),
+      countReorg: db.prepare<[number, number]>(
+        'UPDATE counters SET events = events + ?, fork_events = fork_events + ? WHERE id = 0',
       ),
       forks: db.prepare<[string, number, number, string, number], StoredEvent>(
         `SELECT seq, hash, jcs FROM fork_events WHERE identity = ? AND (seq > ? OR (seq = ? AND hash > ?))
@@ -205,6 +232,42 @@ export class SqliteStore implements ChainStore {
         return 'stored';
       },
     );
+    this.reorgTx = db.transaction(
+      (
+        identity: string,
+        winner: StoredEvent,
+        expected: { seq: number; hash: string },
+        bounds: ForkBounds,
+      ): ReorgResult => {
+        const cur = this.q.head.get(identity);
+        if (!cur || cur.head_seq !== expected.seq || cur.head_hash !== expected.hash)
+          return { ok: false, reason: 'conflict' };
+        const left = this.q.deleteFork.run(identity, winner.hash).changes;
+        const evidence = this.q.forksFrom.all(identity, winner.seq);
+        const atSeq = new Map<number, number>();
+        for (const f of evidence) atSeq.set(f.seq, (atSeq.get(f.seq) ?? 0) + 1);
+        const old = this.q.mainFrom.all(identity, winner.seq);
+        const superseded = supersede(
+          old,
+          cur.forks_stored - left,
+          atSeq,
+          new Set(evidence.map((f) => f.hash)),
+          bounds,
+        );
+        this.q.deleteMainFrom.run(identity, winner.seq);
+        this.q.insertEvent.run(identity, winner.seq, winner.hash, winner.jcs);
+        let stored = 0;
+        for (const ev of superseded) {
+          if (ev.outcome !== 'stored') continue;
+          this.q.insertFork.run(identity, ev.seq, ev.hash, ev.jcs);
+          stored++;
+        }
+        const dropped = superseded.filter((ev) => ev.outcome === 'dropped').length;
+        this.q.reorged.run(winner.seq, winner.hash, stored - left, dropped, identity);
+        this.q.countReorg.run(1 - old.length, stored - left);
+        return { ok: true, superseded };
+      },
+    );
   }
 
   async init(): Promise<void> {
@@ -221,6 +284,7 @@ export class SqliteStore implements ChainStore {
           fork: r.fork === 1,
           forksStored: r.forks_stored,
           forksDropped: r.forks_dropped,
+          reorgs: r.reorgs,
         }
       : null;
   }
@@ -287,6 +351,17 @@ export class SqliteStore implements ChainStore {
 
   async addFork(identity: string, event: StoredEvent, bounds: ForkBounds): Promise<ForkOutcome> {
     return this.write(() => this.forkTx.immediate(identity, event, bounds));
+  }
+
+  async reorg(
+    identity: string,
+    winner: StoredEvent,
+    expected: { seq: number; hash: string },
+    bounds: ForkBounds,
+  ): Promise<ReorgResult> {
+    if (winner.seq < 1 || winner.seq > expected.seq)
+      throw new Error('reorg: the winner is not at a stored position after genesis');
+    return this.write(() => this.reorgTx.immediate(identity, winner, expected, bounds));
   }
 
   async forks(identity: string, after: ForkCursor | null, limit: number): Promise<StoredEvent[]> {

@@ -22,6 +22,11 @@ export interface ChainHead {
   /** Fork evidence events stored, and valid rivals refused storage by the bounds. */
   forksStored: number;
   forksDropped: number;
+  /**
+   * Reorganizations of this chain so far: a state or history cached at another count may
+   * describe a main line that is now evidence.
+   */
+  reorgs: number;
 }
 
 /** What became of a valid rival: stored, already stored, or only counted (bounds reached). */
@@ -44,6 +49,12 @@ export type ExpectedHead = { seq: number; hash: string } | null;
 export type AppendResult =
   | { ok: true }
   /** The head moved (or the chain appeared) since the caller read it: re-read and decide again. */
+  | { ok: false; reason: 'conflict' };
+
+/** What a reorganization did: each former main event, from the winner's seq on, as evidence. */
+export type ReorgResult =
+  | { ok: true; superseded: (StoredEvent & { outcome: ForkOutcome })[] }
+  /** The head moved since the caller decided: re-read and decide again. */
   | { ok: false; reason: 'conflict' };
 
 export interface StoreStats {
@@ -70,6 +81,20 @@ export interface ChainStore {
    * chain (then it is only counted). Atomic per chain, so concurrent rivals cannot overshoot.
    */
   addFork(identity: string, event: StoredEvent, bounds: ForkBounds): Promise<ForkOutcome>;
+  /**
+   * Makes `winner` the main event at its seq (1 ≤ seq ≤ expected.seq), in one transaction,
+   * only if the chain's head still equals `expected` — the head the caller decided from; as
+   * every event names its predecessor's hash, that head fixes the whole main line. The main
+   * events from `winner.seq` on become fork evidence, ascending, under `bounds` (beyond them
+   * they are only counted, in `forksDropped`); `winner` leaves the evidence if it was there;
+   * the head moves to `winner`, the chain is flagged and its `reorgs` count grows by one.
+   */
+  reorg(
+    identity: string,
+    winner: StoredEvent,
+    expected: { seq: number; hash: string },
+    bounds: ForkBounds,
+  ): Promise<ReorgResult>;
   /** Fork evidence after `after` (from the start when null), ordered by (seq, hash). */
   forks(identity: string, after: ForkCursor | null, limit: number): Promise<StoredEvent[]>;
   /** Totals from counters the write path maintains in the same transactions: no table scan. */
