@@ -24,6 +24,7 @@ const SCHEMA_DOC = [
   '  json, markdown and dns are exact strings an implementation MUST reproduce from object (dns from the compact string given here); compact is only decoded (zstd bytes differ between builds). Every encoding decodes to object and verifies (SPEC §4) at now; signatures MUST be reproduced byte for byte.',
   'chains: [{name, bundle (JSONL text, SPEC §6.5), expected: {status, code?, identity?, head? {seq, hash, created_at}, primary?, next?, devices? [key ids, sorted], revoked_devices? [sorted], fork_hashes? (sorted), claims: [{name, hash, claim (the claim object), status, code?}] (claimStatus, SPEC §6.6, at now)}}]. status/code as returned by bundle verification; for fork, the state (identity/head/...) is the one before the fork.',
   'negative: [{name, check, encoding, input, expected: {status, code}}]. input is the text handed to the decoder of encoding (json|compact|markdown|dns; no detection) or, for check "chain", a bundle. check: "object" = decode then SPEC §4 (structure, signature, future); "claim" = the same plus expiry (offline claim check); "login" = SPEC §7 with audience (the member of the vector) against the chain named by chain; "chain" = bundle verification (SPEC §6.5).',
+  'short_proofs: [{input, expected}] for finding short proofs in text (SPEC §5.2): expected is the list of proofs found, in order, one per distinct (identity, home) as [{identity, home?}] ([] when none), or {status, code} when the text is refused (a malformed home).',
   'Status/code pairs follow SPEC §9. Hex is lowercase everywhere.',
 ].join('\n');
 
@@ -1369,6 +1370,45 @@ const keyIds = keyIdInputs.map((input) => {
   }
 });
 
+// ---- short proofs (SPEC §5.2) -----------------------------------------------------------
+// findShortProofs on each input: the proofs found, or the error of a malformed home.
+const SP_ID = `kez:id:${'ab'.repeat(32)}`;
+const SP_ID2 = `kez:id:${'cd'.repeat(32)}`;
+const spNine = Array.from({ length: 9 }, (_, i) => `kez:id:${String(i).repeat(64)}`).join(' ');
+const shortProofInputs = [
+  SP_ID,
+  `https://sig.example/${SP_ID}`,
+  `http://1.2.3.4:8080/${SP_ID}`,
+  `https://${'a'.repeat(36)}.com/${SP_ID}`,
+  `My KEZ: https://sig.example/${SP_ID}, and ${SP_ID2}.`,
+  `(${SP_ID})`,
+  `\u0000${SP_ID}\u200f`,
+  `${SP_ID} https://a.example/${SP_ID} ${SP_ID}`,
+  spNine,
+  `kez:id:${'AB'.repeat(32)}`,
+  `kez:id:${'ab'.repeat(31)}a`,
+  `${SP_ID}0`,
+  `x${SP_ID}`,
+  `${SP_ID}Z`,
+  'no proof here',
+  `HTTPS://sig.example/${SP_ID}`,
+  `https://Sig.example/${SP_ID}`,
+  `https://sig.example:0/${SP_ID}`,
+  `https://sig.example/p/${SP_ID}`,
+  `https://u@sig.example/${SP_ID}`,
+  `https://[::1]/${SP_ID}`,
+  `https://${'a'.repeat(37)}.com/${SP_ID}`,
+  `see/${SP_ID}`,
+  `/${SP_ID}`,
+];
+const shortProofs = shortProofInputs.map((input) => {
+  try {
+    return { input, expected: k.findShortProofs(input) };
+  } catch (e) {
+    return { input, expected: { status: e.status, code: e.code } };
+  }
+});
+
 const file = {
   $schema_doc: SCHEMA_DOC,
   version: '0.2',
@@ -1380,6 +1420,7 @@ const file = {
   objects,
   chains,
   negative,
+  short_proofs: shortProofs,
 };
 writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`);
 console.log(

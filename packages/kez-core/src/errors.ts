@@ -47,7 +47,8 @@ export type Code =
   | 'no_proof'
   | 'no_account'
   | 'chain_behind'
-  | 'no_chain';
+  | 'no_chain'
+  | 'not_claimed';
 
 // SPEC §9 table.
 const STATUS_OF: Record<Code, Status> = {
@@ -65,6 +66,8 @@ const STATUS_OF: Record<Code, Status> = {
   no_account: 'not_found',
   chain_behind: 'not_found',
   no_chain: 'not_found',
+  // SPEC §5.2: a short proof names an identity whose chain claims no account here.
+  not_claimed: 'not_found',
   malformed: 'invalid',
   non_canonical: 'invalid',
   trailing_data: 'invalid',

@@ -27,6 +27,14 @@ export {
   identityHex,
   identityIdOf,
 } from './identity-id.js';
+export {
+  type ShortProof,
+  MAX_SHORT_PROOF_BYTES,
+  MAX_HOME_BYTES,
+  MAX_SHORT_PROOFS,
+  formatShortProof,
+  findShortProofs,
+} from './short-proof.js';
 export { BoundedCache, type WeightBudget } from './bounded-cache.js';
 export { ED25519_SPKI_PREFIX_HEX, ed25519SpkiDer } from './ed25519-spki.js';
 export { type Primitives, purePrimitives, setPrimitives, getPrimitives } from './primitives.js';
