@@ -30,7 +30,10 @@ describe('kez sigchain, one identity through every operation', () => {
     expect(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'))).toEqual({
       default_key: 'default',
       identity,
+      homes: ['wss://relay.damus.io', 'wss://nos.lol'],
     });
+    expect(r.doc.homes).toEqual(['wss://relay.damus.io', 'wss://nos.lol']);
+    expect(r.doc.next_key_path).toBe(join(home, 'keys', 'default.next.json'));
     const bundle = readFileSync(join(home, 'chains', `${identity.slice(7)}.jsonl`), 'utf8');
     const genesis = JSON.parse(lines(bundle)[0]!);
     expect(genesis).toMatchObject({ seq: 0, op: 'init', key: keyFile(home, 'default').key });

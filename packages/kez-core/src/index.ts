@@ -74,6 +74,7 @@ export {
 } from './signing.js';
 export * from './encodings/index.js';
 export { createClaim, verifyClaim, claimStatus } from './claim.js';
+export { checkLocator } from './locators.js';
 export { type ChainState, type ClaimEntry, cloneChainState } from './chain-state.js';
 export { type Candidate, type ChainFolder, createFolder, applyEvent } from './chain-folder.js';
 export {

@@ -11,7 +11,7 @@ import { channelRuntime, parseServerUrl } from '../channel-settings.js';
 export const sigchainPublishCommand = command({
   name: 'publish',
   description:
-    "send the local sigchain's missing events to sig-servers or nostr relays (default: channels.json sigServers)",
+    "send the local sigchain's missing events to sig-servers or nostr relays (default: channels.json sigServers, else the identity's homes)",
   options: {
     server: repeatable(
       '--server <url>',
@@ -26,11 +26,17 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
   const chain = await loadLocalChain(env);
   const rt = await channelRuntime(env);
   try {
-    const targets = servers.length > 0 ? servers : rt.config.sigServers;
+    // An explicit choice (the flags, then the settings file) overrides the homes.
+    const targets =
+      servers.length > 0
+        ? servers
+        : rt.settings.config.sigServers?.length
+          ? rt.settings.config.sigServers
+          : chain.homes;
     if (targets.length === 0)
       throw usageError(
         'no sig-server to publish to',
-        'pass --server URL, or list sigServers in KEZ_HOME/channels.json',
+        'pass --server URL, add a home (`kez sigchain homes --add URL`), or list sigServers in KEZ_HOME/channels.json',
       );
     const results = await Promise.all(
       targets.map(async (url) => {
@@ -77,7 +83,7 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
       unnamed.length === 0
         ? []
         : [
-            `verifiers find the chain at the claims' locators${locators.length ? ` (${locators.join(', ')})` : ' (none named)'} and at sig-servers in their own settings; to point them at ${unnamed.join(', ')}, make claims with --locator URL`,
+            `verifiers find the chain at the claims' locators${locators.length ? ` (${locators.join(', ')})` : ' (none named)'} and at sig-servers in their own settings; to point them at ${unnamed.join(', ')}, add it as a home (\`kez sigchain homes --add URL\`): claims made after that name it`,
           ];
     env.out.result(
       { identity: chain.identity, head: chain.state.head.seq, servers: results, locators },

@@ -1,6 +1,7 @@
 // kez sigchain init | add | revoke | rotate | add-device | revoke-device | show | export | import | verify
 import type { ChainResult } from '@kez/core';
-import { arg, command, negatable, option } from '../command-definition.js';
+import { arg, command, negatable, option, repeatable } from '../command-definition.js';
+import { checkHomeCount, defaultHomes, parseHome } from '../homes.js';
 import type { Env } from '../context.js';
 import { renderSummary, summarize } from '../chain-summary.js';
 import { CliError, localError, usageError } from '../errors.js';
@@ -13,8 +14,8 @@ import {
   build,
   buildClaim,
   claimSigner,
+  liveClaim,
   loadLocalChain,
-  parseSubjectArg,
   claimOptions,
   subjectArg,
   primaryRecord,
@@ -23,6 +24,7 @@ import {
   type LocalChain,
 } from '../local-chain.js';
 import { BUNDLE_LIMIT } from '../limits.js';
+import { sigchainHomesCommand } from './sigchain-homes.js';
 import { sigchainPublishCommand } from './sigchain-publish.js';
 
 export const sigchainCommand = command({
@@ -38,6 +40,10 @@ export const sigchainCommand = command({
           '--no-precommit',
           'do not generate and commit to a next key NAME.next',
         ),
+        sigServer: repeatable(
+          '--sig-server <url>',
+          'a sig-server home besides the default relays (repeatable)',
+        ),
       },
       run: async (env, _args, opts) => {
         env.store.lock();
@@ -50,6 +56,10 @@ export const sigchainCommand = command({
           );
         }
         const core = await env.core();
+        const homes = [
+          ...new Set([...(await defaultHomes()), ...opts.sigServer.map((u) => parseHome(core, u))]),
+        ];
+        checkHomeCount(core, homes);
         const createdAt = signingTime(env, core);
         const rec = namedOrDefault(env, opts.key);
         const signer = signerFor(core, rec);
@@ -70,16 +80,26 @@ export const sigchainCommand = command({
         // The committed key first: losing it after the chain names it would block rotation.
         if (next) env.store.writeKey(next);
         env.store.writeChain(state.identity, core.exportBundle([genesis]));
-        env.store.writeConfig({ ...env.store.readConfig(), identity: state.identity });
+        env.store.writeConfig({ ...env.store.readConfig(), identity: state.identity, homes });
+        const nextPath = next ? env.store.keyPath(next.name) : null;
         env.out.result(
           {
             identity: state.identity,
             primary: state.primary,
             key: rec.name,
             next_key: next?.name ?? null,
+            next_key_path: nextPath,
+            homes,
             head: state.head,
           },
-          () => state.identity,
+          () =>
+            [
+              state.identity,
+              `homes: ${homes.join(' ')}`,
+              nextPath
+                ? `the committed next key is ${nextPath}: keep a copy offline (it alone recovers the identity if the primary key is lost or stolen: \`kez sigchain recover\`)`
+                : 'no next key committed (--no-precommit): a lost or stolen primary key cannot be recovered',
+            ].join('\n'),
         );
       },
     }),
@@ -239,6 +259,7 @@ export const sigchainCommand = command({
       run: async (env, args) => importBundle(env, readBundle(args[0])),
     }),
     sigchainPublishCommand,
+    sigchainHomesCommand,
   ],
 });
 
@@ -312,21 +333,7 @@ function resolveClaim(chain: LocalChain, input: string): string {
       );
     return input;
   }
-  const subject = parseSubjectArg(chain.core, input);
-  const live = [...claims.entries()].filter(([, c]) => c.claim.subject === subject && !c.revoked);
-  if (live.length === 0)
-    throw usageError(
-      `no live claim for ${subject} in the chain`,
-      '`kez sigchain show` lists the claims and their statuses',
-      'no_claim',
-    );
-  if (live.length > 1)
-    throw usageError(
-      `${subject} has ${live.length} live claims`,
-      `name one by its hash: ${live.map(([h]) => h).join(', ')}`,
-      'ambiguous',
-    );
-  return live[0]![0];
+  return liveClaim(chain, input)[0];
 }
 
 function deviceKeyId(env: Env, chain: LocalChain, input: string): string {
