@@ -18,7 +18,15 @@ export { createChannelEnv, type OwnedChannelEnv } from './env.js';
 export { ChannelRegistry } from './registry.js';
 export * from './sigserver-client.js';
 export { htmlToText } from './html-text.js';
-export { evaluateCandidate, best, rank, type ProofVerdict } from './proofs.js';
+export {
+  evaluateCandidate,
+  best,
+  rank,
+  proofIdentity,
+  shortCandidates,
+  shortWithChain,
+  type ProofVerdict,
+} from './proofs.js';
 export {
   askSources,
   judgeSources,

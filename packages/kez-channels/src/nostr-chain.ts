@@ -2,7 +2,12 @@
 // the event's JCS line, tagged ["i", identity] and ["seq", n]. Relays are open bulletin boards:
 // anyone can post under any `i` tag, so what comes back (nostr-chain-read) is narrowed to the
 // events that extend the chain from its genesis (chain-walk) before the verifier folds it. The KEZ signatures are the authority, so the nostr
-// key that wraps an event does not matter: by default a fresh one per publish.
+// key that wraps an event does not matter: by default a fresh one per publish. A wrapper is
+// dated max(publisher's now, the event's created_at), not the event's own time: relays refuse
+// old events (strfry: older than 3 years), and an identity's genesis only gets older. The
+// events of one publish get the seconds up to now, one each (the reader takes a full page of
+// one second as possibly hiding more, SPEC §10), and never a future second. Two
+// wrappers of one chain event (republished) are one event to readers: chain-walk keys by hash.
 import { KezError, canonicalize, objectHash, type ChainEvent } from '@kez/core';
 import { generateSecretKey } from 'nostr-tools/pure';
 import { chainFrom } from './chain-walk.js';
@@ -54,20 +59,24 @@ export async function fetchChainFromRelays(
   return chain;
 }
 
+/** The publisher's clock (Unix seconds): the transport interface carries no `now`. */
+const wallNow = () => Math.floor(Date.now() / 1000);
+
 /** Posts the events one relay lacks (by KEZ hash), in seq order; returns how many it accepted. */
 async function publishMissing(
   s: RelaySession,
   identity: string,
   events: ChainEvent[],
   secret: Uint8Array,
+  now: number,
 ): Promise<number> {
   const have = new Set((await readChainEvents(s, identity)).events.map((e) => objectHash(e)));
+  const missing = [...events].sort((a, b) => a.seq - b.seq).filter((e) => !have.has(objectHash(e)));
   let added = 0;
-  for (const event of [...events].sort((a, b) => a.seq - b.seq)) {
-    if (have.has(objectHash(event))) continue;
+  for (const [i, event] of missing.entries()) {
     const wrapper = signEvent(secret, {
       kind: CHAIN_KIND,
-      created_at: event.created_at,
+      created_at: Math.max(now - (missing.length - 1 - i), event.created_at),
       tags: [
         ['i', identity],
         ['seq', String(event.seq)],
@@ -90,17 +99,21 @@ async function publishMissing(
 
 /**
  * Publishes a chain's events to relays. `secret` is the nostr key that wraps them (default: a
- * fresh key; the KEZ signatures inside are what verifiers trust).
+ * fresh key; the KEZ signatures inside are what verifiers trust); `now` the publisher's clock
+ * (default the wall clock), the earliest date a wrapper gets.
  */
 export async function publishChainToRelays(
   identity: string,
   events: ChainEvent[],
   relays: string[],
   env: ChannelEnv,
-  opts: { secret?: Uint8Array } = {},
+  opts: { secret?: Uint8Array; now?: number } = {},
 ): Promise<Array<{ relay: string; added?: number; error?: KezError }>> {
   const secret = opts.secret ?? generateSecretKey();
-  const outcomes = await eachRelay(relays, env, (s) => publishMissing(s, identity, events, secret));
+  const now = opts.now ?? wallNow();
+  const outcomes = await eachRelay(relays, env, (s) =>
+    publishMissing(s, identity, events, secret, now),
+  );
   return outcomes.map((o) =>
     o.error ? { relay: o.relay, error: o.error } : { relay: o.relay, added: o.value! },
   );
@@ -113,7 +126,7 @@ export const nostrChainTransport: ChainTransport = {
   fetchChain: (locator, identity, env, now) => fetchChainFromRelays(identity, [locator], env, now),
   async publishEvents(locator, identity, events, env) {
     const added = await withRelay(locator, env, (s) =>
-      publishMissing(s, identity, events, generateSecretKey()),
+      publishMissing(s, identity, events, generateSecretKey(), wallNow()),
     );
     return { added };
   },

@@ -1,6 +1,6 @@
 // The contracts every channel plugin, chain transport and caller codes against.
 // Keep stable: the nostr and bluesky plugins are written against these.
-import type { ChainEvent, Claim, Subject } from '@kez/core';
+import type { ChainEvent, Claim, KezError, Subject } from '@kez/core';
 
 /** The account that owns the place a proof was found, taken from the service's own metadata. */
 export interface Owner {
@@ -10,11 +10,22 @@ export interface Owner {
   stableId?: string;
 }
 
-/** One proof text found at an account's place. `text` is any KEZ encoding (SPEC §8). */
+/** A short proof (SPEC §5.2) as found at a place: one identity, its homes from every link merged. */
+export interface ShortPointer {
+  identity: string;
+  homes: string[];
+}
+
+/**
+ * One proof found at an account's place. `text` is any KEZ encoding (SPEC §8), or, when
+ * `short` is set, the text a short proof was read from; `short` is a KezError when that text
+ * held a malformed link (SPEC §5.2 rule 2).
+ */
 export interface Candidate {
   location: string;
   text: string;
   owner: Owner;
+  short?: ShortPointer | KezError;
 }
 
 /** Per-request policy for the safe fetcher. Defaults are strict (see safe-fetch.ts). */

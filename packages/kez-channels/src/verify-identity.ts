@@ -24,7 +24,14 @@ import {
 } from './chain-sources.js';
 import { withDeadline } from './deadline.js';
 import type { HeadCache } from './head-cache.js';
-import { best, evaluateCandidate, placeFailure, type ProofVerdict } from './proofs.js';
+import {
+  best,
+  evaluateCandidate,
+  placeFailure,
+  proofIdentity,
+  shortWithChain,
+  type ProofVerdict,
+} from './proofs.js';
 import { DEFAULT_VERIFY_DEADLINE_MS, MAX_PROOFS_PER_PLACE } from './read-limits.js';
 import type { ChannelRegistry } from './registry.js';
 import type { ChannelEnv } from './types.js';
@@ -105,12 +112,13 @@ async function locate(subject: Subject, o: VerifyIdentityOptions): Promise<Locat
  * Step 2: which identity the account is taken to belong to when its place holds valid proofs
  * for several: the one named by the newest proof (highest claim created_at), ties broken by
  * the smaller identity id — the owner's latest word, whatever order the service lists them in.
+ * A short proof has no time of its own, so it ranks below every signed claim.
  */
 export function chooseIdentity(signed: ProofVerdict[]): { identity: string; others: string[] } {
   const newest = new Map<string, number>();
   for (const p of signed) {
-    const { identity, created_at } = p.claim!;
-    newest.set(identity, Math.max(newest.get(identity) ?? -1, created_at));
+    const identity = proofIdentity(p)!;
+    newest.set(identity, Math.max(newest.get(identity) ?? -1, p.claim?.created_at ?? -1));
   }
   const ranked = [...newest.entries()].sort(
     ([ia, ta], [ib, tb]) => tb - ta || (ia < ib ? -1 : ia > ib ? 1 : 0),
@@ -120,6 +128,7 @@ export function chooseIdentity(signed: ProofVerdict[]): { identity: string; othe
 
 /** A proof judged against the chain: valid only if both the place and the chain say so. */
 function withChain(p: ProofVerdict, chain: ChainResult, now: number): ProofVerdict {
+  if (p.status === 'valid' && p.short) return shortWithChain(p, chain, now);
   if (p.status !== 'valid' || !p.claim) return p;
   const c = claimStatus(p.claim, chain, { now });
   return c.status === 'valid'
@@ -169,7 +178,9 @@ async function trustedChain(
   o: VerifyIdentityOptions,
 ): Promise<ObtainedChain> {
   const configured = o.sigServers ?? o.env.config.sigServers;
-  const locatorsOf = (ps: ProofVerdict[]) => ps.flatMap((p) => p.claim!.locators ?? []);
+  // A short proof's homes count as a root proof's locators (SPEC §5.2).
+  const locatorsOf = (ps: ProofVerdict[]) =>
+    ps.flatMap((p) => p.short?.homes ?? p.claim!.locators ?? []);
   const asked = await askSources(
     identity,
     [...configured, ...locatorsOf(rootProofs)],
@@ -180,7 +191,11 @@ async function trustedChain(
   const first = judgeSources(identity, asked.results, asked.unasked);
   const state = first.chain?.state;
   if (first.verdict.status !== 'valid' || !state) return first;
-  const outside = rootProofs.filter((p) => !state.claims.has(objectHash(p.claim!)));
+  // A short proof is in the chain when the chain claims the place's owner.
+  const claimed = new Set([...state.claims.values()].map((e) => e.claim.subject));
+  const outside = rootProofs.filter((p) =>
+    p.short ? !claimed.has(p.owner.subject) : !state.claims.has(objectHash(p.claim!)),
+  );
   if (outside.length === 0) return first;
   const vouched = new Set([
     ...configured,
@@ -228,7 +243,7 @@ async function judgeEdges(
     const live = fromChain.some((v) => v.status === 'valid');
     if (!live && s !== subject.text) return edgeOf(s, best(fromChain)!, false);
     const proofs = s === subject.text ? rootPlace : (await locate(parseSubject(s), o)).proofs;
-    const mine = proofs.filter((p) => p.status !== 'valid' || p.claim?.identity === identity);
+    const mine = proofs.filter((p) => p.status !== 'valid' || proofIdentity(p) === identity);
     const judged = mine.map((p) => withChain(p, chain, o.now));
     const found = best(judged) ?? {
       status: 'not_found' as const,
@@ -264,7 +279,7 @@ async function verifySteps(
   }
   o.env.progress?.(`locating proofs for ${subject.text}`);
   const root = await locate(subject, o);
-  const signed = root.proofs.filter((p) => p.status === 'valid' && p.claim);
+  const signed = root.proofs.filter((p) => p.status === 'valid' && proofIdentity(p));
   if (signed.length === 0) {
     const b = best(root.proofs)!;
     return {
@@ -278,7 +293,7 @@ async function verifySteps(
     };
   }
   const { identity, others } = chooseIdentity(signed);
-  const rootProofs = signed.filter((p) => p.claim!.identity === identity);
+  const rootProofs = signed.filter((p) => proofIdentity(p) === identity);
 
   const obtained = await trustedChain(identity, rootProofs, o);
   const chainVerdict = await againstSeen(identity, obtained, o.cache);

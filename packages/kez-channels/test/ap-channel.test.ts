@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSubject, verdictOf } from '@kez/core';
+import { formatShortProof, parseSubject, verdictOf } from '@kez/core';
 import { apPlugin, evaluateCandidate, htmlToText, type OwnedChannelEnv } from '../src/index.js';
 import { startMastodonStandin, type MastodonStandin } from '@kez/test-kit';
 import { TestChain as TestIdentity } from '@kez/test-kit/chain-builder';
@@ -29,13 +29,11 @@ afterAll(async () => {
 });
 
 describe('ap channel (Mastodon-shaped stand-in)', () => {
-  it('verifies a proof in the KEZ profile field (HTML value), owner = actor id via WebFinger', async () => {
+  it('verifies a compact claim in the note (served as HTML), owner = actor id via WebFinger', async () => {
     const c = id.add('ap:@alice@social.example');
     m.addAccount('alice', {
-      fields: [
-        { name: 'Web', value: '<a href="https://x.example">x</a>' },
-        { name: 'KEZ', value: `<span class="h-card">${await TestIdentity.compact(c)}</span>` },
-      ],
+      fields: [{ name: 'Web', value: 'https://x.example' }],
+      summary: `Me & KEZ:\n\n${await TestIdentity.compact(c)}`,
     });
     const [p] = await judge('mastodon:Alice@social.example');
     expect(p).toMatchObject({
@@ -49,15 +47,13 @@ describe('ap channel (Mastodon-shaped stand-in)', () => {
 
   it('falls back to the summary', async () => {
     const c = id.add('ap:@sam@social.example');
-    m.addAccount('sam', {
-      summary: `<p>Hi! My KEZ proof:<br>${await TestIdentity.compact(c)}</p>`,
-    });
+    m.addAccount('sam', { summary: `Hi! My KEZ proof:\n${await TestIdentity.compact(c)}` });
     expect((await judge('ap:@sam@social.example'))[0]!.status).toBe('valid');
   });
 
   it("someone else's proof in my profile is subject_mismatch", async () => {
     const c = id.add('ap:@victim@social.example');
-    m.addAccount('thief', { fields: [{ name: 'KEZ', value: await TestIdentity.compact(c) }] });
+    m.addAccount('thief', { summary: await TestIdentity.compact(c) });
     expect((await judge('ap:@thief@social.example'))[0]).toMatchObject({
       status: 'invalid',
       code: 'subject_mismatch',
@@ -117,7 +113,7 @@ describe('ap channel (Mastodon-shaped stand-in)', () => {
     });
   });
 
-  it('publishes into the KEZ field keeping other fields', async () => {
+  it('publishes into the KEZ field keeping other fields; Mastodon cuts the compact claim (bad_encoding)', async () => {
     m.addAccount('pub', { fields: [{ name: 'Web', value: 'https://pub.example' }] });
     m.addToken('mastodon-secret', 'pub');
     const claim = id.add('ap:@pub@social.example');
@@ -133,10 +129,55 @@ describe('ap channel (Mastodon-shaped stand-in)', () => {
       },
       env,
     );
-    expect((await judge('ap:@pub@social.example'))[0]!.status).toBe('valid');
+    // The real-world finding: a v0.2 compact claim (~400 characters) does not survive a
+    // 255-character profile field.
+    expect(await judge('ap:@pub@social.example')).toEqual([
+      expect.objectContaining({ status: 'invalid', code: 'bad_encoding' }),
+    ]);
+    const actor = (await (
+      await env.fetch('https://social.example/users/pub', {
+        headers: { accept: 'application/activity+json' },
+      })
+    ).json()) as { attachment: { name: string; value: string }[] };
+    expect(actor.attachment.map((a) => a.name)).toEqual(['Web', 'KEZ']);
+    expect(htmlToText(actor.attachment[1]!.value)).toHaveLength(255);
+  });
+
+  it('a short proof in any profile field verifies; the stand-in serves it as Mastodon links it', async () => {
+    const c = id.add('ap:@short@social.example');
+    const home = 'https://sig.example';
+    m.addAccount('short', {
+      fields: [{ name: 'Identity', value: formatShortProof(c.identity, home) }],
+    });
+    const actor = (await (
+      await env.fetch('https://social.example/users/short', {
+        headers: { accept: 'application/activity+json' },
+      })
+    ).json()) as { attachment: { value: string }[] };
+    const html = actor.attachment[0]!.value;
+    expect(html).toContain('<span class="invisible">https://</span><span class="ellipsis">');
+    expect(htmlToText(html)).toBe(`${home}/${c.identity}`);
+    const [p] = await judge('ap:@short@social.example');
+    expect(p).toMatchObject({
+      status: 'valid',
+      short: { identity: c.identity, homes: [home] },
+      owner: { subject: 'ap:@short@social.example' },
+    });
+  });
+
+  it("a profile over Mastodon's limits is refused like Mastodon does (4 fields, 500-character note)", () => {
+    const f = { name: 'a', value: 'b' };
+    expect(() => m.addAccount('many', { fields: [f, f, f, f, f] })).toThrow(/maximum is 4/);
+    expect(() => m.addAccount('long', { summary: 'x'.repeat(501) })).toThrow(/maximum is 500/);
   });
 
   it('strips tags and decodes entities', () => {
     expect(htmlToText('<p>a&amp;b<br/>c&#x41;&lt;</p>')).toBe('a&b\ncA<\n');
+  });
+
+  it("joins Mastodon's link spans into the full URL, no spaces inserted", () => {
+    const hex = 'ab'.repeat(32);
+    const html = `<p>see <a href="https://sig.example/kez:id:${hex}" target="_blank" rel="nofollow noopener noreferrer me" translate="no"><span class="invisible">https://</span><span class="ellipsis">sig.example/kez:id:${hex.slice(0, 11)}</span><span class="invisible">${hex.slice(11)}</span></a></p><p>x&#39;y</p>`;
+    expect(htmlToText(html)).toBe(`see https://sig.example/kez:id:${hex}\nx'y\n`);
   });
 });

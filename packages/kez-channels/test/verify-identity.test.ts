@@ -63,10 +63,9 @@ beforeAll(async () => {
   });
   gh.addUser('alice', 42);
   gh.addGist('alice', { 'kez.md': TestIdentity.markdown(alice.add('github:alice')) });
+  // A compact claim fits Mastodon's 500-character note, not a 255-character field.
   masto.addAccount('alice', {
-    fields: [
-      { name: 'KEZ', value: await TestIdentity.compact(alice.add('ap:@alice@social.example')) },
-    ],
+    summary: await TestIdentity.compact(alice.add('ap:@alice@social.example')),
   });
   gh.addUser('gone');
   gh.addGist('gone', { 'kez.md': TestIdentity.markdown(alice.add('github:gone')) });

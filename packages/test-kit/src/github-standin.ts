@@ -3,6 +3,7 @@
 // runs with its production URLs. Hostile behaviours are opt-in per gist file.
 import { randomBytes } from 'node:crypto';
 import {
+  BIO_LIMIT,
   baseGist,
   publicUser,
   type StandinGist,
@@ -20,7 +21,8 @@ import {
 export interface GithubStandin extends RunningHttp {
   /** Logical hosts → this server, for ChannelsConfig.hostMap. */
   hostMap: Record<string, string>;
-  addUser(login: string, id?: number): StandinUser;
+  /** A user; `bio` over 160 characters throws, as GitHub refuses it (422). */
+  addUser(login: string, id?: number, bio?: string): StandinUser;
   /** Adds a public gist owned by `login`; returns its id. */
   addGist(login: string, files: Record<string, string>, opts?: { listedUnder?: string }): string;
   /** Makes reading one gist file misbehave. */
@@ -95,6 +97,32 @@ export async function startGithubStandin(
       const mode = hostile.get(`${gist!.id}/${filename}`);
       return mode ? respondHostile(res, mode, stats) : sendText(res, 200, content);
     }
+    // "Update the authenticated user": only the bio is modelled.
+    if (req.method === 'PATCH' && url.pathname === '/user') {
+      const login = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+      const u = login ? users.get(login) : undefined;
+      if (!u) return sendJson(res, 401, { message: 'Requires authentication', status: '401' });
+      const { bio } = JSON.parse(body) as { bio?: unknown };
+      if (typeof bio === 'string' && [...bio].length > BIO_LIMIT)
+        return sendJson(res, 422, {
+          message: 'Validation Failed',
+          errors: [
+            {
+              resource: 'User',
+              code: 'custom',
+              field: 'bio',
+              message: 'bio is too long (maximum is 160 characters)',
+            },
+          ],
+          status: '422',
+        });
+      if (typeof bio === 'string') u.bio = bio;
+      return sendJson(
+        res,
+        200,
+        publicUser(u, API, gists.filter((g) => g.listedUnder === u.login).length),
+      );
+    }
     if (req.method === 'POST' && url.pathname === '/gists') {
       const login = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
       if (!login) return sendJson(res, 401, { message: 'Requires authentication', status: '401' });
@@ -110,8 +138,10 @@ export async function startGithubStandin(
 
   const api: GithubStandin = Object.assign(http, {
     hostMap: { 'api.github.com': http.url, 'gist.githubusercontent.com': http.url },
-    addUser(login: string, id?: number) {
-      const u = { login, id: id ?? nextId++ };
+    addUser(login: string, id?: number, bio?: string) {
+      if (bio !== undefined && [...bio].length > BIO_LIMIT)
+        throw new Error(`GitHub refuses a bio over ${BIO_LIMIT} characters (422)`);
+      const u = { login, id: id ?? nextId++, ...(bio === undefined ? {} : { bio }) };
       users.set(login.toLowerCase(), u);
       return u;
     },

@@ -1,10 +1,15 @@
 // A local stand-in for a Mastodon server: WebFinger, ActivityPub actors, and the two REST
 // account methods `kez publish` uses, in the documented shapes (fixtures/mastodon-shapes.ts).
+// What a user writes gets Mastodon's treatment (cut to its limits, served as HTML; sources in
+// the fixture), whether written through update_credentials or seeded with addAccount.
 // Reached through config.hostMap, so the channel code runs with production https URLs.
 import {
+  ValidationFailed,
   actorDocument,
+  checkProfile,
   credentialAccount,
   replyStatus,
+  storedField,
   webfingerJrd,
   type StandinAccount,
   type StandinField,
@@ -20,6 +25,11 @@ import {
 export interface MastodonStandin extends RunningHttp {
   host: string;
   hostMap: Record<string, string>;
+  /**
+   * An account whose profile the user wrote as plain text: `summary` (the note) and `fields`
+   * are stored as Mastodon stores them (fields cut to 255 characters) and served as HTML.
+   * Throws where Mastodon answers 422 (over 4 fields, a note over 500 characters).
+   */
   addAccount(username: string, p?: { summary?: string; fields?: StandinField[] }): StandinAccount;
   /** Hostile: WebFinger for this user names an actor at `actorId` (e.g. on another host). */
   overrideActorLink(username: string, actorId: string): void;
@@ -87,11 +97,18 @@ export async function startMastodonStandin(
         return sendJson(res, 200, credentialAccount(a, host));
       if (req.method === 'PATCH' && url.pathname === '/api/v1/accounts/update_credentials') {
         const input = JSON.parse(body) as { note?: string; fields_attributes?: StandinField[] };
-        if (typeof input.note === 'string') a.summary = input.note;
-        if (Array.isArray(input.fields_attributes))
-          a.fields = input.fields_attributes
-            .slice(0, 4)
-            .map((f) => ({ name: String(f.name), value: String(f.value) }));
+        const fields = Array.isArray(input.fields_attributes)
+          ? input.fields_attributes.map((f) => ({ name: String(f.name), value: String(f.value) }))
+          : undefined;
+        const summary = typeof input.note === 'string' ? input.note : undefined;
+        try {
+          checkProfile({ summary, fields });
+        } catch (e) {
+          if (!(e instanceof ValidationFailed)) throw e;
+          return sendJson(res, 422, { error: e.message });
+        }
+        if (summary !== undefined) a.summary = summary;
+        if (fields) a.fields = fields.map(storedField);
         return sendJson(res, 200, credentialAccount(a, host));
       }
     }
@@ -103,7 +120,12 @@ export async function startMastodonStandin(
     host,
     hostMap: { [host]: http.url },
     addAccount(username: string, p: { summary?: string; fields?: StandinField[] } = {}) {
-      const a = { username, summary: p.summary ?? '<p>Hello</p>', fields: p.fields ?? [] };
+      checkProfile(p);
+      const a = {
+        username,
+        summary: p.summary ?? 'Hello',
+        fields: (p.fields ?? []).map(storedField),
+      };
       accounts.set(username.toLowerCase(), a);
       return a;
     },

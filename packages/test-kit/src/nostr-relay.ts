@@ -22,9 +22,13 @@ export interface RunningRelay extends RunningPeer {
 
 /**
  * defaultLimit: events per REQ without a limit (default 100); the relay caps any limit at
- * 10 × this, so a small value forces paging.
+ * 10 × this, so a small value forces paging. rejectOlderThanSeconds: refuse events whose
+ * created_at is further back, like strfry's `rejectEventsOlderThanSeconds` (default 3 years,
+ * https://github.com/hoytech/strfry/blob/master/strfry.conf) or nostr-relay's 1 year.
  */
-export async function startRelay(opts: { defaultLimit?: number } = {}): Promise<RunningRelay> {
+export async function startRelay(
+  opts: { defaultLimit?: number; rejectOlderThanSeconds?: number } = {},
+): Promise<RunningRelay> {
   const repo = new EventRepositorySqlite(
     ':memory:',
     opts.defaultLimit === undefined ? {} : { defaultLimit: opts.defaultLimit },
@@ -32,6 +36,14 @@ export async function startRelay(opts: { defaultLimit?: number } = {}): Promise<
   await repo.init();
   // No 1-second filter-result cache: tests read right after they write.
   const relay = new NostrRelay(repo, { filterResultCacheTtl: 0 });
+  const maxAge = opts.rejectOlderThanSeconds;
+  if (maxAge !== undefined)
+    relay.register({
+      beforeHandleEvent: (event) =>
+        event.created_at < Math.floor(Date.now() / 1000) - maxAge
+          ? { canHandle: false, message: 'invalid: created_at too early' }
+          : { canHandle: true },
+    });
   const validator = new Validator();
   const server = await startWsServer((ws) => {
     relay.handleConnection(ws);

@@ -1,8 +1,10 @@
-// ap (alias mastodon): WebFinger acct:user@host → the actor document → the profile field
-// named KEZ, else the summary (SPEC §10). The owner is the actor id reached through WebFinger
-// on the subject's own host; posts and replies are never read.
+// ap (alias mastodon): WebFinger acct:user@host → the actor document → compact claims in the
+// profile field named KEZ, else the summary (SPEC §10), and short proofs (SPEC §5.2) in every
+// profile field and the summary. The owner is the actor id reached through WebFinger on the
+// subject's own host; posts and replies are never read.
 import { KezError } from '@kez/core';
 import { htmlToText } from '../html-text.js';
+import { shortCandidates } from '../proofs.js';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
 
 const ACTIVITY_TYPES = ['application/activity+json', 'application/ld+json'];
@@ -82,17 +84,23 @@ async function webfinger(user: string, host: string, env: ChannelEnv): Promise<s
   return actorUrl.href;
 }
 
-function proofTexts(actor: Actor): string[] {
+/** The actor's profile fields and summary as text: (name, text) pairs, summary last. */
+function profileTexts(actor: Actor): Array<{ name?: string; text: string }> {
   const fields = (Array.isArray(actor.attachment) ? actor.attachment : [])
-    .filter((a) => a?.type === 'PropertyValue' && a.name === 'KEZ' && typeof a.value === 'string')
-    .map((a) => htmlToText(a.value as string));
-  const sources =
-    fields.length > 0
-      ? fields
-      : typeof actor.summary === 'string'
-        ? [htmlToText(actor.summary)]
-        : [];
-  return sources.flatMap((t) => t.match(COMPACT) ?? []);
+    .filter((a) => a?.type === 'PropertyValue' && typeof a.value === 'string')
+    .map((a) => ({
+      name: typeof a.name === 'string' ? a.name : '',
+      text: htmlToText(a.value as string),
+    }));
+  const summary = typeof actor.summary === 'string' ? [{ text: htmlToText(actor.summary) }] : [];
+  return [...fields, ...summary];
+}
+
+/** Compact claims: in the fields named KEZ, else in the summary. */
+function compactTexts(texts: Array<{ name?: string; text: string }>): string[] {
+  const kez = texts.filter((t) => t.name === 'KEZ');
+  const sources = kez.length > 0 ? kez : texts.filter((t) => t.name === undefined);
+  return sources.flatMap((t) => t.text.match(COMPACT) ?? []);
 }
 
 export const apPlugin: ChannelPlugin = {
@@ -128,7 +136,11 @@ export const apPlugin: ChannelPlugin = {
       subject: `ap:@${actor.preferredUsername.toLowerCase()}@${host}`,
       stableId: actorUrl,
     };
-    return proofTexts(actor).map((text): Candidate => ({ location: actorUrl, text, owner }));
+    const texts = profileTexts(actor);
+    return [
+      ...compactTexts(texts).map((text): Candidate => ({ location: actorUrl, text, owner })),
+      ...texts.flatMap((t) => shortCandidates(t.text, actorUrl, owner)),
+    ];
   },
 
   async publish(p, env) {

@@ -1,13 +1,16 @@
-// bluesky: `dev.kez.proof` records in the account's own repo (SPEC §10). The owner is the repo
-// DID whose DID document names the handle back (bluesky-identity.ts); the DID is the stable
-// id. A record is only counted when its at:// URI is in that DID's repo, whatever the PDS
-// returns. Posts are not searched: a post holds at most 300 graphemes, and a compact claim
-// is longer than that.
+// bluesky: `dev.kez.proof` records in the account's own repo (SPEC §10), whose `proof` is a
+// compact claim or a short proof, and short proofs (SPEC §5.2) in the profile description
+// (`app.bsky.actor.profile`, rkey `self`). The owner is the repo DID whose DID document names
+// the handle back (bluesky-identity.ts); the DID is the stable id. A record is only counted
+// when its at:// URI is in that DID's repo, whatever the PDS returns. Posts are not searched:
+// a post holds at most 300 graphemes, and a compact claim is longer than that.
 import { KezError, identityHex } from '@kez/core';
+import { proofCandidates, shortCandidates } from '../proofs.js';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
 import { resolveIdentity, type AtprotoIdentity } from './bluesky-identity.js';
 
 export const PROOF_COLLECTION = 'dev.kez.proof';
+const PROFILE_COLLECTION = 'app.bsky.actor.profile';
 const PAGE = 100;
 const MAX_PAGES = 3;
 const JSON_TYPES = ['application/json'];
@@ -51,18 +54,40 @@ function ownUri(r: ListedRecord, id: AtprotoIdentity): string | null {
     : null;
 }
 
+/** The profile description, if the repo has a profile record. */
+async function profileDescription(
+  id: AtprotoIdentity,
+  env: ChannelEnv,
+): Promise<{ uri: string; description: string } | null> {
+  const q = new URLSearchParams({ repo: id.did, collection: PROFILE_COLLECTION, rkey: 'self' });
+  const res = await env.fetch(`${id.pds}/xrpc/com.atproto.repo.getRecord?${q}`, {
+    contentTypes: JSON_TYPES,
+    passStatuses: [400, 404], // RecordNotFound: no profile yet
+  });
+  if (res.status !== 200) return null;
+  const body = res.json() as { uri?: unknown; value?: { description?: unknown } } | null;
+  const uri = `at://${id.did}/${PROFILE_COLLECTION}/self`;
+  const description = body?.value?.description;
+  return body?.uri === uri && typeof description === 'string' ? { uri, description } : null;
+}
+
 export const blueskyPlugin: ChannelPlugin = {
   name: 'bluesky',
   async locate(subject, env) {
     const id = await resolveIdentity(subject.id, env);
     const owner = { subject: `bluesky:${id.handle}`, stableId: id.did };
+    const [records, profile] = await Promise.all([
+      listRecords(id, PROOF_COLLECTION, env),
+      profileDescription(id, env),
+    ]);
     const candidates: Candidate[] = [];
-    for (const r of await listRecords(id, PROOF_COLLECTION, env)) {
+    for (const r of records) {
       const uri = ownUri(r, id);
       const value = r.value as { $type?: unknown; proof?: unknown } | null;
       if (uri && value?.$type === PROOF_COLLECTION && typeof value.proof === 'string')
-        candidates.push({ location: uri, text: value.proof, owner });
+        candidates.push(...proofCandidates(value.proof, uri, owner));
     }
+    if (profile) candidates.push(...shortCandidates(profile.description, profile.uri, owner));
     return candidates;
   },
 

@@ -1,4 +1,6 @@
-// dns: TXT records at _kez.<domain> (SPEC §10, §8.4). The owner is the domain queried.
+// dns: TXT records at _kez.<domain> (SPEC §10, §8.4). The owner is the domain queried. A
+// record that is not a compact claim is read for short proofs (SPEC §5.2).
+import { shortCandidates } from '../proofs.js';
 import type { ChannelPlugin } from '../types.js';
 
 /** TXT character-strings in presentation form, so the core DNS decoder applies the §8.4 rules. */
@@ -11,13 +13,13 @@ export const dnsPlugin: ChannelPlugin = {
   async locate(subject, env) {
     const name = `_kez.${subject.id}`;
     env.progress?.(`dns: TXT ${name}`);
-    const records = await env.resolveTxt(name);
-    return records
-      .filter((strings) => strings.join('').startsWith('kez:z1:'))
-      .map((strings, i) => ({
-        location: `dns:${name}#${i}`,
-        text: presentation(strings),
-        owner: { subject: subject.text },
-      }));
+    const owner = { subject: subject.text };
+    return (await env.resolveTxt(name)).flatMap((strings, i) => {
+      const location = `dns:${name}#${i}`;
+      const text = strings.join('');
+      return text.startsWith('kez:z1:')
+        ? [{ location, text: presentation(strings), owner }]
+        : shortCandidates(text, location, owner);
+    });
   },
 };

@@ -1,6 +1,8 @@
-// github: Markdown proofs in the user's public gists (SPEC §10). The owner is the gist's
-// owner.login from the REST API, with owner.id as the stable id. Gist comments are never read.
+// github: Markdown proofs in the user's public gists (SPEC §10), and short proofs (SPEC §5.2)
+// in the user's profile bio. The owner is the login and id from the REST API (the gist's
+// owner.login/owner.id; the user's own login/id for the bio). Gist comments are never read.
 import { KezError, isKezError, MAX_MARKDOWN_BYTES } from '@kez/core';
+import { shortCandidates } from '../proofs.js';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
 
 const PER_PAGE = 100;
@@ -13,6 +15,8 @@ const JSON_TYPES = ['application/json'];
 interface GhUser {
   login?: unknown;
   id?: unknown;
+  /** Plain text, at most 160 characters, or null (the profile bio). */
+  bio?: unknown;
 }
 interface GhGist {
   html_url?: unknown;
@@ -68,7 +72,13 @@ export const githubPlugin: ChannelPlugin = {
         { login },
       );
     }
-    const candidates: Candidate[] = [];
+    const candidates: Candidate[] =
+      typeof user.bio === 'string'
+        ? shortCandidates(user.bio, userResult.value.url, {
+            subject: `github:${user.login.toLowerCase()}`,
+            stableId: `github-id:${user.id}`,
+          })
+        : [];
     const failures: KezError[] = [];
     let read = 0;
     for (const gist of gistsResult.value) {

@@ -1,14 +1,29 @@
-// nostr: kind 30779 events by the account's key on the configured relays (SPEC §10). The
-// owner is the pubkey of an event whose NIP-01 signature verifies; relays are untrusted and
-// may return anything, so every event is checked here and its own pubkey names its owner.
+// nostr: kind 30779 events by the account's key on the configured relays (SPEC §10), content
+// a compact claim or a short proof, and short proofs (SPEC §5.2) in the `about` of the
+// account's newest kind 0 metadata. The owner is the pubkey of an event whose NIP-01
+// signature verifies; relays are untrusted and may return anything, so every event is checked
+// here and its own pubkey names its owner.
 import { KezError, isKezError, fromHex, nsecDecode } from '@kez/core';
 import { getPublicKey } from 'nostr-tools/pure';
+import { proofCandidates, shortCandidates } from '../proofs.js';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
 import { PROOF_KIND, checkEvent, ownerSubjectOf, pubkeyHexOf, signEvent } from './nostr-event.js';
 import { eachRelay, type RelayOutcome } from './nostr-relay-client.js';
 
 /** One addressable event per identity: a handful is plenty, more is a hostile relay. */
 const MAX_PROOF_EVENTS = 64;
+/** NIP-01 kind 0: user metadata, content a JSON object (`about` is the profile text). */
+const METADATA_KIND = 0;
+
+/** The `about` text of a kind 0 event's JSON content, if any. */
+function aboutOf(content: string): string | undefined {
+  try {
+    const about = (JSON.parse(content) as { about?: unknown } | null)?.about;
+    return typeof about === 'string' ? about : undefined;
+  } catch {
+    return undefined; // metadata that is not JSON holds no proof
+  }
+}
 
 /** The nostr secret from the publish token: `nsec1…` or 64 hex digits. Never echoed. */
 function nostrSecret(token: string | undefined): Uint8Array {
@@ -45,12 +60,17 @@ export const nostrPlugin: ChannelPlugin = {
     env.progress?.(
       `nostr: kind ${PROOF_KIND} events by ${subject.id} on ${relays.length} relay(s)`,
     );
-    const filter = { kinds: [PROOF_KIND], authors: [pubkey], limit: MAX_PROOF_EVENTS };
+    const filter = {
+      kinds: [PROOF_KIND, METADATA_KIND],
+      authors: [pubkey],
+      limit: MAX_PROOF_EVENTS,
+    };
     const limits = { maxEvents: MAX_PROOF_EVENTS, maxBytes: env.config.maxBodyBytes };
     const outcomes = await eachRelay(relays, env, (s) => s.query(filter, limits));
     const candidates: Candidate[] = [];
     const rejected: KezError[] = [];
     const seen = new Set<string>();
+    let metadata: { relay: string; event: ReturnType<typeof checkEvent> } | undefined;
     for (const { relay, value } of outcomes) {
       for (const raw of value ?? []) {
         let event;
@@ -61,16 +81,24 @@ export const nostrPlugin: ChannelPlugin = {
           rejected.push(e);
           continue;
         }
+        // Only the account's own newest metadata counts (kind 0 is replaceable, NIP-01).
+        if (event.kind === METADATA_KIND && event.pubkey === pubkey) {
+          if (!metadata || event.created_at > metadata.event.created_at)
+            metadata = { relay, event };
+          continue;
+        }
         if (event.kind !== PROOF_KIND || seen.has(event.id)) continue;
         seen.add(event.id);
         // A relay that ignores the authors filter hands us someone else's event: it keeps its
         // real owner, so a claim copied into it fails as subject_mismatch.
-        candidates.push({
-          location: `${relay}#${event.id}`,
-          text: event.content,
-          owner: { subject: ownerSubjectOf(event.pubkey) },
-        });
+        const owner = { subject: ownerSubjectOf(event.pubkey) };
+        candidates.push(...proofCandidates(event.content, `${relay}#${event.id}`, owner));
       }
+    }
+    const about = metadata && aboutOf(metadata.event.content);
+    if (metadata && about !== undefined) {
+      const owner = { subject: ownerSubjectOf(metadata.event.pubkey) };
+      candidates.push(...shortCandidates(about, `${metadata.relay}#${metadata.event.id}`, owner));
     }
     if (candidates.length === 0) {
       const failure = firstFailure(outcomes) ?? rejected[0];
