@@ -115,8 +115,9 @@ function extend(chain: ChainResult, events: ChainEvent[], now: number): ChainRes
   return {
     status: 'valid',
     reason: `sigchain of ${state.identity} verifies up to seq ${state.head.seq}`,
-    evidence: { identity: state.identity, head: { ...state.head } },
+    evidence: { ...chain.evidence, identity: state.identity, head: { ...state.head } },
     events: [...chain.events, ...events],
+    allEvents: [...chain.allEvents, ...events],
     state,
   };
 }

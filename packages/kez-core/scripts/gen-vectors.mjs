@@ -57,6 +57,24 @@ for (const [name, [suite, secret]] of Object.entries(keySpecs)) {
 const signerName = (keyId) => Object.keys(S).find((n) => S[n].keyId === keyId);
 
 // ---- helpers -------------------------------------------------------------------------
+// The v0.2 vectors stay v0.2 objects (SPEC §14.1: same SI and H): their builders sign "0.2".
+// Every builder takes its parameters object second to last.
+const v02 =
+  (build) =>
+  (...args) => {
+    args[args.length - 2] = { ...args[args.length - 2], version: '0.2' };
+    return build(...args);
+  };
+const V2 = {
+  createGenesis: v02(k.createGenesis),
+  addClaim: v02(k.addClaim),
+  revokeClaim: v02(k.revokeClaim),
+  rotateKey: v02(k.rotateKey),
+  addDevice: v02(k.addDevice),
+  revokeDevice: v02(k.revokeDevice),
+  createClaim: v02(k.createClaim),
+  createLogin: v02(k.createLogin),
+};
 const objects = [];
 async function addObject(name, obj, extra = {}) {
   const compact = await k.encodeCompact(obj);
@@ -107,8 +125,8 @@ function fullChain(p) {
     return e;
   };
   const named = {};
-  named.init = push(k.createGenesis({ created_at: T, next: k.commitment(N.keyId) }, P));
-  let a = k.addClaim(
+  named.init = push(V2.createGenesis({ created_at: T, next: k.commitment(N.keyId) }, P));
+  let a = V2.addClaim(
     st,
     { subject: 'github:alice', created_at: T + 10, locators: ['https://sig.example.com/kez'] },
     P,
@@ -116,34 +134,34 @@ function fullChain(p) {
   claims.rotated_away = a.claim;
   named.add = push(a.event);
   named.add_device = push(
-    k.addDevice(st, { deviceSigner: D, name: 'Laptop ✓ é', created_at: T + 20 }, P),
+    V2.addDevice(st, { deviceSigner: D, name: 'Laptop ✓ é', created_at: T + 20 }, P),
   );
-  a = k.addClaim(st, { subject: 'dns:example.com', created_at: T + 30 }, D);
+  a = V2.addClaim(st, { subject: 'dns:example.com', created_at: T + 30 }, D);
   claims.device_revoked = a.claim;
   push(a.event);
-  a = k.addClaim(st, { subject: 'bluesky:alice.example.com', created_at: T + 40 }, P);
+  a = V2.addClaim(st, { subject: 'bluesky:alice.example.com', created_at: T + 40 }, P);
   claims.revoked = a.claim;
   push(a.event);
   // The reason exercises JCS string escaping: tab, quote, backslash, U+001F, non-ASCII, astral.
   named.revoke = push(
-    k.revokeClaim(
+    V2.revokeClaim(
       st,
       { claim: k.objectHash(a.claim), reason: 'moved\t"away" \\ \u001f → 💻', created_at: T + 50 },
       P,
     ),
   );
-  named.revoke_device = push(k.revokeDevice(st, { device: D.keyId, created_at: T + 60 }, P));
+  named.revoke_device = push(V2.revokeDevice(st, { device: D.keyId, created_at: T + 60 }, P));
   named.rotate = push(
-    k.rotateKey(st, { newSigner: N, next: k.commitment(N2.keyId), created_at: T + 70 }, P),
+    V2.rotateKey(st, { newSigner: N, next: k.commitment(N2.keyId), created_at: T + 70 }, P),
   );
-  a = k.addClaim(
+  a = V2.addClaim(
     st,
     { subject: 'ap:@alice@example.social', created_at: T + 80, expires_at: 9_007_199_254_740_991 },
     N,
   );
   claims.valid = a.claim;
   push(a.event);
-  a = k.addClaim(
+  a = V2.addClaim(
     st,
     { subject: keys.bip_other.key_id, created_at: T + 90, expires_at: NOW - 1 },
     N,
@@ -229,8 +247,8 @@ for (const p of ['ed', 'bip']) {
   const P = S.ed_primary;
   const base = full.ed.events.slice(0, 2);
   const st = chainOf(base);
-  const f1 = k.addClaim(st, { subject: 'github:fork-one', created_at: T + 20 }, P);
-  const f2 = k.addClaim(st, { subject: 'github:fork-two', created_at: T + 20 }, P);
+  const f1 = V2.addClaim(st, { subject: 'github:fork-one', created_at: T + 20 }, P);
+  const f2 = V2.addClaim(st, { subject: 'github:fork-two', created_at: T + 20 }, P);
   addChain(
     'ed25519-fork',
     [...base, f1.event, f2.event],
@@ -252,7 +270,7 @@ for (const p of ['ed', 'bip']) {
         : {};
     await addObject(`event-${op}-${suite}`, e, extra);
   }
-  const login = k.createLogin(
+  const login = V2.createLogin(
     {
       identity: f.state.identity,
       audience: 'chat.example.com',
@@ -338,7 +356,7 @@ function chainNeg(name, events, code) {
     'chain-unknown-key-adds',
     [
       ...ev.slice(0, 2),
-      k.addClaim(st1, { subject: 'github:mallory', created_at: T + 25 }, O).event,
+      V2.addClaim(st1, { subject: 'github:mallory', created_at: T + 25 }, O).event,
     ],
     'not_authorized',
   );
@@ -366,7 +384,7 @@ function chainNeg(name, events, code) {
     ],
     'bad_key',
   );
-  const wrongSeqClaim = k.createClaim(
+  const wrongSeqClaim = V2.createClaim(
     { identity: st1.identity, seq: 5, subject: 'github:bob', created_at: T + 25 },
     P,
   );
@@ -395,16 +413,16 @@ function chainNeg(name, events, code) {
   chainNeg('chain-not-starting-at-0', [lines[1], lines[2], ''].join('\n'), 'malformed');
   chainNeg('chain-crlf', `${lines.slice(0, 3).join('\r\n')}\r\n`, 'malformed');
   chainNeg('chain-empty', '', 'no_chain');
-  const good = k.addClaim(st1, { subject: 'github:ok', created_at: T + 25 }, P).event;
+  const good = V2.addClaim(st1, { subject: 'github:ok', created_at: T + 25 }, P).event;
   const bad = resign(
-    { ...k.addClaim(st1, { subject: 'github:bad', created_at: T + 25 }, P).event, created_at: T },
+    { ...V2.addClaim(st1, { subject: 'github:bad', created_at: T + 25 }, P).event, created_at: T },
     P,
   );
   chainNeg('chain-valid-and-invalid-sibling', [...ev.slice(0, 2), good, bad], 'bad_link');
-  chainNeg('chain-two-geneses', [ev[0], k.createGenesis({ created_at: T }, O)], 'malformed');
+  chainNeg('chain-two-geneses', [ev[0], V2.createGenesis({ created_at: T }, O)], 'malformed');
   chainNeg(
     'chain-genesis-later',
-    [ev[0], { ...k.createGenesis({ created_at: T + 1 }, O), seq: 1 }],
+    [ev[0], { ...V2.createGenesis({ created_at: T + 1 }, O), seq: 1 }],
     'malformed',
   );
 }
@@ -413,7 +431,7 @@ function chainNeg(name, events, code) {
 // §2.3 domain whose last label only looks numeric (`1e`, `0xg` are names to the URL parser).
 await addObject(
   'claim-edge-forms-ed25519',
-  k.createClaim(
+  V2.createClaim(
     {
       identity: full.ed.state.identity,
       seq: 1,
@@ -600,7 +618,7 @@ neg('missing-member', 'json', k.encodeJson((({ identity: _i, ...r }) => r)(claim
 neg(
   'unsupported-version',
   'json',
-  k.encodeJson(resign({ ...claim, kez: '0.3' }, S.ed_primary)),
+  k.encodeJson(resign({ ...claim, kez: '0.4' }, S.ed_primary)),
   'unsupported_version',
 );
 neg(
@@ -728,12 +746,12 @@ for (const [name, url] of [
   );
 }
 {
-  const future = k.createClaim(
+  const future = V2.createClaim(
     { identity: claim.identity, seq: 1, subject: 'github:alice', created_at: NOW + 601 },
     S.ed_primary,
   );
   neg('future-created-at', 'json', k.encodeJson(future), 'future');
-  const expired = k.createClaim(
+  const expired = V2.createClaim(
     {
       identity: claim.identity,
       seq: 1,
@@ -798,7 +816,7 @@ for (const [name, url] of [
   neg(
     'event-nested-claim-version',
     'json',
-    ejson(resign({ ...ev.add, body: { claim: { ...ev.add.body.claim, kez: '0.3' } } }, P)),
+    ejson(resign({ ...ev.add, body: { claim: { ...ev.add.body.claim, kez: '0.4' } } }, P)),
     'unsupported_version',
   );
   neg(
@@ -825,13 +843,13 @@ for (const [name, url] of [
   neg(
     'order-shape-before-version',
     'json',
-    ejson(resign({ ...claim, kez: '0.3', zz: 1 }, P)),
+    ejson(resign({ ...claim, kez: '0.4', zz: 1 }, P)),
     'malformed',
   );
   neg(
     'order-version-before-subject',
     'json',
-    ejson(resign({ ...claim, kez: '0.3', subject: 'github:Alice' }, P)),
+    ejson(resign({ ...claim, kez: '0.4', subject: 'github:Alice' }, P)),
     'unsupported_version',
   );
   neg(
@@ -850,7 +868,7 @@ for (const [name, url] of [
     'order-signature-before-future',
     'json',
     ejson({
-      ...k.createClaim(
+      ...V2.createClaim(
         { identity: claim.identity, seq: 1, subject: 'github:alice', created_at: NOW + 601 },
         P,
       ),
@@ -1212,7 +1230,7 @@ for (const [name, url] of [
   const f = full.ed;
   const N = S.ed_next;
   const mk = (p, signer = N) =>
-    k.createLogin(
+    V2.createLogin(
       {
         identity: f.state.identity,
         audience: 'chat.example.com',
@@ -1261,7 +1279,7 @@ for (const [name, url] of [
   );
   lneg(
     'login-other-identity',
-    k.createLogin(
+    V2.createLogin(
       {
         identity: full.bip.state.identity,
         audience: 'chat.example.com',

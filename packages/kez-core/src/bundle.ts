@@ -1,19 +1,13 @@
-// Bundles (SPEC §6.5): JSONL export/parse, chain verification with fork detection, and
-// rollback/fork across time (§6.7).
+// Bundles (SPEC §6.5): JSONL export/parse, bundle verification (resolved by chain-resolver.ts),
+// and rollback/fork across time (§6.7).
 import { fail } from './errors.js';
 import { utf8Length } from './bytes.js';
 import { parseCanonical, canonicalize } from './jcs.js';
 import { parseObject, type ChainEvent } from './objects.js';
 import { objectHash } from './signing.js';
-import type { ChainState } from './chain-state.js';
-import { createFolder, type Candidate, type ChainFolder } from './chain-folder.js';
+import { resolveTree, treeNode, type ChainResult, type TreeNode } from './chain-resolver.js';
 import { verdictOf, type Verdict } from './verdict.js';
 import { MAX_BUNDLE_LINE_BYTES } from './limits.js';
-
-export interface ChainResult extends Verdict {
-  state?: ChainState;
-  events: ChainEvent[];
-}
 
 /**
  * The first rows of SPEC §6.6 and §7, shared by claims and logins: a forked chain is `fork`
@@ -57,128 +51,37 @@ export function parseBundle(text: string): ChainEvent[] {
   });
 }
 
-function result(v: Verdict, events: ChainEvent[], state?: ChainState): ChainResult {
-  return state ? { ...v, state, events } : { ...v, events };
+/**
+ * SPEC §6.5. A bundle string is parsed first; an array is taken as the lines of a bundle. Lines
+ * are in seq order and distinct [malformed]; the tree they form is resolved by SPEC §6.8
+ * (resolveChain, which takes events in any order, is the same resolution).
+ */
+export function verifyChain(input: ChainEvent[] | string, opts: { now: number }): ChainResult {
+  const nodes: TreeNode[] = [];
+  const given: ChainEvent[] = [];
+  try {
+    const lines = typeof input === 'string' ? parseBundle(input) : input;
+    const seen = new Set<string>();
+    for (const line of lines) {
+      const n = treeNode(line, nodes.length);
+      const last = nodes[nodes.length - 1];
+      if (last && n.event.seq < last.event.seq)
+        fail('malformed', 'bundle seqs must not decrease', { seq: n.event.seq });
+      if (seen.has(n.hash)) fail('malformed', 'a bundle line repeats', { hash: n.hash });
+      seen.add(n.hash);
+      nodes.push(n);
+      given.push(n.event);
+    }
+  } catch (err) {
+    return { ...verdictOf(err), events: given, allEvents: given };
+  }
+  return resolveTree(nodes, opts.now, given);
 }
-
-/** How one group of events at the same seq ends: the one to fold, or the chain's verdict. */
-type GroupOutcome =
-  | { next: Candidate }
-  | { verdict: Verdict /** a fork reports the state before it */; withState: boolean };
-
-const malformed = (reason: string, evidence: Record<string, unknown>): GroupOutcome => ({
-  verdict: { status: 'invalid', code: 'malformed', reason, evidence },
-  withState: false,
-});
 
 /**
- * SPEC §6.5 for the events sharing one seq, each checked against the folder's current state
- * (nothing is folded here). One that passes is the next event; two that pass are a fork;
- * none passing reports the first failure. `seen` collects every hash to catch a repeated line.
+ * SPEC §6.7: null when `chain` is consistent with the head seen before — it holds that event,
+ * on its resolved path or on a superseded branch (the resolution is in its own evidence).
  */
-function judgeGroup(
-  folder: ChainFolder,
-  group: ChainEvent[],
-  seen: Set<string>,
-  now: number,
-): GroupOutcome {
-  const state = folder.state;
-  const seq = group[0]!.seq;
-  const expected = state === null ? 0 : state.head.seq + 1;
-  if (seq !== expected)
-    return malformed(
-      `bundle seqs must start at 0 and be contiguous (expected ${expected}, got ${seq})`,
-      { seq },
-    );
-  // Each genesis defines its own identity, so two at seq 0 are two chains, not a fork.
-  if (seq === 0 && group.length > 1) return malformed('a bundle holds one genesis event', { seq });
-  const ok: Candidate[] = [];
-  let firstFailure: Verdict | undefined;
-  for (const e of group) {
-    let checked: Candidate | undefined;
-    let failure: Verdict | undefined;
-    try {
-      checked = folder.check(e, now);
-    } catch (err) {
-      failure = verdictOf(err);
-    }
-    // The hash of a checked event comes with it; only failures are hashed here.
-    let hash: string;
-    try {
-      hash = checked ? checked.hash : objectHash(e);
-    } catch (err) {
-      return { verdict: verdictOf(err), withState: false };
-    }
-    if (seen.has(hash)) return malformed('a bundle line repeats', { seq, hash });
-    seen.add(hash);
-    if (checked) ok.push(checked);
-    else firstFailure ??= { ...failure!, evidence: { ...failure!.evidence, seq, hash } };
-  }
-  if (ok.length >= 2) {
-    const hashes = ok.map((c) => c.hash);
-    return {
-      verdict: {
-        status: 'fork',
-        code: 'fork',
-        reason: `two or more valid events at seq ${seq}`,
-        evidence: { seq, hashes, ...(state ? { identity: state.identity } : {}) },
-      },
-      withState: true,
-    };
-  }
-  if (firstFailure) return { verdict: firstFailure, withState: false };
-  return { next: ok[0]! };
-}
-
-/** SPEC §6.5. Events are taken in the given order; a bundle string is parsed first. */
-export function verifyChain(input: ChainEvent[] | string, opts: { now: number }): ChainResult {
-  let events: ChainEvent[];
-  try {
-    events =
-      typeof input === 'string'
-        ? parseBundle(input)
-        : input.map((e) => {
-            const o = parseObject(e);
-            if (o.type !== 'event') fail('malformed', 'not an event');
-            return o;
-          });
-  } catch (err) {
-    return result(verdictOf(err), []);
-  }
-  if (events.length === 0)
-    return result(
-      { status: 'not_found', code: 'no_chain', reason: 'empty sigchain', evidence: {} },
-      events,
-    );
-
-  const folder = createFolder();
-  const seen = new Set<string>();
-  for (let i = 0; i < events.length; ) {
-    let j = i;
-    while (j < events.length && events[j]!.seq === events[i]!.seq) j++;
-    const outcome = judgeGroup(folder, events.slice(i, j), seen, opts.now);
-    if ('verdict' in outcome)
-      return result(
-        outcome.verdict,
-        events,
-        outcome.withState ? (folder.state ?? undefined) : undefined,
-      );
-    folder.commit(outcome.next);
-    i = j;
-  }
-  const s = folder.state!;
-  return result(
-    {
-      status: 'valid',
-      reason: `sigchain of ${s.identity} verifies up to seq ${s.head.seq}`,
-      evidence: { identity: s.identity, head: { ...s.head } },
-    },
-    events,
-    s,
-  );
-}
-
-/** SPEC §6.7: null when `chain` is consistent with the head seen before. */
 export function compareHeads(
   seen: { seq: number; hash: string },
   chain: ChainResult,
@@ -192,6 +95,8 @@ export function compareHeads(
     };
   const s = chain.state;
   if (chain.status !== 'valid' || !s) return null;
+  const at = chain.allEvents.filter((e) => e.seq === seen.seq).map((e) => objectHash(e));
+  if (at.includes(seen.hash)) return null;
   if (s.head.seq < seen.seq) {
     return {
       status: 'unreachable',
@@ -200,14 +105,10 @@ export function compareHeads(
       evidence: { seen: { ...seen }, head: { ...s.head } },
     };
   }
-  const at = chain.events.filter((e) => e.seq === seen.seq).map((e) => objectHash(e));
-  if (!at.includes(seen.hash)) {
-    return {
-      status: 'fork',
-      code: 'fork',
-      reason: `the event at seq ${seen.seq} differs from the one seen earlier`,
-      evidence: { seq: seen.seq, hashes: [seen.hash, ...at] },
-    };
-  }
-  return null;
+  return {
+    status: 'fork',
+    code: 'fork',
+    reason: `the event at seq ${seen.seq} differs from the one seen earlier`,
+    evidence: { seq: seen.seq, hashes: [seen.hash, ...at] },
+  };
 }

@@ -1,4 +1,4 @@
-// Folding a sigchain (SPEC §6.2–§6.5): events are checked against the current state, then
+// Folding a sigchain (SPEC §6.2–§6.4): events are checked against the current state, then
 // applied to it in place, so a chain of n events costs n checks and no copies of the state.
 import { fail } from './errors.js';
 import type { ChainEvent } from './objects.js';
@@ -24,6 +24,8 @@ export interface ChainFolder {
   commit(candidate: Candidate): ChainState;
   /** check, then commit. */
   apply(value: unknown, now: number): ChainState;
+  /** A new folder at a copy of this state (a fork point: each branch folds on its own). */
+  branch(): ChainFolder;
 }
 
 /** The one place a state changes. */
@@ -36,6 +38,8 @@ function fold(state: ChainState | null, t: Transition): ChainState {
       ...(c.next === undefined ? {} : { next: c.next }),
       devices: new Map(),
       revokedDevices: new Set(),
+      usedKeys: new Set([c.primary]),
+      retirements: [],
       claims: new Map(),
       head: t.head,
     };
@@ -51,15 +55,23 @@ function fold(state: ChainState | null, t: Transition): ChainState {
       break;
     case 'rotate':
       s.primary = c.primary;
+      s.usedKeys.add(c.primary);
       if (c.next === undefined) delete s.next;
       else s.next = c.next;
+      for (const d of c.revokedDevices) {
+        s.devices.delete(d);
+        s.revokedDevices.add(d);
+      }
+      s.retirements.push(...c.retirements);
       break;
     case 'add_device':
       s.devices.set(c.device, c.entry);
+      s.usedKeys.add(c.device);
       break;
     case 'revoke_device':
       s.devices.delete(c.device);
       s.revokedDevices.add(c.device);
+      s.retirements.push(c.retirement);
       break;
   }
   s.head = t.head;
@@ -112,6 +124,10 @@ class Folder implements ChainFolder {
 
   apply(value: unknown, now: number): ChainState {
     return this.commit(this.check(value, now));
+  }
+
+  branch(): ChainFolder {
+    return new Folder(this.#state && cloneChainState(this.#state));
   }
 }
 

@@ -3,18 +3,26 @@
 import { fail, isKezError } from './errors.js';
 import { commitment } from './keys.js';
 import { identityIdOf } from './identity-id.js';
-import { parseObject, type ChainEvent, type Claim } from './objects.js';
+import { parseObject, type ChainEvent, type Claim, type DeviceRequest } from './objects.js';
 import { checkSignature, reverseSigningInput, verifySignedObject } from './signing.js';
-import type { ChainState } from './chain-state.js';
+import type { ChainState, DeviceEntry, Retirement } from './chain-state.js';
+import { requestMismatch } from './device-request.js';
 
 /** What one accepted event does to the state, besides moving the head. */
 export type Change =
   | { op: 'init'; identity: string; primary: string; next?: string }
   | { op: 'add'; claimHash: string; claim: Claim }
   | { op: 'revoke'; claimHash: string; revoked: { seq: number; reason?: string } }
-  | { op: 'rotate'; primary: string; next?: string }
-  | { op: 'add_device'; device: string; entry: { name?: string; seq: number } }
-  | { op: 'revoke_device'; device: string };
+  | {
+      op: 'rotate';
+      primary: string;
+      next?: string;
+      retirements: Retirement[];
+      /** Devices a compromise declaration revokes (SPEC §6.2). */
+      revokedDevices: string[];
+    }
+  | { op: 'add_device'; device: string; entry: DeviceEntry }
+  | { op: 'revoke_device'; device: string; retirement: Retirement };
 
 export interface Transition {
   event: ChainEvent;
@@ -26,6 +34,11 @@ export interface Transition {
 function canAct(state: ChainState, key: string): boolean {
   return key === state.primary || state.devices.has(key);
 }
+
+/** SPEC §6.3: a rotate signed by its new_key is the recovery form (v0.3 only, checked in
+ * objects.ts with the rest of the structure). */
+export const isRecovery = (event: ChainEvent): boolean =>
+  event.op === 'rotate' && event.key === event.body.new_key;
 
 function checkReverse(keyId: string, event: ChainEvent): void {
   try {
@@ -63,11 +76,76 @@ function checkLink(state: ChainState, event: ChainEvent): void {
   if (event.prev !== state.head.hash)
     fail('bad_link', 'prev is not the hash of the previous event', { prev: event.prev });
   if (event.created_at < state.head.created_at) fail('bad_link', 'created_at goes backwards');
-  const primaryOnly =
-    event.op === 'rotate' || event.op === 'add_device' || event.op === 'revoke_device';
-  if (primaryOnly ? event.key !== state.primary : !canAct(state, event.key)) {
+  const refuse = () =>
     fail('not_authorized', `${event.key} may not sign ${event.op}`, { key: event.key });
+  switch (event.op) {
+    case 'add':
+    case 'revoke':
+      if (!canAct(state, event.key)) refuse();
+      break;
+    case 'rotate':
+      if (event.key === state.primary) {
+        if (!Object.hasOwn(event.body, 'reverse'))
+          fail('malformed', 'an ordinary rotation carries reverse');
+      } else if (!isRecovery(event) || state.next === undefined) refuse();
+      break;
+    default:
+      if (event.key !== state.primary) refuse();
   }
+}
+
+/** SPEC §6.2 table, rotate rows: what a rotation away from `state.primary` retires. */
+function rotationRetirements(
+  state: ChainState,
+  event: ChainEvent,
+): { retirements: Retirement[]; revokedDevices: string[] } {
+  const old = state.primary;
+  if (event.kez === '0.2')
+    return {
+      retirements: [{ key: old, since: 0, code: 'key_rotated', seq: event.seq }],
+      revokedDevices: [],
+    };
+  const n = event.body.compromised_since as number | undefined;
+  if (n === undefined) return { retirements: [], revokedDevices: [] };
+  // Devices the compromised key added from N on may be the thief's: each is revoked from its
+  // own add seq (sorted, so the order of the retirements is the same everywhere).
+  const revokedDevices = [...state.devices]
+    .filter(([, d]) => d.seq >= n && d.addedBy === old)
+    .map(([k]) => k)
+    .sort();
+  return {
+    retirements: [
+      { key: old, since: n, code: 'key_compromised', seq: event.seq },
+      ...revokedDevices.map(
+        (k): Retirement => ({
+          key: k,
+          since: state.devices.get(k)!.seq,
+          code: 'key_compromised',
+          seq: event.seq,
+        }),
+      ),
+    ],
+    revokedDevices,
+  };
+}
+
+/** SPEC §6.3, add_device with a request (§6.9): every failure is bad_reverse. */
+function checkRequest(state: ChainState, event: ChainEvent, now: number): void {
+  let request: DeviceRequest;
+  try {
+    request = verifySignedObject(event.body.request, now).object as DeviceRequest;
+  } catch (err) {
+    if (isKezError(err) && (err.code === 'bad_signature' || err.code === 'future'))
+      fail('bad_reverse', `the device request does not verify: ${err.message}`, {}, err);
+    throw err;
+  }
+  const mismatch = requestMismatch(request, {
+    identity: state.identity,
+    device: event.body.device as string,
+    name: event.body.name as string | undefined,
+    at: event.created_at,
+  });
+  if (mismatch) fail('bad_reverse', `the device request does not fit: ${mismatch.reason}`);
 }
 
 /** The op's own rules (SPEC §6.3, §6.4) against a state the event already links onto. */
@@ -101,33 +179,46 @@ function opChange(state: ChainState, event: ChainEvent, now: number): Change {
     }
     case 'rotate': {
       const nk = body.new_key as string;
-      if (nk === state.primary || state.devices.has(nk) || state.revokedDevices.has(nk))
-        fail('bad_key', 'new_key is the primary or a device key', { key: nk });
+      if (state.usedKeys.has(nk))
+        fail('bad_key', 'new_key was already the primary or a device', { key: nk });
       if (state.next !== undefined && commitment(nk) !== state.next) {
         fail('precommit_mismatch', 'new_key does not match the pre-rotation commitment', {
           next: state.next,
         });
       }
-      checkReverse(nk, event);
+      if (!isRecovery(event)) checkReverse(nk, event);
       return {
         op: 'rotate',
         primary: nk,
         ...(typeof body.next === 'string' ? { next: body.next } : {}),
+        ...rotationRetirements(state, event),
       };
     }
     case 'add_device': {
       const dk = body.device as string;
-      if (dk === state.primary || state.devices.has(dk) || state.revokedDevices.has(dk))
-        fail('bad_key', 'device is the primary, active or revoked', { key: dk });
-      checkReverse(dk, event);
-      const entry: { name?: string; seq: number } = { seq: event.seq };
+      if (state.usedKeys.has(dk))
+        fail('bad_key', 'device was already the primary or a device', { key: dk });
+      if (Object.hasOwn(body, 'request')) checkRequest(state, event, now);
+      else checkReverse(dk, event);
+      const entry: DeviceEntry = { seq: event.seq, addedBy: event.key };
       if (typeof body.name === 'string') entry.name = body.name;
       return { op: 'add_device', device: dk, entry };
     }
     case 'revoke_device': {
       const dk = body.device as string;
       if (!state.devices.has(dk)) fail('bad_key', 'not an active device', { key: dk });
-      return { op: 'revoke_device', device: dk };
+      // SPEC §6.2 table, revoke_device rows.
+      const n = body.compromised_since as number | undefined;
+      const retirement: Retirement =
+        n === undefined
+          ? {
+              key: dk,
+              since: event.kez === '0.2' ? 0 : event.seq,
+              code: 'device_revoked',
+              seq: event.seq,
+            }
+          : { key: dk, since: n, code: 'key_compromised', seq: event.seq };
+      return { op: 'revoke_device', device: dk, retirement };
     }
     default:
       return fail('malformed', 'init only at seq 0');

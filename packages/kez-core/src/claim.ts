@@ -1,10 +1,12 @@
 // Claims (SPEC §5): create, verify offline, and status against a chain (§6.6).
 import { fail } from './errors.js';
 import type { Signer } from './keys.js';
-import { type Claim, VERSION } from './objects.js';
+import { type Claim, type Version, VERSION } from './objects.js';
 import { signValid, verifySignedObject } from './signing.js';
 import { valid, verdictFrom, type Verdict } from './verdict.js';
-import { unusableChain, type ChainResult } from './bundle.js';
+import { unusableChain } from './bundle.js';
+import type { ChainResult } from './chain-resolver.js';
+import { retirementOf } from './chain-state.js';
 
 export function createClaim(
   p: {
@@ -14,11 +16,13 @@ export function createClaim(
     created_at: number;
     expires_at?: number;
     locators?: string[];
+    /** The version to sign (default: the current one; older ones for vectors and tests). */
+    version?: Version;
   },
   signer: Signer,
 ): Claim {
   const unsigned: Omit<Claim, 'sig'> = {
-    kez: VERSION,
+    kez: p.version ?? VERSION,
     type: 'claim',
     identity: p.identity,
     seq: p.seq,
@@ -57,7 +61,8 @@ export function verifyClaim(value: unknown, opts: { now: number }): Verdict {
   });
 }
 
-/** SPEC §6.6: the first matching row decides. */
+/** SPEC §6.6: the first matching row decides; a key's claims outlive it unless a retirement
+ * (SPEC §6.2) undoes them. */
 export function claimStatus(value: Claim, chain: ChainResult, opts: { now: number }): Verdict {
   return verdictFrom(() => {
     const { claim, hash } = verifiedClaim(value, opts.now);
@@ -86,12 +91,12 @@ export function claimStatus(value: Claim, chain: ChainResult, opts: { now: numbe
         `claim revoked at seq ${entry.revoked.seq}${entry.revoked.reason ? `: ${entry.revoked.reason}` : ''}`,
         { ...ev, revoked: { ...entry.revoked } },
       );
-    if (s.revokedDevices.has(claim.key))
-      fail('device_revoked', `the claim's device key ${claim.key} was revoked`, ev);
-    if (claim.key !== s.primary && !s.devices.has(claim.key))
-      fail('key_rotated', `the claim's key ${claim.key} was rotated away`, {
+    // Retirements from superseded branches count too (SPEC §6.8: they stick).
+    const r = retirementOf(s, claim.key, claim.seq);
+    if (r)
+      fail(r.code, `the claim's key ${claim.key} was retired from seq ${r.since} (${r.code})`, {
         ...ev,
-        primary: s.primary,
+        retirement: { ...r },
       });
     if (claim.expires_at !== undefined && claim.expires_at <= opts.now)
       fail('expired', `claim expired at ${claim.expires_at}`, ev);

@@ -37,6 +37,7 @@ export type Code =
   | 'revoked'
   | 'key_rotated'
   | 'device_revoked'
+  | 'key_compromised'
   | 'expired'
   | 'timeout'
   | 'network'
@@ -55,6 +56,7 @@ const STATUS_OF: Record<Code, Status> = {
   revoked: 'revoked',
   key_rotated: 'revoked',
   device_revoked: 'revoked',
+  key_compromised: 'revoked',
   expired: 'expired',
   timeout: 'unreachable',
   network: 'unreachable',

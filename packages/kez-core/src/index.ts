@@ -61,11 +61,16 @@ export {
   type ChainEvent,
   type EventOp,
   type Login,
+  type DeviceRequest,
   type SignedObject,
+  type Version,
+  VERSION,
+  VERSIONS,
   parseObject,
 } from './objects.js';
 export {
-  CONTEXTS,
+  CONTEXT_KINDS,
+  signingContext,
   signingInput,
   reverseSigningInput,
   objectHash,
@@ -75,23 +80,33 @@ export {
 export * from './encodings/index.js';
 export { createClaim, verifyClaim, claimStatus } from './claim.js';
 export { checkLocator } from './locators.js';
-export { type ChainState, type ClaimEntry, cloneChainState } from './chain-state.js';
+export {
+  type ChainState,
+  type ClaimEntry,
+  type DeviceEntry,
+  type Retirement,
+  type RetirementCode,
+  cloneChainState,
+} from './chain-state.js';
 export { type Candidate, type ChainFolder, createFolder, applyEvent } from './chain-folder.js';
 export {
   createGenesis,
   addClaim,
   revokeClaim,
   rotateKey,
+  recoverKey,
   addDevice,
+  approveDevice,
   revokeDevice,
 } from './sigchain.js';
 export {
-  type ChainResult,
-  verifyChain,
-  exportBundle,
-  parseBundle,
-  compareHeads,
-} from './bundle.js';
+  createDeviceRequest,
+  readDeviceRequest,
+  verifyDeviceRequest,
+  requestMismatch,
+} from './device-request.js';
+export { type ChainResult, type Superseded, resolveChain } from './chain-resolver.js';
+export { verifyChain, exportBundle, parseBundle, compareHeads } from './bundle.js';
 export {
   createLogin,
   verifyLogin,

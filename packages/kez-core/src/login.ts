@@ -2,19 +2,29 @@
 import { fail } from './errors.js';
 import { randomBytes, toHex } from './bytes.js';
 import type { Signer } from './keys.js';
-import { type Login, VERSION } from './objects.js';
+import { type Login, type Version, VERSION } from './objects.js';
 import { signValid, verifySignedObject } from './signing.js';
 import { valid, verdictFrom, verdictOf, type Verdict } from './verdict.js';
-import { unusableChain, type ChainResult } from './bundle.js';
+import { unusableChain } from './bundle.js';
+import type { ChainResult } from './chain-resolver.js';
+import { retirementOf } from './chain-state.js';
 import { LOGIN_FUTURE_SKEW } from './limits.js';
 
 export function createLogin(
-  p: { identity: string; audience: string; created_at: number; expires_at: number; nonce?: string },
+  p: {
+    identity: string;
+    audience: string;
+    created_at: number;
+    expires_at: number;
+    nonce?: string;
+    /** The version to sign (default: the current one). */
+    version?: Version;
+  },
   signer: Signer,
 ): Login {
   return signValid<Login>(
     {
-      kez: VERSION,
+      kez: p.version ?? VERSION,
       type: 'login',
       identity: p.identity,
       key: signer.keyId,
@@ -63,8 +73,8 @@ export function checkLoginOffline(
 /**
  * SPEC §7, the chain's part, for a login checkLoginOffline passed (its signature is not
  * verified again). Codes: a forked chain → fork; another chain's identity → identity_mismatch;
- * key a revoked device → device_revoked; key neither primary nor an active device →
- * key_rotated; an unusable chain → the chain's own verdict.
+ * key retired on any branch (a revoked device included) → the retirement's code; key neither
+ * primary nor an active device → key_rotated; an unusable chain → the chain's own verdict.
  */
 export function checkLoginAgainstChain(checked: CheckedLogin, chain: ChainResult): Verdict {
   return verdictFrom(() => {
@@ -75,8 +85,8 @@ export function checkLoginAgainstChain(checked: CheckedLogin, chain: ChainResult
     const s = chain.state!;
     if (s.identity !== login.identity)
       fail('identity_mismatch', 'the chain is of another identity', ev);
-    if (s.revokedDevices.has(login.key))
-      fail('device_revoked', 'the login key is a revoked device', ev);
+    const r = retirementOf(s, login.key);
+    if (r) fail(r.code, `the login key was retired at seq ${r.seq} (${r.code})`, ev);
     if (login.key !== s.primary && !s.devices.has(login.key))
       fail('key_rotated', 'the login key is not the primary or an active device', ev);
     return valid(`login by ${login.identity} for ${login.audience}`, {

@@ -1,4 +1,5 @@
-// Signed object shapes (SPEC §4, §5, §6.1, §6.3, §7) with closed member sets.
+// Signed object shapes (SPEC §4, §5, §6.1, §6.3, §6.9, §7) with closed member sets, per version
+// (SPEC §14: a v0.3-only member or form in a "0.2" object is malformed).
 import { fail } from './errors.js';
 import { isHex, utf8Length } from './bytes.js';
 import { parseKeyId } from './keys.js';
@@ -7,10 +8,14 @@ import { checkLocator } from './locators.js';
 import { isIdentityId } from './identity-id.js';
 import { LOGIN_MAX_LIFETIME, MAX_LOCATOR_BYTES, MAX_LOCATORS } from './limits.js';
 
-export const VERSION = '0.2';
+/** The versions this implementation verifies (SPEC §14.1). */
+export const VERSIONS = ['0.2', '0.3'] as const;
+export type Version = (typeof VERSIONS)[number];
+/** The version new objects are signed with. */
+export const VERSION: Version = '0.3';
 
 export interface Claim {
-  kez: '0.2';
+  kez: Version;
   type: 'claim';
   identity: string;
   seq: number;
@@ -23,7 +28,7 @@ export interface Claim {
 }
 export type EventOp = 'init' | 'add' | 'revoke' | 'rotate' | 'add_device' | 'revoke_device';
 export interface ChainEvent {
-  kez: '0.2';
+  kez: Version;
   type: 'event';
   identity?: string;
   seq: number;
@@ -35,7 +40,7 @@ export interface ChainEvent {
   sig: string;
 }
 export interface Login {
-  kez: '0.2';
+  kez: Version;
   type: 'login';
   identity: string;
   key: string;
@@ -45,7 +50,17 @@ export interface Login {
   expires_at: number;
   sig: string;
 }
-export type SignedObject = Claim | ChainEvent | Login;
+/** SPEC §6.9: a new device asks to join an identity (v0.3 only). */
+export interface DeviceRequest {
+  kez: '0.3';
+  type: 'device_request';
+  identity: string;
+  key: string;
+  name?: string;
+  created_at: number;
+  sig: string;
+}
+export type SignedObject = Claim | ChainEvent | Login | DeviceRequest;
 export type Unsigned<T> = Omit<T, 'sig'>;
 
 const COMMON = ['kez', 'type', 'key', 'created_at', 'sig'];
@@ -56,15 +71,18 @@ const MEMBERS: Record<string, { required: string[]; optional: string[] }> = {
   },
   event: { required: [...COMMON, 'seq', 'op', 'body'], optional: ['identity', 'prev'] },
   login: { required: [...COMMON, 'identity', 'audience', 'nonce', 'expires_at'], optional: [] },
+  device_request: { required: [...COMMON, 'identity'], optional: ['name'] },
 };
 const BODY: Record<EventOp, { required: string[]; optional: string[] }> = {
   init: { required: [], optional: ['next'] },
   add: { required: ['claim'], optional: [] },
   revoke: { required: ['claim'], optional: ['reason'] },
-  rotate: { required: ['new_key', 'reverse'], optional: ['next'] },
-  add_device: { required: ['device', 'reverse'], optional: ['name'] },
-  revoke_device: { required: ['device'], optional: [] },
+  rotate: { required: ['new_key'], optional: ['next', 'reverse', 'compromised_since'] },
+  add_device: { required: ['device'], optional: ['name', 'reverse', 'request'] },
+  revoke_device: { required: ['device'], optional: ['compromised_since'] },
 };
+/** SPEC §14.1: body members a "0.2" event may not carry. */
+const V03_BODY_MEMBERS = ['compromised_since', 'request'];
 
 type Obj = Record<string, unknown>;
 
@@ -96,6 +114,17 @@ function integer(v: unknown, name: string): number {
 function str(v: unknown, name: string): string {
   if (typeof v !== 'string') fail('malformed', `${name} must be a string`);
   return v;
+}
+
+function deviceName(v: unknown): void {
+  if (utf8Length(str(v, 'name')) > 64) fail('malformed', 'name longer than 64 bytes');
+}
+
+/** SPEC §6.3: `compromised_since` N names an earlier-or-this seq, 1 ≤ N ≤ e.seq. */
+function compromisedSince(body: Obj, seq: number): void {
+  if (!has(body, 'compromised_since')) return;
+  const n = integer(body.compromised_since, 'compromised_since');
+  if (n < 1 || n > seq) fail('malformed', 'compromised_since must be between 1 and the seq');
 }
 
 function identityField(v: unknown): void {
@@ -162,6 +191,10 @@ function shapeEvent(o: Obj, d: Deferred): void {
   const body = o.body;
   if (!isPlainObject(body)) fail('malformed', 'body must be an object');
   closedSet(body, BODY[op], `${op} body`);
+  const v02 = o.kez === '0.2';
+  if (v02) {
+    for (const k of V03_BODY_MEMBERS) if (has(body, k)) fail('malformed', `${k} is v0.3 only`);
+  }
   switch (op) {
     case 'init':
       if (has(body, 'next')) hexField(body.next, 32, 'next');
@@ -175,21 +208,46 @@ function shapeEvent(o: Obj, d: Deferred): void {
       if (has(body, 'reason') && utf8Length(str(body.reason, 'reason')) > 256)
         fail('malformed', 'reason longer than 256 bytes');
       break;
-    case 'rotate':
+    case 'rotate': {
       d.keys.push(str(body.new_key, 'new_key'));
       if (has(body, 'next')) hexField(body.next, 32, 'next');
-      hexField(body.reverse, 64, 'reverse');
+      // The recovery form (signed by new_key, SPEC §6.3) has no reverse and is v0.3 only; an
+      // ordinary rotation without one is refused by the chain rules, which know the primary.
+      const recovery = o.key === body.new_key;
+      if (v02 && (recovery || !has(body, 'reverse')))
+        fail('malformed', 'a v0.2 rotation is signed by the primary and carries reverse');
+      if (has(body, 'reverse')) {
+        if (recovery) fail('malformed', 'a recovery rotation carries no reverse');
+        hexField(body.reverse, 64, 'reverse');
+      }
+      compromisedSince(body, seq);
       break;
+    }
     case 'add_device':
       d.keys.push(str(body.device, 'device'));
-      if (has(body, 'name') && utf8Length(str(body.name, 'name')) > 64)
-        fail('malformed', 'name longer than 64 bytes');
-      hexField(body.reverse, 64, 'reverse');
+      if (has(body, 'name')) deviceName(body.name);
+      if (has(body, 'reverse') === has(body, 'request'))
+        fail('malformed', 'add_device carries exactly one of reverse and request');
+      if (has(body, 'reverse')) hexField(body.reverse, 64, 'reverse');
+      else {
+        if (!isPlainObject(body.request))
+          fail('malformed', 'add_device body.request must be a device request object');
+        shapeDeviceRequest(body.request, d);
+      }
       break;
     case 'revoke_device':
       d.keys.push(str(body.device, 'device'));
+      compromisedSince(body, seq);
       break;
   }
+}
+
+function shapeDeviceRequest(o: Obj, d: Deferred): void {
+  closedSet(o, MEMBERS.device_request!, 'device_request');
+  shapeCommon(o, 'device_request', d);
+  if (o.kez === '0.2') fail('malformed', 'device_request is v0.3 only');
+  identityField(o.identity);
+  if (has(o, 'name')) deviceName(o.name);
 }
 
 function shapeLogin(o: Obj, d: Deferred): void {
@@ -218,9 +276,11 @@ export function parseObject(value: unknown): SignedObject {
   if (type === 'claim') shapeClaim(value, d);
   else if (type === 'event') shapeEvent(value, d);
   else if (type === 'login') shapeLogin(value, d);
-  else fail('malformed', 'type must be claim, event or login');
+  else if (type === 'device_request') shapeDeviceRequest(value, d);
+  else fail('malformed', 'type must be claim, event, login or device_request');
   for (const v of d.versions)
-    if (v !== VERSION) fail('unsupported_version', `unsupported KEZ version ${JSON.stringify(v)}`);
+    if (!(VERSIONS as readonly unknown[]).includes(v))
+      fail('unsupported_version', `unsupported KEZ version ${JSON.stringify(v)}`);
   for (const s of d.subjects)
     if (!isCanonicalSubject(s))
       fail('bad_subject', `subject ${JSON.stringify(s)} is not canonical`);

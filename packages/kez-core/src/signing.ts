@@ -3,47 +3,65 @@ import { fail } from './errors.js';
 import { concatBytes, fromHex, sha256Hex, toHex, utf8Encode } from './bytes.js';
 import { canonicalBytes, canonicalWithAndWithout } from './jcs.js';
 import { parseKeyId, type Signer } from './keys.js';
-import { parseObject, type SignedObject } from './objects.js';
+import { parseObject, VERSIONS, type SignedObject } from './objects.js';
 import { FUTURE_SKEW } from './limits.js';
 import { valid, verdictFrom, type Verdict } from './verdict.js';
 import { decode } from './encodings/index.js';
 
-export const CONTEXTS = {
-  claim: 'KEZ/0.2/claim',
-  event: 'KEZ/0.2/event',
-  login: 'KEZ/0.2/login',
-  reverse: 'KEZ/0.2/event-reverse',
+/** SPEC §3.1: the kind part of each signing context. */
+export const CONTEXT_KINDS = {
+  claim: 'claim',
+  event: 'event',
+  login: 'login',
+  device_request: 'device-request',
+  reverse: 'event-reverse',
 } as const;
-type Context = (typeof CONTEXTS)[keyof typeof CONTEXTS];
+type Kind = keyof typeof CONTEXT_KINDS;
+
+/** SPEC §3.1: `KEZ/<the object's own kez>/<kind>`. */
+export function signingContext(version: unknown, kind: Kind): string {
+  return `KEZ/${String(version)}/${CONTEXT_KINDS[kind]}`;
+}
 
 function withoutSig(obj: Record<string, unknown>): Record<string, unknown> {
   const { sig: _sig, ...rest } = obj;
   return rest;
 }
 
-// ASCII(ctx) || 0x00 per context, built once; concatBytes copies it into each input.
-const PREFIX = Object.fromEntries(
-  Object.values(CONTEXTS).map((ctx) => [ctx, concatBytes(utf8Encode(ctx), new Uint8Array([0]))]),
-) as Record<Context, Uint8Array>;
+const prefixOf = (ctx: string) => concatBytes(utf8Encode(ctx), new Uint8Array([0]));
+// ASCII(ctx) || 0x00 for every supported version and kind, built once; concatBytes copies it
+// into each input. Other versions (only ever signed by tests, never verified) are built per call.
+const PREFIX = new Map(
+  VERSIONS.flatMap((v) =>
+    (Object.keys(CONTEXT_KINDS) as Kind[]).map((kind) => {
+      const ctx = signingContext(v, kind);
+      return [ctx, prefixOf(ctx)] as const;
+    }),
+  ),
+);
 
 /** The one builder of SPEC §3.1: ASCII(ctx) || 0x00 || JCS bytes of what is signed. */
-function contextInput(ctx: Context, jcs: Uint8Array): Uint8Array {
-  return concatBytes(PREFIX[ctx], jcs);
+function contextInput(ctx: string, jcs: Uint8Array): Uint8Array {
+  return concatBytes(PREFIX.get(ctx) ?? prefixOf(ctx), jcs);
+}
+
+function kindOf(type: unknown): Exclude<Kind, 'reverse'> {
+  if (type !== 'claim' && type !== 'event' && type !== 'login' && type !== 'device_request')
+    fail('malformed', 'type must be claim, event, login or device_request');
+  return type;
 }
 
 export function signingInput(obj: SignedObject | Record<string, unknown>): Uint8Array {
   const o = obj as Record<string, unknown>;
-  const type = o.type;
-  if (type !== 'claim' && type !== 'event' && type !== 'login')
-    fail('malformed', 'type must be claim, event or login');
-  return contextInput(CONTEXTS[type], canonicalBytes(withoutSig(o)));
+  return contextInput(signingContext(o.kez, kindOf(o.type)), canonicalBytes(withoutSig(o)));
 }
 
-/** SPEC §6.4: the event without sig and without body.reverse, under the reverse context. */
+/** SPEC §6.4: the event without sig and without body.reverse, under the reverse context of the
+ * event's own version. */
 export function reverseSigningInput(event: Record<string, unknown>): Uint8Array {
   const e = withoutSig(event);
   const { reverse: _r, ...body } = (e.body ?? {}) as Record<string, unknown>;
-  return contextInput(CONTEXTS.reverse, canonicalBytes({ ...e, body }));
+  return contextInput(signingContext(e.kez, 'reverse'), canonicalBytes({ ...e, body }));
 }
 
 export function objectHash(obj: SignedObject | Record<string, unknown>): string {
@@ -87,7 +105,11 @@ export function verifySignedObject(
     obj as unknown as Record<string, unknown>,
     'sig',
   );
-  checkSignature(obj.key, contextInput(CONTEXTS[obj.type], utf8Encode(without)), obj.sig);
+  checkSignature(
+    obj.key,
+    contextInput(signingContext(obj.kez, obj.type), utf8Encode(without)),
+    obj.sig,
+  );
   if (obj.created_at > now + skew)
     fail('future', `created_at ${obj.created_at} is after now + ${skew}`);
   return { object: obj, hash: sha256Hex(utf8Encode(full)) };

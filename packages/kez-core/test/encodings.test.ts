@@ -98,7 +98,7 @@ describe('encodings', () => {
     expect(decodeMarkdown(`intro\n\n${md}\nmore text`)).toEqual(long);
     expect(codeOf(() => decodeMarkdown(md.replace('```kez\n', '```kez\n\n')))).toBe('bad_encoding');
     expect(codeOf(() => decodeMarkdown(md.replace('\n```\n', '\n ```\n')))).toBe('bad_encoding');
-    expect(codeOf(() => decodeMarkdown(md.replace('"kez":"0.2"', '"kez": "0.2"')))).toBe(
+    expect(codeOf(() => decodeMarkdown(md.replace('"kez":"0.3"', '"kez": "0.3"')))).toBe(
       'non_canonical',
     );
   });

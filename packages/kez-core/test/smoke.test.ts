@@ -31,11 +31,9 @@ describe('round trip', () => {
       expect(r.status).toBe('valid');
       expect(r.state?.head).toEqual(state.head);
       expect(exportBundle([...events].reverse())).toBe(bundle);
+      // A v0.3 rotation keeps the old key's claims (SPEC §6.6).
       const claim = [...state.claims.values()][0]!.claim;
-      expect(claimStatus(claim, r, { now: NOW })).toMatchObject({
-        status: 'revoked',
-        code: 'key_rotated',
-      });
+      expect(claimStatus(claim, r, { now: NOW })).toMatchObject({ status: 'valid' });
     });
   }
 });

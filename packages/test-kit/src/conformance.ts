@@ -138,7 +138,7 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
           const e = c.expected;
           expect(r.status).toBe(e.status);
           expect(r.code).toBe(e.code);
-          expect(exportBundle(r.events)).toBe(c.bundle);
+          expect(exportBundle(r.allEvents)).toBe(c.bundle);
           if (e.identity) {
             const s = r.state!;
             expect(s.identity).toBe(e.identity);

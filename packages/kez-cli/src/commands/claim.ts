@@ -168,6 +168,7 @@ async function verifyClaimFile(
             reason: 'the bundle is not UTF-8 text',
             evidence: {},
             events: [],
+            allEvents: [],
           }
         : core.verifyChain(bundle, { now: env.now });
     Object.assign(

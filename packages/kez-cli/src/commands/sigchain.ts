@@ -378,7 +378,7 @@ function readBundle(spec: string): string | undefined {
 
 async function verifyBundle(env: Env, text: string | undefined): Promise<ChainResult> {
   const core = await env.core();
-  if (text === undefined) return { ...notUtf8('bundle'), events: [] };
+  if (text === undefined) return { ...notUtf8('bundle'), events: [], allEvents: [] };
   return core.verifyChain(text, { now: env.now });
 }
 
@@ -431,7 +431,7 @@ async function importBundle(env: Env, text: string | undefined): Promise<void> {
       }
     }
   }
-  env.store.writeChain(state.identity, core.exportBundle(chain.events));
+  env.store.writeChain(state.identity, core.exportBundle(chain.allEvents));
   // It becomes this store's identity only when none is set and this store can sign for it.
   const config = env.store.readConfig();
   const ours = safeKeyList(env).some((k) => k.key === state.primary || state.devices.has(k.key));
