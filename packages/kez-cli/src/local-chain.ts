@@ -64,7 +64,8 @@ export async function loadLocalChain(env: Env): Promise<LocalChain> {
 /** Checks `event` against the chain (the same rules every verifier applies), then stores the longer chain. */
 export function appendEvent(env: Env, chain: LocalChain, event: ChainEvent): ChainState {
   const state = applyChecked(env, chain, event);
-  env.store.writeChain(chain.identity, chain.core.exportBundle([...chain.result.events, event]));
+  // allEvents: superseded branches stay in the store as the evidence they are (SPEC §6.8).
+  env.store.writeChain(chain.identity, chain.core.exportBundle([...chain.result.allEvents, event]));
   return state;
 }
 

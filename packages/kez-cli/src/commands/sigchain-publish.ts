@@ -54,12 +54,13 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
           const split = divergence(
             chain,
             await transport.fetchChain(url, chain.identity, rt.cenv, env.now),
+            env.now,
           );
           if (split !== null) return { url, ...split };
           const { added } = await transport.publishEvents(
             url,
             chain.identity,
-            chain.result.events,
+            chain.result.events, // the resolved path: a superseded branch is not ours to spread
             rt.cenv,
           );
           return { url, status: 'valid' as const, added };
@@ -103,18 +104,29 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
   }
 }
 
-/** The first seq where the server holds an event that is not ours, as a `fork` report. */
-function divergence(chain: LocalChain, held: ChainEvent[]) {
-  const ours = new Map(chain.result.events.map((e) => [e.seq, chain.core.objectHash(e)]));
+/**
+ * A `fork` report when the server's events and ours do not resolve (SPEC §6.8) to a path
+ * through our head: then sending ours would only be refused, and "0 added" would hide the
+ * split. A branch of the server's that ours supersedes (a recovery) is no split.
+ */
+function divergence(chain: LocalChain, held: ChainEvent[], now: number) {
+  const { core } = chain;
+  const merged = core.resolveChain([...chain.result.allEvents, ...held], { now });
+  if (
+    merged.status === 'valid' &&
+    merged.events.some((e) => core.objectHash(e) === chain.state.head.hash)
+  )
+    return null;
+  const ours = new Map(chain.result.events.map((e) => [e.seq, core.objectHash(e)]));
   const theirs = held
-    .filter((e) => ours.has(e.seq) && chain.core.objectHash(e) !== ours.get(e.seq))
+    .filter((e) => ours.has(e.seq) && core.objectHash(e) !== ours.get(e.seq))
     .sort((x, y) => x.seq - y.seq)[0];
   if (theirs === undefined) return null;
   return {
     status: 'fork' as const,
     code: 'fork',
     seq: theirs.seq,
-    reason: `the server holds another event at seq ${theirs.seq} (${chain.core.objectHash(theirs)}): this store and the server have different histories of ${chain.identity}, and verifiers that see both report fork`,
+    reason: `the server holds another event at seq ${theirs.seq} (${core.objectHash(theirs)}): this store and the server have different histories of ${chain.identity}, and verifiers that see both report fork`,
     hint: "nothing was sent. Keep one history: if the server's is right, `kez sigchain export` it from the store that made it and `kez sigchain import` it into a fresh store (--home DIR); `kez sigchain show` shows this one's",
   };
 }
