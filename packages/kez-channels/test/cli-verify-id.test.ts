@@ -10,6 +10,7 @@ import {
   type GithubStandin,
   type MastodonStandin,
 } from '@kez/test-kit';
+import { startRelay, type RunningRelay } from '@kez/test-kit/nostr-relay';
 import { startSigServer, type RunningSigServer } from '@kez/test-kit/sig-server';
 import { runKez } from '@kez/test-kit/kez-bin';
 
@@ -17,21 +18,30 @@ const GH_TOKEN = 'ghp_secret_value_never_printed';
 let gh: GithubStandin;
 let masto: MastodonStandin;
 let sig: RunningSigServer;
+let relay: RunningRelay;
 let home: string;
 
 const kez = (args: string[], env: Record<string, string> = {}) => runKez(home, args, env);
 
 beforeAll(async () => {
-  [gh, masto, sig] = await Promise.all([
+  [gh, masto, sig, relay] = await Promise.all([
     startGithubStandin(),
     startMastodonStandin(),
     startSigServer(),
+    startRelay(),
   ]);
+  // The default homes (claims name them, verifiers ask them) are one local relay here.
+  const relayHttp = relay.url.replace(/^ws/, 'http');
   home = await mkdtemp(join(tmpdir(), 'kez-cli-ch-'));
   await writeFile(
     join(home, 'channels.json'),
     JSON.stringify({
-      hostMap: { ...gh.hostMap, ...masto.hostMap },
+      hostMap: {
+        ...gh.hostMap,
+        ...masto.hostMap,
+        'relay.damus.io': relayHttp,
+        'nos.lol': relayHttp,
+      },
       allowLoopback: true,
       allowHttp: true,
       sigServers: [sig.url],
@@ -57,7 +67,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await Promise.all([gh.close(), masto.close(), sig.close()]);
+  await Promise.all([gh.close(), masto.close(), sig.close(), relay.stop()]);
   await rm(home, { recursive: true, force: true });
 });
 

@@ -1,5 +1,5 @@
 // What `sigchain show` and `sigchain verify` print about a verified bundle.
-import type { ChainResult } from '@kez/core';
+import type { ChainResult, Superseded } from '@kez/core';
 import type { KezCore } from './core.js';
 import { fields, shortHash, statusCell, statusWord, time } from './format.js';
 import type { Output } from './output.js';
@@ -23,8 +23,25 @@ export interface ChainSummary {
     code: string | null;
     revoked_reason?: string;
   }>;
+  /** The branches fork resolution set aside (SPEC §6.8). */
+  superseded: Superseded[];
   /** The number of events in the bundle. */
   events: number;
+}
+
+/** The superseded branches of a resolution's evidence (none when it has no such member). */
+export function supersededOf(evidence: Record<string, unknown> | undefined): Superseded[] {
+  const list = evidence?.superseded;
+  return Array.isArray(list) ? (list as Superseded[]) : [];
+}
+
+/** SPEC §6.8: tools show superseded branches; each line is escaped (the hashes came from a chain). */
+export function renderSuperseded(list: readonly Superseded[]): string[] {
+  const t = escapeTerminal;
+  return list.map(
+    (s) =>
+      `superseded branch at seq ${s.seq} (hash ${t(s.hash)}, head ${t(s.head)}): a key was used against its owner`,
+  );
 }
 
 export function summarize(core: KezCore, chain: ChainResult, now: number): ChainSummary {
@@ -58,6 +75,7 @@ export function summarize(core: KezCore, chain: ChainResult, now: number): Chain
       ? [...st.devices.entries()].map(([key, d]) => ({ key, name: d.name ?? null, seq: d.seq }))
       : [],
     claims,
+    superseded: supersededOf(chain.evidence),
     events: chain.events.length,
   };
 }
@@ -66,7 +84,10 @@ export function renderSummary(out: Output, s: ChainSummary, keyNames: Map<string
   const t = escapeTerminal; // every string below came from the chain (or a key file)
   const named = (id: string) =>
     keyNames.has(id) ? `${t(id)}  ${out.paint('dim', `(${t(keyNames.get(id)!)})`)}` : t(id);
-  const lines = [`${statusWord(out, s.status as never, s.code ?? undefined)}  ${t(s.reason)}`];
+  const lines = [
+    `${statusWord(out, s.status as never, s.code ?? undefined)}  ${t(s.reason)}`,
+    ...renderSuperseded(s.superseded).map((l) => out.paint('warn', l)),
+  ];
   const rows: Array<[string, string]> = [];
   if (s.identity) rows.push(['identity', t(s.identity)]);
   if (s.head) rows.push(['head', `seq ${s.head.seq}  ${s.head.hash}  ${time(s.head.created_at)}`]);

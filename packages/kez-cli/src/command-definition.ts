@@ -151,9 +151,21 @@ export function wireCommands(parent: Command, specs: readonly CommandSpec[], run
     const cmd = parent.command(spec.name).description(spec.description);
     for (const a of spec.args) cmd.argument(a.name, a.description);
     addOptions(cmd, spec.options);
-    if (spec.run) cmd.action(() => runner(spec, cmd));
+    if (spec.run) cmd.action(() => runner(spec, cmd.parent ? inherit(cmd, cmd.parent) : cmd));
     wireCommands(cmd, spec.subcommands, runner);
   }
+}
+
+/**
+ * commander parses a parent's options first, so a flag that a runnable parent and its
+ * subcommand both declare (`claim --format`, `claim show --format`) lands on the parent: the
+ * subcommand takes the value given there.
+ */
+function inherit(cmd: Command, parent: Command): Command {
+  for (const key of cmd.options.map((o) => o.attributeName()))
+    if (parent.getOptionValueSource(key) === 'cli' && cmd.getOptionValueSource(key) !== 'cli')
+      cmd.setOptionValueWithSource(key, parent.getOptionValue(key), 'cli');
+  return cmd;
 }
 
 /** Whether argv (before any `--`) names a declared flag: for errors raised before parsing. */

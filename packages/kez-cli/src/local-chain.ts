@@ -1,5 +1,5 @@
 // The store's own identity: loading its verified chain, appending an event, picking signers.
-import type { ChainEvent, ChainResult, ChainState, Claim, Signer } from '@kez/core';
+import type { ChainEvent, ChainResult, ChainState, Claim, ClaimEntry, Signer } from '@kez/core';
 import {
   arg,
   flag,
@@ -13,6 +13,7 @@ import type { KezCore } from './core.js';
 import { CliError, localError, usageError } from './errors.js';
 import type { Outcome } from './exit-codes.js';
 import { keyById, signerFor } from './keyring.js';
+import { storeHomes } from './homes.js';
 import type { KeyRecord } from './store.js';
 
 export interface LocalChain {
@@ -20,6 +21,8 @@ export interface LocalChain {
   identity: string;
   result: ChainResult;
   state: ChainState;
+  /** Where the chain lives (SPEC §10): the default locators of new claims. */
+  homes: string[];
 }
 
 /** The local chain, verified, for a command that will extend it (the store stays locked until exit). */
@@ -55,13 +58,14 @@ export async function loadLocalChain(env: Env): Promise<LocalChain> {
       result.code ?? result.status,
     );
   }
-  return { core, identity, result, state: result.state };
+  return { core, identity, result, state: result.state, homes: await storeHomes(env) };
 }
 
 /** Checks `event` against the chain (the same rules every verifier applies), then stores the longer chain. */
 export function appendEvent(env: Env, chain: LocalChain, event: ChainEvent): ChainState {
   const state = applyChecked(env, chain, event);
-  env.store.writeChain(chain.identity, chain.core.exportBundle([...chain.result.events, event]));
+  // allEvents: superseded branches stay in the store as the evidence they are (SPEC §6.8).
+  env.store.writeChain(chain.identity, chain.core.exportBundle([...chain.result.allEvents, event]));
   return state;
 }
 
@@ -143,6 +147,27 @@ export function parseSubjectArg(core: KezCore, input: string): string {
   }
 }
 
+/** The one live claim for `subjectInput`: a usage error `no_claim` without one, `ambiguous` with several. */
+export function liveClaim(chain: LocalChain, subjectInput: string): [string, ClaimEntry] {
+  const subject = parseSubjectArg(chain.core, subjectInput);
+  const live = [...chain.state.claims.entries()].filter(
+    ([, c]) => c.claim.subject === subject && !c.revoked,
+  );
+  if (live.length === 0)
+    throw usageError(
+      `no live claim for ${subject} in the chain`,
+      `make one with \`kez claim ${subject}\`; \`kez sigchain show\` lists the claims and their statuses`,
+      'no_claim',
+    );
+  if (live.length > 1)
+    throw usageError(
+      `${subject} has ${live.length} live claims`,
+      `name one by its hash: ${live.map(([h]) => h).join(', ')}`,
+      'ambiguous',
+    );
+  return live[0]!;
+}
+
 export interface NewClaim {
   claim: Claim;
   event: ChainEvent;
@@ -153,7 +178,10 @@ export interface NewClaim {
 export const claimOptions = {
   key: option('--key <name>', 'the signing key (default: the primary key)'),
   expiresAt: parsedOption('--expires-at <ts>', 'expiry, in Unix seconds', parseTime),
-  locator: repeatable('--locator <url>', 'where the sigchain can be found (repeatable)'),
+  locator: repeatable(
+    '--locator <url>',
+    "where the sigchain can be found (repeatable; replaces the identity's homes)",
+  ),
   force: flag('--force', 'add it even when SUBJECT already has a live claim'),
 };
 export type ClaimOptions = OptionValues<typeof claimOptions>;
@@ -189,7 +217,8 @@ export function buildClaim(
   const signer = claimSigner(env, chain, opts.key);
   const p: Parameters<KezCore['addClaim']>[1] = { subject, created_at: createdAt };
   if (opts.expiresAt !== undefined) p.expires_at = opts.expiresAt;
-  if (opts.locator && opts.locator.length > 0) p.locators = opts.locator;
+  const locators = opts.locator.length > 0 ? opts.locator : chain.homes;
+  if (locators.length > 0) p.locators = locators;
   const { claim, event } = build(core, 'make the claim', () =>
     core.addClaim(chain.state, p, signer),
   );

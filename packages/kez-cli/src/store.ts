@@ -27,6 +27,8 @@ export interface KeyRecord {
 export interface Config {
   default_key?: string;
   identity?: string;
+  /** The identity's chain sources (SPEC §10, homes); absent in a store made before homes. */
+  homes?: string[];
 }
 
 /** Key names become file names: no path separators, no leading dot. */
@@ -217,6 +219,11 @@ export class Store {
       if (!isIdentityId(c.identity)) throw corrupt(path);
       config.identity = c.identity;
     }
+    if (c.homes !== undefined) {
+      if (!Array.isArray(c.homes) || !c.homes.every((h) => typeof h === 'string'))
+        throw corrupt(path);
+      config.homes = c.homes;
+    }
     return config;
   }
 
@@ -226,6 +233,7 @@ export class Store {
     const doc: Config = {};
     if (config.default_key !== undefined) doc.default_key = config.default_key;
     if (config.identity !== undefined) doc.identity = config.identity;
+    if (config.homes !== undefined) doc.homes = config.homes;
     try {
       writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`, { overwrite: true });
     } catch (e) {

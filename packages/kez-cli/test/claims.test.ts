@@ -100,7 +100,7 @@ describe.each(SUITES)('claims signed with a %s key', (alg) => {
     },
   );
 
-  it('checked against the sigchain: valid, then revoked, then key_rotated', async () => {
+  it('checked against the sigchain: valid, revoked, still valid after a rotation, key_compromised after a declaration', async () => {
     const valid = await runJson(['claim', 'verify', files.md!, '--chain', bundleAfterClaims], {
       home: t.home,
     });
@@ -127,19 +127,42 @@ describe.each(SUITES)('claims signed with a %s key', (alg) => {
     });
     expect(stillValid.code).toBe(0);
 
-    await ok(['sigchain', 'rotate'], { home: home2 });
+    // v0.3: a rotation keeps the old key's claims (the chain anchors them) …
+    const rotate = await ok(['sigchain', 'rotate'], { home: home2 });
+    expect(rotate.stdout).toContain('signed by the old key stay valid');
     const afterRotate = join(t.dir, 'after-rotate.jsonl');
     await ok(['sigchain', 'export', '--out', afterRotate], { home: home2 });
-    const rotated = await runJson(['claim', 'verify', files.compact!, '--chain', afterRotate], {
+    const kept = await runJson(['claim', 'verify', files.compact!, '--chain', afterRotate], {
       home: home2,
+    });
+    expect(kept.doc).toMatchObject({ status: 'valid', chain_consulted: true });
+    // … and a compromise declaration revokes what the key signed from that seq on.
+    const declared = await runJson(['sigchain', 'rotate', '--compromised-since', '1'], {
+      home: home2,
+    });
+    expect(declared.code).toBe(0);
+    expect(declared.doc.claims_revoked).toEqual([]); // the key rotated away before signed nothing
+    const home3 = join(t.dir, 'home-compromised');
+    cpSync(t.home, home3, { recursive: true });
+    const compromised = await runJson(['sigchain', 'rotate', '--compromised-since', '1'], {
+      home: home3,
+    });
+    expect(compromised.doc.claims_kept).toBe(0);
+    expect(compromised.doc.claims_revoked.map((c: { subject: string }) => c.subject)).toContain(
+      'github:user-dns',
+    );
+    const afterCompromise = join(t.dir, 'after-compromise.jsonl');
+    await ok(['sigchain', 'export', '--out', afterCompromise], { home: home3 });
+    const rotated = await runJson(['claim', 'verify', files.compact!, '--chain', afterCompromise], {
+      home: home3,
     });
     expect(rotated.code).toBe(4);
-    expect(rotated.doc).toMatchObject({ status: 'revoked', code: 'key_rotated' });
-    const human = await run(['claim', 'verify', files.dns!, '--chain', afterRotate], {
-      home: home2,
+    expect(rotated.doc).toMatchObject({ status: 'revoked', code: 'key_compromised' });
+    const human = await run(['claim', 'verify', files.dns!, '--chain', afterCompromise], {
+      home: home3,
     });
     expect(human.code).toBe(4);
-    expect(human.stdout).toMatch(/REVOKED \(key_rotated\)/);
+    expect(human.stdout).toMatch(/REVOKED \(key_compromised\)/);
     expect(human.stdout).not.toMatch(/chain not consulted/);
   });
 

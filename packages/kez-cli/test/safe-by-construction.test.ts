@@ -165,14 +165,15 @@ describe('sigchain publish to a sig-server holding another history', () => {
       const again = await runJson(['sigchain', 'publish'], { home: a.home });
       expect(again.code).toBe(0);
       expect(again.doc.servers[0].added).toBe(0);
-      // No claim names the server, so the report says where verifiers look instead.
-      expect(again.doc.locators).toEqual([]);
+      // The claim names the homes (the default relays), not this server: the report says so.
+      expect(again.doc.locators).toEqual(['wss://relay.damus.io', 'wss://nos.lol']);
       expect((await run(['sigchain', 'publish'], { home: a.home })).stdout).toContain(
-        'make claims with --locator URL',
+        'kez sigchain homes --add URL',
       );
-      await ok(['sigchain', 'add', 'github:located', '--locator', sig.url], { home: a.home });
+      await ok(['sigchain', 'homes', '--add', sig.url], { home: a.home });
+      await ok(['sigchain', 'add', 'github:located'], { home: a.home });
       const located = await run(['sigchain', 'publish'], { home: a.home });
-      expect(located.stdout).not.toContain('--locator');
+      expect(located.stdout).not.toContain('homes --add');
     } finally {
       a.cleanup();
     }

@@ -30,7 +30,10 @@ describe('kez sigchain, one identity through every operation', () => {
     expect(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'))).toEqual({
       default_key: 'default',
       identity,
+      homes: ['wss://relay.damus.io', 'wss://nos.lol'],
     });
+    expect(r.doc.homes).toEqual(['wss://relay.damus.io', 'wss://nos.lol']);
+    expect(r.doc.next_key_path).toBe(join(home, 'keys', 'default.next.json'));
     const bundle = readFileSync(join(home, 'chains', `${identity.slice(7)}.jsonl`), 'utf8');
     const genesis = JSON.parse(lines(bundle)[0]!);
     expect(genesis).toMatchObject({ seq: 0, op: 'init', key: keyFile(home, 'default').key });
@@ -73,7 +76,12 @@ describe('kez sigchain, one identity through every operation', () => {
     const byDevice = await runJson(['sigchain', 'add', 'github:bob', '--key', 'phone'], { home });
     expect(byDevice.doc.claim.key).toBe(keyFile(home, 'phone').key);
     const gone = await runJson(['sigchain', 'revoke-device', 'phone'], { home });
-    expect(gone.doc).toMatchObject({ revoked_device: keyFile(home, 'phone').key, seq: 7 });
+    expect(gone.doc).toMatchObject({
+      revoked_device: keyFile(home, 'phone').key,
+      seq: 7,
+      claims_kept: 1,
+      claims_revoked: [],
+    });
     const notDevice = await runJson(['sigchain', 'revoke-device', 'phone'], { home });
     expect(notDevice.code).toBe(2);
 
@@ -116,14 +124,14 @@ describe('kez sigchain, one identity through every operation', () => {
     expect(claims).toEqual({
       'github:alice': ['revoked', 'revoked'],
       'dns:example.com': ['revoked', 'revoked'],
-      'github:bob': ['revoked', 'device_revoked'],
+      'github:bob': ['valid', null], // v0.3: a device revocation keeps what it signed before
       'github:carol': ['valid', null],
     });
     const human = await ok(['sigchain', 'show'], { home });
     expect(human.stdout).toContain(identity);
     expect(human.stdout).toMatch(/VALID/);
     expect(human.stdout).toMatch(/valid\s+github:carol/);
-    expect(human.stdout).toMatch(/revoked\s+github:bob.*device_revoked/);
+    expect(human.stdout).toMatch(/valid\s+github:bob/);
     expect(human.stdout).toContain('"account sold"');
   });
 

@@ -79,6 +79,7 @@ export {
 } from './signing.js';
 export * from './encodings/index.js';
 export { createClaim, verifyClaim, claimStatus } from './claim.js';
+export { checkLocator } from './locators.js';
 export {
   type ChainState,
   type ClaimEntry,

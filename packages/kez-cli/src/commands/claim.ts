@@ -7,29 +7,65 @@ import type { Outcome } from '../exit-codes.js';
 import { fields, statusWord, time } from '../format.js';
 import { TooLargeError } from '../fs-safe.js';
 import { BUNDLE_LIMIT, CLAIM_INPUT_LIMIT } from '../limits.js';
+import { shortProofHome } from '../homes.js';
 import {
   appendEvent,
   buildClaim,
   claimOptions,
+  type LocalChain,
+  liveClaim,
   loadLocalChain,
   subjectArg,
 } from '../local-chain.js';
 import { notUtf8, readInput, writeUserFile } from '../user-files.js';
 
-const FORMATS: Record<string, EncodingName> = {
+/** `--format` values: the four encodings of SPEC §8, and the short proof of §5.2. */
+const FORMATS: Record<string, EncodingName | 'short'> = {
   json: 'json',
   compact: 'compact',
   md: 'markdown',
   markdown: 'markdown',
   dns: 'dns',
+  short: 'short',
 };
+const formatOption = option('--format <format>', 'short, json, compact, md or dns', 'md');
+
+function formatOf(name: string): EncodingName | 'short' {
+  const f = FORMATS[name];
+  if (f === undefined)
+    throw usageError(
+      `unknown format '${name}'`,
+      'use --format short, json, compact, md or dns',
+      'bad_format',
+    );
+  return f;
+}
+
+/** The claim as the place gets it; a short proof links to the identity's sig-server home. */
+async function claimText(
+  env: Env,
+  chain: LocalChain,
+  claim: Claim,
+  format: EncodingName | 'short',
+): Promise<string> {
+  const { core } = chain;
+  if (format === 'short')
+    return withNewline(core.formatShortProof(chain.identity, shortProofHome(core, chain.homes)));
+  if (format === 'compact' || format === 'dns') env.out.progress('compressing the claim…');
+  return withNewline(await core.encode(claim, format));
+}
+
+/** A short proof is only the account's half: the chain's half reaches verifiers when published. */
+const PUBLISH_STEP =
+  'put it at the place, then `kez sigchain publish` (a short proof counts only once the chain holds the claim)';
+
 export const claimCommand = command({
   name: 'claim',
   description:
-    'make a claim for SUBJECT (added to the sigchain) and print it; or `claim verify FILE`',
+    'make a claim for SUBJECT (added to the sigchain) and print it; `claim show SUBJECT` prints it again; `claim verify FILE`',
   args: [subjectArg],
   options: {
-    format: option('--format <format>', 'json, compact, md or dns', 'md'),
+    format: formatOption,
     ...claimOptions,
     out: option(
       '--out <file>',
@@ -37,18 +73,11 @@ export const claimCommand = command({
     ),
   },
   run: async (env, args, opts) => {
-    const encoding = FORMATS[opts.format];
-    if (encoding === undefined)
-      throw usageError(
-        `unknown format '${opts.format}'`,
-        'use --format json, compact, md or dns',
-        'bad_format',
-      );
+    const format = formatOf(opts.format);
     const chain = await loadLocalChain(env);
     const made = buildClaim(env, chain, args[0], opts);
-    if (encoding === 'compact' || encoding === 'dns') env.out.progress('compressing the claim…');
     // Encode before storing: a claim that cannot be printed is not added either.
-    const text = withNewline(await chain.core.encode(made.claim, encoding));
+    const text = await claimText(env, chain, made.claim, format);
     // The file first: a path that cannot be written must leave the chain as it was.
     if (opts.out !== undefined) writeUserFile(opts.out, text);
     appendEvent(env, chain, made.event);
@@ -57,19 +86,45 @@ export const claimCommand = command({
       seq: made.event.seq,
       subject: made.claim.subject,
       identity: chain.identity,
-      encoding,
+      encoding: format,
       text,
       claim: made.claim,
+      next_step: PUBLISH_STEP,
     };
     if (env.out.json || opts.out !== undefined) {
       env.out.result(doc, () => made.hash);
     } else {
-      env.out.progress(`claim ${made.hash} added at seq ${made.event.seq}`);
+      env.out.progress(`claim ${made.hash} added at seq ${made.event.seq}; ${PUBLISH_STEP}`);
       env.out.raw(text);
     }
   },
   // `claim` has its own action, so `verify` is matched first as a subcommand name.
   subcommands: [
+    command({
+      name: 'show',
+      description: 'print the live claim for SUBJECT again (no new chain event)',
+      args: [subjectArg],
+      options: { format: formatOption },
+      run: async (env, args, opts) => {
+        const format = formatOf(opts.format);
+        const chain = await loadLocalChain(env);
+        const [hash, entry] = liveClaim(chain, args[0]);
+        const text = await claimText(env, chain, entry.claim, format);
+        if (!env.out.json) return env.out.raw(text);
+        env.out.result(
+          {
+            hash,
+            seq: entry.seq,
+            subject: entry.claim.subject,
+            identity: chain.identity,
+            encoding: format,
+            text,
+            claim: entry.claim,
+          },
+          () => text,
+        );
+      },
+    }),
     command({
       name: 'verify',
       description: 'verify a claim in any encoding, offline or against a sigchain bundle (--chain)',

@@ -11,7 +11,7 @@ import { channelRuntime, parseServerUrl } from '../channel-settings.js';
 export const sigchainPublishCommand = command({
   name: 'publish',
   description:
-    "send the local sigchain's missing events to sig-servers or nostr relays (default: channels.json sigServers)",
+    "send the local sigchain's missing events to sig-servers or nostr relays (default: channels.json sigServers, else the identity's homes)",
   options: {
     server: repeatable(
       '--server <url>',
@@ -26,11 +26,17 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
   const chain = await loadLocalChain(env);
   const rt = await channelRuntime(env);
   try {
-    const targets = servers.length > 0 ? servers : rt.config.sigServers;
+    // An explicit choice (the flags, then the settings file) overrides the homes.
+    const targets =
+      servers.length > 0
+        ? servers
+        : rt.settings.config.sigServers?.length
+          ? rt.settings.config.sigServers
+          : chain.homes;
     if (targets.length === 0)
       throw usageError(
         'no sig-server to publish to',
-        'pass --server URL, or list sigServers in KEZ_HOME/channels.json',
+        'pass --server URL, add a home (`kez sigchain homes --add URL`), or list sigServers in KEZ_HOME/channels.json',
       );
     const results = await Promise.all(
       targets.map(async (url) => {
@@ -48,12 +54,13 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
           const split = divergence(
             chain,
             await transport.fetchChain(url, chain.identity, rt.cenv, env.now),
+            env.now,
           );
           if (split !== null) return { url, ...split };
           const { added } = await transport.publishEvents(
             url,
             chain.identity,
-            chain.result.events,
+            chain.result.events, // the resolved path: a superseded branch is not ours to spread
             rt.cenv,
           );
           return { url, status: 'valid' as const, added };
@@ -77,7 +84,7 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
       unnamed.length === 0
         ? []
         : [
-            `verifiers find the chain at the claims' locators${locators.length ? ` (${locators.join(', ')})` : ' (none named)'} and at sig-servers in their own settings; to point them at ${unnamed.join(', ')}, make claims with --locator URL`,
+            `verifiers find the chain at the claims' locators${locators.length ? ` (${locators.join(', ')})` : ' (none named)'} and at sig-servers in their own settings; to point them at ${unnamed.join(', ')}, add it as a home (\`kez sigchain homes --add URL\`): claims made after that name it`,
           ];
     env.out.result(
       { identity: chain.identity, head: chain.state.head.seq, servers: results, locators },
@@ -97,18 +104,29 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
   }
 }
 
-/** The first seq where the server holds an event that is not ours, as a `fork` report. */
-function divergence(chain: LocalChain, held: ChainEvent[]) {
-  const ours = new Map(chain.result.events.map((e) => [e.seq, chain.core.objectHash(e)]));
+/**
+ * A `fork` report when the server's events and ours do not resolve (SPEC §6.8) to a path
+ * through our head: then sending ours would only be refused, and "0 added" would hide the
+ * split. A branch of the server's that ours supersedes (a recovery) is no split.
+ */
+function divergence(chain: LocalChain, held: ChainEvent[], now: number) {
+  const { core } = chain;
+  const merged = core.resolveChain([...chain.result.allEvents, ...held], { now });
+  if (
+    merged.status === 'valid' &&
+    merged.events.some((e) => core.objectHash(e) === chain.state.head.hash)
+  )
+    return null;
+  const ours = new Map(chain.result.events.map((e) => [e.seq, core.objectHash(e)]));
   const theirs = held
-    .filter((e) => ours.has(e.seq) && chain.core.objectHash(e) !== ours.get(e.seq))
+    .filter((e) => ours.has(e.seq) && core.objectHash(e) !== ours.get(e.seq))
     .sort((x, y) => x.seq - y.seq)[0];
   if (theirs === undefined) return null;
   return {
     status: 'fork' as const,
     code: 'fork',
     seq: theirs.seq,
-    reason: `the server holds another event at seq ${theirs.seq} (${chain.core.objectHash(theirs)}): this store and the server have different histories of ${chain.identity}, and verifiers that see both report fork`,
+    reason: `the server holds another event at seq ${theirs.seq} (${core.objectHash(theirs)}): this store and the server have different histories of ${chain.identity}, and verifiers that see both report fork`,
     hint: "nothing was sent. Keep one history: if the server's is right, `kez sigchain export` it from the store that made it and `kez sigchain import` it into a fresh store (--home DIR); `kez sigchain show` shows this one's",
   };
 }

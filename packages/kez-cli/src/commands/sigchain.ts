@@ -1,6 +1,8 @@
-// kez sigchain init | add | revoke | rotate | add-device | revoke-device | show | export | import | verify
+// kez sigchain init | add | revoke | add-device | show | verify | export | import (rotate,
+// recover, revoke-device: sigchain-keys.ts; publish, homes: their own files)
 import type { ChainResult } from '@kez/core';
-import { arg, command, negatable, option } from '../command-definition.js';
+import { arg, command, negatable, option, repeatable } from '../command-definition.js';
+import { checkHomeCount, defaultHomes, parseHome } from '../homes.js';
 import type { Env } from '../context.js';
 import { renderSummary, summarize } from '../chain-summary.js';
 import { CliError, localError, usageError } from '../errors.js';
@@ -9,20 +11,21 @@ import { notUtf8, readInput, writeUserFile } from '../user-files.js';
 import { generateRecord, namedOrDefault, signerFor, storeIdentity } from '../keyring.js';
 import {
   appendEvent,
-  applyChecked,
   build,
   buildClaim,
   claimSigner,
+  liveClaim,
   loadLocalChain,
-  parseSubjectArg,
   claimOptions,
   subjectArg,
-  primaryRecord,
   primarySigner,
   signingTime,
   type LocalChain,
 } from '../local-chain.js';
 import { BUNDLE_LIMIT } from '../limits.js';
+import { approveDeviceCommand, requestDeviceCommand } from './sigchain-devices.js';
+import { sigchainHomesCommand } from './sigchain-homes.js';
+import { recoverCommand, revokeDeviceCommand, rotateCommand } from './sigchain-keys.js';
 import { sigchainPublishCommand } from './sigchain-publish.js';
 
 export const sigchainCommand = command({
@@ -38,6 +41,10 @@ export const sigchainCommand = command({
           '--no-precommit',
           'do not generate and commit to a next key NAME.next',
         ),
+        sigServer: repeatable(
+          '--sig-server <url>',
+          'a sig-server home besides the default relays (repeatable)',
+        ),
       },
       run: async (env, _args, opts) => {
         env.store.lock();
@@ -50,6 +57,10 @@ export const sigchainCommand = command({
           );
         }
         const core = await env.core();
+        const homes = [
+          ...new Set([...(await defaultHomes()), ...opts.sigServer.map((u) => parseHome(core, u))]),
+        ];
+        checkHomeCount(core, homes);
         const createdAt = signingTime(env, core);
         const rec = namedOrDefault(env, opts.key);
         const signer = signerFor(core, rec);
@@ -70,16 +81,26 @@ export const sigchainCommand = command({
         // The committed key first: losing it after the chain names it would block rotation.
         if (next) env.store.writeKey(next);
         env.store.writeChain(state.identity, core.exportBundle([genesis]));
-        env.store.writeConfig({ ...env.store.readConfig(), identity: state.identity });
+        env.store.writeConfig({ ...env.store.readConfig(), identity: state.identity, homes });
+        const nextPath = next ? env.store.keyPath(next.name) : null;
         env.out.result(
           {
             identity: state.identity,
             primary: state.primary,
             key: rec.name,
             next_key: next?.name ?? null,
+            next_key_path: nextPath,
+            homes,
             head: state.head,
           },
-          () => state.identity,
+          () =>
+            [
+              state.identity,
+              `homes: ${homes.join(' ')}`,
+              nextPath
+                ? `the committed next key is ${nextPath}: keep a copy offline (it alone recovers the identity if the primary key is lost or stolen: \`kez sigchain recover\`)`
+                : 'no next key committed (--no-precommit): a lost or stolen primary key cannot be recovered',
+            ].join('\n'),
         );
       },
     }),
@@ -136,15 +157,8 @@ export const sigchainCommand = command({
       },
     }),
 
-    command({
-      name: 'rotate',
-      description: 'rotate the primary key to NAME.next; the old key stays as NAME.old-<seq>',
-      options: {
-        precommit: negatable('--no-precommit', 'do not generate and commit to the following key'),
-      },
-      run: async (env, _args, opts) => rotate(env, opts.precommit),
-    }),
-
+    rotateCommand,
+    recoverCommand,
     command({
       name: 'add-device',
       description: 'authorize another key (a device) to add and revoke claims',
@@ -172,29 +186,9 @@ export const sigchainCommand = command({
       },
     }),
 
-    command({
-      name: 'revoke-device',
-      description: 'revoke a device key (by key name or key id)',
-      args: [arg('<key>', 'a stored key name or a key id')],
-      run: async (env, args) => {
-        const chain = await loadLocalChain(env);
-        const { core } = chain;
-        const device = deviceKeyId(env, chain, args[0]);
-        const event = build(core, 'revoke the device', () =>
-          core.revokeDevice(
-            chain.state,
-            { device, created_at: signingTime(env, core) },
-            primarySigner(env, chain),
-          ),
-        );
-        appendEvent(env, chain, event);
-        env.out.result(
-          { revoked_device: device, seq: event.seq },
-          () => `revoked device ${device}`,
-        );
-      },
-    }),
-
+    revokeDeviceCommand,
+    requestDeviceCommand,
+    approveDeviceCommand,
     command({
       name: 'show',
       description:
@@ -239,60 +233,9 @@ export const sigchainCommand = command({
       run: async (env, args) => importBundle(env, readBundle(args[0])),
     }),
     sigchainPublishCommand,
+    sigchainHomesCommand,
   ],
 });
-
-async function rotate(env: Env, precommit: boolean): Promise<void> {
-  const chain = await loadLocalChain(env);
-  const { core, state } = chain;
-  const createdAt = signingTime(env, core);
-  const old = primaryRecord(env, chain);
-  const base = old.name;
-  const nextName = `${base}.next`;
-  const seq = state.head.seq + 1;
-  let incoming = env.store.hasKey(nextName) ? env.store.readKey(nextName) : undefined;
-  if (!incoming && state.next !== undefined) {
-    throw localError(
-      'no_key',
-      `the identity is committed to a next key, but '${nextName}' is not in this store`,
-      `import the committed key: \`kez key import --alg ${old.suite === 'bip340' ? 'nostr' : 'ed25519'} --name ${nextName}\` (secret on stdin)`,
-    );
-  }
-  const incomingStored = incoming !== undefined;
-  incoming ??= generateRecord(core, { name: nextName, suite: old.suite, now: env.now });
-  const following = precommit
-    ? generateRecord(core, { name: `${base}.next-${seq}`, suite: old.suite, now: env.now })
-    : undefined;
-  const p: Parameters<typeof core.rotateKey>[1] = {
-    newSigner: signerFor(core, incoming),
-    created_at: createdAt,
-  };
-  if (following) p.next = core.commitment(following.key);
-  const event = build(core, 'rotate', () => core.rotateKey(state, p, signerFor(core, old)));
-  applyChecked(env, chain, event);
-
-  // Every secret the new chain depends on is on disk before the chain is written; the renames
-  // after it only tidy names (NAME = primary, NAME.next = committed key, NAME.old-<seq>).
-  const oldName = `${base}.old-${seq}`;
-  env.store.writeKey({ ...old, name: oldName });
-  if (!incomingStored) env.store.writeKey(incoming);
-  if (following) env.store.writeKey(following);
-  appendEvent(env, chain, event);
-  env.store.deleteKey(base);
-  env.store.renameKey(nextName, base);
-  if (following) env.store.renameKey(following.name, nextName);
-
-  env.out.result(
-    {
-      primary: incoming.key,
-      key: base,
-      old: { name: oldName, key: old.key },
-      next_key: following ? nextName : null,
-      seq,
-    },
-    () => incoming.key,
-  );
-}
 
 function resolveClaim(chain: LocalChain, input: string): string {
   const claims = chain.state.claims;
@@ -312,44 +255,7 @@ function resolveClaim(chain: LocalChain, input: string): string {
       );
     return input;
   }
-  const subject = parseSubjectArg(chain.core, input);
-  const live = [...claims.entries()].filter(([, c]) => c.claim.subject === subject && !c.revoked);
-  if (live.length === 0)
-    throw usageError(
-      `no live claim for ${subject} in the chain`,
-      '`kez sigchain show` lists the claims and their statuses',
-      'no_claim',
-    );
-  if (live.length > 1)
-    throw usageError(
-      `${subject} has ${live.length} live claims`,
-      `name one by its hash: ${live.map(([h]) => h).join(', ')}`,
-      'ambiguous',
-    );
-  return live[0]![0];
-}
-
-function deviceKeyId(env: Env, chain: LocalChain, input: string): string {
-  let id: string;
-  if (env.store.hasKey(input)) id = env.store.readKey(input).key;
-  else {
-    try {
-      id = chain.core.normalizeKeyId(input);
-    } catch {
-      throw usageError(
-        `'${input}' is neither a stored key name nor a key id`,
-        '`kez sigchain show` lists the devices; `kez key list` the stored keys',
-        'bad_key',
-      );
-    }
-  }
-  if (!chain.state.devices.has(id))
-    throw usageError(
-      `${id} is not an active device of this identity`,
-      '`kez sigchain show` lists the devices',
-      'not_a_device',
-    );
-  return id;
+  return liveClaim(chain, input)[0];
 }
 
 async function localBundle(env: Env): Promise<string> {

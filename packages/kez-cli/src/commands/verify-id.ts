@@ -7,7 +7,9 @@ import { channelRuntime, parseServerUrl } from '../channel-settings.js';
 import { arg, command, parsedOption, repeatable } from '../command-definition.js';
 import type { Env } from '../context.js';
 import type { Outcome } from '../exit-codes.js';
+import { renderSuperseded, supersededOf } from '../chain-summary.js';
 import { statusWord } from '../format.js';
+import { defaultHomes } from '../homes.js';
 import { escapeTerminal } from '../terminal-text.js';
 
 export const verifyCommand = command({
@@ -61,7 +63,13 @@ async function verifyId(
       env: rt.cenv,
       registry: rt.registry,
       cache: rt.ch.fileHeadCache(join(env.store.home, 'heads.json')),
-      sigServers: [...rt.config.sigServers, ...sigServers],
+      // SPEC §10: the default homes too, so an identity that kept them needs no settings.
+      sigServers: [
+        ...rt.config.sigServers,
+        ...sigServers,
+        ...rt.config.nostrRelays,
+        ...(await defaultHomes()),
+      ],
       ...(deadlineSeconds === undefined ? {} : { deadlineMs: Math.round(deadlineSeconds * 1000) }),
     });
     env.out.result(result, () => render(env, result));
@@ -93,6 +101,8 @@ function render(env: Env, r: Channels.IdentityResult): string {
       lines.push(
         `  sigchain ${statusWord(out, r.chain.status, r.chain.code)}${head}${r.chain.status === 'valid' ? '' : `: ${t(r.chain.reason)}`}`,
       );
+      for (const line of renderSuperseded(supersededOf(r.chain.evidence)))
+        lines.push(`  ${out.paint('warn', line)}`);
       for (const s of r.chain.sources)
         lines.push(
           out.paint(
