@@ -9,7 +9,6 @@ import type { Env } from '../context.js';
 import type { Outcome } from '../exit-codes.js';
 import { renderSuperseded, supersededOf } from '../chain-summary.js';
 import { statusWord } from '../format.js';
-import { defaultHomes } from '../homes.js';
 import { escapeTerminal } from '../terminal-text.js';
 
 export const verifyCommand = command({
@@ -63,13 +62,8 @@ async function verifyId(
       env: rt.cenv,
       registry: rt.registry,
       cache: rt.ch.fileHeadCache(join(env.store.home, 'heads.json')),
-      // SPEC §10: the default homes too, so an identity that kept them needs no settings.
-      sigServers: [
-        ...rt.config.sigServers,
-        ...sigServers,
-        ...rt.config.nostrRelays,
-        ...(await defaultHomes()),
-      ],
+      // With no source named, @kez/channels asks the default homes (SPEC §10).
+      sigServers: [...rt.config.sigServers, ...sigServers],
       ...(deadlineSeconds === undefined ? {} : { deadlineMs: Math.round(deadlineSeconds * 1000) }),
     });
     env.out.result(result, () => render(env, result));
