@@ -4,11 +4,10 @@
 // is applied by the caller.
 import {
   KezError,
-  claimStatus,
   decode,
   findShortProofs,
   isKezError,
-  objectHash,
+  judgeShortProof,
   verdictOf,
   verifyObject,
   type ChainResult,
@@ -139,30 +138,18 @@ function evaluateShort(subject: Subject, c: Candidate, short: ShortPointer | Kez
  * claimStatus of the chain's claims for O, or not_found (`not_claimed`) when it has none.
  */
 export function shortWithChain(p: ProofVerdict, chain: ChainResult, now: number): ProofVerdict {
-  const claims = [...(chain.state?.claims.values() ?? [])]
-    .map((e) => e.claim)
-    .filter((c) => c.subject === p.owner.subject);
-  const evidence = { ...p.evidence, identity: p.short?.identity, homes: p.short?.homes };
-  if (claims.length === 0) {
-    return {
-      ...p,
-      status: 'not_found',
-      code: 'not_claimed',
-      reason: `the short proof at ${p.location} names ${p.short?.identity}, whose chain claims no ${p.owner.subject}`,
-      evidence,
-    };
-  }
-  const decided = best(claims.map((c) => ({ ...claimStatus(c, chain, { now }), claim: c })))!;
+  const v = judgeShortProof(p.short!.identity, p.owner.subject, chain, { now });
+  const reason =
+    v.code === 'not_claimed'
+      ? `the short proof at ${p.location} names ${p.short?.identity}, whose chain claims no ${p.owner.subject}`
+      : v.reason;
   return {
     ...p,
-    status: decided.status,
-    code: decided.code,
-    claim: decided.claim,
-    reason:
-      decided.status === 'valid'
-        ? `short proof for ${p.owner.subject}, claimed by ${p.short?.identity}'s chain`
-        : decided.reason,
-    evidence: { ...evidence, ...decided.evidence, claim: objectHash(decided.claim) },
+    status: v.status,
+    ...(v.code ? { code: v.code } : {}),
+    ...(v.claim ? { claim: v.claim } : {}),
+    reason,
+    evidence: { ...p.evidence, homes: p.short?.homes, ...v.evidence },
   };
 }
 

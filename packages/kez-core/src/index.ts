@@ -34,6 +34,7 @@ export {
   MAX_SHORT_PROOFS,
   formatShortProof,
   findShortProofs,
+  judgeShortProof,
 } from './short-proof.js';
 export { BoundedCache, type WeightBudget } from './bounded-cache.js';
 export { ED25519_SPKI_PREFIX_HEX, ed25519SpkiDer } from './ed25519-spki.js';

@@ -5,6 +5,12 @@
 import { fail } from './errors.js';
 import { IDENTITY_ID_RE, IDENTITY_PREFIX } from './identity-id.js';
 import { checkLocator } from './locators.js';
+import { unusableChain } from './bundle.js';
+import type { ChainResult } from './chain-resolver.js';
+import { claimStatus } from './claim.js';
+import type { Claim } from './objects.js';
+import { objectHash } from './signing.js';
+import { verdictOf, type Verdict } from './verdict.js';
 
 export interface ShortProof {
   identity: string;
@@ -91,4 +97,56 @@ export function findShortProofs(text: string): ShortProof[] {
     found.push(home === undefined ? { identity } : { identity, home });
   }
   return found;
+}
+
+/** SPEC §10's best-of order over the statuses a claim in a valid chain can have. */
+const CLAIM_RANK: Partial<Record<Verdict['status'], number>> = { valid: 0, expired: 1, revoked: 2 };
+const claimRank = (v: Verdict) => CLAIM_RANK[v.status] ?? 3;
+
+/**
+ * SPEC §5.2 "Verifying a short proof", steps 2–3: the chain's claims for `subject` (the place's
+ * owner), each judged by §6.6, the best one deciding. A chain that is not valid decides itself.
+ */
+export function judgeShortProof(
+  identity: string,
+  subject: string,
+  chain: ChainResult,
+  opts: { now: number },
+): Verdict & { claim?: Claim } {
+  const ev = { identity, subject };
+  let unusable: Verdict | undefined;
+  try {
+    unusable = unusableChain(chain, ev);
+  } catch (err) {
+    return verdictOf(err); // a forked chain
+  }
+  if (unusable) return unusable;
+  const state = chain.state!;
+  if (state.identity !== identity)
+    return {
+      status: 'invalid',
+      code: 'identity_mismatch',
+      reason: `the chain is ${state.identity}'s, not ${identity}'s`,
+      evidence: ev,
+    };
+  const claims = [...state.claims.values()]
+    .map((e) => e.claim)
+    .filter((c) => c.subject === subject);
+  if (claims.length === 0)
+    return {
+      status: 'not_found',
+      code: 'not_claimed',
+      reason: `${identity}'s chain claims no ${subject}`,
+      evidence: ev,
+    };
+  const judged = claims.map((claim) => ({ ...claimStatus(claim, chain, opts), claim }));
+  const decided = judged.reduce((b, v) => (claimRank(v) < claimRank(b) ? v : b));
+  return {
+    ...decided,
+    reason:
+      decided.status === 'valid'
+        ? `${subject} is claimed by ${identity}'s chain`
+        : decided.reason,
+    evidence: { ...ev, ...decided.evidence, claim: objectHash(decided.claim) },
+  };
 }
