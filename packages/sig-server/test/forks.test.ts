@@ -1,15 +1,25 @@
 // Fork evidence under abuse (issue 12): one key holder could store unbounded evidence at one
-// position and `/forks` answered with all of it in one body. Evidence is kept up to 4 events
+// position and `/forks` answered with all of it in one body. Evidence is kept up to 3 events
 // per position and 64 per chain (src/limits.ts); the rest is counted, and `/forks` is paged.
+// With the main event that is 4 at one seq, the most a SPEC §6.5 bundle may hold (§11).
 // Also: a rival signed by a since-revoked device or a rotated-away key loses to the main line
 // that retires its key (SPEC v0.3 §6.8) and stays fork evidence.
-import { addClaim, exportBundle, objectHash, type ChainEvent, type ChainState } from '@kez/core';
+import {
+  addClaim,
+  exportBundle,
+  MAX_EVENTS_PER_SEQ,
+  objectHash,
+  parseBundle,
+  verifyChain,
+  type ChainEvent,
+  type ChainState,
+} from '@kez/core';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, useTestServer } from './helpers/backends.js';
 import { TestChain, freshSubject, newSigner, now } from '@kez/test-kit/chain-builder';
 import { call, chainPath, postEvent, readForks } from './helpers/http.js';
 
-const PER_POSITION = 4;
+const PER_POSITION = 3;
 const PER_CHAIN = 64;
 
 describe.each(BACKENDS)('fork evidence bounds on %s', (backend) => {
@@ -20,7 +30,7 @@ describe.each(BACKENDS)('fork evidence bounds on %s', (backend) => {
       expect((await postEvent(server().url, chain.identity, ev)).status).toBe(201);
   }
 
-  it('keeps the first 4 rivals at one position and counts the rest', async () => {
+  it('keeps the first 3 rivals at one position and counts the rest', async () => {
     const chain = new TestChain(newSigner());
     const base = new TestChain(chain.primary, [...chain.events]);
     chain.add();
@@ -39,10 +49,28 @@ describe.each(BACKENDS)('fork evidence bounds on %s', (backend) => {
         .map((e) => objectHash(e))
         .sort(),
     );
-    expect(stored).toMatchObject({ stored: 4, dropped: 8 });
-    // A repeat of a stored rival is not counted again.
+    // The 4th rival and every later one are counted, not stored.
+    expect(stored).toMatchObject({ stored: 3, dropped: 9 });
+    expect(stored.events.map(objectHash)).not.toContain(objectHash(rivals[PER_POSITION]!));
+    // A repeat of a stored rival is not counted again; a repeat of a dropped one is not stored.
     await postEvent(server().url, chain.identity, rivals[0]!);
-    expect(await readForks(server().url, chain.identity)).toMatchObject({ stored: 4, dropped: 8 });
+    expect(await readForks(server().url, chain.identity)).toMatchObject({ stored: 3, dropped: 9 });
+    await postEvent(server().url, chain.identity, rivals[PER_POSITION]!);
+    const again = await readForks(server().url, chain.identity);
+    expect(again.stored).toBe(3);
+    expect(again.events.map(objectHash).sort()).toEqual(stored.events.map(objectHash).sort());
+
+    // Everything the server holds for this chain, main line and /forks, is one SPEC bundle: 4
+    // events at seq 1 (the most §6.5 allows), a tie of primary-signed events, so a fork.
+    const main = parseBundle((await call(chainPath(server().url, chain.identity))).text);
+    const all = [...main, ...stored.events];
+    expect(all.filter((e) => e.seq === 1)).toHaveLength(MAX_EVENTS_PER_SEQ);
+    const whole = verifyChain(exportBundle(all), { now: now() });
+    expect(whole).toMatchObject({ status: 'fork', code: 'fork' });
+    expect(whole.allEvents).toHaveLength(all.length);
+    // One rival more (the first one the server dropped) would make the bundle too large.
+    const over = verifyChain(exportBundle([...all, rivals[PER_POSITION]!]), { now: now() });
+    expect(over).toMatchObject({ status: 'invalid', code: 'too_large' });
   });
 
   it('keeps at most 64 per chain, and /forks pages through them in order', async () => {

@@ -22,16 +22,25 @@ describe.each(BACKENDS)('two replicas on one %s store', (backend) => {
       11,
     );
     chain.push(rivals[answers.findIndex((x) => x.status === 201)]!);
+    const seen: string[][] = [];
     for (const srv of [a, b]) {
       const read = await call(chainPath(srv.url, chain.identity));
       expect(read.text).toBe(exportBundle(chain.events));
       expect(read.headers.get('kez-fork')).toBe('true');
       expect(verifyChain(read.text, { now: now() }).status).toBe('valid');
-      // The bound (4 per position) holds across replicas: the count lives in the database.
+      // The bound (3 per position) holds across replicas: the count lives in the database.
       const forks = await readForks(srv.url, chain.identity);
-      expect(forks).toMatchObject({ stored: 4, dropped: 7 });
-      expect(forks.events).toHaveLength(4);
+      expect(forks).toMatchObject({ stored: 3, dropped: 8 });
+      expect(forks.events).toHaveLength(3);
+      seen.push(forks.events.map(objectHash).sort());
+      // With the winner, 4 events at seq 1: one valid SPEC §6.5 bundle, a tie, so a fork.
+      const whole = exportBundle([...chain.events, ...forks.events]);
+      expect(verifyChain(whole, { now: now() }).status).toBe('fork');
     }
+    // Both replicas serve the same evidence: the 409s that answered `evidence: stored`.
+    expect(seen[1]).toEqual(seen[0]);
+    const kept = answers.filter((x) => x.status === 409 && x.json.error.evidence === 'stored');
+    expect(kept.map((x) => x.json.error.hash).sort()).toEqual(seen[0]);
   });
 
   it('each replica extends a head the other one moved (its cached state is not trusted)', async () => {
