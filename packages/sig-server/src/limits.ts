@@ -10,7 +10,8 @@ export const LIMITS = {
   // With the main event, 4 at one seq: the most a bundle may hold (SPEC §6.5, §11).
   forksPerPosition: 3,
   /** Fork evidence kept per chain, whatever the positions. */
-  forksPerChain: 64,
+  // 32 rivals and the main events beside them: at most 64 events share a seq (SPEC §6.5, §11).
+  forksPerChain: 32,
   /** Fork evidence events per `/forks` page (64 KiB each at most: ≤ 1 MiB a page). */
   forksPage: 16,
   /** Chains whose head state is cached (one ChainState each, plus the one before it)… */
