@@ -7,7 +7,7 @@ use kez_core::event::{Event, EventDraft};
 use kez_core::keys::{commitment, SecretKey, Suite};
 use kez_core::login::Login;
 use kez_core::object::Version;
-use kez_core::short_proof::{find_short_proofs, format_short_proof, judge_short_proof};
+use kez_core::short_proof::{find_short_proofs, format_short_proof, identities, judge_short_proof, ShortProof};
 use kez_core::{Code, SignedParts, Status};
 use serde_json::{Map, Value};
 
@@ -289,8 +289,9 @@ fn short_proofs_in_text() {
     let hex = "0123456789abcdef".repeat(4);
     let id = format!("kez:id:{hex}");
     let found = find_short_proofs(&format!("me: https://sig.example.com/{id}, also {id}.")).unwrap();
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].homes, vec!["https://sig.example.com".to_string()]);
+    let home = Some("https://sig.example.com".to_string());
+    assert_eq!(found, vec![ShortProof { identity: id.clone(), home: home.clone() }, ShortProof { identity: id.clone(), home: None }]);
+    assert_eq!(identities(&found), vec![(id.clone(), vec!["https://sig.example.com".to_string()])]);
     // Mentions that are not proofs are skipped silently.
     for text in [format!("x{id}"), format!("{id}0"), format!("kez:id:{}", hex.to_uppercase()), "kez:id:abc".to_string()] {
         assert_eq!(find_short_proofs(&text).unwrap(), vec![], "{text}");
@@ -303,6 +304,9 @@ fn short_proofs_in_text() {
     assert_eq!(find_short_proofs(&long).unwrap_err().code, Code::Malformed);
     let many: String = (0..10).map(|i| format!("kez:id:{:064x} ", i)).collect();
     assert_eq!(find_short_proofs(&many).unwrap().len(), 8);
+    // Rule 3 counts occurrences, not identities: the 9th occurrence is ignored, even a bad home.
+    let repeated = format!("{}{id} https://bad.example/p/{id}", format!("{id} ").repeat(8));
+    assert_eq!(find_short_proofs(&repeated).unwrap(), vec![ShortProof { identity: id.clone(), home: None }]);
     let link = format_short_proof(&id, Some("https://sig.example.com")).unwrap();
     assert!(link.len() <= 120);
     assert_eq!(find_short_proofs(&link).unwrap()[0].identity, id);
@@ -352,8 +356,8 @@ fn resolution_ignores_line_order() {
 fn short_proof_homes_hostile() {
     let id = format!("kez:id:{}", "ab".repeat(32));
     let found = find_short_proofs(&format!("http://127.0.0.1:8080/{id} and https://sig.example.com/{id}")).unwrap();
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].homes, vec!["http://127.0.0.1:8080".to_string(), "https://sig.example.com".to_string()]);
+    assert_eq!(found.len(), 2);
+    assert_eq!(identities(&found), vec![(id.clone(), vec!["http://127.0.0.1:8080".to_string(), "https://sig.example.com".to_string()])]);
     for bad in
         ["https://sig.example.com:/", "https:///", "wss://relay.example/", "https://sig%2Eexample.com/", "https://sig.example.com?x/"]
     {
@@ -361,5 +365,5 @@ fn short_proof_homes_hostile() {
     }
     // Non-ASCII before the run ends it; text around a proof may be anything.
     let found = find_short_proofs(&format!("é🙂https://sig.example.com/{id}🙂")).unwrap();
-    assert_eq!(found[0].homes, vec!["https://sig.example.com".to_string()]);
+    assert_eq!(found[0].home.as_deref(), Some("https://sig.example.com"));
 }
