@@ -291,7 +291,7 @@ fn device_request_and_short_proof_link() {
     let primary = Home::new("req-primary");
     let device = Home::new("req-device");
     assert!(primary.kez(&["key", "gen", "--name", "main"]).status.success());
-    let id = stdout(&primary.kez(&["sigchain", "init"])).trim().to_string();
+    let id = stdout(&primary.kez(&["sigchain", "init"])).lines().next().unwrap().to_string();
     let req = json(&device.kez(&["--json", "sigchain", "request-device", "--identity", &id, "--name", "phone", "--key", "phone"]));
     assert_eq!(req["identity"], id.as_str());
     let text = req["request"].as_str().unwrap();
@@ -316,4 +316,49 @@ fn device_request_and_short_proof_link() {
     // Writing the config again keeps the homes.
     assert!(primary.kez(&["key", "gen", "--name", "spare"]).status.success());
     assert!(std::fs::read_to_string(primary.path("config.json")).unwrap().contains("https://sig.example.com"));
+}
+
+#[test]
+fn homes_recorded_at_init_and_named_by_claims() {
+    let h = Home::new("homes");
+    assert!(h.kez(&["key", "gen"]).status.success());
+    let bad = h.kez(&["--json", "sigchain", "init", "--sig-server", "ftp://x.example"]);
+    assert_eq!((json(&bad)["error"]["code"].as_str(), bad.status.code()), (Some("bad_url"), Some(2)));
+    let bad = h.kez(&["--json", "sigchain", "init", "--sig-server", "https://Sig.example"]);
+    assert_eq!(json(&bad)["error"]["code"], "bad_url");
+    // The default relays, then each sig-server (a lone trailing "/" dropped), each once.
+    let init = json(&h.kez(&["--json", "sigchain", "init", "--sig-server", "https://sig.example.com/", "--sig-server", "wss://nos.lol"]));
+    let want = serde_json::json!(["wss://relay.damus.io", "wss://nos.lol", "https://sig.example.com"]);
+    assert_eq!(init["homes"], want);
+    assert!(init["next_key_path"].as_str().unwrap().ends_with("/keys/default.next.json"));
+    let config = std::fs::read_to_string(h.path("config.json")).unwrap();
+    let id = init["identity"].as_str().unwrap();
+    assert_eq!(
+        config,
+        format!(
+            "{{\n  \"default_key\": \"default\",\n  \"identity\": \"{id}\",\n  \"homes\": [\n    \"wss://relay.damus.io\",\n    \"wss://nos.lol\",\n    \"https://sig.example.com\"\n  ]\n}}\n"
+        )
+    );
+    assert_eq!(json(&h.kez(&["--json", "sigchain", "homes"])), serde_json::json!({ "identity": id, "homes": want }));
+    // Claims name the homes unless --locator is given.
+    let c = json(&h.kez(&["--json", "claim", "github:alice", "--format", "json"]));
+    assert_eq!(c["claim"]["locators"], want);
+    assert!(c["next_step"].as_str().unwrap().contains("kez sigchain publish"));
+    let c = json(&h.kez(&["--json", "sigchain", "add", "github:bob", "--locator", "https://other.example"]));
+    assert_eq!(c["claim"]["locators"], serde_json::json!(["https://other.example"]));
+    let short = json(&h.kez(&["--json", "claim", "github:carol", "--format", "short"]));
+    assert_eq!(short["text"], format!("https://sig.example.com/{id}\n"));
+    // Editing: removals first, then additions; an unknown home is refused.
+    let edited = json(&h.kez(&["--json", "sigchain", "homes", "--remove", "https://sig.example.com", "--add", "http://127.0.0.1:8080"]));
+    assert_eq!(edited["homes"], serde_json::json!(["wss://relay.damus.io", "wss://nos.lol", "http://127.0.0.1:8080"]));
+    let missing = h.kez(&["--json", "sigchain", "homes", "--remove", "https://sig.example.com"]);
+    assert_eq!((json(&missing)["error"]["code"].as_str(), missing.status.code()), (Some("no_home"), Some(2)));
+    let adds: Vec<String> = (0..6).map(|i| format!("https://s{i}.example")).collect();
+    let mut args = vec!["--json", "sigchain", "homes"];
+    for a in &adds {
+        args.extend(["--add", a.as_str()]);
+    }
+    assert_eq!(json(&h.kez(&args))["error"]["code"], "too_many_homes");
+    let short = json(&h.kez(&["--json", "claim", "github:dave", "--format", "short"]));
+    assert_eq!(short["text"], format!("http://127.0.0.1:8080/{id}\n"));
 }

@@ -1,12 +1,13 @@
 //! kez claim SUBJECT (make, add to the chain, print in an encoding) | kez claim verify FILE|-
 use crate::env::{read_input, write_user_file, Env, BUNDLE_LIMIT, CLAIM_INPUT_LIMIT};
+use crate::homes;
 use crate::local_chain as lc;
 use crate::outcome::{CliError, CliResult, Outcome};
 use kez_core::chain::{claim_status, verify_bundle};
 use kez_core::claim::Claim;
 use kez_core::encoding::{detect, Encoding};
 use kez_core::error::{err, Code};
-use kez_core::short_proof::{format_short_proof, home_ok};
+use kez_core::short_proof::format_short_proof;
 use kez_core::signed::{decode_and_verify, encode, Signed};
 use kez_core::verification::Verification;
 use kez_core::SignedParts;
@@ -35,10 +36,13 @@ fn parse_format(format: &str) -> CliResult<Format> {
         .ok_or_else(|| CliError::usage("bad_format", format!("unknown format '{format}'"), "use --format json, compact, md, dns or short"))
 }
 
-/// The first of the store's homes a short proof can link to (an origin of at most 48 bytes).
+/// The first of the store's homes a short proof can link to (an http(s) origin of at most 48 bytes).
 fn short_proof_home(env: &Env) -> CliResult<Option<String>> {
-    Ok(env.store.read_config()?.homes.unwrap_or_default().into_iter().find(|h| home_ok(h)))
+    Ok(homes::short_proof_home(&homes::store_homes(env)?))
 }
+
+/// A short proof is only the account's half: the chain's half reaches verifiers when published.
+const PUBLISH_STEP: &str = "put it at the place, then `kez sigchain publish` (a short proof counts only once the chain holds the claim)";
 
 /// The claim as text in `format`, LF-terminated, and the name of the format.
 fn render(env: &Env, claim: &Claim, format: &Format) -> CliResult<(String, &'static str)> {
@@ -59,13 +63,20 @@ fn render(env: &Env, claim: &Claim, format: &Format) -> CliResult<(String, &'sta
 }
 
 /// Prints a claim (or writes it to `out`): the text, or with --json / --out the result document.
-fn emit(env: &Env, claim: &Claim, seq: u64, identity: &str, text: &str, format: &str, out: Option<&str>) {
+/// A new claim (`made`) also names the next step: publishing the chain.
+fn emit(env: &Env, claim: &Claim, seq: u64, identity: &str, (text, format): (&str, &str), out: Option<&str>, made: bool) {
     let hash = claim.hash();
-    let doc = json!({ "hash": hash, "seq": seq, "subject": claim.subject, "identity": identity,
+    let mut doc = json!({ "hash": hash, "seq": seq, "subject": claim.subject, "identity": identity,
         "encoding": format, "text": text, "claim": claim.object });
+    if made {
+        doc["next_step"] = PUBLISH_STEP.into();
+    }
     if env.out.json || out.is_some() {
         env.out.result(doc, || hash.clone());
     } else {
+        if made {
+            env.out.progress(&format!("claim {hash} added at seq {seq}; {PUBLISH_STEP}"));
+        }
         env.out.raw(text);
     }
 }
@@ -81,7 +92,7 @@ pub fn make(env: &Env, a: &MakeArgs) -> CliResult<()> {
         write_user_file(path, &text)?;
     }
     lc::append(env, &mut chain, event)?;
-    emit(env, &claim, seq, &chain.identity, &text, name, a.out);
+    emit(env, &claim, seq, &chain.identity, (&text, name), a.out, true);
     Ok(())
 }
 
@@ -102,7 +113,7 @@ pub fn show(env: &Env, subject: &str, format: &str, out: Option<&str>) -> CliRes
     if let Some(path) = out {
         write_user_file(path, &text)?;
     }
-    emit(env, &entry.claim, entry.add_seq, &chain.identity, &text, name, out);
+    emit(env, &entry.claim, entry.add_seq, &chain.identity, (&text, name), out, false);
     Ok(())
 }
 
