@@ -222,6 +222,9 @@ enum ClaimSub {
         file: String,
         #[arg(long)]
         chain: Option<String>,
+        /// The place's owner: with it, a FILE holding a short proof is judged (as `verify short`)
+        #[arg(long)]
+        subject: Option<String>,
     },
     /// Print the live claim of SUBJECT again
     Show {
@@ -277,7 +280,7 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
             SigchainCmd::Verify { file } => sigchain::verify(env, &file),
         },
         Command::Claim(c) => match c.verify {
-            Some(ClaimSub::Verify { file, chain }) => claim::verify(env, &file, chain.as_deref()),
+            Some(ClaimSub::Verify { file, chain, subject }) => claim::verify(env, &file, chain.as_deref(), subject.as_deref()),
             Some(ClaimSub::Show { subject, format, out }) => done(claim::show(env, &subject, &format, out.as_deref())),
             None => done(claim::make(
                 env,

@@ -284,6 +284,25 @@ fn recovery_wins_back_a_stolen_primary() {
     assert_eq!(json(&judge("github:Alice"))["status"], "valid");
     let bob = judge("github:bob");
     assert_eq!((json(&bob)["code"].as_str(), bob.status.code()), (Some("not_claimed"), Some(3)));
+    // The alias: `claim verify FILE --chain BUNDLE --subject SUBJECT` on a file holding the proof
+    // (and on stdin) gives the same document and exit code.
+    let file = owner.path("proof.txt");
+    std::fs::write(&file, format!("my KEZ: {proof}")).unwrap();
+    let (chain, file) = (exported.to_str().unwrap(), file.to_str().unwrap());
+    for subject in ["github:alice", "github:bob"] {
+        let short = judge(subject);
+        let alias = owner.kez(&["--json", "claim", "verify", file, "--chain", chain, "--subject", subject]);
+        assert_eq!((json(&alias), alias.status.code()), (json(&short), short.status.code()), "{subject}");
+        let piped = owner.kez_stdin(&["--json", "claim", "verify", "-", "--chain", chain, "--subject", subject], Some(&proof));
+        assert_eq!(json(&piped), json(&short), "{subject} from stdin");
+    }
+    let no_chain = owner.kez(&["--json", "claim", "verify", file, "--subject", "github:alice"]);
+    assert_eq!((json(&no_chain)["error"]["code"].as_str(), no_chain.status.code()), (Some("no_chain"), Some(2)));
+    // A signed claim with --subject is still verified as a claim.
+    let md = owner.path("claim.md");
+    std::fs::write(&md, stdout(&owner.kez(&["claim", "show", "github:alice"]))).unwrap();
+    let c = json(&owner.kez(&["--json", "claim", "verify", md.to_str().unwrap(), "--chain", chain, "--subject", "github:alice"]));
+    assert_eq!((c["status"].as_str(), c["chain_consulted"].as_bool()), (Some("valid"), Some(true)));
 }
 
 #[test]

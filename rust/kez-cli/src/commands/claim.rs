@@ -125,14 +125,14 @@ struct Report {
 }
 
 /// Decode (any encoding) and verify without a chain: SPEC §4 and expiry.
-fn offline(env: &Env, file: &str) -> CliResult<Report> {
+fn offline(env: &Env, input: Option<Vec<u8>>) -> CliResult<Report> {
     let fail = |code: Code, reason: &str| Report {
         verification: Verification::from_error(&err(code, reason), Map::new()),
         encoding: None,
         object: None,
         claim: None,
     };
-    let Some(bytes) = read_input(file, CLAIM_INPUT_LIMIT)? else {
+    let Some(bytes) = input else {
         return Ok(fail(Code::TooLarge, "the input is larger than 1 MiB"));
     };
     if std::str::from_utf8(&bytes).is_err() {
@@ -166,8 +166,32 @@ fn offline(env: &Env, file: &str) -> CliResult<Report> {
     })
 }
 
-pub fn verify(env: &Env, file: &str, chain_file: Option<&str>) -> CliResult<Outcome> {
-    let mut report = offline(env, file)?;
+/// Text that holds a short proof (SPEC §5.2) rather than a signed object: not in the form of
+/// any encoding's opening (§8: `{`, `kez:z1:`, `"`, a Markdown `#` heading), and naming an identity.
+fn holds_short_proof(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else { return false };
+    let t = text.trim_start();
+    !(t.starts_with('{') || t.starts_with("kez:z1:") || t.starts_with('"') || t.starts_with('#')) && t.contains("kez:id:")
+}
+
+/// `claim verify FILE [--chain BUNDLE] [--subject SUBJECT]`. With --subject, a FILE that holds a
+/// short proof is judged as `verify short FILE-TEXT --subject SUBJECT --bundle BUNDLE` is.
+pub fn verify(env: &Env, file: &str, chain_file: Option<&str>, subject: Option<&str>) -> CliResult<Outcome> {
+    let input = read_input(file, CLAIM_INPUT_LIMIT)?;
+    if let (Some(subject), Some(bytes)) = (subject, &input) {
+        if holds_short_proof(bytes) {
+            let Some(bundle) = chain_file else {
+                return Err(CliError::usage(
+                    "no_chain",
+                    "a short proof can only be checked against the identity's chain",
+                    "give the chain: --chain BUNDLE",
+                ));
+            };
+            let text = String::from_utf8(bytes.clone()).expect("checked UTF-8");
+            return crate::commands::verify::judge_and_report(env, &text, subject, bundle);
+        }
+    }
+    let mut report = offline(env, input)?;
     let mut consulted = false;
     if let (Some(chain_file), Some(claim)) = (chain_file, &report.claim) {
         if !matches!(report.verification.status, Status::Invalid | Status::NotFound) {

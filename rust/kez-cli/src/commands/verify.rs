@@ -39,7 +39,17 @@ fn judge(env: &Env, text: &str, owner: &str, bundle: &str) -> CliResult<Verifica
 pub fn short(env: &Env, text: &str, subject: &str, bundle: &str) -> CliResult<Outcome> {
     let owner = lc::parse_subject(subject)?;
     let text = place_text(text)?;
-    let v = judge(env, &text, &owner, bundle)?;
+    report(env, &text, &owner, bundle)
+}
+
+/// The place's `text` (already read) judged for `subject` against `bundle`, and reported.
+pub fn judge_and_report(env: &Env, text: &str, subject: &str, bundle: &str) -> CliResult<Outcome> {
+    let owner = lc::parse_subject(subject)?;
+    report(env, text, &owner, bundle)
+}
+
+fn report(env: &Env, text: &str, owner: &str, bundle: &str) -> CliResult<Outcome> {
+    let v = judge(env, text, owner, bundle)?;
     let doc = json!({ "status": v.status.as_str(), "code": v.code.map(|c| c.as_str()), "reason": v.reason, "evidence": v.evidence });
     env.out.result(doc, || match v.code {
         Some(c) => format!("{} ({})  {}", v.status.as_str(), c.as_str(), v.reason),
