@@ -175,6 +175,9 @@ pub fn build_claim(env: &Env, chain: &LocalChain, subject: &str, new: &NewClaim)
     }
     let signer = claim_signer(env, chain, key)?;
     let seq = chain.state.head.seq + 1;
+    // SPEC §10: without --locator, the claim names the identity's homes.
+    let homes = if locators.is_empty() { crate::homes::store_homes(env)? } else { Vec::new() };
+    let locators: &[String] = if locators.is_empty() { &homes } else { locators };
     let claim = ClaimDraft { identity: &chain.identity, seq, subject: &subject, created_at, expires_at, locators }
         .sign(&signer, &random32())
         .map_err(|e| {

@@ -2,6 +2,7 @@
 mod chain_summary;
 mod commands;
 mod env;
+mod homes;
 mod local_chain;
 mod outcome;
 mod output;
@@ -96,6 +97,18 @@ enum SigchainCmd {
         key: Option<String>,
         #[arg(long = "no-precommit")]
         no_precommit: bool,
+        /// A sig-server home besides the default relays (repeatable)
+        #[arg(long = "sig-server")]
+        sig_server: Vec<String>,
+    },
+    /// Show or edit the identity's homes: where claims point verifiers and where publish sends the chain
+    Homes {
+        /// Add a sig-server (https://…) or relay (wss://…) home (repeatable)
+        #[arg(long)]
+        add: Vec<String>,
+        /// Remove a home (repeatable)
+        #[arg(long)]
+        remove: Vec<String>,
     },
     /// Make a claim for SUBJECT and append its add event; prints the claim hash
     Add {
@@ -193,6 +206,7 @@ struct ClaimArgs {
     /// The account, e.g. github:NAME or dns:example.com
     #[arg(required = true)]
     subject: Option<String>,
+    /// short, json, compact, md or dns
     #[arg(long, default_value = "md")]
     format: String,
     #[command(flatten)]
@@ -208,6 +222,9 @@ enum ClaimSub {
         file: String,
         #[arg(long)]
         chain: Option<String>,
+        /// The place's owner: with it, a FILE holding a short proof is judged (as `verify short`)
+        #[arg(long)]
+        subject: Option<String>,
     },
     /// Print the live claim of SUBJECT again
     Show {
@@ -241,7 +258,8 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
             KeyCmd::Show { name, secret } => key::show(env, name.as_deref(), secret),
         }),
         Command::Sigchain(s) => match s {
-            SigchainCmd::Init { key, no_precommit } => done(sigchain::init(env, key.as_deref(), !no_precommit)),
+            SigchainCmd::Init { key, no_precommit, sig_server } => done(sigchain::init(env, key.as_deref(), !no_precommit, &sig_server)),
+            SigchainCmd::Homes { add, remove } => done(sigchain::homes(env, &add, &remove)),
             SigchainCmd::Add { subject, opts } => done(sigchain::add(env, &subject, &opts.new_claim())),
             SigchainCmd::Revoke { claim, reason, key } => done(sigchain::revoke(env, &claim, reason.as_deref(), key.as_deref())),
             SigchainCmd::Rotate { no_precommit, compromised_since } => {
@@ -262,7 +280,7 @@ fn run(cli: Cli, env: &Env) -> CliResult<Outcome> {
             SigchainCmd::Verify { file } => sigchain::verify(env, &file),
         },
         Command::Claim(c) => match c.verify {
-            Some(ClaimSub::Verify { file, chain }) => claim::verify(env, &file, chain.as_deref()),
+            Some(ClaimSub::Verify { file, chain, subject }) => claim::verify(env, &file, chain.as_deref(), subject.as_deref()),
             Some(ClaimSub::Show { subject, format, out }) => done(claim::show(env, &subject, &format, out.as_deref())),
             None => done(claim::make(
                 env,
@@ -292,7 +310,7 @@ fn main() {
             if wants_json {
                 let msg = e.to_string();
                 let first = msg.lines().next().unwrap_or("usage error").trim_start_matches("error: ");
-                Output { json: true }.error(&CliError::usage("usage", first, "run `kez --help`"));
+                Output::new(true, true).error(&CliError::usage("usage", first, "run `kez --help`"));
             } else {
                 let _ = e.print();
             }
@@ -310,8 +328,8 @@ fn main() {
         .global
         .now
         .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
-    let _ = (cli.global.no_color, cli.global.quiet);
-    let env = Env { out: Output { json: cli.global.json }, store: store::Store::new(home), now, system_now };
+    let _ = cli.global.no_color;
+    let env = Env { out: Output::new(cli.global.json, cli.global.quiet), store: store::Store::new(home), now, system_now };
     let code = match run(cli, &env) {
         Ok(outcome) => outcome.exit_code(),
         Err(e) => {

@@ -8,9 +8,23 @@ use std::io::Write;
 
 pub struct Output {
     pub json: bool,
+    /// Progress lines go to stderr: not --quiet, and stderr is a terminal (a person watching).
+    pub progress: bool,
 }
 
 impl Output {
+    pub fn new(json: bool, quiet: bool) -> Output {
+        use std::io::IsTerminal;
+        Output { json, progress: !quiet && std::io::stderr().is_terminal() }
+    }
+
+    /// A progress line, only for a person watching.
+    pub fn progress(&self, message: &str) {
+        if self.progress {
+            eprintln!("{}", escape_terminal_lines(message));
+        }
+    }
+
     /// The command's result: `doc` under --json, else the human text.
     pub fn result(&self, doc: Value, human: impl FnOnce() -> String) {
         let text = if self.json { doc.to_string() } else { escape_terminal_lines(&human()) };

@@ -2,7 +2,7 @@
 //! keys/NAME.json (0600), chains/<64 hex>.jsonl.
 use crate::outcome::{CliError, CliResult};
 use kez_core::keys::{SecretKey, Suite};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -91,6 +91,12 @@ impl Store {
 
     fn key_path(&self, name: &str) -> CliResult<PathBuf> {
         Ok(self.keys_dir().join(format!("{}.json", check_key_name(name)?)))
+    }
+
+    /// The key file's path as the TS CLI shows it: absolute (TS `resolve(home)`).
+    pub fn key_path_shown(&self, name: &str) -> CliResult<String> {
+        let p = self.key_path(name)?;
+        Ok(std::path::absolute(&p).unwrap_or(p).display().to_string())
     }
 
     pub fn has_key(&self, name: &str) -> bool {
@@ -227,19 +233,27 @@ impl Store {
         Ok(config)
     }
 
+    /// config.json as the TS CLI writes it: `JSON.stringify(doc, null, 2)` with the members in
+    /// the order default_key, identity, homes, and a final LF.
     pub fn write_config(&self, config: &Config) -> CliResult<()> {
         self.ensure_dir(&self.home)?;
-        let mut doc = Map::new();
+        let mut members: Vec<(&str, Value)> = Vec::new();
         if let Some(k) = &config.default_key {
-            doc.insert("default_key".into(), k.clone().into());
+            members.push(("default_key", k.clone().into()));
         }
         if let Some(i) = &config.identity {
-            doc.insert("identity".into(), i.clone().into());
+            members.push(("identity", i.clone().into()));
         }
         if let Some(h) = &config.homes {
-            doc.insert("homes".into(), h.iter().cloned().map(Value::String).collect());
+            members.push(("homes", h.iter().cloned().map(Value::String).collect()));
         }
-        let body = format!("{}\n", serde_json::to_string_pretty(&Value::Object(doc)).expect("json"));
+        let body = if members.is_empty() {
+            "{}\n".to_string()
+        } else {
+            let pretty = |v: &Value| serde_json::to_string_pretty(v).expect("json").replace('\n', "\n  ");
+            let lines: Vec<String> = members.iter().map(|(k, v)| format!("  {}: {}", Value::String(k.to_string()), pretty(v))).collect();
+            format!("{{\n{}\n}}\n", lines.join(",\n"))
+        };
         write_atomic(&self.home.join("config.json"), body.as_bytes())
     }
 

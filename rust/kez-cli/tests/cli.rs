@@ -284,6 +284,25 @@ fn recovery_wins_back_a_stolen_primary() {
     assert_eq!(json(&judge("github:Alice"))["status"], "valid");
     let bob = judge("github:bob");
     assert_eq!((json(&bob)["code"].as_str(), bob.status.code()), (Some("not_claimed"), Some(3)));
+    // The alias: `claim verify FILE --chain BUNDLE --subject SUBJECT` on a file holding the proof
+    // (and on stdin) gives the same document and exit code.
+    let file = owner.path("proof.txt");
+    std::fs::write(&file, format!("my KEZ: {proof}")).unwrap();
+    let (chain, file) = (exported.to_str().unwrap(), file.to_str().unwrap());
+    for subject in ["github:alice", "github:bob"] {
+        let short = judge(subject);
+        let alias = owner.kez(&["--json", "claim", "verify", file, "--chain", chain, "--subject", subject]);
+        assert_eq!((json(&alias), alias.status.code()), (json(&short), short.status.code()), "{subject}");
+        let piped = owner.kez_stdin(&["--json", "claim", "verify", "-", "--chain", chain, "--subject", subject], Some(&proof));
+        assert_eq!(json(&piped), json(&short), "{subject} from stdin");
+    }
+    let no_chain = owner.kez(&["--json", "claim", "verify", file, "--subject", "github:alice"]);
+    assert_eq!((json(&no_chain)["error"]["code"].as_str(), no_chain.status.code()), (Some("no_chain"), Some(2)));
+    // A signed claim with --subject is still verified as a claim.
+    let md = owner.path("claim.md");
+    std::fs::write(&md, stdout(&owner.kez(&["claim", "show", "github:alice"]))).unwrap();
+    let c = json(&owner.kez(&["--json", "claim", "verify", md.to_str().unwrap(), "--chain", chain, "--subject", "github:alice"]));
+    assert_eq!((c["status"].as_str(), c["chain_consulted"].as_bool()), (Some("valid"), Some(true)));
 }
 
 #[test]
@@ -291,7 +310,7 @@ fn device_request_and_short_proof_link() {
     let primary = Home::new("req-primary");
     let device = Home::new("req-device");
     assert!(primary.kez(&["key", "gen", "--name", "main"]).status.success());
-    let id = stdout(&primary.kez(&["sigchain", "init"])).trim().to_string();
+    let id = stdout(&primary.kez(&["sigchain", "init"])).lines().next().unwrap().to_string();
     let req = json(&device.kez(&["--json", "sigchain", "request-device", "--identity", &id, "--name", "phone", "--key", "phone"]));
     assert_eq!(req["identity"], id.as_str());
     let text = req["request"].as_str().unwrap();
@@ -316,4 +335,49 @@ fn device_request_and_short_proof_link() {
     // Writing the config again keeps the homes.
     assert!(primary.kez(&["key", "gen", "--name", "spare"]).status.success());
     assert!(std::fs::read_to_string(primary.path("config.json")).unwrap().contains("https://sig.example.com"));
+}
+
+#[test]
+fn homes_recorded_at_init_and_named_by_claims() {
+    let h = Home::new("homes");
+    assert!(h.kez(&["key", "gen"]).status.success());
+    let bad = h.kez(&["--json", "sigchain", "init", "--sig-server", "ftp://x.example"]);
+    assert_eq!((json(&bad)["error"]["code"].as_str(), bad.status.code()), (Some("bad_url"), Some(2)));
+    let bad = h.kez(&["--json", "sigchain", "init", "--sig-server", "https://Sig.example"]);
+    assert_eq!(json(&bad)["error"]["code"], "bad_url");
+    // The default relays, then each sig-server (a lone trailing "/" dropped), each once.
+    let init = json(&h.kez(&["--json", "sigchain", "init", "--sig-server", "https://sig.example.com/", "--sig-server", "wss://nos.lol"]));
+    let want = serde_json::json!(["wss://relay.damus.io", "wss://nos.lol", "https://sig.example.com"]);
+    assert_eq!(init["homes"], want);
+    assert!(init["next_key_path"].as_str().unwrap().ends_with("/keys/default.next.json"));
+    let config = std::fs::read_to_string(h.path("config.json")).unwrap();
+    let id = init["identity"].as_str().unwrap();
+    assert_eq!(
+        config,
+        format!(
+            "{{\n  \"default_key\": \"default\",\n  \"identity\": \"{id}\",\n  \"homes\": [\n    \"wss://relay.damus.io\",\n    \"wss://nos.lol\",\n    \"https://sig.example.com\"\n  ]\n}}\n"
+        )
+    );
+    assert_eq!(json(&h.kez(&["--json", "sigchain", "homes"])), serde_json::json!({ "identity": id, "homes": want }));
+    // Claims name the homes unless --locator is given.
+    let c = json(&h.kez(&["--json", "claim", "github:alice", "--format", "json"]));
+    assert_eq!(c["claim"]["locators"], want);
+    assert!(c["next_step"].as_str().unwrap().contains("kez sigchain publish"));
+    let c = json(&h.kez(&["--json", "sigchain", "add", "github:bob", "--locator", "https://other.example"]));
+    assert_eq!(c["claim"]["locators"], serde_json::json!(["https://other.example"]));
+    let short = json(&h.kez(&["--json", "claim", "github:carol", "--format", "short"]));
+    assert_eq!(short["text"], format!("https://sig.example.com/{id}\n"));
+    // Editing: removals first, then additions; an unknown home is refused.
+    let edited = json(&h.kez(&["--json", "sigchain", "homes", "--remove", "https://sig.example.com", "--add", "http://127.0.0.1:8080"]));
+    assert_eq!(edited["homes"], serde_json::json!(["wss://relay.damus.io", "wss://nos.lol", "http://127.0.0.1:8080"]));
+    let missing = h.kez(&["--json", "sigchain", "homes", "--remove", "https://sig.example.com"]);
+    assert_eq!((json(&missing)["error"]["code"].as_str(), missing.status.code()), (Some("no_home"), Some(2)));
+    let adds: Vec<String> = (0..6).map(|i| format!("https://s{i}.example")).collect();
+    let mut args = vec!["--json", "sigchain", "homes"];
+    for a in &adds {
+        args.extend(["--add", a.as_str()]);
+    }
+    assert_eq!(json(&h.kez(&args))["error"]["code"], "too_many_homes");
+    let short = json(&h.kez(&["--json", "claim", "github:dave", "--format", "short"]));
+    assert_eq!(short["text"], format!("http://127.0.0.1:8080/{id}\n"));
 }

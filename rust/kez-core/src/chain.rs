@@ -42,6 +42,15 @@ pub struct Retirement {
     pub key: KeyId,
     pub since: u64,
     pub code: Code,
+    /// The seq of the event that recorded it.
+    pub seq: u64,
+}
+
+impl Retirement {
+    /// The vectors' form (§12): `{key, since, code, seq}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({ "key": self.key.to_string(), "since": self.since, "code": self.code.as_str(), "seq": self.seq })
+    }
 }
 
 /// §6.6: when several retirements match, `key_compromised` before `device_revoked` before `key_rotated`.
@@ -213,8 +222,8 @@ impl State {
         Ok(())
     }
 
-    fn retire(&mut self, key: KeyId, since: u64, code: Code) {
-        self.retirements.push(Retirement { key, since, code });
+    fn retire(&mut self, key: KeyId, since: u64, code: Code, seq: u64) {
+        self.retirements.push(Retirement { key, since, code, seq });
     }
 
     /// Folds a checked event into the state, recording its retirements (§6.2).
@@ -237,15 +246,17 @@ impl State {
                 self.next = next.clone();
                 self.used_keys.insert(*new_key);
                 if v02 {
-                    self.retire(old, 0, Code::KeyRotated);
+                    self.retire(old, 0, Code::KeyRotated, e.seq);
                 } else if let Some(n) = *compromised_since {
-                    self.retire(old, n, Code::KeyCompromised);
-                    let (gone, kept): (Vec<Device>, Vec<Device>) =
+                    self.retire(old, n, Code::KeyCompromised, e.seq);
+                    let (mut gone, kept): (Vec<Device>, Vec<Device>) =
                         std::mem::take(&mut self.devices).into_iter().partition(|d| d.seq >= n && d.signer == old);
                     self.devices = kept;
+                    // One event's retirements: the old primary, then its devices by key id.
+                    gone.sort_by_key(|d| d.key.to_string());
                     for d in gone {
                         self.revoked_devices.push(d.key);
-                        self.retire(d.key, d.seq, Code::KeyCompromised);
+                        self.retire(d.key, d.seq, Code::KeyCompromised, e.seq);
                     }
                 }
             }
@@ -257,9 +268,9 @@ impl State {
                 self.devices.retain(|d| &d.key != device);
                 self.revoked_devices.push(*device);
                 match (v02, *compromised_since) {
-                    (true, _) => self.retire(*device, 0, Code::DeviceRevoked),
-                    (false, Some(n)) => self.retire(*device, n, Code::KeyCompromised),
-                    (false, None) => self.retire(*device, e.seq, Code::DeviceRevoked),
+                    (true, _) => self.retire(*device, 0, Code::DeviceRevoked, e.seq),
+                    (false, Some(n)) => self.retire(*device, n, Code::KeyCompromised, e.seq),
+                    (false, None) => self.retire(*device, e.seq, Code::DeviceRevoked, e.seq),
                 }
             }
         }

@@ -114,8 +114,14 @@ fn shape<'a>(object: &'a Map<String, Value>, d: &mut Deferred<'a>) -> Result<()>
             limited_str(&b, "reason", MAX_REASON_BYTES)?;
         }
         "rotate" => {
-            d.keys.push(b.str("new_key")?);
+            let new_key = b.str("new_key")?;
+            d.keys.push(new_key);
             b.opt_hex::<32>("next")?;
+            // §6.3: a rotate signed by its new_key is the recovery form whatever the state: v0.3
+            // only and without `reverse` — both structure (phase 1), compared as written.
+            if m.str("key")? == new_key && (is_v02(&m) || b.has("reverse")) {
+                return Err(err(Code::Malformed, "a recovery rotation (signed by new_key) is v0.3 only and carries no reverse"));
+            }
             b.opt_hex::<64>("reverse")?;
             compromised_since(&b, seq)?;
         }

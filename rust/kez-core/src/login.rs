@@ -73,15 +73,9 @@ impl Login {
             return Err(err(Code::IdentityMismatch, "the chain is of another identity"));
         }
         let key = self.common.key;
-        // §7, read literally: a revoked device, or a key retired on a superseded branch, is refused
-        // with `key_compromised` when any of its retirements says so, else `device_revoked`; any
-        // other key that is not the primary or an active device is `key_rotated`.
-        let retired_elsewhere = chain.superseded_retirements.iter().any(|r| r.key == key);
-        if state.revoked_devices.contains(&key) || retired_elsewhere {
-            let code = match chain.retirement_of(&key, None) {
-                Some(Code::KeyCompromised) => Code::KeyCompromised,
-                _ => Code::DeviceRevoked,
-            };
+        // §7: a key with a retirement on the resolved path or on a superseded branch (a revoked
+        // device always has one) gets the retirement's code, strongest first (§6.6 order).
+        if let Some(code) = chain.retirement_of(&key, None) {
             return Err(err(code, format!("the login key was retired ({})", code.as_str())));
         }
         if key != state.primary && !state.is_active_device(&key) {

@@ -14,11 +14,30 @@ pub const MAX_PER_TEXT: usize = 8;
 const PREFIX: &str = "kez:id:";
 const ID_BYTES: usize = PREFIX.len() + 64;
 
-/// One short proof found in a text; the same identity written twice is one proof with both homes.
+/// One short proof found in a text: one per distinct (identity, home), in the order found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShortProof {
     pub identity: String,
-    pub homes: Vec<String>,
+    pub home: Option<String>,
+}
+
+/// The identities of `proofs`, each once in the order first found, with the first home written
+/// for it (§5.2 rule 3: the verifier judges each identity once, with the homes of all its occurrences).
+pub fn identities(proofs: &[ShortProof]) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for p in proofs {
+        let i = match out.iter().position(|(id, _)| *id == p.identity) {
+            Some(i) => i,
+            None => {
+                out.push((p.identity.clone(), Vec::new()));
+                out.len() - 1
+            }
+        };
+        if let Some(h) = &p.home {
+            out[i].1.push(h.clone());
+        }
+    }
+    out
 }
 
 /// `home = ("https" / "http") "://" host [":" port]`, host and port as §5.1, at most 48 bytes.
@@ -41,7 +60,7 @@ fn in_home_run(b: u8) -> bool {
 pub fn find_short_proofs(text: &str) -> Result<Vec<ShortProof>> {
     let b = text.as_bytes();
     let mut found: Vec<ShortProof> = Vec::new();
-    let mut from = 0;
+    let (mut from, mut taken) = (0, 0);
     while let Some(offset) = text[from..].find(PREFIX) {
         let p = from + offset;
         from = p + PREFIX.len();
@@ -51,11 +70,12 @@ pub fn find_short_proofs(text: &str) -> Result<Vec<ShortProof>> {
         if !hex_ok || !after_ok || before.is_some_and(|c| c.is_ascii_alphanumeric()) {
             continue;
         }
-        let identity = &text[p..p + ID_BYTES];
-        let known = found.iter().position(|f| f.identity == identity);
-        if known.is_none() && found.len() == MAX_PER_TEXT {
-            continue;
+        // Rule 3: the first 8 occurrences that pass rule 1 are taken; later ones are ignored.
+        if taken == MAX_PER_TEXT {
+            break;
         }
+        taken += 1;
+        let identity = &text[p..p + ID_BYTES];
         let home = if before == Some(b'/') {
             let end = p - 1;
             let start = b[..end].iter().rposition(|&c| !in_home_run(c)).map_or(0, |i| i + 1);
@@ -67,15 +87,9 @@ pub fn find_short_proofs(text: &str) -> Result<Vec<ShortProof>> {
         } else {
             None
         };
-        let proof = match known {
-            Some(i) => &mut found[i],
-            None => {
-                found.push(ShortProof { identity: identity.to_string(), homes: Vec::new() });
-                found.last_mut().expect("just pushed")
-            }
-        };
-        if let Some(h) = home.filter(|h| !proof.homes.contains(h)) {
-            proof.homes.push(h);
+        let proof = ShortProof { identity: identity.to_string(), home };
+        if !found.contains(&proof) {
+            found.push(proof);
         }
     }
     Ok(found)

@@ -261,8 +261,9 @@ fn finish(mut nodes: Vec<Node>, events: Vec<Map<String, Value>>) -> ChainResult 
         return ChainResult { verification, state, fork: hashes, superseded: r.superseded, superseded_retirements: Vec::new(), events };
     }
     let on_path: HashSet<usize> = r.path.iter().copied().collect();
-    let superseded_retirements =
+    let mut superseded_retirements: Vec<Retirement> =
         nodes.iter().enumerate().filter(|(i, _)| !on_path.contains(i)).flat_map(|(_, n)| n.retirements.iter().cloned()).collect();
+    superseded_retirements.sort_by_key(|r| (r.seq, r.key.to_string(), r.since));
     let leaf = *r.path.last().expect("a path has its start");
     let state = nodes[leaf].state.take().expect("a leaf keeps its state");
     let mut ev = Map::new();

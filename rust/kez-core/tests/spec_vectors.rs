@@ -8,10 +8,11 @@ use kez_core::event::reverse_signing_input;
 use kez_core::keys::{KeyId, SecretKey, Suite};
 use kez_core::login::Login;
 use kez_core::object::{object_hash, signing_input, KIND_CLAIM, KIND_DEVICE_REQUEST, KIND_EVENT, KIND_LOGIN};
+use kez_core::short_proof::find_short_proofs;
 use kez_core::signed::{encode, verify_object};
 use kez_core::subject::normalize_subject;
 use kez_core::SignedParts;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
 fn vectors() -> Value {
@@ -181,6 +182,16 @@ fn verify_chain_vector(t: &Value, now: u64) {
         let got: Vec<Value> = result.superseded.iter().map(|x| x.to_json()).collect();
         assert_eq!(&got, want, "{name} superseded");
     }
+    // §6.2 retirements: the resolved path's in chain order, then the superseded branches'.
+    if let Some(want) = x["retirements"].as_array() {
+        let mut got: Vec<Value> = st.map(|s| s.retirements.iter().map(|r| r.to_json()).collect()).unwrap_or_default();
+        got.extend(result.superseded_retirements.iter().map(|r| {
+            let mut j = r.to_json();
+            j["superseded"] = true.into();
+            j
+        }));
+        assert_eq!(&got, want, "{name} retirements");
+    }
     for c in x["claims"].as_array().map(Vec::as_slice).unwrap_or_default() {
         let claim = Claim::verify(obj(&c["claim"]), now).unwrap_or_else(|e| panic!("{name} claim {}: {e}", c["name"]));
         assert_eq!(claim.hash(), s(c, "hash"), "{name} claim {} hash", c["name"]);
@@ -253,16 +264,39 @@ fn negative_vectors_fail_with_their_exact_code() {
     let mut wrong = Vec::new();
     for t in list {
         let x = &t["expected"];
-        // Vectors written for v0.2 used "0.3" as the unsupported version; SPEC v0.3 §14.1 accepts it.
-        if x["code"] == "unsupported_version" && s(t, "input").contains("\"kez\":\"0.3\"") {
-            continue;
-        }
         let (status, code) = run_negative(t, &v);
         if status.as_str() != s(x, "status") || code.as_deref() != x["code"].as_str() {
             wrong.push(format!("{}: got {}/{:?}, want {}/{}", s(t, "name"), status.as_str(), code, x["status"], x["code"]));
         }
     }
     assert!(wrong.is_empty(), "{} negative vectors differ:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn short_proofs_found_in_text() {
+    let v = vectors();
+    let list = v["short_proofs"].as_array().unwrap();
+    assert!(!list.is_empty());
+    let mut wrong = Vec::new();
+    for t in list {
+        let input = s(t, "input");
+        let got = match find_short_proofs(input) {
+            Ok(found) => Value::Array(
+                found
+                    .iter()
+                    .map(|p| match &p.home {
+                        Some(h) => json!({ "identity": p.identity, "home": h }),
+                        None => json!({ "identity": p.identity }),
+                    })
+                    .collect(),
+            ),
+            Err(e) => json!({ "status": e.status().as_str(), "code": e.code.as_str() }),
+        };
+        if got != t["expected"] {
+            wrong.push(format!("{input:?}: got {got}, want {}", t["expected"]));
+        }
+    }
+    assert!(wrong.is_empty(), "{} short-proof vectors differ:\n{}", wrong.len(), wrong.join("\n"));
 }
 
 #[test]

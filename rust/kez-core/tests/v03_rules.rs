@@ -7,7 +7,7 @@ use kez_core::event::{Event, EventDraft};
 use kez_core::keys::{commitment, SecretKey, Suite};
 use kez_core::login::Login;
 use kez_core::object::Version;
-use kez_core::short_proof::{find_short_proofs, format_short_proof, judge_short_proof};
+use kez_core::short_proof::{find_short_proofs, format_short_proof, identities, judge_short_proof, ShortProof};
 use kez_core::{Code, SignedParts, Status};
 use serde_json::{Map, Value};
 
@@ -174,7 +174,7 @@ fn rotation_forms_and_compromise() {
     let rot = |b: Map<String, Value>| draft(&s, "rotate", b);
     let nk = || body(&[("new_key", id(&n)), ("next", commitment(&n2.key_id()).into())]);
     // Recovery with a reverse, ordinary without one, a stranger, an out-of-range declaration.
-    assert_eq!(code_of(&s, &rot(nk()).sign(&n, Some(&n), &AUX).unwrap()), Code::Malformed);
+    assert_eq!(rot(nk()).sign(&n, Some(&n), &AUX).err().map(|e| e.code), Some(Code::Malformed), "structure, whatever the state");
     assert_eq!(code_of(&s, &rot(nk()).sign(&p, None, &AUX).unwrap()), Code::Malformed);
     assert_eq!(code_of(&s, &rot(nk()).sign(&x, Some(&n), &AUX).unwrap()), Code::NotAuthorized);
     let mut over = nk();
@@ -191,6 +191,9 @@ fn rotation_forms_and_compromise() {
     assert_eq!(status(&c1, &r), (Status::Valid, None), "claims before the declaration stay valid");
     assert_eq!(status(&c3, &r), (Status::Revoked, Some(Code::KeyCompromised)));
     let login = Login::sign(&d, &s.identity, "svc", &[1; 16], T, T + 60, &AUX).unwrap();
+    assert_eq!(login.accept("svc", T, &r).unwrap_err().code, Code::KeyCompromised);
+    // The old primary has a retirement too: its code, not key_rotated (§7).
+    let login = Login::sign(&p, &s.identity, "svc", &[2; 16], T, T + 60, &AUX).unwrap();
     assert_eq!(login.accept("svc", T, &r).unwrap_err().code, Code::KeyCompromised);
     // Without a commitment there is no recovery.
     let mut bare = s.clone();
@@ -213,8 +216,8 @@ fn v02_events_keep_their_meaning() {
     assert_eq!(draft(&s, "rotate", b).sign_as(Version::V02, &p, Some(&n), &AUX).err().map(|e| e.code), Some(Code::Malformed));
     let b = body(&[("new_key", id(&n))]);
     assert_eq!(draft(&s, "rotate", b.clone()).sign_as(Version::V02, &n, None, &AUX).err().map(|e| e.code), Some(Code::Malformed));
-    // A v0.2 event signed by the committed key (with a reverse) is no recovery.
-    assert_eq!(code_of(&s, &draft(&s, "rotate", b).sign_as(Version::V02, &n, Some(&n), &AUX).unwrap()), Code::NotAuthorized);
+    // A v0.2 rotate signed by its new_key (with a reverse) is the recovery form: malformed (§6.3).
+    assert_eq!(draft(&s, "rotate", b).sign_as(Version::V02, &n, Some(&n), &AUX).err().map(|e| e.code), Some(Code::Malformed));
     add_device(&mut s, &p, &d);
     let dc = add(&mut s, &d, "github:dev");
     let e = draft(&s, "revoke_device", body(&[("device", id(&d))])).sign_as(Version::V02, &p, None, &AUX).unwrap();
@@ -286,8 +289,9 @@ fn short_proofs_in_text() {
     let hex = "0123456789abcdef".repeat(4);
     let id = format!("kez:id:{hex}");
     let found = find_short_proofs(&format!("me: https://sig.example.com/{id}, also {id}.")).unwrap();
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].homes, vec!["https://sig.example.com".to_string()]);
+    let home = Some("https://sig.example.com".to_string());
+    assert_eq!(found, vec![ShortProof { identity: id.clone(), home: home.clone() }, ShortProof { identity: id.clone(), home: None }]);
+    assert_eq!(identities(&found), vec![(id.clone(), vec!["https://sig.example.com".to_string()])]);
     // Mentions that are not proofs are skipped silently.
     for text in [format!("x{id}"), format!("{id}0"), format!("kez:id:{}", hex.to_uppercase()), "kez:id:abc".to_string()] {
         assert_eq!(find_short_proofs(&text).unwrap(), vec![], "{text}");
@@ -300,6 +304,9 @@ fn short_proofs_in_text() {
     assert_eq!(find_short_proofs(&long).unwrap_err().code, Code::Malformed);
     let many: String = (0..10).map(|i| format!("kez:id:{:064x} ", i)).collect();
     assert_eq!(find_short_proofs(&many).unwrap().len(), 8);
+    // Rule 3 counts occurrences, not identities: the 9th occurrence is ignored, even a bad home.
+    let repeated = format!("{}{id} https://bad.example/p/{id}", format!("{id} ").repeat(8));
+    assert_eq!(find_short_proofs(&repeated).unwrap(), vec![ShortProof { identity: id.clone(), home: None }]);
     let link = format_short_proof(&id, Some("https://sig.example.com")).unwrap();
     assert!(link.len() <= 120);
     assert_eq!(find_short_proofs(&link).unwrap()[0].identity, id);
@@ -349,8 +356,8 @@ fn resolution_ignores_line_order() {
 fn short_proof_homes_hostile() {
     let id = format!("kez:id:{}", "ab".repeat(32));
     let found = find_short_proofs(&format!("http://127.0.0.1:8080/{id} and https://sig.example.com/{id}")).unwrap();
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].homes, vec!["http://127.0.0.1:8080".to_string(), "https://sig.example.com".to_string()]);
+    assert_eq!(found.len(), 2);
+    assert_eq!(identities(&found), vec![(id.clone(), vec!["http://127.0.0.1:8080".to_string(), "https://sig.example.com".to_string()])]);
     for bad in
         ["https://sig.example.com:/", "https:///", "wss://relay.example/", "https://sig%2Eexample.com/", "https://sig.example.com?x/"]
     {
@@ -358,5 +365,5 @@ fn short_proof_homes_hostile() {
     }
     // Non-ASCII before the run ends it; text around a proof may be anything.
     let found = find_short_proofs(&format!("é🙂https://sig.example.com/{id}🙂")).unwrap();
-    assert_eq!(found[0].homes, vec!["https://sig.example.com".to_string()]);
+    assert_eq!(found[0].home.as_deref(), Some("https://sig.example.com"));
 }

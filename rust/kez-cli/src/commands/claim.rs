@@ -1,12 +1,13 @@
 //! kez claim SUBJECT (make, add to the chain, print in an encoding) | kez claim verify FILE|-
 use crate::env::{read_input, write_user_file, Env, BUNDLE_LIMIT, CLAIM_INPUT_LIMIT};
+use crate::homes;
 use crate::local_chain as lc;
 use crate::outcome::{CliError, CliResult, Outcome};
 use kez_core::chain::{claim_status, verify_bundle};
 use kez_core::claim::Claim;
 use kez_core::encoding::{detect, Encoding};
 use kez_core::error::{err, Code};
-use kez_core::short_proof::{format_short_proof, home_ok};
+use kez_core::short_proof::format_short_proof;
 use kez_core::signed::{decode_and_verify, encode, Signed};
 use kez_core::verification::Verification;
 use kez_core::SignedParts;
@@ -35,10 +36,13 @@ fn parse_format(format: &str) -> CliResult<Format> {
         .ok_or_else(|| CliError::usage("bad_format", format!("unknown format '{format}'"), "use --format json, compact, md, dns or short"))
 }
 
-/// The first of the store's homes a short proof can link to (an origin of at most 48 bytes).
+/// The first of the store's homes a short proof can link to (an http(s) origin of at most 48 bytes).
 fn short_proof_home(env: &Env) -> CliResult<Option<String>> {
-    Ok(env.store.read_config()?.homes.unwrap_or_default().into_iter().find(|h| home_ok(h)))
+    Ok(homes::short_proof_home(&homes::store_homes(env)?))
 }
+
+/// A short proof is only the account's half: the chain's half reaches verifiers when published.
+const PUBLISH_STEP: &str = "put it at the place, then `kez sigchain publish` (a short proof counts only once the chain holds the claim)";
 
 /// The claim as text in `format`, LF-terminated, and the name of the format.
 fn render(env: &Env, claim: &Claim, format: &Format) -> CliResult<(String, &'static str)> {
@@ -59,13 +63,20 @@ fn render(env: &Env, claim: &Claim, format: &Format) -> CliResult<(String, &'sta
 }
 
 /// Prints a claim (or writes it to `out`): the text, or with --json / --out the result document.
-fn emit(env: &Env, claim: &Claim, seq: u64, identity: &str, text: &str, format: &str, out: Option<&str>) {
+/// A new claim (`made`) also names the next step: publishing the chain.
+fn emit(env: &Env, claim: &Claim, seq: u64, identity: &str, (text, format): (&str, &str), out: Option<&str>, made: bool) {
     let hash = claim.hash();
-    let doc = json!({ "hash": hash, "seq": seq, "subject": claim.subject, "identity": identity,
+    let mut doc = json!({ "hash": hash, "seq": seq, "subject": claim.subject, "identity": identity,
         "encoding": format, "text": text, "claim": claim.object });
+    if made {
+        doc["next_step"] = PUBLISH_STEP.into();
+    }
     if env.out.json || out.is_some() {
         env.out.result(doc, || hash.clone());
     } else {
+        if made {
+            env.out.progress(&format!("claim {hash} added at seq {seq}; {PUBLISH_STEP}"));
+        }
         env.out.raw(text);
     }
 }
@@ -81,7 +92,7 @@ pub fn make(env: &Env, a: &MakeArgs) -> CliResult<()> {
         write_user_file(path, &text)?;
     }
     lc::append(env, &mut chain, event)?;
-    emit(env, &claim, seq, &chain.identity, &text, name, a.out);
+    emit(env, &claim, seq, &chain.identity, (&text, name), a.out, true);
     Ok(())
 }
 
@@ -102,7 +113,7 @@ pub fn show(env: &Env, subject: &str, format: &str, out: Option<&str>) -> CliRes
     if let Some(path) = out {
         write_user_file(path, &text)?;
     }
-    emit(env, &entry.claim, entry.add_seq, &chain.identity, &text, name, out);
+    emit(env, &entry.claim, entry.add_seq, &chain.identity, (&text, name), out, false);
     Ok(())
 }
 
@@ -114,14 +125,14 @@ struct Report {
 }
 
 /// Decode (any encoding) and verify without a chain: SPEC §4 and expiry.
-fn offline(env: &Env, file: &str) -> CliResult<Report> {
+fn offline(env: &Env, input: Option<Vec<u8>>) -> CliResult<Report> {
     let fail = |code: Code, reason: &str| Report {
         verification: Verification::from_error(&err(code, reason), Map::new()),
         encoding: None,
         object: None,
         claim: None,
     };
-    let Some(bytes) = read_input(file, CLAIM_INPUT_LIMIT)? else {
+    let Some(bytes) = input else {
         return Ok(fail(Code::TooLarge, "the input is larger than 1 MiB"));
     };
     if std::str::from_utf8(&bytes).is_err() {
@@ -155,8 +166,32 @@ fn offline(env: &Env, file: &str) -> CliResult<Report> {
     })
 }
 
-pub fn verify(env: &Env, file: &str, chain_file: Option<&str>) -> CliResult<Outcome> {
-    let mut report = offline(env, file)?;
+/// Text that holds a short proof (SPEC §5.2) rather than a signed object: not in the form of
+/// any encoding's opening (§8: `{`, `kez:z1:`, `"`, a Markdown `#` heading), and naming an identity.
+fn holds_short_proof(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else { return false };
+    let t = text.trim_start();
+    !(t.starts_with('{') || t.starts_with("kez:z1:") || t.starts_with('"') || t.starts_with('#')) && t.contains("kez:id:")
+}
+
+/// `claim verify FILE [--chain BUNDLE] [--subject SUBJECT]`. With --subject, a FILE that holds a
+/// short proof is judged as `verify short FILE-TEXT --subject SUBJECT --bundle BUNDLE` is.
+pub fn verify(env: &Env, file: &str, chain_file: Option<&str>, subject: Option<&str>) -> CliResult<Outcome> {
+    let input = read_input(file, CLAIM_INPUT_LIMIT)?;
+    if let (Some(subject), Some(bytes)) = (subject, &input) {
+        if holds_short_proof(bytes) {
+            let Some(bundle) = chain_file else {
+                return Err(CliError::usage(
+                    "no_chain",
+                    "a short proof can only be checked against the identity's chain",
+                    "give the chain: --chain BUNDLE",
+                ));
+            };
+            let text = String::from_utf8(bytes.clone()).expect("checked UTF-8");
+            return crate::commands::verify::judge_and_report(env, &text, subject, bundle);
+        }
+    }
+    let mut report = offline(env, input)?;
     let mut consulted = false;
     if let (Some(chain_file), Some(claim)) = (chain_file, &report.claim) {
         if !matches!(report.verification.status, Status::Invalid | Status::NotFound) {

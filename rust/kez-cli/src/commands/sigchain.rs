@@ -1,6 +1,7 @@
 //! kez sigchain init | add | revoke | rotate | add-device | revoke-device | show | export | import | verify
 use crate::chain_summary::{render, summarize};
 use crate::env::{generate, random32, read_input, write_user_file, Env, BUNDLE_LIMIT};
+use crate::homes;
 use crate::local_chain::{self as lc, LocalChain};
 use crate::outcome::{CliError, CliResult, Outcome};
 use kez_core::chain::{export_bundle, head_json, verify_bundle, ChainResult, State};
@@ -10,7 +11,7 @@ use kez_core::SignedParts;
 use kez_core::Status;
 use serde_json::{json, Map, Value};
 
-pub fn init(env: &Env, key: Option<&str>, precommit: bool) -> CliResult<()> {
+pub fn init(env: &Env, key: Option<&str>, precommit: bool, sig_servers: &[String]) -> CliResult<()> {
     let mut config = env.store.read_config()?;
     if let Some(id) = &config.identity {
         if env.store.read_chain(id)?.is_some() {
@@ -21,6 +22,9 @@ pub fn init(env: &Env, key: Option<&str>, precommit: bool) -> CliResult<()> {
             ));
         }
     }
+    let named = sig_servers.iter().map(|u| homes::parse_home(u)).collect::<CliResult<Vec<_>>>()?;
+    let homes = homes::union(homes::default_homes(), named);
+    homes::check_home_count(&homes)?;
     let name = key.map(str::to_string).or(config.default_key.clone()).ok_or_else(|| {
         CliError::local("no_key", "no default key in this store", "run `kez key gen` first, or name a key with --key NAME")
     })?;
@@ -47,10 +51,51 @@ pub fn init(env: &Env, key: Option<&str>, precommit: bool) -> CliResult<()> {
     }
     env.store.write_chain(&state.identity, &export_bundle(state.events.iter().map(|e| &e.object)))?;
     config.identity = Some(state.identity.clone());
+    config.homes = Some(homes.clone());
     env.store.write_config(&config)?;
+    let next_path = next.as_ref().map(|n| env.store.key_path_shown(&n.name)).transpose()?;
     let doc = json!({ "identity": state.identity, "primary": state.primary.to_string(), "key": rec.name,
-        "next_key": next.as_ref().map(|n| n.name.clone()), "head": head_json(&state.head) });
-    env.out.result(doc, || state.identity.clone());
+        "next_key": next.as_ref().map(|n| n.name.clone()), "next_key_path": next_path, "homes": homes,
+        "head": head_json(&state.head) });
+    env.out.result(doc, || {
+        let third = match &next_path {
+            Some(p) => format!(
+                "the committed next key is {p}: keep a copy offline (it alone recovers the identity if the primary key is lost or stolen: `kez sigchain recover`)"
+            ),
+            None => "no next key committed (--no-precommit): a lost or stolen primary key cannot be recovered".to_string(),
+        };
+        [state.identity.clone(), format!("homes: {}", homes.join(" ")), third].join("\n")
+    });
+    Ok(())
+}
+
+/// `sigchain homes [--add URL]… [--remove URL]…`: shows or edits the identity's homes (SPEC §10).
+pub fn homes(env: &Env, add: &[String], remove: &[String]) -> CliResult<()> {
+    let editing = !add.is_empty() || !remove.is_empty();
+    let Some(identity) = env.store.read_config()?.identity else {
+        return Err(CliError::local("no_identity", "this store holds no identity", "run `kez sigchain init` first"));
+    };
+    let before = homes::store_homes(env)?;
+    let removed = remove.iter().map(|u| homes::parse_home(u)).collect::<CliResult<Vec<_>>>()?;
+    if let Some(r) = removed.iter().find(|r| !before.contains(r)) {
+        return Err(CliError::usage("no_home", format!("{r} is not a home of {identity}"), "`kez sigchain homes` lists them"));
+    }
+    let added = add.iter().map(|u| homes::parse_home(u)).collect::<CliResult<Vec<_>>>()?;
+    let kept: Vec<String> = before.into_iter().filter(|h| !removed.contains(h)).collect();
+    let homes = homes::union(homes::union(Vec::new(), kept), added);
+    homes::check_home_count(&homes)?;
+    if editing {
+        let mut config = env.store.read_config()?;
+        config.homes = Some(homes.clone());
+        env.store.write_config(&config)?;
+    }
+    env.out.result(json!({ "identity": identity, "homes": homes }), || {
+        let mut lines = if homes.is_empty() { vec!["(no homes)".to_string()] } else { homes.clone() };
+        if editing {
+            lines.push("claims made from now on name these homes; `kez sigchain publish` sends the chain to them".into());
+        }
+        lines.join("\n")
+    });
     Ok(())
 }
 

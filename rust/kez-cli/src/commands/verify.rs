@@ -4,7 +4,7 @@ use crate::env::{read_input, Env, CLAIM_INPUT_LIMIT};
 use crate::local_chain as lc;
 use crate::outcome::{CliError, CliResult, Outcome};
 use kez_core::error::{err, Code, Status};
-use kez_core::short_proof::{find_short_proofs, judge_short_proof, status_rank};
+use kez_core::short_proof::{find_short_proofs, identities, judge_short_proof, status_rank};
 use kez_core::verification::Verification;
 use serde_json::{json, Map};
 
@@ -26,8 +26,10 @@ fn judge(env: &Env, text: &str, owner: &str, bundle: &str) -> CliResult<Verifica
         return Ok(Verification::from_error(&err(Code::NoProof, "no short proof in the text"), Map::new()));
     }
     let chain = read_bundle(env, bundle)?;
-    let judged: Vec<Verification> =
-        proofs.iter().map(|p| judge_short_proof(&p.identity, owner, p.homes.first().map(String::as_str), &chain, env.now)).collect();
+    let judged: Vec<Verification> = identities(&proofs)
+        .iter()
+        .map(|(identity, homes)| judge_short_proof(identity, owner, homes.first().map(String::as_str), &chain, env.now))
+        .collect();
     // SPEC §10: a fork of the identity's chain overrides the rest; otherwise the best result.
     let fork = judged.iter().position(|v| v.status == Status::Fork);
     let best = fork.or_else(|| (0..judged.len()).max_by_key(|&i| (status_rank(judged[i].status), std::cmp::Reverse(i))));
@@ -37,7 +39,17 @@ fn judge(env: &Env, text: &str, owner: &str, bundle: &str) -> CliResult<Verifica
 pub fn short(env: &Env, text: &str, subject: &str, bundle: &str) -> CliResult<Outcome> {
     let owner = lc::parse_subject(subject)?;
     let text = place_text(text)?;
-    let v = judge(env, &text, &owner, bundle)?;
+    report(env, &text, &owner, bundle)
+}
+
+/// The place's `text` (already read) judged for `subject` against `bundle`, and reported.
+pub fn judge_and_report(env: &Env, text: &str, subject: &str, bundle: &str) -> CliResult<Outcome> {
+    let owner = lc::parse_subject(subject)?;
+    report(env, text, &owner, bundle)
+}
+
+fn report(env: &Env, text: &str, owner: &str, bundle: &str) -> CliResult<Outcome> {
+    let v = judge(env, text, owner, bundle)?;
     let doc = json!({ "status": v.status.as_str(), "code": v.code.map(|c| c.as_str()), "reason": v.reason, "evidence": v.evidence });
     env.out.result(doc, || match v.code {
         Some(c) => format!("{} ({})  {}", v.status.as_str(), c.as_str(), v.reason),
