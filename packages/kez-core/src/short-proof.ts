@@ -144,9 +144,7 @@ export function judgeShortProof(
   return {
     ...decided,
     reason:
-      decided.status === 'valid'
-        ? `${subject} is claimed by ${identity}'s chain`
-        : decided.reason,
+      decided.status === 'valid' ? `${subject} is claimed by ${identity}'s chain` : decided.reason,
     evidence: { ...ev, ...decided.evidence, claim: objectHash(decided.claim) },
   };
 }

@@ -6,7 +6,7 @@ import { usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
 import { fields, statusWord, time } from '../format.js';
 import { TooLargeError } from '../fs-safe.js';
-import { BUNDLE_LIMIT, CLAIM_INPUT_LIMIT } from '../limits.js';
+import { CLAIM_INPUT_LIMIT } from '../limits.js';
 import { shortProofHome } from '../homes.js';
 import {
   appendEvent,
@@ -18,6 +18,7 @@ import {
   subjectArg,
 } from '../local-chain.js';
 import { notUtf8, readInput, writeUserFile } from '../user-files.js';
+import { chainFromFile, judgeShortText, looksShort, reportVerdict } from './verify-short.js';
 
 /** `--format` values: the four encodings of SPEC §8, and the short proof of §5.2. */
 const FORMATS: Record<string, EncodingName | 'short'> = {
@@ -134,8 +135,12 @@ export const claimCommand = command({
           '--chain <bundle>',
           "the identity's sigchain bundle, to check revocation, rotation and devices",
         ),
+        subject: option(
+          '--subject <subject>',
+          'when FILE holds a short proof (SPEC §5.2): the account whose place it is (needs --chain)',
+        ),
       },
-      run: async (env, args, opts) => verifyClaimFile(env, args[0], opts.chain),
+      run: async (env, args, opts) => verifyClaimFile(env, args[0], opts.chain, opts.subject),
     }),
   ],
 });
@@ -150,8 +155,21 @@ async function verifyClaimFile(
   env: Env,
   file: string,
   chainFile: string | undefined,
+  subject: string | undefined,
 ): Promise<Outcome> {
   const core = await env.core();
+  if (subject !== undefined) {
+    const text = readInput(file, CLAIM_INPUT_LIMIT).text;
+    if (text !== undefined && looksShort(text)) {
+      if (chainFile === undefined)
+        throw usageError(
+          'a short proof is judged against the chain',
+          "add --chain BUNDLE (the identity's `kez sigchain export`)",
+          'no_chain',
+        );
+      return reportVerdict(env, await judgeShortText(env, text, subject, chainFile));
+    }
+  }
   const report: ClaimReport = { ...(await offline(env, file)), chain_consulted: false };
   if (
     chainFile !== undefined &&
@@ -159,18 +177,7 @@ async function verifyClaimFile(
     report.status !== 'invalid' &&
     report.status !== 'not_found'
   ) {
-    const bundle = readInput(chainFile, BUNDLE_LIMIT).text;
-    const chain =
-      bundle === undefined
-        ? {
-            status: 'invalid' as const,
-            code: 'malformed' as const,
-            reason: 'the bundle is not UTF-8 text',
-            evidence: {},
-            events: [],
-            allEvents: [],
-          }
-        : core.verifyChain(bundle, { now: env.now });
+    const chain = await chainFromFile(env, chainFile);
     Object.assign(
       report,
       pickVerdict(core.claimStatus(report.object as Claim, chain, { now: env.now })),

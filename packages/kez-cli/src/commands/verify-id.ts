@@ -10,6 +10,7 @@ import type { Outcome } from '../exit-codes.js';
 import { renderSuperseded, supersededOf } from '../chain-summary.js';
 import { statusWord } from '../format.js';
 import { escapeTerminal } from '../terminal-text.js';
+import { verifyShortCommand } from './verify-short.js';
 
 export const verifyCommand = command({
   name: 'verify',
@@ -39,6 +40,7 @@ export const verifyCommand = command({
       },
       run: async (env, args, opts) => verifyId(env, args[0], opts.sigServer, opts.deadline),
     }),
+    verifyShortCommand,
   ],
 });
 
