@@ -10,7 +10,10 @@
 #           same status and code (from --json);
 #   one answer for every input (SPEC §2.1, §2.3, §5.1, §8.2): edge forms both accept, inputs
 #           both refuse to sign, and hostile artifacts (made from each CLI's claims, or the
-#           signed negative vectors) both judge with the same status, code and exit code.
+#           signed negative vectors) both judge with the same status, code and exit code;
+#   SPEC v0.3: a short proof made by one and judged by the other; a rotation keeping claims;
+#           a compromise declaration; a recovery superseding a thief's branch (same winner,
+#           same evidence); a device request made by one and approved by the other.
 # Usage: ./crosstest.sh [-v]   (-v echoes commands and artifacts)
 # The last line printed is exactly "N passed, N failed"; the exit code is non-zero on any failure.
 set -uo pipefail
@@ -275,6 +278,22 @@ both_reject() {
   fi
 }
 
+# both_judge LABEL EXPECTED_STATUS EXPECTED_CODE args... — both give that status and code with
+# the same exit code (which may be 0).
+both_judge() {
+  local label="$1" want_status="$2" want_code="$3"; shift 3
+  local ts_s ts_c rs_s rs_c ts_rc rs_rc
+  kez ts "$WORK/empty" --json "$@"; ts_rc=$RC
+  read -r ts_s ts_c <<<"$(status_code "$OUT")"
+  kez rs "$WORK/empty" --json "$@"; rs_rc=$RC
+  read -r rs_s rs_c <<<"$(status_code "$OUT")"
+  if [ "$ts_s $ts_c" = "$want_status $want_code" ] && [ "$rs_s $rs_c" = "$want_status $want_code" ] && [ "$ts_rc" = "$rs_rc" ]; then
+    pass "$label (both: $ts_s/$ts_c, exit $ts_rc)"
+  else
+    fail "$label" "TS=$ts_s/$ts_c exit $ts_rc, Rust=$rs_s/$rs_c exit $rs_rc, want $want_status/$want_code"
+  fi
+}
+
 # Replaces the first occurrence of FROM with TO in FILE, writing OUTFILE.
 replace_once() {
   node -e '
@@ -368,12 +387,13 @@ for maker in ts rs; do
       fail "duplicate claim and future --now refused ($(name_of "$impl") on $who's store)" "got $s/$c exit $rc, $s2/$c2 exit $rc2"
     fi
   done
-  # Claims by a key rotated away and by a revoked device (made in section 2).
+  # Claims by a key rotated away and by a revoked device (made in section 2): a v0.3 rotation
+  # or device revocation without a compromise declaration keeps what the key signed before.
   for alg in nostr ed25519; do
     b="$WORK/bundle-$maker-$alg.jsonl"
     [ -f "$b" ] || { fail "rotated/device claims ($who $alg)" "no bundle"; continue; }
-    both_reject "claim by a rotated-away key ($who $alg)" revoked key_rotated claim verify "$WORK/rotated-$maker-$alg.json" --chain "$b"
-    both_reject "claim by a revoked device ($who $alg)" revoked device_revoked claim verify "$WORK/device-$maker-$alg.md" --chain "$b"
+    both_judge "claim by a rotated-away key stays valid ($who $alg)" valid null claim verify "$WORK/rotated-$maker-$alg.json" --chain "$b"
+    both_judge "claim by a later revoked device stays valid ($who $alg)" valid null claim verify "$WORK/device-$maker-$alg.md" --chain "$b"
   done
   # A forked bundle: two valid events at one seq.
   base="$WORK/fork-$maker-a"
@@ -485,6 +505,126 @@ while read -r name ext status code; do
   both_reject "vector $name" "$status" "$code" claim verify "$WORK/vec-$name.$ext"
 done < "$WORK/vec-list.txt"
 [ -s "$WORK/vec-list.txt" ] || fail "no SPEC §2/§5.1/§8.2 negative vectors found"
+
+# ---- 6. SPEC v0.3: short proofs, rotation, compromise, recovery, device requests ----------
+# Each made by one CLI and judged by the other, in both directions.
+
+# merge_bundles OUT IN... — one bundle holding every event of the inputs (a fork tree),
+# lines ordered by (seq, hash) as SPEC §6.5 orders them.
+merge_bundles() {
+  node -e '
+    const fs = require("fs"), crypto = require("crypto");
+    const [out, ...ins] = process.argv.slice(1);
+    const rows = new Map();
+    for (const f of ins) for (const l of fs.readFileSync(f, "utf8").split("\n").filter(Boolean))
+      rows.set(crypto.createHash("sha256").update(l).digest("hex"), { seq: JSON.parse(l).seq, l });
+    const sorted = [...rows].sort(([ha, a], [hb, b]) => a.seq - b.seq || (ha < hb ? -1 : 1));
+    fs.writeFileSync(out, sorted.map(([, r]) => r.l + "\n").join(""));
+  ' "$@"
+}
+
+# copy_store FROM TO — a thief'\''s copy of a store (every key file, the chain).
+copy_store() { rm -rf "$2"; cp -a "$1" "$2"; }
+
+# The parts of `sigchain verify --json` both must agree on, resolution evidence included.
+resolution_view() {
+  node -e '
+    let d; try { d = JSON.parse(process.argv[1]); } catch { d = {}; }
+    const sup = (d.superseded ?? d.evidence?.superseded ?? []).map((s) => [s.seq, s.winner, s.hash, s.head]);
+    process.stdout.write(JSON.stringify([d.status, d.code ?? null, d.head?.seq ?? null, d.head?.hash ?? null, sup]));
+  ' "$1"
+}
+
+for maker in ts rs; do
+  checker="$(other "$maker")"
+  who="$(name_of "$maker")→$(name_of "$checker")"
+
+  # 6a. short proof: made by one, judged by the other against the exported chain.
+  home="$WORK/v3-short-$maker"
+  if new_identity "$maker" "$home" nostr; then
+    kez "$maker" "$home" --json claim github:short-$maker --format short --out "$WORK/short-$maker.txt"
+    made_rc=$RC
+    kez "$maker" "$home" sigchain export --out "$WORK/short-$maker.jsonl"
+    printf 'my KEZ identity: %s (ok)\n' "$(cat "$WORK/short-$maker.txt")" > "$WORK/short-bio-$maker.txt"
+    len="$(wc -c < "$WORK/short-$maker.txt" | tr -d ' ')"
+    kez "$checker" "$WORK/empty" --json claim verify "$WORK/short-bio-$maker.txt" --chain "$WORK/short-$maker.jsonl" --subject github:short-$maker
+    got="$(status_code "$OUT")"
+    kez "$checker" "$WORK/empty" --json claim verify "$WORK/short-bio-$maker.txt" --chain "$WORK/short-$maker.jsonl" --subject github:someone-else
+    other_got="$(status_code "$OUT")"
+    if [ "$made_rc" = 0 ] && [ "$len" -le 121 ] && [ "$got" = "valid null" ] && [ "$other_got" = "not_found not_claimed" ]; then
+      pass "short proof $who ($len bytes; valid; another account not_claimed)"
+    else
+      fail "short proof $who" "made rc=$made_rc len=$len claimed=$got other=$other_got"
+    fi
+  else
+    fail "short proof $who" "no identity: $(cat "$WORK/stderr")"
+  fi
+
+  # 6b. rotation keeps claims valid; 6c. a compromise declaration revokes exactly what the key
+  # signed from seq N on.
+  for mode in keep compromise; do
+    home="$WORK/v3-rot-$mode-$maker"
+    ok=1
+    new_identity "$maker" "$home" ed25519 || ok=0
+    kez "$maker" "$home" claim github:early-$maker --format json --out "$WORK/rot-early-$mode-$maker.json"; [ "$RC" = 0 ] || ok=0
+    kez "$maker" "$home" claim dns:late-$maker.example --format json --out "$WORK/rot-late-$mode-$maker.json"; [ "$RC" = 0 ] || ok=0
+    if [ "$mode" = keep ]; then kez "$maker" "$home" sigchain rotate; else kez "$maker" "$home" sigchain rotate --compromised-since 2; fi
+    [ "$RC" = 0 ] || ok=0
+    kez "$maker" "$home" sigchain export --out "$WORK/rot-$mode-$maker.jsonl"
+    kez "$checker" "$WORK/empty" --json claim verify "$WORK/rot-early-$mode-$maker.json" --chain "$WORK/rot-$mode-$maker.jsonl"
+    early="$(status_code "$OUT")"
+    kez "$checker" "$WORK/empty" --json claim verify "$WORK/rot-late-$mode-$maker.json" --chain "$WORK/rot-$mode-$maker.jsonl"
+    late="$(status_code "$OUT")"
+    want_late="valid null"; [ "$mode" = compromise ] && want_late="revoked key_compromised"
+    if [ "$ok" = 1 ] && [ "$early" = "valid null" ] && [ "$late" = "$want_late" ]; then
+      pass "rotate ($mode) $who: seq 1 $early, seq 2 $late"
+    else
+      fail "rotate ($mode) $who" "ok=$ok early=$early late=$late want $want_late: $(cat "$WORK/stderr")"
+    fi
+  done
+
+  # 6d. recovery: a thief with the primary key appends a branch; the owner recovers with the
+  # committed key; both CLIs pick the owner's branch and report the same evidence.
+  home="$WORK/v3-rec-$maker"; thief="$WORK/v3-thief-$maker"
+  ok=1
+  new_identity "$maker" "$home" nostr || ok=0
+  kez "$maker" "$home" claim github:owner-$maker --format json --out "$WORK/rec-owner-$maker.json"; [ "$RC" = 0 ] || ok=0
+  copy_store "$home" "$thief"
+  kez "$maker" "$thief" claim github:thief-$maker --format json --out "$WORK/rec-thief-$maker.json"; [ "$RC" = 0 ] || ok=0
+  kez "$maker" "$thief" sigchain export --out "$WORK/rec-thief-$maker.jsonl"
+  rm -f "$home/keys/main.json" "$home/keys/main" 2>/dev/null
+  kez "$maker" "$home" sigchain recover --compromised-since 2; [ "$RC" = 0 ] || { ok=0; log "recover: $(cat "$WORK/stderr")"; }
+  kez "$maker" "$home" sigchain export --out "$WORK/rec-owner-$maker.jsonl"
+  merge_bundles "$WORK/rec-merged-$maker.jsonl" "$WORK/rec-owner-$maker.jsonl" "$WORK/rec-thief-$maker.jsonl"
+  kez "$maker" "$WORK/empty" --json sigchain verify "$WORK/rec-merged-$maker.jsonl"; mv_view="$(resolution_view "$OUT")"
+  kez "$checker" "$WORK/empty" --json sigchain verify "$WORK/rec-merged-$maker.jsonl"; cv_view="$(resolution_view "$OUT")"
+  kez "$checker" "$WORK/empty" --json claim verify "$WORK/rec-owner-$maker.json" --chain "$WORK/rec-merged-$maker.jsonl"; owner_st="$(status_code "$OUT")"
+  kez "$checker" "$WORK/empty" --json claim verify "$WORK/rec-thief-$maker.json" --chain "$WORK/rec-merged-$maker.jsonl"; thief_st="$(status_code "$OUT")"
+  case "$cv_view" in '["valid",null,2,'*',[[2,'*) resolved=1 ;; *) resolved=0 ;; esac
+  if [ "$ok" = 1 ] && [ "$resolved" = 1 ] && [ "$mv_view" = "$cv_view" ] && [ "$owner_st" = "valid null" ] && [ "$thief_st" = "invalid not_in_chain" ]; then
+    pass "recovery supersedes a thief's branch $who (same winner and evidence; owner valid, thief not_in_chain)"
+  else
+    fail "recovery $who" "ok=$ok maker=$mv_view checker=$cv_view owner=$owner_st thief=$thief_st"
+  fi
+
+  # 6e. a device request made by one, approved by the other.
+  home="$WORK/v3-dev-primary-$checker"; dev="$WORK/v3-dev-device-$maker"
+  ok=1
+  new_identity "$checker" "$home" ed25519 || ok=0
+  kez "$checker" "$home" --json sigchain show; ident="$(jget "$OUT" identity)"
+  kez "$maker" "$dev" --json sigchain request-device --identity "$ident" --name laptop; [ "$RC" = 0 ] || ok=0
+  req="$(jget "$OUT" request)"; devkey="$(jget "$OUT" key)"
+  printf '%s\n' "$req" > "$WORK/devreq-$maker.txt"
+  kez "$checker" "$home" --json sigchain approve-device "$WORK/devreq-$maker.txt"; [ "$RC" = 0 ] || ok=0
+  kez "$checker" "$home" sigchain export --out "$WORK/devreq-$maker.jsonl"
+  kez "$maker" "$WORK/empty" --json sigchain show "$WORK/devreq-$maker.jsonl"
+  has_dev="$(printf '%s' "$OUT" | node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{const j=JSON.parse(d);process.stdout.write(String((j.devices??[]).some(x=>x.key===process.argv[1]&&x.name==="laptop")))})' "$devkey")"
+  if [ "$ok" = 1 ] && [ "$has_dev" = true ] && [ "$(jget "$OUT" status)" = valid ]; then
+    pass "device request by $(name_of "$maker"), approved by $(name_of "$checker"), read back by $(name_of "$maker")"
+  else
+    fail "device request $who" "ok=$ok has_device=$has_dev status=$(jget "$OUT" status): $(cat "$WORK/stderr")"
+  fi
+done
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
