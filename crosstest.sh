@@ -560,6 +560,26 @@ for maker in ts rs; do
     fail "short proof $who" "no identity: $(cat "$WORK/stderr")"
   fi
 
+  # 6a'. the link form (a sig-server home) and a malformed home, judged alike.
+  home="$WORK/v3-link-$maker"
+  if new_identity "$maker" "$home" ed25519; then
+    kez "$maker" "$home" sigchain homes --add https://sig.example.com
+    kez "$maker" "$home" --json claim dns:link-$maker.example --format short --out "$WORK/link-$maker.txt"
+    kez "$maker" "$home" sigchain export --out "$WORK/link-$maker.jsonl"
+    link="$(cat "$WORK/link-$maker.txt")"
+    kez "$checker" "$WORK/empty" --json verify short "$link" --subject dns:link-$maker.example --bundle "$WORK/link-$maker.jsonl"
+    got="$(status_code "$OUT")"; got_home="$(jget "$OUT" evidence.home)"
+    case "$link" in https://sig.example.com/kez:id:*) form=link ;; *) form="$link" ;; esac
+    if [ "$form" = link ] && [ "$got" = "valid null" ]; then
+      pass "short proof, link form $who (${#link} bytes; valid)"
+    else
+      fail "short proof, link form $who" "form=$form verdict=$got home=$got_home"
+    fi
+    both_judge "short proof with a lookalike home ($who)" invalid malformed verify short "${link/https:\/\/sig.example.com/https://Sig.example.com}" --subject dns:link-$maker.example --bundle "$WORK/link-$maker.jsonl"
+  else
+    fail "short proof, link form $who" "no identity: $(cat "$WORK/stderr")"
+  fi
+
   # 6b. rotation keeps claims valid; 6c. a compromise declaration revokes exactly what the key
   # signed from seq N on.
   for mode in keep compromise; do
