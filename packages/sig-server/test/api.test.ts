@@ -291,28 +291,20 @@ describe.each(BACKENDS)('sig-server API on %s', (backend) => {
       expect(read.text).toBe(exportBundle(chain.events));
       expect(verifyChain(read.text, { now: now() }).status).toBe('valid');
 
-      // Evidence is bounded per position (LIMITS.forksPerPosition = 4): the rest is counted.
+      // Evidence is bounded per position (LIMITS.forksPerPosition = 3): the rest is counted.
       const forks = await readForks(srv.url, chain.identity);
       const losers = candidates.filter((c) => c !== winner);
-      expect(forks).toMatchObject({ stored: 4, dropped: N - 1 - 4 });
-      expect(forks.events).toHaveLength(4);
+      expect(forks).toMatchObject({ stored: 3, dropped: N - 1 - 3 });
+      expect(forks.events).toHaveLength(3);
       for (const ev of forks.events) expect(losers.map(objectHash)).toContain(objectHash(ev));
       const kept = answers.filter((a) => a.status === 409 && a.json.error.evidence === 'stored');
       expect(kept.map((a) => a.json.error.hash).sort()).toEqual(
         forks.events.map((e) => objectHash(e)).sort(),
       );
-<<<<<<< HEAD
-      // SPEC §6.5 keeps at most 4 events at one seq: the winner and 3 of the stored losers.
-      const withEvidence = verifyChain(
-        exportBundle([...chain.events, ...forks.events.slice(0, 3)]),
-        {
-          now: now(),
-        },
-      );
-=======
-      // Two events the primary signed for one seq are a tie (SPEC §6.8): a fork for a verifier.
-      const withEvidence = verifyChain(exportBundle([...chain.events, losers[0]!]), { now: now() });
->>>>>>> sigreorg
+      // SPEC §6.5 keeps at most 4 events at one seq: the winner and the 3 stored losers.
+      const withEvidence = verifyChain(exportBundle([...chain.events, ...forks.events]), {
+        now: now(),
+      });
       expect(withEvidence.status).toBe('fork');
       const head = await call(chainPath(srv.url, chain.identity, '/head'));
       expect(head.json).toMatchObject({ seq: 2, hash: objectHash(winner), fork: true });
