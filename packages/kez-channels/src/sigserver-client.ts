@@ -5,6 +5,7 @@ import {
   isKezError,
   MAX_BUNDLE_LINE_BYTES,
   canonicalize,
+  objectHash,
   parseBundle,
   parseCanonical,
   parseObject,
@@ -269,14 +270,13 @@ export const sigServerTransport: ChainTransport = {
   schemes: ['https', 'http'],
   fetchChain: (locator, identity, env) => fetchAll(env.fetch, locator, identity),
   async publishEvents(locator, identity, events, env) {
-    const have = await getChain(env.fetch, locator, identity);
-    const haveSeq =
-      have.status === 200 && have.events.length > 0
-        ? Math.max(...have.events.map((e) => e.seq))
-        : -1;
+    // Skip only what the server's main line holds: where it holds another event (a branch our
+    // recovery supersedes), ours is sent as the rival the server reorganizes to (SPEC §6.8).
+    const have = await getFullChain(env.fetch, locator, identity);
+    const held = new Set((have?.events ?? []).map((e) => objectHash(e)));
     let added = 0;
     for (const ev of [...events].sort((a, b) => a.seq - b.seq)) {
-      if (ev.seq <= haveSeq) continue;
+      if (held.has(objectHash(ev))) continue;
       const r = await appendEvent(env.fetch, locator, identity, ev);
       if (r.outcome === 'created') added++;
       else if (r.outcome === 'conflict' || r.outcome === 'rejected') {

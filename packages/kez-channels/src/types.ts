@@ -116,6 +116,8 @@ export interface PublishRequest {
   claim: Claim;
   compact: string;
   markdown: string;
+  /** The short proof (SPEC §5.2), for places that keep too little for a compact claim. */
+  short: string;
   token?: string;
   /** The caller's clock (Unix seconds), for the timestamp a service record carries. */
   now: number;

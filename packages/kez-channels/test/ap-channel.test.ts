@@ -113,26 +113,28 @@ describe('ap channel (Mastodon-shaped stand-in)', () => {
     });
   });
 
-  it('publishes into the KEZ field keeping other fields; Mastodon cuts the compact claim (bad_encoding)', async () => {
+  it('publishes the short proof into the KEZ field keeping other fields, whole (255 characters kept)', async () => {
     m.addAccount('pub', { fields: [{ name: 'Web', value: 'https://pub.example' }] });
     m.addToken('mastodon-secret', 'pub');
     const claim = id.add('ap:@pub@social.example');
     const subject = parseSubject('ap:@pub@social.example');
+    const short = formatShortProof(claim.identity, 'https://sig.example');
     await apPlugin.publish!(
       {
         subject,
         claim,
         compact: await TestIdentity.compact(claim),
         markdown: '',
+        short,
         token: 'mastodon-secret',
         now: id.now,
       },
       env,
     );
-    // The real-world finding: a v0.2 compact claim (~400 characters) does not survive a
-    // 255-character profile field.
+    // A compact claim (~400 characters) would not survive the 255-character field; the short
+    // proof does.
     expect(await judge('ap:@pub@social.example')).toEqual([
-      expect.objectContaining({ status: 'invalid', code: 'bad_encoding' }),
+      expect.objectContaining({ status: 'valid', short: expect.anything() }),
     ]);
     const actor = (await (
       await env.fetch('https://social.example/users/pub', {
@@ -140,7 +142,7 @@ describe('ap channel (Mastodon-shaped stand-in)', () => {
       })
     ).json()) as { attachment: { name: string; value: string }[] };
     expect(actor.attachment.map((a) => a.name)).toEqual(['Web', 'KEZ']);
-    expect(htmlToText(actor.attachment[1]!.value)).toHaveLength(255);
+    expect(htmlToText(actor.attachment[1]!.value)).toBe(short);
   });
 
   it('a short proof in any profile field verifies; the stand-in serves it as Mastodon links it', async () => {

@@ -79,6 +79,7 @@ describe('typed errors', () => {
       claim: {} as Claim,
       compact: '',
       markdown: '',
+      short: '',
       now: 1_800_000_000,
     };
     const env = { config: channelsConfig() } as never;

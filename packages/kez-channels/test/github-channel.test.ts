@@ -163,6 +163,7 @@ describe('github channel (API-shaped stand-in)', () => {
         compact: await TestIdentity.compact(claim),
         now: NOW_S,
         markdown: TestIdentity.markdown(claim),
+        short: '',
         token: 't0ken-secret',
       },
       env,
@@ -171,7 +172,7 @@ describe('github channel (API-shaped stand-in)', () => {
     expect((await judge('pub'))[0]!.status).toBe('valid');
     await expect(
       githubPlugin.publish!(
-        { subject, claim, compact: '', markdown: '', token: 'wrong', now: NOW_S },
+        { subject, claim, compact: '', markdown: '', short: '', token: 'wrong', now: NOW_S },
         env,
       ),
     ).rejects.toBeInstanceOf(KezError);

@@ -97,6 +97,25 @@ describe('sig-server client (real sig-server)', () => {
     expect((pub as KezError).status).not.toBe('valid');
   });
 
+  it('publishEvents sends our event where the main line holds a branch ours supersedes (reorg)', async () => {
+    const owner = TestIdentity.create({ seed: 43 });
+    const thief = TestIdentity.create({ seed: 43 }); // the same primary key
+    owner.add('github:mine');
+    thief.add('github:mine');
+    await sigServerTransport.publishEvents!(sig.url, owner.identity, owner.events, env);
+    thief.add('github:thief');
+    await sigServerTransport.publishEvents!(sig.url, owner.identity, thief.events, env);
+    // A rotation at the thief's seq outranks the thief's claim (SPEC §6.8): past the server's
+    // head only, it would never be sent.
+    owner.rotate();
+    owner.add('github:after');
+    expect(
+      await sigServerTransport.publishEvents!(sig.url, owner.identity, owner.events, env),
+    ).toEqual({ added: 2 });
+    const main = await getFullChain(env.fetch, sig.url, owner.identity);
+    expect(main?.events).toEqual(owner.events);
+  });
+
   it('getFullChain: the main line and the fork flag; null for an unknown chain; the byte cap fails closed', async () => {
     const full = await getFullChain(env.fetch, sig.url, id.identity);
     expect(full?.events).toEqual(id.events);

@@ -164,7 +164,8 @@ export const apPlugin: ChannelPlugin = {
     const fields = (me.source?.fields ?? [])
       .filter((f) => typeof f?.name === 'string' && typeof f.value === 'string' && f.name !== 'KEZ')
       .map((f) => ({ name: f.name as string, value: f.value as string }));
-    fields.push({ name: 'KEZ', value: p.compact });
+    // Mastodon keeps 255 characters of a field value: a compact claim would be cut short.
+    fields.push({ name: 'KEZ', value: p.short });
     const res = await env.fetch(`https://${host}/api/v1/accounts/update_credentials`, {
       method: 'PATCH',
       headers: { ...auth, 'content-type': 'application/json' },

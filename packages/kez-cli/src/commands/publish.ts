@@ -1,12 +1,14 @@
 // kez publish SUBJECT — puts the live claim for SUBJECT where only that account can write:
-// a gist (GITHUB_TOKEN), the Mastodon profile field (MASTODON_TOKEN), a nostr event signed by
-// the account's own key from the store; for dns it prints the exact TXT record to add.
+// a gist (GITHUB_TOKEN), the Mastodon profile field (MASTODON_TOKEN; a short proof, SPEC §5.2,
+// since the field keeps 255 characters), a Bluesky proof record, a nostr event signed by the
+// account's own key from the store; for dns it prints the exact TXT record to add.
 // Tokens are passed to the service only; they are never printed or logged.
 import type { Claim } from '@kez/core';
 import { arg, command } from '../command-definition.js';
 import type { Env } from '../context.js';
 import { localError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
+import { shortProofHome } from '../homes.js';
 import { loadLocalChain, parseSubjectArg } from '../local-chain.js';
 import { channelRuntime, type ChannelSettings } from '../channel-settings.js';
 
@@ -97,7 +99,16 @@ async function publish(env: Env, input: string): Promise<Outcome> {
     let location: string;
     try {
       ({ location } = await plugin.publish(
-        { subject, claim, compact, markdown: core.encodeMarkdown(claim), token, now: env.now },
+        {
+          subject,
+          claim,
+          compact,
+          markdown: core.encodeMarkdown(claim),
+          // The same link as `kez claim --format short`.
+          short: core.formatShortProof(chain.identity, shortProofHome(core, chain.homes)),
+          token,
+          now: env.now,
+        },
         rt.cenv,
       ));
     } catch (e) {
