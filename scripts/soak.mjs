@@ -62,14 +62,23 @@ for (const f of ['packages/sig-server/dist/main.js', 'packages/chat-server/dist/
 // ---- processes --------------------------------------------------------------------------------
 const children = new Set();
 function spawnNode(name, args, env = {}) {
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', GC_PRELOAD, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...env },
   });
-  // Drained; only the tail is kept, to say why a process ended on its own.
+  // Drained; only the tail is kept, to say why a process ended on its own. A `soak-mem` line
+  // (scripts/soak-gc.mjs, answering SIGUSR2) is the memory after a forced full GC.
   let tail = '';
+  let partial = '';
+  child.mem = [];
   child.stderr.on('data', (d) => {
     tail = (tail + d.toString()).slice(-400);
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^soak-mem (\{.*\})$/.exec(line);
+      if (m) child.mem.push(JSON.parse(m[1]));
+    }
   });
   child.expected = false;
   child.on('exit', (code, signal) => {
@@ -81,6 +90,26 @@ function spawnNode(name, args, env = {}) {
   return child;
 }
 const crashes = [];
+const GC_PRELOAD = join(root, 'scripts/soak-gc.mjs');
+
+/** The child's memory after a forced full GC (SIGUSR2, scripts/soak-gc.mjs), in MiB; null when
+ *  it did not answer within 3 s. */
+async function afterGc(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return null;
+  const before = child.mem.length;
+  child.kill('SIGUSR2');
+  for (let i = 0; i < 60 && child.mem.length === before; i++) await sleep(50);
+  const m = child.mem[before];
+  if (!m) return null;
+  const mib = (n) => Math.round(n / 1048576);
+  return {
+    rss: mib(m.rss),
+    heapUsed: mib(m.heapUsed),
+    heapTotal: mib(m.heapTotal),
+    external: mib(m.external),
+  };
+}
+const fmtGc = (m) => (m ? `${m.rss}/${m.heapUsed}/${m.heapTotal}/${m.external}` : 'n/a');
 
 function rssKiB(pid) {
   try {
@@ -290,6 +319,23 @@ try {
     [postgres.name]: rssKiB(postgres.child.pid),
     'chat-server': rssKiB(chat.pid),
   };
+  // Post-GC memory (rss/heapUsed/heapTotal/external MiB) per process: at start, each tenth, at the end.
+  const procs = () => ({
+    [sqlite.name]: sqlite.child,
+    [postgres.name]: postgres.child,
+    'chat-server': chat,
+  });
+  const gcSamples = { [sqlite.name]: [], [postgres.name]: [], 'chat-server': [] };
+  const sampleGc = async (label) => {
+    const line = [];
+    for (const [k, child] of Object.entries(procs())) {
+      const m = await afterGc(child);
+      gcSamples[k].push(m);
+      line.push(`${k} ${fmtGc(m)}`);
+    }
+    log(`post-GC rss/heapUsed/heapTotal/external MiB (${label}): ${line.join(', ')}`);
+  };
+  await sampleGc('start');
 
   t0 = Date.now();
   const endAt = t0 + DURATION_MS;
@@ -315,7 +361,7 @@ try {
       const num = (name) =>
         Number(text.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1] ?? Number.NaN);
       const mib = (name) => Math.round(num(name) / 1048576);
-      return `${mib('nodejs_heap_used_bytes')}/${mib('nodejs_heap_total_bytes')}/${mib('nodejs_external_memory_bytes')}MiB/${num('kez_sig_cached_head_claims')}`;
+      return `${mib('nodejs_heap_used_bytes')}/${mib('nodejs_heap_total_bytes')}/${mib('nodejs_external_memory_bytes')}MiB/${num('kez_sig_cached_head_claims')}/${num('kez_sig_cached_histories')}:${num('kez_sig_cached_history_claims')}`;
     } catch {
       return 'n/a';
     }
@@ -327,6 +373,7 @@ try {
       rssSamples[postgres.name].push(rssKiB(postgres.child.pid));
       rssSamples['chat-server'].push(rssKiB(chat.pid));
       for (const srv of servers) cacheSamples[srv.name].push(await scrape(srv));
+      await sampleGc(`${i}/10`);
     }
   })();
   const faults = (async () => {
@@ -358,6 +405,7 @@ try {
   })();
   await Promise.all([...load, faults, sampling]);
   log('load stopped; auditing');
+  await sampleGc('end');
 
   const rssEnd = {
     [sqlite.name]: rssKiB(sqlite.child.pid),
@@ -390,6 +438,7 @@ try {
   for (const k of Object.keys(rssStart))
     report.rss_kib[k] = { start: rssStart[k], end: rssEnd[k], every_tenth: rssSamples[k] };
   report.heap_and_cached_claims_every_tenth = cacheSamples;
+  report.post_gc_mib = gcSamples;
 
   for (const [name, b] of Object.entries(report.backends))
     log(
@@ -406,7 +455,16 @@ try {
       `RSS ${k}: ${v.start} KiB at start, ${v.end} KiB at end; each tenth: ${v.every_tenth.join(' ')}`,
     );
   for (const [k, v] of Object.entries(cacheSamples))
-    log(`heap used/total/external, cached head-state claims ${k}, each tenth: ${v.join(' ')}`);
+    log(
+      `heap used/total/external, cached head-state claims/histories:history claims ${k}, each tenth: ${v.join(' ')}`,
+    );
+  for (const [k, v] of Object.entries(gcSamples)) {
+    const rss = v.map((m) => m?.rss ?? 'n/a');
+    const heap = v.map((m) => m?.heapUsed ?? 'n/a');
+    log(
+      `post-GC ${k}: RSS MiB start ${rss[0]}, middle ${rss[Math.floor(rss.length / 2)]}, end ${rss.at(-1)} (all: ${rss.join(' ')}); heap used MiB ${heap.join(' ')}`,
+    );
+  }
   log(crashes.length ? `CRASHES: ${crashes.join('; ')}` : 'no process exited on its own');
   process.stdout.write(`${JSON.stringify(report)}\n`);
   process.exitCode =

@@ -148,17 +148,9 @@ export async function decideAdmission(
       'sig-server',
       login,
     );
-  if (fetched.forked)
-    return refuse(
-      {
-        status: 'fork',
-        code: 'fork',
-        reason: 'the sig-server reports a fork of this chain',
-        evidence: {},
-      },
-      'sig-server',
-      login,
-    );
+  // A chain the sig-server flags as forked was resolved by SPEC §6.8 (main line + evidence):
+  // only an unresolved fork refuses (checkLoginAgainstChain: `fork`), and a key a rival branch
+  // retired is refused for that retirement, which sticks whichever branch won.
   const { chain } = fetched;
   // Rollback memory first, and for every valid chain (a refused login's chain may be the one
   // that carries a revocation the sig-server must not later withhold).

@@ -1,7 +1,8 @@
 // Reads an identity's sigchain from the deployment's sig-server (SIG_SERVER_URL) with
 // @kez/channels' sig-server client over its safe fetcher: every page (a revocation on a later
 // page must not be missed), `Kez-Fork`, one byte cap and one deadline for all pages,
-// same-origin redirects only, conditional reads (If-None-Match, `?since`) when the caller
+// then, when the chain is flagged, its fork evidence (/forks, every page) under the same cap and
+// deadline; same-origin redirects only, conditional reads (If-None-Match, `?since`) when the caller
 // already holds a verified prefix. The URL is operator configuration, never chosen by a
 // connecting client, which is why this fetcher alone may get http and private addresses
 // (ChatServerConfig.sigServerAccess).
@@ -12,12 +13,16 @@ import {
   type FetchPolicy,
   type SafeFetch,
 } from '@kez/channels';
-import { KezError, type ChainEvent } from '@kez/core';
+import { KezError, parseBundle, utf8Decode, type ChainEvent } from '@kez/core';
 
 export interface ChainRead {
   /** The events read: the whole chain, or those from `since` on when the caller asked so. */
   events: ChainEvent[];
   forked: boolean;
+  /** The server's fork evidence (GET /forks, every page), read whenever `forked`: SPEC §6.8
+   *  resolves main line and evidence together, so a rival a retired key filed is judged, not
+   *  taken as a lock-out. Absent or empty when not forked. */
+  forks?: ChainEvent[];
   /** The server's ETag for the head read (absent on a paged read's middle pages). */
   etag?: string;
   /** The caller's ETag still names the head: nothing changed (events empty). */
@@ -46,6 +51,8 @@ export interface SigServerChainSource extends ChainSource {
 }
 
 const MAX_PAGES = 64;
+/** The sig-server keeps at most 32 fork-evidence events per chain, 16 a page. */
+const MAX_FORK_PAGES = 8;
 
 export function sigServerChainSource(opts: {
   baseUrl: string;
@@ -74,6 +81,47 @@ export function sigServerChainSource(opts: {
           );
         return fetcher(url, { ...policy, timeoutMs: left });
       };
+      /** Every page of /forks (Kez-Next-Cursor followed), within what is left of the cap. */
+      const readForks = async (cap: number): Promise<ChainEvent[]> => {
+        const out: ChainEvent[] = [];
+        const base = opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`;
+        let cursor: string | undefined;
+        for (let page = 0; page < MAX_FORK_PAGES; page++) {
+          const url = new URL(
+            `v1/chains/${encodeURIComponent(identity)}/forks${
+              cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`
+            }`,
+            base,
+          ).href;
+          if (cap <= 0)
+            throw new KezError('too_large', `${url}: chain and fork evidence over the read cap`, {
+              identity,
+            });
+          const res = await timed(url, {
+            headers: { accept: 'application/jsonl, application/x-ndjson' },
+            passStatuses: [404],
+            maxBytes: cap,
+          });
+          if (res.status === 404) return out;
+          cap -= res.body.length;
+          if (res.body.length > 0) {
+            try {
+              out.push(...parseBundle(utf8Decode(res.body)));
+            } catch (e) {
+              throw e instanceof KezError
+                ? new KezError(e.code, `${url}: ${e.message}`, { ...e.evidence, url })
+                : e;
+            }
+          }
+          cursor = res.headers['kez-next-cursor'];
+          if (cursor === undefined || cursor === '') return out;
+        }
+        throw new KezError(
+          'too_large',
+          `${opts.baseUrl}: fork evidence of ${identity} over ${MAX_FORK_PAGES} pages`,
+          { identity },
+        );
+      };
       const events: ChainEvent[] = [];
       let forked = false;
       let budget = maxBytes;
@@ -93,13 +141,20 @@ export function sigServerChainSource(opts: {
           });
         }
         forked ||= r.fork;
-        if (r.status === 304) return { events: [], forked, notModified: true };
-        events.push(...r.events);
         budget -= r.bytes;
+        if (r.status === 304)
+          return {
+            events: [],
+            forked,
+            ...(forked ? { forks: await readForks(budget) } : {}),
+            notModified: true,
+          };
+        events.push(...r.events);
         if (r.nextSince === undefined)
           return {
             events,
             forked,
+            ...(forked ? { forks: await readForks(budget) } : {}),
             ...(r.etag !== undefined ? { etag: r.etag } : {}),
             ...(o.known ? { since: o.known.nextSeq } : {}),
           };

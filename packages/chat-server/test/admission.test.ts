@@ -14,6 +14,7 @@ import {
 import { newSigner, now } from '@kez/test-kit/chain-builder';
 import {
   createGenesis,
+  addClaim,
   addDevice,
   applyEvent,
   createLogin,
@@ -150,13 +151,36 @@ describe('decideAdmission', () => {
     expect(asked).toBe(0);
   });
 
-  it('refuses a chain the sig-server flags as forked', async () => {
-    const c = chainOf();
-    const d = await decideAdmission(
-      buildLoginToken(c.primary, c.identity, AUD),
-      ctx({ fetch: async () => ({ events: c.events, forked: true }) }),
-    );
-    expect(d).toMatchObject({ admit: false, code: 'fork' });
+  it('judges a flagged chain by SPEC §6.8 over main line + fork evidence: an unresolved fork refuses, a lost rival does not', async () => {
+    const primary = newSigner();
+    const device = newSigner();
+    const g = createGenesis({ created_at: now() - 100 }, primary);
+    const s0 = applyEvent(null, g, { now: now() });
+    const e1 = addDevice(s0, { deviceSigner: device, created_at: now() - 50 }, primary);
+    const s1 = applyEvent(s0, e1, { now: now() });
+    const claim = (signer: typeof primary, n: number) =>
+      addClaim(s1, { subject: `dns:f${n}.example.com`, created_at: now() - 40 + n }, signer).event;
+    const admit = (events: ChainEvent[], forks: ChainEvent[], signer = primary) =>
+      decideAdmission(
+        buildLoginToken(signer, s0.identity, AUD),
+        ctx({ fetch: async () => ({ events, forked: true, forks }) }),
+      );
+    // Two device-signed rivals at seq 2, nothing above them: a fork, every login refused.
+    expect(await admit([g, e1, claim(device, 1)], [claim(device, 2)])).toMatchObject({
+      admit: false,
+      code: 'fork',
+    });
+    // The flag alone (no evidence served) decides nothing.
+    expect(await admit([g, e1], [])).toMatchObject({ admit: true, chainHead: 1 });
+    // A primary-signed event beats the device's rival (SPEC §6.8 rule 3), either way round.
+    expect(await admit([g, e1, claim(primary, 3)], [claim(device, 4)])).toMatchObject({
+      admit: true,
+      chainHead: 2,
+    });
+    expect(await admit([g, e1, claim(device, 5)], [claim(primary, 6)], device)).toMatchObject({
+      admit: true,
+      chainHead: 2,
+    });
   });
 
   it('refuses a chain of another identity served under this one', async () => {

@@ -5,11 +5,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportBundle, KezError, rotateKey } from '@kez/core';
+import {
+  addClaim,
+  cloneChainState,
+  exportBundle,
+  KezError,
+  objectHash,
+  rotateKey,
+  type ChainState,
+} from '@kez/core';
 import { startServer, DEFAULTS } from '@kez/sig-server';
 import { sigServerChainSource, type SigServerChainSource } from '../src/index.js';
 import { PublishedChain as TestIdentity, postEvent } from '@kez/test-kit/published-chain';
-import { newSigner, now } from '@kez/test-kit/chain-builder';
+import { freshSubject, newSigner, now } from '@kez/test-kit/chain-builder';
 import { delayingProxy } from './support/chat-harness.js';
 
 const open = { allowHttp: true, allowPrivate: true, allowLoopback: true };
@@ -127,6 +135,30 @@ describe('sigServerChainSource (real sig-server, 2 events per page)', () => {
       ),
     ).toBe(409);
     expect((await source().fetch(dave.identity))?.forked).toBe(true);
+  });
+
+  it('reads every page of the fork evidence of a flagged chain, and none of an unflagged one', async () => {
+    const erin = await TestIdentity.create(sig.url);
+    const before: ChainState[] = [];
+    for (let i = 0; i < 6; i++) {
+      before.push(cloneChainState(erin.state));
+      await erin.append(erin.chain.addEvent());
+    }
+    expect((await source().fetch(erin.identity))?.forks ?? []).toEqual([]);
+    // 3 rivals at each of 6 positions: 18 evidence events, over one /forks page (16).
+    const rivals = before.flatMap((s) =>
+      [1, 2, 3].map(
+        (n) =>
+          addClaim(s, { subject: freshSubject(), created_at: now() - 10 - n }, erin.primary).event,
+      ),
+    );
+    for (const r of rivals) expect(await postEvent(sig.url, erin.identity, r)).toBe(409);
+    const read = await source().fetch(erin.identity);
+    expect(read?.forked).toBe(true);
+    expect(read?.events).toHaveLength(7);
+    expect(new Set(read?.forks?.map((e) => objectHash(e)))).toEqual(
+      new Set(rivals.map((e) => objectHash(e))),
+    );
   });
 
   it('refuses loopback and http unless the config allows them', async () => {
