@@ -198,18 +198,37 @@ export async function getHead(
   return { identity, seq: h.seq, hash: h.hash, fork: h.fork === true };
 }
 
+/** Every page of the server's fork evidence (Kez-Next-Cursor followed), under one byte budget. */
 export async function getForks(
   fetch: SafeFetch,
   baseUrl: string,
   identity: string,
 ): Promise<ChainEvent[]> {
-  const url = chainUrl(baseUrl, identity, '/forks');
-  const res = await fetch(url, {
-    headers: { accept: 'application/jsonl' },
-    passStatuses: [404],
-    maxBytes: MAX_CHAIN_BYTES,
-  });
-  return res.status === 404 ? [] : bundleEvents(res.body, url);
+  const events: ChainEvent[] = [];
+  let budget = MAX_CHAIN_BYTES;
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_SIGSERVER_PAGES; page++) {
+    const query = cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`;
+    const url = chainUrl(baseUrl, identity, `/forks${query}`);
+    const res = await fetch(url, {
+      headers: { accept: 'application/jsonl' },
+      passStatuses: [404],
+      maxBytes: budget,
+    });
+    if (res.status === 404) return events;
+    events.push(...bundleEvents(res.body, url));
+    budget -= res.body.byteLength;
+    cursor = res.headers['kez-next-cursor'];
+    if (cursor === undefined || cursor === '') return events;
+  }
+  throw new KezError(
+    'too_large',
+    `${chainUrl(baseUrl, identity, '/forks')}: more than ${MAX_SIGSERVER_PAGES} pages`,
+    {
+      url: chainUrl(baseUrl, identity, '/forks'),
+      limit: MAX_SIGSERVER_PAGES,
+    },
+  );
 }
 
 export type AppendResult =

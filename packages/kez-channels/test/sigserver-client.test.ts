@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KezError, canonicalize } from '@kez/core';
+import { KezError, addClaim, canonicalize, type ChainState } from '@kez/core';
 import {
   appendEvent,
   fileHeadCache,
@@ -114,6 +114,27 @@ describe('sig-server client (real sig-server)', () => {
     ).toEqual({ added: 2 });
     const main = await getFullChain(env.fetch, sig.url, owner.identity);
     expect(main?.events).toEqual(owner.events);
+  });
+
+  it('getForks follows every /forks page (one page holds 16; a chain keeps up to 32)', async () => {
+    const c = TestIdentity.create({ seed: 97 });
+    const before: ChainState[] = [];
+    for (let i = 0; i < 6; i++) {
+      before.push(c.state);
+      c.add(`github:paged-${i}`);
+    }
+    await sigServerTransport.publishEvents!(sig.url, c.identity, c.events, env);
+    const rivals = before.flatMap((state, i) =>
+      [0, 1, 2].map(
+        (j) =>
+          addClaim(state, { subject: `github:rival-${i}-${j}`, created_at: c.now }, c.primary)
+            .event,
+      ),
+    );
+    for (const r of rivals) await appendEvent(env.fetch, sig.url, c.identity, r);
+    const forks = await getForks(env.fetch, sig.url, c.identity);
+    expect(forks).toHaveLength(18);
+    expect(forks).toEqual(expect.arrayContaining(rivals));
   });
 
   it('getFullChain: the main line and the fork flag; null for an unknown chain; the byte cap fails closed', async () => {
