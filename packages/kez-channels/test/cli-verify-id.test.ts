@@ -12,7 +12,7 @@ import {
 } from '@kez/test-kit';
 import { startRelay, type RunningRelay } from '@kez/test-kit/nostr-relay';
 import { startSigServer, type RunningSigServer } from '@kez/test-kit/sig-server';
-import { runKez } from '@kez/test-kit/kez-bin';
+import { columnsOf, runKez, runKezOnTerminal, screenLines } from '@kez/test-kit/kez-bin';
 
 const GH_TOKEN = 'ghp_secret_value_never_printed';
 let gh: GithubStandin;
@@ -114,6 +114,37 @@ describe('kez verify id / publish / sigchain publish', () => {
     expect(v.out).toContain('github:zoe');
     expect(v.err).toBe(''); // progress only on a TTY
   });
+
+  it.each([60, 120])(
+    'on a %i-column terminal: no line wider, status first, a one-line summary; --json keeps full ids',
+    async (columns) => {
+      const r = await runKezOnTerminal(home, ['verify', 'id', 'github:zoe'], columns);
+      expect(r.code).toBe(0);
+      const lines = screenLines(r.screen).filter((l) => l !== '');
+      for (const l of lines) expect(columnsOf(l), l).toBeLessThanOrEqual(columns);
+      expect(lines[0]).toMatch(/^✔ VALID {2}github:zoe$/);
+      expect(lines[1]).toMatch(/^ {2}2 of 4 accounts valid; chain valid at seq \d+$/);
+      // account rows lead with their status
+      const rows = lines.filter((l) => /^[├└]─ /.test(l));
+      expect(rows).toEqual([
+        expect.stringMatching(/^├─ ✔ VALID +github:zoe /),
+        expect.stringMatching(/^├─ ✔ VALID +ap:@zoe@s/),
+        expect.stringMatching(/^├─ ! REVOKED \(revoked\) +github:zoe-old /),
+        expect.stringMatching(/^└─ [!?✘] [A-Z_]+ .*dns:zoe\.example/),
+      ]);
+      const doc = JSON.parse((await kez(['--json', 'verify', 'id', 'github:zoe'])).out);
+      expect(doc.identity).toMatch(/^kez:id:[0-9a-f]{64}$/);
+      const shown = lines.find((l) => l.startsWith('identity '))!;
+      if (columns === 120) expect(shown).toBe(`identity ${doc.identity}`);
+      else expect(shown).toMatch(/^identity kez:id:[0-9a-f]+…[0-9a-f]+$/);
+      const onTty = await runKezOnTerminal(
+        home,
+        ['-q', '--json', 'verify', 'id', 'github:zoe'],
+        columns,
+      );
+      expect(JSON.parse(onTty.screen)).toEqual(doc);
+    },
+  );
 
   it('publish dns prints the exact TXT record', async () => {
     const r = await kez(['--json', 'publish', 'dns:zoe.example']);

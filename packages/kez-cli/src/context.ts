@@ -5,6 +5,8 @@ import type { KezCore } from './core.js';
 
 export interface Env {
   out: Output;
+  /** The width human output fits (stdout's terminal, else $COLUMNS); undefined: no fitting. */
+  columns: number | undefined;
   store: Store;
   /** The verification clock in Unix seconds (--now, else the system clock). */
   now: number;

@@ -22,10 +22,15 @@ const STATUS_MARK: Record<Status, string> = {
   unreachable: '?',
 };
 
-/** `✔ VALID` or `✘ INVALID (bad_signature)`, coloured when allowed. */
-export function statusWord(out: Output, status: Status, code?: string): string {
-  const word = `${STATUS_MARK[status]} ${status.toUpperCase()}${code ? ` (${code})` : ''}`;
-  return out.paint('bold', out.paint(STATUS_TONE[status], word));
+/** `✔ VALID` or `✘ INVALID (bad_signature)`, plain. */
+export function statusLabel(status: Status, code?: string): string {
+  return `${STATUS_MARK[status]} ${status.toUpperCase()}${code ? ` (${code})` : ''}`;
+}
+
+/** `✔ VALID` or `✘ INVALID (bad_signature)`, coloured when allowed; padded to `width` columns. */
+export function statusWord(out: Output, status: Status, code?: string, width = 0): string {
+  const word = statusLabel(status, code);
+  return `${out.paint('bold', out.paint(STATUS_TONE[status], word))}${' '.repeat(Math.max(0, width - word.length))}`;
 }
 
 /** Short status for tables: the word alone, coloured. */

@@ -77,6 +77,7 @@ export async function main(
       outcome = (await spec.run?.(env, cmd.processedArgs, cmd.opts())) ?? 'valid';
     } finally {
       env.store.unlock();
+      env.out.finish();
     }
   };
   wireCommands(program, commands, runner);
@@ -92,11 +93,13 @@ export async function main(
 
 function makeEnv(g: GlobalOptions, io: Io): Env {
   const systemNow = Math.floor(Date.now() / 1000);
+  const out = makeOutput(
+    { json: g.json === true, color: g.color !== false, quiet: g.quiet === true },
+    io,
+  );
   return {
-    out: makeOutput(
-      { json: g.json === true, color: g.color !== false, quiet: g.quiet === true },
-      io,
-    ),
+    out,
+    columns: out.columns,
     store: new Store(g.home ?? defaultHome(io.env)),
     now: g.now ?? systemNow,
     systemNow,

@@ -95,7 +95,9 @@ async function chat(env: Env, room: string, opts: ChatOptions): Promise<Outcome>
   history.forEach(show);
   early.forEach(show);
   early = null;
-  env.out.progress(`joined ${room} as ${identity}; type a line to send, end with Ctrl-D`);
+  env.out.progress(`joined ${room} as ${identity}; type a line to send, end with Ctrl-D`, {
+    persist: true,
+  });
 
   let sent = 0;
   const rl = createInterface({ input: process.stdin, terminal: false });

@@ -253,12 +253,20 @@ function detect(core: Awaited<ReturnType<Env['core']>>, text: string): EncodingN
 
 function render(env: Env, r: ClaimReport): string {
   const { out } = env;
-  const scope = r.chain_consulted
-    ? 'checked against the sigchain'
-    : r.status === 'valid'
-      ? 'offline: signature and structure good; chain not consulted'
-      : 'chain not consulted';
-  const lines = [`${statusWord(out, r.status, r.code)}  ${out.paint('dim', scope)}`];
+  // Offline, a good signature is not the verdict (the chain may have revoked the claim or the
+  // key): no tick and no bare "valid" that reads as verified.
+  const lines =
+    r.status === 'valid' && !r.chain_consulted
+      ? [
+          `${out.paint('bold', 'signature ok')} ${out.paint('dim', '(offline: chain not consulted)')}`,
+          `  ${out.paint(
+            'dim',
+            "not the full verdict: add --chain BUNDLE (the identity's `kez sigchain export`)",
+          )}`,
+        ]
+      : [
+          `${statusWord(out, r.status, r.code)}  ${out.paint('dim', r.chain_consulted ? 'checked against the sigchain' : 'chain not consulted')}`,
+        ];
   const rows: Array<[string, string]> = [];
   const c = r.object?.type === 'claim' ? r.object : undefined;
   // What an invalid object says proves nothing; say so before printing it.

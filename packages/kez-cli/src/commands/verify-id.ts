@@ -8,7 +8,7 @@ import { arg, command, parsedOption, repeatable } from '../command-definition.js
 import type { Env } from '../context.js';
 import type { Outcome } from '../exit-codes.js';
 import { renderSuperseded, supersededOf } from '../chain-summary.js';
-import { statusWord } from '../format.js';
+import { statusLabel, statusWord } from '../format.js';
 import { escapeTerminal } from '../terminal-text.js';
 import { verifyShortCommand } from './verify-short.js';
 
@@ -75,12 +75,25 @@ async function verifyId(
   }
 }
 
-/** The human report. Every string that came from the network or a chain goes through t(). */
+/** "3 of 4 accounts valid; chain valid at seq 7": the whole result in one line. */
+export function oneLine(r: Channels.IdentityResult): string {
+  const valid = r.edges.filter((e) => e.status === 'valid').length;
+  const accounts = `${valid} of ${r.edges.length} account${r.edges.length === 1 ? '' : 's'} valid`;
+  if (!r.chain) return `${accounts}; no sigchain`;
+  const at = r.chain.head ? ` at seq ${r.chain.head.seq}` : '';
+  return `${accounts}; chain ${r.chain.status}${at}`;
+}
+
+/**
+ * The human report, status first: the verdict and the subject, the one-line summary, then
+ * the details. Every string that came from the network or a chain goes through t().
+ */
 function render(env: Env, r: Channels.IdentityResult): string {
   const out = env.out;
   const t = escapeTerminal;
   const lines = [
-    `${out.paint('bold', t(r.subject))}  ${statusWord(out, r.status, r.code)}`,
+    `${statusWord(out, r.status, r.code)}  ${out.paint('bold', t(r.subject))}`,
+    `  ${oneLine(r)}`,
     `  ${t(r.reason)}`,
   ];
   if (r.deadline.hit)
@@ -118,6 +131,7 @@ function render(env: Env, r: Channels.IdentityResult): string {
   if (r.edges.length > 0) {
     lines.push('', 'accounts:');
     const width = Math.max(...r.edges.map((e) => t(e.subject).length));
+    const statusWidth = Math.max(...r.edges.map((e) => statusLabel(e.status, e.code).length));
     r.edges.forEach((e, i) => {
       const branch = i === r.edges.length - 1 ? '└─' : '├─';
       const where = e.location
@@ -127,7 +141,7 @@ function render(env: Env, r: Channels.IdentityResult): string {
           : ' (decided by the chain; not fetched)';
       const stable = e.stable_id && e.stable_id !== e.location ? ` [${t(e.stable_id)}]` : '';
       lines.push(
-        `${branch} ${t(e.subject).padEnd(width)}  ${statusWord(out, e.status, e.code)}${where}${stable}`,
+        `${branch} ${statusWord(out, e.status, e.code, statusWidth)}  ${t(e.subject).padEnd(width)}${where}${stable}`,
       );
       if (e.status !== 'valid')
         lines.push(`${i === r.edges.length - 1 ? ' ' : '│'}    ${out.paint('dim', t(e.reason))}`);
