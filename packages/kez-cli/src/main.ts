@@ -5,6 +5,7 @@ import {
   addOptions,
   flag,
   flagGiven,
+  helpFooter,
   negatable,
   type OptionValues,
   option,
@@ -63,6 +64,15 @@ export async function main(
     .description('Make and check KEZ keys, claims and sigchains')
     .version(packageVersion(), '-V, --version', 'print the version');
   addOptions(program, GLOBAL_OPTIONS);
+  program.addHelpText(
+    'after',
+    helpFooter([
+      'kez key gen',
+      'kez sigchain init',
+      'kez claim github:NAME',
+      'kez help sigchain rotate',
+    ]),
+  );
   program.exitOverride().configureOutput({
     writeOut: (s) => (early.json ? helpText.push(s) : io.stdout.write(s)),
     writeErr: (s) => helpText.push(s),
@@ -82,12 +92,38 @@ export async function main(
   wireCommands(program, commands, runner);
 
   try {
-    await program.parseAsync(argv, { from: 'node' });
+    await program.parseAsync(helpArgv(program, argv), { from: 'node' });
     return exitCodeFor(outcome);
   } catch (e) {
     if (e instanceof CommanderError) return commanderExit(e, program, args, out, helpText, io);
     return fail(out, toCliError(e));
   }
+}
+
+/**
+ * `kez help sigchain rotate` as `kez sigchain rotate --help` (commander's own help command
+ * looks one level deep only).
+ */
+function helpArgv(program: Command, argv: string[]): string[] {
+  const args = argv.slice(2);
+  let i = 0;
+  // Skip the global options before the command word (and the values of those that take one).
+  while (i < args.length && args[i]!.startsWith('-')) {
+    const opt = program.options.find((o) => o.long === args[i] || o.short === args[i]);
+    i += opt?.required ? 2 : 1;
+  }
+  if (args[i] !== 'help') return argv;
+  const words = args.slice(i + 1);
+  if (words.length === 0) return argv;
+  const head = [...argv.slice(0, 2), ...args.slice(0, i)];
+  let cmd = program;
+  for (const w of words) {
+    const sub = cmd.commands.find((c) => c.name() === w);
+    // An unknown word: run the words as a command, for commander's "unknown command" error.
+    if (!sub) return [...head, ...words];
+    cmd = sub;
+  }
+  return [...head, ...words, '--help'];
 }
 
 function makeEnv(g: GlobalOptions, io: Io): Env {

@@ -62,6 +62,11 @@ const PUBLISH_STEP =
 
 export const claimCommand = command({
   name: 'claim',
+  examples: [
+    'kez claim github:alice --format md',
+    'kez claim dns:example.com --format dns --expires-in 1y',
+    'kez claim github:alice --out proof.md',
+  ],
   description:
     'make a claim for SUBJECT (added to the sigchain) and print it; `claim show SUBJECT` prints it again; `claim verify FILE`',
   args: [subjectArg],
@@ -103,6 +108,7 @@ export const claimCommand = command({
   subcommands: [
     command({
       name: 'show',
+      examples: ['kez claim show github:alice', 'kez claim show dns:example.com --format dns'],
       description: 'print the live claim for SUBJECT again (no new chain event)',
       args: [subjectArg],
       options: { format: formatOption },
@@ -128,6 +134,7 @@ export const claimCommand = command({
     }),
     command({
       name: 'verify',
+      examples: ['kez claim verify proof.md', 'kez claim verify - --chain chain.jsonl < proof.md'],
       description: 'verify a claim in any encoding, offline or against a sigchain bundle (--chain)',
       args: [arg('<file>', 'the claim, or - for stdin')],
       options: {

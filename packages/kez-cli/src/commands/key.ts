@@ -15,6 +15,7 @@ export const keyCommand = command({
   subcommands: [
     command({
       name: 'gen',
+      examples: ['kez key gen', 'kez key gen --alg ed25519 --name laptop'],
       description: 'generate a new key (the first key becomes the default)',
       options: { alg: option('--alg <alg>', 'nostr (BIP-340) or ed25519', 'nostr'), name: keyName },
       run: async (env, _args, opts) => {
@@ -26,6 +27,10 @@ export const keyCommand = command({
     }),
     command({
       name: 'import',
+      examples: [
+        'kez key import --alg nostr < secret.txt',
+        'kez key import --alg ed25519 --name backup   # prompts without echo on a terminal',
+      ],
       description:
         'import a secret key read from stdin (nsec1… or 64 hex for nostr, 64 hex seed for ed25519)',
       options: { alg: requiredOption('--alg <alg>', 'nostr (BIP-340) or ed25519'), name: keyName },
@@ -51,6 +56,7 @@ export const keyCommand = command({
     }),
     command({
       name: 'list',
+      examples: ['kez key list', 'kez --json key list'],
       description: 'list the stored keys',
       run: async (env) => {
         const def = env.store.readConfig().default_key;
@@ -80,6 +86,7 @@ export const keyCommand = command({
     }),
     command({
       name: 'show',
+      examples: ['kez key show', 'kez key show laptop --secret'],
       description: 'show a key id (the secret only with --secret)',
       args: [arg('[name]', 'the key name (default: the default key)')],
       options: { secret: flag('--secret', 'also print the secret key') },

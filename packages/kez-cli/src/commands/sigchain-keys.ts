@@ -31,6 +31,7 @@ const precommit = negatable('--no-precommit', 'do not generate and commit to the
 
 export const rotateCommand = command({
   name: 'rotate',
+  examples: ['kez sigchain rotate', 'kez sigchain rotate --compromised-since 7'],
   description: 'rotate the primary key to NAME.next; the old key stays as NAME.old-<seq>',
   options: { precommit, compromisedSince },
   run: async (env, _args, opts) => rotate(env, opts.precommit, opts.compromisedSince),
@@ -38,6 +39,7 @@ export const rotateCommand = command({
 
 export const recoverCommand = command({
   name: 'recover',
+  examples: ['kez sigchain recover', 'kez sigchain recover --compromised-since 5'],
   description:
     'lost or stolen primary key: the committed key NAME.next alone makes itself primary, superseding any branch the old key made',
   options: { precommit, compromisedSince },
@@ -46,6 +48,10 @@ export const recoverCommand = command({
 
 export const revokeDeviceCommand = command({
   name: 'revoke-device',
+  examples: [
+    'kez sigchain revoke-device phone',
+    'kez sigchain revoke-device 1a2b3c4d   # a unique key-id prefix (8+ hex)',
+  ],
   description: 'revoke a device key (by key name or key id)',
   args: [arg('<key>', 'a stored key name or a key id')],
   options: { compromisedSince },

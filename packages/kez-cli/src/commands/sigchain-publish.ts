@@ -10,6 +10,7 @@ import { channelRuntime, parseServerUrl } from '../channel-settings.js';
 
 export const sigchainPublishCommand = command({
   name: 'publish',
+  examples: ['kez sigchain publish', 'kez sigchain publish --server https://sig.example.com'],
   description:
     "send the local sigchain's missing events to sig-servers or nostr relays (default: channels.json sigServers, else the identity's homes)",
   options: {

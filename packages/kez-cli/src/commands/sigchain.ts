@@ -34,6 +34,10 @@ export const sigchainCommand = command({
   subcommands: [
     command({
       name: 'init',
+      examples: [
+        'kez sigchain init',
+        'kez sigchain init --key laptop --sig-server https://sig.example.com',
+      ],
       description: 'create the identity: the genesis event (with a pre-rotation key by default)',
       options: {
         key: option('--key <name>', 'the primary key (default: the default key)'),
@@ -107,6 +111,10 @@ export const sigchainCommand = command({
 
     command({
       name: 'add',
+      examples: [
+        'kez sigchain add github:alice',
+        'kez sigchain add dns:example.com --expires-in 365d',
+      ],
       description: 'make a claim for SUBJECT and append its add event; prints the claim hash',
       args: [subjectArg],
       options: claimOptions,
@@ -129,6 +137,10 @@ export const sigchainCommand = command({
 
     command({
       name: 'revoke',
+      examples: [
+        'kez sigchain revoke github:alice --reason "account closed"',
+        'kez sigchain revoke 3f2a9c01   # a unique claim-hash prefix (8+ hex)',
+      ],
       description: 'revoke a claim (by claim hash, or the live claim of a subject)',
       args: [arg('<claim>', 'a claim hash or a subject')],
       options: {
@@ -161,6 +173,9 @@ export const sigchainCommand = command({
     recoverCommand,
     command({
       name: 'add-device',
+      examples: [
+        'kez key gen --name phone && kez sigchain add-device phone --device-name "my phone"',
+      ],
       description: 'authorize another key (a device) to add and revoke claims',
       args: [arg('<keyname>', 'the stored key to authorize')],
       options: {
@@ -191,6 +206,11 @@ export const sigchainCommand = command({
     approveDeviceCommand,
     command({
       name: 'show',
+      examples: [
+        'kez sigchain show',
+        'kez sigchain show bundle.jsonl',
+        'kez sigchain show - < bundle.jsonl',
+      ],
       description:
         'status, identity, primary, devices and claims of the local chain or of a bundle',
       args: [arg('[file]', 'a bundle file, or - for stdin (default: the local chain)')],
@@ -200,6 +220,7 @@ export const sigchainCommand = command({
 
     command({
       name: 'verify',
+      examples: ['kez sigchain verify bundle.jsonl', 'kez sigchain verify - < bundle.jsonl'],
       description: 'verify a bundle; the exit code tells its status',
       args: [arg('<file>', 'a bundle file, or - for stdin')],
       run: async (env, args) => showBundle(env, readBundle(args[0])),
@@ -207,6 +228,7 @@ export const sigchainCommand = command({
 
     command({
       name: 'export',
+      examples: ['kez sigchain export --out chain.jsonl', 'kez sigchain export > chain.jsonl'],
       description: 'print the local chain as a bundle (SPEC §6.5 bytes)',
       options: { out: option('--out <file>', 'write the bundle to FILE instead of stdout') },
       run: async (env, _args, opts) => {
@@ -228,6 +250,7 @@ export const sigchainCommand = command({
 
     command({
       name: 'import',
+      examples: ['kez sigchain import chain.jsonl', 'kez sigchain import - < chain.jsonl'],
       description: 'verify a bundle and store it (refuses invalid and forked chains)',
       args: [arg('<file>', 'a bundle file, or - for stdin')],
       run: async (env, args) => importBundle(env, readBundle(args[0])),
