@@ -30,12 +30,12 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-const GLOBAL_OPTIONS = {
+export const GLOBAL_OPTIONS = {
   home: option('--home <dir>', 'the local store (default $KEZ_HOME, else ~/.kez)'),
   json: flag('--json', 'machine output: exactly one JSON document on stdout'),
   now: parsedOption(
-    '--now <ts>',
-    'the verification clock, in Unix seconds (signing refuses one ahead of the system clock)',
+    '--now <time>',
+    'the verification clock: Unix seconds or ISO 8601 (signing refuses one ahead of the system clock)',
     parseNow,
   ),
   color: negatable(
