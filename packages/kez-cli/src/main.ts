@@ -22,6 +22,7 @@ import { exitCodeFor, type Outcome } from './exit-codes.js';
 import { TooLargeError } from './fs-safe.js';
 import { Output, type Stream } from './output.js';
 import { defaultHome, Store } from './store.js';
+import { parseTimeInput, TIME_FORMS } from './time-input.js';
 import { packageVersion } from './version.js';
 
 export interface Io {
@@ -161,10 +162,9 @@ function earlyFlags(args: string[]): { json: boolean; color: boolean; quiet: boo
 }
 
 function parseNow(value: string): number {
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new InvalidArgumentError('expected Unix seconds, e.g. --now 1764000000');
-  }
-  return Number(value);
+  const t = parseTimeInput(value);
+  if (t === undefined) throw new InvalidArgumentError(`expected ${TIME_FORMS}`);
+  return t;
 }
 
 function commanderExit(

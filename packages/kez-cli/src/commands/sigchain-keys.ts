@@ -15,7 +15,7 @@ import {
   build,
   type LocalChain,
   loadLocalChain,
-  parseTime,
+  parseSeq,
   primaryRecord,
   primarySigner,
   signingTime,
@@ -25,7 +25,7 @@ import type { KeyRecord } from '../store.js';
 const compromisedSince = parsedOption(
   '--compromised-since <seq>',
   'the key was in other hands from this seq on: what it signed from there is revoked (key_compromised)',
-  parseTime,
+  parseSeq,
 );
 const precommit = negatable('--no-precommit', 'do not generate and commit to the following key');
 
