@@ -52,8 +52,10 @@ export const revokeDeviceCommand = command({
     'kez sigchain revoke-device phone',
     'kez sigchain revoke-device 1a2b3c4d   # a unique key-id prefix (8+ hex)',
   ],
-  description: 'revoke a device key (by key name or key id)',
-  args: [arg('<key>', 'a stored key name or a key id')],
+  description: 'revoke a device key (by key name, key id, device name or a unique key-id prefix)',
+  args: [
+    arg('<key>', 'a stored key name, a key id or its prefix (8+ hex digits), or a device name'),
+  ],
   options: { compromisedSince },
   run: async (env, args, opts) => {
     const chain = await loadLocalChain(env);
@@ -317,21 +319,44 @@ async function homeEvents(env: Env, chain: LocalChain) {
   }
 }
 
+/**
+ * The active device named by `input`: a stored key name, a key id, a device name (from
+ * add-device --device-name), or a unique key-id prefix (8+ hex digits, or npub1 and 8+ more).
+ */
 function deviceKeyId(env: Env, chain: LocalChain, input: string): string {
-  let id: string;
+  const devices = chain.state.devices;
+  let id: string | undefined;
   if (env.store.hasKey(input)) id = env.store.readKey(input).key;
   else {
     try {
       id = chain.core.normalizeKeyId(input);
     } catch {
+      id = undefined;
+    }
+  }
+  if (id === undefined) {
+    const byName = [...devices.entries()].filter(([, d]) => d.name === input).map(([k]) => k);
+    const body = input.toLowerCase().replace(/^(nostr|ed25519):/, '');
+    const prefix = /^[0-9a-f]{8,}$/.test(body) || /^npub1[02-9ac-hj-np-z]{8,}$/.test(body);
+    const byPrefix = prefix
+      ? [...devices.keys()].filter((k) => k.slice(k.indexOf(':') + 1).startsWith(body))
+      : [];
+    const found = byName.length > 0 ? byName : byPrefix;
+    if (found.length > 1)
       throw usageError(
-        `'${input}' is neither a stored key name nor a key id`,
+        `'${input}' names ${found.length} devices`,
+        `name one by its key id: ${found.map((k) => `${k}${devices.get(k)?.name ? ` (${devices.get(k)!.name})` : ''}`).join(', ')}`,
+        'ambiguous',
+      );
+    id = found[0];
+    if (id === undefined)
+      throw usageError(
+        `'${input}' is neither a stored key name, a key id, a device name nor a key-id prefix (8+ hex digits) of an active device`,
         '`kez sigchain show` lists the devices; `kez key list` the stored keys',
         'bad_key',
       );
-    }
   }
-  if (!chain.state.devices.has(id))
+  if (!devices.has(id))
     throw usageError(
       `${id} is not an active device of this identity`,
       '`kez sigchain show` lists the devices',

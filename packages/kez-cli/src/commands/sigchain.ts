@@ -141,8 +141,9 @@ export const sigchainCommand = command({
         'kez sigchain revoke github:alice --reason "account closed"',
         'kez sigchain revoke 3f2a9c01   # a unique claim-hash prefix (8+ hex)',
       ],
-      description: 'revoke a claim (by claim hash, or the live claim of a subject)',
-      args: [arg('<claim>', 'a claim hash or a subject')],
+      description:
+        'revoke a claim (by claim hash or a unique prefix of 8+ hex digits, or the live claim of a subject)',
+      args: [arg('<claim>', 'a claim hash, a unique hash prefix, or a subject')],
       options: {
         reason: option('--reason <text>', 'why (at most 256 bytes)'),
         key: option('--key <name>', 'the signing key (default: the primary key)'),
@@ -260,23 +261,39 @@ export const sigchainCommand = command({
   ],
 });
 
-function resolveClaim(chain: LocalChain, input: string): string {
+/** A claim named by its hash, a unique hash prefix (8+ hex digits), or its subject's live claim. */
+export function resolveClaim(chain: LocalChain, input: string): string {
   const claims = chain.state.claims;
-  if (/^[0-9a-f]{64}$/.test(input)) {
-    const c = claims.get(input);
-    if (!c)
+  const lower = input.toLowerCase();
+  if (/^[0-9a-f]{1,7}$/.test(lower))
+    throw usageError(
+      `'${input}' is too short for a claim-hash prefix`,
+      'give at least 8 hex digits of the hash, or the subject; `kez sigchain show` lists the claims',
+      'bad_claim',
+    );
+  if (/^[0-9a-f]{8,64}$/.test(lower)) {
+    const found = [...claims.keys()].filter((h) => h.startsWith(lower));
+    if (found.length === 0)
       throw usageError(
         `no claim ${input} in the chain`,
         '`kez sigchain show` lists the claims and their hashes',
         'no_claim',
       );
+    if (found.length > 1)
+      throw usageError(
+        `${input} is the start of ${found.length} claim hashes`,
+        `give more digits: ${found.map((h) => `${h} (${claims.get(h)!.claim.subject})`).join(', ')}`,
+        'ambiguous',
+      );
+    const hash = found[0]!;
+    const c = claims.get(hash)!;
     if (c.revoked)
       throw usageError(
-        `claim ${input} is already revoked (at seq ${c.revoked.seq})`,
+        `claim ${hash} is already revoked (at seq ${c.revoked.seq})`,
         '`kez sigchain show` lists the claims and their statuses',
         'already_revoked',
       );
-    return input;
+    return hash;
   }
   return liveClaim(chain, input)[0];
 }
