@@ -192,7 +192,10 @@ export const claimOptions = {
     '--locator <url>',
     "where the sigchain can be found (repeatable; replaces the identity's homes)",
   ),
-  force: flag('--force', 'add it even when SUBJECT already has a live claim'),
+  force: flag(
+    '--force',
+    'add it even when SUBJECT already has a live claim (and overwrite an existing --out FILE)',
+  ),
 };
 export type ClaimOptions = OptionValues<typeof claimOptions>;
 export const subjectArg = arg('<subject>', 'the account, e.g. github:NAME or dns:example.com');

@@ -127,9 +127,18 @@ function saveNewKey(env: Env, rec: KeyRecord): void {
   const config = env.store.readConfig();
   const isDefault = config.default_key === undefined;
   if (isDefault) env.store.writeConfig({ ...config, default_key: rec.name });
-  env.out.result(
-    { name: rec.name, suite: rec.suite, key: rec.key, default: isDefault },
-    () => rec.key,
+  const path = env.store.keyPath(rec.name);
+  const next =
+    config.identity === undefined
+      ? `next: \`kez sigchain init${isDefault ? '' : ` --key ${rec.name}`}\` creates your identity with it`
+      : `next: \`kez sigchain add-device ${rec.name}\` lets it sign for your identity`;
+  env.out.result({ name: rec.name, suite: rec.suite, key: rec.key, default: isDefault, path }, () =>
+    [
+      rec.key,
+      `saved the secret key to ${path} (mode 0600, readable only by you)${isDefault ? ', the default key' : ''}`,
+      'back it up somewhere offline: whoever holds it can sign as you, and a lost key cannot be recovered from this store',
+      next,
+    ].join('\n'),
   );
 }
 

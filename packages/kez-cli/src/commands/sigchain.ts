@@ -1,13 +1,13 @@
 // kez sigchain init | add | revoke | add-device | show | verify | export | import (rotate,
 // recover, revoke-device: sigchain-keys.ts; publish, homes: their own files)
 import type { ChainResult } from '@kez/core';
-import { arg, command, negatable, option, repeatable } from '../command-definition.js';
+import { arg, command, flag, negatable, option, repeatable } from '../command-definition.js';
 import { checkHomeCount, defaultHomes, parseHome } from '../homes.js';
 import type { Env } from '../context.js';
 import { renderSummary, summarize } from '../chain-summary.js';
 import { CliError, localError, usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
-import { notUtf8, readInput, writeUserFile } from '../user-files.js';
+import { notUtf8, outFile, readInput, writeUserFile } from '../user-files.js';
 import { generateRecord, namedOrDefault, signerFor, storeIdentity } from '../keyring.js';
 import {
   appendEvent,
@@ -231,16 +231,17 @@ export const sigchainCommand = command({
       name: 'export',
       examples: ['kez sigchain export --out chain.jsonl', 'kez sigchain export > chain.jsonl'],
       description: 'print the local chain as a bundle (SPEC §6.5 bytes)',
-      options: { out: option('--out <file>', 'write the bundle to FILE instead of stdout') },
+      options: {
+        out: option('--out <file>', 'write the bundle to FILE instead of stdout (- for stdout)'),
+        force: flag('--force', 'overwrite an existing --out FILE'),
+      },
       run: async (env, _args, opts) => {
         const identity = env.store.readConfig().identity;
         const bundle = await localBundle(env);
-        if (opts.out !== undefined) {
-          writeUserFile(opts.out, bundle);
-          env.out.result(
-            { identity, out: opts.out, bytes: Buffer.byteLength(bundle) },
-            () => `wrote ${opts.out}`,
-          );
+        const out = outFile(opts.out);
+        if (out !== undefined) {
+          writeUserFile(out, bundle, opts.force === true);
+          env.out.result({ identity, out, bytes: Buffer.byteLength(bundle) }, () => `wrote ${out}`);
         } else if (env.out.json) {
           env.out.result({ identity, bundle }, () => '');
         } else {
