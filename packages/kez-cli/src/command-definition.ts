@@ -3,7 +3,7 @@
 // its arguments and options typed from the same declaration.
 import { type Command, Option } from 'commander';
 import type { Env } from './context.js';
-import type { Outcome } from './exit-codes.js';
+import { exitCodesHelp, type Outcome } from './exit-codes.js';
 
 /** One option; T is the value its handler receives. */
 export interface OptionDef<T> {
@@ -100,6 +100,8 @@ export interface CommandDef<A extends Args, O extends Options> {
   /** Absent for a group that only holds subcommands. */
   readonly run?: (env: Env, args: ArgValues<A>, opts: OptionValues<O>) => Promise<Ending>;
   readonly subcommands?: readonly CommandSpec[];
+  /** Command lines shown under "Examples:" in --help (a runnable command needs at least one). */
+  readonly examples?: readonly string[];
 }
 
 /** A declared command with its types erased, as the wiring sees it. */
@@ -110,6 +112,7 @@ export interface CommandSpec {
   readonly options: Options;
   readonly run?: (env: Env, args: unknown[], opts: Record<string, unknown>) => Promise<Ending>;
   readonly subcommands: readonly CommandSpec[];
+  readonly examples: readonly string[];
 }
 
 export function command<const A extends Args = [], const O extends Options = Record<never, never>>(
@@ -122,6 +125,7 @@ export function command<const A extends Args = [], const O extends Options = Rec
     args: def.args ?? [],
     options: def.options ?? {},
     subcommands: def.subcommands ?? [],
+    examples: def.examples ?? [],
     // commander fills processedArgs and opts() from exactly these declarations (wireCommands).
     ...(run && {
       run: (env, args, opts) => run(env, args as ArgValues<A>, opts as OptionValues<O>),
@@ -152,8 +156,16 @@ export function wireCommands(parent: Command, specs: readonly CommandSpec[], run
     for (const a of spec.args) cmd.argument(a.name, a.description);
     addOptions(cmd, spec.options);
     if (spec.run) cmd.action(() => runner(spec, cmd.parent ? inherit(cmd, cmd.parent) : cmd));
+    cmd.addHelpText('after', helpFooter(spec.examples));
     wireCommands(cmd, spec.subcommands, runner);
   }
+}
+
+/** What --help prints after the options: the examples, then the exit codes (one table: exit-codes.ts). */
+export function helpFooter(examples: readonly string[]): string {
+  const ex =
+    examples.length > 0 ? `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n` : '';
+  return `${ex}\n${exitCodesHelp()}`;
 }
 
 /**

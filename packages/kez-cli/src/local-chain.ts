@@ -15,6 +15,7 @@ import type { Outcome } from './exit-codes.js';
 import { keyById, signerFor } from './keyring.js';
 import { storeHomes } from './homes.js';
 import type { KeyRecord } from './store.js';
+import { DURATION_FORMS, parseDurationInput, parseTimeInput, TIME_FORMS } from './time-input.js';
 
 export interface LocalChain {
   core: KezCore;
@@ -177,12 +178,24 @@ export interface NewClaim {
 /** The claim-making options and argument, shared by `kez claim` and `kez sigchain add`. */
 export const claimOptions = {
   key: option('--key <name>', 'the signing key (default: the primary key)'),
-  expiresAt: parsedOption('--expires-at <ts>', 'expiry, in Unix seconds', parseTime),
+  expiresAt: parsedOption(
+    '--expires-at <time>',
+    'expiry: Unix seconds or ISO 8601 (2027-01-01T00:00:00Z)',
+    parseTime,
+  ),
+  expiresIn: parsedOption(
+    '--expires-in <duration>',
+    'expiry, from now: 30d, 12h, 1y, or ISO 8601 P30D',
+    parseDuration,
+  ),
   locator: repeatable(
     '--locator <url>',
     "where the sigchain can be found (repeatable; replaces the identity's homes)",
   ),
-  force: flag('--force', 'add it even when SUBJECT already has a live claim'),
+  force: flag(
+    '--force',
+    'add it even when SUBJECT already has a live claim (and overwrite an existing --out FILE)',
+  ),
 };
 export type ClaimOptions = OptionValues<typeof claimOptions>;
 export const subjectArg = arg('<subject>', 'the account, e.g. github:NAME or dns:example.com');
@@ -207,16 +220,23 @@ export function buildClaim(
       'duplicate',
     );
   }
-  if (opts.expiresAt !== undefined && opts.expiresAt <= env.now) {
+  if (opts.expiresAt !== undefined && opts.expiresIn !== undefined)
     throw usageError(
-      `--expires-at ${opts.expiresAt} is not after now (${env.now})`,
-      `give a later Unix time, e.g. --expires-at ${env.now + 365 * 86400}`,
+      'give --expires-at or --expires-in, not both',
+      '--expires-at names the time, --expires-in the time from now',
+      'bad_expiry',
+    );
+  const expiresAt = opts.expiresIn !== undefined ? env.now + opts.expiresIn : opts.expiresAt;
+  if (expiresAt !== undefined && expiresAt <= env.now) {
+    throw usageError(
+      `--expires-at ${expiresAt} is not after now (${env.now})`,
+      `give a later time, e.g. --expires-at ${new Date((env.now + 365 * 86400) * 1000).toISOString().replace('.000', '')} or --expires-in 365d`,
       'bad_expiry',
     );
   }
   const signer = claimSigner(env, chain, opts.key);
   const p: Parameters<KezCore['addClaim']>[1] = { subject, created_at: createdAt };
-  if (opts.expiresAt !== undefined) p.expires_at = opts.expiresAt;
+  if (expiresAt !== undefined) p.expires_at = expiresAt;
   const locators = opts.locator.length > 0 ? opts.locator : chain.homes;
   if (locators.length > 0) p.locators = locators;
   const { claim, event } = build(core, 'make the claim', () =>
@@ -226,13 +246,29 @@ export function buildClaim(
   return { claim, event, hash: core.objectHash(claim) };
 }
 
+/** A time option: Unix seconds or ISO 8601 (time-input.ts). */
 export function parseTime(value: string): number {
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) {
+  const t = parseTimeInput(value);
+  if (t === undefined)
+    throw usageError(`'${value}' is not a time`, `give ${TIME_FORMS}`, 'bad_time');
+  return t;
+}
+
+/** A duration option, in seconds. */
+export function parseDuration(value: string): number {
+  const d = parseDurationInput(value);
+  if (d === undefined)
+    throw usageError(`'${value}' is not a duration`, `give ${DURATION_FORMS}`, 'bad_duration');
+  return d;
+}
+
+/** A chain position (seq ≥ 1). */
+export function parseSeq(value: string): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(value) || !Number.isSafeInteger(Number(value)))
     throw usageError(
-      `'${value}' is not a Unix time`,
-      'give Unix seconds, e.g. 1800000000',
-      'bad_time',
+      `'${value}' is not a seq`,
+      'give an event number (1, 2, …); `kez sigchain show` lists the events',
+      'bad_seq',
     );
-  }
   return Number(value);
 }

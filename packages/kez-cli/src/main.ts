@@ -5,6 +5,7 @@ import {
   addOptions,
   flag,
   flagGiven,
+  helpFooter,
   negatable,
   type OptionValues,
   option,
@@ -21,6 +22,7 @@ import { exitCodeFor, type Outcome } from './exit-codes.js';
 import { TooLargeError } from './fs-safe.js';
 import { Output, type Stream } from './output.js';
 import { defaultHome, Store } from './store.js';
+import { parseTimeInput, TIME_FORMS } from './time-input.js';
 import { packageVersion } from './version.js';
 
 export interface Io {
@@ -29,12 +31,12 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-const GLOBAL_OPTIONS = {
+export const GLOBAL_OPTIONS = {
   home: option('--home <dir>', 'the local store (default $KEZ_HOME, else ~/.kez)'),
   json: flag('--json', 'machine output: exactly one JSON document on stdout'),
   now: parsedOption(
-    '--now <ts>',
-    'the verification clock, in Unix seconds (signing refuses one ahead of the system clock)',
+    '--now <time>',
+    'the verification clock: Unix seconds or ISO 8601 (signing refuses one ahead of the system clock)',
     parseNow,
   ),
   color: negatable(
@@ -63,6 +65,15 @@ export async function main(
     .description('Make and check KEZ keys, claims and sigchains')
     .version(packageVersion(), '-V, --version', 'print the version');
   addOptions(program, GLOBAL_OPTIONS);
+  program.addHelpText(
+    'after',
+    helpFooter([
+      'kez key gen',
+      'kez sigchain init',
+      'kez claim github:NAME',
+      'kez help sigchain rotate',
+    ]),
+  );
   program.exitOverride().configureOutput({
     writeOut: (s) => (early.json ? helpText.push(s) : io.stdout.write(s)),
     writeErr: (s) => helpText.push(s),
@@ -83,12 +94,38 @@ export async function main(
   wireCommands(program, commands, runner);
 
   try {
-    await program.parseAsync(argv, { from: 'node' });
+    await program.parseAsync(helpArgv(program, argv), { from: 'node' });
     return exitCodeFor(outcome);
   } catch (e) {
     if (e instanceof CommanderError) return commanderExit(e, program, args, out, helpText, io);
     return fail(out, toCliError(e));
   }
+}
+
+/**
+ * `kez help sigchain rotate` as `kez sigchain rotate --help` (commander's own help command
+ * looks one level deep only).
+ */
+function helpArgv(program: Command, argv: string[]): string[] {
+  const args = argv.slice(2);
+  let i = 0;
+  // Skip the global options before the command word (and the values of those that take one).
+  while (i < args.length && args[i]!.startsWith('-')) {
+    const opt = program.options.find((o) => o.long === args[i] || o.short === args[i]);
+    i += opt?.required ? 2 : 1;
+  }
+  if (args[i] !== 'help') return argv;
+  const words = args.slice(i + 1);
+  if (words.length === 0) return argv;
+  const head = [...argv.slice(0, 2), ...args.slice(0, i)];
+  let cmd = program;
+  for (const w of words) {
+    const sub = cmd.commands.find((c) => c.name() === w);
+    // An unknown word: run the words as a command, for commander's "unknown command" error.
+    if (!sub) return [...head, ...words];
+    cmd = sub;
+  }
+  return [...head, ...words, '--help'];
 }
 
 function makeEnv(g: GlobalOptions, io: Io): Env {
@@ -128,10 +165,9 @@ function earlyFlags(args: string[]): { json: boolean; color: boolean; quiet: boo
 }
 
 function parseNow(value: string): number {
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new InvalidArgumentError('expected Unix seconds, e.g. --now 1764000000');
-  }
-  return Number(value);
+  const t = parseTimeInput(value);
+  if (t === undefined) throw new InvalidArgumentError(`expected ${TIME_FORMS}`);
+  return t;
 }
 
 function commanderExit(

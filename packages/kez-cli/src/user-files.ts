@@ -51,11 +51,21 @@ export function readInput(spec: string, limit: number): InputText {
   return { text, bytes: buf.length, source: spec === '-' ? 'stdin' : spec };
 }
 
-/** Writes a public artefact (a bundle, an encoded claim) for --out. */
-export function writeUserFile(path: string, text: string): void {
+/** --out FILE, with `-` meaning stdout (undefined: write to stdout). */
+export const outFile = (out: string | undefined): string | undefined =>
+  out === '-' ? undefined : out;
+
+/** Writes a public artefact (a bundle, an encoded claim) for --out; an existing file only with --force. */
+export function writeUserFile(path: string, text: string, force: boolean): void {
   try {
-    writeFileSync(path, text);
+    writeFileSync(path, text, { flag: force ? 'w' : 'wx' });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw localError(
+        'file_exists',
+        `${path} already exists`,
+        'pass --force to overwrite it, or give another path (--out - writes to stdout)',
+      );
     throw localError(
       'file',
       `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,

@@ -23,6 +23,7 @@ type ChatOptions = OptionValues<typeof chatOptions>;
 
 export const chatCommand = command({
   name: 'chat',
+  examples: ['kez chat lobby'],
   description: 'join a KEZ chat room: history, then live messages; each stdin line is sent',
   args: [arg('<room>', 'room name ([a-z0-9][a-z0-9_-]{0,63})')],
   options: chatOptions,

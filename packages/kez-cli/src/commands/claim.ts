@@ -4,6 +4,7 @@ import { arg, command, option } from '../command-definition.js';
 import type { Env } from '../context.js';
 import { usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
+import type { KezCore } from '../core.js';
 import { fields, statusWord, time } from '../format.js';
 import { TooLargeError } from '../fs-safe.js';
 import { CLAIM_INPUT_LIMIT } from '../limits.js';
@@ -17,7 +18,7 @@ import {
   loadLocalChain,
   subjectArg,
 } from '../local-chain.js';
-import { notUtf8, readInput, writeUserFile } from '../user-files.js';
+import { notUtf8, outFile, readInput, writeUserFile } from '../user-files.js';
 import { chainFromFile, judgeShortText, looksShort, reportVerdict } from './verify-short.js';
 
 /** `--format` values: the four encodings of SPEC §8, and the short proof of §5.2. */
@@ -60,8 +61,39 @@ async function claimText(
 const PUBLISH_STEP =
   'put it at the place, then `kez sigchain publish` (a short proof counts only once the chain holds the claim)';
 
+/** Where the text goes for SUBJECT's channel: the exact place a verifier looks (kez-channels). */
+export function placeFor(
+  core: KezCore,
+  subjectText: string,
+  format: EncodingName | 'short',
+): string {
+  const s = core.parseSubject(subjectText);
+  const short = format === 'short';
+  switch (s.channel) {
+    case 'dns':
+      return `a TXT record named _kez.${s.id}${short || format === 'dns' ? '' : ' (use --format short or dns for it)'}; \`kez publish ${s.text}\` prints the whole record`;
+    case 'github':
+      return short
+        ? `the bio of the GitHub account ${s.id}`
+        : `a public gist of ${s.id} with a file named kez.md (or NAME.kez.md); \`kez publish ${s.text}\` makes it with GITHUB_TOKEN`;
+    case 'ap':
+      return `a profile field of ${s.id} (any name; \`kez publish ${s.text}\` uses KEZ)${short ? '' : ': a field holds 255 characters, so use --format short'}`;
+    case 'bluesky':
+      return `a proof record of ${s.id}: \`kez publish ${s.text}\` writes it (BLUESKY_APP_PASSWORD)`;
+    case 'nostr':
+      return `an event of ${s.text} signed by its own key: \`kez publish ${s.text}\` posts it (the key in this store)`;
+    default:
+      return `a place only ${s.text} can write`;
+  }
+}
+
 export const claimCommand = command({
   name: 'claim',
+  examples: [
+    'kez claim github:alice --format md',
+    'kez claim dns:example.com --format dns --expires-in 1y',
+    'kez claim github:alice --out proof.md',
+  ],
   description:
     'make a claim for SUBJECT (added to the sigchain) and print it; `claim show SUBJECT` prints it again; `claim verify FILE`',
   args: [subjectArg],
@@ -70,17 +102,18 @@ export const claimCommand = command({
     ...claimOptions,
     out: option(
       '--out <file>',
-      'write the encoded claim to FILE (stdout then prints the claim hash)',
+      'write the encoded claim to FILE (stdout then prints the claim hash; - for stdout); an existing FILE only with --force',
     ),
   },
   run: async (env, args, opts) => {
     const format = formatOf(opts.format);
+    const out = outFile(opts.out);
     const chain = await loadLocalChain(env);
     const made = buildClaim(env, chain, args[0], opts);
     // Encode before storing: a claim that cannot be printed is not added either.
     const text = await claimText(env, chain, made.claim, format);
     // The file first: a path that cannot be written must leave the chain as it was.
-    if (opts.out !== undefined) writeUserFile(opts.out, text);
+    if (out !== undefined) writeUserFile(out, text, opts.force === true);
     appendEvent(env, chain, made.event);
     const doc = {
       hash: made.hash,
@@ -91,11 +124,22 @@ export const claimCommand = command({
       text,
       claim: made.claim,
       next_step: PUBLISH_STEP,
+      place: placeFor(chain.core, made.claim.subject, format),
     };
-    if (env.out.json || opts.out !== undefined) {
+    if (env.out.json) {
       env.out.result(doc, () => made.hash);
+    } else if (out !== undefined) {
+      env.out.result(doc, () =>
+        [
+          made.hash,
+          `claim added at seq ${made.event.seq}; wrote it to ${out}`,
+          `put it in ${doc.place}`,
+          `then: \`kez sigchain publish\`, so verifiers find the chain that holds the claim`,
+        ].join('\n'),
+      );
     } else {
       env.out.progress(`claim ${made.hash} added at seq ${made.event.seq}; ${PUBLISH_STEP}`);
+      env.out.progress(`put it in ${doc.place}`);
       env.out.raw(text);
     }
   },
@@ -103,6 +147,7 @@ export const claimCommand = command({
   subcommands: [
     command({
       name: 'show',
+      examples: ['kez claim show github:alice', 'kez claim show dns:example.com --format dns'],
       description: 'print the live claim for SUBJECT again (no new chain event)',
       args: [subjectArg],
       options: { format: formatOption },
@@ -128,6 +173,7 @@ export const claimCommand = command({
     }),
     command({
       name: 'verify',
+      examples: ['kez claim verify proof.md', 'kez claim verify - --chain chain.jsonl < proof.md'],
       description: 'verify a claim in any encoding, offline or against a sigchain bundle (--chain)',
       args: [arg('<file>', 'the claim, or - for stdin')],
       options: {

@@ -3,6 +3,7 @@
 import type { CommandSpec } from '../command-definition.js';
 import { chatCommand } from './chat.js';
 import { claimCommand } from './claim.js';
+import { completionCommand } from './completion.js';
 import { keyCommand } from './key.js';
 import { publishCommand } from './publish.js';
 import { sigchainCommand } from './sigchain.js';
@@ -15,4 +16,5 @@ export const commands: readonly CommandSpec[] = [
   verifyCommand,
   publishCommand,
   chatCommand,
+  completionCommand,
 ];

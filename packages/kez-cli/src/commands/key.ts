@@ -15,6 +15,7 @@ export const keyCommand = command({
   subcommands: [
     command({
       name: 'gen',
+      examples: ['kez key gen', 'kez key gen --alg ed25519 --name laptop'],
       description: 'generate a new key (the first key becomes the default)',
       options: { alg: option('--alg <alg>', 'nostr (BIP-340) or ed25519', 'nostr'), name: keyName },
       run: async (env, _args, opts) => {
@@ -26,15 +27,20 @@ export const keyCommand = command({
     }),
     command({
       name: 'import',
+      examples: [
+        'kez key import --alg nostr < secret.txt',
+        'kez key import --alg ed25519 --name backup   # prompts without echo on a terminal',
+      ],
       description:
-        'import a secret key read from stdin (nsec1… or 64 hex for nostr, 64 hex seed for ed25519)',
+        'import a secret key read from stdin, or typed at a prompt without echo when stdin is a terminal (nsec1… or 64 hex for nostr, 64 hex seed for ed25519)',
       options: { alg: requiredOption('--alg <alg>', 'nostr (BIP-340) or ed25519'), name: keyName },
       run: async (env, _args, opts) => {
         const suite = suiteForAlg(opts.alg);
         const name = checkKeyName(opts.name);
         env.store.assertKeyFree(name); // before reading the secret
         const core = await env.core();
-        const secret = parseSecret(core, suite, readSecretFromStdin());
+        const input = process.stdin.isTTY ? await promptSecret() : readSecretFromStdin();
+        const secret = parseSecret(core, suite, input);
         let rec: KeyRecord;
         try {
           rec = recordFromSecret(core, { name, suite, secret, now: env.now });
@@ -51,6 +57,7 @@ export const keyCommand = command({
     }),
     command({
       name: 'list',
+      examples: ['kez key list', 'kez --json key list'],
       description: 'list the stored keys',
       run: async (env) => {
         const def = env.store.readConfig().default_key;
@@ -80,6 +87,7 @@ export const keyCommand = command({
     }),
     command({
       name: 'show',
+      examples: ['kez key show', 'kez key show laptop --secret'],
       description: 'show a key id (the secret only with --secret)',
       args: [arg('[name]', 'the key name (default: the default key)')],
       options: { secret: flag('--secret', 'also print the secret key') },
@@ -120,20 +128,70 @@ function saveNewKey(env: Env, rec: KeyRecord): void {
   const config = env.store.readConfig();
   const isDefault = config.default_key === undefined;
   if (isDefault) env.store.writeConfig({ ...config, default_key: rec.name });
-  env.out.result(
-    { name: rec.name, suite: rec.suite, key: rec.key, default: isDefault },
-    () => rec.key,
+  const path = env.store.keyPath(rec.name);
+  const next =
+    config.identity === undefined
+      ? `next: \`kez sigchain init${isDefault ? '' : ` --key ${rec.name}`}\` creates your identity with it`
+      : `next: \`kez sigchain add-device ${rec.name}\` lets it sign for your identity`;
+  env.out.result({ name: rec.name, suite: rec.suite, key: rec.key, default: isDefault, path }, () =>
+    [
+      rec.key,
+      `saved the secret key to ${path} (mode 0600, readable only by you)${isDefault ? ', the default key' : ''}`,
+      'back it up somewhere offline: whoever holds it can sign as you, and a lost key cannot be recovered from this store',
+      next,
+    ].join('\n'),
   );
 }
 
-function readSecretFromStdin(): string {
-  if (process.stdin.isTTY) {
+/**
+ * Reads the secret from the terminal with echo off (raw mode: nothing typed is shown, not even
+ * a mask), up to Enter. Ctrl-C aborts; the prompt goes to stderr.
+ */
+async function promptSecret(): Promise<string> {
+  const stdin = process.stdin;
+  // Echo off before the prompt: nothing typed after it can reach the screen.
+  stdin.setRawMode(true);
+  process.stderr.write('secret key (input hidden), then Enter: ');
+  const chars: string[] = [];
+  stdin.resume();
+  let aborted = false;
+  try {
+    await new Promise<void>((resolve) => {
+      const onData = (buf: Buffer) => {
+        for (const ch of buf.toString('utf8')) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+            stdin.off('data', onData);
+            return resolve();
+          }
+          if (ch === '\u0003') {
+            aborted = true;
+            stdin.off('data', onData);
+            return resolve();
+          }
+          if (ch === '\u007f' || ch === '\b') chars.pop();
+          else if (chars.length < 4096) chars.push(ch);
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+  if (aborted)
+    throw usageError('interrupted: no key imported', 'run it again to import', 'no_secret');
+  const text = chars.join('').trim();
+  if (text === '')
     throw usageError(
-      'the secret is read from stdin, which is a terminal',
-      'pipe it in, e.g. `kez key import --alg nostr < secret.txt` (never put secrets in argv)',
+      'no secret given',
+      'type or paste the secret at the prompt, or pipe it in: `kez key import --alg nostr < secret.txt`',
       'no_secret',
     );
-  }
+  return text;
+}
+
+function readSecretFromStdin(): string {
   let text: string;
   try {
     text = readStdinBounded(4096).toString('utf8').trim();

@@ -14,6 +14,7 @@ import { channelRuntime, type ChannelSettings } from '../channel-settings.js';
 
 export const publishCommand = command({
   name: 'publish',
+  examples: ['kez publish github:alice'],
   description:
     'publish the live claim for SUBJECT at the account (gist, profile field, nostr event) or print its DNS record',
   args: [arg('<subject>', 'an account your sigchain claims, e.g. github:NAME')],

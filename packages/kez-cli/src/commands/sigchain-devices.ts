@@ -14,6 +14,7 @@ import { readInput } from '../user-files.js';
 
 export const requestDeviceCommand = command({
   name: 'request-device',
+  examples: ['kez sigchain request-device --identity kez:id:… --name "my phone"'],
   description:
     "on a new device: make (or reuse) this store's key and print a request to join IDENTITY, for the primary to approve",
   options: {
@@ -51,6 +52,7 @@ export const requestDeviceCommand = command({
 
 export const approveDeviceCommand = command({
   name: 'approve-device',
+  examples: ['kez sigchain approve-device kez:z1:…', 'kez sigchain approve-device request.txt'],
   description: 'on the primary: add the device that made REQUEST (from `request-device`)',
   args: [arg('<request>', 'the request (kez:z1:…), a file holding it, or - for stdin')],
   run: async (env, args) => {

@@ -7,6 +7,10 @@ import { storeIdentity } from '../keyring.js';
 
 export const sigchainHomesCommand = command({
   name: 'homes',
+  examples: [
+    'kez sigchain homes',
+    'kez sigchain homes --add https://sig.example.com --remove wss://relay.example.com',
+  ],
   description:
     "show or edit the identity's homes: where claims point verifiers and where publish sends the chain",
   options: {

@@ -15,7 +15,7 @@ import {
   build,
   type LocalChain,
   loadLocalChain,
-  parseTime,
+  parseSeq,
   primaryRecord,
   primarySigner,
   signingTime,
@@ -25,12 +25,13 @@ import type { KeyRecord } from '../store.js';
 const compromisedSince = parsedOption(
   '--compromised-since <seq>',
   'the key was in other hands from this seq on: what it signed from there is revoked (key_compromised)',
-  parseTime,
+  parseSeq,
 );
 const precommit = negatable('--no-precommit', 'do not generate and commit to the following key');
 
 export const rotateCommand = command({
   name: 'rotate',
+  examples: ['kez sigchain rotate', 'kez sigchain rotate --compromised-since 7'],
   description: 'rotate the primary key to NAME.next; the old key stays as NAME.old-<seq>',
   options: { precommit, compromisedSince },
   run: async (env, _args, opts) => rotate(env, opts.precommit, opts.compromisedSince),
@@ -38,6 +39,7 @@ export const rotateCommand = command({
 
 export const recoverCommand = command({
   name: 'recover',
+  examples: ['kez sigchain recover', 'kez sigchain recover --compromised-since 5'],
   description:
     'lost or stolen primary key: the committed key NAME.next alone makes itself primary, superseding any branch the old key made',
   options: { precommit, compromisedSince },
@@ -46,8 +48,14 @@ export const recoverCommand = command({
 
 export const revokeDeviceCommand = command({
   name: 'revoke-device',
-  description: 'revoke a device key (by key name or key id)',
-  args: [arg('<key>', 'a stored key name or a key id')],
+  examples: [
+    'kez sigchain revoke-device phone',
+    'kez sigchain revoke-device 1a2b3c4d   # a unique key-id prefix (8+ hex)',
+  ],
+  description: 'revoke a device key (by key name, key id, device name or a unique key-id prefix)',
+  args: [
+    arg('<key>', 'a stored key name, a key id or its prefix (8+ hex digits), or a device name'),
+  ],
   options: { compromisedSince },
   run: async (env, args, opts) => {
     const chain = await loadLocalChain(env);
@@ -311,21 +319,44 @@ async function homeEvents(env: Env, chain: LocalChain) {
   }
 }
 
+/**
+ * The active device named by `input`: a stored key name, a key id, a device name (from
+ * add-device --device-name), or a unique key-id prefix (8+ hex digits, or npub1 and 8+ more).
+ */
 function deviceKeyId(env: Env, chain: LocalChain, input: string): string {
-  let id: string;
+  const devices = chain.state.devices;
+  let id: string | undefined;
   if (env.store.hasKey(input)) id = env.store.readKey(input).key;
   else {
     try {
       id = chain.core.normalizeKeyId(input);
     } catch {
+      id = undefined;
+    }
+  }
+  if (id === undefined) {
+    const byName = [...devices.entries()].filter(([, d]) => d.name === input).map(([k]) => k);
+    const body = input.toLowerCase().replace(/^(nostr|ed25519):/, '');
+    const prefix = /^[0-9a-f]{8,}$/.test(body) || /^npub1[02-9ac-hj-np-z]{8,}$/.test(body);
+    const byPrefix = prefix
+      ? [...devices.keys()].filter((k) => k.slice(k.indexOf(':') + 1).startsWith(body))
+      : [];
+    const found = byName.length > 0 ? byName : byPrefix;
+    if (found.length > 1)
       throw usageError(
-        `'${input}' is neither a stored key name nor a key id`,
+        `'${input}' names ${found.length} devices`,
+        `name one by its key id: ${found.map((k) => `${k}${devices.get(k)?.name ? ` (${devices.get(k)!.name})` : ''}`).join(', ')}`,
+        'ambiguous',
+      );
+    id = found[0];
+    if (id === undefined)
+      throw usageError(
+        `'${input}' is neither a stored key name, a key id, a device name nor a key-id prefix (8+ hex digits) of an active device`,
         '`kez sigchain show` lists the devices; `kez key list` the stored keys',
         'bad_key',
       );
-    }
   }
-  if (!chain.state.devices.has(id))
+  if (!devices.has(id))
     throw usageError(
       `${id} is not an active device of this identity`,
       '`kez sigchain show` lists the devices',

@@ -10,6 +10,7 @@ import { channelRuntime, parseServerUrl } from '../channel-settings.js';
 
 export const sigchainPublishCommand = command({
   name: 'publish',
+  examples: ['kez sigchain publish', 'kez sigchain publish --server https://sig.example.com'],
   description:
     "send the local sigchain's missing events to sig-servers or nostr relays (default: channels.json sigServers, else the identity's homes)",
   options: {
@@ -82,7 +83,11 @@ async function publishChain(env: Env, servers: string[]): Promise<Outcome> {
     const unnamed = targets.filter((u) => !locators.includes(u));
     const where =
       unnamed.length === 0
-        ? []
+        ? failed
+          ? []
+          : [
+              `verifiers find the chain at the claims' locators: ${locators.join(', ')}; check an account with \`kez verify id SUBJECT\``,
+            ]
         : [
             `verifiers find the chain at the claims' locators${locators.length ? ` (${locators.join(', ')})` : ' (none named)'} and at sig-servers in their own settings; to point them at ${unnamed.join(', ')}, add it as a home (\`kez sigchain homes --add URL\`): claims made after that name it`,
           ];

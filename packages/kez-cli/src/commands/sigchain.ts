@@ -1,13 +1,13 @@
 // kez sigchain init | add | revoke | add-device | show | verify | export | import (rotate,
 // recover, revoke-device: sigchain-keys.ts; publish, homes: their own files)
 import type { ChainResult } from '@kez/core';
-import { arg, command, negatable, option, repeatable } from '../command-definition.js';
+import { arg, command, flag, negatable, option, repeatable } from '../command-definition.js';
 import { checkHomeCount, defaultHomes, parseHome } from '../homes.js';
 import type { Env } from '../context.js';
 import { renderSummary, summarize } from '../chain-summary.js';
 import { CliError, localError, usageError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
-import { notUtf8, readInput, writeUserFile } from '../user-files.js';
+import { notUtf8, outFile, readInput, writeUserFile } from '../user-files.js';
 import { generateRecord, namedOrDefault, signerFor, storeIdentity } from '../keyring.js';
 import {
   appendEvent,
@@ -34,6 +34,10 @@ export const sigchainCommand = command({
   subcommands: [
     command({
       name: 'init',
+      examples: [
+        'kez sigchain init',
+        'kez sigchain init --key laptop --sig-server https://sig.example.com',
+      ],
       description: 'create the identity: the genesis event (with a pre-rotation key by default)',
       options: {
         key: option('--key <name>', 'the primary key (default: the default key)'),
@@ -107,6 +111,10 @@ export const sigchainCommand = command({
 
     command({
       name: 'add',
+      examples: [
+        'kez sigchain add github:alice',
+        'kez sigchain add dns:example.com --expires-in 365d',
+      ],
       description: 'make a claim for SUBJECT and append its add event; prints the claim hash',
       args: [subjectArg],
       options: claimOptions,
@@ -129,8 +137,13 @@ export const sigchainCommand = command({
 
     command({
       name: 'revoke',
-      description: 'revoke a claim (by claim hash, or the live claim of a subject)',
-      args: [arg('<claim>', 'a claim hash or a subject')],
+      examples: [
+        'kez sigchain revoke github:alice --reason "account closed"',
+        'kez sigchain revoke 3f2a9c01   # a unique claim-hash prefix (8+ hex)',
+      ],
+      description:
+        'revoke a claim (by claim hash or a unique prefix of 8+ hex digits, or the live claim of a subject)',
+      args: [arg('<claim>', 'a claim hash, a unique hash prefix, or a subject')],
       options: {
         reason: option('--reason <text>', 'why (at most 256 bytes)'),
         key: option('--key <name>', 'the signing key (default: the primary key)'),
@@ -161,6 +174,9 @@ export const sigchainCommand = command({
     recoverCommand,
     command({
       name: 'add-device',
+      examples: [
+        'kez key gen --name phone && kez sigchain add-device phone --device-name "my phone"',
+      ],
       description: 'authorize another key (a device) to add and revoke claims',
       args: [arg('<keyname>', 'the stored key to authorize')],
       options: {
@@ -191,6 +207,11 @@ export const sigchainCommand = command({
     approveDeviceCommand,
     command({
       name: 'show',
+      examples: [
+        'kez sigchain show',
+        'kez sigchain show bundle.jsonl',
+        'kez sigchain show - < bundle.jsonl',
+      ],
       description:
         'status, identity, primary, devices and claims of the local chain or of a bundle',
       args: [arg('[file]', 'a bundle file, or - for stdin (default: the local chain)')],
@@ -200,6 +221,7 @@ export const sigchainCommand = command({
 
     command({
       name: 'verify',
+      examples: ['kez sigchain verify bundle.jsonl', 'kez sigchain verify - < bundle.jsonl'],
       description: 'verify a bundle; the exit code tells its status',
       args: [arg('<file>', 'a bundle file, or - for stdin')],
       run: async (env, args) => showBundle(env, readBundle(args[0])),
@@ -207,17 +229,19 @@ export const sigchainCommand = command({
 
     command({
       name: 'export',
+      examples: ['kez sigchain export --out chain.jsonl', 'kez sigchain export > chain.jsonl'],
       description: 'print the local chain as a bundle (SPEC §6.5 bytes)',
-      options: { out: option('--out <file>', 'write the bundle to FILE instead of stdout') },
+      options: {
+        out: option('--out <file>', 'write the bundle to FILE instead of stdout (- for stdout)'),
+        force: flag('--force', 'overwrite an existing --out FILE'),
+      },
       run: async (env, _args, opts) => {
         const identity = env.store.readConfig().identity;
         const bundle = await localBundle(env);
-        if (opts.out !== undefined) {
-          writeUserFile(opts.out, bundle);
-          env.out.result(
-            { identity, out: opts.out, bytes: Buffer.byteLength(bundle) },
-            () => `wrote ${opts.out}`,
-          );
+        const out = outFile(opts.out);
+        if (out !== undefined) {
+          writeUserFile(out, bundle, opts.force === true);
+          env.out.result({ identity, out, bytes: Buffer.byteLength(bundle) }, () => `wrote ${out}`);
         } else if (env.out.json) {
           env.out.result({ identity, bundle }, () => '');
         } else {
@@ -228,6 +252,7 @@ export const sigchainCommand = command({
 
     command({
       name: 'import',
+      examples: ['kez sigchain import chain.jsonl', 'kez sigchain import - < chain.jsonl'],
       description: 'verify a bundle and store it (refuses invalid and forked chains)',
       args: [arg('<file>', 'a bundle file, or - for stdin')],
       run: async (env, args) => importBundle(env, readBundle(args[0])),
@@ -237,23 +262,39 @@ export const sigchainCommand = command({
   ],
 });
 
-function resolveClaim(chain: LocalChain, input: string): string {
+/** A claim named by its hash, a unique hash prefix (8+ hex digits), or its subject's live claim. */
+export function resolveClaim(chain: LocalChain, input: string): string {
   const claims = chain.state.claims;
-  if (/^[0-9a-f]{64}$/.test(input)) {
-    const c = claims.get(input);
-    if (!c)
+  const lower = input.toLowerCase();
+  if (/^[0-9a-f]{1,7}$/.test(lower))
+    throw usageError(
+      `'${input}' is too short for a claim-hash prefix`,
+      'give at least 8 hex digits of the hash, or the subject; `kez sigchain show` lists the claims',
+      'bad_claim',
+    );
+  if (/^[0-9a-f]{8,64}$/.test(lower)) {
+    const found = [...claims.keys()].filter((h) => h.startsWith(lower));
+    if (found.length === 0)
       throw usageError(
         `no claim ${input} in the chain`,
         '`kez sigchain show` lists the claims and their hashes',
         'no_claim',
       );
+    if (found.length > 1)
+      throw usageError(
+        `${input} is the start of ${found.length} claim hashes`,
+        `give more digits: ${found.map((h) => `${h} (${claims.get(h)!.claim.subject})`).join(', ')}`,
+        'ambiguous',
+      );
+    const hash = found[0]!;
+    const c = claims.get(hash)!;
     if (c.revoked)
       throw usageError(
-        `claim ${input} is already revoked (at seq ${c.revoked.seq})`,
+        `claim ${hash} is already revoked (at seq ${c.revoked.seq})`,
         '`kez sigchain show` lists the claims and their statuses',
         'already_revoked',
       );
-    return input;
+    return hash;
   }
   return liveClaim(chain, input)[0];
 }

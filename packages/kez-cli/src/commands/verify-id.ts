@@ -18,6 +18,7 @@ export const verifyCommand = command({
   subcommands: [
     command({
       name: 'id',
+      examples: ['kez verify id github:alice', 'kez verify id kez:id:… --deadline 30'],
       description:
         "verify SUBJECT's proof, its identity's sigchain, and every account the chain claims",
       args: [

@@ -82,6 +82,7 @@ export function reportVerdict(env: Env, v: Verdict): Outcome {
 
 export const verifyShortCommand = command({
   name: 'short',
+  examples: ["kez verify short 'kez:…' --subject github:alice --bundle chain.jsonl"],
   description:
     "judge a place's text (a bio, a profile field, a TXT record) for SUBJECT against the identity's sigchain bundle, offline",
   args: [arg('<text>', 'the text itself, or - for stdin')],
