@@ -2,6 +2,9 @@
 // place holds only a short proof (link form with the sig-server as home, or bare where the
 // chain is on the relay the verifier knows), and verify id finds every account valid. Real
 // PDS, relay, nsd and sig-server; GitHub and Mastodon stand-ins.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatShortProof } from '@kez/core';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
@@ -28,6 +31,7 @@ import { TestChain } from '@kez/test-kit/chain-builder';
 import { startPds, type RunningPds } from '@kez/test-kit/pds';
 import { startRelay, type RunningRelay } from '@kez/test-kit/nostr-relay';
 import { startSigServer, type RunningSigServer } from '@kez/test-kit/sig-server';
+import { runKez } from '@kez/test-kit/kez-bin';
 import { loopbackEnv } from './helpers.js';
 
 const WALL = () => Math.floor(Date.now() / 1000);
@@ -167,6 +171,52 @@ describe('short proofs (SPEC §5.2) at every channel', () => {
       status: 'invalid',
       code: 'malformed',
     });
+  });
+});
+
+describe('kez verify id (the CLI) from a short proof, with settings that only point hosts at the peers', () => {
+  it('the Bluesky account: every account of the identity valid', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'kez-short-cli-'));
+    try {
+      // The real hosts, mapped to the local peers; no sig-server or relay named as a source.
+      const relayHttp = relay.url.replace(/^ws/, 'http');
+      await writeFile(
+        join(home, 'channels.json'),
+        JSON.stringify({
+          hostMap: {
+            ...gh.hostMap,
+            ...masto.hostMap,
+            'samuel.test': new URL(pds.pdsUrl).origin,
+            'relay.damus.io': relayHttp,
+            'nos.lol': relayHttp,
+          },
+          plcDirectory: pds.plcUrl,
+          dnsServers: [nsd.server],
+          allowLoopback: true,
+          allowHttp: true,
+        }),
+      );
+      const r = await runKez(home, [
+        '--json',
+        '--now',
+        String(me.now),
+        'verify',
+        'id',
+        'bluesky:samuel.test',
+      ]);
+      expect(r.code, r.err).toBe(0);
+      const doc = JSON.parse(r.out) as IdentityResult;
+      expect(doc).toMatchObject({ status: 'valid', identity: me.identity });
+      for (const s of [
+        'bluesky:samuel.test',
+        'github:sam',
+        'ap:@sam@social.example',
+        'dns:sp.example',
+      ])
+        expect(edge(doc, s), s).toMatchObject({ status: 'valid' });
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
 
