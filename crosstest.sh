@@ -155,6 +155,7 @@ for maker in ts rs; do
       if [ "$RC" != 0 ]; then fail "$label" "make failed (rc $RC): $(cat "$WORK/stderr")"; continue; fi
       made_obj="$(jget "$OUT" claim)"
       show_artifact "$file"
+      rm -f "$WORK/chain-$maker-$alg.jsonl"  # re-exported after each claim (--out never overwrites)
       kez "$maker" "$home" sigchain export --out "$WORK/chain-$maker-$alg.jsonl"
       kez "$checker" "$WORK/empty" --json claim verify "$file"
       off_status="$(jget "$OUT" status)"; off_rc=$RC; off_obj="$(jget "$OUT" object)"; off_enc="$(jget "$OUT" encoding)"
@@ -405,6 +406,7 @@ for maker in ts rs; do
   kez "$maker" "$base" sigchain export --out "$WORK/fork-$maker-left.jsonl"
   kez "$maker" "$WORK/fork-$maker-b" sigchain export --out "$WORK/fork-$maker-right.jsonl"
   kez "$maker" "$base" claim github:afterfork --format json --out "$WORK/fork-$maker-claim.json" --now $((NOW + 10))
+  rm -f "$WORK/fork-$maker-left.jsonl"  # again, with the claim after the fork
   kez "$maker" "$base" sigchain export --out "$WORK/fork-$maker-left.jsonl"
   # Union of the lines in SPEC §6.5 order (seq, then hash).
   node -e '
