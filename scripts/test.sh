@@ -19,7 +19,19 @@ if [ -f rust/Cargo.toml ]; then
   (cd rust && cargo fmt --check && cargo clippy --release --all-targets --locked -- -D warnings)
 fi
 echo "== vitest"
-npx vitest run
+# A worker whose event loop is blocked never reaches vitest's own timeouts (seen once: sig-server
+# api.test.ts, 0% CPU, under investigation). Bound the run; on that timeout only, say so loudly
+# and run once more, so one hang cannot hold CI past its limit. Test failures are not retried.
+set +e
+timeout --kill-after=30 1800 npx vitest run
+rc=$?
+set -e
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+  echo "== vitest: TIMED OUT after 30 min (a hung worker); running it once more" >&2
+  timeout --kill-after=30 1800 npx vitest run
+elif [ "$rc" != 0 ]; then
+  exit "$rc"
+fi
 if [ -f rust/Cargo.toml ]; then
   (cd rust && cargo test --release --locked)
 fi
