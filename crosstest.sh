@@ -263,37 +263,23 @@ for maker in ts rs; do
 done
 
 # ---- 4. negatives: both implementations must reject with the same status and code ---------
-# both_reject LABEL EXPECTED_STATUS EXPECTED_CODE verify-args...
-both_reject() {
-  local label="$1" want_status="$2" want_code="$3"; shift 3
-  local ts_s ts_c rs_s rs_c ts_rc rs_rc
-  kez ts "$WORK/empty" --json "$@"; ts_rc=$RC
-  read -r ts_s ts_c <<<"$(status_code "$OUT")"
-  kez rs "$WORK/empty" --json "$@"; rs_rc=$RC
-  read -r rs_s rs_c <<<"$(status_code "$OUT")"
-  if [ "$ts_s" = "$want_status" ] && [ "$rs_s" = "$want_status" ] && [ "$ts_c" = "$want_code" ] && [ "$rs_c" = "$want_code" ] \
-    && [ "$ts_rc" = "$rs_rc" ] && [ "$ts_rc" != 0 ]; then
-    pass "$label (both: $ts_s/$ts_c, exit $ts_rc)"
-  else
-    fail "$label" "TS=$ts_s/$ts_c exit $ts_rc, Rust=$rs_s/$rs_c exit $rs_rc, want $want_status/$want_code"
-  fi
-}
-
 # both_judge LABEL EXPECTED_STATUS EXPECTED_CODE args... — both give that status and code with
-# the same exit code (which may be 0).
+# the same exit code (which may be 0). both_reject also requires that exit code to be non-zero.
 both_judge() {
-  local label="$1" want_status="$2" want_code="$3"; shift 3
+  local label="$1" want_status="$2" want_code="$3" must_fail="${MUST_FAIL:-0}"; shift 3
   local ts_s ts_c rs_s rs_c ts_rc rs_rc
   kez ts "$WORK/empty" --json "$@"; ts_rc=$RC
   read -r ts_s ts_c <<<"$(status_code "$OUT")"
   kez rs "$WORK/empty" --json "$@"; rs_rc=$RC
   read -r rs_s rs_c <<<"$(status_code "$OUT")"
-  if [ "$ts_s $ts_c" = "$want_status $want_code" ] && [ "$rs_s $rs_c" = "$want_status $want_code" ] && [ "$ts_rc" = "$rs_rc" ]; then
+  if [ "$ts_s $ts_c" = "$want_status $want_code" ] && [ "$rs_s $rs_c" = "$want_status $want_code" ] \
+    && [ "$ts_rc" = "$rs_rc" ] && { [ "$must_fail" = 0 ] || [ "$ts_rc" != 0 ]; }; then
     pass "$label (both: $ts_s/$ts_c, exit $ts_rc)"
   else
     fail "$label" "TS=$ts_s/$ts_c exit $ts_rc, Rust=$rs_s/$rs_c exit $rs_rc, want $want_status/$want_code"
   fi
 }
+both_reject() { MUST_FAIL=1 both_judge "$@"; }
 
 # Replaces the first occurrence of FROM with TO in FILE, writing OUTFILE.
 replace_once() {
