@@ -79,6 +79,76 @@ interface PendingAppend {
 
 export const SQLITE_FILE = 'kez-sig.sqlite3';
 
+/** The statements the store runs, prepared once the schema is there. */
+function prepareQueries(db: Database.Database) {
+  return {
+    head: db.prepare<[string], HeadRow>(
+      'SELECT identity, head_seq, head_hash, fork, forks_stored, forks_dropped, reorgs FROM chains WHERE identity = ?',
+    ),
+    events: db.prepare<[string, number, number], StoredEvent>(
+      'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq >= ? ORDER BY seq LIMIT ?',
+    ),
+    eventAt: db.prepare<[string, number], StoredEvent>(
+      'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq = ?',
+    ),
+    insertChain: db.prepare<[string, string]>(
+      'INSERT INTO chains (identity, head_seq, head_hash) VALUES (?, 0, ?)',
+    ),
+    moveHead: db.prepare<[number, string, string]>(
+      'UPDATE chains SET head_seq = ?, head_hash = ? WHERE identity = ?',
+    ),
+    insertEvent: db.prepare<[string, number, string, string]>(
+      'INSERT INTO events (identity, seq, hash, jcs) VALUES (?, ?, ?, ?)',
+    ),
+    countChain: db.prepare('UPDATE counters SET chains = chains + 1 WHERE id = 0'),
+    countEvent: db.prepare('UPDATE counters SET events = events + 1 WHERE id = 0'),
+    countFork: db.prepare('UPDATE counters SET fork_events = fork_events + 1 WHERE id = 0'),
+    forkExists: db.prepare<[string, string], { one: number }>(
+      'SELECT 1 AS one FROM fork_events WHERE identity = ? AND hash = ?',
+    ),
+    forksAt: db.prepare<[string, number], { n: number }>(
+      'SELECT count(*) AS n FROM fork_events WHERE identity = ? AND seq = ?',
+    ),
+    insertFork: db.prepare<[string, number, string, string]>(
+      'INSERT INTO fork_events (identity, seq, hash, jcs) VALUES (?, ?, ?, ?)',
+    ),
+    storedFork: db.prepare<[string]>(
+      'UPDATE chains SET fork = 1, forks_stored = forks_stored + 1 WHERE identity = ?',
+    ),
+    droppedFork: db.prepare<[string]>(
+      'UPDATE chains SET fork = 1, forks_dropped = forks_dropped + 1 WHERE identity = ?',
+    ),
+    forksFrom: db.prepare<[string, number], { seq: number; hash: string }>(
+      'SELECT seq, hash FROM fork_events WHERE identity = ? AND seq >= ?',
+    ),
+    mainFrom: db.prepare<[string, number], StoredEvent>(
+      'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq >= ? ORDER BY seq',
+    ),
+    deleteMainFrom: db.prepare<[string, number]>(
+      'DELETE FROM events WHERE identity = ? AND seq >= ?',
+    ),
+    deleteFork: db.prepare<[string, string]>(
+      'DELETE FROM fork_events WHERE identity = ? AND hash = ?',
+    ),
+    reorged: db.prepare<[number, string, number, number, string]>(
+      `UPDATE chains SET head_seq = ?, head_hash = ?, fork = 1, reorgs = reorgs + 1,
+       forks_stored = forks_stored + ?, forks_dropped = forks_dropped + ? WHERE identity = ?`,
+    ),
+    countReorg: db.prepare<[number, number]>(
+      'UPDATE counters SET events = events + ?, fork_events = fork_events + ? WHERE id = 0',
+    ),
+    forks: db.prepare<[string, number, number, string, number], StoredEvent>(
+      `SELECT seq, hash, jcs FROM fork_events WHERE identity = ? AND (seq > ? OR (seq = ? AND hash > ?))
+       ORDER BY seq, hash LIMIT ?`,
+    ),
+    stats: db.prepare<[], StoreStats>(
+      'SELECT chains, events, fork_events AS forkEvents FROM counters WHERE id = 0',
+    ),
+    ping: db.prepare<[], { one: number }>('SELECT 1 AS one'),
+  };
+}
+type Queries = ReturnType<typeof prepareQueries>;
+
 /**
  * better-sqlite3 in WAL mode with synchronous=FULL: a 201 is only sent after the commit is on
  * disk, so an acknowledged append survives a crash or power loss. Appends run in
@@ -91,11 +161,26 @@ export const SQLITE_FILE = 'kez-sig.sqlite3';
 export class SqliteStore implements ChainStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly q;
-  private readonly appendOne;
-  private readonly appendBatch;
-  private readonly forkTx;
-  private readonly reorgTx;
+  // Set by `open()` (from `init`): preparing reads the schema, which another process's lock
+  // can hold up, so it is retried asynchronously like a write.
+  private q!: Queries;
+  private appendOne!: Database.Transaction<
+    (identity: string, ev: StoredEvent, expected: ExpectedHead) => AppendResult
+  >;
+  private appendBatch!: Database.Transaction<
+    (batch: PendingAppend[]) => (AppendResult | { error: unknown })[]
+  >;
+  private forkTx!: Database.Transaction<
+    (identity: string, ev: StoredEvent, bounds: ForkBounds) => ForkOutcome
+  >;
+  private reorgTx!: Database.Transaction<
+    (
+      identity: string,
+      winner: StoredEvent,
+      expected: { seq: number; hash: string },
+      bounds: ForkBounds,
+    ) => ReorgResult
+  >;
   private pending: PendingAppend[] = [];
   /** When a write last failed for want of space (ms, `clock`); 0 once a write succeeds. */
   private diskFullAt = 0;
@@ -105,15 +190,25 @@ export class SqliteStore implements ChainStore {
     private readonly clock: () => number = Date.now,
   ) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.db = new Database(join(dataDir, SQLITE_FILE));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // better-sqlite3's default busy timeout is 5 s, a synchronous wait; opening touches no file.
+    this.db = new Database(join(dataDir, SQLITE_FILE), { timeout: BUSY_SLICE_MS });
+  }
+
+  /** Another process's lock on the file delays opening asynchronously, never the event loop. */
+  async init(): Promise<void> {
+    await this.write(() => this.open());
+  }
+
+  /** Pragmas, schema, migrations and prepared statements; safe to run again after a busy error. */
+  private open(): void {
+    const db = this.db;
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
     // Short on purpose: a synchronous wait blocks the event loop. Longer waits for another
     // process's lock are asynchronous retries (see `write`).
-    this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
-    const db = this.db;
+    db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
+    db.pragma('foreign_keys = ON');
+    db.exec(SCHEMA);
     const columns = db.prepare<[], { name: string }>(
       "SELECT name FROM pragma_table_info('chains')",
     );
@@ -121,71 +216,7 @@ export class SqliteStore implements ChainStore {
       db.transaction(() => db.exec(MIGRATION)).immediate();
     if (!columns.all().some((c) => c.name === 'reorgs'))
       db.transaction(() => db.exec(MIGRATION_REORGS)).immediate();
-    this.q = {
-      head: db.prepare<[string], HeadRow>(
-        'SELECT identity, head_seq, head_hash, fork, forks_stored, forks_dropped, reorgs FROM chains WHERE identity = ?',
-      ),
-      events: db.prepare<[string, number, number], StoredEvent>(
-        'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq >= ? ORDER BY seq LIMIT ?',
-      ),
-      eventAt: db.prepare<[string, number], StoredEvent>(
-        'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq = ?',
-      ),
-      insertChain: db.prepare<[string, string]>(
-        'INSERT INTO chains (identity, head_seq, head_hash) VALUES (?, 0, ?)',
-      ),
-      moveHead: db.prepare<[number, string, string]>(
-        'UPDATE chains SET head_seq = ?, head_hash = ? WHERE identity = ?',
-      ),
-      insertEvent: db.prepare<[string, number, string, string]>(
-        'INSERT INTO events (identity, seq, hash, jcs) VALUES (?, ?, ?, ?)',
-      ),
-      countChain: db.prepare('UPDATE counters SET chains = chains + 1 WHERE id = 0'),
-      countEvent: db.prepare('UPDATE counters SET events = events + 1 WHERE id = 0'),
-      countFork: db.prepare('UPDATE counters SET fork_events = fork_events + 1 WHERE id = 0'),
-      forkExists: db.prepare<[string, string], { one: number }>(
-        'SELECT 1 AS one FROM fork_events WHERE identity = ? AND hash = ?',
-      ),
-      forksAt: db.prepare<[string, number], { n: number }>(
-        'SELECT count(*) AS n FROM fork_events WHERE identity = ? AND seq = ?',
-      ),
-      insertFork: db.prepare<[string, number, string, string]>(
-        'INSERT INTO fork_events (identity, seq, hash, jcs) VALUES (?, ?, ?, ?)',
-      ),
-      storedFork: db.prepare<[string]>(
-        'UPDATE chains SET fork = 1, forks_stored = forks_stored + 1 WHERE identity = ?',
-      ),
-      droppedFork: db.prepare<[string]>(
-        'UPDATE chains SET fork = 1, forks_dropped = forks_dropped + 1 WHERE identity = ?',
-      ),
-      forksFrom: db.prepare<[string, number], { seq: number; hash: string }>(
-        'SELECT seq, hash FROM fork_events WHERE identity = ? AND seq >= ?',
-      ),
-      mainFrom: db.prepare<[string, number], StoredEvent>(
-        'SELECT seq, hash, jcs FROM events WHERE identity = ? AND seq >= ? ORDER BY seq',
-      ),
-      deleteMainFrom: db.prepare<[string, number]>(
-        'DELETE FROM events WHERE identity = ? AND seq >= ?',
-      ),
-      deleteFork: db.prepare<[string, string]>(
-        'DELETE FROM fork_events WHERE identity = ? AND hash = ?',
-      ),
-      reorged: db.prepare<[number, string, number, number, string]>(
-        `UPDATE chains SET head_seq = ?, head_hash = ?, fork = 1, reorgs = reorgs + 1,
-         forks_stored = forks_stored + ?, forks_dropped = forks_dropped + ? WHERE identity = ?`,
-      ),
-      countReorg: db.prepare<[number, number]>(
-        'UPDATE counters SET events = events + ?, fork_events = fork_events + ? WHERE id = 0',
-      ),
-      forks: db.prepare<[string, number, number, string, number], StoredEvent>(
-        `SELECT seq, hash, jcs FROM fork_events WHERE identity = ? AND (seq > ? OR (seq = ? AND hash > ?))
-         ORDER BY seq, hash LIMIT ?`,
-      ),
-      stats: db.prepare<[], StoreStats>(
-        'SELECT chains, events, fork_events AS forkEvents FROM counters WHERE id = 0',
-      ),
-      ping: db.prepare<[], { one: number }>('SELECT 1 AS one'),
-    };
+    this.q = prepareQueries(db);
     // Nested inside appendBatch, better-sqlite3 runs this as a SAVEPOINT.
     this.appendOne = db.transaction(
       (identity: string, ev: StoredEvent, expected: ExpectedHead): AppendResult => {
@@ -268,10 +299,6 @@ export class SqliteStore implements ChainStore {
         return { ok: true, superseded };
       },
     );
-  }
-
-  async init(): Promise<void> {
-    /* schema is created in the constructor (synchronous driver) */
   }
 
   async head(identity: string): Promise<ChainHead | null> {
