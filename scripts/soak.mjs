@@ -35,8 +35,21 @@ const { values: flags } = parseArgs({
     // Small on purpose: the cache fills within minutes, so a plateau of RSS is visible (the
     // default budget, 50 000 claims, would still be filling at the end of a short run).
     'cache-claims': { type: 'string', default: '4000' },
+    // The earliest tenth of the run that may count as warmed up (V8's young generation grows
+    // to its maximum within the first tenths); a sig-server is warm once its state cache also
+    // holds 90 % of its claim budget.
+    'warm-up': { type: 'string', default: '3' },
   },
 });
+/**
+ * Flat RSS: post-GC RSS at the end at most this times post-GC RSS after the warm-up. What grows
+ * before that and is bounded (measured, scripts/soak-gc.mjs breakdown): V8's young generation
+ * from 16 to its 32 MiB maximum, the head-state cache to its claim budget (~1.5 KiB of heap
+ * per claim measured in-process, plus the state before the head), SQLite's page cache to its 16 MB (better-sqlite3's
+ * SQLITE_DEFAULT_CACHE_SIZE); V8 keeps old-space pages a burst of live data grew for a while.
+ */
+const FLAT_RSS_FACTOR = 1.1;
+const WARM_UP_TENTH = Number(flags['warm-up']);
 /** An appender starts a new chain after this many events: a steady population of chains. */
 const CHAIN_LENGTH = Number(flags['chain-length']);
 const DURATION_MS = Number(flags.duration) * 1000;
@@ -102,14 +115,12 @@ async function afterGc(child) {
   const m = child.mem[before];
   if (!m) return null;
   const mib = (n) => Math.round(n / 1048576);
-  return {
-    rss: mib(m.rss),
-    heapUsed: mib(m.heapUsed),
-    heapTotal: mib(m.heapTotal),
-    external: mib(m.external),
-  };
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, mib(v)]));
 }
-const fmtGc = (m) => (m ? `${m.rss}/${m.heapUsed}/${m.heapTotal}/${m.external}` : 'n/a');
+const fmtGc = (m) =>
+  m
+    ? `${m.rss} (brk ${m.brk} anon ${m.anon} file ${m.file}) heap ${m.heapUsed}/${m.heapTotal} (young ${m.young} old ${m.old}) ext ${m.external} ab ${m.arrayBuffers}`
+    : 'n/a';
 
 function rssKiB(pid) {
   try {
@@ -232,9 +243,32 @@ async function login(natsUrl, member, stats) {
     stats.refused++;
     // Which fault (if any) was under way when the attempt started: refusals outside every
     // fault window would be members locked out.
-    const during = faultWindows.find((w) => started >= w.from && (w.to === 0 || started <= w.to));
-    const why = `${during?.name ?? 'no fault'}: ${String(err?.message ?? err).slice(0, 60)}`;
+    // An attempt in flight when a fault began counts too (a login 0.2 s before the
+    // chat-server was killed is refused by the kill): the attempt's span overlaps the window.
+    const ended = Date.now();
+    const during = faultWindows.find((w) => ended >= w.from && (w.to === 0 || started <= w.to));
+    const reason = String(err?.message ?? err).slice(0, 120);
+    const why = `${during?.name ?? 'no fault'}: ${reason.slice(0, 60)}`;
     stats.reasons[why] = (stats.reasons[why] ?? 0) + 1;
+    // Each refusal with its time (run-relative), member and reason: one outside every fault
+    // window is a member locked out, and its line says why.
+    const at = ((started - t0) / 1000).toFixed(1);
+    stats.refusals.push({
+      at_s: Number(at),
+      member: member.identity.slice(0, 12),
+      during: during?.name ?? null,
+      reason,
+    });
+    if (!stats.quiet) log(`login refused at ${at}s (${during?.name ?? 'NO FAULT'}): ${reason}`);
+  }
+}
+
+/** Retries a login of `member` until one is admitted (at most 60 s). */
+async function untilAdmitted(natsUrl, member) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(200)) {
+    const probe = { admitted: 0, refused: 0, reasons: {}, refusals: [], latency: [], quiet: true };
+    await login(natsUrl, member, probe);
+    if (probe.admitted) return;
   }
 }
 
@@ -313,7 +347,7 @@ try {
   const stats = Object.fromEntries(
     servers.map((srv) => [srv.name, { status: {}, latency: [], acked: new Map() }]),
   );
-  const loginStats = { admitted: 0, refused: 0, reasons: {}, latency: [] };
+  const loginStats = { admitted: 0, refused: 0, reasons: {}, refusals: [], latency: [] };
   const rssStart = {
     [sqlite.name]: rssKiB(sqlite.child.pid),
     [postgres.name]: rssKiB(postgres.child.pid),
@@ -333,7 +367,7 @@ try {
       gcSamples[k].push(m);
       line.push(`${k} ${fmtGc(m)}`);
     }
-    log(`post-GC rss/heapUsed/heapTotal/external MiB (${label}): ${line.join(', ')}`);
+    log(`post-GC MiB (${label}): ${line.join('; ')}`);
   };
   await sampleGc('start');
 
@@ -353,6 +387,8 @@ try {
   // to tell a plateau from a climb, and a climb of the bounded cache from a leak.
   const rssSamples = { [sqlite.name]: [], [postgres.name]: [], 'chat-server': [] };
   const cacheSamples = { [sqlite.name]: [], [postgres.name]: [] };
+  /** Claims held by each sig-server's head-state cache, each tenth (index 0 is 1/10). */
+  const cacheClaims = { [sqlite.name]: [], [postgres.name]: [] };
   const scrape = async (srv) => {
     try {
       const text = await (
@@ -361,6 +397,7 @@ try {
       const num = (name) =>
         Number(text.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1] ?? Number.NaN);
       const mib = (name) => Math.round(num(name) / 1048576);
+      cacheClaims[srv.name].push(num('kez_sig_cached_head_claims'));
       return `${mib('nodejs_heap_used_bytes')}/${mib('nodejs_heap_total_bytes')}/${mib('nodejs_external_memory_bytes')}MiB/${num('kez_sig_cached_head_claims')}/${num('kez_sig_cached_histories')}:${num('kez_sig_cached_history_claims')}`;
     } catch {
       return 'n/a';
@@ -395,6 +432,9 @@ try {
       chat.kill('SIGKILL');
       await sleep(2000);
       chat = startChat();
+      // The fault lasts until the new process serves logins again (its start-up takes seconds
+      // on a loaded machine): a probe login admitted ends the window.
+      await untilAdmitted(nats.url, members[0]);
     });
     await at(0.75);
     await fault('PostgreSQL postmaster SIGKILL, 3 s', async () => {
@@ -433,6 +473,8 @@ try {
     admitted: loginStats.admitted,
     refused: loginStats.refused,
     refusal_reasons: loginStats.reasons,
+    refusals: loginStats.refusals,
+    outside_fault_windows: loginStats.refusals.filter((r) => !r.during).length,
     login_ms: summary(loginStats.latency),
   };
   for (const k of Object.keys(rssStart))
@@ -458,17 +500,38 @@ try {
     log(
       `heap used/total/external, cached head-state claims/histories:history claims ${k}, each tenth: ${v.join(' ')}`,
     );
+  // gcSamples[k][0] is the start, [i] the i-th tenth, the last the end (after the load stopped).
+  report.rss_flat = {};
   for (const [k, v] of Object.entries(gcSamples)) {
     const rss = v.map((m) => m?.rss ?? 'n/a');
     const heap = v.map((m) => m?.heapUsed ?? 'n/a');
+    // The first tenth from WARM_UP_TENTH on at which a sig-server's cache is 90 % full.
+    const budget = Number(flags['cache-claims']);
+    const filled = cacheClaims[k]
+      ? cacheClaims[k].findIndex((n, i) => i + 1 >= WARM_UP_TENTH && n >= 0.9 * budget) + 1
+      : WARM_UP_TENTH;
+    const warmTenth = filled > 0 && filled < 10 ? filled : null;
+    const warm = warmTenth === null ? null : v[warmTenth]?.rss;
+    const end = v.at(-1)?.rss;
+    const flat = warm != null && end != null && end <= warm * FLAT_RSS_FACTOR;
+    report.rss_flat[k] = { warm_up_tenth: warmTenth, warm_up_mib: warm, end_mib: end, flat };
     log(
-      `post-GC ${k}: RSS MiB start ${rss[0]}, middle ${rss[Math.floor(rss.length / 2)]}, end ${rss.at(-1)} (all: ${rss.join(' ')}); heap used MiB ${heap.join(' ')}`,
+      `post-GC ${k}: RSS MiB start ${rss[0]}, ` +
+        (warmTenth === null
+          ? 'never warm (its state cache did not fill before 9/10: run longer) -> NOT JUDGED'
+          : `after warm-up (${warmTenth}/10) ${warm}, end ${end} -> ${flat ? 'flat' : 'NOT FLAT'} (end <= warm-up x ${FLAT_RSS_FACTOR})`) +
+        `; all: ${rss.join(' ')}; heap used MiB ${heap.join(' ')}`,
     );
   }
   log(crashes.length ? `CRASHES: ${crashes.join('; ')}` : 'no process exited on its own');
   process.stdout.write(`${JSON.stringify(report)}\n`);
   process.exitCode =
-    crashes.length || Object.values(report.backends).some((b) => b.missing) ? 1 : 0;
+    crashes.length ||
+    Object.values(report.backends).some((b) => b.missing) ||
+    report.logins.outside_fault_windows ||
+    Object.values(report.rss_flat).some((f) => !f.flat)
+      ? 1
+      : 0;
 } finally {
   await cleanup();
 }
