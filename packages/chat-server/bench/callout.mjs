@@ -1,5 +1,8 @@
 // Logins per second through the KEZ auth callout, and the connect latency it adds over a plain
-// user/password connection to the same nats-server, measured in one run (~10 s).
+// user/password connection to the same nats-server, measured in one run (~20 s): with 16
+// identities logging in again and again (each login after the first a conditional read, 304,
+// and the token's signature check), then with 1,000 distinct identities, first cold (each
+// chain read and verified once) and then warm.
 // Real parts: nats-server (auth callout + xkey), sig-server (SQLite), chat-server in-process.
 // Run after `npm run build`: node packages/chat-server/bench/callout.mjs
 import { spawn } from 'node:child_process';
@@ -16,6 +19,7 @@ import { startDevNats } from '@kez/test-kit/nats-server';
 
 const AUDIENCE = 'chat.bench.local';
 const IDENTITIES = 16;
+const MANY = 1_000;
 const SEQUENTIAL = 80;
 const CONCURRENCY = 16;
 const THROUGHPUT_MS = 2_000;
@@ -117,9 +121,10 @@ const chat = await service(
 );
 const count = (msg) => chat.lines.filter((l) => l.includes(msg)).length;
 
-// Identities with a one-event chain on the sig-server.
+// Identities with a one-event chain on the sig-server (MANY; the first IDENTITIES for the
+// repeated-login runs).
 const ids = [];
-for (let i = 0; i < IDENTITIES; i++) {
+for (let i = 0; i < MANY; i++) {
   const signer = signerFromSecret('ed25519', ed25519.generateSecret());
   const g = createGenesis({ created_at: now() - 10 }, signer);
   const identity = `kez:id:${objectHash(g)}`;
@@ -133,9 +138,9 @@ for (let i = 0; i < IDENTITIES; i++) {
 }
 
 const plainOpts = () => ({ servers: nats.url, user: 'plain', pass: s.plainPass, reconnect: false });
-const kezOpts = (i) => ({
+const kezOpts = (i, population = IDENTITIES) => ({
   servers: nats.url,
-  token: buildLoginToken(ids[i % IDENTITIES].signer, ids[i % IDENTITIES].identity, AUDIENCE),
+  token: buildLoginToken(ids[i % population].signer, ids[i % population].identity, AUDIENCE),
   reconnect: false,
 });
 
@@ -164,16 +169,22 @@ for (let i = 0; i < SEQUENTIAL; i++) {
 // Throughput: CONCURRENCY clients connecting (and closing) back to back for THROUGHPUT_MS each.
 // A failed connect (e.g. a refusal when the sig-server read times out under load) is counted,
 // never retried or hidden.
-async function throughput(makeOpts) {
+// With `count`, it stops after that many connects instead (each index once).
+async function throughput(makeOpts, count = Number.POSITIVE_INFINITY) {
   let ok = 0;
   let failed = 0;
+  const ms = [];
   const end = performance.now() + THROUGHPUT_MS;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, w) => {
-      for (let i = w; performance.now() < end; i += CONCURRENCY) {
+      for (
+        let i = w;
+        i < count && (count < Number.POSITIVE_INFINITY || performance.now() < end);
+        i += CONCURRENCY
+      ) {
         try {
-          await timedConnect(makeOpts(i));
+          ms.push(await timedConnect(makeOpts(i)));
           ok++;
         } catch {
           failed++;
@@ -181,10 +192,14 @@ async function throughput(makeOpts) {
       }
     }),
   );
-  return { rate: ok / ((performance.now() - t0) / 1000), failed };
+  return { rate: ok / ((performance.now() - t0) / 1000), failed, p50: pct(ms, 50) };
 }
 const { rate: plainRate, failed: plainFailed } = await throughput(() => plainOpts());
 const { rate: kezRate, failed: kezFailed } = await throughput((i) => kezOpts(i));
+// 1,000 distinct identities at 16 concurrent: each one's first login (a full read and a chain
+// verification, then cached), then each one's second (a conditional read).
+const manyCold = await throughput((i) => kezOpts(i, MANY), MANY);
+const manyWarm = await throughput((i) => kezOpts(i, MANY), MANY);
 
 const serverMs = chat.lines
   .filter((l) => l.includes('"login admitted"'))
@@ -201,6 +216,18 @@ rmSync(dataDir, { recursive: true, force: true });
 const rows = [
   ['plain user/password connect', r2(pct(plain, 50)), r2(pct(plain, 95)), Math.round(plainRate)],
   ['KEZ login via auth callout', r2(pct(kez, 50)), r2(pct(kez, 95)), Math.round(kezRate)],
+  [
+    `KEZ login, ${MANY} identities, first login each (cold)`,
+    r2(manyCold.p50),
+    '',
+    Math.round(manyCold.rate),
+  ],
+  [
+    `KEZ login, ${MANY} identities, second login each (warm)`,
+    r2(manyWarm.p50),
+    '',
+    Math.round(manyWarm.rate),
+  ],
 ];
 console.log('| connection | p50 ms | p95 ms | connects/s (16 concurrent) |');
 console.log('|---|---:|---:|---:|');
@@ -209,8 +236,8 @@ console.log(
   `chat-server time per admitted login, from its log (all phases, incl. queueing at 16 concurrent): p50 ${pct(serverMs, 50)} ms, p95 ${pct(serverMs, 95)} ms`,
 );
 console.log(
-  `added latency p50: ${r2(pct(kez, 50) - pct(plain, 50))} ms (×${r2(pct(kez, 50) / pct(plain, 50))}); ` +
-    `throughput ratio KEZ/plain: ${r2(kezRate / plainRate)}; admitted ${admitted}, refused ${refused}, failed connects plain ${plainFailed} / KEZ ${kezFailed}`,
+  `added latency p50: ${r2(pct(kez, 50) - pct(plain, 50))} ms = ${r2((pct(kez, 50) - pct(plain, 50)) / pct(plain, 50))}× the plain connect (login ×${r2(pct(kez, 50) / pct(plain, 50))}); ` +
+    `throughput ratio KEZ/plain: ${r2(kezRate / plainRate)}; admitted ${admitted}, refused ${refused}, failed connects plain ${plainFailed} / KEZ ${kezFailed} / 1,000 identities ${manyCold.failed} cold, ${manyWarm.failed} warm`,
 );
 console.log(
   JSON.stringify({
@@ -225,10 +252,19 @@ console.log(
     kez_p50_ms: r2(pct(kez, 50)),
     kez_p95_ms: r2(pct(kez, 95)),
     added_p50_ms: r2(pct(kez, 50) - pct(plain, 50)),
+    added_to_plain_p50: r2((pct(kez, 50) - pct(plain, 50)) / pct(plain, 50)),
     latency_ratio_p50: r2(pct(kez, 50) / pct(plain, 50)),
     plain_connects_per_s: Math.round(plainRate),
     kez_logins_per_s: Math.round(kezRate),
     throughput_ratio: r2(kezRate / plainRate),
+    many_identities: MANY,
+    many_cold_logins_per_s: Math.round(manyCold.rate),
+    many_cold_p50_ms: r2(manyCold.p50),
+    many_cold_failed: manyCold.failed,
+    many_warm_logins_per_s: Math.round(manyWarm.rate),
+    many_warm_p50_ms: r2(manyWarm.p50),
+    many_warm_failed: manyWarm.failed,
+    many_warm_to_plain: r2(manyWarm.rate / plainRate),
     callout_handling_p50_ms: pct(serverMs, 50),
     callout_handling_p95_ms: pct(serverMs, 95),
     admitted,
