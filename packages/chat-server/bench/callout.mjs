@@ -35,11 +35,17 @@ const pkgs = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Starts a service process; resolves once `ready(line)` matches a line of its stderr. */
 function service(script, args, env, ready) {
-  const child = spawn(process.execPath, [join(pkgs, script), ...args], {
+  // KEZ_BENCH_CPU_PROF=DIR: the service writes a V8 CPU profile there when it exits (what bounds
+  // a login: open it in Chrome DevTools, or sum self time per function).
+  const prof = process.env.KEZ_BENCH_CPU_PROF;
+  const profFlags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const child = spawn(process.execPath, [...profFlags, join(pkgs, script), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const lines = [];
+  // Admissions and refusals over the whole run (`lines` keeps the last 1,000 lines only).
+  const counts = { admitted: 0, refused: 0 };
   let buf = '';
   return new Promise((res, rej) => {
     const timer = setTimeout(
@@ -52,11 +58,13 @@ function service(script, args, env, ready) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         lines.push(line);
+        if (line.includes('"login admitted"')) counts.admitted++;
+        if (line.includes('"login refused')) counts.refused++;
         if (lines.length > 1000) lines.shift();
         if (ready?.(line)) {
           clearTimeout(timer);
           ready = null;
-          res({ child, lines });
+          res({ child, lines, counts });
         }
       }
     });
@@ -119,7 +127,6 @@ const chat = await service(
   },
   (l) => l.includes('chat-server ready'),
 );
-const count = (msg) => chat.lines.filter((l) => l.includes(msg)).length;
 
 // Identities with a one-event chain on the sig-server (MANY; the first IDENTITIES for the
 // repeated-login runs).
@@ -204,12 +211,14 @@ const manyWarm = await throughput((i) => kezOpts(i, MANY), MANY);
 const serverMs = chat.lines
   .filter((l) => l.includes('"login admitted"'))
   .map((l) => JSON.parse(l).ms);
-const admitted = count('"login admitted"');
-const refused = count('"login refused');
-for (const p of [chat.child, sig.child]) {
+const { admitted, refused } = chat.counts;
+const exits = [chat.child, sig.child].map((p) => {
   p.removeAllListeners('exit');
+  const gone = new Promise((r) => p.once('exit', r));
   p.kill('SIGTERM');
-}
+  return gone;
+});
+await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
 await nats.stop();
 rmSync(dataDir, { recursive: true, force: true });
 
@@ -233,7 +242,7 @@ console.log('| connection | p50 ms | p95 ms | connects/s (16 concurrent) |');
 console.log('|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 console.log(
-  `chat-server time per admitted login, from its log (all phases, incl. queueing at 16 concurrent): p50 ${pct(serverMs, 50)} ms, p95 ${pct(serverMs, 95)} ms`,
+  `chat-server time per admitted login, from its log's last 1,000 lines (all phases, incl. queueing at 16 concurrent): p50 ${pct(serverMs, 50)} ms, p95 ${pct(serverMs, 95)} ms`,
 );
 console.log(
   `added latency p50: ${r2(pct(kez, 50) - pct(plain, 50))} ms = ${r2((pct(kez, 50) - pct(plain, 50)) / pct(plain, 50))}× the plain connect (login ×${r2(pct(kez, 50) / pct(plain, 50))}); ` +
