@@ -10,9 +10,15 @@ import {
 import { ed25519 as nobleEd } from '@noble/curves/ed25519.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { createRequire } from 'node:module';
 import * as secp from 'tiny-secp256k1';
 import * as k from '../dist/index.js';
 import { fastPrimitives } from '@kez/accel';
+
+const require = createRequire(import.meta.url);
+const sodium = require('sodium-native');
+const nativeSchnorr = require('bcrypto/lib/native/schnorr-libsecp256k1');
+const buf = (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 const SECONDS = Number(process.env.KEZ_BENCH_SECONDS ?? 1.5);
 const POOL = 64;
@@ -78,6 +84,11 @@ for (const suite of ['ed25519', 'bip340']) {
       si,
       sig: k.fromHex(claim.sig),
       digest: sha256(si),
+      buf: {
+        pub: buf(k.parseKeyId(claim.key).publicKey),
+        sig: buf(k.fromHex(claim.sig)),
+        digest: buf(sha256(si)),
+      },
     });
   }
 }
@@ -96,7 +107,17 @@ const keyObjects = pool.ed25519.map((c) =>
     format: 'jwk',
   }),
 );
+// The primitives @kez/accel uses (libsodium, native libsecp256k1) next to the ones it used
+// before (OpenSSL through node:crypto, libsecp256k1 as WASM) and the pure-JS fallbacks.
 const raw = {
+  'raw libsodium ed25519 verify': rate((i) => {
+    const c = pool.ed25519[i % POOL];
+    if (!sodium.crypto_sign_verify_detached(c.sig, c.si, c.pub)) throw new Error('x');
+  }),
+  'raw libsecp256k1 native schnorr verify': rate((i) => {
+    const c = pool.bip340[i % POOL].buf;
+    if (!nativeSchnorr.verify(c.digest, c.sig, c.pub)) throw new Error('x');
+  }),
   'raw node:crypto ed25519 verify': rate((i) => {
     const c = pool.ed25519[i % POOL];
     if (!nodeVerify(null, c.si, keyObjects[i % POOL], c.sig)) throw new Error('x');
@@ -130,15 +151,15 @@ const e2eOnce = (suite) => (i) => {
 const rawFn = {
   'ed25519 accel': (i) => {
     const c = pool.ed25519[i % POOL];
-    nodeVerify(null, c.si, keyObjects[i % POOL], c.sig);
+    sodium.crypto_sign_verify_detached(c.sig, c.si, c.pub);
   },
   'ed25519 pure': (i) => {
     const c = pool.ed25519[i % POOL];
     k.purePrimitives.ed25519Verify(c.pub, c.si, c.sig);
   },
   'bip340 accel': (i) => {
-    const c = pool.bip340[i % POOL];
-    secp.verifySchnorr(c.digest, c.pub, c.sig);
+    const c = pool.bip340[i % POOL].buf;
+    nativeSchnorr.verify(c.digest, c.sig, c.pub);
   },
   'bip340 pure': (i) => {
     const c = pool.bip340[i % POOL];
