@@ -1,16 +1,9 @@
 // BIP-340 verification by native libsecp256k1 (bcrypto's binding, built by node-gyp). It takes
 // 32-byte messages only; other lengths go to the pure primitive.
-import { createRequire } from 'node:module';
 import { purePrimitives } from '@kez/core';
-
-interface Libsecp256k1Schnorr {
-  verify(msg32: Buffer, sig: Buffer, publicKey: Buffer): boolean;
-}
 // The libsecp256k1 module itself, not bcrypto's dispatcher, which would fall back to its own JS
 // (or libtorsion) code when the binding is missing: no binding must fail loudly here.
-const secp = createRequire(import.meta.url)(
-  'bcrypto/lib/native/schnorr-libsecp256k1',
-) as Libsecp256k1Schnorr;
+import { verify } from 'bcrypto/lib/native/schnorr-libsecp256k1.js';
 
 /** The same bytes as a Buffer (bcrypto asserts Buffer.isBuffer); no copy. */
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -24,7 +17,7 @@ export function schnorrVerifyNative(
   if (publicKey.length !== 32 || sig.length !== 64) return false;
   try {
     // A public key that is not an x on the curve is a failed verification (libsecp256k1: 0).
-    return secp.verify(buf(msg32), buf(sig), buf(publicKey));
+    return verify(buf(msg32), buf(sig), buf(publicKey));
   } catch {
     return false;
   }
