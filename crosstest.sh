@@ -29,14 +29,14 @@ FAILED=0
 log() { [ "$VERBOSE" = 1 ] && printf '%s\n' "$*" >&2; return 0; }
 
 # ---- build both implementations ---------------------------------------------------------
-if [ ! -f packages/kez-cli/dist/bin.js ]; then
+if [ ! -f packages/kez-cli/bundle/kez.js ]; then
   echo "== building the TypeScript CLI (npm run build)" >&2
   npm run build >&2 || { echo "TypeScript build failed" >&2; echo "0 passed, 1 failed"; exit 1; }
 fi
 echo "== building the Rust CLI (cargo build --release --locked)" >&2
 (cd rust && cargo build --release --locked >&2) || { echo "Rust build failed" >&2; echo "0 passed, 1 failed"; exit 1; }
 
-TS_BIN=(node "$ROOT/packages/kez-cli/dist/bin.js")
+TS_BIN=(node "$ROOT/packages/kez-cli/bin/kez.js")
 RS_BIN=("$ROOT/rust/target/release/kez")
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/kez-crosstest.XXXXXX")"

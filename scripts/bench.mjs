@@ -57,6 +57,8 @@ for (const b of benches()) {
 // TypeScript next to Rust, from the two benches just run on the same machine.
 const ts = results['kez-core/core']?.results;
 const rs = results['rust/bench']?.results;
+// Each bench may list targets ({ name, value, goal, better }); the TS-vs-Rust ones are made here.
+const targets = Object.values(results).flatMap((r) => r?.targets ?? []);
 if (ts && rs) {
   const pairs = [
     [
@@ -77,14 +79,25 @@ if (ts && rs) {
   ];
   console.log('\n=== TypeScript (@kez/core + @kez/accel) vs Rust (kez-core), same run');
   console.log(
-    `${'measure'.padEnd(58)} ${'TypeScript'.padStart(10)} ${'Rust'.padStart(10)}  Rust/TS`,
+    `${'measure'.padEnd(58)} ${'TypeScript'.padStart(10)} ${'Rust'.padStart(10)}  TS/Rust`,
   );
   for (const [label, tk, rk] of pairs) {
     const a = ts[tk];
     const b = rs[rk];
     if (typeof a !== 'number' || typeof b !== 'number') continue;
     console.log(
-      `${label.padEnd(58)} ${a.toLocaleString('en-US').padStart(10)} ${b.toLocaleString('en-US').padStart(10)}  ${(b / a).toFixed(2)}×`,
+      `${label.padEnd(58)} ${a.toLocaleString('en-US').padStart(10)} ${b.toLocaleString('en-US').padStart(10)}  ${(a / b).toFixed(2)}×`,
+    );
+    targets.push({ name: `${label}: TypeScript / Rust`, value: +(a / b).toFixed(3), goal: 0.5 });
+  }
+}
+if (targets.length) {
+  console.log('\n=== Targets (ratios from this run)');
+  for (const t of targets) {
+    const lower = t.better === 'lower';
+    const met = typeof t.value === 'number' && (lower ? t.value <= t.goal : t.value >= t.goal);
+    console.log(
+      `${met ? 'met    ' : 'NOT MET'}  ${t.name.padEnd(72)} ${String(t.value).padStart(6)}  goal ${lower ? '≤' : '≥'} ${t.goal}`,
     );
   }
 }

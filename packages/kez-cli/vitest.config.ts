@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// The tests run the built binary (dist/bin.js) as a subprocess: `npm test` builds first.
+// The tests run the built command (bin/kez.js → bundle/) as a subprocess: `npm test` builds first.
 export default defineConfig({
   test: {
     name: 'kez-cli',

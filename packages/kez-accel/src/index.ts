@@ -1,12 +1,12 @@
 // Node-only fast primitives for @kez/core. Importing this module installs them.
 import { setPrimitives, type Primitives } from '@kez/core';
-import { ed25519VerifyNode } from './ed25519-node.js';
-import { schnorrVerifyWasm } from './schnorr-wasm.js';
+import { ed25519VerifySodium } from './ed25519-sodium.js';
+import { schnorrVerifyNative } from './schnorr-libsecp256k1.js';
 
 export const fastPrimitives: Primitives = {
-  name: 'node:crypto+libsecp256k1',
-  ed25519Verify: ed25519VerifyNode,
-  schnorrVerify: schnorrVerifyWasm,
+  name: 'libsodium+libsecp256k1',
+  ed25519Verify: ed25519VerifySodium,
+  schnorrVerify: schnorrVerifyNative,
 };
 
 export function installFastPrimitives(): void {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/kez.js', import.meta.url));
 const RUNS = Number(process.env.KEZ_BENCH_RUNS ?? 21);
 const BUDGET_MS = Number(process.env.KEZ_BENCH_BUDGET_MS ?? 40_000);
 
@@ -73,7 +73,22 @@ try {
       `${r.name.padEnd(28)}${r.median_ms.toFixed(1).padStart(11)}${r.min_ms.toFixed(1).padStart(9)}${r.ratio_vs_node.toFixed(2).padStart(9)}${r.overhead_ms.toFixed(1).padStart(8)}`,
     );
   }
-  console.log(JSON.stringify({ bench: 'kez-cli', runs, node: process.version, results: rows }));
+  const goals = {
+    'kez --version': 1.3,
+    'kez claim verify (md)': 1.8,
+    'kez claim verify (compact)': 1.8,
+  };
+  const targets = rows
+    .filter((r) => goals[r.name])
+    .map((r) => ({
+      name: `${r.name} / node -e 0 (median wall)`,
+      value: r.ratio_vs_node,
+      goal: goals[r.name],
+      better: 'lower',
+    }));
+  console.log(
+    JSON.stringify({ bench: 'kez-cli', runs, node: process.version, results: rows, targets }),
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

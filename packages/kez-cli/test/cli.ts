@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+/** The command as npm links it: bin/kez.js, which runs the bundle `npm run build` makes. */
+export const BIN = fileURLToPath(new URL('../bin/kez.js', import.meta.url));
 
 /** A fixed clock (2025-10-09), in the past: signing refuses a --now ahead of the system clock. */
 export const NOW = 1_760_000_000;

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { BIN } from './cli.js';
+import { fileURLToPath } from 'node:url';
+
+const BUNDLE = fileURLToPath(new URL('../bundle/kez.js', import.meta.url));
 
 export default function setup(): void {
-  if (!existsSync(BIN))
-    throw new Error(
-      `${BIN} is missing: build first (npm run build, or npx tsc -b packages/kez-cli/tsconfig.json)`,
-    );
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: build first (npm run build)`);
 }

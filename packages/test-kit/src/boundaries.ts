@@ -39,7 +39,8 @@ export const SERVER_PACKAGES: ReadonlySet<string> = new Set([
  */
 export const KNOWN_SERVER_DEPENDENCIES: ReadonlySet<string> = new Set<string>([]);
 const CODE = /\.(?:[cm]?[jt]s|tsx)$/;
-const SKIP_DIRS = new Set(['node_modules', 'dist', '.cache', 'target']);
+// Build output (tsc's dist, the CLI's esbuild bundle) is not source.
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'bundle', '.cache', 'target']);
 const BUILTINS = new Set(builtinModules);
 const readJson = (file: string): Manifest => JSON.parse(readFileSync(file, 'utf8')) as Manifest;
 

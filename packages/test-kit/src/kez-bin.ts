@@ -1,11 +1,12 @@
-// The built `kez` command (@kez/cli's dist/bin.js), for tests that run it as a subprocess.
+// The built `kez` command as users run it (@kez/cli bin/kez.js, which loads the bundle), for
+// tests that run it as a subprocess.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-export const KEZ_BIN = join(dirname(require.resolve('@kez/cli')), 'bin.js');
+export const KEZ_BIN = join(dirname(require.resolve('@kez/cli')), '..', 'bin', 'kez.js');
 
 /** Runs `kez ARGS` against the store `home`, without colour; resolves with its exit and output. */
 export function runKez(
