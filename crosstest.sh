@@ -13,7 +13,11 @@
 #           signed negative vectors) both judge with the same status, code and exit code;
 #   SPEC v0.3: a short proof made by one and judged by the other; a rotation keeping claims;
 #           a compromise declaration; a recovery superseding a thief's branch (same winner,
-#           same evidence); a device request made by one and approved by the other.
+#           same evidence); a device request made by one and approved by the other;
+#   pastes (SPEC §8.3): a Markdown claim with CRLF, trailing blanks or a BOM made by one is the
+#           same valid claim for the other; tampering behind trailing blanks both reject;
+#   several identities at one place (SPEC §10): a text naming two identities, in both orders,
+#           gets the chain's identity's own verdict from both CLIs.
 # Usage: ./crosstest.sh [-v]   (-v echoes commands and artifacts)
 # The last line printed is exactly "N passed, N failed"; the exit code is non-zero on any failure.
 set -uo pipefail
@@ -632,6 +636,71 @@ for maker in ts rs; do
   else
     fail "device request $who" "ok=$ok has_device=$has_dev status=$(jget "$OUT" status): $(cat "$WORK/stderr")"
   fi
+done
+
+# ---- 7. pastes (SPEC §8.3): Markdown as editors and web forms leave it ----------------------
+# transform FILE OUT MODE — crlf | blanks (spaces/tabs after the fence, payload and closing line)
+# | bom | tamper (a signature byte changed, a trailing space added).
+transform() {
+  node -e '
+    const fs = require("fs");
+    const [file, out, mode] = process.argv.slice(1);
+    let t = fs.readFileSync(file, "utf8");
+    const lines = t.split("\n");
+    const at = lines.indexOf("```kez");
+    if (mode === "crlf") t = t.replaceAll("\n", "\r\n");
+    if (mode === "bom") t = "\ufeff" + t;
+    if (mode === "blanks" || mode === "tamper") {
+      lines[at] += " ";
+      lines[at + 1] += mode === "tamper" ? " " : " \t";
+      lines[at + 2] += "\t";
+      if (mode === "tamper") lines[at + 1] = lines[at + 1].replace(/"sig":"(.)/, (m, c) => m.slice(0, -1) + (c === "0" ? "1" : "0"));
+      t = lines.join("\n");
+    }
+    fs.writeFileSync(out, t);
+  ' "$@"
+}
+for maker in ts rs; do
+  checker="$(other "$maker")"
+  who="$(name_of "$maker")→$(name_of "$checker")"
+  for alg in nostr ed25519; do
+    src="$WORK/claim-$maker-$alg.md"
+    [ -f "$src" ] || { fail "pastes of $who $alg" "no source claim"; continue; }
+    kez "$maker" "$WORK/empty" --json claim verify "$src"; made_obj="$(jget "$OUT" object)"
+    for mode in crlf blanks bom; do
+      transform "$src" "$WORK/paste-$maker-$alg-$mode.md" "$mode"
+      kez "$checker" "$WORK/empty" --json claim verify "$WORK/paste-$maker-$alg-$mode.md" --chain "$WORK/chain-$maker-$alg.jsonl"
+      got="$(status_code "$OUT")"; obj="$(jget "$OUT" object)"
+      if [ "$got" = "valid null" ] && [ "$RC" = 0 ] && [ "$obj" = "$made_obj" ]; then
+        pass "Markdown paste ($mode) $alg $who: valid, the same claim"
+      else
+        fail "Markdown paste ($mode) $alg $who" "got $got rc=$RC same_object=$([ "$obj" = "$made_obj" ] && echo yes || echo no)"
+      fi
+    done
+    transform "$src" "$WORK/paste-$maker-$alg-tamper.md" tamper
+    both_reject "Markdown paste, tampered behind trailing blanks ($alg, $(name_of "$maker")'s claim)" invalid bad_signature claim verify "$WORK/paste-$maker-$alg-tamper.md"
+  done
+done
+
+# ---- 8. several identities at one place (SPEC §10): the chain's identity's own verdict -------
+# A bio naming two identities, in both orders: judged against one identity's chain, the verdict
+# is that identity's own (valid, or not_claimed for an account its chain does not claim), the
+# other identity is listed, never mixed in (it would be identity_mismatch).
+for maker in ts rs; do
+  checker="$(other "$maker")"
+  who="$(name_of "$maker")→$(name_of "$checker")"
+  mine="$WORK/v3-short-$maker"; [ -f "$WORK/short-$maker.txt" ] || { fail "several identities $who" "no short proof"; continue; }
+  theirs="$WORK/v3-other-$maker"
+  if ! new_identity "$maker" "$theirs" ed25519; then fail "several identities $who" "no second identity"; continue; fi
+  kez "$maker" "$theirs" claim github:short-$maker --format short --out "$WORK/other-short-$maker.txt"
+  a="$(cat "$WORK/short-$maker.txt")"; b="$(cat "$WORK/other-short-$maker.txt")"
+  for order in ab ba; do
+    if [ "$order" = ab ]; then text="old: $b now: $a"; else text="now: $a old: $b"; fi
+    both_judge "two identities in one bio ($order), the chain's own valid ($who)" valid null verify short "$text" --subject github:short-$maker --bundle "$WORK/short-$maker.jsonl"
+    both_reject "two identities in one bio ($order), the chain's own not_claimed ($who)" not_found not_claimed verify short "$text" --subject github:nobody-$maker --bundle "$WORK/short-$maker.jsonl"
+    printf '%s\n' "$text" > "$WORK/two-ids-$maker-$order.txt"
+    both_reject "two identities in a file ($order), claim verify --subject ($who)" not_found not_claimed claim verify "$WORK/two-ids-$maker-$order.txt" --chain "$WORK/short-$maker.jsonl" --subject github:nobody-$maker
+  done
 done
 
 echo "$PASSED passed, $FAILED failed"

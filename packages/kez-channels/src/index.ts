@@ -37,8 +37,9 @@ export {
 export * from './read-limits.js';
 export { fileHeadCache, memoryHeadCache, type HeadCache, type SeenHead } from './head-cache.js';
 export {
-  chooseIdentity,
+  rankIdentities,
   verifyIdentity,
+  type IdentityAtPlace,
   type IdentityResult,
   type Edge,
   type VerifyIdentityOptions,

@@ -110,13 +110,21 @@ function subjectMismatch(
   };
 }
 
+/** A proof refused at its place: the error's verdict, located. */
+function failedAt(c: Candidate, e: unknown): ProofVerdict {
+  const v = verdictOf(e);
+  return {
+    ...v,
+    location: c.location,
+    owner: c.owner,
+    evidence: { ...v.evidence, location: c.location },
+  };
+}
+
 /** A short proof at its place: a pointer to an identity, `valid` until its chain is judged. */
 function evaluateShort(subject: Subject, c: Candidate, short: ShortPointer | KezError) {
   const base = { location: c.location, owner: c.owner };
-  if (isKezError(short)) {
-    const v = verdictOf(short);
-    return { ...v, ...base, evidence: { ...v.evidence, location: c.location } };
-  }
+  if (isKezError(short)) return failedAt(c, short);
   if (c.owner.subject !== subject.text) return { ...subjectMismatch(c, subject.text), short };
   return {
     status: 'valid' as const,
@@ -154,6 +162,7 @@ export function shortWithChain(p: ProofVerdict, chain: ChainResult, now: number)
 }
 
 export function evaluateCandidate(subject: Subject, c: Candidate, now: number): ProofVerdict {
+  if (c.refused) return failedAt(c, c.refused);
   if (c.short) return evaluateShort(subject, c, c.short);
   const base = { location: c.location, owner: c.owner };
   let claim: Claim;
@@ -163,11 +172,7 @@ export function evaluateCandidate(subject: Subject, c: Candidate, now: number): 
       throw new KezError('malformed', `a ${object.type} where a claim was expected`);
     claim = object;
   } catch (e) {
-    return {
-      ...verdictOf(e),
-      ...base,
-      evidence: { ...verdictOf(e).evidence, location: c.location },
-    };
+    return failedAt(c, e);
   }
   const sig = verifyObject(claim, { now });
   if (sig.status !== 'valid') return { ...sig, ...base, claim };

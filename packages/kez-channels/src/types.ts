@@ -26,6 +26,8 @@ export interface Candidate {
   text: string;
   owner: Owner;
   short?: ShortPointer | KezError;
+  /** Set when the place's text is refused as it stands, with the reason the owner is told. */
+  refused?: KezError;
 }
 
 /** Per-request policy for the safe fetcher. Defaults are strict (see safe-fetch.ts). */

@@ -28,6 +28,7 @@ import {
   best,
   evaluateCandidate,
   placeFailure,
+  rank,
   proofIdentity,
   shortWithChain,
   type ProofVerdict,
@@ -66,8 +67,21 @@ export interface IdentityResult extends Verdict {
   edges: Edge[];
   /** Other identities whose proofs were also found at the subject's place. */
   other_identities: string[];
+  /**
+   * Every identity a proof at the subject's place names, each judged for the subject by its
+   * own proof and chain (SPEC §10, several identities at one place), best first; `identity`
+   * is the first. Never mixed: another identity's result does not change this one's.
+   */
+  identities: IdentityAtPlace[];
   /** The deadline over the whole verification, and whether it was hit. */
   deadline: { ms: number; hit: boolean };
+}
+
+/** One identity named at the subject's place and its own verdict for the subject. */
+export interface IdentityAtPlace extends Verdict {
+  identity: string;
+  /** Its chain's status (`valid` when the chain itself checked out). */
+  chain_status: Verdict['status'];
 }
 
 export interface VerifyIdentityOptions {
@@ -82,6 +96,9 @@ export interface VerifyIdentityOptions {
 }
 
 type Located = { proofs: ProofVerdict[] };
+
+const byText = (a: { text: string }, b: { text: string }) =>
+  a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
 
 /** Step 1: the proofs at an account's place, each judged on its own (at most MAX_PROOFS_PER_PLACE). */
 async function locate(subject: Subject, o: VerifyIdentityOptions): Promise<Located> {
@@ -101,7 +118,8 @@ async function locate(subject: Subject, o: VerifyIdentityOptions): Promise<Locat
         ],
       };
     }
-    const judged = candidates.slice(0, MAX_PROOFS_PER_PLACE);
+    // Which proofs are judged must not depend on the order the service lists them in.
+    const judged = [...candidates].sort(byText).slice(0, MAX_PROOFS_PER_PLACE);
     return { proofs: judged.map((c) => evaluateCandidate(subject, c, o.now)) };
   } catch (e) {
     return { proofs: [placeFailure(subject, e)] };
@@ -109,21 +127,33 @@ async function locate(subject: Subject, o: VerifyIdentityOptions): Promise<Locat
 }
 
 /**
- * Step 2: which identity the account is taken to belong to when its place holds valid proofs
- * for several: the one named by the newest proof (highest claim created_at), ties broken by
- * the smaller identity id — the owner's latest word, whatever order the service lists them in.
- * A short proof has no time of its own, so it ranks below every signed claim.
+ * Step 2 (SPEC §10, several identities at one place): every identity the place's proofs name is
+ * judged for the subject on its own; the subject's identity is the one whose own result is best
+ * (valid > expired > revoked > unreachable > fork > invalid > not_found), ties to the newest
+ * signed claim (a short proof has no time of its own, so it ranks below them), then the smaller
+ * identity id — never the order the service lists the proofs in.
  */
-export function chooseIdentity(signed: ProofVerdict[]): { identity: string; others: string[] } {
+export function rankIdentities<T extends { identity: string; status: Verdict['status'] }>(
+  judged: T[],
+  signed: ProofVerdict[],
+): T[] {
   const newest = new Map<string, number>();
   for (const p of signed) {
     const identity = proofIdentity(p)!;
     newest.set(identity, Math.max(newest.get(identity) ?? -1, p.claim?.created_at ?? -1));
   }
-  const ranked = [...newest.entries()].sort(
-    ([ia, ta], [ib, tb]) => tb - ta || (ia < ib ? -1 : ia > ib ? 1 : 0),
+  const at = (id: string) => newest.get(id) ?? -1;
+  return [...judged].sort(
+    (a, b) =>
+      placeRank(a.status) - placeRank(b.status) ||
+      at(b.identity) - at(a.identity) ||
+      (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0),
   );
-  return { identity: ranked[0]![0], others: ranked.slice(1).map(([i]) => i) };
+}
+
+/** Across identities a fork is one identity's trouble, not the subject's: it ranks below unreachable. */
+function placeRank(status: Verdict['status']): number {
+  return status === 'fork' ? rank('unreachable') + 0.5 : rank(status);
 }
 
 /** A proof judged against the chain: valid only if both the place and the chain say so. */
@@ -221,15 +251,39 @@ async function againstSeen(identity: string, obtained: ObtainedChain, cache: Hea
   return obtained.verdict;
 }
 
+/**
+ * The edge for account `s` from the proofs at its place: this identity's own proofs judged
+ * against its chain, and the place's failures that name no identity (a broken record tells its
+ * owner what to fix). Another identity's proof there is never mixed in (SPEC §10).
+ */
+function edgeAt(
+  s: string,
+  proofs: ProofVerdict[],
+  identity: string,
+  chain: ChainResult & { state: ChainState },
+  now: number,
+): Edge {
+  const mine = proofs.filter((p) => (proofIdentity(p) ?? identity) === identity);
+  const found = best(mine.map((p) => withChain(p, chain, now))) ?? {
+    status: 'not_found' as const,
+    code: 'no_proof' as const,
+    reason: `no proof for ${identity} at ${s}'s place`,
+    evidence: {},
+    location: s,
+    owner: { subject: s },
+  };
+  return edgeOf(s, found, true);
+}
+
 /** Step 4: every account a valid chain claims, each checked at its own place (bounded). */
 async function judgeEdges(
   subject: Subject,
-  rootPlace: ProofVerdict[],
   identity: string,
   chain: ChainResult & { state: ChainState },
   o: VerifyIdentityOptions,
+  rootEdge: Edge,
 ): Promise<Edge[]> {
-  // Every subject the chain claims; the queried one reuses the proofs already fetched.
+  // Every subject the chain claims; the queried one's edge was judged from the proofs fetched.
   const claimsBySubject = new Map<string, Claim[]>();
   for (const { claim } of chain.state.claims.values()) {
     claimsBySubject.set(claim.subject, [...(claimsBySubject.get(claim.subject) ?? []), claim]);
@@ -238,25 +292,14 @@ async function judgeEdges(
   const subjects = [...claimsBySubject.keys()];
   o.env.progress?.(`verifying ${subjects.length} account(s) of ${identity}`);
   return mapBounded(subjects, o.env.config.concurrency, async (s): Promise<Edge> => {
+    if (s === subject.text) return rootEdge;
     // The chain alone may already rule every claim for this subject out (revoked, expired, rotated away).
     const fromChain = (claimsBySubject.get(s) ?? []).map((c) => ({
       ...claimStatus(c, chain, { now: o.now }),
       claim: c,
     }));
-    const live = fromChain.some((v) => v.status === 'valid');
-    if (!live && s !== subject.text) return edgeOf(s, best(fromChain)!, false);
-    const proofs = s === subject.text ? rootPlace : (await locate(parseSubject(s), o)).proofs;
-    const mine = proofs.filter((p) => p.status !== 'valid' || proofIdentity(p) === identity);
-    const judged = mine.map((p) => withChain(p, chain, o.now));
-    const found = best(judged) ?? {
-      status: 'not_found' as const,
-      code: 'no_proof' as const,
-      reason: `no proof for ${identity} at ${s}'s place`,
-      evidence: {},
-      location: s,
-      owner: { subject: s },
-    };
-    return edgeOf(s, found, true);
+    if (!fromChain.some((v) => v.status === 'valid')) return edgeOf(s, best(fromChain)!, false);
+    return edgeAt(s, (await locate(parseSubject(s), o)).proofs, identity, chain, o.now);
   });
 }
 
@@ -278,7 +321,7 @@ async function verifySteps(
   try {
     subject = parseSubject(input);
   } catch (e) {
-    return { ...verdictOf(e), subject: input, edges: [], other_identities: [] };
+    return { ...verdictOf(e), subject: input, edges: [], other_identities: [], identities: [] };
   }
   o.env.progress?.(`locating proofs for ${subject.text}`);
   const root = await locate(subject, o);
@@ -293,13 +336,24 @@ async function verifySteps(
       subject: subject.text,
       edges: [edgeOf(subject.text, b, true)],
       other_identities: [],
+      identities: [],
     };
   }
-  const { identity, others } = chooseIdentity(signed);
-  const rootProofs = signed.filter((p) => proofIdentity(p) === identity);
-
-  const obtained = await trustedChain(identity, rootProofs, o);
-  const chainVerdict = await againstSeen(identity, obtained, o.cache);
+  const ids = [...new Set(signed.map((p) => proofIdentity(p)!))].sort();
+  const judged = await mapBounded(ids, o.env.config.concurrency, (id) =>
+    judgeIdentity(subject, id, root.proofs, signed, o),
+  );
+  const ranked = rankIdentities(judged, signed);
+  const chosen = ranked[0]!;
+  const identities: IdentityAtPlace[] = ranked.map((j) => ({
+    identity: j.identity,
+    status: j.root.status,
+    ...(j.root.code ? { code: j.root.code } : {}),
+    reason: j.root.reason,
+    evidence: j.root.evidence,
+    chain_status: j.chainVerdict.status,
+  }));
+  const { identity, obtained, chainVerdict, root: rootEdge } = chosen;
   const chain = obtained.chain;
   const chainReport = {
     status: chainVerdict.status,
@@ -310,38 +364,63 @@ async function verifySteps(
     primary: chain?.state?.primary,
     sources: obtained.sources,
   };
-  const base = { subject: subject.text, identity, chain: chainReport, other_identities: others };
-
+  const base = {
+    subject: subject.text,
+    identity,
+    chain: chainReport,
+    other_identities: ranked.slice(1).map((j) => j.identity),
+    identities,
+  };
+  const verdict = {
+    status: rootEdge.status,
+    code: rootEdge.code,
+    reason: rootEdge.reason,
+    evidence: rootEdge.evidence,
+  };
   if (chainVerdict.status !== 'valid' || !chain?.state) {
     // No chain, or one that cannot be trusted: nothing is valid (SPEC §9), every edge says why.
-    const why: Verdict =
-      chainVerdict.status === 'valid'
-        ? { status: 'not_found', code: 'no_chain', reason: 'no chain state', evidence: {} }
-        : { ...chainVerdict, reason: `sigchain: ${chainVerdict.reason}` };
-    const rootEdge = edgeOf(subject.text, { ...best(rootProofs)!, ...why }, true);
     const claimed = chain?.state
       ? [...chain.state.claims.values()]
           .map((c) => c.claim.subject)
           .filter((s) => s !== subject.text)
       : [];
-    const edges = [rootEdge, ...[...new Set(claimed)].map((s) => edgeOf(s, why, false))];
-    return { ...why, ...base, edges };
+    const edges = [rootEdge, ...[...new Set(claimed)].map((s) => edgeOf(s, verdict, false))];
+    return { ...verdict, ...base, edges };
   }
+  const edges = await judgeEdges(subject, identity, { ...chain, state: chain.state }, o, rootEdge);
+  return { ...verdict, ...base, edges };
+}
 
-  const edges = await judgeEdges(
-    subject,
-    root.proofs,
-    identity,
-    { ...chain, state: chain.state },
-    o,
-  );
-  const rootEdge = edges.find((e) => e.subject === subject.text)!;
-  return {
-    status: rootEdge.status,
-    code: rootEdge.code,
-    reason: rootEdge.reason,
-    evidence: rootEdge.evidence,
-    ...base,
-    edges,
-  };
+interface JudgedIdentity {
+  identity: string;
+  status: Verdict['status'];
+  obtained: ObtainedChain;
+  chainVerdict: Verdict;
+  /** The subject's edge as this identity's own proofs and chain decide it. */
+  root: Edge;
+}
+
+/** One identity named at the subject's place: its chain, and its own proofs there judged against it. */
+async function judgeIdentity(
+  subject: Subject,
+  identity: string,
+  placeProofs: ProofVerdict[],
+  signed: ProofVerdict[],
+  o: VerifyIdentityOptions,
+): Promise<JudgedIdentity> {
+  const rootProofs = signed.filter((p) => proofIdentity(p) === identity);
+  const obtained = await trustedChain(identity, rootProofs, o);
+  const chainVerdict = await againstSeen(identity, obtained, o.cache);
+  const chain = obtained.chain;
+  let root: Edge;
+  if (chainVerdict.status !== 'valid' || !chain?.state) {
+    const why: Verdict =
+      chainVerdict.status === 'valid'
+        ? { status: 'not_found', code: 'no_chain', reason: 'no chain state', evidence: {} }
+        : { ...chainVerdict, reason: `sigchain: ${chainVerdict.reason}` };
+    root = edgeOf(subject.text, { ...best(rootProofs)!, ...why }, true);
+  } else {
+    root = edgeAt(subject.text, placeProofs, identity, { ...chain, state: chain.state }, o.now);
+  }
+  return { identity, status: root.status, obtained, chainVerdict, root };
 }

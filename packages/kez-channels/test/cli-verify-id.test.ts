@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   startGithubStandin,
   startMastodonStandin,
+  startNsd,
   type GithubStandin,
   type MastodonStandin,
+  type RunningNsd,
 } from '@kez/test-kit';
 import { startRelay, type RunningRelay } from '@kez/test-kit/nostr-relay';
 import { startSigServer, type RunningSigServer } from '@kez/test-kit/sig-server';
@@ -146,12 +148,74 @@ describe('kez verify id / publish / sigchain publish', () => {
     },
   );
 
-  it('publish dns prints the exact TXT record', async () => {
+  it('publish dns prints the value for a single-value form (one TXT string) and the zone-file line', async () => {
     const r = await kez(['--json', 'publish', 'dns:zoe.example']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.name).toBe('_kez.zoe.example');
-    expect(doc.value).toMatch(/^"kez:z1:[A-Za-z0-9_-]{1,248}"( "[A-Za-z0-9_-]{1,255}")*$/);
+    // The short proof: one character-string (≤ 255 bytes), nothing to quote or split.
+    expect(doc.value).toMatch(/^(https?:\/\/[^/"\s]+\/)?kez:id:[0-9a-f]{64}$/);
+    expect(Buffer.byteLength(doc.value)).toBeLessThanOrEqual(255);
+    expect(doc.zone_line).toBe(`_kez.zoe.example. 3600 IN TXT "${doc.value}"`);
+    const human = await kez(['publish', 'dns:zoe.example']);
+    expect(human.out.split('\n')).toEqual(
+      expect.arrayContaining([`  ${doc.value}`, `  ${doc.zone_line}`]),
+    );
+  });
+
+  describe('a TXT value as the provider stores it (real nsd)', () => {
+    let zone: RunningNsd | undefined;
+    let verifier: string;
+    beforeAll(async () => {
+      verifier = await mkdtemp(join(tmpdir(), 'kez-cli-dns-'));
+    });
+    afterAll(async () => {
+      await zone?.stop();
+      await rm(verifier, { recursive: true, force: true });
+    });
+    /** verify id dns:zoe.example against a zone holding one TXT record of these strings. */
+    async function verifyWith(strings: string[]) {
+      await zone?.stop();
+      zone = await startNsd([{ name: '_kez.zoe.example', strings }]);
+      await writeFile(
+        join(verifier, 'channels.json'),
+        JSON.stringify({
+          allowLoopback: true,
+          allowHttp: true,
+          sigServers: [sig.url],
+          dnsServers: [zone.server],
+        }),
+      );
+      const v = await kez(['--json', 'verify', 'id', 'dns:zoe.example'], { KEZ_HOME: verifier });
+      return { code: v.code, doc: JSON.parse(v.out) };
+    }
+    // Up to 255 bytes per character-string, as a provider splits one long value.
+    const chunks = (t: string) => t.match(/[\s\S]{1,255}/g)!;
+
+    it('the value pasted as printed is one string on the wire and valid', async () => {
+      const { value } = JSON.parse((await kez(['--json', 'publish', 'dns:zoe.example'])).out);
+      const v = await verifyWith([value]);
+      expect(v.doc.status).toBe('valid');
+      expect(v.code).toBe(0);
+    });
+
+    it('a compact claim pasted with its quotes is told apart from no proof, and never valid', async () => {
+      const shown = await kez(['claim', 'show', 'dns:zoe.example', '--format', 'dns']);
+      expect(shown.code).toBe(0);
+      const pasted = shown.out.trim(); // "kez:z1:…" "…" as a zone file wants it
+      expect(pasted).toMatch(/^"kez:z1:/);
+      const v = await verifyWith(chunks(pasted));
+      expect(v.doc).toMatchObject({ status: 'invalid', code: 'bad_encoding' });
+      expect(v.doc.reason).toContain('includes quote characters; paste it without them');
+      expect(v.doc.evidence.hint).toBe('quoted_txt');
+      expect(v.code).not.toBe(0);
+      // The same claim without the quotes verifies: the diagnosis is about the paste only.
+      const unquoted = pasted.replace(/"/g, '').replace(/ /g, '');
+      expect((await verifyWith(chunks(unquoted))).doc.status).toBe('valid');
+      // Inner quotes left by a half-done cleanup are refused the same way.
+      const half = await verifyWith(chunks(pasted.slice(1, -1)));
+      expect(half.doc).toMatchObject({ status: 'invalid', code: 'bad_encoding' });
+    });
   });
 
   it('publish without a token is a local problem (exit 8) that names the variable', async () => {

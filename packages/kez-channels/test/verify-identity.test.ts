@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  chooseIdentity,
+  rankIdentities,
   defaultRegistry,
   getHead,
   memoryHeadCache,
@@ -109,17 +109,29 @@ describe('verifyIdentity (nsd, GitHub and Mastodon stand-ins, real sig-server)',
     expect(r.edges).toHaveLength(6);
   });
 
-  it('the identity of a place with several is that of its newest proof, whatever the list order', () => {
+  it('several identities at a place rank by their own result, then newest proof, then id, whatever the list order', () => {
     const proof = (identity: string, created_at: number) =>
       ({ claim: { identity, created_at } }) as unknown as ProofVerdict;
-    const a = proof('kez:id:aa', 10);
-    const b = proof('kez:id:bb', 20);
-    const c = proof('kez:id:cc', 20);
-    expect(chooseIdentity([a, b, c])).toEqual({
-      identity: 'kez:id:bb',
-      others: ['kez:id:cc', 'kez:id:aa'],
+    const signed = [proof('kez:id:aa', 10), proof('kez:id:bb', 20), proof('kez:id:cc', 20)];
+    const judged = (s: Record<string, 'valid' | 'not_found' | 'fork' | 'unreachable'>) =>
+      Object.entries(s).map(([identity, status]) => ({ identity, status }));
+    const ids = (r: { identity: string }[]) => r.map((j) => j.identity.slice(-2));
+    const all = judged({ 'kez:id:aa': 'valid', 'kez:id:bb': 'valid', 'kez:id:cc': 'valid' });
+    expect(ids(rankIdentities(all, signed))).toEqual(['bb', 'cc', 'aa']);
+    expect(ids(rankIdentities([...all].reverse(), [...signed].reverse()))).toEqual([
+      'bb',
+      'cc',
+      'aa',
+    ]);
+    // The newest proof's identity with no chain does not outrank an older valid one.
+    const live = judged({ 'kez:id:aa': 'valid', 'kez:id:bb': 'not_found', 'kez:id:cc': 'fork' });
+    expect(ids(rankIdentities(live, signed))).toEqual(['aa', 'cc', 'bb']);
+    const down = judged({
+      'kez:id:aa': 'unreachable',
+      'kez:id:bb': 'fork',
+      'kez:id:cc': 'not_found',
     });
-    expect(chooseIdentity([c, a, b]).identity).toBe('kez:id:bb');
+    expect(ids(rankIdentities(down, signed))).toEqual(['aa', 'bb', 'cc']);
   });
 
   it('starting from another account reaches the same identity', async () => {

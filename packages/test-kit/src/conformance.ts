@@ -186,6 +186,20 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
       }
     });
 
+    describe('SPEC vectors: markdown_pastes', () => {
+      it('holds accepted pastes', () => {
+        expect((vectors.markdown_pastes as Json[]).length).toBeGreaterThanOrEqual(10);
+      });
+      for (const v of vectors.markdown_pastes as Json[]) {
+        it(`${v.name} decodes to the claim and verifies`, () => {
+          const object = decodeAs(v.input, 'markdown');
+          expect(object).toEqual(v.object);
+          expect(objectHash(object)).toBe(v.hash);
+          expect(verifyObject(v.input, { now: vectors.now }).status).toBe('valid');
+        });
+      }
+    });
+
     describe('SPEC vectors: identifiers', () => {
       it('subjects', () => {
         for (const s of vectors.subjects as Json[]) {

@@ -58,7 +58,8 @@ async function waitReady(port: number, origin: string, child: ChildProcess): Pro
 
 export async function startNsd(
   records: TxtRecord[],
-  opts: { port?: number } = {},
+  /** roundRobin: nsd's `round-robin: yes`, rotating the order of the records in each answer. */
+  opts: { port?: number; roundRobin?: boolean } = {},
 ): Promise<RunningNsd> {
   // Checked first: a spawn of a missing binary is an 'error' event, not a readable message.
   await access(NSD, constants.X_OK).catch(() => {
@@ -92,6 +93,7 @@ export async function startNsd(
       '  database: ""',
       `  logfile: "${join(dir, 'nsd.log')}"`,
       '  verbosity: 0',
+      `  round-robin: ${opts.roundRobin ? 'yes' : 'no'}`,
       'remote-control:',
       '  control-enable: no',
       ...zones,

@@ -309,3 +309,24 @@ fn login_vectors_accept_at_now() {
     let l = Login::verify(obj(&login["object"]), now).unwrap();
     l.accept(&l.audience.clone(), now, &chain).expect("the positive login is accepted");
 }
+
+#[test]
+fn markdown_pastes_decode_to_their_claim() {
+    let v = vectors();
+    let list = v["markdown_pastes"].as_array().unwrap();
+    assert!(list.len() >= 10);
+    let mut wrong = Vec::new();
+    for t in list {
+        let name = s(t, "name");
+        match markdown::decode(s(t, "input").as_bytes()) {
+            Ok(o) if o == obj(&t["object"]) && object_hash(&o) == s(t, "hash") => {
+                if let Err(e) = verify_object(o, now(&v)) {
+                    wrong.push(format!("{name}: does not verify: {e}"));
+                }
+            }
+            Ok(_) => wrong.push(format!("{name}: decodes to another object")),
+            Err(e) => wrong.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(wrong.is_empty(), "{} markdown pastes refused:\n{}", wrong.len(), wrong.join("\n"));
+}

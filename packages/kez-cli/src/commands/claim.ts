@@ -71,7 +71,10 @@ export function placeFor(
   const short = format === 'short';
   switch (s.channel) {
     case 'dns':
-      return `a TXT record named _kez.${s.id}${short || format === 'dns' ? '' : ' (use --format short or dns for it)'}; \`kez publish ${s.text}\` prints the whole record`;
+      // A provider's single-value form keeps quotes as part of the value (SPEC §10).
+      return short
+        ? `a TXT record named _kez.${s.id}: paste the value as it is, without quotes (\`kez publish ${s.text}\` prints it and the zone-file line)`
+        : `a TXT record named _kez.${s.id}${format === 'dns' ? ' (this quoted form is for a zone file only' : ' (use --format short'}: a provider's form takes the short proof, which fits one TXT string; \`kez publish ${s.text}\` prints it)`;
     case 'github':
       return short
         ? `the bio of the GitHub account ${s.id}`

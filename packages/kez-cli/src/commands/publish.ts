@@ -1,9 +1,9 @@
 // kez publish SUBJECT — puts the live claim for SUBJECT where only that account can write:
 // a gist (GITHUB_TOKEN), the Mastodon profile field (MASTODON_TOKEN; a short proof, SPEC §5.2,
 // since the field keeps 255 characters), a Bluesky proof record, a nostr event signed by the
-// account's own key from the store; for dns it prints the exact TXT record to add.
+// account's own key from the store; for dns it prints the TXT record to add (the short proof).
 // Tokens are passed to the service only; they are never printed or logged.
-import type { Claim } from '@kez/core';
+import type { Claim, Subject } from '@kez/core';
 import { arg, command } from '../command-definition.js';
 import type { Env } from '../context.js';
 import { localError } from '../errors.js';
@@ -55,6 +55,42 @@ function tokenFor(
   return undefined;
 }
 
+/**
+ * dns: kez cannot write the zone, so it prints the record. The short proof (SPEC §5.2) fits one
+ * TXT character-string, so the value goes as it is into a provider's single-value form (which
+ * would keep quotes as part of it, SPEC §10); the zone-file line quotes it.
+ */
+function printDnsRecord(env: Env, subject: Subject, value: string, claim: string): Outcome {
+  const name = `_kez.${subject.id}`;
+  const zoneLine = `${name}. 3600 IN TXT "${value}"`;
+  const nextStep = `kez sigchain publish, then kez verify id ${subject.text}`;
+  env.out.result(
+    {
+      subject: subject.text,
+      channel: 'dns',
+      name,
+      type: 'TXT',
+      value,
+      zone_line: zoneLine,
+      claim,
+      next_step: nextStep,
+    },
+    () =>
+      [
+        `Add a TXT record named ${name} to the zone of ${subject.id}.`,
+        '',
+        "In a provider's form, paste this value as it is (no quotes):",
+        `  ${value}`,
+        '',
+        'In a zone file:',
+        `  ${zoneLine}`,
+        '',
+        `Then run \`kez sigchain publish\` (the short proof counts once the chain holds the claim) and \`kez verify id ${subject.text}\`.`,
+      ].join('\n'),
+  );
+  return 'valid';
+}
+
 async function publish(env: Env, input: string): Promise<Outcome> {
   const chain = await loadLocalChain(env);
   const core = chain.core;
@@ -68,24 +104,10 @@ async function publish(env: Env, input: string): Promise<Outcome> {
       `run \`kez sigchain add ${subject.text}\` first`,
     );
   }
+  // The same link as `kez claim --format short`.
+  const short = core.formatShortProof(chain.identity, shortProofHome(core, chain.homes));
+  if (subject.channel === 'dns') return printDnsRecord(env, subject, short, core.objectHash(claim));
   const compact = await core.encodeCompact(claim);
-  if (subject.channel === 'dns') {
-    const name = `_kez.${subject.id}`;
-    const value = core.encodeDns(compact);
-    env.out.result(
-      {
-        subject: subject.text,
-        channel: 'dns',
-        name,
-        type: 'TXT',
-        value,
-        claim: core.objectHash(claim),
-      },
-      () =>
-        `Add this record to the zone of ${subject.id}, then run \`kez verify id ${subject.text}\`:\n\n${name}. 3600 IN TXT ${value}`,
-    );
-    return 'valid';
-  }
   const rt = await channelRuntime(env);
   try {
     const plugin = rt.registry.plugin(subject.channel);
@@ -105,8 +127,7 @@ async function publish(env: Env, input: string): Promise<Outcome> {
           claim,
           compact,
           markdown: core.encodeMarkdown(claim),
-          // The same link as `kez claim --format short`.
-          short: core.formatShortProof(chain.identity, shortProofHome(core, chain.homes)),
+          short,
           token,
           now: env.now,
         },

@@ -121,11 +121,15 @@ function render(env: Env, r: Channels.IdentityResult): string {
           ),
         );
     }
-    if (r.other_identities.length > 0)
+    // Each judged on its own proof and chain (SPEC §10); none of them changes the verdict above.
+    const others = r.identities.filter((i) => i.identity !== r.identity);
+    if (others.length > 0)
+      lines.push(out.paint('warn', `  other identities' proofs at ${t(r.subject)}'s place:`));
+    for (const i of others)
       lines.push(
         out.paint(
           'warn',
-          `  other identities also claim ${t(r.subject)}: ${r.other_identities.map(t).join(', ')}`,
+          `    ${t(i.identity)}  ${statusLabel(i.status, i.code)}${i.status === 'valid' ? '' : `: ${t(i.reason)}`}`,
         ),
       );
   }

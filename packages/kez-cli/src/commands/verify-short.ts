@@ -12,17 +12,6 @@ import { parseSubjectArg } from '../local-chain.js';
 import { escapeTerminal } from '../terminal-text.js';
 import { readInput } from '../user-files.js';
 
-/** SPEC §10 best-of: a fork overrides, then valid > expired > revoked > the rest. */
-const RANK: Record<Verdict['status'], number> = {
-  fork: -1,
-  valid: 0,
-  expired: 1,
-  revoked: 2,
-  unreachable: 3,
-  invalid: 4,
-  not_found: 5,
-};
-
 /** The sigchain in a bundle file (or - for stdin); text that is not UTF-8 is a malformed chain. */
 export async function chainFromFile(env: Env, file: string): Promise<ChainResult> {
   const core = await env.core();
@@ -45,7 +34,12 @@ export function looksShort(text: string): boolean {
   return text.includes('kez:id:') && !/^(\{|kez:z1:|"|#)/.test(t);
 }
 
-/** Every identity the text's short proofs name, judged for `subjectInput`; the best decides. */
+/**
+ * The text's short proofs judged for `subjectInput` against the bundle's chain (SPEC §10,
+ * several identities at one place): the verdict is the chain's identity's own; the other
+ * identities the text names are listed in the evidence, never mixed in, and the text's order
+ * changes nothing.
+ */
 export async function judgeShortText(
   env: Env,
   text: string,
@@ -56,7 +50,7 @@ export async function judgeShortText(
   const subject = parseSubjectArg(core, subjectInput);
   let identities: string[];
   try {
-    identities = [...new Set(core.findShortProofs(text).map((p) => p.identity))];
+    identities = [...new Set(core.findShortProofs(text).map((p) => p.identity))].sort();
   } catch (e) {
     return core.verdictOf(e);
   }
@@ -68,8 +62,11 @@ export async function judgeShortText(
       evidence: {},
     };
   const chain = await chainFromFile(env, bundleFile);
-  const judged = identities.map((id) => core.judgeShortProof(id, subject, chain, { now: env.now }));
-  return judged.reduce((b, v) => (RANK[v.status] < RANK[b.status] ? v : b));
+  const own = chain.state?.identity;
+  const named = own !== undefined && identities.includes(own) ? own : identities[0]!;
+  const v = core.judgeShortProof(named, subject, chain, { now: env.now });
+  const others = identities.filter((i) => i !== named);
+  return others.length === 0 ? v : { ...v, evidence: { ...v.evidence, other_identities: others } };
 }
 
 export function reportVerdict(env: Env, v: Verdict): Outcome {

@@ -18,12 +18,31 @@ export function encodeMarkdown(obj: SignedObject): string {
   return `# KEZ ${obj.type}\n\n${summaryLine(obj)}\n\n${FENCE}\n${canonicalize(obj)}\n${CLOSE}\n`;
 }
 
+const BOM = '\uFEFF';
+
+/**
+ * The lines a renderer shows (SPEC §8.3): one leading BOM dropped, split at LF, one trailing CR
+ * and then trailing spaces and tabs dropped from each line. JCS text ends in `}`, so no signed
+ * byte is ever dropped; any other difference stays visible to the decoder.
+ */
+function pasteLines(text: string): string[] {
+  const body = text.startsWith(BOM) ? text.slice(1) : text;
+  return body.split('\n').map((l) => trimBlanks(l.endsWith('\r') ? l.slice(0, -1) : l));
+}
+
+/** Drops trailing spaces and tabs (a loop: a regex would backtrack on a long run of blanks). */
+function trimBlanks(line: string): string {
+  let end = line.length;
+  while (end > 0 && (line[end - 1] === ' ' || line[end - 1] === '\t')) end--;
+  return line.slice(0, end);
+}
+
 export function decodeMarkdown(text: string): SignedObject {
   if (typeof text !== 'string') fail('malformed', 'Markdown must be a string');
   if (text.length > MAX_MARKDOWN_BYTES || utf8Length(text) > MAX_MARKDOWN_BYTES) {
     fail('too_large', `Markdown exceeds ${MAX_MARKDOWN_BYTES} bytes`);
   }
-  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const lines = pasteLines(text);
   const at: number[] = [];
   lines.forEach((l, i) => {
     if (l === FENCE) at.push(i);

@@ -3,10 +3,10 @@ use crate::commands::sigchain::read_bundle;
 use crate::env::{read_input, Env, CLAIM_INPUT_LIMIT};
 use crate::local_chain as lc;
 use crate::outcome::{CliError, CliResult, Outcome};
-use kez_core::error::{err, Code, Status};
-use kez_core::short_proof::{find_short_proofs, identities, judge_short_proof, status_rank};
+use kez_core::error::{err, Code};
+use kez_core::short_proof::{find_short_proofs, identities, judge_short_proof};
 use kez_core::verification::Verification;
-use serde_json::{json, Map};
+use serde_json::{json, Map, Value};
 
 /// TEXT itself, or `-` for stdin.
 fn place_text(spec: &str) -> CliResult<String> {
@@ -26,14 +26,19 @@ fn judge(env: &Env, text: &str, owner: &str, bundle: &str) -> CliResult<Verifica
         return Ok(Verification::from_error(&err(Code::NoProof, "no short proof in the text"), Map::new()));
     }
     let chain = read_bundle(env, bundle)?;
-    let judged: Vec<Verification> = identities(&proofs)
-        .iter()
-        .map(|(identity, homes)| judge_short_proof(identity, owner, homes.first().map(String::as_str), &chain, env.now))
-        .collect();
-    // SPEC §10: a fork of the identity's chain overrides the rest; otherwise the best result.
-    let fork = judged.iter().position(|v| v.status == Status::Fork);
-    let best = fork.or_else(|| (0..judged.len()).max_by_key(|&i| (status_rank(judged[i].status), std::cmp::Reverse(i))));
-    Ok(judged.into_iter().nth(best.expect("at least one proof")).expect("index"))
+    // SPEC §10, several identities at one place: the verdict is the chain's identity's own; the
+    // others the text names go in the evidence, never mixed in, and the text's order changes nothing.
+    let mut named = identities(&proofs);
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    let own = chain.state.as_ref().map(|s| s.identity.as_str());
+    let pick = named.iter().position(|(id, _)| Some(id.as_str()) == own).unwrap_or(0);
+    let (identity, homes) = named.remove(pick);
+    let mut v = judge_short_proof(&identity, owner, homes.first().map(String::as_str), &chain, env.now);
+    if !named.is_empty() {
+        let others: Vec<Value> = named.into_iter().map(|(id, _)| Value::String(id)).collect();
+        v.evidence.insert("other_identities".into(), Value::Array(others));
+    }
+    Ok(v)
 }
 
 pub fn short(env: &Env, text: &str, subject: &str, bundle: &str) -> CliResult<Outcome> {
