@@ -35,8 +35,12 @@ export interface FetchPolicy {
   body?: string;
   /** Maximum redirects followed (default 3; 0 refuses any redirect). */
   maxRedirects?: number;
-  /** Where a redirect may go: 'same-origin' (default) or an explicit list of host names. */
-  redirectHosts?: 'same-origin' | string[];
+  /**
+   * Where a redirect may go: 'same-origin' (default), an explicit list of host names (https),
+   * or 'any-https' (any https host; the address policy still applies). The caller's headers
+   * are not sent on to another origin.
+   */
+  redirectHosts?: 'same-origin' | 'any-https' | string[];
   /** Response-size cap in bytes, enforced while streaming (default config.maxBodyBytes). */
   maxBytes?: number;
   /**
