@@ -3,6 +3,7 @@
 // since the field keeps 255 characters), a Bluesky proof record, a nostr event signed by the
 // account's own key from the store; for dns it prints the exact TXT record to add.
 // Tokens are passed to the service only; they are never printed or logged.
+import type { PublishResult } from '@kez/channels';
 import type { Claim } from '@kez/core';
 import { arg, command } from '../command-definition.js';
 import type { Env } from '../context.js';
@@ -97,9 +98,9 @@ async function publish(env: Env, input: string): Promise<Outcome> {
       );
     const token = tokenFor(env, subject.channel, subject.id, rt.settings);
     env.out.progress(`publishing the claim for ${subject.text}…`);
-    let location: string;
+    let published: PublishResult;
     try {
-      ({ location } = await plugin.publish(
+      published = await plugin.publish(
         {
           subject,
           claim,
@@ -111,7 +112,7 @@ async function publish(env: Env, input: string): Promise<Outcome> {
           now: env.now,
         },
         rt.cenv,
-      ));
+      );
     } catch (e) {
       // A missing or refused credential keeps the CLI's hint on how to set it.
       if (e instanceof core.KezError && e.code !== 'not_authorized') throw e;
@@ -125,10 +126,25 @@ async function publish(env: Env, input: string): Promise<Outcome> {
             : 'check the account and token',
       );
     }
+    const { location, attempts } = published;
     env.out.result(
-      { subject: subject.text, channel: subject.channel, location, claim: core.objectHash(claim) },
+      {
+        subject: subject.text,
+        channel: subject.channel,
+        location,
+        claim: core.objectHash(claim),
+        ...(attempts ? { relays: attempts } : {}),
+      },
       () =>
-        `published ${subject.text} at ${location}\ncheck it with \`kez verify id ${subject.text}\``,
+        [
+          `published ${subject.text} at ${location}`,
+          // Several relays: which took it, and why the others did not.
+          ...(attempts ?? []).map(
+            (a) =>
+              `  ${a.accepted ? 'accepted' : 'refused '} ${a.relay}${a.accepted ? '' : `: ${a.reason}`}`,
+          ),
+          `check it with \`kez verify id ${subject.text}\``,
+        ].join('\n'),
     );
     return 'valid';
   } finally {
