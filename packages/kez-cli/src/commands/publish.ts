@@ -1,7 +1,8 @@
 // kez publish SUBJECT — puts the live claim for SUBJECT where only that account can write:
 // a gist (GITHUB_TOKEN), the Mastodon profile field (MASTODON_TOKEN; a short proof, SPEC §5.2,
-// since the field keeps 255 characters), a Bluesky proof record, a nostr event signed by the
-// account's own key from the store; for dns it prints the exact TXT record to add.
+// since the field keeps 255 characters), a Bluesky proof record and the short proof in the
+// profile description, a nostr event signed by the account's own key from the store (each
+// relay's answer reported); for dns it prints the exact TXT record to add.
 // Tokens are passed to the service only; they are never printed or logged.
 import type { PublishResult } from '@kez/channels';
 import type { Claim } from '@kez/core';
