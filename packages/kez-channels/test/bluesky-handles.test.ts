@@ -3,22 +3,13 @@
 // alsoKnownAs, others are ignored; /.well-known/atproto-did may redirect to another https
 // host, and the DID document must still name the handle back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KezError, parseSubject } from '@kez/core';
+import { parseSubject } from '@kez/core';
 import { sendJson, sendText, startHttp, type RunningHttp } from '@kez/test-kit';
 import { resolveIdentity } from '../src/channels/bluesky-identity.js';
 import type { OwnedChannelEnv } from '../src/env.js';
-import { loopbackEnv } from './helpers.js';
+import { kezError, loopbackEnv } from './helpers.js';
 
 const PDS = 'https://pds.example.com';
-
-async function kezError(p: Promise<unknown>): Promise<KezError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(KezError);
-  return e as KezError;
-}
 
 describe('bluesky handles: first alsoKnownAs entry, atproto-did redirects', () => {
   const servers: RunningHttp[] = [];
@@ -62,11 +53,11 @@ describe('bluesky handles: first alsoKnownAs entry, atproto-did redirects', () =
       const h = req.headers.host ?? '';
       if (h === 'ivan.test' || h === 'liar.test') {
         res.writeHead(302, { location: 'https://did-files.test/ivan' });
-        return res.end();
+        return void res.end();
       }
       if (h === 'plain.test') {
         res.writeHead(302, { location: 'http://did-files.test/ivan' });
-        return res.end();
+        return void res.end();
       }
       const did = wellKnown[h];
       return did ? sendText(res, 200, did) : sendText(res, 404, 'no');

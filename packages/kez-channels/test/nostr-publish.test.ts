@@ -4,7 +4,6 @@
 // relays at once with each one's answer reported.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  KezError,
   addClaim,
   applyEvent,
   bip340,
@@ -20,7 +19,7 @@ import { nostrPlugin } from '../src/channels/nostr.js';
 import { withRelay } from '../src/channels/nostr-relay-client.js';
 import { relayLimitation } from '../src/channels/nostr-relay-info.js';
 import type { PublishAttempt } from '../src/types.js';
-import { loopbackEnv } from './helpers.js';
+import { kezError, loopbackEnv } from './helpers.js';
 import {
   STRFRY_LIMITS,
   startOkRelay,
@@ -59,15 +58,6 @@ function publishTo(p: Person, env: OwnedChannelEnv) {
     },
     env,
   );
-}
-
-async function kezError(p: Promise<unknown>): Promise<KezError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(KezError);
-  return e as KezError;
 }
 
 const envFor = (relays: string[]) =>
