@@ -94,12 +94,9 @@ async function publishMissing(
     const limit = limitationRefusal(limitation, wrapper, now);
     if (limit)
       throw new KezError(
-        'too_large',
-        `${s.url}: not sending chain event seq ${event.seq}: ${limit}`,
-        {
-          url: s.url,
-          seq: event.seq,
-        },
+        limit.code,
+        `${s.url}: not sending chain event seq ${event.seq}: ${limit.reason}`,
+        { url: s.url, seq: event.seq },
       );
     const ok = await s.publish(wrapper);
     if (!ok.accepted) {

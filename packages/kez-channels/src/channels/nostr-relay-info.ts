@@ -2,7 +2,7 @@
 // relay's URL over http(s) with `Accept: application/nostr+json`. Before publishing, kez reads
 // its `limitation` and does not send an event the relay says it will refuse, naming the
 // limit instead. The document is optional: a relay without one (or a broken one) is tried.
-import { isKezError } from '@kez/core';
+import { isKezError, type Code } from '@kez/core';
 import type { ChannelEnv } from '../types.js';
 import type { NostrEvent } from './nostr-event.js';
 
@@ -57,21 +57,37 @@ export async function relayLimitation(relay: string, env: ChannelEnv): Promise<R
   }
 }
 
-/** Why the relay's limitation refuses `event` (publishing at `now`), or null. */
+/**
+ * Why the relay's limitation refuses `event` (publishing at `now`), or null: a size over a
+ * limit is too_large; a time outside the relay's window is the relay's refusal (network, as
+ * its `invalid:` OK would be).
+ */
 export function limitationRefusal(
   l: RelayLimitation,
   event: NostrEvent,
   now: number,
-): string | null {
+): { code: Code; reason: string } | null {
   const message = Buffer.byteLength(JSON.stringify(['EVENT', event]));
   if (l.max_message_length !== undefined && message > l.max_message_length)
-    return `the event message is ${message} bytes, over the relay's max_message_length ${l.max_message_length} (NIP-11)`;
+    return {
+      code: 'too_large',
+      reason: `the event message is ${message} bytes, over the relay's max_message_length ${l.max_message_length} (NIP-11)`,
+    };
   const content = [...event.content].length;
   if (l.max_content_length !== undefined && content > l.max_content_length)
-    return `the content is ${content} characters, over the relay's max_content_length ${l.max_content_length} (NIP-11)`;
+    return {
+      code: 'too_large',
+      reason: `the content is ${content} characters, over the relay's max_content_length ${l.max_content_length} (NIP-11)`,
+    };
   if (l.created_at_lower_limit !== undefined && event.created_at < now - l.created_at_lower_limit)
-    return `created_at ${event.created_at} is older than the relay's created_at_lower_limit of ${l.created_at_lower_limit} s (NIP-11)`;
+    return {
+      code: 'network',
+      reason: `created_at ${event.created_at} is older than the relay's created_at_lower_limit of ${l.created_at_lower_limit} s (NIP-11)`,
+    };
   if (l.created_at_upper_limit !== undefined && event.created_at > now + l.created_at_upper_limit)
-    return `created_at ${event.created_at} is further ahead than the relay's created_at_upper_limit of ${l.created_at_upper_limit} s (NIP-11)`;
+    return {
+      code: 'network',
+      reason: `created_at ${event.created_at} is further ahead than the relay's created_at_upper_limit of ${l.created_at_upper_limit} s (NIP-11)`,
+    };
   return null;
 }

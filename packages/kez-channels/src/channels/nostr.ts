@@ -71,7 +71,7 @@ async function publishTo(
   env: ChannelEnv,
 ): Promise<PublishAttempt> {
   const limit = limitationRefusal(await relayLimitation(relay, env), event, now);
-  if (limit) return { relay, accepted: false, code: 'too_large', reason: limit };
+  if (limit) return { relay, accepted: false, ...limit };
   try {
     const ok = await withRelay(relay, env, (s) => s.publish(event));
     return ok.accepted
