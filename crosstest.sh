@@ -474,7 +474,7 @@ for maker in ts rs; do
   done
 done
 # Inputs neither CLI signs: subjects and locators outside SPEC §2.2, §2.3, §5.1.
-for subject in 'github:\xe2\x84\xaaez' 'dns:example.0x1' 'dns:example.0X1' 'dns:b\xc3\xbc.0x1' 'dns:b\xc3\xbc%63her.example' 'dns:\x01b\xc3\xbc.example' 'ap:@\xe2\x84\xaaez@example.social'; do
+for subject in 'github:\xe2\x84\xaaez' 'dns:example.0x1' 'dns:example.0X1' 'dns:b\xc3\xbc.0x1' 'dns:b\xc3\xbc%63her.example' 'dns:\x01b\xc3\xbc.example' 'ap:@\xe2\x84\xaaez@example.social' 'bluesky:alice.3com' 'bluesky:alice.9a'; do
   both_refuse "subject $subject" bad_subject claim "$(printf '%b' "$subject")" --format json --out "$WORK/refused.json"
 done
 for locator in 'HTTPS://sig.example.com/' 'https:sig.example.com' 'https://user@/' 'https://[::1/' 'https://[::1]/' \

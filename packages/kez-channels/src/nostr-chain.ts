@@ -12,7 +12,13 @@ import { KezError, canonicalize, objectHash, type ChainEvent } from '@kez/core';
 import { generateSecretKey } from 'nostr-tools/pure';
 import { chainFrom } from './chain-walk.js';
 import { CHAIN_KIND, signEvent } from './channels/nostr-event.js';
-import { eachRelay, withRelay, type RelaySession } from './channels/nostr-relay-client.js';
+import {
+  eachRelay,
+  relayRefusal,
+  withRelay,
+  type RelaySession,
+} from './channels/nostr-relay-client.js';
+import { limitationRefusal, relayLimitation } from './channels/nostr-relay-info.js';
 import { readChainEvents, type RelayRead } from './nostr-chain-read.js';
 import type { ChainTransport, ChannelEnv } from './types.js';
 
@@ -70,6 +76,7 @@ async function publishMissing(
   secret: Uint8Array,
   now: number,
 ): Promise<number> {
+  const limitation = await relayLimitation(s.url, s.env);
   const have = new Set((await readChainEvents(s, identity)).events.map((e) => objectHash(e)));
   const missing = [...events].sort((a, b) => a.seq - b.seq).filter((e) => !have.has(objectHash(e)));
   let added = 0;
@@ -84,10 +91,17 @@ async function publishMissing(
       ],
       content: canonicalize(event),
     });
+    const limit = limitationRefusal(limitation, wrapper, now);
+    if (limit)
+      throw new KezError(
+        limit.code,
+        `${s.url}: not sending chain event seq ${event.seq}: ${limit.reason}`,
+        { url: s.url, seq: event.seq },
+      );
     const ok = await s.publish(wrapper);
     if (!ok.accepted) {
       throw new KezError(
-        ok.message.startsWith('rate-limited:') ? 'rate_limited' : 'network',
+        relayRefusal(ok.message),
         `${s.url} refused chain event seq ${event.seq}: ${ok.message}`,
         { url: s.url, seq: event.seq, message: ok.message },
       );

@@ -1,6 +1,6 @@
 // The contracts every channel plugin, chain transport and caller codes against.
 // Keep stable: the nostr and bluesky plugins are written against these.
-import type { ChainEvent, Claim, KezError, Subject } from '@kez/core';
+import type { ChainEvent, Claim, Code, KezError, Subject } from '@kez/core';
 
 /** The account that owns the place a proof was found, taken from the service's own metadata. */
 export interface Owner {
@@ -37,8 +37,12 @@ export interface FetchPolicy {
   body?: string;
   /** Maximum redirects followed (default 3; 0 refuses any redirect). */
   maxRedirects?: number;
-  /** Where a redirect may go: 'same-origin' (default) or an explicit list of host names. */
-  redirectHosts?: 'same-origin' | string[];
+  /**
+   * Where a redirect may go: 'same-origin' (default), an explicit list of host names (https),
+   * or 'any-https' (any https host; the address policy still applies). The caller's headers
+   * are not sent on to another origin.
+   */
+  redirectHosts?: 'same-origin' | 'any-https' | string[];
   /** Response-size cap in bytes, enforced while streaming (default config.maxBodyBytes). */
   maxBytes?: number;
   /**
@@ -113,6 +117,22 @@ export interface ChannelEnv {
   progress?(msg: string): void;
 }
 
+/** One place a publish went to (a relay), and what it answered. */
+export interface PublishAttempt {
+  relay: string;
+  accepted: boolean;
+  /** The SPEC §9 code of a refusal or failure. */
+  code?: Code;
+  /** The place's own words (an OK message, a NIP-11 limit, a network error). */
+  reason: string;
+}
+
+export interface PublishResult {
+  location: string;
+  /** Where a channel publishes to several places (nostr relays): each one's outcome. */
+  attempts?: PublishAttempt[];
+}
+
 export interface PublishRequest {
   subject: Subject;
   claim: Claim;
@@ -130,7 +150,7 @@ export interface ChannelPlugin {
   /** Candidate proofs at the account's own place. Throws KezError (unreachable / not_found / invalid codes). */
   locate(subject: Subject, env: ChannelEnv): Promise<Candidate[]>;
   /** Publishes a proof; returns where it now lives. Absent when the service cannot be written to by kez. */
-  publish?(p: PublishRequest, env: ChannelEnv): Promise<{ location: string }>;
+  publish?(p: PublishRequest, env: ChannelEnv): Promise<PublishResult>;
 }
 
 /** Fetches (and optionally stores) a sigchain at a locator of the schemes it handles (http(s) sig-servers, ws(s) relays). */

@@ -1,4 +1,6 @@
 // Shared test plumbing: a loopback-permitting channel env for the stand-ins.
+import { expect } from 'vitest';
+import { KezError } from '@kez/core';
 import {
   channelsConfig,
   createChannelEnv,
@@ -15,4 +17,14 @@ export function loopbackEnv(input: ChannelsConfigInput = {}): OwnedChannelEnv {
       ...input,
     }),
   );
+}
+
+/** The KezError a promise rejects with (fails the test if it resolves or throws another). */
+export async function kezError(p: Promise<unknown>): Promise<KezError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(KezError);
+  return e as KezError;
 }

@@ -13,15 +13,20 @@ import { startRelay, type RunningRelay } from '@kez/test-kit/nostr-relay';
 
 const registry = new ChannelRegistry([], [nostrChainTransport]);
 let relay: RunningRelay;
+let ahead: RunningRelay;
 let env: OwnedChannelEnv;
 
 beforeAll(async () => {
   relay = await startRelay();
+  // A relay that takes events up to 2 hours ahead (strfry's default refuses past 15 min):
+  // the wrapper of a chain event dated ahead is dated at that event (SPEC §10).
+  ahead = await startRelay({ limits: { rejectNewerThanSeconds: 7_200 } });
   env = loopbackEnv({ timeouts: { connectMs: 2_000, totalMs: 10_000 } });
 });
 afterAll(async () => {
   await env?.close();
   await relay?.stop();
+  await ahead?.stop();
 });
 
 /** Junk wrappers under the identity's tag, each signed by a throwaway nostr key. */
@@ -55,11 +60,20 @@ describe('relay chain reading with the caller’s clock', () => {
       { claim: objectHash(claim), created_at: wall + 3_600 },
       me.primary,
     );
-    await publishChainToRelays(me.identity, [...me.events, revoke], [relay.url], env);
+    // strfry's limit refuses the revoke's wrapper; the NIP-11 limit is read, so it is not sent.
+    const [refused] = await publishChainToRelays(
+      me.identity,
+      [...me.events, revoke],
+      [relay.url],
+      env,
+    );
+    expect(refused).toMatchObject({ error: { code: 'network' } });
+    expect(refused!.error!.message).toContain('created_at_upper_limit of 900 s');
+    await publishChainToRelays(me.identity, [...me.events, revoke], [ahead.url], env);
 
-    const atNow = await obtainChain(me.identity, [relay.url], registry, env, wall);
+    const atNow = await obtainChain(me.identity, [ahead.url], registry, env, wall);
     expect(atNow.verdict).toMatchObject({ status: 'invalid', code: 'future' });
-    const later = await obtainChain(me.identity, [relay.url], registry, env, wall + 3_600);
+    const later = await obtainChain(me.identity, [ahead.url], registry, env, wall + 3_600);
     expect(later.verdict.status).toBe('valid');
     expect(later.chain?.state?.claims.get(objectHash(claim))?.revoked).toBeDefined();
   });

@@ -2043,6 +2043,11 @@ const subjectInputs = [
   'dns:a_b.example',
   'dns:example.123',
   'bluesky:Alice.bsky.social',
+  // SPEC §2.2: a Bluesky handle's last label starts with a letter (atproto handle syntax).
+  'bluesky:alice.3com',
+  'bluesky:alice.9a',
+  'bluesky:alice.x9',
+  'dns:alice.3com',
   'ap:alice@example.social',
   'mastodon:@Alice@Example.social',
   'ap:@alice@',

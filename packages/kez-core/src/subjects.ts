@@ -69,6 +69,17 @@ export function normalizeDomain(input: string): string {
   return out;
 }
 
+/**
+ * An atproto handle (SPEC §2.2): a domain name whose last label starts with a letter, as
+ * atproto's handle syntax requires (atproto.com/specs/handle; `alice.3com` is refused).
+ */
+function normalizeHandle(input: string): string {
+  const d = normalizeDomain(input);
+  if (!/^[a-z]/.test(d.slice(d.lastIndexOf('.') + 1)))
+    fail('bad_subject', 'a Bluesky handle must end in a label that starts with a letter');
+  return d;
+}
+
 function parseAp(id: string): string {
   const rest = id.startsWith('@') ? id.slice(1) : id;
   const at = rest.indexOf('@');
@@ -90,8 +101,10 @@ export function parseSubject(input: string): Subject {
   let id: string;
   switch (channel) {
     case 'dns':
-    case 'bluesky':
       id = normalizeDomain(raw);
+      break;
+    case 'bluesky':
+      id = normalizeHandle(raw);
       break;
     case 'github':
       id = asciiLower(raw);

@@ -94,7 +94,16 @@ pub fn normalize_subject(input: &str) -> Result<String> {
     let channel = channel.to_ascii_lowercase();
     match channel.as_str() {
         "dns" => Ok(format!("dns:{}", normalize_domain(id)?)),
-        "bluesky" => Ok(format!("bluesky:{}", normalize_domain(id)?)),
+        "bluesky" => {
+            // atproto handle syntax: the last label starts with a letter (SPEC §2.2).
+            let handle = normalize_domain(id)?;
+            let tld = handle.rsplit('.').next().unwrap_or("");
+            if tld.starts_with(|c: char| c.is_ascii_lowercase()) {
+                Ok(format!("bluesky:{handle}"))
+            } else {
+                Err(bad())
+            }
+        }
         "github" => {
             let login = id.to_ascii_lowercase();
             if github_login_ok(&login) {
@@ -138,6 +147,9 @@ mod tests {
         assert_eq!(normalize_subject("mastodon:Alice@Example.COM.").unwrap(), "ap:@alice@example.com");
         assert_eq!(normalize_subject("dns:bücher.example").unwrap(), "dns:xn--bcher-kva.example");
         assert_eq!(normalize_subject("bluesky:xn--bcher-kva.example").unwrap(), "bluesky:xn--bcher-kva.example");
+        assert!(normalize_subject("bluesky:alice.3com").is_err());
+        assert!(normalize_subject("bluesky:alice.9a").is_err());
+        assert_eq!(normalize_subject("dns:alice.3com").unwrap(), "dns:alice.3com");
         // UTS #46 maps the Kelvin sign in a domain; a last label that only looks numeric is a name.
         assert_eq!(normalize_subject("dns:\u{212a}ez.example").unwrap(), "dns:kez.example");
         assert_eq!(normalize_subject("dns:a.0xg").unwrap(), "dns:a.0xg");

@@ -1,9 +1,12 @@
 // atproto identity, resolved the way the protocol defines it (atproto.com/specs/handle,
 // /specs/did): handle → DID from the handle's own DNS (`_atproto.<handle>` TXT "did=…") or,
-// failing that, its own web host (https://<handle>/.well-known/atproto-did); DID → DID
-// document from the PLC directory (config.plcDirectory) or did:web's host; the document must
-// list at://<handle> back (bidirectional), and names the PDS (#atproto_pds). No third-party
-// resolver (AppView, resolveHandle) is trusted. All HTTP goes through env.fetch.
+// failing that, its own web host (https://<handle>/.well-known/atproto-did, which may
+// redirect); DID → DID document from the PLC directory (config.plcDirectory) or did:web's
+// host; the document's claimed handle — the first syntactically valid at:// entry of
+// alsoKnownAs, others ignored — must be <handle> (bidirectional), and it names the PDS
+// (#atproto_pds). No third-party resolver (AppView, resolveHandle) is trusted. All HTTP goes
+// through env.fetch.
+import { isValidHandle } from '@atproto/syntax';
 import { KezError, isKezError } from '@kez/core';
 import type { ChannelEnv } from '../types.js';
 
@@ -42,10 +45,12 @@ async function didFromDns(handle: string, env: ChannelEnv): Promise<string | nul
 
 async function didFromWellKnown(handle: string, env: ChannelEnv): Promise<string> {
   // The Host header keeps the handle when config.hostMap sends the request elsewhere (tests).
-  // Redirects: the fetcher's default (a few, same origin only).
+  // The handle spec allows redirects; any https host will do (the owner check is the DID
+  // document naming the handle back, not where the file is served from).
   const res = await env.fetch(`https://${handle}/.well-known/atproto-did`, {
     headers: { host: handle },
     maxBytes: 2048,
+    redirectHosts: 'any-https',
   });
   return checkDid(res.text().trim(), res.url);
 }
@@ -100,17 +105,31 @@ function pdsOf(doc: DidDocument, did: string): string {
   }
 }
 
+/**
+ * The handle a DID document claims: its first alsoKnownAs entry that is at:// and a
+ * syntactically valid handle, lower-cased (atproto.com/specs/did: later entries are ignored).
+ */
+function claimedHandle(doc: DidDocument): string | undefined {
+  const aka = Array.isArray(doc.alsoKnownAs) ? doc.alsoKnownAs : [];
+  for (const a of aka) {
+    if (typeof a !== 'string' || !a.toLowerCase().startsWith('at://')) continue;
+    const h = a.slice(5);
+    if (isValidHandle(h)) return h.toLowerCase();
+  }
+  return undefined;
+}
+
 /** handle → DID → DID document (which must name the handle back) → PDS. */
 export async function resolveIdentity(handle: string, env: ChannelEnv): Promise<AtprotoIdentity> {
   env.progress?.(`bluesky: resolving ${handle}`);
   const did = await resolveHandle(handle, env);
   const doc = await didDocument(did, env);
-  const aka = Array.isArray(doc.alsoKnownAs) ? doc.alsoKnownAs : [];
-  if (!aka.some((a) => typeof a === 'string' && a.toLowerCase() === `at://${handle}`)) {
+  const claimed = claimedHandle(doc);
+  if (claimed !== handle) {
     throw new KezError(
       'subject_mismatch',
-      `${handle} points to ${did}, but its DID document does not claim at://${handle}`,
-      { handle, did },
+      `${handle} points to ${did}, but its DID document claims ${claimed ? `at://${claimed}` : 'no handle'}`,
+      { handle, did, ...(claimed ? { claimed } : {}) },
     );
   }
   return { handle, did, pds: pdsOf(doc, did) };

@@ -1,7 +1,9 @@
 // bluesky: `dev.kez.proof` records in the account's own repo (SPEC §10), whose `proof` is a
 // compact claim or a short proof, and short proofs (SPEC §5.2) in the profile description
 // (`app.bsky.actor.profile`, rkey `self`). The owner is the repo DID whose DID document names
-// the handle back (bluesky-identity.ts); the DID is the stable id. A record is only counted
+// the handle back (bluesky-identity.ts); the DID is the stable id. Publishing writes both: the
+// record (lexicon: ../lexicons/dev/kez/proof.json) and the short proof in the description,
+// where people see it. A record is only counted
 // when its at:// URI is in that DID's repo, whatever the PDS returns. Posts are not searched:
 // a post holds at most 300 graphemes, and a compact claim is longer than that.
 import { KezError, identityHex } from '@kez/core';
@@ -71,6 +73,47 @@ async function profileDescription(
   return body?.uri === uri && typeof description === 'string' ? { uri, description } : null;
 }
 
+/** app.bsky.actor.profile: `description` maxGraphemes 256 (lexicons/app/bsky/actor/profile.json). */
+const DESCRIPTION_GRAPHEMES = 256;
+
+const graphemes = (text: string) =>
+  [...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(text)].length;
+
+/**
+ * The profile record with `short` on its own line at the end of the description (every other
+ * field kept), or null when the description already holds it. A description with no room is
+ * too_large, naming how much to cut.
+ */
+async function profileWithShort(
+  id: AtprotoIdentity,
+  short: string,
+  env: ChannelEnv,
+): Promise<{ record: Record<string, unknown>; cid?: string } | null> {
+  const q = new URLSearchParams({ repo: id.did, collection: PROFILE_COLLECTION, rkey: 'self' });
+  const res = await env.fetch(`${id.pds}/xrpc/com.atproto.repo.getRecord?${q}`, {
+    contentTypes: JSON_TYPES,
+    passStatuses: [400, 404], // RecordNotFound: no profile yet
+  });
+  const body =
+    res.status === 200 ? (res.json() as { cid?: unknown; value?: unknown } | null) : null;
+  const value =
+    body?.value && typeof body.value === 'object' ? (body.value as Record<string, unknown>) : {};
+  const old = typeof value.description === 'string' ? value.description : '';
+  if (old.includes(short)) return null;
+  const description = old ? `${old.replace(/\s+$/, '')}\n${short}` : short;
+  const over = graphemes(description) - DESCRIPTION_GRAPHEMES;
+  if (over > 0)
+    throw new KezError(
+      'too_large',
+      `the Bluesky profile description has no room for the short proof: remove ${over} characters from it, then publish again`,
+      { limit: DESCRIPTION_GRAPHEMES, over },
+    );
+  return {
+    record: { ...value, $type: PROFILE_COLLECTION, description },
+    ...(typeof body?.cid === 'string' ? { cid: body.cid } : {}),
+  };
+}
+
 export const blueskyPlugin: ChannelPlugin = {
   name: 'bluesky',
   async locate(subject, env) {
@@ -92,8 +135,9 @@ export const blueskyPlugin: ChannelPlugin = {
   },
 
   /**
-   * Writes the proof record with the app password the caller passes as the token (the CLI
-   * reads BLUESKY_APP_PASSWORD). The password and session token are never logged.
+   * Writes the proof record and the short proof in the profile description with the app
+   * password the caller passes as the token (the CLI reads BLUESKY_APP_PASSWORD). The
+   * password and session token are never logged.
    */
   async publish(p, env) {
     const password = p.token;
@@ -121,11 +165,15 @@ export const blueskyPlugin: ChannelPlugin = {
       throw new KezError('subject_mismatch', `the session is for ${String(s.did)}, not ${id.did}`, {
         did: id.did,
       });
+    const auth = { authorization: `Bearer ${s.accessJwt}` };
+    // The short proof goes where people see it, the profile description; checked first, so
+    // a description with no room fails before anything is written.
+    const profile = p.short ? await profileWithShort(id, p.short, env) : null;
     // One record per identity (rkey = the identity hash): publishing again replaces it.
     const rkey = identityHex(p.claim.identity);
     const res = await env.fetch(`${id.pds}/xrpc/com.atproto.repo.putRecord`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${s.accessJwt}` },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({
         repo: id.did,
         collection: PROOF_COLLECTION,
@@ -140,6 +188,22 @@ export const blueskyPlugin: ChannelPlugin = {
       maxRedirects: 0,
     });
     const uri = (res.json() as { uri?: unknown }).uri;
+    if (profile) {
+      // swapRecord: the profile is replaced only if nobody changed it since it was read.
+      await env.fetch(`${id.pds}/xrpc/com.atproto.repo.putRecord`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({
+          repo: id.did,
+          collection: PROFILE_COLLECTION,
+          rkey: 'self',
+          record: profile.record,
+          ...(profile.cid ? { swapRecord: profile.cid } : {}),
+        }),
+        contentTypes: JSON_TYPES,
+        maxRedirects: 0,
+      });
+    }
     return {
       location: typeof uri === 'string' ? uri : `at://${id.did}/${PROOF_COLLECTION}/${rkey}`,
     };

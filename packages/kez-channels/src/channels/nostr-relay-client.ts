@@ -36,6 +36,9 @@ export interface QueryLimits {
   maxBytes: number;
 }
 
+/** A relay answers EVENT with OK at once (NIP-01); waiting longer only hides a broken relay. */
+const OK_WAIT_MS = 5_000;
+
 /** One KEZ event line is ≤ 64 KiB; JSON string escaping can double it, tags add a little. */
 const MAX_MESSAGE_BYTES = 256 << 10;
 
@@ -68,8 +71,11 @@ function connectError(e: unknown, url: string): KezError {
 }
 
 /** A relay's machine-readable prefix (NIP-01 OK/CLOSED messages) → SPEC code. */
-function relayRefusal(message: string): Code {
-  return message.startsWith('rate-limited:') ? 'rate_limited' : 'network';
+export function relayRefusal(message: string): Code {
+  if (message.startsWith('rate-limited:')) return 'rate_limited';
+  // Writes only for known keys or after NIP-42 AUTH: the key is not allowed there.
+  if (/^(auth-required|restricted|blocked):/.test(message)) return 'not_authorized';
+  return 'network';
 }
 
 type Handler = (msg: unknown[]) => void;
@@ -83,7 +89,7 @@ export class RelaySession {
   private constructor(
     readonly url: string,
     private readonly ws: WebSocket,
-    private readonly env: ChannelEnv,
+    readonly env: ChannelEnv,
   ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) return;
@@ -178,6 +184,7 @@ export class RelaySession {
     what: string,
     start: () => void,
     onMessage: (msg: unknown[]) => T | undefined,
+    deadline?: { ms: number; error: () => KezError },
   ): Promise<T> {
     const { url, env } = this;
     if (this.failure) return Promise.reject(this.failure);
@@ -202,8 +209,11 @@ export class RelaySession {
       const onAbort = () => finish(timedOut(url, 'aborted'));
       const timer = setTimeout(
         () =>
-          finish(timedOut(url, `no answer to ${what} within ${env.config.timeouts.totalMs} ms`)),
-        env.config.timeouts.totalMs,
+          finish(
+            deadline?.error() ??
+              timedOut(url, `no answer to ${what} within ${env.config.timeouts.totalMs} ms`),
+          ),
+        deadline?.ms ?? env.config.timeouts.totalMs,
       );
       env.signal?.addEventListener('abort', onAbort, { once: true });
       this.handlers.add(handler);
@@ -255,14 +265,42 @@ export class RelaySession {
     );
   }
 
-  /** EVENT → the relay's OK answer. */
+  /**
+   * EVENT → the relay's OK answer (NIP-01: `["OK", id, true|false, message]`). One event is in
+   * flight at a time, so an OK naming another id (or none) is a malformed answer, reported at
+   * once; no OK within OK_WAIT_MS is reported with the relay's last NOTICE, if it sent one.
+   */
   publish(event: NostrEvent): Promise<{ accepted: boolean; message: string }> {
+    let notice = '';
+    const wait = Math.min(OK_WAIT_MS, this.env.config.timeouts.totalMs);
     return this.exchange(
       `EVENT ${event.id}`,
       () => this.ws.send(JSON.stringify(['EVENT', event])),
       (msg) => {
-        if (msg[0] !== 'OK' || msg[1] !== event.id) return undefined;
-        return { accepted: msg[2] === true, message: typeof msg[3] === 'string' ? msg[3] : '' };
+        if (msg[0] === 'NOTICE' && typeof msg[1] === 'string') notice = msg[1].slice(0, 300);
+        if (msg[0] !== 'OK') return undefined;
+        if (msg[1] !== event.id || typeof msg[2] !== 'boolean')
+          throw new KezError(
+            'malformed',
+            `${this.url}: answered EVENT ${event.id} with a malformed OK (${typeof msg[1] === 'string' && msg[1] ? `for event ${msg[1].slice(0, 64)}` : 'no event id'}${typeof msg[3] === 'string' && msg[3] ? `: ${msg[3].slice(0, 300)}` : ''})`,
+            {
+              url: this.url,
+              event_id: event.id,
+              message: typeof msg[3] === 'string' ? msg[3].slice(0, 300) : '',
+            },
+          );
+        return {
+          accepted: msg[2],
+          message: typeof msg[3] === 'string' ? msg[3].slice(0, 300) : '',
+        };
+      },
+      {
+        ms: wait,
+        error: () =>
+          timedOut(
+            this.url,
+            `no OK for EVENT ${event.id} within ${wait} ms${notice ? ` (the relay's notice: ${notice})` : ''}`,
+          ),
       },
     );
   }

@@ -6,9 +6,17 @@
 import { KezError, isKezError, fromHex, nsecDecode } from '@kez/core';
 import { getPublicKey } from 'nostr-tools/pure';
 import { proofCandidates, shortCandidates } from '../proofs.js';
-import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
-import { PROOF_KIND, checkEvent, ownerSubjectOf, pubkeyHexOf, signEvent } from './nostr-event.js';
-import { eachRelay, type RelayOutcome } from './nostr-relay-client.js';
+import type { Candidate, ChannelEnv, ChannelPlugin, PublishAttempt } from '../types.js';
+import {
+  PROOF_KIND,
+  checkEvent,
+  ownerSubjectOf,
+  pubkeyHexOf,
+  signEvent,
+  type NostrEvent,
+} from './nostr-event.js';
+import { eachRelay, relayRefusal, withRelay, type RelayOutcome } from './nostr-relay-client.js';
+import { limitationRefusal, relayLimitation } from './nostr-relay-info.js';
 
 /** One addressable event per identity: a handful is plenty, more is a hostile relay. */
 const MAX_PROOF_EVENTS = 64;
@@ -50,6 +58,29 @@ function relaysOf(env: ChannelEnv): string[] {
 /** When nothing usable came back, the first relay failure decides (retryable beats proof-less). */
 function firstFailure<T>(outcomes: RelayOutcome<T>[]): KezError | undefined {
   return outcomes.find((o) => o.error)?.error;
+}
+
+/**
+ * Publishes one event to one relay: its NIP-11 limits first (an event it says it refuses is
+ * not sent), then EVENT and the relay's OK. Every outcome is reported, none thrown.
+ */
+async function publishTo(
+  relay: string,
+  event: NostrEvent,
+  now: number,
+  env: ChannelEnv,
+): Promise<PublishAttempt> {
+  const limit = limitationRefusal(await relayLimitation(relay, env), event, now);
+  if (limit) return { relay, accepted: false, ...limit };
+  try {
+    const ok = await withRelay(relay, env, (s) => s.publish(event));
+    return ok.accepted
+      ? { relay, accepted: true, reason: ok.message }
+      : { relay, accepted: false, code: relayRefusal(ok.message), reason: ok.message || 'refused' };
+  } catch (e) {
+    if (!isKezError(e)) throw e;
+    return { relay, accepted: false, code: e.code, reason: e.message };
+  }
 }
 
 export const nostrPlugin: ChannelPlugin = {
@@ -126,17 +157,22 @@ export const nostrPlugin: ChannelPlugin = {
       ],
       content: p.compact,
     });
-    const outcomes = await eachRelay(relaysOf(env), env, (s) => s.publish(event));
-    const accepted = outcomes.find((o) => o.value?.accepted);
+    const attempts = await Promise.all(
+      relaysOf(env).map((relay) => publishTo(relay, event, p.now, env)),
+    );
+    const accepted = attempts.find((a) => a.accepted);
     if (!accepted) {
-      const refusal = outcomes.find((o) => o.value)?.value?.message;
-      throw (
-        firstFailure(outcomes) ??
-        new KezError('network', `no relay accepted the proof event (${refusal ?? 'no answer'})`, {
-          relays: outcomes.map((o) => o.relay),
-        })
+      const refused = attempts.map((a) => `${a.relay}: ${a.reason}`).join('; ');
+      const first = attempts[0]!;
+      // One relay: its own code; several that all refused: the first one's, with every reason.
+      throw new KezError(
+        first.code ?? 'network',
+        `no relay accepted the proof event (${refused})`,
+        {
+          relays: attempts,
+        },
       );
     }
-    return { location: `${accepted.relay}#${event.id}` };
+    return { location: `${accepted.relay}#${event.id}`, attempts };
   },
 };

@@ -1,8 +1,10 @@
 // kez publish SUBJECT — puts the live claim for SUBJECT where only that account can write:
 // a gist (GITHUB_TOKEN), the Mastodon profile field (MASTODON_TOKEN; a short proof, SPEC §5.2,
-// since the field keeps 255 characters), a Bluesky proof record, a nostr event signed by the
-// account's own key from the store; for dns it prints the TXT record to add (the short proof).
+// since the field keeps 255 characters), a Bluesky proof record and the short proof in the
+// profile description, a nostr event signed by the account's own key from the store (each
+// relay's answer reported); for dns it prints the TXT record to add (the short proof).
 // Tokens are passed to the service only; they are never printed or logged.
+import type { PublishResult } from '@kez/channels';
 import type { Claim, Subject } from '@kez/core';
 import { arg, command } from '../command-definition.js';
 import type { Env } from '../context.js';
@@ -119,9 +121,9 @@ async function publish(env: Env, input: string): Promise<Outcome> {
       );
     const token = tokenFor(env, subject.channel, subject.id, rt.settings);
     env.out.progress(`publishing the claim for ${subject.text}…`);
-    let location: string;
+    let published: PublishResult;
     try {
-      ({ location } = await plugin.publish(
+      published = await plugin.publish(
         {
           subject,
           claim,
@@ -132,7 +134,7 @@ async function publish(env: Env, input: string): Promise<Outcome> {
           now: env.now,
         },
         rt.cenv,
-      ));
+      );
     } catch (e) {
       // A missing or refused credential keeps the CLI's hint on how to set it.
       if (e instanceof core.KezError && e.code !== 'not_authorized') throw e;
@@ -146,10 +148,25 @@ async function publish(env: Env, input: string): Promise<Outcome> {
             : 'check the account and token',
       );
     }
+    const { location, attempts } = published;
     env.out.result(
-      { subject: subject.text, channel: subject.channel, location, claim: core.objectHash(claim) },
+      {
+        subject: subject.text,
+        channel: subject.channel,
+        location,
+        claim: core.objectHash(claim),
+        ...(attempts ? { relays: attempts } : {}),
+      },
       () =>
-        `published ${subject.text} at ${location}\ncheck it with \`kez verify id ${subject.text}\``,
+        [
+          `published ${subject.text} at ${location}`,
+          // Several relays: which took it, and why the others did not.
+          ...(attempts ?? []).map(
+            (a) =>
+              `  ${a.accepted ? 'accepted' : 'refused '} ${a.relay}${a.accepted ? '' : `: ${a.reason}`}`,
+          ),
+          `check it with \`kez verify id ${subject.text}\``,
+        ].join('\n'),
     );
     return 'valid';
   } finally {
