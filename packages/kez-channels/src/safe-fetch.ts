@@ -292,10 +292,11 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
           url: input,
           location: next.href,
         });
+      const hosts = policy.redirectHosts ?? 'same-origin';
       const allowed =
-        policy.redirectHosts === undefined || policy.redirectHosts === 'same-origin'
+        hosts === 'same-origin'
           ? next.origin === origin
-          : next.protocol === 'https:' && policy.redirectHosts.includes(next.hostname);
+          : next.protocol === 'https:' && (hosts === 'https' || hosts.includes(next.hostname));
       if (!allowed)
         throw err('redirect', `${logical.href}: redirect to ${next.href} is not allowed`, {
           url: logical.href,

@@ -35,8 +35,11 @@ export interface FetchPolicy {
   body?: string;
   /** Maximum redirects followed (default 3; 0 refuses any redirect). */
   maxRedirects?: number;
-  /** Where a redirect may go: 'same-origin' (default) or an explicit list of host names. */
-  redirectHosts?: 'same-origin' | string[];
+  /**
+   * Where a redirect may go: 'same-origin' (default), 'https' (any https URL, e.g. WebFinger,
+   * RFC 7033 §4.2; every hop's address is still checked) or an explicit list of host names.
+   */
+  redirectHosts?: 'same-origin' | 'https' | string[];
   /** Response-size cap in bytes, enforced while streaming (default config.maxBodyBytes). */
   maxBytes?: number;
   /**

@@ -154,6 +154,27 @@ describe('kez verify id / publish / sigchain publish', () => {
     expect(doc.value).toMatch(/^"kez:z1:[A-Za-z0-9_-]{1,248}"( "[A-Za-z0-9_-]{1,255}")*$/);
   });
 
+  it('publish ap: with all 4 Mastodon fields in use is a local problem (exit 8) saying what to do; the fields stay', async () => {
+    const four = ['A', 'B', 'C', 'D'].map((name) => ({ name, value: `v${name}` }));
+    masto.addAccount('zoe', { fields: four });
+    const r = await kez(['publish', 'ap:@zoe@social.example'], { MASTODON_TOKEN: 'masto-token' });
+    expect(r.code).toBe(8);
+    expect(r.err).toMatch(/4 of its 4 profile fields/);
+    expect(r.err).toMatch(/rename one to KEZ/);
+    const j = await kez(['--json', 'publish', 'ap:@zoe@social.example'], {
+      MASTODON_TOKEN: 'masto-token',
+    });
+    expect(JSON.parse(j.out).error.code).toBe('publish_refused');
+    // Renamed to KEZ: its value is replaced in place, the other three stay.
+    masto.addAccount('zoe', {
+      fields: [four[0]!, four[1]!, { name: 'KEZ', value: 'x' }, four[3]!],
+    });
+    expect(
+      (await kez(['publish', 'ap:@zoe@social.example'], { MASTODON_TOKEN: 'masto-token' })).code,
+    ).toBe(0);
+    expect((await kez(['--json', 'verify', 'id', 'ap:@zoe@social.example'])).code).toBe(0);
+  });
+
   it('publish without a token is a local problem (exit 8) that names the variable', async () => {
     const r = await kez(['publish', 'github:zoe'], { GITHUB_TOKEN: '' });
     expect(r.code).toBe(8);
