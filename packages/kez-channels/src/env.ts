@@ -1,7 +1,7 @@
 // Builds the ChannelEnv every plugin receives: one safe fetcher and one resolver per config.
 import { createResolveTxt } from './dns-txt.js';
 import { createSafeFetch } from './safe-fetch.js';
-import type { ChannelEnv, ChannelsConfig } from './types.js';
+import type { ChannelEnv, ChannelsConfig, HttpCache, ReadCredentials } from './types.js';
 
 export interface OwnedChannelEnv extends ChannelEnv {
   /** Releases the fetcher's keep-alive sockets. */
@@ -10,7 +10,12 @@ export interface OwnedChannelEnv extends ChannelEnv {
 
 export function createChannelEnv(
   config: ChannelsConfig,
-  opts: { signal?: AbortSignal; progress?: (msg: string) => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    progress?: (msg: string) => void;
+    credentials?: ReadCredentials;
+    httpCache?: HttpCache;
+  } = {},
 ): OwnedChannelEnv {
   const fetch = createSafeFetch(config, opts.signal);
   return {
@@ -19,6 +24,8 @@ export function createChannelEnv(
     config,
     signal: opts.signal,
     progress: opts.progress,
+    credentials: opts.credentials,
+    httpCache: opts.httpCache,
     close: () => fetch.close(),
   };
 }

@@ -187,11 +187,16 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     if (!pass && !(status >= 200 && status < 300)) {
       discard(res.body);
       if (status === 429 || (status === 403 && headers['x-ratelimit-remaining'] === '0')) {
-        throw err('rate_limited', `${url}: rate limited (HTTP ${status})`, {
-          url,
-          status,
-          retry_after: headers['retry-after'],
-        });
+        // When to try again: GitHub's x-ratelimit-reset (epoch seconds) or Retry-After (seconds).
+        const reset = Number(headers['x-ratelimit-reset']);
+        const after = Number(headers['retry-after']);
+        const at = Number.isFinite(reset) && reset > 0 ? reset * 1000 : Date.now() + after * 1000;
+        const resetAt = Number.isFinite(at) ? new Date(at).toISOString() : undefined;
+        throw err(
+          'rate_limited',
+          `${url}: rate limited (HTTP ${status})${resetAt ? `; retry after ${resetAt}` : ''}`,
+          { url, status, retry_after: headers['retry-after'], reset_at: resetAt },
+        );
       }
       if (status === 404 || status === 410)
         throw err('no_account', `${url}: not found (HTTP ${status})`, { url, status });

@@ -39,8 +39,8 @@ export interface FetchPolicy {
   maxRedirects?: number;
   /**
    * Where a redirect may go: 'same-origin' (default), an explicit list of host names (https),
-   * or 'any-https' (any https host; the address policy still applies). The caller's headers
-   * are not sent on to another origin.
+   * or 'any-https' (any https URL, e.g. WebFinger, RFC 7033 §4.2; every hop's address is still
+   * checked). The caller's headers are not sent on to another origin.
    */
   redirectHosts?: 'same-origin' | 'any-https' | string[];
   /** Response-size cap in bytes, enforced while streaming (default config.maxBodyBytes). */
@@ -108,8 +108,25 @@ export interface ChannelsConfig {
   maxConcurrentFetches?: number;
 }
 
+/**
+ * Stored answers for conditional requests (ETag / If-None-Match), keyed by URL. The caller
+ * owns where they live (the CLI: a small file in KEZ_HOME) and bounds them.
+ */
+export interface HttpCache {
+  get(url: string): { etag: string; body: string } | undefined;
+  set(url: string, entry: { etag: string; body: string }): void;
+}
+
+/** Read credentials a verifier may hold: sent only to their service's API. */
+export interface ReadCredentials {
+  /** A GitHub token (any; none needs a scope to read public data): 5,000 requests/hour, not 60. */
+  github?: string;
+}
+
 export interface ChannelEnv {
   fetch: SafeFetch;
+  credentials?: ReadCredentials;
+  httpCache?: HttpCache;
   /** TXT lookup via the configured DNS servers: records, each a list of character-strings. [] when none. */
   resolveTxt(name: string): Promise<string[][]>;
   config: ChannelsConfig;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatShortProof, parseSubject, verdictOf } from '@kez/core';
+import { KezError, formatShortProof, parseSubject, verdictOf } from '@kez/core';
 import { apPlugin, evaluateCandidate, htmlToText, type OwnedChannelEnv } from '../src/index.js';
-import { startMastodonStandin, type MastodonStandin } from '@kez/test-kit';
+import { lookupProfile } from '../src/channels/mastodon-api.js';
+import { sendJson, startHttp, startMastodonStandin, type MastodonStandin } from '@kez/test-kit';
 import { TestChain as TestIdentity } from '@kez/test-kit/chain-builder';
 import { loopbackEnv } from './helpers.js';
 
@@ -181,5 +182,220 @@ describe('ap channel (Mastodon-shaped stand-in)', () => {
     const hex = 'ab'.repeat(32);
     const html = `<p>see <a href="https://sig.example/kez:id:${hex}" target="_blank" rel="nofollow noopener noreferrer me" translate="no"><span class="invisible">https://</span><span class="ellipsis">sig.example/kez:id:${hex.slice(0, 11)}</span><span class="invisible">${hex.slice(11)}</span></a></p><p>x&#39;y</p>`;
     expect(htmlToText(html)).toBe(`see https://sig.example/kez:id:${hex}\nx'y\n`);
+  });
+});
+
+async function publishTo(e: OwnedChannelEnv, subjectText: string, token: string, home: string) {
+  const claim = id.add(subjectText);
+  const short = formatShortProof(claim.identity, home);
+  await apPlugin.publish!(
+    {
+      subject: parseSubject(subjectText),
+      claim,
+      compact: await TestIdentity.compact(claim),
+      markdown: '',
+      short,
+      token,
+      now: id.now,
+    },
+    e,
+  );
+  return short;
+}
+
+async function storedFields(host: string, user: string) {
+  const actor = (await (
+    await env.fetch(`https://${host}/users/${user}`, {
+      headers: { accept: 'application/activity+json' },
+    })
+  ).json()) as { attachment: { name: string; value: string }[] };
+  return actor.attachment.map((a) => [a.name, htmlToText(a.value)]);
+}
+
+describe('ap publish against the documented write path (hash form; arrays erase fields)', () => {
+  it('keeps every existing field and appends KEZ', async () => {
+    m.addAccount('keep', {
+      fields: [
+        { name: 'Web', value: 'https://keep.example' },
+        { name: 'Pronouns', value: 'they/them' },
+      ],
+    });
+    m.addToken('keep-token', 'keep');
+    const short = await publishTo(
+      env,
+      'ap:@keep@social.example',
+      'keep-token',
+      'https://h.example',
+    );
+    expect(await storedFields('social.example', 'keep')).toEqual([
+      ['Web', 'https://keep.example'],
+      ['Pronouns', 'they/them'],
+      ['KEZ', short],
+    ]);
+  });
+
+  it('updates an existing KEZ field in place', async () => {
+    m.addAccount('again', {
+      fields: [
+        { name: 'Web', value: 'https://again.example' },
+        { name: 'KEZ', value: 'old proof' },
+        { name: 'Pronouns', value: 'she/her' },
+      ],
+    });
+    m.addToken('again-token', 'again');
+    const short = await publishTo(
+      env,
+      'ap:@again@social.example',
+      'again-token',
+      'https://h.example',
+    );
+    expect(await storedFields('social.example', 'again')).toEqual([
+      ['Web', 'https://again.example'],
+      ['KEZ', short],
+      ['Pronouns', 'she/her'],
+    ]);
+  });
+
+  it('with all 4 fields in use and none named KEZ: too_large naming the limit and what to do; nothing written', async () => {
+    const four = ['A', 'B', 'C', 'D'].map((name) => ({ name, value: `v${name}` }));
+    m.addAccount('full', { fields: four });
+    m.addToken('full-token', 'full');
+    const err = await publishTo(env, 'ap:@full@social.example', 'full-token', 'https://h.example')
+      .then(() => undefined)
+      .catch((e: unknown) => e as KezError);
+    expect(err).toBeInstanceOf(KezError);
+    expect(err).toMatchObject({ code: 'too_large', evidence: { limit: 4 } });
+    expect(err!.message).toMatch(/4 of its 4 profile fields/);
+    expect(String(err!.evidence.hint)).toMatch(/remove a profile field, or rename one to KEZ/);
+    expect(await storedFields('social.example', 'full')).toEqual(
+      four.map((f) => [f.name, f.value]),
+    );
+  });
+});
+
+describe('ap on a secure-mode instance (AUTHORIZED_FETCH)', () => {
+  let sm: MastodonStandin;
+  let senv: OwnedChannelEnv;
+  beforeAll(async () => {
+    sm = await startMastodonStandin({ host: 'secure.example', secure: true });
+    senv = loopbackEnv({ hostMap: sm.hostMap, timeouts: { totalMs: 3_000 } });
+  });
+  afterAll(async () => {
+    await senv.close();
+    await sm.close();
+  });
+
+  it('the unsigned actor has no fields; the proof is read from the REST lookup and verifies', async () => {
+    const c = id.add('ap:@sec@secure.example');
+    sm.addAccount('sec', {
+      fields: [{ name: 'KEZ', value: formatShortProof(c.identity, 'https://sig.example') }],
+    });
+    const actor = (await (
+      await senv.fetch('https://secure.example/users/sec', {
+        headers: { accept: 'application/activity+json' },
+      })
+    ).json()) as Record<string, unknown>;
+    expect(Object.keys(actor).sort()).toEqual(
+      ['@context', 'endpoints', 'id', 'inbox', 'preferredUsername', 'publicKey', 'type'].sort(),
+    );
+    const subject = parseSubject('ap:@sec@secure.example');
+    const verdicts = (await apPlugin.locate(subject, senv)).map((x) =>
+      evaluateCandidate(subject, x, now()),
+    );
+    expect(verdicts).toEqual([
+      expect.objectContaining({
+        status: 'valid',
+        short: expect.objectContaining({ identity: c.identity }),
+        owner: { subject: 'ap:@sec@secure.example', stableId: 'https://secure.example/users/sec' },
+      }),
+    ]);
+    expect(sm.requests).toContain('GET /api/v1/accounts/lookup?acct=sec');
+  });
+
+  it('a lookup answering with another account (uri, acct or host) is subject_mismatch', async () => {
+    const actorUrl = 'https://look.example/users/al';
+    const answers: Record<string, unknown>[] = [
+      {
+        username: 'al',
+        acct: 'al',
+        url: 'https://look.example/@al',
+        uri: 'https://look.example/users/bo',
+      },
+      {
+        username: 'al',
+        acct: 'al@elsewhere.example',
+        url: 'https://look.example/@al',
+        uri: actorUrl,
+      },
+      { username: 'al', acct: 'al', url: 'https://elsewhere.example/@al', uri: actorUrl },
+      { username: 'bo', acct: 'bo', url: 'https://look.example/@bo', uri: actorUrl },
+    ];
+    let answer: Record<string, unknown> = {};
+    const http = await startHttp((_req, res) =>
+      sendJson(res, 200, { ...answer, fields: [], note: '' }),
+    );
+    const lenv = loopbackEnv({ hostMap: { 'look.example': http.url } });
+    try {
+      for (const a of answers) {
+        answer = a;
+        await expect(lookupProfile('al', actorUrl, lenv)).rejects.toMatchObject({
+          code: 'subject_mismatch',
+        });
+      }
+      answer = { username: 'AL', acct: 'al', url: 'https://look.example/@al', uri: actorUrl };
+      await expect(lookupProfile('al', actorUrl, lenv)).resolves.toEqual([{ html: '' }]);
+    } finally {
+      await lenv.close();
+      await http.close();
+    }
+  });
+});
+
+describe('ap on a split-domain instance (LOCAL_DOMAIN ≠ WEB_DOMAIN)', () => {
+  let sd: MastodonStandin;
+  let denv: OwnedChannelEnv;
+  beforeAll(async () => {
+    sd = await startMastodonStandin({ host: 'split.example', webDomain: 'social.split.example' });
+    denv = loopbackEnv({ hostMap: sd.hostMap, timeouts: { totalMs: 3_000 } });
+  });
+  afterAll(async () => {
+    await denv.close();
+    await sd.close();
+  });
+
+  it('follows the WebFinger redirect to WEB_DOMAIN; the actor there is the owner', async () => {
+    const c = id.add('ap:@sp@split.example');
+    // A compact claim is too long for a field (cut at 255): the short proof, as kez publishes.
+    sd.addAccount('sp', {
+      fields: [{ name: 'KEZ', value: formatShortProof(c.identity, 'https://sig.example') }],
+    });
+    const subject = parseSubject('ap:@sp@split.example');
+    const [v] = (await apPlugin.locate(subject, denv)).map((x) =>
+      evaluateCandidate(subject, x, now()),
+    );
+    expect(v).toMatchObject({
+      status: 'valid',
+      short: { identity: c.identity },
+      owner: { subject: 'ap:@sp@split.example', stableId: 'https://social.split.example/users/sp' },
+    });
+  });
+
+  it('the redirected JRD cannot vouch for an actor on a third host', async () => {
+    const c = id.add('ap:@sp2@split.example');
+    sd.addAccount('sp2', {
+      fields: [{ name: 'KEZ', value: formatShortProof(c.identity, 'https://sig.example') }],
+    });
+    sd.overrideActorLink('sp2', 'https://evil.example/users/sp2');
+    const err = await apPlugin
+      .locate(parseSubject('ap:@sp2@split.example'), denv)
+      .catch((e: unknown) => e as KezError);
+    expect(err).toMatchObject({ code: 'subject_mismatch' });
+  });
+
+  it('the web domain is not the handle: ap:@sp@social.split.example is subject_mismatch', async () => {
+    const err = await apPlugin
+      .locate(parseSubject('ap:@sp@social.split.example'), denv)
+      .catch((e: unknown) => e as KezError);
+    expect(err).toMatchObject({ code: 'subject_mismatch' });
   });
 });

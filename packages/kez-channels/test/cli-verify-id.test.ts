@@ -1,5 +1,6 @@
 // The kez commands this package backs (verify id, publish, sigchain publish), run as the real
 // CLI in a subprocess against the stand-ins and the real sig-server.
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,6 +217,52 @@ describe('kez verify id / publish / sigchain publish', () => {
       const half = await verifyWith(chunks(pasted.slice(1, -1)));
       expect(half.doc).toMatchObject({ status: 'invalid', code: 'bad_encoding' });
     });
+  });
+
+  it('publish ap: with all 4 Mastodon fields in use is a local problem (exit 8) saying what to do; the fields stay', async () => {
+    const four = ['A', 'B', 'C', 'D'].map((name) => ({ name, value: `v${name}` }));
+    masto.addAccount('zoe', { fields: four });
+    const r = await kez(['publish', 'ap:@zoe@social.example'], { MASTODON_TOKEN: 'masto-token' });
+    expect(r.code).toBe(8);
+    expect(r.err).toMatch(/4 of its 4 profile fields/);
+    expect(r.err).toMatch(/rename one to KEZ/);
+    const j = await kez(['--json', 'publish', 'ap:@zoe@social.example'], {
+      MASTODON_TOKEN: 'masto-token',
+    });
+    expect(JSON.parse(j.out).error.code).toBe('publish_refused');
+    // Renamed to KEZ: its value is replaced in place, the other three stay.
+    masto.addAccount('zoe', {
+      fields: [four[0]!, four[1]!, { name: 'KEZ', value: 'x' }, four[3]!],
+    });
+    expect(
+      (await kez(['publish', 'ap:@zoe@social.example'], { MASTODON_TOKEN: 'masto-token' })).code,
+    ).toBe(0);
+    expect((await kez(['--json', 'verify', 'id', 'ap:@zoe@social.example'])).code).toBe(0);
+  });
+
+  it('verify id with GITHUB_TOKEN revalidates from KEZ_HOME/http-cache.json: the second run costs no GitHub requests', async () => {
+    const first = await kez(['--json', 'verify', 'id', 'github:zoe'], { GITHUB_TOKEN: GH_TOKEN });
+    expect(first.code).toBe(0);
+    const cache = join(home, 'http-cache.json');
+    expect(statSync(cache).mode & 0o777).toBe(0o600);
+    expect(readFileSync(cache, 'utf8')).not.toContain(GH_TOKEN);
+    const counted = gh.counted;
+    const again = await kez(['--json', 'verify', 'id', 'github:zoe'], { GITHUB_TOKEN: GH_TOKEN });
+    expect(again.code).toBe(0);
+    expect(gh.counted).toBe(counted);
+  });
+
+  it("past GitHub's hourly limit, verify id says rate limited, when to retry and to set GITHUB_TOKEN", async () => {
+    gh.limits.unauthenticated = 0;
+    try {
+      const r = await kez(['verify', 'id', 'github:zoe'], { GITHUB_TOKEN: '' });
+      expect(r.code).toBe(7);
+      expect(r.out).toMatch(/rate_limited/);
+      expect(r.out).toMatch(/retry at \d{4}-\d\d-\d\dT/);
+      expect(r.out).toContain('set GITHUB_TOKEN');
+    } finally {
+      gh.limits.unauthenticated = 60;
+    }
   });
 
   it('publish without a token is a local problem (exit 8) that names the variable', async () => {

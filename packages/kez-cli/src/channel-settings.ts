@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type * as Channels from '@kez/channels';
 import type { Env } from './context.js';
 import { localError, usageError } from './errors.js';
+import { fileHttpCache } from './http-cache.js';
 
 export type KezChannels = typeof Channels;
 
@@ -76,7 +77,24 @@ export async function channelRuntime(env: Env, extra: Channels.ChannelsConfigInp
   const ch = await loadChannels();
   const settings = channelSettings(env, ch);
   const config = ch.channelsConfig({ ...settings.config, ...extra });
-  const cenv = ch.createChannelEnv(config, { progress: (m) => env.out.progress(m) });
+  const httpCache = fileHttpCache(join(env.store.home, 'http-cache.json'));
+  const owned = ch.createChannelEnv(config, {
+    progress: (m) => env.out.progress(m),
+    // GITHUB_TOKEN (or github_token) also reads: 5,000 GitHub requests an hour instead of 60.
+    credentials: { github: settings.tokens.github },
+    httpCache,
+  });
+  const cenv = {
+    ...owned,
+    close: async () => {
+      try {
+        httpCache.save();
+      } catch {
+        // An unwritable cache costs only the requests it would have saved.
+      }
+      await owned.close();
+    },
+  };
   return { ch, settings, config, cenv, registry: ch.defaultRegistry() };
 }
 

@@ -2,13 +2,18 @@
 // account methods `kez publish` uses, in the documented shapes (fixtures/mastodon-shapes.ts).
 // What a user writes gets Mastodon's treatment (cut to its limits, served as HTML; sources in
 // the fixture), whether written through update_credentials or seeded with addAccount.
+// The write path takes the documented hash form of fields_attributes and, by default, drops an
+// array as the versions testing `is_a?(Hash)` do; secure mode and split domains are options.
 // Reached through config.hostMap, so the channel code runs with production https URLs.
 import {
   ValidationFailed,
   actorDocument,
   checkProfile,
   credentialAccount,
+  fieldsFromAttributes,
   replyStatus,
+  restAccount,
+  restrictedActor,
   storedField,
   webfingerJrd,
   type StandinAccount,
@@ -22,8 +27,20 @@ import {
   type RunningHttp,
 } from './http-standin.js';
 
+export interface MastodonModes {
+  /** AUTHORIZED_FETCH: unsigned actor GETs get only the public-key stub (default off). */
+  secure: boolean;
+  /** An array `fields_attributes`: 'drop' stores zero fields, HTTP 200 (default), 'accept' reads it. */
+  arrayFields: 'drop' | 'accept';
+}
+
 export interface MastodonStandin extends RunningHttp {
+  /** The handles' domain (LOCAL_DOMAIN). */
   host: string;
+  /** Where actors and the API live (WEB_DOMAIN; `host` unless split). */
+  webDomain: string;
+  /** Switchable at any time. */
+  modes: MastodonModes;
   hostMap: Record<string, string>;
   /**
    * An account whose profile the user wrote as plain text: `summary` (the note) and `fields`
@@ -43,22 +60,34 @@ export interface MastodonStandin extends RunningHttp {
 }
 
 export async function startMastodonStandin(
-  opts: { host?: string; latencyMs?: number } = {},
+  opts: {
+    host?: string;
+    /** A split-domain instance: LOCAL_DOMAIN `host` redirects WebFinger to this WEB_DOMAIN. */
+    webDomain?: string;
+    latencyMs?: number;
+  } & Partial<MastodonModes> = {},
 ): Promise<MastodonStandin> {
   const host = opts.host ?? 'social.example';
+  const web = opts.webDomain ?? host;
+  const modes: MastodonModes = {
+    secure: opts.secure ?? false,
+    arrayFields: opts.arrayFields ?? 'drop',
+  };
   const accounts = new Map<string, StandinAccount>();
   const overrides = new Map<string, string>();
   const replies = new Map<string, Record<string, unknown>>();
   const tokens = new Map<string, string>();
   const hostile = new Map<string, HostileMode>();
   const stats = { bytes: 0 };
-  const actorId = (u: string) => `https://${host}/users/${u}`;
-  const profile = (u: string) => `https://${host}/@${u}`;
+  const actorId = (u: string) => `https://${web}/users/${u}`;
+  const profile = (u: string) => `https://${web}/@${u}`;
 
   const http = await startHttp((req, res, url, body) => {
     if (url.pathname === '/.well-known/webfinger') {
       const m = /^acct:([^@]+)@(.+)$/.exec(url.searchParams.get('resource') ?? '');
-      const a = m && m[2]!.toLowerCase() === host ? accounts.get(m[1]!.toLowerCase()) : undefined;
+      // WEB_DOMAIN answers for both domains, always with the subject on LOCAL_DOMAIN.
+      const ours = m && [host, web].includes(m[2]!.toLowerCase());
+      const a = ours ? accounts.get(m[1]!.toLowerCase()) : undefined;
       if (!a) return sendJson(res, 404, { error: 'Record not found' });
       return sendJson(
         res,
@@ -77,12 +106,24 @@ export async function startMastodonStandin(
       if (!a) return sendJson(res, 404, { error: 'Record not found' });
       const mode = hostile.get(a.username);
       if (mode) return respondHostile(res, mode, stats, 'application/activity+json');
+      const full = actorDocument(a, actorId(a.username), profile(a.username));
+      // The stand-in checks no signatures: in secure mode every actor GET is an unsigned one.
       return sendJson(
         res,
         200,
-        actorDocument(a, actorId(a.username), profile(a.username)),
+        modes.secure ? restrictedActor(full) : full,
         'application/activity+json; charset=utf-8',
       );
+    }
+    if (req.method === 'GET' && url.pathname === '/api/v1/accounts/lookup') {
+      // Local accounts only here: acct is the bare username (or username@LOCAL_DOMAIN).
+      const [user, domain] = (url.searchParams.get('acct') ?? '').replace(/^@/, '').split('@');
+      const a =
+        domain === undefined || domain.toLowerCase() === host
+          ? accounts.get((user ?? '').toLowerCase())
+          : undefined;
+      if (!a) return sendJson(res, 404, { error: 'Record not found' });
+      return sendJson(res, 200, restAccount(a, actorId(a.username), profile(a.username)));
     }
     const status = /^\/api\/v1\/statuses\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && status) {
@@ -94,12 +135,10 @@ export async function startMastodonStandin(
       const a = user ? accounts.get(user) : undefined;
       if (!a) return sendJson(res, 401, { error: 'The access token is invalid' });
       if (req.method === 'GET' && url.pathname === '/api/v1/accounts/verify_credentials')
-        return sendJson(res, 200, credentialAccount(a, host));
+        return sendJson(res, 200, credentialAccount(a, web));
       if (req.method === 'PATCH' && url.pathname === '/api/v1/accounts/update_credentials') {
-        const input = JSON.parse(body) as { note?: string; fields_attributes?: StandinField[] };
-        const fields = Array.isArray(input.fields_attributes)
-          ? input.fields_attributes.map((f) => ({ name: String(f.name), value: String(f.value) }))
-          : undefined;
+        const input = JSON.parse(body) as { note?: string; fields_attributes?: unknown };
+        const fields = fieldsFromAttributes(input.fields_attributes, modes.arrayFields);
         const summary = typeof input.note === 'string' ? input.note : undefined;
         try {
           checkProfile({ summary, fields });
@@ -109,16 +148,31 @@ export async function startMastodonStandin(
         }
         if (summary !== undefined) a.summary = summary;
         if (fields) a.fields = fields.map(storedField);
-        return sendJson(res, 200, credentialAccount(a, host));
+        return sendJson(res, 200, credentialAccount(a, web));
       }
     }
     sendJson(res, 404, { error: 'Record not found' });
   }, opts);
+  // LOCAL_DOMAIN of a split instance: WebFinger redirects to WEB_DOMAIN, nothing else is served.
+  const local =
+    web === host
+      ? undefined
+      : await startHttp((_req, res, url) => {
+          if (url.pathname !== '/.well-known/webfinger') return sendJson(res, 404, {});
+          res.writeHead(301, { location: `https://${web}${url.pathname}${url.search}` });
+          res.end();
+        });
 
   let replyId = 100;
+  const close = http.close;
   const standin = Object.assign(http, {
     host,
-    hostMap: { [host]: http.url },
+    webDomain: web,
+    modes,
+    hostMap: { [web]: http.url, ...(local ? { [host]: local.url } : {}) },
+    close: async () => {
+      await Promise.all([close(), local?.close()]);
+    },
     addAccount(username: string, p: { summary?: string; fields?: StandinField[] } = {}) {
       checkProfile(p);
       const a = {

@@ -1,11 +1,13 @@
-// ap (alias mastodon): WebFinger acct:user@host → the actor document → compact claims in the
-// profile field named KEZ, else the summary (SPEC §10), and short proofs (SPEC §5.2) in every
-// profile field and the summary. The owner is the actor id reached through WebFinger on the
-// subject's own host; posts and replies are never read.
+// ap (alias mastodon): WebFinger acct:user@host → the actor document (or, where the instance
+// withholds it from unsigned reads, the REST account lookup) → compact claims in the profile
+// field named KEZ, else the summary (SPEC §10), and short proofs (SPEC §5.2) in every profile
+// field and the summary. The owner is the actor id reached through WebFinger on the subject's
+// own host (or the host it redirects WebFinger to); posts and replies are never read.
 import { KezError } from '@kez/core';
 import { htmlToText } from '../html-text.js';
 import { shortCandidates } from '../proofs.js';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
+import { lookupProfile, publishField, type ProfileText } from './mastodon-api.js';
 
 const ACTIVITY_TYPES = ['application/activity+json', 'application/ld+json'];
 const ACTIVITY_ACCEPT =
@@ -42,22 +44,27 @@ function selfLink(jrd: Jrd): string | undefined {
   return undefined;
 }
 
-/** The actor URL WebFinger gives for acct:user@host, checked against the host. */
+/**
+ * The actor URL WebFinger gives for acct:user@host. The handle's host may redirect its
+ * WebFinger to another https host (RFC 7033 §4.2; Mastodon's split domains, LOCAL_DOMAIN →
+ * WEB_DOMAIN): the JRD must still be for acct:user@host, and the actor may live on the handle's
+ * host or on the host the handle's host sent us to — no other host is vouched for.
+ */
 async function webfinger(user: string, host: string, env: ChannelEnv): Promise<string> {
   const resource = `acct:${user}@${host}`;
   const url = `https://${host}/.well-known/webfinger?resource=${encodeURIComponent(resource)}`;
   env.progress?.(`ap: webfinger ${resource}`);
-  const jrd = (
-    await env.fetch(url, {
-      headers: { accept: 'application/jrd+json' },
-      contentTypes: ['application/jrd+json', 'application/json'],
-    })
-  ).json() as Jrd;
+  const res = await env.fetch(url, {
+    headers: { accept: 'application/jrd+json' },
+    contentTypes: ['application/jrd+json', 'application/json'],
+    redirectHosts: 'any-https',
+  });
+  const jrd = res.json() as Jrd;
   if (typeof jrd?.subject !== 'string' || jrd.subject.toLowerCase() !== resource) {
     throw new KezError(
       'subject_mismatch',
       `WebFinger on ${host} answered for ${String(jrd?.subject)}, not ${resource}`,
-      { url },
+      { url: res.url },
     );
   }
   const href = selfLink(jrd);
@@ -65,35 +72,33 @@ async function webfinger(user: string, host: string, env: ChannelEnv): Promise<s
     throw new KezError(
       'no_account',
       `WebFinger on ${host} has no ActivityPub actor for ${resource}`,
-      { url },
+      { url: res.url },
     );
   let actorUrl: URL;
   try {
     actorUrl = new URL(href);
   } catch {
-    throw new KezError('malformed', `WebFinger actor link is not a URL`, { url, href });
+    throw new KezError('malformed', `WebFinger actor link is not a URL`, { url: res.url, href });
   }
-  // Same host only: a JRD's aliases are written by the same server, so they cannot vouch for another host.
-  if (actorUrl.protocol !== 'https:' || actorUrl.host !== host) {
+  // A JRD's links and aliases are written by the server that answered, so they vouch only for
+  // that server's host (reached from the handle's host) — never for a third one.
+  const vouched = [host, new URL(res.url).host];
+  if (actorUrl.protocol !== 'https:' || !vouched.includes(actorUrl.host)) {
     throw new KezError(
       'subject_mismatch',
       `WebFinger on ${host} points to an actor on another host (${href})`,
-      { url, href },
+      { url: res.url, href },
     );
   }
   return actorUrl.href;
 }
 
-/** The actor's profile fields and summary as text: (name, text) pairs, summary last. */
-function profileTexts(actor: Actor): Array<{ name?: string; text: string }> {
+/** The actor's profile fields and summary (HTML): (name, html) pairs, summary last. */
+function actorProfile(actor: Actor): ProfileText[] {
   const fields = (Array.isArray(actor.attachment) ? actor.attachment : [])
     .filter((a) => a?.type === 'PropertyValue' && typeof a.value === 'string')
-    .map((a) => ({
-      name: typeof a.name === 'string' ? a.name : '',
-      text: htmlToText(a.value as string),
-    }));
-  const summary = typeof actor.summary === 'string' ? [{ text: htmlToText(actor.summary) }] : [];
-  return [...fields, ...summary];
+    .map((a) => ({ name: typeof a.name === 'string' ? a.name : '', html: a.value as string }));
+  return [...fields, ...(typeof actor.summary === 'string' ? [{ html: actor.summary }] : [])];
 }
 
 /** Compact claims: in the fields named KEZ, else in the summary. */
@@ -103,40 +108,51 @@ function compactTexts(texts: Array<{ name?: string; text: string }>): string[] {
   return sources.flatMap((t) => t.text.match(COMPACT) ?? []);
 }
 
+/**
+ * The actor document WebFinger named, checked to be the handle's; `undefined` when the server
+ * refuses unsigned reads (401/403, e.g. GoToSocial).
+ */
+async function fetchActor(actorUrl: string, user: string, env: ChannelEnv) {
+  env.progress?.(`ap: actor ${actorUrl}`);
+  const res = await env.fetch(actorUrl, {
+    headers: { accept: ACTIVITY_ACCEPT },
+    contentTypes: ACTIVITY_TYPES,
+    passStatuses: [401, 403],
+  });
+  if (res.status === 401 || res.status === 403) return undefined;
+  const actor = res.json() as Actor;
+  // The document must be the actor WebFinger named, not one it redirects to or embeds.
+  if (actor?.id !== actorUrl || res.url !== actorUrl) {
+    throw new KezError(
+      'subject_mismatch',
+      `the actor document at ${actorUrl} is for ${String(actor?.id)}`,
+      { url: actorUrl },
+    );
+  }
+  if (typeof actor.preferredUsername !== 'string' || actor.preferredUsername.toLowerCase() !== user)
+    throw new KezError(
+      'subject_mismatch',
+      `actor ${actorUrl} is @${String(actor.preferredUsername)}, not @${user}`,
+      { url: actorUrl },
+    );
+  return actor;
+}
+
 export const apPlugin: ChannelPlugin = {
   name: 'ap',
   async locate(subject, env) {
     const { user, host } = splitAcct(subject.id);
     const actorUrl = await webfinger(user, host, env);
-    env.progress?.(`ap: actor ${actorUrl}`);
-    const res = await env.fetch(actorUrl, {
-      headers: { accept: ACTIVITY_ACCEPT },
-      contentTypes: ACTIVITY_TYPES,
-    });
-    const actor = res.json() as Actor;
-    // The document must be the actor WebFinger named, not one it redirects to or embeds.
-    if (actor?.id !== actorUrl || res.url !== actorUrl) {
-      throw new KezError(
-        'subject_mismatch',
-        `the actor document at ${actorUrl} is for ${String(actor?.id)}`,
-        { url: actorUrl },
-      );
-    }
-    if (
-      typeof actor.preferredUsername !== 'string' ||
-      actor.preferredUsername.toLowerCase() !== user
-    ) {
-      throw new KezError(
-        'subject_mismatch',
-        `actor ${actorUrl} is @${String(actor.preferredUsername)}, not @${user}`,
-        { url: actorUrl },
-      );
-    }
-    const owner = {
-      subject: `ap:@${actor.preferredUsername.toLowerCase()}@${host}`,
-      stableId: actorUrl,
-    };
-    const texts = profileTexts(actor);
+    const actor = await fetchActor(actorUrl, user, env);
+    // Secure mode (AUTHORIZED_FETCH) answers an unsigned actor GET without summary and
+    // attachment, and GoToSocial not at all. A signed fetch would need a key published at an
+    // actor URL the instance can fetch back — a verifier on a laptop has none — so the profile
+    // is read from the REST lookup of the actor's host instead, which those instances answer
+    // unsigned, with the same owner check (lookupProfile).
+    const withheld = !actor || (!('summary' in actor) && !('attachment' in actor));
+    const profile = withheld ? await lookupProfile(user, actorUrl, env) : actorProfile(actor);
+    const owner = { subject: `ap:@${user}@${host}`, stableId: actorUrl };
+    const texts = profile.map((p) => ({ name: p.name, text: htmlToText(p.html) }));
     return [
       ...compactTexts(texts).map((text): Candidate => ({ location: actorUrl, text, owner })),
       ...texts.flatMap((t) => shortCandidates(t.text, actorUrl, owner)),
@@ -152,33 +168,9 @@ export const apPlugin: ChannelPlugin = {
           subject: p.subject.text,
         },
       );
-    const { host } = splitAcct(p.subject.id);
-    const auth = { authorization: `Bearer ${p.token}`, accept: 'application/json' };
-    const me = (
-      await env.fetch(`https://${host}/api/v1/accounts/verify_credentials`, {
-        headers: auth,
-        contentTypes: ['application/json'],
-      })
-    ).json() as { source?: { fields?: Array<{ name?: unknown; value?: unknown }> } };
-    // Keep the user's other profile fields; replace only the KEZ one.
-    const fields = (me.source?.fields ?? [])
-      .filter((f) => typeof f?.name === 'string' && typeof f.value === 'string' && f.name !== 'KEZ')
-      .map((f) => ({ name: f.name as string, value: f.value as string }));
-    // Mastodon keeps 255 characters of a field value: a compact claim would be cut short.
-    fields.push({ name: 'KEZ', value: p.short });
-    const res = await env.fetch(`https://${host}/api/v1/accounts/update_credentials`, {
-      method: 'PATCH',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ fields_attributes: fields }),
-      contentTypes: ['application/json'],
-      maxRedirects: 0,
-    });
-    const account = res.json() as { url?: unknown };
-    return {
-      location:
-        typeof account.url === 'string'
-          ? account.url
-          : `https://${host}/@${splitAcct(p.subject.id).user}`,
-    };
+    const { user, host } = splitAcct(p.subject.id);
+    // The short proof: a compact claim (~400 characters) would be cut at 255.
+    const { url } = await publishField(host, p.token, p.short, env);
+    return { location: url ?? `https://${host}/@${user}` };
   },
 };

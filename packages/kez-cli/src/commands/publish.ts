@@ -136,6 +136,10 @@ async function publish(env: Env, input: string): Promise<Outcome> {
         rt.cenv,
       );
     } catch (e) {
+      // The service refused for a reason the user fixes at the account (e.g. every Mastodon
+      // profile field in use): a local problem with the plugin's hint, not a retryable one.
+      if (e instanceof core.KezError && typeof e.evidence.hint === 'string')
+        throw localError('publish_refused', e.message, e.evidence.hint);
       // A missing or refused credential keeps the CLI's hint on how to set it.
       if (e instanceof core.KezError && e.code !== 'not_authorized') throw e;
       throw localError(
