@@ -49,6 +49,7 @@ export {
   dnsPlugin,
   githubPlugin,
   nostrPlugin,
+  webPlugin,
   builtinPlugins,
   builtinTransports,
   defaultRegistry,

@@ -89,6 +89,32 @@ async function publish(env: Env, input: string): Promise<Outcome> {
   const rt = await channelRuntime(env);
   try {
     const plugin = rt.registry.plugin(subject.channel);
+    const request = {
+      subject,
+      claim,
+      compact,
+      markdown: core.encodeMarkdown(claim),
+      // The same link as `kez claim --format short`.
+      short: core.formatShortProof(chain.identity, shortProofHome(core, chain.homes)),
+      now: env.now,
+    };
+    if (!plugin.publish && plugin.instructions) {
+      const paste = plugin.instructions(request);
+      env.out.result(
+        {
+          subject: subject.text,
+          channel: subject.channel,
+          ...paste,
+          claim: core.objectHash(claim),
+        },
+        () =>
+          `Put this at ${paste.where}, then run \`kez verify id ${subject.text}\`:\n\n${paste.value}` +
+          (paste.alternative
+            ? `\n\nor put this in ${paste.alternative.where}:\n\n${paste.alternative.value}`
+            : ''),
+      );
+      return 'valid';
+    }
     if (!plugin.publish)
       throw localError(
         'no_publish',
@@ -99,19 +125,7 @@ async function publish(env: Env, input: string): Promise<Outcome> {
     env.out.progress(`publishing the claim for ${subject.text}…`);
     let location: string;
     try {
-      ({ location } = await plugin.publish(
-        {
-          subject,
-          claim,
-          compact,
-          markdown: core.encodeMarkdown(claim),
-          // The same link as `kez claim --format short`.
-          short: core.formatShortProof(chain.identity, shortProofHome(core, chain.homes)),
-          token,
-          now: env.now,
-        },
-        rt.cenv,
-      ));
+      ({ location } = await plugin.publish({ ...request, token }, rt.cenv));
     } catch (e) {
       // A missing or refused credential keeps the CLI's hint on how to set it.
       if (e instanceof core.KezError && e.code !== 'not_authorized') throw e;
