@@ -50,6 +50,7 @@ export {
   dnsPlugin,
   githubPlugin,
   nostrPlugin,
+  webPlugin,
   builtinPlugins,
   builtinTransports,
   defaultRegistry,

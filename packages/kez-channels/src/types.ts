@@ -1,6 +1,6 @@
 // The contracts every channel plugin, chain transport and caller codes against.
 // Keep stable: the nostr and bluesky plugins are written against these.
-import type { ChainEvent, Claim, Code, KezError, Subject } from '@kez/core';
+import type { ChainEvent, Channel, Claim, Code, KezError, Subject } from '@kez/core';
 
 /** The account that owns the place a proof was found, taken from the service's own metadata. */
 export interface Owner {
@@ -163,11 +163,20 @@ export interface PublishRequest {
 }
 
 export interface ChannelPlugin {
-  name: 'dns' | 'github' | 'nostr' | 'bluesky' | 'ap';
+  name: Channel;
   /** Candidate proofs at the account's own place. Throws KezError (unreachable / not_found / invalid codes). */
   locate(subject: Subject, env: ChannelEnv): Promise<Candidate[]>;
   /** Publishes a proof; returns where it now lives. Absent when the service cannot be written to by kez. */
   publish?(p: PublishRequest, env: ChannelEnv): Promise<PublishResult>;
+  /** Where the user pastes a proof by hand, for a place kez cannot write (`kez publish` prints it). */
+  instructions?(p: PublishRequest): PasteInstructions;
+}
+
+/** What to paste and where: `value` at `where`, or else the alternative. */
+export interface PasteInstructions {
+  where: string;
+  value: string;
+  alternative?: { where: string; value: string };
 }
 
 /** Fetches (and optionally stores) a sigchain at a locator of the schemes it handles (http(s) sig-servers, ws(s) relays). */

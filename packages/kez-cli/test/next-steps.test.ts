@@ -38,4 +38,21 @@ describe('next steps', () => {
     });
     expect(ap.doc.place).toMatch(/profile field of @alice@example.social/);
   });
+
+  it('publish web: prints the exact file and head element to paste (kez cannot write a website)', async () => {
+    await ok(['sigchain', 'add', 'web:Example.com'], { home: t.home });
+    const j = await runJson(['publish', 'web:example.com'], { home: t.home });
+    expect(j.code).toBe(0);
+    expect(j.doc).toMatchObject({
+      subject: 'web:example.com',
+      where: 'https://example.com/.well-known/kez, served as text/plain',
+      alternative: { where: 'the <head> of https://example.com/' },
+    });
+    expect(j.doc.value).toMatch(/^kez:z1:/);
+    expect(j.doc.alternative.value).toMatch(
+      /^<link rel="me" href="(?:https:\/\/[^"/]+\/)?kez:id:[^"]+">$/,
+    );
+    const human = await ok(['publish', 'web:example.com'], { home: t.home });
+    expect(human.stdout).toContain('Put this at https://example.com/.well-known/kez');
+  });
 });

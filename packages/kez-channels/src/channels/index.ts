@@ -8,8 +8,9 @@ import { blueskyPlugin } from './bluesky.js';
 import { dnsPlugin } from './dns.js';
 import { githubPlugin } from './github.js';
 import { nostrPlugin } from './nostr.js';
+import { webPlugin } from './web.js';
 
-export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin };
+export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin, webPlugin };
 
 export const builtinPlugins: ChannelPlugin[] = [
   dnsPlugin,
@@ -17,6 +18,7 @@ export const builtinPlugins: ChannelPlugin[] = [
   apPlugin,
   nostrPlugin,
   blueskyPlugin,
+  webPlugin,
 ];
 export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];
 

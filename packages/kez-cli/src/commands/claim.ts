@@ -85,6 +85,8 @@ export function placeFor(
       return `a proof record of ${s.id}: \`kez publish ${s.text}\` writes it (BLUESKY_APP_PASSWORD)`;
     case 'nostr':
       return `an event of ${s.text} signed by its own key: \`kez publish ${s.text}\` posts it (the key in this store)`;
+    case 'web':
+      return `https://${s.id}/.well-known/kez (text/plain), or a <link rel="me"> or <meta name="kez"> in the <head> of https://${s.id}/ (use --format short for it); \`kez publish ${s.text}\` prints both`;
     default:
       return `a place only ${s.text} can write`;
   }

@@ -113,6 +113,32 @@ async function publish(env: Env, input: string): Promise<Outcome> {
   const rt = await channelRuntime(env);
   try {
     const plugin = rt.registry.plugin(subject.channel);
+    const request = {
+      subject,
+      claim,
+      compact,
+      markdown: core.encodeMarkdown(claim),
+      // The same link as `kez claim --format short`.
+      short: core.formatShortProof(chain.identity, shortProofHome(core, chain.homes)),
+      now: env.now,
+    };
+    if (!plugin.publish && plugin.instructions) {
+      const paste = plugin.instructions(request);
+      env.out.result(
+        {
+          subject: subject.text,
+          channel: subject.channel,
+          ...paste,
+          claim: core.objectHash(claim),
+        },
+        () =>
+          `Put this at ${paste.where}, then run \`kez verify id ${subject.text}\`:\n\n${paste.value}` +
+          (paste.alternative
+            ? `\n\nor put this in ${paste.alternative.where}:\n\n${paste.alternative.value}`
+            : ''),
+      );
+      return 'valid';
+    }
     if (!plugin.publish)
       throw localError(
         'no_publish',
@@ -123,18 +149,7 @@ async function publish(env: Env, input: string): Promise<Outcome> {
     env.out.progress(`publishing the claim for ${subject.text}…`);
     let published: PublishResult;
     try {
-      published = await plugin.publish(
-        {
-          subject,
-          claim,
-          compact,
-          markdown: core.encodeMarkdown(claim),
-          short,
-          token,
-          now: env.now,
-        },
-        rt.cenv,
-      );
+      published = await plugin.publish({ ...request, token }, rt.cenv);
     } catch (e) {
       // The service refused for a reason the user fixes at the account (e.g. every Mastodon
       // profile field in use): a local problem with the plugin's hint, not a retryable one.
