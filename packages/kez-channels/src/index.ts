@@ -35,7 +35,8 @@ export {
   type SourceReport,
 } from './chain-sources.js';
 export * from './read-limits.js';
-export { fileHeadCache, memoryHeadCache, type HeadCache, type SeenHead } from './head-cache.js';
+export { memoryHeadCache, type HeadCache, type SeenHead } from './head-cache.js';
+export { fileHeadCache } from './head-cache-file.js';
 export {
   chooseIdentity,
   verifyIdentity,
