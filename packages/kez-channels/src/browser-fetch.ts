@@ -13,6 +13,8 @@ import {
   declaredTooLarge,
   err,
   joinChunks,
+  requestSignal,
+  requestUrl,
   safeResponse,
   statusError,
 } from './response-checks.js';
@@ -69,7 +71,7 @@ async function readBody(
     reader.cancel().catch(() => undefined);
     throw e;
   }
-  return joinChunks(chunks, size);
+  return joinChunks(chunks);
 }
 
 function headersOf(res: Response): Record<string, string> {
@@ -94,21 +96,10 @@ export function createBrowserFetch(
   const limit = createLimiter(config.maxConcurrentFetches ?? MAX_CONCURRENT_FETCHES);
 
   async function fetchOne(input: string, policy: FetchPolicy): Promise<SafeResponse> {
-    let logical: URL;
-    try {
-      logical = new URL(input);
-    } catch {
-      throw err('malformed', `not a URL: ${input}`, { url: input });
-    }
+    const logical = requestUrl(input);
     const url = logical.href;
     const actual = mappedUrl(logical, config, { secure: 'https:', plain: 'http:' });
-    const timeout = AbortSignal.timeout(policy.timeoutMs ?? config.timeouts.totalMs);
-    const signal = AbortSignal.any([
-      timeout,
-      ...(opts.signal ? [opts.signal] : []),
-      ...(policy.signal ? [policy.signal] : []),
-    ]);
-    const timed = () => timeout.aborted || policy.signal?.aborted === true;
+    const { signal, timed } = requestSignal(policy, config.timeouts.totalMs, opts.signal);
     const headers = Object.fromEntries(
       Object.entries(policy.headers ?? {}).filter(([k]) => !DROPPED_HEADERS.has(k.toLowerCase())),
     );

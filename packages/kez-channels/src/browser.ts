@@ -11,6 +11,7 @@ export type * from './types.js';
 export { channelsConfig, parseChannelsConfig, type ChannelsConfigInput } from './config.js';
 export { memoryHeadCache, type HeadCache, type SeenHead } from './head-cache.js';
 export { ChannelRegistry } from './registry.js';
+export { profileUrl } from './profile-url.js';
 export { defaultRegistry } from './channels/index.js';
 export { obtainChain, type ObtainedChain, type SourceReport } from './chain-sources.js';
 export {

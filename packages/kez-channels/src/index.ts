@@ -16,6 +16,7 @@ export { createSafeFetch, guardedAgent, type SafeFetcher } from './safe-fetch.js
 export { createResolveTxt } from './dns-txt.js';
 export { createChannelEnv, type OwnedChannelEnv } from './env.js';
 export { ChannelRegistry } from './registry.js';
+export { profileUrl } from './profile-url.js';
 export * from './sigserver-client.js';
 export { htmlToText } from './html-text.js';
 export {

@@ -1,7 +1,7 @@
 // How an HTTP answer is judged, whoever fetched it (safe-fetch.ts in Node, browser-fetch.ts in
 // a browser): status → SPEC §9 code, content type, declared size, line-by-line checks and the
 // SafeResponse shape. No Node imports.
-import { KezError, type Code } from '@kez/core';
+import { KezError, concatBytes, type Code } from '@kez/core';
 import type { FetchPolicy, SafeResponse } from './types.js';
 
 export function err(
@@ -69,16 +69,6 @@ export function declaredTooLarge(
 export const bodyTooLarge = (url: string, maxBytes: number): KezError =>
   err('too_large', `${url}: body exceeds ${maxBytes} bytes`, { url, limit: maxBytes });
 
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * Splits a streamed body into LF-terminated lines for FetchPolicy.lines: each complete line
  * goes to `check` as it arrives (which throws to reject the body), a line longer than `max`
@@ -108,7 +98,7 @@ export class LineStream {
         return;
       }
       const piece = chunk.subarray(at, lf);
-      this.check(this.partial.length ? concat([...this.partial, piece], this.run) : piece);
+      this.check(this.partial.length ? concatBytes(...this.partial, piece) : piece);
       this.partial = [];
       this.run = 0;
       at = lf + 1;
@@ -116,9 +106,37 @@ export class LineStream {
   }
 }
 
-/** Collects a body's chunks (each counted against maxBytes by the caller) into one array. */
-export function joinChunks(chunks: Uint8Array[], size: number): Uint8Array {
-  return chunks.length === 1 ? chunks[0]! : concat(chunks, size);
+/** A body's chunks (each counted against maxBytes by the caller) as one array. */
+export function joinChunks(chunks: Uint8Array[]): Uint8Array {
+  return chunks.length === 1 ? chunks[0]! : concatBytes(...chunks);
+}
+
+/** The URL a fetcher was asked for; not a URL is `malformed`. */
+export function requestUrl(input: string): URL {
+  try {
+    return new URL(input);
+  } catch {
+    throw err('malformed', `not a URL: ${input}`, { url: input });
+  }
+}
+
+/**
+ * One request's abort signal: its own timeout (policy.timeoutMs, else `totalMs`), the
+ * fetcher's and the caller's; `timed()` says whether a timeout (not the env's abort) fired.
+ */
+export function requestSignal(
+  policy: FetchPolicy,
+  totalMs: number,
+  outer?: AbortSignal,
+): { signal: AbortSignal; timed: () => boolean } {
+  const timeout = AbortSignal.timeout(policy.timeoutMs ?? totalMs);
+  const signal = AbortSignal.any([
+    timeout,
+    ...(outer ? [outer] : []),
+    ...(policy.signal ? [policy.signal] : []),
+  ]);
+  // A caller's deadline is a timeout too; only the env's own abort is not.
+  return { signal, timed: () => timeout.aborted || policy.signal?.aborted === true };
 }
 
 export function safeResponse(

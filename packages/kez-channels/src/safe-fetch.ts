@@ -18,6 +18,8 @@ import {
   bodyTooLarge,
   declaredTooLarge,
   err,
+  requestSignal,
+  requestUrl,
   safeResponse,
   statusError,
 } from './response-checks.js';
@@ -181,17 +183,8 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     limit(() => fetchOne(input, policy))) as SafeFetcher;
 
   async function fetchOne(input: string, policy: FetchPolicy): Promise<SafeResponse> {
-    let logical: URL;
-    try {
-      logical = new URL(input);
-    } catch {
-      throw err('malformed', `not a URL: ${input}`, { url: input });
-    }
-    const timeout = AbortSignal.timeout(policy.timeoutMs ?? config.timeouts.totalMs);
-    const signals = [timeout, ...(outer ? [outer] : []), ...(policy.signal ? [policy.signal] : [])];
-    const signal = AbortSignal.any(signals);
-    // A caller's deadline is a timeout too; only the env's own abort is not.
-    const timed = () => timeout.aborted || policy.signal?.aborted === true;
+    let logical = requestUrl(input);
+    const { signal, timed } = requestSignal(policy, config.timeouts.totalMs, outer);
     const maxRedirects = policy.maxRedirects ?? 3;
     const origin = logical.origin;
     for (let hop = 0; ; hop++) {

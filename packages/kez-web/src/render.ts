@@ -1,8 +1,8 @@
 // The profile page from a PageResult: the identity (id, QR code of the page, copy), a fork or
 // rollback banner, every account with its status, reason, place and stable id, and the chain
 // (head, keys, devices, sources). A status is shown exactly as this browser computed it.
+import { profileUrl } from '@kez/channels/browser';
 import { copyButton, h } from './dom.js';
-import { profileUrl } from './profile-links.js';
 import { qrSvg } from './qr.js';
 import type { PageResult } from './verify.js';
 
@@ -153,9 +153,7 @@ export function renderResult(root: HTMLElement, r: PageResult, pageUrl: string):
           h(
             'p',
             { class: 'muted' },
-            `Verified in this browser just now: every signature with @kez/core, every proof fetched from its service. Overall: `,
-            badge(r.status),
-            ` — ${r.reason}`,
+            'Verified in this browser just now: every signature with @kez/core, every proof fetched from its own service.',
           ),
         ),
         h(

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '@kez/test-kit/chromium';
 import { now, TestChain } from '@kez/test-kit/chain-builder';
 import { type DemoWorld, startDemoWorld } from '@kez/test-kit/demo-world';
 import { postEvent } from '@kez/test-kit/published-chain';
@@ -16,22 +17,7 @@ import { postEvent } from '@kez/test-kit/published-chain';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SITE = resolve(HERE, '../dist/site/index.html');
 const SCREENSHOT = resolve(HERE, '../../../docs/profile-page.png');
-const CHROMIUM = process.env.KEZ_CHROMIUM ?? '/usr/bin/chromium';
-const MISSING = existsSync(CHROMIUM)
-  ? undefined
-  : `${CHROMIUM} is absent (packages/kez-web/scripts/setup.sh installs Debian's chromium): profile-page test SKIPPED`;
-if (MISSING) console.warn(MISSING);
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const MISSING = chromiumMissing('profile-page test');
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 let world: DemoWorld;
@@ -165,6 +151,11 @@ describe.skipIf(MISSING)(MISSING ?? 'the profile page in Chromium', () => {
       path: process.env.KEZ_WEB_SCREENSHOT === '1' ? SCREENSHOT : join(work, 'page.png'),
       fullPage: true,
     });
+    // Readable on a phone: at 390 px nothing is wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+    ).toBeLessThanOrEqual(0);
     await page.close();
   });
 

@@ -172,7 +172,7 @@ export async function buildApp(
   }
   operationRoutes(app, { store, metrics });
   chainRoutes(app, { store, appender, metrics, maxEventsPerResponse: config.maxEventsPerResponse });
-  if (opts.web) webRoutes(app, opts.web);
+  if (opts.web) webRoutes(app, opts.web, { store, states });
 
   return app;
 }

@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttp, sendText, type RunningHttp } from '@kez/test-kit';
+import { TestChain, now } from '@kez/test-kit/chain-builder';
+import { canonicalize } from '@kez/core';
 import { buildApp } from '../src/app.js';
 import { DEFAULTS } from '../src/config.js';
 import { SqliteStore } from '../src/storage/sqlite.js';
 
 const HEX = 'ab'.repeat(32);
 const INDEX =
-  '<!doctype html><title>page</title><script type="module" src="/assets/app-1234.js"></script>';
+  '<!doctype html><html><head><title>page</title><script type="module" src="/assets/app-1234.js"></script></head><body></body></html>';
 
 let dir: string;
 let store: SqliteStore;
@@ -70,6 +72,35 @@ describe('the profile page on the sig-server', () => {
       expect(r.headers['cache-control']).toBe('no-cache');
       expect(r.headers['set-cookie']).toBeUndefined();
     }
+  });
+
+  it('an identity page links each account its stored chain claims with rel="me", in the HTML', async () => {
+    const t = TestChain.create({ seed: 7, createdAt: now() - 600 });
+    t.add('github:alice');
+    t.add('ap:@alice@social.example');
+    t.add('github:alice-old');
+    t.revoke('github:alice-old');
+    for (const ev of t.events) {
+      const r = await app.inject({
+        method: 'POST',
+        url: `/v1/chains/${t.identity}/events`,
+        headers: { 'content-type': 'application/json' },
+        payload: canonicalize(ev),
+      });
+      expect(r.statusCode).toBeLessThan(300);
+    }
+    const hex = t.identity.slice('kez:id:'.length);
+    for (const url of [`/id/${hex}`, `/kez:id:${hex}`]) {
+      const body = (await app.inject({ method: 'GET', url })).body;
+      const links = [...body.matchAll(/<link rel="me" href="([^"]*)">/g)].map((m) => m[1]);
+      expect({ url, links }).toEqual({
+        url,
+        links: ['https://github.com/alice', 'https://social.example/@alice'],
+      });
+      expect(body.indexOf('rel="me"')).toBeLessThan(body.indexOf('</head>'));
+    }
+    // An identity the server does not hold: the bare page.
+    expect((await app.inject({ method: 'GET', url: `/id/${HEX}` })).body).toBe(INDEX);
   });
 
   it('the page carries a strict Content-Security-Policy', async () => {

@@ -1,6 +1,7 @@
-// An account's public profile URL, for the rel="me" link of a verified account (Mastodon shows
-// a verified link when the page it names links back with rel="me"). None where the service
-// has no web profile of its own.
+// An account's public web profile, for rel="me" links (Mastodon shows a link as verified when
+// the page it names links back with rel="me"): the profile page (kez-web) links each account
+// it verified, the sig-server's copy of it each account the chain claims. None where the
+// service has no web profile of its own. Browser-safe.
 import { parseSubject } from '@kez/core';
 
 export function profileUrl(subject: string): string | undefined {
