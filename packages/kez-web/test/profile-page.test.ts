@@ -153,6 +153,15 @@ describe.skipIf(MISSING)(MISSING ?? 'the profile page in Chromium', () => {
     });
     // Readable on a phone: at 390 px nothing is wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
+    const wider = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .filter((el) => !el.closest('.table-wrap') || el.classList.contains('table-wrap'))
+        .map(
+          (el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent?.slice(0, 40)}`,
+        ),
+    );
+    expect(wider).toEqual([]);
     expect(
       await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
     ).toBeLessThanOrEqual(0);
