@@ -4,6 +4,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { KezError } from '@kez/core';
+import { mappedUrl } from './host-map.js';
 import type { ChannelsConfig } from './types.js';
 
 /** Which opt-in, if any, lifts a range: loopback (allowLoopback) or private networks (allowPrivate). */
@@ -169,22 +170,8 @@ export function targetUrl(
   config: ChannelsConfig,
   schemes: { secure: string; plain: string },
 ): URL {
-  const mapped = config.hostMap[logical.host] ?? config.hostMap[logical.hostname];
-  let actual = logical;
-  if (mapped) {
-    actual = new URL(mapped);
-    if (schemes.secure === 'wss:') actual.protocol = actual.protocol.replace(/^http/, 'ws');
-    actual.pathname = logical.pathname;
-    actual.search = logical.search;
-  }
+  const actual = mappedUrl(logical, config, schemes);
   const url = logical.href;
-  if (
-    actual.protocol !== schemes.secure &&
-    !(actual.protocol === schemes.plain && config.allowHttp)
-  )
-    throw new KezError('blocked_address', `${url}: only ${schemes.secure}// is allowed`, { url });
-  if (actual.username || actual.password)
-    throw new KezError('blocked_address', `${url}: credentials in URL`, { url });
   if (isIpLiteral(actual.hostname)) {
     const why = blockedReason(actual.hostname, addressPolicy(config));
     if (why)

@@ -1,4 +1,5 @@
 // Builds the ChannelEnv every plugin receives: one safe fetcher and one resolver per config.
+import { dialRelayWs } from './channels/relay-dial-ws.js';
 import { createResolveTxt } from './dns-txt.js';
 import { createSafeFetch } from './safe-fetch.js';
 import type { ChannelEnv, ChannelsConfig, HttpCache, ReadCredentials } from './types.js';
@@ -20,6 +21,7 @@ export function createChannelEnv(
   const fetch = createSafeFetch(config, opts.signal);
   return {
     fetch,
+    dialRelay: dialRelayWs,
     resolveTxt: createResolveTxt(config),
     config,
     signal: opts.signal,

@@ -16,6 +16,7 @@ export { createSafeFetch, guardedAgent, type SafeFetcher } from './safe-fetch.js
 export { createResolveTxt } from './dns-txt.js';
 export { createChannelEnv, type OwnedChannelEnv } from './env.js';
 export { ChannelRegistry } from './registry.js';
+export { profileUrl } from './profile-url.js';
 export * from './sigserver-client.js';
 export { htmlToText } from './html-text.js';
 export {
@@ -35,7 +36,8 @@ export {
   type SourceReport,
 } from './chain-sources.js';
 export * from './read-limits.js';
-export { fileHeadCache, memoryHeadCache, type HeadCache, type SeenHead } from './head-cache.js';
+export { memoryHeadCache, type HeadCache, type SeenHead } from './head-cache.js';
+export { fileHeadCache } from './head-cache-file.js';
 export {
   rankIdentities,
   verifyIdentity,

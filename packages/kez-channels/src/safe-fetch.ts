@@ -3,7 +3,7 @@
 // (re-checking every hop), bounds time and size, and maps every failure to a SPEC §9 code.
 import type { Socket } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
-import { KezError, isKezError, type Code } from '@kez/core';
+import { isKezError, type KezError } from '@kez/core';
 import {
   BlockedAddressError,
   addressPolicy,
@@ -13,6 +13,16 @@ import {
   targetUrl,
 } from './address-policy.js';
 import { createLimiter } from './limiter.js';
+import {
+  LineStream,
+  bodyTooLarge,
+  declaredTooLarge,
+  err,
+  requestSignal,
+  requestUrl,
+  safeResponse,
+  statusError,
+} from './response-checks.js';
 import { MAX_CONCURRENT_FETCHES } from './read-limits.js';
 import type { ChannelsConfig, FetchPolicy, SafeFetch, SafeResponse } from './types.js';
 
@@ -40,17 +50,6 @@ export function guardedAgent(config: ChannelsConfig): Agent {
     bodyTimeout: config.timeouts.totalMs,
     keepAliveTimeout: 4_000,
   });
-}
-
-function err(
-  code: Code,
-  message: string,
-  evidence: Record<string, unknown>,
-  cause?: unknown,
-): KezError {
-  const e = new KezError(code, message, evidence);
-  if (cause !== undefined) Object.defineProperty(e, 'cause', { value: cause });
-  return e;
 }
 
 /** Finds our marker or a known code anywhere in an error's cause chain. */
@@ -84,47 +83,6 @@ function mapError(e: unknown, url: string, timedOut: boolean): KezError {
 function discard(body: { on(ev: 'error', fn: () => void): unknown; destroy(): unknown }): void {
   body.on('error', () => {});
   body.destroy();
-}
-
-/**
- * Splits a streamed body into LF-terminated lines for FetchPolicy.lines: each complete line
- * goes to `check` as it arrives (which throws to reject the body), a line longer than `max`
- * is too_large. Holds only the line in progress.
- */
-class LineStream {
-  private partial: Buffer[] = [];
-  private run = 0;
-  constructor(
-    private readonly max: number,
-    private readonly check: (line: Uint8Array) => void,
-    private readonly url: string,
-  ) {}
-
-  push(chunk: Buffer): void {
-    for (let at = 0; ; ) {
-      const lf = chunk.indexOf(0x0a, at);
-      const end = lf < 0 ? chunk.length : lf;
-      this.run += end - at;
-      if (this.run > this.max)
-        throw err('too_large', `${this.url}: a line exceeds ${this.max} bytes`, {
-          url: this.url,
-          limit: this.max,
-        });
-      if (lf < 0) {
-        if (end > at) this.partial.push(chunk.subarray(at));
-        return;
-      }
-      const piece = chunk.subarray(at, lf);
-      this.check(this.partial.length ? Buffer.concat([...this.partial, piece]) : piece);
-      this.partial = [];
-      this.run = 0;
-      at = lf + 1;
-    }
-  }
-}
-
-function mediaType(headers: Record<string, string>): string {
-  return (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -183,43 +141,15 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
       }
       return { redirect: next };
     }
-    const pass = policy.passStatuses?.includes(status) ?? false;
-    if (!pass && !(status >= 200 && status < 300)) {
+    const refused = statusError(url, status, headers, policy);
+    if (refused) {
       discard(res.body);
-      if (status === 429 || (status === 403 && headers['x-ratelimit-remaining'] === '0')) {
-        // When to try again: GitHub's x-ratelimit-reset (epoch seconds) or Retry-After (seconds).
-        const reset = Number(headers['x-ratelimit-reset']);
-        const after = Number(headers['retry-after']);
-        const at = Number.isFinite(reset) && reset > 0 ? reset * 1000 : Date.now() + after * 1000;
-        const resetAt = Number.isFinite(at) ? new Date(at).toISOString() : undefined;
-        throw err(
-          'rate_limited',
-          `${url}: rate limited (HTTP ${status})${resetAt ? `; retry after ${resetAt}` : ''}`,
-          { url, status, retry_after: headers['retry-after'], reset_at: resetAt },
-        );
-      }
-      if (status === 404 || status === 410)
-        throw err('no_account', `${url}: not found (HTTP ${status})`, { url, status });
-      throw err('http_status', `${url}: HTTP ${status}`, { url, status });
+      throw refused;
     }
-    if (policy.contentTypes && status >= 200 && status < 300) {
-      const mt = mediaType(headers);
-      if (!policy.contentTypes.some((t) => mt === t || mt.startsWith(t))) {
-        discard(res.body);
-        throw err('content_type', `${url}: unexpected content type '${mt}'`, {
-          url,
-          content_type: mt,
-          expected: policy.contentTypes,
-        });
-      }
-    }
-    const declared = Number(headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
+    const tooLarge = declaredTooLarge(url, headers, maxBytes);
+    if (tooLarge) {
       discard(res.body);
-      throw err('too_large', `${url}: body of ${declared} bytes exceeds ${maxBytes}`, {
-        url,
-        limit: maxBytes,
-      });
+      throw tooLarge;
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -231,10 +161,7 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
         size += chunk.length;
         if (size > maxBytes) {
           discard(res.body);
-          throw err('too_large', `${url}: body exceeds ${maxBytes} bytes`, {
-            url,
-            limit: maxBytes,
-          });
+          throw bodyTooLarge(url, maxBytes);
         }
         try {
           lines?.push(chunk);
@@ -249,43 +176,15 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     }
     // A Buffer is a Uint8Array: no second copy of the body.
     const body: Uint8Array = Buffer.concat(chunks, size);
-    return {
-      url,
-      status,
-      headers,
-      body,
-      text: () => {
-        try {
-          return new TextDecoder('utf-8', { fatal: true }).decode(body);
-        } catch (e) {
-          throw err('malformed', `${url}: response is not UTF-8`, { url }, e);
-        }
-      },
-      json: () => {
-        try {
-          return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) as unknown;
-        } catch (e) {
-          throw err('malformed', `${url}: response is not JSON`, { url }, e);
-        }
-      },
-    };
+    return safeResponse(url, status, headers, body);
   }
 
   const safeFetch = ((input: string, policy: FetchPolicy = {}) =>
     limit(() => fetchOne(input, policy))) as SafeFetcher;
 
   async function fetchOne(input: string, policy: FetchPolicy): Promise<SafeResponse> {
-    let logical: URL;
-    try {
-      logical = new URL(input);
-    } catch {
-      throw err('malformed', `not a URL: ${input}`, { url: input });
-    }
-    const timeout = AbortSignal.timeout(policy.timeoutMs ?? config.timeouts.totalMs);
-    const signals = [timeout, ...(outer ? [outer] : []), ...(policy.signal ? [policy.signal] : [])];
-    const signal = AbortSignal.any(signals);
-    // A caller's deadline is a timeout too; only the env's own abort is not.
-    const timed = () => timeout.aborted || policy.signal?.aborted === true;
+    let logical = requestUrl(input);
+    const { signal, timed } = requestSignal(policy, config.timeouts.totalMs, outer);
     const maxRedirects = policy.maxRedirects ?? 3;
     const origin = logical.origin;
     for (let hop = 0; ; hop++) {

@@ -123,8 +123,20 @@ export interface ReadCredentials {
   github?: string;
 }
 
+/** An open WebSocket to a relay: text frames in and out; `onEnd` fires once, with why. */
+export interface RelaySocket {
+  send(text: string): void;
+  listen(onMessage: (text: string) => void, onEnd: (e: KezError) => void): void;
+  close(): void;
+}
+
+/** Opens a relay socket (the URL before config.hostMap); every failure a KezError. */
+export type RelayDialer = (url: string, env: ChannelEnv) => Promise<RelaySocket>;
+
 export interface ChannelEnv {
   fetch: SafeFetch;
+  /** Opens nostr relay connections (Node: ws under the address policy; a browser: WebSocket). */
+  dialRelay?: RelayDialer;
   credentials?: ReadCredentials;
   httpCache?: HttpCache;
   /** TXT lookup via the configured DNS servers: records, each a list of character-strings. [] when none. */

@@ -11,7 +11,7 @@ import {
   nostrPlugin,
   type SafeFetcher,
 } from '../src/index.js';
-import { relayTarget } from '../src/channels/nostr-relay-client.js';
+import { relayTarget } from '../src/channels/relay-dial-ws.js';
 import { sendText, startHttp, type RunningHttp } from '@kez/test-kit';
 
 let server: RunningHttp;

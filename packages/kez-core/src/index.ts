@@ -17,6 +17,7 @@ export {
   utf8Encode,
   utf8Decode,
   sha256Hex,
+  concatBytes,
 } from './bytes.js';
 export { canonicalize, canonicalBytes, parseCanonical } from './jcs.js';
 export * from './limits.js';

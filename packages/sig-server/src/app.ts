@@ -15,6 +15,7 @@ import { Metrics } from './metrics.js';
 import { chainRoutes } from './routes/chains.js';
 import { operationRoutes } from './routes/operations.js';
 import type { ChainStore } from './storage/types.js';
+import { webRoutes, type WebOptions } from './web/routes.js';
 
 const unixNow = (): number => Math.floor(Date.now() / 1000);
 
@@ -73,6 +74,8 @@ function proxyTrust(
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger;
   metrics?: Metrics;
+  /** Serve the kez-web profile page (web/routes.ts); off unless given. */
+  web?: WebOptions;
 }
 
 export async function buildApp(
@@ -169,6 +172,7 @@ export async function buildApp(
   }
   operationRoutes(app, { store, metrics });
   chainRoutes(app, { store, appender, metrics, maxEventsPerResponse: config.maxEventsPerResponse });
+  if (opts.web) webRoutes(app, opts.web, { store, states });
 
   return app;
 }

@@ -14,3 +14,5 @@ export type {
 } from './storage/types.js';
 export { Metrics } from './metrics.js';
 export { openApiDocument } from './openapi.js';
+export type { WebOptions } from './web/routes.js';
+export type { RelayOptions } from './web/relay.js';

@@ -4,11 +4,14 @@
 import '@kez/accel';
 import { loadConfig, USAGE } from './config.js';
 import { startServer } from './server.js';
+import { webOptionsFromEnv } from './web/env.js';
 
 async function main(): Promise<void> {
   let config;
+  let web;
   try {
     config = loadConfig(process.argv.slice(2), process.env);
+    web = webOptionsFromEnv(process.env);
   } catch (err) {
     process.stderr.write(`kez-sig-server: ${(err as Error).message}\n${USAGE}\n`);
     process.exit(2);
@@ -17,7 +20,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const server = await startServer(config);
+  const server = await startServer(config, web ? { web } : {});
   server.app.log.info({ url: server.url, db: server.store.kind }, 'kez sig-server listening');
   let closing = false;
   const shutdown = (signal: string) => {

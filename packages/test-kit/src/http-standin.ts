@@ -60,6 +60,22 @@ export async function startHttp(
   const state = { latencyMs: opts.latencyMs ?? 0, requests: [] as string[] };
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://standin.invalid');
+    // The services stood in for answer browsers' CORS (GitHub REST:
+    // https://docs.github.com/en/rest/using-the-rest-api/using-cors-and-jsonp-to-make-cross-origin-requests;
+    // Mastodon's API: https://docs.joinmastodon.org/spec/oauth/#cors), so a web page can ask.
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader(
+      'access-control-expose-headers',
+      'etag, link, retry-after, x-ratelimit-remaining',
+    );
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST, PATCH, PUT, DELETE',
+        'access-control-allow-headers': 'accept, authorization, content-type, x-github-api-version',
+        'access-control-max-age': '86400',
+      });
+      return void res.end();
+    }
     state.requests.push(`${req.method} ${url.pathname}${url.search}`);
     const run = async () => {
       const body = await readBody(req);

@@ -1,24 +1,10 @@
-// NIP-01 over WebSocket (ws) to one relay, with the one address policy (address-policy.ts)
-// applied to the connection: wss only (ws:// only with allowHttp), no private/loopback/link-local targets
-// (checked on the resolved address and again on the connected socket), bounded time and size.
-// Every failure is a KezError with a SPEC §9 code.
-import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
-import { KezError, isKezError, utf8Decode, type Code } from '@kez/core';
-import {
-  addressPolicy,
-  blockedIn,
-  blockedReason,
-  guardedLookup,
-  targetUrl,
-} from '../address-policy.js';
-import type { ChannelEnv, ChannelsConfig } from '../types.js';
+// NIP-01 to one relay over the socket env.dialRelay opens (Node: ws with the address policy,
+// relay-dial-ws.ts; a browser: its WebSocket, relay-dial-browser.ts): bounded time and size.
+// No Node imports, so it runs in a browser. Every failure is a KezError with a SPEC §9 code.
+import { KezError, isKezError, toHex, type Code } from '@kez/core';
+import type { ChannelEnv, RelaySocket } from '../types.js';
 import type { NostrEvent } from './nostr-event.js';
-
-/** A relay that did not answer in time (or whose wait was aborted). */
-const timedOut = (url: string, what: string): KezError =>
-  new KezError('timeout', `${url}: ${what}`, { url });
+import { timedOut } from './relay-socket.js';
 
 export interface NostrFilter {
   kinds?: number[];
@@ -39,37 +25,6 @@ export interface QueryLimits {
 /** A relay answers EVENT with OK at once (NIP-01); waiting longer only hides a broken relay. */
 const OK_WAIT_MS = 5_000;
 
-/** One KEZ event line is ≤ 64 KiB; JSON string escaping can double it, tags add a little. */
-const MAX_MESSAGE_BYTES = 256 << 10;
-
-/** The URL actually dialled for a relay URL: config.hostMap applied, scheme and address checked. */
-export function relayTarget(url: string, config: ChannelsConfig): string {
-  let logical: URL;
-  try {
-    logical = new URL(url);
-  } catch {
-    throw new KezError('malformed', `not a relay URL: ${url}`, { url });
-  }
-  return targetUrl(logical, config, { secure: 'wss:', plain: 'ws:' }).href;
-}
-
-/** A connection the address policy refused is blocked_address; anything else is the network. */
-function connectError(e: unknown, url: string): KezError {
-  const blocked = blockedIn(e);
-  const error = blocked
-    ? new KezError('blocked_address', `${url}: ${blocked.message}`, {
-        url,
-        address: blocked.address,
-      })
-    : new KezError(
-        'network',
-        `${url}: relay connection failed (${(e as { code?: string })?.code ?? (e as Error)?.message ?? String(e)})`,
-        { url },
-      );
-  Object.defineProperty(error, 'cause', { value: e });
-  return error;
-}
-
 /** A relay's machine-readable prefix (NIP-01 OK/CLOSED messages) → SPEC code. */
 export function relayRefusal(message: string): Code {
   if (message.startsWith('rate-limited:')) return 'rate_limited';
@@ -88,86 +43,29 @@ export class RelaySession {
 
   private constructor(
     readonly url: string,
-    private readonly ws: WebSocket,
+    private readonly socket: RelaySocket,
     readonly env: ChannelEnv,
   ) {
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) return;
-      let msg: unknown;
-      try {
-        msg = JSON.parse(utf8Decode(data));
-      } catch {
-        return;
-      } // not NIP-01: ignored
-      if (!Array.isArray(msg) || typeof msg[0] !== 'string') return;
-      for (const h of this.handlers) h(msg);
-    });
-    ws.on('error', (e) => this.fail(isKezError(e) ? e : connectError(e, url)));
-    ws.on('close', () =>
-      this.fail(new KezError('network', `${url}: relay closed the connection`, { url })),
+    socket.listen(
+      (text) => {
+        let msg: unknown;
+        try {
+          msg = JSON.parse(text);
+        } catch {
+          return;
+        } // not NIP-01: ignored
+        if (!Array.isArray(msg) || typeof msg[0] !== 'string') return;
+        for (const h of this.handlers) h(msg);
+      },
+      (e) => this.fail(e),
     );
   }
 
-  /** Dials the relay; resolves once the WebSocket is open. */
-  static open(url: string, env: ChannelEnv): Promise<RelaySession> {
-    const { config } = env;
-    const target = relayTarget(url, config);
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(target, {
-        lookup: guardedLookup(addressPolicy(config)),
-        followRedirects: false,
-        perMessageDeflate: false,
-        maxPayload: MAX_MESSAGE_BYTES,
-        headers: { 'user-agent': 'kez/0.2' },
-      } as WebSocket.ClientOptions);
-      const done = (e: KezError | null) => {
-        clearTimeout(timer);
-        env.signal?.removeEventListener('abort', onAbort);
-        ws.removeAllListeners('open')
-          .removeAllListeners('error')
-          .removeAllListeners('unexpected-response');
-        if (e) {
-          ws.on('error', () => {
-            /* late errors of a socket we gave up on */
-          });
-          ws.terminate();
-          reject(e);
-        } else {
-          resolve(new RelaySession(url, ws, env));
-        }
-      };
-      const onAbort = () => done(timedOut(url, 'aborted'));
-      const timer = setTimeout(
-        () => done(timedOut(url, `no WebSocket handshake within ${config.timeouts.connectMs} ms`)),
-        config.timeouts.connectMs,
-      );
-      env.signal?.addEventListener('abort', onAbort, { once: true });
-      ws.on('upgrade', (res: IncomingMessage) => {
-        // The address actually connected to, whatever resolved it (IP literal, lookup, proxy).
-        const remote = res.socket.remoteAddress ?? '';
-        const why = blockedReason(remote, addressPolicy(config));
-        if (why)
-          done(
-            new KezError('blocked_address', `${url}: refused to talk to ${remote} (${why})`, {
-              url,
-              address: remote,
-            }),
-          );
-      });
-      ws.on('unexpected-response', (_req, res: IncomingMessage) => {
-        const status = res.statusCode ?? 0;
-        res.resume();
-        done(
-          new KezError(
-            status === 429 ? 'rate_limited' : 'http_status',
-            `${url}: HTTP ${status} instead of a WebSocket`,
-            { url, status },
-          ),
-        );
-      });
-      ws.on('open', () => done(null));
-      ws.on('error', (e) => done(connectError(e, url)));
-    });
+  /** Dials the relay through env.dialRelay; resolves once the WebSocket is open. */
+  static async open(url: string, env: ChannelEnv): Promise<RelaySession> {
+    if (!env.dialRelay)
+      throw new KezError('network', `${url}: this environment cannot open WebSockets`, { url });
+    return new RelaySession(url, await env.dialRelay(url, env), env);
   }
 
   private fail(e: KezError): void {
@@ -221,19 +119,19 @@ export class RelaySession {
       try {
         start();
       } catch (e) {
-        finish(connectError(e, url));
+        finish(new KezError('network', `${url}: send failed (${String(e)})`, { url }));
       }
     });
   }
 
   /** REQ → the events sent before EOSE (raw values: the caller checks them). */
   query(filter: NostrFilter, limits: QueryLimits): Promise<unknown[]> {
-    const sub = `kez-${randomBytes(6).toString('hex')}`;
+    const sub = `kez-${toHex(crypto.getRandomValues(new Uint8Array(6)))}`;
     const events: unknown[] = [];
     let bytes = 0;
     return this.exchange(
       `REQ ${JSON.stringify(filter)}`,
-      () => this.ws.send(JSON.stringify(['REQ', sub, filter])),
+      () => this.socket.send(JSON.stringify(['REQ', sub, filter])),
       (msg) => {
         if (msg[1] !== sub) return undefined;
         if (msg[0] === 'EVENT') {
@@ -249,7 +147,7 @@ export class RelaySession {
           return undefined;
         }
         if (msg[0] === 'EOSE') {
-          this.ws.send(JSON.stringify(['CLOSE', sub]));
+          this.socket.send(JSON.stringify(['CLOSE', sub]));
           return events;
         }
         if (msg[0] === 'CLOSED') {
@@ -275,7 +173,7 @@ export class RelaySession {
     const wait = Math.min(OK_WAIT_MS, this.env.config.timeouts.totalMs);
     return this.exchange(
       `EVENT ${event.id}`,
-      () => this.ws.send(JSON.stringify(['EVENT', event])),
+      () => this.socket.send(JSON.stringify(['EVENT', event])),
       (msg) => {
         if (msg[0] === 'NOTICE' && typeof msg[1] === 'string') notice = msg[1].slice(0, 300);
         if (msg[0] !== 'OK') return undefined;
@@ -307,11 +205,7 @@ export class RelaySession {
 
   close(): void {
     this.fail(new KezError('network', `${this.url}: session closed`, { url: this.url }));
-    this.ws.removeAllListeners('error');
-    this.ws.on('error', () => {
-      /* closing */
-    });
-    this.ws.terminate();
+    this.socket.close();
   }
 }
 

@@ -7,28 +7,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '@kez/test-kit/chromium';
 import { KEZ_VECTORS } from '@kez/test-kit/vector-paths';
 import { bundlePage } from './bundle.js';
 import { serveDir, type StaticServer } from './server.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIST_INDEX = resolve(HERE, '../../dist/index.js');
-const CHROMIUM = process.env.KEZ_CHROMIUM ?? '/usr/bin/chromium';
-const MISSING = existsSync(CHROMIUM)
-  ? undefined
-  : `${CHROMIUM} is absent (Debian's chromium; packages/kez-core/scripts/setup.sh installs it): browser test SKIPPED`;
-if (MISSING) console.warn(MISSING);
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const MISSING = chromiumMissing('browser test');
 
 type Json = any;
 const vectorsText = readFileSync(KEZ_VECTORS, 'utf8');
