@@ -12,6 +12,7 @@ describe('app.inject on this Node', () => {
   it('answers injected requests, with cookies, in the API error shape', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kez-sig-inject-'));
     const store = new SqliteStore(dir);
+    await store.init();
     const app = await buildApp({ ...DEFAULTS, dataDir: dir }, store, { logger: false });
     try {
       const ok = await app.inject({ method: 'GET', url: '/healthz', cookies: { a: 'b' } });

@@ -64,32 +64,6 @@ INSERT INTO kez_counters (shard, chains, events, fork_events) VALUES (0,
 UPDATE kez_chains c SET forks_stored = (SELECT count(*) FROM kez_fork_events f
   WHERE f.identity = c.identity) WHERE c.fork;
 `;
-/** A genesis: the chain row (unless it exists), the event and the counters, in one statement. */
-const APPEND_GENESIS = `
-WITH made AS (
-  INSERT INTO kez_chains (identity, head_seq, head_hash) VALUES ($1, 0, $2)
-  ON CONFLICT (identity) DO NOTHING RETURNING identity
-), ins AS (
-  INSERT INTO kez_events (identity, seq, hash, jcs) SELECT identity, 0, $2, $3 FROM made
-  RETURNING 1
-), counted AS (
-  UPDATE kez_counters SET chains = chains + 1, events = events + 1
-  WHERE shard = $4 AND EXISTS (SELECT 1 FROM ins) RETURNING 1
-)
-SELECT count(*)::int AS n FROM ins`;
-/** The next event: the head moves from the expected one only, then the event and counters. */
-const APPEND_NEXT = `
-WITH moved AS (
-  UPDATE kez_chains SET head_seq = $2, head_hash = $3
-  WHERE identity = $1 AND head_seq = $4 AND head_hash = $5 RETURNING identity
-), ins AS (
-  INSERT INTO kez_events (identity, seq, hash, jcs) SELECT identity, $2, $3, $6 FROM moved
-  RETURNING 1
-), counted AS (
-  UPDATE kez_counters SET events = events + 1
-  WHERE shard = $7 AND EXISTS (SELECT 1 FROM ins) RETURNING 1
-)
-SELECT count(*)::int AS n FROM ins`;
 /** Any constant: serializes schema creation when several replicas start at once. */
 const SCHEMA_LOCK = 0x4b455a01;
 const UNIQUE_VIOLATION = '23505';
@@ -176,19 +150,40 @@ export class PostgresStore implements ChainStore {
   async append(identity: string, ev: StoredEvent, expected: ExpectedHead): Promise<AppendResult> {
     if (ev.seq !== (expected ? expected.seq + 1 : 0))
       throw new Error('append: seq does not follow the expected head');
-    // One statement, one round trip, committed on its own: the head moves only from the
-    // expected one (a concurrent append waits for the row lock, then finds the head moved and
-    // changes nothing), and the event and the counters are written only when it did.
-    const [sql, values] =
-      expected === null
-        ? [APPEND_GENESIS, [identity, ev.hash, ev.jcs, shardOf(identity)]]
-        : [
-            APPEND_NEXT,
-            [identity, ev.seq, ev.hash, expected.seq, expected.hash, ev.jcs, shardOf(identity)],
-          ];
     try {
-      const r = await this.query<{ n: number }>(sql, values);
-      return r.rows[0]?.n === 1 ? { ok: true } : { ok: false, reason: 'conflict' };
+      return await this.tx(async (c): Promise<AppendResult> => {
+        if (expected === null) {
+          const ins = await c.query(
+            `INSERT INTO kez_chains (identity, head_seq, head_hash) VALUES ($1, 0, $2)
+             ON CONFLICT (identity) DO NOTHING RETURNING identity`,
+            [identity, ev.hash],
+          );
+          if (ins.rowCount !== 1) return { ok: false, reason: 'conflict' };
+          await this.count(c, identity, 'chains = chains + 1, events = events + 1');
+        } else {
+          const cur = await c.query<{ head_seq: string; head_hash: string }>(
+            'SELECT head_seq, head_hash FROM kez_chains WHERE identity = $1 FOR UPDATE',
+            [identity],
+          );
+          const row = cur.rows[0];
+          if (!row || Number(row.head_seq) !== expected.seq || row.head_hash !== expected.hash) {
+            return { ok: false, reason: 'conflict' };
+          }
+          await c.query('UPDATE kez_chains SET head_seq = $2, head_hash = $3 WHERE identity = $1', [
+            identity,
+            ev.seq,
+            ev.hash,
+          ]);
+          await this.count(c, identity, 'events = events + 1');
+        }
+        await c.query('INSERT INTO kez_events (identity, seq, hash, jcs) VALUES ($1, $2, $3, $4)', [
+          identity,
+          ev.seq,
+          ev.hash,
+          ev.jcs,
+        ]);
+        return { ok: true };
+      });
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION)
         return { ok: false, reason: 'conflict' };
