@@ -203,9 +203,9 @@ async function publishTo(e: OwnedChannelEnv, subjectText: string, token: string,
   return short;
 }
 
-async function storedFields(host: string, user: string) {
+async function storedFieldsOn(e: OwnedChannelEnv, host: string, user: string) {
   const actor = (await (
-    await env.fetch(`https://${host}/users/${user}`, {
+    await e.fetch(`https://${host}/users/${user}`, {
       headers: { accept: 'application/activity+json' },
     })
   ).json()) as { attachment: { name: string; value: string }[] };
@@ -227,7 +227,7 @@ describe('ap publish against the documented write path (hash form; arrays erase 
       'keep-token',
       'https://h.example',
     );
-    expect(await storedFields('social.example', 'keep')).toEqual([
+    expect(await storedFieldsOn(env, 'social.example', 'keep')).toEqual([
       ['Web', 'https://keep.example'],
       ['Pronouns', 'they/them'],
       ['KEZ', short],
@@ -249,7 +249,7 @@ describe('ap publish against the documented write path (hash form; arrays erase 
       'again-token',
       'https://h.example',
     );
-    expect(await storedFields('social.example', 'again')).toEqual([
+    expect(await storedFieldsOn(env, 'social.example', 'again')).toEqual([
       ['Web', 'https://again.example'],
       ['KEZ', short],
       ['Pronouns', 'she/her'],
@@ -267,7 +267,7 @@ describe('ap publish against the documented write path (hash form; arrays erase 
     expect(err).toMatchObject({ code: 'too_large', evidence: { limit: 4 } });
     expect(err!.message).toMatch(/4 of its 4 profile fields/);
     expect(String(err!.evidence.hint)).toMatch(/remove a profile field, or rename one to KEZ/);
-    expect(await storedFields('social.example', 'full')).toEqual(
+    expect(await storedFieldsOn(env, 'social.example', 'full')).toEqual(
       four.map((f) => [f.name, f.value]),
     );
   });
@@ -378,6 +378,38 @@ describe('ap on a split-domain instance (LOCAL_DOMAIN ≠ WEB_DOMAIN)', () => {
       short: { identity: c.identity },
       owner: { subject: 'ap:@sp@split.example', stableId: 'https://social.split.example/users/sp' },
     });
+  });
+
+  it('kez publish writes through the API on WEB_DOMAIN, and the proof verifies', async () => {
+    sd.addAccount('pubsplit', { fields: [{ name: 'Web', value: 'https://w.example' }] });
+    sd.addToken('split-token', 'pubsplit');
+    const short = await publishTo(
+      denv,
+      'ap:@pubsplit@split.example',
+      'split-token',
+      'https://h.example',
+    );
+    const subject = parseSubject('ap:@pubsplit@split.example');
+    const [v] = (await apPlugin.locate(subject, denv)).map((x) =>
+      evaluateCandidate(subject, x, now()),
+    );
+    expect(v).toMatchObject({
+      status: 'valid',
+      location: 'https://social.split.example/users/pubsplit',
+      short: { homes: ['https://h.example'] },
+    });
+    expect(await storedFieldsOn(denv, 'social.split.example', 'pubsplit')).toEqual([
+      ['Web', 'https://w.example'],
+      ['KEZ', short],
+    ]);
+  });
+
+  it('a token of another account is refused before anything is written', async () => {
+    sd.addAccount('victim', { fields: [{ name: 'Web', value: 'https://v.example' }] });
+    sd.addToken('not-victims-token', 'pubsplit');
+    await expect(
+      publishTo(denv, 'ap:@victim@split.example', 'not-victims-token', 'https://h.example'),
+    ).rejects.toMatchObject({ code: 'not_authorized' });
   });
 
   it('the redirected JRD cannot vouch for an actor on a third host', async () => {

@@ -169,8 +169,10 @@ export const apPlugin: ChannelPlugin = {
         },
       );
     const { user, host } = splitAcct(p.subject.id);
+    // The API lives where the actor does (WEB_DOMAIN on a split-domain instance).
+    const apiHost = new URL(await webfinger(user, host, env)).host;
     // The short proof: a compact claim (~400 characters) would be cut at 255.
-    const { url } = await publishField(host, p.token, p.short, env);
-    return { location: url ?? `https://${host}/@${user}` };
+    const { url } = await publishField(apiHost, user, p.token, p.short, env);
+    return { location: url ?? `https://${apiHost}/@${user}` };
   },
 };

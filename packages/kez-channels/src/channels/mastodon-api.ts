@@ -94,9 +94,10 @@ function fieldsFull(used: number, detail?: string): KezError {
   );
 }
 
-/** Writes the short proof into the KEZ field of the token's account, keeping the others. */
+/** Writes the short proof into the KEZ field of `user`'s account (the token's), keeping the others. */
 export async function publishField(
   host: string,
+  user: string,
   token: string,
   value: string,
   env: ChannelEnv,
@@ -111,7 +112,14 @@ export async function publishField(
       headers: auth,
       contentTypes: JSON_TYPES,
     })
-  ).json() as { source?: { fields?: unknown } };
+  ).json() as { username?: unknown; source?: { fields?: unknown } };
+  // The token must be the subject's own: never write another account's profile.
+  if (typeof me?.username !== 'string' || me.username.toLowerCase() !== user)
+    throw new KezError(
+      'not_authorized',
+      `the token is for @${String(me?.username)}, not @${user}`,
+      { host },
+    );
   // source.fields is the plain text the user wrote (fields are served as HTML).
   const existing = (Array.isArray(me?.source?.fields) ? me.source.fields : [])
     .filter((f) => typeof f?.name === 'string' && typeof f.value === 'string')
