@@ -49,6 +49,7 @@ export {
   dnsPlugin,
   githubPlugin,
   nostrPlugin,
+  openpgpPlugin,
   webPlugin,
   builtinPlugins,
   builtinTransports,
