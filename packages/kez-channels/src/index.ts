@@ -52,6 +52,7 @@ export {
   dnsPlugin,
   githubPlugin,
   nostrPlugin,
+  openpgpPlugin,
   webPlugin,
   builtinPlugins,
   builtinTransports,

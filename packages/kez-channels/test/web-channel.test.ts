@@ -2,21 +2,13 @@
 // (safe-fetch dials the hostMap origin). A site is just HTTP: the real thing, not a stand-in.
 // The owner is the domain; only /.well-known/kez and the <head> of the home page count.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatShortProof, parseSubject, verdictOf } from '@kez/core';
-import {
-  defaultRegistry,
-  evaluateCandidate,
-  memoryHeadCache,
-  sigServerTransport,
-  verifyIdentity,
-  webPlugin,
-  type OwnedChannelEnv,
-} from '../src/index.js';
+import { formatShortProof } from '@kez/core';
+import { sigServerTransport, webPlugin, type OwnedChannelEnv } from '../src/index.js';
 import { headProofValues } from '../src/channels/web.js';
 import { sendText, startHttp, type RunningHttp } from '@kez/test-kit';
 import { TestChain } from '@kez/test-kit/chain-builder';
 import { startSigServer, type RunningSigServer } from '@kez/test-kit/sig-server';
-import { loopbackEnv } from './helpers.js';
+import { judgeAt, loopbackEnv, verifyWithServer } from './helpers.js';
 
 type Page = { status?: number; type?: string; body?: string; location?: string };
 const sites = new Map<string, Record<string, Page>>();
@@ -41,24 +33,8 @@ function html(headPart: string, bodyPart = ''): Page {
   };
 }
 
-async function judge(domain: string) {
-  const subject = parseSubject(`web:${domain}`);
-  try {
-    return (await webPlugin.locate(subject, env)).map((c) => evaluateCandidate(subject, c, me.now));
-  } catch (e) {
-    return [{ ...verdictOf(e), thrown: true }];
-  }
-}
-
-function verify(subject: string) {
-  return verifyIdentity(subject, {
-    now: me.now,
-    env,
-    registry: defaultRegistry(),
-    cache: memoryHeadCache(),
-    sigServers: [sig.url],
-  });
-}
+const judge = (id: string) => judgeAt(webPlugin, `web:${id}`, env, me.now);
+const verify = (subject: string) => verifyWithServer(subject, env, me.now, sig.url);
 
 beforeAll(async () => {
   const hostMap: Record<string, string> = {};

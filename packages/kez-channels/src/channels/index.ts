@@ -8,9 +8,10 @@ import { blueskyPlugin } from './bluesky.js';
 import { dnsPlugin } from './dns.js';
 import { githubPlugin } from './github.js';
 import { nostrPlugin } from './nostr.js';
+import { openpgpPlugin } from './openpgp.js';
 import { webPlugin } from './web.js';
 
-export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin, webPlugin };
+export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin, openpgpPlugin, webPlugin };
 
 export const builtinPlugins: ChannelPlugin[] = [
   dnsPlugin,
@@ -19,6 +20,7 @@ export const builtinPlugins: ChannelPlugin[] = [
   nostrPlugin,
   blueskyPlugin,
   webPlugin,
+  openpgpPlugin,
 ];
 export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];
 

@@ -87,6 +87,8 @@ export function placeFor(
       return `an event of ${s.text} signed by its own key: \`kez publish ${s.text}\` posts it (the key in this store)`;
     case 'web':
       return `https://${s.id}/.well-known/kez (text/plain), or a <link rel="me"> or <meta name="kez"> in the <head> of https://${s.id}/ (use --format short for it); \`kez publish ${s.text}\` prints both`;
+    case 'openpgp':
+      return `a notation kez@kez.dev on the self-signature of your key for ${s.id}, served by its domain's Web Key Directory (use --format short for it); \`kez publish ${s.text}\` prints the gpg steps`;
     default:
       return `a place only ${s.text} can write`;
   }
