@@ -3,8 +3,9 @@
 // of the user id with that address. The owner is the address the domain's WKD serves the key
 // for, and only when the key's own signature binds a user id with that address: a notation in
 // an unhashed area, on another key's certification, or on another user id is never read.
-import { createHash } from 'node:crypto';
-import { KezError, isKezError } from '@kez/core';
+// WKD's SHA-1 names a mailbox (not a security use); noble keeps this plugin browser-safe.
+import { sha1 } from '@noble/hashes/legacy.js';
+import { KezError, isKezError, utf8Encode } from '@kez/core';
 import { proofCandidates } from '../proofs.js';
 import type { Candidate, ChannelEnv, ChannelPlugin, PublishRequest } from '../types.js';
 
@@ -18,7 +19,7 @@ const ZBASE32 = 'ybndrfg8ejkmcpqxot1uwisza345h769';
 
 /** z-base-32 (RFC 6189 §5.1.6) of SHA-1 of the local part: the WKD hashed user name. */
 export function wkdHash(local: string): string {
-  const digest = createHash('sha1').update(local, 'utf8').digest();
+  const digest = sha1(utf8Encode(local));
   let bits = 0;
   let value = 0;
   let out = '';
