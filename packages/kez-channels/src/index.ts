@@ -19,6 +19,12 @@ export { ChannelRegistry } from './registry.js';
 export * from './sigserver-client.js';
 export { htmlToText } from './html-text.js';
 export {
+  profileChannel,
+  textWithProof,
+  type ProfileChannelSpec,
+  type Place,
+} from './profile-channel.js';
+export {
   evaluateCandidate,
   best,
   rank,
@@ -51,5 +57,6 @@ export {
   nostrPlugin,
   builtinPlugins,
   builtinTransports,
+  profilePlugins,
   defaultRegistry,
 } from './channels/index.js';

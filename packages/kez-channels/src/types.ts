@@ -123,12 +123,34 @@ export interface PublishRequest {
   now: number;
 }
 
+/** What `kez publish` prints where kez cannot write the proof itself. */
+export interface PasteInstructions {
+  /** The settings page where the user pastes it. */
+  url: string;
+  /** The field's name on that page. */
+  field: string;
+  /** The exact text to paste. */
+  text: string;
+  /** Characters the field keeps, when the service documents it. */
+  limit?: number;
+}
+
 export interface ChannelPlugin {
-  name: 'dns' | 'github' | 'nostr' | 'bluesky' | 'ap';
+  /** The channel name of the subjects it checks (SPEC §2.2). */
+  name: string;
+  /**
+   * The redirect policy and size cap of its reads, for plugins whose every read uses one
+   * policy (the contract test holds each fetch to it).
+   */
+  fetchPolicy?: FetchPolicy;
   /** Candidate proofs at the account's own place. Throws KezError (unreachable / not_found / invalid codes). */
   locate(subject: Subject, env: ChannelEnv): Promise<Candidate[]>;
   /** Publishes a proof; returns where it now lives. Absent when the service cannot be written to by kez. */
   publish?(p: PublishRequest, env: ChannelEnv): Promise<{ location: string }>;
+  /** The environment variable holding the user's token for `publish`, and what it must allow. */
+  publishToken?: { env: string; hint: string };
+  /** Where and what to paste by hand (for services kez cannot write to, or without a token). */
+  paste?(p: PublishRequest): PasteInstructions;
 }
 
 /** Fetches (and optionally stores) a sigchain at a locator of the schemes it handles (http(s) sig-servers, ws(s) relays). */

@@ -8,8 +8,33 @@ import { blueskyPlugin } from './bluesky.js';
 import { dnsPlugin } from './dns.js';
 import { githubPlugin } from './github.js';
 import { nostrPlugin } from './nostr.js';
+import { discoursePlugin } from './discourse.js';
+import { giteaPlugin } from './gitea.js';
+import { gitlabPlugin } from './gitlab.js';
+import { hackernewsPlugin } from './hackernews.js';
+import { liberapayPlugin } from './liberapay.js';
+import { lichessPlugin } from './lichess.js';
+import { lobstersPlugin } from './lobsters.js';
+import { orcidPlugin } from './orcid.js';
+import { owncastPlugin } from './owncast.js';
+import { redditPlugin } from './reddit.js';
+import { stackexchangePlugin } from './stackexchange.js';
 
 export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin };
+/** Profile channels (profile-channel.ts): a public profile text read from the service's API. */
+export const profilePlugins: ChannelPlugin[] = [
+  gitlabPlugin,
+  giteaPlugin,
+  discoursePlugin,
+  owncastPlugin,
+  hackernewsPlugin,
+  redditPlugin,
+  lobstersPlugin,
+  lichessPlugin,
+  liberapayPlugin,
+  stackexchangePlugin,
+  orcidPlugin,
+];
 
 export const builtinPlugins: ChannelPlugin[] = [
   dnsPlugin,
@@ -17,6 +42,7 @@ export const builtinPlugins: ChannelPlugin[] = [
   apPlugin,
   nostrPlugin,
   blueskyPlugin,
+  ...profilePlugins,
 ];
 export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];
 
