@@ -51,6 +51,7 @@ export {
   commitment,
 } from './keys.js';
 export {
+  CHANNELS,
   type Channel,
   type Subject,
   parseSubject,

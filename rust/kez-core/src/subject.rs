@@ -62,26 +62,135 @@ pub fn normalize_domain(input: &str) -> Result<String> {
     }
 }
 
-fn github_login_ok(login: &str) -> bool {
-    let b = login.as_bytes();
-    let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    if b.is_empty() || b.len() > 39 || !alnum(b[0]) {
-        return false;
-    }
-    // Hyphens only between two alphanumerics.
-    b.iter().enumerate().all(|(i, &c)| alnum(c) || (c == b'-' && i + 1 < b.len() && alnum(b[i + 1])))
+/// A user-name rule (SPEC §2.2 table): the input must be ASCII; letters are lower-cased when
+/// `fold`; then every byte is in `chars`, the first in `first`, the last in `last`, no two bytes
+/// of `lone` adjacent, the length in `min..=max`, and no suffix of `not_suffix`.
+struct NameRule {
+    chars: &'static str,
+    first: Option<&'static str>,
+    last: Option<&'static str>,
+    lone: &'static str,
+    min: usize,
+    max: usize,
+    fold: bool,
+    not_suffix: &'static [&'static str],
 }
 
-fn ap_user_ok(user: &str) -> bool {
-    let b = user.as_bytes();
-    let edge = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_';
-    let inner = |c: u8| edge(c) || c == b'.' || c == b'-';
-    match b.len() {
-        0 => false,
-        1 => edge(b[0]),
-        n if n <= 64 => edge(b[0]) && edge(b[n - 1]) && b[1..n - 1].iter().all(|&c| inner(c)),
-        _ => false,
+/// How a channel's id is read.
+enum Grammar {
+    Domain,
+    Name(NameRule),
+    /// `user@host`; `lead` is a canonical leading `@` (ap); `matrix` also reads `@user:host`.
+    Account {
+        name: NameRule,
+        lead: bool,
+        matrix: bool,
+    },
+    Nostr,
+    Orcid,
+}
+
+const fn rule(chars: &'static str, min: usize, max: usize, fold: bool) -> NameRule {
+    NameRule { chars, first: None, last: None, lone: "", min, max, fold, not_suffix: &[] }
+}
+
+macro_rules! set {
+    ($($s:expr),*) => { concat!($($s),*) };
+}
+macro_rules! alnum {
+    () => {
+        "abcdefghijklmnopqrstuvwxyz0123456789"
+    };
+}
+const ALNUM: &str = alnum!();
+const DIGITS: &str = "0123456789";
+// RFC 7622 §3.3.1 localpart: printable ASCII except space and "&'/:<>@.
+const XMPP_LOCAL: &str = "!#$%()*+,-.0123456789;=?ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+const IRC_FIRST: &str = "abcdefghijklmnopqrstuvwxyz[]\\`_^{|}";
+const IRC_CHARS: &str = set!(alnum!(), "[]\\`_^{|}-");
+const ATEXT: &str = set!(alnum!(), "!#$%&'*+/=?^_`{|}~-");
+
+/// SPEC §2.2: channel → grammar of its id (the same table as kez-core's subjects.ts).
+fn grammar(channel: &str) -> Option<Grammar> {
+    use Grammar::*;
+    let acct = |name| Account { name, lead: false, matrix: false };
+    Some(match channel {
+        "dns" | "bluesky" | "web" | "owncast" => Domain,
+        "github" => Name(NameRule { first: Some(ALNUM), last: Some(ALNUM), lone: "-", ..rule(set!(alnum!(), "-"), 1, 39, true) }),
+        "nostr" => Nostr,
+        "ap" => Account {
+            name: NameRule {
+                first: Some(set!(alnum!(), "_")),
+                last: Some(set!(alnum!(), "_")),
+                ..rule(set!(alnum!(), "_.-"), 1, 64, true)
+            },
+            lead: true,
+            matrix: false,
+        },
+        "xmpp" => acct(rule(XMPP_LOCAL, 1, 1023, true)),
+        "irc" => acct(NameRule { first: Some(IRC_FIRST), ..rule(IRC_CHARS, 1, 30, true) }),
+        "matrix" => Account { name: rule(set!(alnum!(), "._=-/+"), 1, 253, true), lead: false, matrix: true },
+        "openpgp" => {
+            acct(NameRule { first: Some(ATEXT), last: Some(ATEXT), lone: ".", ..rule(set!(alnum!(), "!#$%&'*+/=?^_`{|}~-."), 1, 64, true) })
+        }
+        "gitlab" => acct(NameRule {
+            first: Some(set!(alnum!(), "_.")),
+            last: Some(set!(alnum!(), "_-")),
+            not_suffix: &[".git", ".atom"],
+            ..rule(set!(alnum!(), "_.-"), 2, 255, true)
+        }),
+        "gitea" => acct(NameRule { first: Some(ALNUM), last: Some(ALNUM), lone: "-_.", ..rule(set!(alnum!(), "-_."), 1, 40, true) }),
+        "discourse" => {
+            acct(NameRule { first: Some(set!(alnum!(), "_")), last: Some(ALNUM), lone: "_.-", ..rule(set!(alnum!(), "_.-"), 1, 60, true) })
+        }
+        "hackernews" => Name(rule(set!(alnum!(), "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_"), 2, 15, false)),
+        "reddit" => Name(rule(set!(alnum!(), "-_"), 3, 20, true)),
+        "lobsters" => Name(NameRule { first: Some(ALNUM), ..rule(set!(alnum!(), "_-"), 1, 25, true) }),
+        "lichess" => Name(NameRule { first: Some(ALNUM), last: Some(ALNUM), ..rule(set!(alnum!(), "_-"), 2, 30, true) }),
+        "liberapay" => Name(rule(set!(alnum!(), "_.-"), 1, 32, true)),
+        "stackexchange" => acct(NameRule { first: Some("123456789"), ..rule(DIGITS, 1, 12, false) }),
+        "orcid" => Orcid,
+        _ => return None,
+    })
+}
+
+fn parse_name(input: &str, r: &NameRule) -> Option<String> {
+    if !input.is_ascii() {
+        return None;
     }
+    let s = if r.fold { input.to_ascii_lowercase() } else { input.to_string() };
+    let b = s.as_bytes();
+    let within = |set: &str, c: u8| set.as_bytes().contains(&c);
+    let ok = (r.min..=r.max).contains(&b.len())
+        && b.iter().all(|&c| within(r.chars, c))
+        && within(r.first.unwrap_or(r.chars), b[0])
+        && within(r.last.unwrap_or(r.chars), b[b.len() - 1])
+        && !b.windows(2).any(|w| within(r.lone, w[0]) && within(r.lone, w[1]))
+        && !r.not_suffix.iter().any(|x| s.ends_with(x));
+    ok.then_some(s)
+}
+
+/// ORCID iD `0000-0000-0000-000X` with its ISO 7064 MOD 11-2 check character.
+fn parse_orcid(raw: &str) -> Option<String> {
+    let id = match raw.strip_suffix('x') {
+        Some(head) => format!("{head}X"),
+        None => raw.to_string(),
+    };
+    let b = id.as_bytes();
+    let shape = b.len() == 19
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            4 | 9 | 14 => c == b'-',
+            18 => c.is_ascii_digit() || c == b'X',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
+    let digits: Vec<u8> = b.iter().copied().filter(|&c| c != b'-').collect();
+    let total = digits[..15].iter().fold(0u32, |t, &d| (t + u32::from(d - b'0')) * 2);
+    let check = (12 - total % 11) % 11;
+    let want = if check == 10 { b'X' } else { b'0' + check as u8 };
+    (digits[15] == want).then_some(id)
 }
 
 /// Parses any accepted input form and returns the canonical subject string.
@@ -91,33 +200,35 @@ pub fn normalize_subject(input: &str) -> Result<String> {
         return Err(bad());
     }
     let (channel, id) = input.split_once(':').ok_or_else(bad)?;
-    let channel = channel.to_ascii_lowercase();
-    match channel.as_str() {
-        "dns" => Ok(format!("dns:{}", normalize_domain(id)?)),
-        "bluesky" => Ok(format!("bluesky:{}", normalize_domain(id)?)),
-        "github" => {
-            let login = id.to_ascii_lowercase();
-            if github_login_ok(&login) {
-                Ok(format!("github:{login}"))
-            } else {
-                Err(bad())
-            }
-        }
-        "nostr" => {
+    let mut channel = channel.to_ascii_lowercase();
+    if channel == "mastodon" {
+        channel = "ap".into();
+    }
+    let canonical = match grammar(&channel).ok_or_else(bad)? {
+        Grammar::Domain => normalize_domain(id)?,
+        Grammar::Name(r) => parse_name(id, &r).ok_or_else(bad)?,
+        Grammar::Nostr => {
             let key = KeyId::parse_input(&format!("nostr:{id}")).map_err(|_| bad())?;
-            Ok(key.to_string())
+            return Ok(key.to_string());
         }
-        "ap" | "mastodon" => {
-            let rest = id.strip_prefix('@').unwrap_or(id);
-            let (user, host) = rest.split_once('@').ok_or_else(bad)?;
-            let user = user.to_ascii_lowercase();
-            if !ap_user_ok(&user) {
+        Grammar::Orcid => parse_orcid(id).ok_or_else(bad)?,
+        Grammar::Account { name, lead, matrix } => {
+            let (user, host) = match id.strip_prefix('@').and_then(|r| r.split_once(':')) {
+                Some(parts) if matrix => parts,
+                _ => {
+                    let rest = if lead { id.strip_prefix('@').unwrap_or(id) } else { id };
+                    rest.split_once('@').ok_or_else(bad)?
+                }
+            };
+            let user = parse_name(user, &name).ok_or_else(bad)?;
+            let out = format!("{}{user}@{}", if lead { "@" } else { "" }, normalize_domain(host)?);
+            if matrix && out.len() + 1 > 255 {
                 return Err(bad());
             }
-            Ok(format!("ap:@{user}@{}", normalize_domain(host)?))
+            out
         }
-        _ => Err(bad()),
-    }
+    };
+    Ok(format!("{channel}:{canonical}"))
 }
 
 /// A subject inside a signed object: must be its own canonical form, else `bad_subject`.
