@@ -1,7 +1,9 @@
 // kez publish SUBJECT — puts the live claim for SUBJECT where only that account can write:
 // a gist (GITHUB_TOKEN), the Mastodon profile field (MASTODON_TOKEN; a short proof, SPEC §5.2,
 // since the field keeps 255 characters), a Bluesky proof record, a nostr event signed by the
-// account's own key from the store; for dns it prints the exact TXT record to add.
+// account's own key from the store, a profile text through the service's API with the token
+// the plugin names (GITLAB_TOKEN, GITEA_TOKEN, DISCOURSE_API_KEY); for dns it prints the exact
+// TXT record to add, and where kez cannot write (or has no token) it prints what to paste where.
 // Tokens are passed to the service only; they are never printed or logged.
 import type { Claim } from '@kez/core';
 import { arg, command } from '../command-definition.js';
@@ -37,7 +39,9 @@ function tokenFor(
   channel: string,
   subjectId: string,
   settings: ChannelSettings,
+  tokenEnv: string | undefined,
 ): string | undefined {
+  if (tokenEnv) return env.vars[tokenEnv] || undefined;
   if (channel === 'github') return settings.tokens.github;
   if (channel === 'ap') return settings.tokens.mastodon;
   if (channel === 'bluesky') return env.vars.BLUESKY_APP_PASSWORD || undefined;
@@ -89,40 +93,43 @@ async function publish(env: Env, input: string): Promise<Outcome> {
   const rt = await channelRuntime(env);
   try {
     const plugin = rt.registry.plugin(subject.channel);
+    const tokenEnv = plugin.publishToken?.env;
+    const token = tokenFor(env, subject.channel, subject.id, rt.settings, tokenEnv);
+    const request = {
+      subject,
+      claim,
+      compact,
+      markdown: core.encodeMarkdown(claim),
+      // The same link as `kez claim --format short`.
+      short: core.formatShortProof(chain.identity, shortProofHome(core, chain.homes)),
+      token,
+      now: env.now,
+    };
+    if (plugin.paste && (!plugin.publish || (tokenEnv && !token)))
+      return printPaste(env, plugin.paste(request), subject.text, tokenEnv);
     if (!plugin.publish)
       throw localError(
         'no_publish',
         `kez cannot publish to ${subject.channel}`,
         'publish the claim by hand: `kez claim` prints it in every encoding',
       );
-    const token = tokenFor(env, subject.channel, subject.id, rt.settings);
     env.out.progress(`publishing the claim for ${subject.text}…`);
     let location: string;
     try {
-      ({ location } = await plugin.publish(
-        {
-          subject,
-          claim,
-          compact,
-          markdown: core.encodeMarkdown(claim),
-          // The same link as `kez claim --format short`.
-          short: core.formatShortProof(chain.identity, shortProofHome(core, chain.homes)),
-          token,
-          now: env.now,
-        },
-        rt.cenv,
-      ));
+      ({ location } = await plugin.publish(request, rt.cenv));
     } catch (e) {
       // A missing or refused credential keeps the CLI's hint on how to set it.
       if (e instanceof core.KezError && e.code !== 'not_authorized') throw e;
       throw localError(
         'publish_failed',
         `cannot publish to ${subject.channel}: ${(e as Error).message}`,
-        subject.channel === 'github'
-          ? 'set GITHUB_TOKEN (a token with the gist scope)'
-          : subject.channel === 'ap'
-            ? 'set MASTODON_TOKEN (an access token with write:accounts)'
-            : 'check the account and token',
+        plugin.publishToken
+          ? `set ${plugin.publishToken.env} (${plugin.publishToken.hint})`
+          : subject.channel === 'github'
+            ? 'set GITHUB_TOKEN (a token with the gist scope)'
+            : subject.channel === 'ap'
+              ? 'set MASTODON_TOKEN (an access token with write:accounts)'
+              : 'check the account and token',
       );
     }
     env.out.result(
@@ -134,4 +141,24 @@ async function publish(env: Env, input: string): Promise<Outcome> {
   } finally {
     await rt.cenv.close();
   }
+}
+
+/** Where kez cannot write the proof: the page, the field and the exact text to paste. */
+function printPaste(
+  env: Env,
+  p: { url: string; field: string; text: string; limit?: number },
+  subject: string,
+  tokenEnv: string | undefined,
+): Outcome {
+  env.out.result({ subject, paste: p, ...(tokenEnv ? { token_env: tokenEnv } : {}) }, () =>
+    [
+      `Paste this into "${p.field}" at ${p.url}${p.limit ? ` (the field keeps ${p.limit} characters)` : ''}:`,
+      '',
+      `  ${p.text}`,
+      '',
+      ...(tokenEnv ? [`(or set ${tokenEnv} and kez writes it)`] : []),
+      `then: \`kez sigchain publish\`, and check it with \`kez verify id ${subject}\``,
+    ].join('\n'),
+  );
+  return 'valid';
 }
