@@ -18,6 +18,15 @@ export { createChannelEnv, type OwnedChannelEnv } from './env.js';
 export { ChannelRegistry } from './registry.js';
 export * from './sigserver-client.js';
 export { htmlToText } from './html-text.js';
+export { nostrSecret } from './channels/nostr.js';
+export {
+  EXTERNAL_IDENTITIES_KIND,
+  identityTag,
+  publishExternalIdentities,
+  readExternalIdentities,
+  subjectOfTag,
+  type IdentityHint,
+} from './channels/nostr-identities.js';
 export {
   profileChannel,
   textWithProof,
@@ -47,6 +56,7 @@ export {
   verifyIdentity,
   type IdentityResult,
   type Edge,
+  type Hint,
   type VerifyIdentityOptions,
 } from './verify-identity.js';
 export {

@@ -26,7 +26,7 @@ function aboutOf(content: string): string | undefined {
 }
 
 /** The nostr secret from the publish token: `nsec1…` or 64 hex digits. Never echoed. */
-function nostrSecret(token: string | undefined): Uint8Array {
+export function nostrSecret(token: string | undefined): Uint8Array {
   if (!token)
     throw new KezError(
       'not_authorized',

@@ -6,7 +6,8 @@
 // TXT record to add, and where kez cannot write (or has no token) it prints what to paste where.
 // Tokens are passed to the service only; they are never printed or logged.
 import type { Claim } from '@kez/core';
-import { arg, command } from '../command-definition.js';
+import { join } from 'node:path';
+import { arg, command, flag } from '../command-definition.js';
 import type { Env } from '../context.js';
 import { localError } from '../errors.js';
 import type { Outcome } from '../exit-codes.js';
@@ -16,11 +17,17 @@ import { channelRuntime, type ChannelSettings } from '../channel-settings.js';
 
 export const publishCommand = command({
   name: 'publish',
-  examples: ['kez publish github:alice'],
+  examples: ['kez publish github:alice', 'kez publish nostr:npub1… --nip39'],
   description:
-    'publish the live claim for SUBJECT at the account (gist, profile field, nostr event) or print its DNS record',
+    'publish the live claim for SUBJECT at the account (gist, profile field, nostr event), or print its DNS record or what to paste where',
   args: [arg('<subject>', 'an account your sigchain claims, e.g. github:NAME')],
-  run: async (env, args) => publish(env, args[0]),
+  options: {
+    nip39: flag(
+      '--nip39',
+      "for a nostr SUBJECT: publish the identity's verified accounts as its NIP-39 external identities (kind 10011), so nostr clients show them",
+    ),
+  },
+  run: async (env, args, opts) => (opts.nip39 ? publishNip39(env, args[0]) : publish(env, args[0])),
 });
 
 /** The newest claim for `subject` that the local chain has not revoked. */
@@ -45,18 +52,20 @@ function tokenFor(
   if (channel === 'github') return settings.tokens.github;
   if (channel === 'ap') return settings.tokens.mastodon;
   if (channel === 'bluesky') return env.vars.BLUESKY_APP_PASSWORD || undefined;
-  if (channel === 'nostr') {
-    // The proof event is signed by the account's own key: it must be in the store.
-    const rec = env.store.findKeyById(`nostr:${subjectId}`);
-    if (!rec)
-      throw localError(
-        'no_key',
-        `the key of nostr:${subjectId} is not in this store`,
-        'import it with `kez key import --alg nostr --name NAME` (nsec on stdin)',
-      );
-    return rec.secret;
-  }
+  if (channel === 'nostr') return nostrKey(env, subjectId);
   return undefined;
+}
+
+/** A nostr account's own secret key from the store: its events must be signed by it. */
+function nostrKey(env: Env, subjectId: string): string {
+  const rec = env.store.findKeyById(`nostr:${subjectId}`);
+  if (!rec)
+    throw localError(
+      'no_key',
+      `the key of nostr:${subjectId} is not in this store`,
+      'import it with `kez key import --alg nostr --name NAME` (nsec on stdin)',
+    );
+  return rec.secret;
 }
 
 async function publish(env: Env, input: string): Promise<Outcome> {
@@ -161,4 +170,62 @@ function printPaste(
     ].join('\n'),
   );
   return 'valid';
+}
+
+/**
+ * kez publish nostr:NPUB --nip39: verify id from the nostr account, then a kind 10011 event
+ * signed by its key (from the store) naming every other account found valid, with where its
+ * proof lives. Only verified accounts are listed: the event is what clients show as badges.
+ */
+async function publishNip39(env: Env, input: string): Promise<Outcome> {
+  const chain = await loadLocalChain(env);
+  const subject = chain.core.parseSubject(parseSubjectArg(chain.core, input));
+  if (subject.channel !== 'nostr')
+    throw localError(
+      'not_nostr',
+      `--nip39 publishes from a nostr account, not ${subject.text}`,
+      'give the nostr:npub1… account your chain claims, whose key is in this store',
+    );
+  const secret = nostrKey(env, subject.id);
+  const rt = await channelRuntime(env);
+  try {
+    const result = await rt.ch.verifyIdentity(subject.text, {
+      now: env.now,
+      env: rt.cenv,
+      registry: rt.registry,
+      cache: rt.ch.fileHeadCache(join(env.store.home, 'heads.json')),
+      sigServers: rt.config.sigServers,
+    });
+    if (result.status !== 'valid' || result.identity !== chain.identity)
+      throw localError(
+        'not_verified',
+        `${subject.text} does not verify as this identity (${result.status}${result.code ? `: ${result.code}` : ''})`,
+        `publish its proof (\`kez publish ${subject.text}\`) and the chain (\`kez sigchain publish\`), then retry`,
+      );
+    const accounts = result.edges
+      .filter((e) => e.status === 'valid' && e.subject !== subject.text)
+      .map((e) => ({ subject: e.subject, proof: e.location ?? e.subject }));
+    env.out.progress(`publishing ${accounts.length} account(s) as NIP-39 identities…`);
+    const published = await rt.ch.publishExternalIdentities(
+      rt.ch.nostrSecret(secret),
+      accounts,
+      chain.identity,
+      rt.cenv,
+      env.now,
+    );
+    env.out.result(
+      {
+        subject: subject.text,
+        kind: rt.ch.EXTERNAL_IDENTITIES_KIND,
+        event: published.event,
+        relays: published.relays,
+        accounts: accounts.map((a) => a.subject),
+      },
+      () =>
+        `published ${accounts.length} verified account(s) of ${subject.text} as NIP-39 identities (kind ${rt.ch.EXTERNAL_IDENTITIES_KIND}) to ${published.relays.join(', ')}`,
+    );
+    return 'valid';
+  } finally {
+    await rt.cenv.close();
+  }
 }
