@@ -2,7 +2,8 @@
 // Discourse, Owncast, Hacker News, Reddit, Lobsters, Lichess, Liberapay, Stack Exchange and
 // ORCID; each account's profile holds only a short proof (link form, the real sig-server as
 // home) on its service's stand-in (test-kit fixtures/profiles, shapes and limits cited there),
-// and verify id reaches `valid` for every one. Then what each service does differently.
+// and verify id reaches `valid` for every one — with a PeerTube and a Pixelfed account through
+// the ap channel (stand-ins shaped like those servers). Then what each service does differently.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatShortProof, parseSubject, verdictOf } from '@kez/core';
 import {
@@ -15,8 +16,12 @@ import {
   type OwnedChannelEnv,
 } from '../src/index.js';
 import {
+  peertube,
+  pixelfed,
   profileServices,
+  startMastodonStandin,
   startProfileStandin,
+  type MastodonStandin,
   type ProfileServiceName,
   type ProfileStandin,
 } from '@kez/test-kit';
@@ -51,6 +56,9 @@ const standins = {} as Record<ProfileServiceName, ProfileStandin>;
 const me = TestChain.create({ seed: 91 });
 const registry = defaultRegistry();
 let short = '';
+let tube: MastodonStandin;
+let pix: MastodonStandin;
+const FEDIVERSE = ['ap:@alice@tube.example', 'ap:@alice@pix.example'];
 
 function verify(subject: string) {
   return verifyIdentity(subject, {
@@ -76,21 +84,34 @@ async function judge(subject: string) {
 beforeAll(async () => {
   sig = await startSigServer();
   for (const c of CHANNELS) standins[c] = await startProfileStandin(profileServices[c]);
+  tube = await startMastodonStandin({ host: 'tube.example', flavour: peertube });
+  pix = await startMastodonStandin({ host: 'pix.example', flavour: pixelfed });
   for (const c of CHANNELS) me.add(ACCOUNTS[c].subject);
+  for (const s of FEDIVERSE) me.add(s);
   me.add('reddit:gone_r');
   short = formatShortProof(me.identity, sig.url);
   env = loopbackEnv({
     sigServers: [],
     nostrRelays: [],
-    hostMap: Object.assign({}, ...CHANNELS.map((c) => standins[c].hostMap)),
+    hostMap: Object.assign(
+      { ...tube.hostMap, ...pix.hostMap },
+      ...CHANNELS.map((c) => standins[c].hostMap),
+    ),
   });
   await sigServerTransport.publishEvents!(sig.url, me.identity, me.events, env);
   for (const c of CHANNELS)
     standins[c].addAccount(ACCOUNTS[c].name, { [ACCOUNTS[c].field]: `Hi! ${short}` });
+  tube.addAccount('alice', { summary: `Videos about cats. KEZ: ${short}` });
+  pix.addAccount('alice', { summary: `Photos. ${short}` });
 }, 60_000);
 afterAll(async () => {
   await env?.close();
-  await Promise.all([sig?.close(), ...CHANNELS.map((c) => standins[c]?.close())]);
+  await Promise.all([
+    sig?.close(),
+    tube?.close(),
+    pix?.close(),
+    ...CHANNELS.map((c) => standins[c]?.close()),
+  ]);
 });
 
 describe('profile channels: verify id from short proofs on every stand-in', () => {
@@ -106,6 +127,16 @@ describe('profile channels: verify id from short proofs on every stand-in', () =
         r.edges.find((e) => e.subject === ACCOUNTS[c].subject),
         c,
       ).toMatchObject({ status: 'valid', fetched: true });
+    for (const f of FEDIVERSE)
+      expect(
+        r.edges.find((e) => e.subject === f),
+        f,
+      ).toMatchObject({ status: 'valid', fetched: true });
+    // PeerTube's actors live under /accounts/, Pixelfed's under /users/.
+    expect(tube.requests).toContain('GET /accounts/alice');
+    expect(r.edges.find((e) => e.subject === FEDIVERSE[1])?.stable_id).toBe(
+      'https://pix.example/users/alice',
+    );
     // Started from another channel, the same graph.
     expect((await verify('orcid:0000-0002-1825-0097')).status).toBe('valid');
   });
@@ -177,6 +208,16 @@ describe('what each service does differently', () => {
     }
   });
 
+  it("PeerTube: an actor WebFinger names for another account is not this one's", async () => {
+    tube.addAccount('mallory', { summary: short });
+    tube.addAccount('bob');
+    tube.overrideActorLink('bob', 'https://tube.example/accounts/mallory');
+    expect((await judge('ap:@bob@tube.example'))[0]).toMatchObject({
+      status: 'invalid',
+      code: 'subject_mismatch',
+    });
+  });
+
   it('Lichess: a closed account is no account', async () => {
     standins.lichess.addAccount('closedone', { bio: short }, { closed: true });
     expect((await judge('lichess:closedone'))[0]).toMatchObject({ code: 'no_account' });
@@ -198,5 +239,6 @@ describe('what each service does differently', () => {
     expect(() => standins.reddit.addAccount('long_r', { about: 'x'.repeat(201) })).toThrow(/200/);
     expect(() => standins.lichess.addAccount('longl', { bio: 'x'.repeat(401) })).toThrow(/400/);
     expect(() => standins.gitlab.addAccount('longg', { status: 'x'.repeat(101) })).toThrow(/100/);
+    expect(() => pix.addAccount('longp', { summary: 'x'.repeat(126) })).toThrow(/125/);
   });
 });

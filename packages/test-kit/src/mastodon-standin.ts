@@ -14,6 +14,7 @@ import {
   type StandinAccount,
   type StandinField,
 } from './fixtures/mastodon-shapes.js';
+import type { ApFlavour } from './fixtures/ap-flavours.js';
 import {
   respondHostile,
   sendJson,
@@ -42,9 +43,14 @@ export interface MastodonStandin extends RunningHttp {
   hugeBytesSent: number;
 }
 
+/**
+ * `flavour` serves the actor as another ActivityPub server does (fixtures/ap-flavours.ts:
+ * PeerTube, Pixelfed): its actor path, actor document and note limit; Mastodon by default.
+ */
 export async function startMastodonStandin(
-  opts: { host?: string; latencyMs?: number } = {},
+  opts: { host?: string; latencyMs?: number; flavour?: ApFlavour } = {},
 ): Promise<MastodonStandin> {
+  const flavour = opts.flavour;
   const host = opts.host ?? 'social.example';
   const accounts = new Map<string, StandinAccount>();
   const overrides = new Map<string, string>();
@@ -52,7 +58,9 @@ export async function startMastodonStandin(
   const tokens = new Map<string, string>();
   const hostile = new Map<string, HostileMode>();
   const stats = { bytes: 0 };
-  const actorId = (u: string) => `https://${host}/users/${u}`;
+  const actorPath = flavour?.actorPath ?? ((u: string) => `/users/${u}`);
+  const actorId = (u: string) => `https://${host}${actorPath(u)}`;
+  const render = flavour?.actor ?? actorDocument;
   const profile = (u: string) => `https://${host}/@${u}`;
 
   const http = await startHttp((req, res, url, body) => {
@@ -71,7 +79,7 @@ export async function startMastodonStandin(
         'application/jrd+json; charset=utf-8',
       );
     }
-    const actor = /^\/users\/([^/]+)$/.exec(url.pathname);
+    const actor = new RegExp(`^${actorPath('([^/]+)')}$`).exec(url.pathname);
     if (req.method === 'GET' && actor) {
       const a = accounts.get(actor[1]!.toLowerCase());
       if (!a) return sendJson(res, 404, { error: 'Record not found' });
@@ -80,7 +88,7 @@ export async function startMastodonStandin(
       return sendJson(
         res,
         200,
-        actorDocument(a, actorId(a.username), profile(a.username)),
+        render(a, actorId(a.username), profile(a.username)),
         'application/activity+json; charset=utf-8',
       );
     }
@@ -121,6 +129,8 @@ export async function startMastodonStandin(
     hostMap: { [host]: http.url },
     addAccount(username: string, p: { summary?: string; fields?: StandinField[] } = {}) {
       checkProfile(p);
+      if (flavour && [...(p.summary ?? '')].length > flavour.noteLimit)
+        throw new Error(`${flavour.name} keeps ${flavour.noteLimit} characters of a profile text`);
       const a = {
         username,
         summary: p.summary ?? 'Hello',
