@@ -65,7 +65,7 @@ export interface ProfileChannelSpec {
   /** Request headers (e.g. accept) for every read. */
   headers?: Record<string, string>;
   /** Accepted Content-Types of the API. */
-  contentTypes: string[];
+  contentTypes: readonly string[];
   /** Size cap of one API answer. */
   maxBytes: number;
   /** Redirects followed (same origin only): 0 for APIs that answer in place. */
@@ -76,6 +76,13 @@ export interface ProfileChannelSpec {
   paste(place: Place): { url: string; field: string; limit?: number };
   write?: ProfileWrite;
 }
+
+/** The common read policy of a JSON API: no redirect, 256 KiB. */
+export const JSON_API = {
+  contentTypes: ['application/json'],
+  maxBytes: 256 * 1024,
+  maxRedirects: 0,
+} as const;
 
 /** The canonical subject of `channel:id`; a name the grammar refuses is the service's fault. */
 export function ownerSubject(channel: string, id: string): string {
@@ -127,7 +134,7 @@ export function profileChannel(spec: ProfileChannelSpec): ChannelPlugin {
     maxBytes: spec.maxBytes,
     maxRedirects: spec.maxRedirects,
     redirectHosts: 'same-origin',
-    contentTypes: spec.contentTypes,
+    contentTypes: [...spec.contentTypes],
   };
   const getter =
     (env: ChannelEnv): JsonGet =>

@@ -5,6 +5,7 @@
 // the hostile behaviours the contract test needs; each service's fixture
 // (fixtures/profiles/*.ts) says which routes exist and what they answer, citing its docs.
 import type { IncomingHttpHeaders } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import {
   respondHostile,
   sendJson,
@@ -74,6 +75,8 @@ export interface ProfileService {
   caseInsensitive: boolean;
   /** Documented request budget: after `max` requests every answer is `reply`. */
   rateLimit?: { max: number; reply: Reply; cite: string };
+  /** Compresses every answer whatever the request asked (with the doc that says so). */
+  gzip?: { cite: string };
   /** The answer to a write over a field's limit. */
   invalid(field: string, limit: number): Reply;
   /** The path of the comments/replies route (served; a verifier must never request it). */
@@ -111,8 +114,19 @@ export interface ProfileStandin extends RunningHttp {
 
 const OFF_SERVICE = 'https://elsewhere.example';
 
-function send(res: import('node:http').ServerResponse, r: Reply): void {
+function send(res: import('node:http').ServerResponse, r: Reply, gzip: boolean): void {
   for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
+  if (gzip) {
+    const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+    const body = gzipSync(text);
+    res.writeHead(r.status, {
+      'content-type': r.type ?? 'application/json; charset=utf-8',
+      'content-encoding': 'gzip',
+      'content-length': body.length,
+    });
+    res.end(body);
+    return;
+  }
   if (typeof r.body === 'string') sendText(res, r.status, r.body, r.type ?? 'text/html');
   else sendJson(res, r.status, r.body, r.type ?? 'application/json; charset=utf-8');
 }
@@ -151,7 +165,7 @@ export async function startProfileStandin(
   };
 
   const http = await startHttp((req, res, url, body) => {
-    if (budget <= 0 && service.rateLimit) return send(res, service.rateLimit.reply);
+    if (budget <= 0 && service.rateLimit) return send(res, service.rateLimit.reply, !!service.gzip);
     budget--;
     const r =
       service.route(
@@ -170,7 +184,7 @@ export async function startProfileStandin(
     }
     const mode = r.account && hostile.get(r.account);
     if (mode) return respondHostile(res, mode, sent, 'application/json');
-    send(res, r);
+    send(res, r, !!service.gzip);
   }, opts);
 
   return Object.assign(http, {

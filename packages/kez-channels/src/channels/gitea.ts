@@ -8,6 +8,7 @@ import {
   profileChannel,
   textWithProof,
   userAtHost,
+  JSON_API,
 } from '../profile-channel.js';
 
 /** modules/structs/user.go UserSettingsOptions: `Description *string binding:"MaxSize(255)"`. */
@@ -22,9 +23,7 @@ interface GiteaUser {
 export const giteaPlugin = profileChannel({
   name: 'gitea',
   place: (s) => userAtHost(s.id),
-  contentTypes: ['application/json'],
-  maxBytes: 256 * 1024,
-  maxRedirects: 0,
+  ...JSON_API,
   async read({ host, user }, get) {
     const { doc, url } = await get(`https://${host}/api/v1/users/${encodeURIComponent(user)}`);
     const u = doc as GiteaUser;

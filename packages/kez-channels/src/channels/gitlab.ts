@@ -10,6 +10,7 @@ import {
   profileChannel,
   textWithProof,
   userAtHost,
+  JSON_API,
 } from '../profile-channel.js';
 
 /** app/models/user_status.rb: `validates :message, length: { maximum: 100 }`. */
@@ -25,9 +26,7 @@ interface GitlabUser {
 export const gitlabPlugin = profileChannel({
   name: 'gitlab',
   place: (s) => userAtHost(s.id),
-  contentTypes: ['application/json'],
-  maxBytes: 256 * 1024,
-  maxRedirects: 0,
+  ...JSON_API,
   async read({ host, user }, get) {
     const api = `https://${host}/api/v4`;
     const list = await get(`${api}/users?username=${encodeURIComponent(user)}`);

@@ -2,7 +2,7 @@
 // owner is the document's `id` (the lower-cased username). A closed account (disabled) is no
 // account. Games and forum posts are never read.
 import { KezError } from '@kez/core';
-import { member, ownerSubject, profileChannel } from '../profile-channel.js';
+import { member, ownerSubject, profileChannel, JSON_API } from '../profile-channel.js';
 
 interface LichessUser {
   id?: unknown;
@@ -14,9 +14,7 @@ export const lichessPlugin = profileChannel({
   name: 'lichess',
   place: (s) => ({ host: 'lichess.org', user: s.id }),
   headers: { accept: 'application/json' },
-  contentTypes: ['application/json'],
-  maxBytes: 256 * 1024,
-  maxRedirects: 0,
+  ...JSON_API,
   async read({ host, user }, get) {
     const { doc, url } = await get(`https://${host}/api/user/${encodeURIComponent(user)}`);
     const u = doc as LichessUser;

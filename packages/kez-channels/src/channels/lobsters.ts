@@ -1,13 +1,11 @@
 // lobsters: short proofs in the user's "about" (HTML) of GET /~{user}.json. The owner is the
 // document's `username`. Stories and comments are never read.
-import { member, ownerSubject, profileChannel } from '../profile-channel.js';
+import { member, ownerSubject, profileChannel, JSON_API } from '../profile-channel.js';
 
 export const lobstersPlugin = profileChannel({
   name: 'lobsters',
   place: (s) => ({ host: 'lobste.rs', user: s.id }),
-  contentTypes: ['application/json'],
-  maxBytes: 256 * 1024,
-  maxRedirects: 0,
+  ...JSON_API,
   async read({ host, user }, get) {
     const { doc, url } = await get(`https://${host}/~${encodeURIComponent(user)}.json`);
     const u = doc as { username?: unknown; about?: unknown };

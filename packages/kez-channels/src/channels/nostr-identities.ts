@@ -5,7 +5,7 @@
 // an `i` tag is the account holder's word, never a proof (the chain and each place decide).
 import { KezError, isKezError, parseSubject } from '@kez/core';
 import type { ChannelEnv } from '../types.js';
-import { checkEvent, ownerSubjectOf, pubkeyHexOf, signEvent } from './nostr-event.js';
+import { checkedEvents, ownerSubjectOf, pubkeyHexOf, signEvent } from './nostr-event.js';
 import { eachRelay } from './nostr-relay-client.js';
 
 export const EXTERNAL_IDENTITIES_KIND = 10011;
@@ -87,19 +87,10 @@ export async function readExternalIdentities(
   const filter = { kinds: [EXTERNAL_IDENTITIES_KIND], authors: [pubkey], limit: 4 };
   const limits = { maxEvents: 4, maxBytes: 256 * 1024 };
   const outcomes = await eachRelay(env.config.nostrRelays, env, (s) => s.query(filter, limits));
-  let newest: ReturnType<typeof checkEvent> | undefined;
-  for (const { relay, value } of outcomes)
-    for (const raw of value ?? []) {
-      let event;
-      try {
-        event = checkEvent(raw, relay);
-      } catch (e) {
-        if (!isKezError(e)) throw e;
-        continue;
-      }
-      if (event.kind !== EXTERNAL_IDENTITIES_KIND || event.pubkey !== pubkey) continue;
+  let newest: ReturnType<typeof checkedEvents>['events'][number]['event'] | undefined;
+  for (const { event } of checkedEvents(outcomes).events)
+    if (event.kind === EXTERNAL_IDENTITIES_KIND && event.pubkey === pubkey)
       if (!newest || event.created_at > newest.created_at) newest = event;
-    }
   const from = ownerSubjectOf(pubkey);
   const hints: IdentityHint[] = [];
   for (const tag of newest?.tags.slice(0, MAX_HINTS) ?? []) {

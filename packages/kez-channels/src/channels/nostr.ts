@@ -3,11 +3,17 @@
 // account's newest kind 0 metadata. The owner is the pubkey of an event whose NIP-01
 // signature verifies; relays are untrusted and may return anything, so every event is checked
 // here and its own pubkey names its owner.
-import { KezError, isKezError, fromHex, nsecDecode } from '@kez/core';
+import { KezError, fromHex, nsecDecode } from '@kez/core';
 import { getPublicKey } from 'nostr-tools/pure';
 import { proofCandidates, shortCandidates } from '../proofs.js';
 import type { Candidate, ChannelEnv, ChannelPlugin } from '../types.js';
-import { PROOF_KIND, checkEvent, ownerSubjectOf, pubkeyHexOf, signEvent } from './nostr-event.js';
+import {
+  PROOF_KIND,
+  checkedEvents,
+  ownerSubjectOf,
+  pubkeyHexOf,
+  signEvent,
+} from './nostr-event.js';
 import { eachRelay, type RelayOutcome } from './nostr-relay-client.js';
 
 /** One addressable event per identity: a handful is plenty, more is a hostile relay. */
@@ -68,32 +74,21 @@ export const nostrPlugin: ChannelPlugin = {
     const limits = { maxEvents: MAX_PROOF_EVENTS, maxBytes: env.config.maxBodyBytes };
     const outcomes = await eachRelay(relays, env, (s) => s.query(filter, limits));
     const candidates: Candidate[] = [];
-    const rejected: KezError[] = [];
+    const { events, rejected } = checkedEvents(outcomes);
     const seen = new Set<string>();
-    let metadata: { relay: string; event: ReturnType<typeof checkEvent> } | undefined;
-    for (const { relay, value } of outcomes) {
-      for (const raw of value ?? []) {
-        let event;
-        try {
-          event = checkEvent(raw, relay);
-        } catch (e) {
-          if (!isKezError(e)) throw e;
-          rejected.push(e);
-          continue;
-        }
-        // Only the account's own newest metadata counts (kind 0 is replaceable, NIP-01).
-        if (event.kind === METADATA_KIND && event.pubkey === pubkey) {
-          if (!metadata || event.created_at > metadata.event.created_at)
-            metadata = { relay, event };
-          continue;
-        }
-        if (event.kind !== PROOF_KIND || seen.has(event.id)) continue;
-        seen.add(event.id);
-        // A relay that ignores the authors filter hands us someone else's event: it keeps its
-        // real owner, so a claim copied into it fails as subject_mismatch.
-        const owner = { subject: ownerSubjectOf(event.pubkey) };
-        candidates.push(...proofCandidates(event.content, `${relay}#${event.id}`, owner));
+    let metadata: { relay: string; event: (typeof events)[number]['event'] } | undefined;
+    for (const { relay, event } of events) {
+      // Only the account's own newest metadata counts (kind 0 is replaceable, NIP-01).
+      if (event.kind === METADATA_KIND && event.pubkey === pubkey) {
+        if (!metadata || event.created_at > metadata.event.created_at) metadata = { relay, event };
+        continue;
       }
+      if (event.kind !== PROOF_KIND || seen.has(event.id)) continue;
+      seen.add(event.id);
+      // A relay that ignores the authors filter hands us someone else's event: it keeps its
+      // real owner, so a claim copied into it fails as subject_mismatch.
+      const owner = { subject: ownerSubjectOf(event.pubkey) };
+      candidates.push(...proofCandidates(event.content, `${relay}#${event.id}`, owner));
     }
     const about = metadata && aboutOf(metadata.event.content);
     if (metadata && about !== undefined) {

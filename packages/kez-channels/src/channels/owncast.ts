@@ -2,7 +2,7 @@
 // handle links (GET /api/config). The owner is the host: only its administrator can change the
 // server's configuration. Chat messages are never read.
 import { KezError } from '@kez/core';
-import { ownerSubject, profileChannel } from '../profile-channel.js';
+import { ownerSubject, profileChannel, JSON_API } from '../profile-channel.js';
 
 interface OwncastConfig {
   summary?: unknown;
@@ -12,9 +12,7 @@ interface OwncastConfig {
 export const owncastPlugin = profileChannel({
   name: 'owncast',
   place: (s) => ({ host: s.id, user: '' }),
-  contentTypes: ['application/json'],
-  maxBytes: 256 * 1024,
-  maxRedirects: 0,
+  ...JSON_API,
   async read({ host }, get) {
     const { doc, url } = await get(`https://${host}/api/config`);
     const config = doc as OwncastConfig;

@@ -3,7 +3,7 @@
 // the stable id the account's fullname t2_{id}. A suspended account is no account. Posts and
 // comments are never read.
 import { KezError } from '@kez/core';
-import { member, ownerSubject, profileChannel } from '../profile-channel.js';
+import { member, ownerSubject, profileChannel, JSON_API } from '../profile-channel.js';
 
 interface RedditAbout {
   kind?: unknown;
@@ -18,9 +18,7 @@ interface RedditAbout {
 export const redditPlugin = profileChannel({
   name: 'reddit',
   place: (s) => ({ host: 'www.reddit.com', user: s.id }),
-  contentTypes: ['application/json'],
-  maxBytes: 256 * 1024,
-  maxRedirects: 0,
+  ...JSON_API,
   async read({ host, user }, get) {
     const { doc, url } = await get(`https://${host}/user/${encodeURIComponent(user)}/about.json`);
     const about = doc as RedditAbout;

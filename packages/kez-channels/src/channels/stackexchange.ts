@@ -3,7 +3,7 @@
 // item's user_id on that site; the stable id its network-wide account_id. An unknown id is an
 // empty `items` list (HTTP 200). Posts and comments are never read.
 import { KezError } from '@kez/core';
-import { member, ownerSubject, profileChannel, userAtHost } from '../profile-channel.js';
+import { member, ownerSubject, profileChannel, userAtHost, JSON_API } from '../profile-channel.js';
 
 /**
  * The API's default filter leaves about_me out (https://api.stackexchange.com/docs/filters);
@@ -19,9 +19,7 @@ interface SeWrapper {
 export const stackexchangePlugin = profileChannel({
   name: 'stackexchange',
   place: (s) => userAtHost(s.id),
-  contentTypes: ['application/json'],
-  maxBytes: 256 * 1024,
-  maxRedirects: 0,
+  ...JSON_API,
   async read({ host, user }, get) {
     const { doc, url } = await get(
       `https://api.stackexchange.com/2.3/users/${encodeURIComponent(user)}?site=${encodeURIComponent(host)}&filter=${encodeURIComponent(STACKEXCHANGE_FILTER)}`,
