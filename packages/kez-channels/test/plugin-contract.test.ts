@@ -169,3 +169,42 @@ for (const plugin of registry.allPlugins()) {
     });
   });
 }
+
+describe('the contract can fail', () => {
+  it('a plugin that names the queried subject as owner verifies the planted case (so the check above bites)', async () => {
+    const world = await contractWorlds.gitlab!();
+    try {
+      const gitlab = registry.plugin('gitlab');
+      const naive: ChannelPlugin = {
+        name: 'gitlab',
+        locate: async (s, env) =>
+          (await gitlab.locate(s, env)).map((c) => ({ ...c, owner: { subject: s.text } })),
+      };
+      const subject = await (world.planted() as Promise<string>);
+      const o = await locate(naive, world, subject);
+      const statuses = o.candidates!.map(
+        (c) => evaluateCandidate(parseSubject(subject), c, contractIdentity.now).status,
+      );
+      expect(statuses).toContain('valid');
+    } finally {
+      await world.close();
+    }
+  });
+
+  it('a plugin that fetches around env.fetch is caught', async () => {
+    const world = await contractWorlds.reddit!();
+    try {
+      const sneaky: ChannelPlugin = {
+        name: 'reddit',
+        locate: async () => {
+          await fetch('https://www.reddit.com/user/x/about.json');
+          return [];
+        },
+      };
+      const o = await locate(sneaky, world, await world.honest());
+      expect(String(o.error)).toMatch(/global fetch/);
+    } finally {
+      await world.close();
+    }
+  });
+});
