@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: the main job end to end on this machine, no internet. Starts local peers
-// (nsd, GitHub and Mastodon stand-ins, the real sig-server, a real nostr relay, a real atproto
-// PDS + PLC), makes an identity with the real `kez` CLI, links its accounts, publishes the
-// proofs, revokes one,
+// (nsd, GitHub, Mastodon, GitLab and Reddit stand-ins, the real sig-server, a real nostr relay,
+// a real atproto PDS + PLC), makes an identity with the real `kez` CLI, links its accounts,
+// publishes the proofs (or pastes what kez says to, where it cannot write), revokes one,
 // then runs `kez verify id` and shows the graph. Everything is stopped at the end.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -65,6 +65,11 @@ try {
   stops.push(() => masto.close());
   const sig = await startSigServer();
   stops.push(() => sig.close());
+  // Two profile channels on their API stand-ins: one kez writes (GitLab), one it cannot (Reddit).
+  const gitlab = await peers.startProfileStandin(peers.profileServices.gitlab);
+  stops.push(() => gitlab.close());
+  const reddit = await peers.startProfileStandin(peers.profileServices.reddit);
+  stops.push(() => reddit.close());
   // The relay and the PDS are optional: the demo goes on without the channel they serve.
   const optionalPeer = async (what, start) => {
     try {
@@ -92,6 +97,7 @@ try {
   stops.push(() => nsd.stop());
   console.log(`  GitHub API stand-in   ${gh.url}  (as api.github.com, gist.githubusercontent.com)`);
   console.log(`  Mastodon stand-in     ${masto.url}  (as social.example)`);
+  console.log(`  GitLab, Reddit APIs   ${gitlab.url}, ${reddit.url}  (stand-ins)`);
   console.log(`  sig-server            ${sig.url}`);
   if (relay) console.log(`  nostr relay           ${relay.url}`);
   if (pds) console.log(`  atproto PDS + PLC     ${pds.pdsUrl}, ${pds.plcUrl}`);
@@ -103,12 +109,16 @@ try {
   gh.addToken('demo-gh-token-old', 'alice-old');
   masto.addAccount('alice', { summary: '<p>Alice on the fediverse</p>' });
   masto.addToken('demo-masto-token', 'alice');
+  gitlab.addAccount('alice', { bio: 'Alice writes compilers.' });
+  gitlab.addToken('demo-gl-token', 'alice');
 
   baseEnv = { KEZ_HOME: home, NO_COLOR: process.env.NO_COLOR ?? '' };
   const channels = {
     hostMap: {
       ...gh.hostMap,
       ...masto.hostMap,
+      ...gitlab.hostMap,
+      ...reddit.hostMap,
       ...(pds ? { 'alice.test': new URL(pds.pdsUrl).origin } : {}),
     },
     ...(pds ? { plcDirectory: pds.plcUrl } : {}),
@@ -136,6 +146,10 @@ try {
     'github:alice-old',
   ];
   for (const s of subjects) await kez(['sigchain', 'add', s, '--locator', sig.url]);
+  // Profile texts keep a short proof only: the claim lives in the chain.
+  const profiles = ['gitlab:alice@gitlab.com', 'reddit:alice'];
+  for (const s of profiles) await kez(['claim', s, '--format', 'short'], { show: false });
+  subjects.push(...profiles);
 
   step('publishing the proofs where only each account can write');
   await kez(['publish', 'github:alice'], { env: { GITHUB_TOKEN: 'demo-gh-token' } });
@@ -143,6 +157,11 @@ try {
   await kez(['publish', 'ap:@alice@social.example'], {
     env: { MASTODON_TOKEN: 'demo-masto-token' },
   });
+  await kez(['publish', 'gitlab:alice@gitlab.com'], { env: { GITLAB_TOKEN: 'demo-gl-token' } });
+  // Reddit has no API for the profile text: kez says what to paste where; the demo pastes it.
+  await kez(['publish', 'reddit:alice']);
+  const paste = JSON.parse((await kez(['--json', 'publish', 'reddit:alice'], { show: false })).out);
+  reddit.addAccount('alice', { about: paste.paste.text });
   if (relay && keyId) await kez(['publish', keyId]);
   if (bsky)
     await kez(['publish', 'bluesky:alice.test'], { env: { BLUESKY_APP_PASSWORD: bsky.password } });
