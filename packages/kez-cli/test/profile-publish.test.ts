@@ -93,7 +93,9 @@ describe('kez publish on profile channels', () => {
     for (const [subject] of cases)
       expect((await kezJson(['verify', 'id', subject])).doc.status, subject).toBe('valid');
     // The rest of the user's text is kept, the proof on its own line.
-    const gt = await (await fetch(`${gitea.url}/api/v1/users/ada`)).json();
+    const gt = (await (await fetch(`${gitea.url}/api/v1/users/ada`)).json()) as {
+      description: string;
+    };
     expect(gt.description).toBe(`Hello there.\n${short}`);
   });
 
