@@ -19,6 +19,21 @@ export { ChannelRegistry } from './registry.js';
 export { profileUrl } from './profile-url.js';
 export * from './sigserver-client.js';
 export { htmlToText } from './html-text.js';
+export { nostrSecret } from './channels/nostr.js';
+export {
+  EXTERNAL_IDENTITIES_KIND,
+  identityTag,
+  publishExternalIdentities,
+  readExternalIdentities,
+  subjectOfTag,
+  type IdentityHint,
+} from './channels/nostr-identities.js';
+export {
+  profileChannel,
+  textWithProof,
+  type ProfileChannelSpec,
+  type Place,
+} from './profile-channel.js';
 export {
   evaluateCandidate,
   best,
@@ -44,6 +59,7 @@ export {
   type IdentityAtPlace,
   type IdentityResult,
   type Edge,
+  type Hint,
   type VerifyIdentityOptions,
 } from './verify-identity.js';
 export {
@@ -56,5 +72,6 @@ export {
   webPlugin,
   builtinPlugins,
   builtinTransports,
+  profilePlugins,
   defaultRegistry,
 } from './channels/index.js';

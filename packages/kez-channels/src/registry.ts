@@ -37,6 +37,11 @@ export class ChannelRegistry {
     return p;
   }
 
+  /** Every registered plugin (the contract test iterates them). */
+  allPlugins(): ChannelPlugin[] {
+    return [...this.plugins.values()];
+  }
+
   /** The transport for a locator URL's scheme, or undefined. */
   transportFor(locator: string): ChainTransport | undefined {
     const scheme = locator.slice(0, Math.max(0, locator.indexOf(':')));

@@ -2,8 +2,10 @@
 // address actually connected to (so DNS rebinding fails), follows redirects only by policy
 // (re-checking every hop), bounds time and size, and maps every failure to a SPEC §9 code.
 import type { Socket } from 'node:net';
+import { pipeline, type Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, buildConnector, request } from 'undici';
-import { isKezError, type KezError } from '@kez/core';
+import { KezError, isKezError } from '@kez/core';
 import {
   BlockedAddressError,
   addressPolicy,
@@ -85,6 +87,16 @@ function discard(body: { on(ev: 'error', fn: () => void): unknown; destroy(): un
   body.destroy();
 }
 
+/** A decoder for a Content-Encoding (none for identity); an unknown coding is malformed. */
+function decoder(coding: string | undefined, url: string): Transform | undefined | KezError {
+  const c = (coding ?? 'identity').trim().toLowerCase();
+  if (c === 'identity' || c === '') return undefined;
+  if (c === 'gzip' || c === 'x-gzip') return createGunzip();
+  if (c === 'deflate') return createInflate();
+  if (c === 'br') return createBrotliDecompress();
+  return err('malformed', `${url}: unsupported content encoding '${c}'`, { url, encoding: c });
+}
+
 function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h))
@@ -156,22 +168,38 @@ export function createSafeFetch(config: ChannelsConfig, outer?: AbortSignal): Sa
     const lines = policy.lines
       ? new LineStream(policy.lines.maxBytes, policy.lines.check, url)
       : undefined;
+    // Some APIs compress whatever was asked (Stack Exchange, https://api.stackexchange.com/docs/compression):
+    // the cap holds for the decoded bytes, so a small bomb stops at maxBytes like any body.
+    const decoded = decoder(headers['content-encoding'], url);
+    if (decoded instanceof KezError) {
+      discard(res.body);
+      throw decoded;
+    }
+    // pipeline: a failing download destroys the decoder too, so the read below ends with it.
+    const source = decoded ? pipeline(res.body, decoded, () => {}) : res.body;
+    const stop = () => {
+      discard(res.body);
+      decoded?.destroy();
+    };
     try {
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > maxBytes) {
-          discard(res.body);
+          stop();
           throw bodyTooLarge(url, maxBytes);
         }
         try {
           lines?.push(chunk);
         } catch (e) {
-          discard(res.body);
+          stop();
           throw e;
         }
         chunks.push(chunk);
       }
     } catch (e) {
+      stop();
+      if (typeof (e as { errno?: unknown })?.errno === 'number' && decoded && !isKezError(e))
+        throw err('malformed', `${url}: the compressed body does not decode`, { url }, e);
       throw mapError(e, url, timed());
     }
     // A Buffer is a Uint8Array: no second copy of the body.

@@ -1,6 +1,6 @@
 // The contracts every channel plugin, chain transport and caller codes against.
 // Keep stable: the nostr and bluesky plugins are written against these.
-import type { ChainEvent, Channel, Claim, Code, KezError, Subject } from '@kez/core';
+import type { ChainEvent, Claim, Code, KezError, Subject } from '@kez/core';
 
 /** The account that owns the place a proof was found, taken from the service's own metadata. */
 export interface Owner {
@@ -174,21 +174,36 @@ export interface PublishRequest {
   now: number;
 }
 
+/** What `kez publish` prints where kez cannot write the proof itself. */
+export interface PasteInstructions {
+  /** The settings page where the user pastes it. */
+  url: string;
+  /** The field's name on that page. */
+  field: string;
+  /** The exact text to paste. */
+  text: string;
+  /** Characters the field keeps, when the service documents it. */
+  limit?: number;
+  /** Another place that serves as well (e.g. a website's page head instead of its file). */
+  alternative?: { url: string; field: string; text: string };
+}
+
 export interface ChannelPlugin {
-  name: Channel;
+  /** The channel name of the subjects it checks (SPEC §2.2). */
+  name: string;
+  /**
+   * The redirect policy and size cap of its reads, for plugins whose every read uses one
+   * policy (the contract test holds each fetch to it).
+   */
+  fetchPolicy?: FetchPolicy;
   /** Candidate proofs at the account's own place. Throws KezError (unreachable / not_found / invalid codes). */
   locate(subject: Subject, env: ChannelEnv): Promise<Candidate[]>;
   /** Publishes a proof; returns where it now lives. Absent when the service cannot be written to by kez. */
   publish?(p: PublishRequest, env: ChannelEnv): Promise<PublishResult>;
-  /** Where the user pastes a proof by hand, for a place kez cannot write (`kez publish` prints it). */
-  instructions?(p: PublishRequest): PasteInstructions;
-}
-
-/** What to paste and where: `value` at `where`, or else the alternative. */
-export interface PasteInstructions {
-  where: string;
-  value: string;
-  alternative?: { where: string; value: string };
+  /** The environment variable holding the user's token for `publish`, and what it must allow. */
+  publishToken?: { env: string; hint: string };
+  /** Where and what to paste by hand (for services kez cannot write to, or without a token). */
+  paste?(p: PublishRequest): PasteInstructions;
 }
 
 /** Fetches (and optionally stores) a sigchain at a locator of the schemes it handles (http(s) sig-servers, ws(s) relays). */

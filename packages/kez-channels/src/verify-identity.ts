@@ -5,6 +5,7 @@
 import {
   claimStatus,
   compareHeads,
+  isKezError,
   objectHash,
   parseSubject,
   verdictOf,
@@ -35,6 +36,7 @@ import {
 } from './proofs.js';
 import { DEFAULT_VERIFY_DEADLINE_MS, MAX_PROOFS_PER_PLACE } from './read-limits.js';
 import type { ChannelRegistry } from './registry.js';
+import { readExternalIdentities, type IdentityHint } from './channels/nostr-identities.js';
 import type { ChannelEnv } from './types.js';
 
 export interface Edge extends Verdict {
@@ -75,6 +77,19 @@ export interface IdentityResult extends Verdict {
   identities: IdentityAtPlace[];
   /** The deadline over the whole verification, and whether it was hit. */
   deadline: { ms: number; hit: boolean };
+  /**
+   * Accounts the identity's valid nostr accounts name in NIP-39 events (kind 10011): hints of
+   * where to look, never proof — `claimed` says whether the chain claims it, and only its edge
+   * can make it valid. Absent when there are none.
+   */
+  hints?: Hint[];
+}
+
+export interface Hint extends IdentityHint {
+  claimed: boolean;
+  /** The edge's status when claimed; `not_found` (`not_claimed`) when the chain does not claim it. */
+  status: Verdict['status'];
+  code?: Verdict['code'];
 }
 
 /** One identity named at the subject's place and its own verdict for the subject. */
@@ -388,7 +403,8 @@ async function verifySteps(
     return { ...verdict, ...base, edges };
   }
   const edges = await judgeEdges(subject, identity, { ...chain, state: chain.state }, o, rootEdge);
-  return { ...verdict, ...base, edges };
+  const hints = await hintsOf(edges, o);
+  return { ...verdict, ...base, edges, ...(hints.length > 0 ? { hints } : {}) };
 }
 
 interface JudgedIdentity {
@@ -423,4 +439,26 @@ async function judgeIdentity(
     root = edgeAt(subject.text, placeProofs, identity, { ...chain, state: chain.state }, o.now);
   }
   return { identity, status: root.status, obtained, chainVerdict, root };
+}
+
+/** The NIP-39 hints of the identity's valid nostr accounts (at most 4 asked), judged by the edges. */
+async function hintsOf(edges: Edge[], o: VerifyIdentityOptions): Promise<Hint[]> {
+  const nostr = edges
+    .filter((e) => e.status === 'valid' && e.subject.startsWith('nostr:'))
+    .slice(0, 4);
+  const read = await Promise.all(
+    nostr.map((e) =>
+      // A relay that cannot be read gives no hints; hints never decide anything.
+      readExternalIdentities(e.subject.slice('nostr:'.length), o.env).catch((err: unknown) => {
+        if (!isKezError(err)) throw err;
+        return [];
+      }),
+    ),
+  );
+  return read.flat().map((h): Hint => {
+    const edge = edges.find((e) => e.subject === h.subject);
+    return edge
+      ? { ...h, claimed: true, status: edge.status, ...(edge.code ? { code: edge.code } : {}) }
+      : { ...h, claimed: false, status: 'not_found', code: 'not_claimed' };
+  });
 }

@@ -23,7 +23,10 @@ let home: string;
 const kez = async (args: string[]) => {
   const r = await runKez(home, ['--json', ...args]);
   expect(r.code, `${args.join(' ')}: ${r.err}`).toBeLessThan(2);
-  return JSON.parse(r.out) as Record<string, unknown> & { value: string; status: string };
+  return JSON.parse(r.out) as Record<string, unknown> & {
+    paste: { url: string; field: string; text: string };
+    status: string;
+  };
 };
 
 beforeAll(async () => {
@@ -64,21 +67,21 @@ afterAll(async () => {
 describe('kez publish prints the paste; kez verify id is valid once it is pasted', () => {
   it('web: the compact claim at /.well-known/kez', async () => {
     const p = await kez(['publish', 'web:site.example']);
-    expect(p.where).toBe('https://site.example/.well-known/kez, served as text/plain');
-    files.get('site.example')!.set('/.well-known/kez', { type: 'text/plain', body: p.value });
+    expect(p.paste.url).toBe('https://site.example/.well-known/kez');
+    files.get('site.example')!.set('/.well-known/kez', { type: 'text/plain', body: p.paste.text });
     expect((await kez(['verify', 'id', 'web:site.example'])).status).toBe('valid');
     // The same claim at another claimed site names site.example, not copy.example.
-    files.get('copy.example')!.set('/.well-known/kez', { type: 'text/plain', body: p.value });
+    files.get('copy.example')!.set('/.well-known/kez', { type: 'text/plain', body: p.paste.text });
     expect((await kez(['verify', 'id', 'web:copy.example'])).status).toBe('invalid');
   });
 
   it('openpgp: the notation publish prints, on a GnuPG key served by WKD', async () => {
     const p = await kez(['publish', 'openpgp:pat@mail.example']);
-    expect(p.value).toMatch(/^kez@kez\.dev=/);
-    expect(p.where).toContain(
+    expect(p.paste.text).toMatch(/^kez@kez\.dev=/);
+    expect(p.paste.url).toBe(
       `https://openpgpkey.mail.example/.well-known/openpgpkey/mail.example/hu/${wkdHash('pat')}?l=pat`,
     );
-    const fpr = await gpg.genKey('Pat <pat@mail.example>', [p.value]);
+    const fpr = await gpg.genKey('Pat <pat@mail.example>', [p.paste.text]);
     files
       .get('openpgpkey.mail.example')!
       .set(`/.well-known/openpgpkey/mail.example/hu/${wkdHash('pat')}?l=pat`, {

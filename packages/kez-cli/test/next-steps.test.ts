@@ -45,14 +45,20 @@ describe('next steps', () => {
     expect(j.code).toBe(0);
     expect(j.doc).toMatchObject({
       subject: 'web:example.com',
-      where: 'https://example.com/.well-known/kez, served as text/plain',
-      alternative: { where: 'the <head> of https://example.com/' },
+      paste: {
+        url: 'https://example.com/.well-known/kez',
+        field: 'the file (served as text/plain)',
+        alternative: { url: 'https://example.com/', field: 'the page <head>' },
+      },
     });
-    expect(j.doc.value).toMatch(/^kez:z1:/);
-    expect(j.doc.alternative.value).toMatch(
+    expect(j.doc.paste.text).toMatch(/^kez:z1:/);
+    expect(j.doc.paste.alternative.text).toMatch(
       /^<link rel="me" href="(?:https:\/\/[^"/]+\/)?kez:id:[^"]+">$/,
     );
     const human = await ok(['publish', 'web:example.com'], { home: t.home });
-    expect(human.stdout).toContain('Put this at https://example.com/.well-known/kez');
+    expect(human.stdout).toContain(
+      'Paste this into "the file (served as text/plain)" at https://example.com/.well-known/kez',
+    );
+    expect(human.stdout).toContain('or paste this into "the page <head>" at https://example.com/');
   });
 });

@@ -15,3 +15,11 @@ export {
 export { startGithubStandin, type GithubStandin } from './github-standin.js';
 export { startMastodonStandin, type MastodonStandin } from './mastodon-standin.js';
 export { startTcpDelayProxy, startDnsDelayProxy, type RunningProxy } from './delay-proxy.js';
+export {
+  startProfileStandin,
+  type ProfileStandin,
+  type ProfileService,
+  type ProfileAccount,
+} from './profile-standin.js';
+export { profileServices, type ProfileServiceName } from './fixtures/profiles/index.js';
+export { peertube, pixelfed, type ApFlavour } from './fixtures/ap-flavours.js';

@@ -19,6 +19,7 @@ import {
   type StandinAccount,
   type StandinField,
 } from './fixtures/mastodon-shapes.js';
+import type { ApFlavour } from './fixtures/ap-flavours.js';
 import {
   respondHostile,
   sendJson,
@@ -59,14 +60,20 @@ export interface MastodonStandin extends RunningHttp {
   hugeBytesSent: number;
 }
 
+/**
+ * `flavour` serves the actor as another ActivityPub server does (fixtures/ap-flavours.ts:
+ * PeerTube, Pixelfed): its actor path, actor document and note limit; Mastodon by default.
+ */
 export async function startMastodonStandin(
   opts: {
     host?: string;
     /** A split-domain instance: LOCAL_DOMAIN `host` redirects WebFinger to this WEB_DOMAIN. */
     webDomain?: string;
     latencyMs?: number;
+    flavour?: ApFlavour;
   } & Partial<MastodonModes> = {},
 ): Promise<MastodonStandin> {
+  const flavour = opts.flavour;
   const host = opts.host ?? 'social.example';
   const web = opts.webDomain ?? host;
   const modes: MastodonModes = {
@@ -79,7 +86,9 @@ export async function startMastodonStandin(
   const tokens = new Map<string, string>();
   const hostile = new Map<string, HostileMode>();
   const stats = { bytes: 0 };
-  const actorId = (u: string) => `https://${web}/users/${u}`;
+  const actorPath = flavour?.actorPath ?? ((u: string) => `/users/${u}`);
+  const actorId = (u: string) => `https://${web}${actorPath(u)}`;
+  const render = flavour?.actor ?? actorDocument;
   const profile = (u: string) => `https://${web}/@${u}`;
 
   const http = await startHttp((req, res, url, body) => {
@@ -100,13 +109,13 @@ export async function startMastodonStandin(
         'application/jrd+json; charset=utf-8',
       );
     }
-    const actor = /^\/users\/([^/]+)$/.exec(url.pathname);
+    const actor = new RegExp(`^${actorPath('([^/]+)')}$`).exec(url.pathname);
     if (req.method === 'GET' && actor) {
       const a = accounts.get(actor[1]!.toLowerCase());
       if (!a) return sendJson(res, 404, { error: 'Record not found' });
       const mode = hostile.get(a.username);
       if (mode) return respondHostile(res, mode, stats, 'application/activity+json');
-      const full = actorDocument(a, actorId(a.username), profile(a.username));
+      const full = render(a, actorId(a.username), profile(a.username));
       // The stand-in checks no signatures: in secure mode every actor GET is an unsigned one.
       return sendJson(
         res,
@@ -175,6 +184,8 @@ export async function startMastodonStandin(
     },
     addAccount(username: string, p: { summary?: string; fields?: StandinField[] } = {}) {
       checkProfile(p);
+      if (flavour && [...(p.summary ?? '')].length > flavour.noteLimit)
+        throw new Error(`${flavour.name} keeps ${flavour.noteLimit} characters of a profile text`);
       const a = {
         username,
         summary: p.summary ?? 'Hello',

@@ -11,7 +11,33 @@ import { nostrPlugin } from './nostr.js';
 import { openpgpPlugin } from './openpgp.js';
 import { webPlugin } from './web.js';
 
+import { discoursePlugin } from './discourse.js';
+import { giteaPlugin } from './gitea.js';
+import { gitlabPlugin } from './gitlab.js';
+import { hackernewsPlugin } from './hackernews.js';
+import { liberapayPlugin } from './liberapay.js';
+import { lichessPlugin } from './lichess.js';
+import { lobstersPlugin } from './lobsters.js';
+import { orcidPlugin } from './orcid.js';
+import { owncastPlugin } from './owncast.js';
+import { redditPlugin } from './reddit.js';
+import { stackexchangePlugin } from './stackexchange.js';
+
 export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin, openpgpPlugin, webPlugin };
+/** Profile channels (profile-channel.ts): a public profile text read from the service's API. */
+export const profilePlugins: ChannelPlugin[] = [
+  gitlabPlugin,
+  giteaPlugin,
+  discoursePlugin,
+  owncastPlugin,
+  hackernewsPlugin,
+  redditPlugin,
+  lobstersPlugin,
+  lichessPlugin,
+  liberapayPlugin,
+  stackexchangePlugin,
+  orcidPlugin,
+];
 
 export const builtinPlugins: ChannelPlugin[] = [
   dnsPlugin,
@@ -21,6 +47,7 @@ export const builtinPlugins: ChannelPlugin[] = [
   blueskyPlugin,
   webPlugin,
   openpgpPlugin,
+  ...profilePlugins,
 ];
 export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];
 

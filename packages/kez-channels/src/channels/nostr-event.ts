@@ -1,6 +1,6 @@
 // NIP-01 events as KEZ uses them: shape check + signature check of what relays return,
 // signing of what we publish, and the npub ↔ hex mapping of nostr accounts.
-import { KezError, parseKeyId, toHex } from '@kez/core';
+import { KezError, isKezError, parseKeyId, toHex } from '@kez/core';
 import { finalizeEvent, verifyEvent, type Event as NostrEvent } from 'nostr-tools/pure';
 import { validateEvent } from 'nostr-tools/core';
 import { npubEncode } from 'nostr-tools/nip19';
@@ -53,6 +53,28 @@ export function checkEvent(value: unknown, where: string): NostrEvent {
     );
   }
   return event;
+}
+
+/**
+ * The events relays sent that pass checkEvent, each with its relay; the refused ones' errors
+ * apart (a caller may report them when nothing else was found).
+ */
+export function checkedEvents(outcomes: Array<{ relay: string; value?: unknown[] }>): {
+  events: Array<{ relay: string; event: NostrEvent }>;
+  rejected: KezError[];
+} {
+  const events: Array<{ relay: string; event: NostrEvent }> = [];
+  const rejected: KezError[] = [];
+  for (const { relay, value } of outcomes)
+    for (const raw of value ?? []) {
+      try {
+        events.push({ relay, event: checkEvent(raw, relay) });
+      } catch (e) {
+        if (!isKezError(e)) throw e;
+        rejected.push(e);
+      }
+    }
+  return { events, rejected };
 }
 
 /** The first value of the first tag named `name`, if any. */

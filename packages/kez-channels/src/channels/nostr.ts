@@ -9,7 +9,7 @@ import { proofCandidates, shortCandidates } from '../proofs.js';
 import type { Candidate, ChannelEnv, ChannelPlugin, PublishAttempt } from '../types.js';
 import {
   PROOF_KIND,
-  checkEvent,
+  checkedEvents,
   ownerSubjectOf,
   pubkeyHexOf,
   signEvent,
@@ -34,7 +34,7 @@ function aboutOf(content: string): string | undefined {
 }
 
 /** The nostr secret from the publish token: `nsec1…` or 64 hex digits. Never echoed. */
-function nostrSecret(token: string | undefined): Uint8Array {
+export function nostrSecret(token: string | undefined): Uint8Array {
   if (!token)
     throw new KezError(
       'not_authorized',
@@ -99,32 +99,21 @@ export const nostrPlugin: ChannelPlugin = {
     const limits = { maxEvents: MAX_PROOF_EVENTS, maxBytes: env.config.maxBodyBytes };
     const outcomes = await eachRelay(relays, env, (s) => s.query(filter, limits));
     const candidates: Candidate[] = [];
-    const rejected: KezError[] = [];
+    const { events, rejected } = checkedEvents(outcomes);
     const seen = new Set<string>();
-    let metadata: { relay: string; event: ReturnType<typeof checkEvent> } | undefined;
-    for (const { relay, value } of outcomes) {
-      for (const raw of value ?? []) {
-        let event;
-        try {
-          event = checkEvent(raw, relay);
-        } catch (e) {
-          if (!isKezError(e)) throw e;
-          rejected.push(e);
-          continue;
-        }
-        // Only the account's own newest metadata counts (kind 0 is replaceable, NIP-01).
-        if (event.kind === METADATA_KIND && event.pubkey === pubkey) {
-          if (!metadata || event.created_at > metadata.event.created_at)
-            metadata = { relay, event };
-          continue;
-        }
-        if (event.kind !== PROOF_KIND || seen.has(event.id)) continue;
-        seen.add(event.id);
-        // A relay that ignores the authors filter hands us someone else's event: it keeps its
-        // real owner, so a claim copied into it fails as subject_mismatch.
-        const owner = { subject: ownerSubjectOf(event.pubkey) };
-        candidates.push(...proofCandidates(event.content, `${relay}#${event.id}`, owner));
+    let metadata: { relay: string; event: (typeof events)[number]['event'] } | undefined;
+    for (const { relay, event } of events) {
+      // Only the account's own newest metadata counts (kind 0 is replaceable, NIP-01).
+      if (event.kind === METADATA_KIND && event.pubkey === pubkey) {
+        if (!metadata || event.created_at > metadata.event.created_at) metadata = { relay, event };
+        continue;
       }
+      if (event.kind !== PROOF_KIND || seen.has(event.id)) continue;
+      seen.add(event.id);
+      // A relay that ignores the authors filter hands us someone else's event: it keeps its
+      // real owner, so a claim copied into it fails as subject_mismatch.
+      const owner = { subject: ownerSubjectOf(event.pubkey) };
+      candidates.push(...proofCandidates(event.content, `${relay}#${event.id}`, owner));
     }
     const about = metadata && aboutOf(metadata.event.content);
     if (metadata && about !== undefined) {

@@ -40,7 +40,7 @@ function splitAddress(address: string): [string, string] {
 }
 
 /** The WKD URLs for an address, advanced method first (draft-koch-openpgp-webkey-service §3.1). */
-export function wkdUrls(local: string, domain: string): string[] {
+export function wkdUrls(local: string, domain: string): [advanced: string, direct: string] {
   const tail = `hu/${wkdHash(local)}?l=${encodeURIComponent(local)}`;
   return [
     `https://openpgpkey.${domain}/.well-known/openpgpkey/${domain}/${tail}`,
@@ -138,11 +138,12 @@ export const openpgpPlugin: ChannelPlugin = {
       );
     return candidates;
   },
-  instructions: (p: PublishRequest) => {
+  paste: (p: PublishRequest) => {
     const [advanced, direct] = wkdUrls(...splitAddress(p.subject.id));
     return {
-      where: `a notation on your key: gpg --edit-key ${p.subject.id}, then "notation", this value, "save"; then serve \`gpg --export ${p.subject.id}\` at ${advanced} (or ${direct})`,
-      value: `${KEZ_NOTATION}=${p.short}`,
+      url: advanced,
+      field: `a notation on your key (gpg --edit-key ${p.subject.id}, then "notation", this value, "save"; then serve \`gpg --export ${p.subject.id}\` at this URL or at ${direct})`,
+      text: `${KEZ_NOTATION}=${p.short}`,
     };
   },
 };

@@ -86,12 +86,14 @@ export const webPlugin: ChannelPlugin = {
     if (found.length === 0 && failed) throw (failed as PromiseRejectedResult).reason;
     return found;
   },
-  instructions: (p: PublishRequest) => ({
-    where: `https://${p.subject.id}${WEB_WELL_KNOWN}, served as text/plain`,
-    value: p.compact,
+  paste: (p: PublishRequest) => ({
+    url: `https://${p.subject.id}${WEB_WELL_KNOWN}`,
+    field: 'the file (served as text/plain)',
+    text: p.compact,
     alternative: {
-      where: `the <head> of https://${p.subject.id}/`,
-      value: `<link rel="me" href="${p.short}">`,
+      url: `https://${p.subject.id}/`,
+      field: 'the page <head>',
+      text: `<link rel="me" href="${p.short}">`,
     },
   }),
 };
