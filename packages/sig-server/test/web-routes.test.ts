@@ -30,6 +30,7 @@ beforeAll(async () => {
   writeFileSync(join(site, 'assets', 'app-1234.js'), 'console.log(1)');
   writeFileSync(join(site, 'assets', 'notes.txt'), 'not served: unknown type');
   store = new SqliteStore(join(dir, 'db'));
+  await store.init();
   app = await buildApp({ ...DEFAULTS, dataDir: dir }, store, {
     logger: false,
     web: { siteDir: site },

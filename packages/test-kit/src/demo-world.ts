@@ -203,9 +203,11 @@ async function build(
   const dns = JSON.parse((await kez(['--json', 'publish', 'dns:alice.example'])).out) as {
     name: string;
     value: string;
+    zone_line: string;
   };
-  log(`$ kez publish dns:alice.example\n  ${dns.name}. 3600 IN TXT ${dns.value.slice(0, 60)}…`);
-  const strings = [...dns.value.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
+  log(`$ kez publish dns:alice.example\n  ${dns.zone_line}`);
+  // The value is the short proof, one TXT string as a provider's form takes it (no quotes).
+  const strings = [dns.value];
   await nsd.stop();
   nsd = await startNsd([...zone, { name: dns.name, strings }], { port: nsd.port });
   log(`  (record added to the zone; nsd reloaded on ${nsd.server})`);
