@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm run demo [-- --keep]`: the main job end to end on this machine, no internet. Starts local
-// peers (nsd with a DoH endpoint, GitHub and Mastodon stand-ins, the real sig-server serving the
-// profile page, a real nostr relay, a real atproto PDS + PLC), makes an identity with the real
-// `kez` CLI, links its accounts, publishes the proofs, revokes one, publishes the sigchain, then
-// runs `kez verify id` and prints the profile page's URL. Everything is stopped at the end;
-// with --keep the peers stay up (Ctrl-C stops them) so a person can open the page.
+// peers (nsd with a DoH endpoint, GitHub, Mastodon, GitLab and Reddit stand-ins, the real
+// sig-server serving the profile page, a real nostr relay, a real atproto PDS + PLC), makes an
+// identity with the real `kez` CLI, links its accounts, publishes the proofs (Reddit's pasted as
+// kez prints it), revokes one, publishes the sigchain, then runs `kez verify id` and prints the
+// profile page's URL. Everything is stopped at the end; with --keep the peers stay up (Ctrl-C
+// stops them) so a person can open the page.
 import { startDemoWorld } from '@kez/test-kit/demo-world';
 
 const keep = process.argv.includes('--keep');

@@ -19,11 +19,14 @@ import {
   type RunningNsd,
 } from '@kez/test-kit';
 import { TestChain } from '@kez/test-kit/chain-builder';
+import { gpgHome } from '@kez/test-kit/gnupg';
 import { startRelay, type RunningRelay } from '@kez/test-kit/nostr-relay';
 import { startPds } from '@kez/test-kit/pds';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { withRelay } from '../src/channels/nostr-relay-client.js';
 import { ownerSubjectOf } from '../src/channels/nostr-event.js';
+import { KEZ_NOTATION, wkdUrls } from '../src/channels/openpgp.js';
+import { WEB_WELL_KNOWN } from '../src/channels/web.js';
 import type { ChannelsConfigInput } from '../src/config.js';
 import { loopbackEnv } from './helpers.js';
 
@@ -373,6 +376,178 @@ async function blueskyWorld(): Promise<ContractWorld> {
   };
 }
 
+/** What a site answers at one URL: a document, a redirect, or a hostile behaviour. */
+type Route = { type: string; body: string | Uint8Array } | { location: string } | HostileMode;
+
+/**
+ * Websites on loopback, one plain HTTP server per host (started on first use), each answering
+ * its routes (path with query) and 404 otherwise: the real thing for the web and WKD worlds.
+ */
+function startSites() {
+  const hosts = new Map<string, { server: RunningHttp; routes: Map<string, Route> }>();
+  const sent = { bytes: 0 };
+  const site = async (host: string) => {
+    let s = hosts.get(host);
+    if (!s) {
+      const routes = new Map<string, Route>();
+      const server = await startHttp((_req, res, url) => {
+        const r = routes.get(`${url.pathname}${url.search}`);
+        if (!r) return sendText(res, 404, 'not found');
+        if (typeof r === 'string') return respondHostile(res, r, sent);
+        res.writeHead('location' in r ? 302 : 200, {
+          ...('location' in r ? { location: r.location } : { 'content-type': r.type }),
+        });
+        res.end('body' in r ? r.body : undefined);
+      });
+      s = { server, routes };
+      hosts.set(host, s);
+    }
+    return s;
+  };
+  return {
+    /** Serves `route` at the https `url` (its host gets a server if it has none). */
+    async serve(url: string, route: Route) {
+      const u = new URL(url);
+      (await site(u.host)).routes.set(`${u.pathname}${u.search}`, route);
+    },
+    /** Starts the host's server with no routes: every path answers 404. */
+    empty: async (host: string) => void (await site(host)),
+    hostMap: () => Object.fromEntries([...hosts].map(([h, s]) => [h, s.server.url])),
+    requests: () => [...hosts.values()].reduce((t, s) => t + s.server.requests.length, 0),
+    close: () => Promise.all([...hosts.values()].map((s) => s.server.close())),
+  };
+}
+
+async function webWorld(): Promise<ContractWorld> {
+  const sites = startSites();
+  let n = 0;
+  const text = (body: string): Route => ({ type: 'text/plain; charset=utf-8', body });
+  const page = (head: string, body = ''): Route => ({
+    type: 'text/html; charset=utf-8',
+    body: `<!doctype html><html><head><title>t</title>${head}</head><body>${body}</body></html>`,
+  });
+  // Each case is its own domain: the owner is the domain.
+  const domain = (label: string) => `${label}${++n}.example`;
+  // A site holding the proof, where the redirect case points.
+  await sites.serve(`https://proof.example${WEB_WELL_KNOWN}`, text(SHORT));
+  await sites.serve('https://proof.example/', page(`<link rel="me" href="${SHORT}">`));
+  // A site that answers 404 everywhere (an unserved name would be a network failure).
+  await sites.empty('nobody.example');
+  const both = async (d: string, wellKnown: Route, home: Route) => {
+    await sites.serve(`https://${d}${WEB_WELL_KNOWN}`, wellKnown);
+    await sites.serve(`https://${d}/`, home);
+    return `web:${d}`;
+  };
+  const world: ContractWorld = {
+    get config() {
+      return { hostMap: sites.hostMap() };
+    },
+    httpRequests: () => sites.requests(),
+    async honest() {
+      const d = domain('honest');
+      return both(d, text(`${SHORT}\n`), page(`<meta name="kez" content="${SHORT}">`));
+    },
+    missing: () => 'web:nobody.example',
+    // The owner is the domain, so whatever its origin serves is its own; the one way another
+    // account's document answers for it is a copy of another domain's signed claim.
+    async planted() {
+      const other = contractIdentity.add(`web:${domain('mallory')}`);
+      return both(domain('victim'), text(await TestChain.compact(other)), page(''));
+    },
+    // Comments and user content live in the page body, which is never read.
+    async inComment() {
+      const d = domain('quiet');
+      await sites.serve(
+        `https://${d}/`,
+        page('', `<p>${SHORT}</p><link rel="me" href="${SHORT}">`),
+      );
+      return `web:${d}`;
+    },
+    commentsRead: () => false,
+    redirectOff: async () =>
+      both(
+        domain('moved'),
+        { location: `https://proof.example${WEB_WELL_KNOWN}` },
+        { location: 'https://proof.example/' },
+      ),
+    huge: async () => both(domain('big'), 'huge', 'huge'),
+    close: async () => void (await sites.close()),
+  };
+  return world;
+}
+
+async function openpgpWorld(): Promise<ContractWorld> {
+  const sites = startSites();
+  const [owner, mallory] = await Promise.all([gpgHome(), gpgHome()]);
+  const notation = `${KEZ_NOTATION}=${SHORT}`;
+  const key = (bytes: Uint8Array): Route => ({ type: 'application/octet-stream', body: bytes });
+  let n = 0;
+  /** A fresh address at pgp.example, both WKD hosts serving (404 unless told). */
+  const fresh = async (label: string) => {
+    const address = `${label}${++n}@pgp.example`;
+    const [advanced, direct] = wkdUrls(`${label}${n}`, 'pgp.example');
+    await sites.empty(new URL(advanced).host);
+    await sites.empty(new URL(direct).host);
+    return { address, advanced, direct };
+  };
+  const own = async (address: string, notations: string[] = [notation]) =>
+    owner.exportKey(await owner.genKey(`Someone <${address}>`, notations));
+  return {
+    get config() {
+      return {
+        hostMap: sites.hostMap(),
+        // gpg runs beside the test under load; the reads are still bounded.
+        timeouts: { totalMs: 10_000, connectMs: 2_000, dnsMs: 2_000 },
+      };
+    },
+    httpRequests: () => sites.requests(),
+    async honest() {
+      const a = await fresh('honest');
+      await sites.serve(a.advanced, key(await own(a.address)));
+      return `openpgp:${a.address}`;
+    },
+    missing: () => 'openpgp:nobody@pgp.example',
+    async planted() {
+      // The victim's WKD slot serves a key whose only user id is mallory's, with the proof.
+      const a = await fresh('victim');
+      const fpr = await mallory.genKey(`Mallory <mallory${n}@pgp.example>`, [notation]);
+      await sites.serve(a.advanced, key(await mallory.exportKey(fpr)));
+      return `openpgp:${a.address}`;
+    },
+    async inComment() {
+      // The subject's own key has no notation; mallory's certification of its user id does.
+      const a = await fresh('quiet');
+      const fpr = await owner.genKey(`Quiet <${a.address}>`);
+      await mallory.importKey(await owner.exportKey(fpr));
+      await mallory.run(['--cert-notation', notation, '--quick-sign-key', fpr]);
+      await sites.serve(a.advanced, key(await mallory.exportKey(fpr)));
+      return `openpgp:${a.address}`;
+    },
+    commentsRead: () => false,
+    async redirectOff() {
+      // Both WKD URLs redirect to another origin that serves the subject's own proof key.
+      const a = await fresh('moved');
+      const elsewhere = (url: string) =>
+        `https://keys.elsewhere.example${new URL(url).pathname}${new URL(url).search}`;
+      const bytes = key(await own(a.address));
+      for (const url of [a.advanced, a.direct]) {
+        await sites.serve(elsewhere(url), bytes);
+        await sites.serve(url, { location: elsewhere(url) });
+      }
+      return `openpgp:${a.address}`;
+    },
+    async huge() {
+      const a = await fresh('big');
+      await sites.serve(a.advanced, 'huge');
+      await sites.serve(a.direct, 'huge');
+      return `openpgp:${a.address}`;
+    },
+    async close() {
+      await Promise.all([sites.close(), owner.close(), mallory.close()]);
+    },
+  };
+}
+
 /** Worlds by channel name. */
 export const contractWorlds: Record<string, () => Promise<ContractWorld>> = {
   github: githubWorld,
@@ -380,6 +555,8 @@ export const contractWorlds: Record<string, () => Promise<ContractWorld>> = {
   dns: dnsWorld,
   nostr: nostrWorld,
   bluesky: blueskyWorld,
+  web: webWorld,
+  openpgp: openpgpWorld,
   ...Object.fromEntries(
     (Object.keys(PROFILE) as ProfileServiceName[]).map((c) => [c, () => profileWorld(c)]),
   ),

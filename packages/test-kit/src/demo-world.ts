@@ -1,5 +1,5 @@
 // The demo's world, for `npm run demo` and kez-web's browser test alike: local peers (nsd, the
-// GitHub and Mastodon stand-ins, a real nostr relay, a real atproto PDS + PLC, a DoH endpoint
+// GitHub, Mastodon, GitLab and Reddit stand-ins, a real nostr relay, a real atproto PDS + PLC, a DoH endpoint
 // over nsd, the real sig-server serving the profile page and its fetch relay), one identity
 // made with the real `kez` CLI, its accounts linked and proven, one revoked, the chain published.
 import { spawn } from 'node:child_process';
@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { startDohStandin, type DohStandin } from './doh-standin.js';
 import { startGithubStandin, type GithubStandin } from './github-standin.js';
 import { KEZ_BIN } from './kez-bin.js';
+import { profileServices } from './fixtures/profiles/index.js';
 import { startMastodonStandin, type MastodonStandin } from './mastodon-standin.js';
 import { startNsd, type RunningNsd } from './nsd.js';
+import { startProfileStandin } from './profile-standin.js';
 import { startSigServer, type RunningSigServer } from './sig-server.js';
 
 export interface KezRun {
@@ -74,6 +76,11 @@ async function build(
   stops.push(() => gh.close());
   const masto = await startMastodonStandin({ host: 'social.example' });
   stops.push(() => masto.close());
+  // GitLab (kez writes the proof with the user's token) and Reddit (kez prints what to paste).
+  const gitlab = await startProfileStandin(profileServices.gitlab);
+  stops.push(() => gitlab.close());
+  const reddit = await startProfileStandin(profileServices.reddit);
+  stops.push(() => reddit.close());
   // The relay and the PDS are optional: the demo goes on without the channel they serve.
   const optionalPeer = async <T extends { stop(): Promise<void> }>(
     what: string,
@@ -103,6 +110,8 @@ async function build(
   const hostMap = {
     ...gh.hostMap,
     ...masto.hostMap,
+    ...gitlab.hostMap,
+    ...reddit.hostMap,
     ...(pds ? { 'alice.test': new URL(pds.pdsUrl).origin } : {}),
   };
   const loopback = { allowLoopback: true, allowHttp: true }; // the demo's services are on 127.0.0.1
@@ -122,6 +131,8 @@ async function build(
   stops.push(() => sig.close());
   log(`  GitHub API stand-in   ${gh.url}  (as api.github.com, gist.githubusercontent.com)`);
   log(`  Mastodon stand-in     ${masto.url}  (as social.example)`);
+  log(`  GitLab stand-in       ${gitlab.url}  (as ${gitlab.host})`);
+  log(`  Reddit stand-in       ${reddit.url}  (as ${reddit.host})`);
   log(`  sig-server            ${sig.url}  (with the profile page)`);
   if (relay) log(`  nostr relay           ${relay.url}`);
   if (pds) log(`  atproto PDS + PLC     ${pds.pdsUrl}, ${pds.plcUrl}`);
@@ -133,6 +144,9 @@ async function build(
   gh.addToken('demo-gh-token-old', 'alice-old');
   masto.addAccount('alice', { summary: '<p>Alice on the fediverse</p>' });
   masto.addToken('demo-masto-token', 'alice');
+  gitlab.addAccount('alice', { bio: 'Compilers.' });
+  gitlab.addToken('demo-gitlab-token', 'alice');
+  reddit.addAccount('alice_r');
 
   const baseEnv = { KEZ_HOME: home, NO_COLOR: process.env.NO_COLOR ?? '' };
   const channels = {
@@ -188,6 +202,8 @@ async function build(
     'github:alice',
     'ap:@alice@social.example',
     'dns:alice.example',
+    `gitlab:alice@${gitlab.host}`,
+    'reddit:alice_r',
     ...(relay && keyId ? [keyId] : []),
     ...(bsky ? ['bluesky:alice.test'] : []),
     revoked,
@@ -198,6 +214,15 @@ async function build(
   await shown(['publish', 'github:alice'], { GITHUB_TOKEN: 'demo-gh-token' });
   await shown(['publish', revoked], { GITHUB_TOKEN: 'demo-gh-token-old' });
   await shown(['publish', 'ap:@alice@social.example'], { MASTODON_TOKEN: 'demo-masto-token' });
+  await shown(['publish', `gitlab:alice@${gitlab.host}`], { GITLAB_TOKEN: 'demo-gitlab-token' });
+  const paste = JSON.parse((await kez(['--json', 'publish', 'reddit:alice_r'])).out) as {
+    paste: { url: string; field: string; text: string };
+  };
+  log(`$ kez publish reddit:alice_r\n  paste into ${paste.paste.field} at ${paste.paste.url}:`);
+  log(`  ${paste.paste.text}`);
+  // The person pastes exactly that text into their Reddit profile.
+  reddit.addAccount('alice_r', { about: paste.paste.text });
+  log('  (pasted into the Reddit stand-in)');
   if (relay && keyId) await shown(['publish', keyId]);
   if (bsky) await shown(['publish', 'bluesky:alice.test'], { BLUESKY_APP_PASSWORD: bsky.password });
   const dns = JSON.parse((await kez(['--json', 'publish', 'dns:alice.example'])).out) as {

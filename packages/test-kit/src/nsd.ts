@@ -108,7 +108,8 @@ export async function startNsd(
     stderr += d.toString();
   });
   try {
-    await waitReady(port, [...byZone.keys()][0]!, child);
+    // Every zone: nsd loads them one by one, and an unloaded one answers SERVFAIL.
+    for (const origin of byZone.keys()) await waitReady(port, origin, child);
   } catch (e) {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
