@@ -99,10 +99,7 @@ class History {
  */
 export class ChainStates {
   private readonly heads: BoundedCache<string, Cached>;
-  private readonly histories = new BoundedCache<string, History>(LIMITS.histories, {
-    maxWeight: LIMITS.historyClaims,
-    weigh: (h) => h.weight + h.last.claims.size,
-  });
+  private readonly histories: BoundedCache<string, History>;
   private readonly inflight = new Map<string, Promise<unknown>>();
   private aborted = false;
   /** Events applied by replays (not by appends): what fork candidates and cold chains cost. */
@@ -116,6 +113,10 @@ export class ChainStates {
     this.heads = new BoundedCache<string, Cached>(LIMITS.headStates, {
       maxWeight: headClaims,
       weigh: (c) => c.head.claims.size + c.head.devices.size + 1,
+    });
+    this.histories = new BoundedCache<string, History>(LIMITS.histories, {
+      maxWeight: headClaims * LIMITS.historyClaimsPerHeadClaim,
+      weigh: (h) => h.weight + h.last.claims.size,
     });
   }
 

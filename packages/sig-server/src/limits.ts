@@ -21,8 +21,10 @@ export const LIMITS = {
   headStateClaims: 50_000,
   /** Chains whose full history (checkpoints + key authority) is cached for fork judging… */
   histories: 64,
-  /** …and the claim entries their checkpoints may hold in all (~70 B each, ~1 KiB at the last). */
-  historyClaims: 1_000_000,
+  /** …and the claim entries their checkpoints may hold in all, per claim of the head-state
+   *  budget (`--cache-claims`): an entry is ~70 B against ~2 KiB a head claim, so one knob bounds
+   *  both caches (the default: 50 000 × 20 = 1 000 000 entries, ~70 MiB). */
+  historyClaimsPerHeadClaim: 20,
   /** A checkpoint state every this many events: a fork candidate folds at most this many. */
   checkpointEvery: 64,
   /** Events a replay applies between yields to the event loop. */
