@@ -19,7 +19,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['sodium-native', 'bcrypto', '@bokuweb/zstd-wasm'],
+  external: ['sodium-native', 'bcrypto', 'zstd-napi', '@bokuweb/zstd-wasm'],
   // CommonJS dependencies call require(); an ES module has none, so give the bundle one.
   banner: {
     js: "import { createRequire as __kezCreateRequire } from 'node:module'; const require = __kezCreateRequire(import.meta.url);",

@@ -1,26 +1,38 @@
 // Byte helpers with the SPEC §1 canonical text forms (lowercase hex, unpadded base64url).
-import { sha256 } from '@noble/hashes/sha2.js';
 import { fail } from './errors.js';
+import { getPrimitives } from './primitives.js';
 
-const HEX = /^(?:[0-9a-f]{2})*$/;
+// Byte ↔ text by table: these run several times per signed object verified.
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
+/** Value of a lowercase hex digit by char code, -1 for anything else. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+const hexValue = (c: number) => (c < 128 ? HEX_VALUE[c]! : -1);
 
 export function toHex(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
+  for (let i = 0; i < b.length; i++) s += HEX_PAIRS[b[i]!]!;
   return s;
 }
 
+function isLowerHex(s: string): boolean {
+  if (s.length % 2 !== 0) return false;
+  for (let i = 0; i < s.length; i++) if (hexValue(s.charCodeAt(i)) < 0) return false;
+  return true;
+}
+
 export function fromHex(s: string, bytes?: number): Uint8Array {
-  if (typeof s !== 'string' || !HEX.test(s)) fail('malformed', 'not lowercase hex');
+  if (typeof s !== 'string' || !isLowerHex(s)) fail('malformed', 'not lowercase hex');
   if (bytes !== undefined && s.length !== bytes * 2)
     fail('malformed', `hex must be ${bytes} bytes`);
   const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++)
+    out[i] = (hexValue(s.charCodeAt(2 * i)) << 4) | hexValue(s.charCodeAt(2 * i + 1));
   return out;
 }
 
 export function isHex(s: unknown, bytes: number): s is string {
-  return typeof s === 'string' && s.length === bytes * 2 && HEX.test(s);
+  return typeof s === 'string' && s.length === bytes * 2 && isLowerHex(s);
 }
 
 const B64U = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -46,33 +58,45 @@ export function b64uEncode(b: Uint8Array): string {
 }
 
 /** Canonical base64url: no padding, alphabet only, length ≢ 1 (mod 4), zero unused bits. */
+/** Canonical base64url: no padding, alphabet only, length ≢ 1 (mod 4), zero unused bits. */
 export function b64uDecode(s: string): Uint8Array {
   if (typeof s !== 'string') fail('bad_encoding', 'base64url must be a string');
   if (s.length % 4 === 1) fail('bad_encoding', 'base64url length ≡ 1 (mod 4)');
-  const vals = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const v = c < 128 ? B64U_INDEX[c]! : -1;
-    if (v < 0)
-      fail('bad_encoding', 'character outside the base64url alphabet (padding is not allowed)');
-    vals[i] = v;
-  }
   const out = new Uint8Array(Math.floor((s.length * 3) / 4));
+  // Up to four sextets at a time; any character outside the alphabet makes `bad` negative.
+  const at = (i: number) => {
+    const c = s.charCodeAt(i);
+    return c < 128 ? B64U_INDEX[c]! : -1;
+  };
+  const badChar = () =>
+    fail('bad_encoding', 'character outside the base64url alphabet (padding is not allowed)');
   let o = 0;
   let i = 0;
   for (; i + 4 <= s.length; i += 4) {
-    const n = (vals[i]! << 18) | (vals[i + 1]! << 12) | (vals[i + 2]! << 6) | vals[i + 3]!;
+    const a = at(i);
+    const b = at(i + 1);
+    const c = at(i + 2);
+    const d = at(i + 3);
+    if ((a | b | c | d) < 0) badChar();
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
     out[o++] = n >> 16;
     out[o++] = (n >> 8) & 255;
     out[o++] = n & 255;
   }
   const rest = s.length - i;
   if (rest === 2) {
-    if (vals[i + 1]! & 15) fail('bad_encoding', 'non-zero unused trailing bits');
-    out[o++] = (vals[i]! << 2) | (vals[i + 1]! >> 4);
+    const a = at(i);
+    const b = at(i + 1);
+    if ((a | b) < 0) badChar();
+    if (b & 15) fail('bad_encoding', 'non-zero unused trailing bits');
+    out[o++] = (a << 2) | (b >> 4);
   } else if (rest === 3) {
-    if (vals[i + 2]! & 3) fail('bad_encoding', 'non-zero unused trailing bits');
-    const n = (vals[i]! << 12) | (vals[i + 1]! << 6) | vals[i + 2]!;
+    const a = at(i);
+    const b = at(i + 1);
+    const c = at(i + 2);
+    if ((a | b | c) < 0) badChar();
+    if (c & 3) fail('bad_encoding', 'non-zero unused trailing bits');
+    const n = (a << 12) | (b << 6) | c;
     out[o++] = n >> 10;
     out[o++] = (n >> 2) & 255;
   }
@@ -155,7 +179,7 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
-  return toHex(sha256(bytes));
+  return toHex(getPrimitives().sha256(bytes));
 }
 
 export function randomBytes(n: number): Uint8Array {

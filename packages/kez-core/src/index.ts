@@ -40,6 +40,7 @@ export {
 export { BoundedCache, type WeightBudget } from './bounded-cache.js';
 export { ED25519_SPKI_PREFIX_HEX, ed25519SpkiDer } from './ed25519-spki.js';
 export { type Primitives, purePrimitives, setPrimitives, getPrimitives } from './primitives.js';
+export { checkZstdFrame, type ZstdFrameInfo } from './encodings/zstd-frame.js';
 export { type SuiteName, type Suite, ed25519, bip340, suites } from './suites.js';
 export {
   type ParsedKeyId,

@@ -4,7 +4,42 @@ import { fail, isKezError } from './errors.js';
 import { isWellFormed, utf8Encode, utf8Length } from './bytes.js';
 import { MAX_DEPTH, MAX_JSON_BYTES } from './limits.js';
 
+// Beyond this depth the walk below gives up and the library (which detects cycles) decides.
+const FAST_DEPTH = 32;
+
+/**
+ * True when JSON.stringify(v) is already JCS(v): plain data only (strings without lone
+ * surrogates, finite numbers, booleans, null, plain arrays and objects, no toJSON) and every
+ * object's keys enumerate in JCS order. RFC 8785 serializes primitives exactly as
+ * JSON.stringify does, so then only the member order could differ. Parsed canonical text
+ * always passes; anything else takes the library's path.
+ */
+function stringifiesCanonically(v: unknown, depth: number): boolean {
+  if (typeof v === 'string') return isWellFormed(v);
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (v === null || typeof v === 'boolean') return true;
+  if (typeof v !== 'object' || depth > FAST_DEPTH) return false;
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
+  const proto = Object.getPrototypeOf(v);
+  if (Array.isArray(v)) {
+    if (proto !== Array.prototype) return false;
+    for (let i = 0; i < v.length; i++) if (!stringifiesCanonically(v[i], depth + 1)) return false;
+    return true;
+  }
+  if (proto !== Object.prototype && proto !== null) return false;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    // Strictly ascending UTF-16 code units, as RFC 8785 §3.2.3 sorts.
+    if ((i > 0 && !(keys[i - 1]! < k)) || !isWellFormed(k)) return false;
+    if (!stringifiesCanonically(o[k], depth + 1)) return false;
+  }
+  return true;
+}
+
 export function canonicalize(value: unknown): string {
+  if (stringifiesCanonically(value, 0)) return JSON.stringify(value);
   let out: string | undefined;
   try {
     out = canonicalizeLib(value);
@@ -23,6 +58,10 @@ export function canonicalWithAndWithout(
   obj: Record<string, unknown>,
   omit: string,
 ): { full: string; without: string } {
+  if (stringifiesCanonically(obj, 0)) {
+    const { [omit]: _omitted, ...rest } = obj;
+    return { full: JSON.stringify(obj), without: JSON.stringify(rest) };
+  }
   const all: string[] = [];
   const rest: string[] = [];
   for (const key of Object.keys(obj).sort()) {
@@ -76,11 +115,12 @@ function checkValues(v: unknown): void {
     if (!Number.isSafeInteger(v) || v < 0)
       fail('malformed', 'number is not an integer in [0, 2^53-1]');
   } else if (Array.isArray(v)) {
-    for (const x of v) checkValues(x);
+    for (let i = 0; i < v.length; i++) checkValues(v[i]);
   } else if (v !== null && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
       if (!isWellFormed(k)) fail('malformed', 'member name with a lone surrogate');
-      checkValues(x);
+      checkValues(o[k]);
     }
   }
 }
@@ -91,8 +131,17 @@ function checkValues(v: unknown): void {
  * trailing_data; anything that parses but is not byte-identical to its JCS is non_canonical.
  */
 export function parseCanonical(text: string): Record<string, unknown> {
+  return parseCanonicalText(text).value;
+}
+
+/** parseCanonical, with the text that was checked to be JCS(value) (without the LF). */
+export function parseCanonicalText(text: string): { value: Record<string, unknown>; jcs: string } {
   if (typeof text !== 'string') fail('malformed', 'JSON text must be a string');
-  if (text.length > MAX_JSON_BYTES || utf8Length(text) > MAX_JSON_BYTES) {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, so short text needs no byte count.
+  if (
+    text.length > MAX_JSON_BYTES ||
+    (text.length * 3 > MAX_JSON_BYTES && utf8Length(text) > MAX_JSON_BYTES)
+  ) {
     fail('too_large', `JSON encoding exceeds ${MAX_JSON_BYTES} bytes`);
   }
   const { end, depth } = scanTopLevel(text);
@@ -126,5 +175,5 @@ export function parseCanonical(text: string): Record<string, unknown> {
       'JSON is not in RFC 8785 canonical form (whitespace, order, escapes, duplicates or number form)',
     );
   }
-  return value as Record<string, unknown>;
+  return { value: value as Record<string, unknown>, jcs: body };
 }

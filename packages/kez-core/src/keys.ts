@@ -50,10 +50,19 @@ const cache = new BoundedCache<string, ParsedKeyId>(4096);
 
 /** Parses a key id in canonical form only; anything else is bad_key. */
 export function parseKeyId(id: string): ParsedKeyId {
+  const parsed = parseKeyIdShared(id);
+  // A copy, so a caller that writes into publicKey cannot change the cached entry.
+  return { ...parsed, publicKey: parsed.publicKey.slice() };
+}
+
+/**
+ * parseKeyId for core's own read-only use (structure checks, signature checks): the cached
+ * entry itself, whose Ed25519 key already passed the key policy, without a copy.
+ */
+export function parseKeyIdShared(id: string): Readonly<ParsedKeyId> {
   if (typeof id !== 'string') fail('bad_key', 'key id must be a string');
   const hit = cache.get(id);
-  // Copies, so a caller that writes into publicKey cannot change the cached entry.
-  if (hit) return { ...hit, publicKey: hit.publicKey.slice() };
+  if (hit) return hit;
   let parsed: ParsedKeyId;
   if (id.startsWith('ed25519:')) {
     const hex = id.slice(8);
@@ -74,7 +83,7 @@ export function parseKeyId(id: string): ParsedKeyId {
     return fail('bad_key', 'unknown key id form');
   }
   cache.set(id, parsed);
-  return { ...parsed, publicKey: parsed.publicKey.slice() };
+  return parsed;
 }
 
 /**

@@ -2,7 +2,7 @@
 // (SPEC §14: a v0.3-only member or form in a "0.2" object is malformed).
 import { fail } from './errors.js';
 import { isHex, utf8Length } from './bytes.js';
-import { parseKeyId } from './keys.js';
+import { parseKeyIdShared } from './keys.js';
 import { isCanonicalSubject } from './subjects.js';
 import { checkLocator } from './locators.js';
 import { isIdentityId } from './identity-id.js';
@@ -284,6 +284,6 @@ export function parseObject(value: unknown): SignedObject {
   for (const s of d.subjects)
     if (!isCanonicalSubject(s))
       fail('bad_subject', `subject ${JSON.stringify(s)} is not canonical`);
-  for (const k of d.keys) parseKeyId(k);
+  for (const k of d.keys) parseKeyIdShared(k);
   return value as unknown as SignedObject;
 }

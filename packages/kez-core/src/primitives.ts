@@ -1,15 +1,26 @@
-// The seam for faster signature primitives. Policy checks (SPEC §3.3) stay in suites.ts and run
-// before either backend, so a backend only decides the curve equation.
+// The seam for faster primitives: signature checks, SHA-256 and zstd decompression. Policy checks (SPEC
+// §3.3) stay in suites.ts and run before either backend, so a backend only decides the curve
+// equation; the §8.2 frame checks and size rules stay in compact.ts, so a decompressor only
+// inflates a checked frame into a bounded output.
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { sha512 } from '@noble/hashes/sha2.js';
-import { bytesToNumberLE } from '@noble/curves/utils.js';
-import { concatBytes, equalBytes } from './bytes.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
+// noble's byte helpers, not ./bytes.js: bytes.js hashes through this module.
+import { bytesToNumberLE, concatBytes, equalBytes } from '@noble/curves/utils.js';
+import { fzstdDecompress } from './encodings/zstd-fzstd.js';
+import type { ZstdFrameInfo } from './encodings/zstd-frame.js';
 
 export interface Primitives {
   name: string;
   ed25519Verify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean;
   schnorrVerify(publicKey: Uint8Array, msg32: Uint8Array, sig: Uint8Array): boolean;
+  sha256(msg: Uint8Array): Uint8Array;
+  /**
+   * The content of one zstd frame that passed checkZstdFrame (`info`), or undefined as soon as
+   * it would exceed `cap` bytes; throws when the frame does not decompress. The result may be a
+   * view of a buffer the next call reuses.
+   */
+  zstdDecompress(frame: Uint8Array, info: ZstdFrameInfo, cap: number): Uint8Array | undefined;
 }
 
 const Point = ed25519.Point;
@@ -53,6 +64,8 @@ export const purePrimitives: Primitives = {
   name: 'noble',
   ed25519Verify: ed25519VerifyCofactorless,
   schnorrVerify: schnorrVerifyNoble,
+  sha256: (msg) => sha256(msg),
+  zstdDecompress: fzstdDecompress,
 };
 
 let current: Primitives = purePrimitives;

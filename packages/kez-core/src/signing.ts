@@ -1,12 +1,13 @@
 // Signing input with domain separation (SPEC §3.1), object hash (§1), sign and verify (§4).
 import { fail } from './errors.js';
 import { concatBytes, fromHex, sha256Hex, toHex, utf8Encode } from './bytes.js';
-import { canonicalBytes, canonicalWithAndWithout } from './jcs.js';
-import { parseKeyId, type Signer } from './keys.js';
+import { canonicalBytes, canonicalize, canonicalWithAndWithout } from './jcs.js';
+import { parseKeyIdShared, type Signer } from './keys.js';
+import { verifyParsedKey } from './suites.js';
 import { parseObject, VERSIONS, type SignedObject } from './objects.js';
 import { FUTURE_SKEW } from './limits.js';
 import { valid, verdictFrom, type Verdict } from './verdict.js';
-import { decode } from './encodings/index.js';
+import { decodeWithJcs } from './encodings/index.js';
 
 /** SPEC §3.1: the kind part of each signing context. */
 export const CONTEXT_KINDS = {
@@ -86,8 +87,8 @@ export function signValid<T extends SignedObject>(unsigned: Omit<T, 'sig'>, sign
 
 /** The signature check alone: `sig` by `key` over `input`. Throws bad_signature. */
 export function checkSignature(keyId: string, input: Uint8Array, sigHex: string): void {
-  const { suite, publicKey } = parseKeyId(keyId);
-  if (!suite.verify(publicKey, input, fromHex(sigHex, 64)))
+  const { suite, publicKey } = parseKeyIdShared(keyId);
+  if (!verifyParsedKey(suite, publicKey, input, fromHex(sigHex, 64)))
     fail('bad_signature', `signature by ${keyId} does not verify`);
 }
 
@@ -100,11 +101,20 @@ export function verifySignedObject(
   now: number,
   skew = FUTURE_SKEW,
 ): { object: SignedObject; hash: string } {
-  const obj = parseObject(typeof value === 'string' ? decode(value).object : value);
-  const { full, without } = canonicalWithAndWithout(
-    obj as unknown as Record<string, unknown>,
-    'sig',
-  );
+  let obj: SignedObject;
+  let full: string;
+  let without: string;
+  if (typeof value === 'string') {
+    // The decoder ran parseObject and checked that the text is JCS(obj): no second pass.
+    const d = decodeWithJcs(value);
+    obj = d.object;
+    full = d.jcs;
+    const { sig: _sig, ...rest } = obj;
+    without = canonicalize(rest);
+  } else {
+    obj = parseObject(value);
+    ({ full, without } = canonicalWithAndWithout(obj as unknown as Record<string, unknown>, 'sig'));
+  }
   checkSignature(
     obj.key,
     contextInput(signingContext(obj.kez, obj.type), utf8Encode(without)),

@@ -65,8 +65,23 @@ export const bip340: Suite = {
   },
   verify(pub, msg, sig) {
     if (pub.length !== 32 || sig.length !== 64) return false;
-    return getPrimitives().schnorrVerify(pub, sha256(msg), sig);
+    const p = getPrimitives();
+    return p.schnorrVerify(pub, p.sha256(msg), sig);
   },
 };
 
 export const suites: Record<SuiteName, Suite> = { ed25519, bip340 };
+
+/**
+ * suite.verify for the public key of a parsed key id, which already passed the key policy
+ * (SPEC §3.3 rules 1, 2 and 4 for A): the signature policy and the backend remain.
+ */
+export function verifyParsedKey(
+  suite: Suite,
+  pub: Uint8Array,
+  msg: Uint8Array,
+  sig: Uint8Array,
+): boolean {
+  if (suite !== ed25519) return suite.verify(pub, msg, sig);
+  return isStrictSignature(sig) && getPrimitives().ed25519Verify(pub, msg, sig);
+}

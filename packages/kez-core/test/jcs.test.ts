@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import canonicalizeLib from 'canonicalize';
 import { canonicalize, parseCanonical, KezError } from '../src/index.js';
 import { canonicalWithAndWithout } from '../src/jcs.js';
 import { HAVE_THIRD_PARTY, SKIP_MESSAGE, THIRD_PARTY } from '@kez/test-kit/vector-paths';
@@ -44,6 +45,49 @@ describe.skipIf(!HAVE_THIRD_PARTY)(
     });
   },
 );
+
+describe('canonicalize: JSON.stringify when keys are already in order, the library otherwise', () => {
+  /** The same value with every object's keys inserted in JCS order (the fast path's case). */
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  it('equals the RFC 8785 library on random JSON, in any key order', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => {
+        expect(canonicalize(v)).toBe(canonicalizeLib(v));
+        expect(canonicalize(sorted(v))).toBe(canonicalizeLib(v));
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('equals it where JSON.stringify differs from JCS', () => {
+    const cases: unknown[] = [
+      { '10': 1, '9': 2, a: 3 }, // V8 enumerates integer keys first, numerically
+      { b: 1, a: 2 },
+      { a: undefined, b: 1 },
+      [1, undefined, 2],
+      { a: { toJSON: () => 'x' } },
+      Object.assign(Object.create(null), { a: 1 }),
+      { a: new Date(0) },
+      { a: -0, b: 1e21, c: 5e-7 },
+      { é: 1, e: 2, '\u{1f600}': 3, '\uff61': 4 },
+    ];
+    for (const v of cases) expect(canonicalize(v)).toBe(canonicalizeLib(v));
+  });
+  it('refuses what the library refuses', () => {
+    for (const v of [{ a: '\ud800' }, { '\udc00': 1 }, { a: Number.NaN }, [Infinity]]) {
+      expect(() => canonicalize(v)).toThrow(KezError);
+      expect(() => canonicalizeLib(v)).toThrow();
+    }
+  });
+});
 
 describe('canonicalWithAndWithout', () => {
   it('equals JCS of the object and of the object without the member', () => {

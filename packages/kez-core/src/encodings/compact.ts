@@ -1,11 +1,11 @@
 // SPEC §8.2: "kez:z1:" + b64u(one zstd frame of JCS(o)).
-import { Decompress } from 'fzstd';
 import { fail } from '../errors.js';
-import { b64uDecode, b64uEncode, concatBytes, utf8Decode, utf8Encode } from '../bytes.js';
-import { canonicalize, parseCanonical } from '../jcs.js';
+import { b64uDecode, b64uEncode, utf8Decode, utf8Encode } from '../bytes.js';
+import { canonicalize, parseCanonicalText } from '../jcs.js';
 import { parseObject, type SignedObject } from '../objects.js';
 import { MAX_COMPACT_BYTES, MAX_DECOMPRESSED_BYTES } from '../limits.js';
-import { checkZstdFrame, frameForDecoding } from './zstd-frame.js';
+import { getPrimitives } from '../primitives.js';
+import { checkZstdFrame, type ZstdFrameInfo } from './zstd-frame.js';
 
 export const COMPACT_PREFIX = 'kez:z1:';
 
@@ -30,36 +30,30 @@ export async function encodeCompact(obj: SignedObject): Promise<string> {
   return COMPACT_PREFIX + b64uEncode(frame);
 }
 
-// Thrown from the output callback to stop fzstd mid-stream; never escapes inflate().
-const OVER_CAP = Symbol('over_cap');
-
 /**
- * Bounded streaming decompression (SPEC §8.2): output beyond a declared content size is
- * bad_encoding as soon as it appears, output beyond 65 536 bytes without one is too_large,
- * and output shorter than the declared size is bad_encoding at the end.
+ * Bounded decompression (SPEC §8.2) by the current zstd primitive: output beyond a declared
+ * content size is bad_encoding as soon as it appears, output beyond 65 536 bytes without one
+ * is too_large, and output shorter than the declared size is bad_encoding at the end.
  */
-function inflate(frame: Uint8Array, declared: number | undefined): Uint8Array {
-  const cap = declared ?? MAX_DECOMPRESSED_BYTES;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const d = new Decompress((chunk) => {
-    total += chunk.length;
-    if (total > cap) throw OVER_CAP;
-    chunks.push(chunk);
-  });
+function inflate(frame: Uint8Array, info: ZstdFrameInfo): Uint8Array {
+  const declared = info.contentSize;
+  let out: Uint8Array | undefined;
   try {
-    d.push(frame, true);
+    out = getPrimitives().zstdDecompress(frame, info, declared ?? MAX_DECOMPRESSED_BYTES);
   } catch (err) {
-    if (err !== OVER_CAP) return fail('bad_encoding', 'zstd frame does not decompress', {}, err);
+    return fail('bad_encoding', 'zstd frame does not decompress', {}, err);
+  }
+  if (out === undefined) {
     if (declared === undefined)
       fail('too_large', `decompressed payload exceeds ${MAX_DECOMPRESSED_BYTES} bytes`);
+    fail('bad_encoding', 'zstd frame content exceeds its declared Frame_Content_Size');
   }
-  if (declared !== undefined && total !== declared)
+  if (declared !== undefined && out.length !== declared)
     fail('bad_encoding', 'zstd frame content differs from its declared Frame_Content_Size');
-  return concatBytes(...chunks);
+  return out;
 }
 
-function decodeCompactPayload(text: string): Record<string, unknown> {
+function decodeCompactPayload(text: string): { value: Record<string, unknown>; jcs: string } {
   if (typeof text !== 'string') fail('bad_encoding', 'compact text must be a string');
   const s = text.endsWith('\n') ? text.slice(0, -1) : text;
   if (s.length > MAX_COMPACT_BYTES)
@@ -67,11 +61,17 @@ function decodeCompactPayload(text: string): Record<string, unknown> {
   if (!s.startsWith(COMPACT_PREFIX)) fail('bad_encoding', 'compact text must start with kez:z1:');
   const frame = b64uDecode(s.slice(COMPACT_PREFIX.length));
   const info = checkZstdFrame(frame);
-  const json = utf8Decode(inflate(frameForDecoding(frame, info), info.contentSize));
+  const json = utf8Decode(inflate(frame, info));
   if (json.endsWith('\n')) fail('non_canonical', 'compact payload must be exactly JCS(o)');
-  return parseCanonical(json);
+  return parseCanonicalText(json);
 }
 
 export function decodeCompact(text: string): SignedObject {
-  return parseObject(decodeCompactPayload(text));
+  return decodeCompactJcs(text).object;
+}
+
+/** decodeCompact, with JCS(object) as checked while decoding. */
+export function decodeCompactJcs(text: string): { object: SignedObject; jcs: string } {
+  const { value, jcs } = decodeCompactPayload(text);
+  return { object: parseObject(value), jcs };
 }

@@ -2,7 +2,7 @@
 import { fail } from '../errors.js';
 import type { SignedObject } from '../objects.js';
 import { MAX_COMPACT_BYTES } from '../limits.js';
-import { decodeCompact } from './compact.js';
+import { decodeCompactJcs } from './compact.js';
 
 const MAX_STRING = 255;
 
@@ -51,5 +51,10 @@ function parseTxt(text: string): string[] {
 }
 
 export function decodeDns(text: string): SignedObject {
-  return decodeCompact(parseTxt(text).join(''));
+  return decodeDnsJcs(text).object;
+}
+
+/** decodeDns, with JCS(object) as checked while decoding. */
+export function decodeDnsJcs(text: string): { object: SignedObject; jcs: string } {
+  return decodeCompactJcs(parseTxt(text).join(''));
 }

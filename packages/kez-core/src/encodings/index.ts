@@ -1,10 +1,10 @@
 // Encoding detection and dispatch (SPEC §8).
 import { fail } from '../errors.js';
 import type { SignedObject } from '../objects.js';
-import { decodeJson, encodeJson } from './json.js';
-import { COMPACT_PREFIX, decodeCompact, encodeCompact } from './compact.js';
-import { decodeMarkdown, encodeMarkdown } from './markdown.js';
-import { decodeDns, encodeDns } from './dns.js';
+import { decodeJson, decodeJsonJcs, encodeJson } from './json.js';
+import { COMPACT_PREFIX, decodeCompact, decodeCompactJcs, encodeCompact } from './compact.js';
+import { decodeMarkdown, decodeMarkdownJcs, encodeMarkdown } from './markdown.js';
+import { decodeDns, decodeDnsJcs, encodeDns } from './dns.js';
 
 export type EncodingName = 'json' | 'compact' | 'markdown' | 'dns';
 export const ENCODINGS: readonly EncodingName[] = ['json', 'compact', 'markdown', 'dns'];
@@ -35,22 +35,29 @@ export function detectEncoding(text: string): EncodingName {
   return 'markdown';
 }
 
-const DECODERS: Record<EncodingName, (t: string) => SignedObject> = {
-  json: decodeJson,
-  compact: decodeCompact,
-  markdown: decodeMarkdown,
-  dns: decodeDns,
+type Decoded = { object: SignedObject; jcs: string };
+const DECODERS: Record<EncodingName, (t: string) => Decoded> = {
+  json: decodeJsonJcs,
+  compact: decodeCompactJcs,
+  markdown: decodeMarkdownJcs,
+  dns: decodeDnsJcs,
 };
 
 /** Decodes `text` as the named encoding, without detection (a DNS answer is DNS, a gist Markdown). */
 export function decodeAs(text: string, encoding: EncodingName): SignedObject {
   if (!Object.hasOwn(DECODERS, encoding)) fail('malformed', 'unknown encoding');
-  return DECODERS[encoding](text);
+  return DECODERS[encoding](text).object;
 }
 
 export function decode(text: string): { encoding: EncodingName; object: SignedObject } {
+  const { encoding, object } = decodeWithJcs(text);
+  return { encoding, object };
+}
+
+/** decode, with JCS(object): the text the decoder checked, so verifying it needs no re-serialization. */
+export function decodeWithJcs(text: string): { encoding: EncodingName } & Decoded {
   const encoding = detectEncoding(text);
-  return { encoding, object: DECODERS[encoding](text) };
+  return { encoding, ...DECODERS[encoding](text) };
 }
 
 export {

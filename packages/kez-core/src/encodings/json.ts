@@ -1,5 +1,5 @@
 // SPEC §8.1: the JSON encoding is exactly JCS(o), optionally followed by one LF.
-import { canonicalize, parseCanonical } from '../jcs.js';
+import { canonicalize, parseCanonicalText } from '../jcs.js';
 import { parseObject, type SignedObject } from '../objects.js';
 
 export function encodeJson(obj: SignedObject): string {
@@ -7,5 +7,11 @@ export function encodeJson(obj: SignedObject): string {
 }
 
 export function decodeJson(text: string): SignedObject {
-  return parseObject(parseCanonical(text));
+  return decodeJsonJcs(text).object;
+}
+
+/** decodeJson, with JCS(object) as checked while decoding. */
+export function decodeJsonJcs(text: string): { object: SignedObject; jcs: string } {
+  const { value, jcs } = parseCanonicalText(text);
+  return { object: parseObject(value), jcs };
 }

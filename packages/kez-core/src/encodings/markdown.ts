@@ -1,7 +1,7 @@
 // SPEC §8.3: a fenced ```kez block in a Markdown page.
 import { fail } from '../errors.js';
 import { utf8Length } from '../bytes.js';
-import { canonicalize, parseCanonical } from '../jcs.js';
+import { canonicalize, parseCanonicalText } from '../jcs.js';
 import { parseObject, type SignedObject } from '../objects.js';
 import { MAX_MARKDOWN_BYTES } from '../limits.js';
 
@@ -38,6 +38,11 @@ function trimBlanks(line: string): string {
 }
 
 export function decodeMarkdown(text: string): SignedObject {
+  return decodeMarkdownJcs(text).object;
+}
+
+/** decodeMarkdown, with JCS(object) as checked while decoding. */
+export function decodeMarkdownJcs(text: string): { object: SignedObject; jcs: string } {
   if (typeof text !== 'string') fail('malformed', 'Markdown must be a string');
   if (text.length > MAX_MARKDOWN_BYTES || utf8Length(text) > MAX_MARKDOWN_BYTES) {
     fail('too_large', `Markdown exceeds ${MAX_MARKDOWN_BYTES} bytes`);
@@ -53,5 +58,6 @@ export function decodeMarkdown(text: string): SignedObject {
   const payload = lines[i + 1];
   if (payload === undefined || lines[i + 2] !== CLOSE)
     fail('bad_encoding', 'the ```kez block must be one line followed by ```');
-  return parseObject(parseCanonical(payload));
+  const { value, jcs } = parseCanonicalText(payload);
+  return { object: parseObject(value), jcs };
 }
