@@ -6,8 +6,14 @@ export const IDENTITY_PREFIX = 'kez:id:';
 /** The canonical form; group 1 is the 64-hex genesis hash. */
 export const IDENTITY_ID_RE = /^kez:id:([0-9a-f]{64})$/;
 
+// Checked for every object verified: by char codes, not the regular expression (same language).
 export function isIdentityId(x: unknown): x is string {
-  return typeof x === 'string' && IDENTITY_ID_RE.test(x);
+  if (typeof x !== 'string' || x.length !== 71 || !x.startsWith(IDENTITY_PREFIX)) return false;
+  for (let i = 7; i < 71; i++) {
+    const c = x.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
 }
 
 /** `kez:id:<hex>` → `<hex>`; anything else is malformed. */

@@ -107,22 +107,35 @@ function scanTopLevel(text: string): { end: number; depth: number } {
   return { end: -1, depth: maxDepth };
 }
 
-/** Integers (SPEC §1) and well-formed strings, everywhere in the value. */
-function checkValues(v: unknown): void {
+/**
+ * Integers (SPEC §1) and well-formed strings, everywhere in the parsed value (else malformed).
+ * Returns whether JSON.stringify(v) is JCS(v), as stringifiesCanonically does, from the same walk.
+ */
+function checkValues(v: unknown): boolean {
   if (typeof v === 'string') {
     if (!isWellFormed(v)) fail('malformed', 'string with a lone surrogate');
-  } else if (typeof v === 'number') {
+    return true;
+  }
+  if (typeof v === 'number') {
     if (!Number.isSafeInteger(v) || v < 0)
       fail('malformed', 'number is not an integer in [0, 2^53-1]');
-  } else if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) checkValues(v[i]);
-  } else if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      if (!isWellFormed(k)) fail('malformed', 'member name with a lone surrogate');
-      checkValues(o[k]);
-    }
+    return true;
   }
+  if (v === null || typeof v !== 'object') return true;
+  let ordered = typeof (v as { toJSON?: unknown }).toJSON !== 'function';
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!checkValues(v[i])) ordered = false;
+    return ordered;
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (!isWellFormed(k)) fail('malformed', 'member name with a lone surrogate');
+    if (i > 0 && !(keys[i - 1]! < k)) ordered = false;
+    if (!checkValues(o[k])) ordered = false;
+  }
+  return ordered;
 }
 
 /**
@@ -161,10 +174,10 @@ export function parseCanonicalText(text: string): { value: Record<string, unknow
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     fail('malformed', 'top-level JSON value is not an object');
   }
-  checkValues(value);
+  const ordered = checkValues(value);
   let canon: string;
   try {
-    canon = canonicalize(value);
+    canon = ordered ? JSON.stringify(value) : canonicalize(value);
   } catch (err) {
     if (isKezError(err)) throw err;
     return fail('malformed', 'not canonicalizable', {}, err);

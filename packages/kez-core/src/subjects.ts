@@ -273,18 +273,22 @@ function asciiExcept(excluded: string): string {
   return out;
 }
 
+// Runs for every subject of every object verified: index loops, since the name is ASCII.
 function parseName(input: string, rule: NameRule, what: string): string {
-  for (const ch of input)
-    if (ch.charCodeAt(0) >= 0x80) fail('bad_subject', `${what}: only ASCII is accepted`);
+  for (let i = 0; i < input.length; i++)
+    if (input.charCodeAt(i) >= 0x80) fail('bad_subject', `${what}: only ASCII is accepted`);
   const s = rule.fold === 'lower' ? asciiLower(input) : input;
-  const ok =
+  let ok =
     s.length >= rule.min &&
     s.length <= rule.max &&
-    [...s].every((ch) => rule.chars.includes(ch)) &&
     (rule.first ?? rule.chars).includes(s[0]!) &&
     (rule.last ?? rule.chars).includes(s[s.length - 1]!) &&
-    ![...s].some((ch, i) => i > 0 && rule.lone?.includes(ch) && rule.lone.includes(s[i - 1]!)) &&
     !rule.notSuffix?.some((x) => s.endsWith(x));
+  for (let i = 0; ok && i < s.length; i++) {
+    const ch = s[i]!;
+    if (!rule.chars.includes(ch)) ok = false;
+    else if (i > 0 && rule.lone?.includes(ch) && rule.lone.includes(s[i - 1]!)) ok = false;
+  }
   if (!ok) fail('bad_subject', `bad ${what}`);
   return s;
 }
