@@ -1,7 +1,9 @@
 // Ed25519 verification by libsodium (sodium-native). Its crypto_sign_verify_detached is the
 // cofactorless equation with canonical-S and small-order checks (SPEC §3.3 rule 5; the policy
 // in @kez/core runs first anyway), and it takes raw key bytes: no key object to build or cache.
-import { crypto_sign_verify_detached } from 'sodium-native';
+import { lazyRequire } from './lazy-require.js';
+
+const sodium = lazyRequire<typeof import('sodium-native')>('sodium-native');
 
 export function ed25519VerifySodium(
   publicKey: Uint8Array,
@@ -9,5 +11,5 @@ export function ed25519VerifySodium(
   sig: Uint8Array,
 ): boolean {
   if (publicKey.length !== 32 || sig.length !== 64) return false;
-  return crypto_sign_verify_detached(sig, msg, publicKey);
+  return sodium().crypto_sign_verify_detached(sig, msg, publicKey);
 }

@@ -1,17 +1,22 @@
 // Node-only fast primitives for @kez/core. Importing this module installs them.
 import { setPrimitives, type Primitives } from '@kez/core';
-import { ed25519VerifySodium } from './ed25519-sodium.js';
+import { ed25519VerifyAdaptive } from './ed25519-adaptive.js';
 import { schnorrVerifyNative } from './schnorr-libsecp256k1.js';
 import { sha256OpenSsl } from './sha256-openssl.js';
 import { zstdDecompressNative } from './zstd-libzstd.js';
 
 export const fastPrimitives: Primitives = {
-  name: 'libsodium+libsecp256k1+openssl+libzstd',
-  ed25519Verify: ed25519VerifySodium,
+  name: 'openssl/libsodium+libsecp256k1+openssl+libzstd',
+  ed25519Verify: ed25519VerifyAdaptive,
   schnorrVerify: schnorrVerifyNative,
   sha256: sha256OpenSsl,
   zstdDecompress: zstdDecompressNative,
 };
+
+/** The backends behind fastPrimitives one by one, for tests and benchmarks. */
+export { ed25519VerifyOpenSsl } from './ed25519-openssl.js';
+export { ed25519VerifySodium } from './ed25519-sodium.js';
+export { SODIUM_AFTER } from './ed25519-adaptive.js';
 
 export function installFastPrimitives(): void {
   setPrimitives(fastPrimitives);

@@ -3,7 +3,11 @@
 import { purePrimitives } from '@kez/core';
 // The libsecp256k1 module itself, not bcrypto's dispatcher, which would fall back to its own JS
 // (or libtorsion) code when the binding is missing: no binding must fail loudly here.
-import { verify } from 'bcrypto/lib/native/schnorr-libsecp256k1.js';
+import { lazyRequire } from './lazy-require.js';
+
+const native = lazyRequire<typeof import('bcrypto/lib/native/schnorr-libsecp256k1.js')>(
+  'bcrypto/lib/native/schnorr-libsecp256k1.js',
+);
 
 /** The same bytes as a Buffer (bcrypto asserts Buffer.isBuffer); no copy. */
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -15,6 +19,8 @@ export function schnorrVerifyNative(
 ): boolean {
   if (msg32.length !== 32) return purePrimitives.schnorrVerify(publicKey, msg32, sig);
   if (publicKey.length !== 32 || sig.length !== 64) return false;
+  // Outside the try: a binding that does not load must throw, not read as a bad signature.
+  const { verify } = native();
   try {
     // A public key that is not an x on the curve is a failed verification (libsecp256k1: 0).
     return verify(buf(msg32), buf(sig), buf(publicKey));

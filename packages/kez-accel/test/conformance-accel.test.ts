@@ -1,6 +1,7 @@
-// The same vector and negative suite as @kez/core's pure backend, on the fast primitives.
+// The same vector and negative suite as @kez/core's pure backend, on the fast primitives: as
+// installed (Ed25519 by OpenSSL, then libsodium), and with each Ed25519 backend alone.
 import { describe, expect, it } from 'vitest';
-import { fastPrimitives } from '../src/index.js';
+import { ed25519VerifyOpenSsl, ed25519VerifySodium, fastPrimitives } from '../src/index.js';
 import { conformanceSuite } from '@kez/test-kit/conformance';
 import { getPrimitives } from '@kez/core';
 
@@ -11,3 +12,13 @@ describe('side effect', () => {
 });
 
 conformanceSuite('accel', () => fastPrimitives);
+conformanceSuite('accel, Ed25519 by OpenSSL', () => ({
+  ...fastPrimitives,
+  name: 'accel-openssl',
+  ed25519Verify: ed25519VerifyOpenSsl,
+}));
+conformanceSuite('accel, Ed25519 by libsodium', () => ({
+  ...fastPrimitives,
+  name: 'accel-libsodium',
+  ed25519Verify: ed25519VerifySodium,
+}));

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { ed25519 as nobleEd } from '@noble/curves/ed25519.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { ED25519_SPKI_PREFIX_HEX, ed25519SpkiDer, KezError, purePrimitives } from '@kez/core';
-import { fastPrimitives } from '../src/index.js';
+import {
+  ed25519VerifyOpenSsl,
+  ed25519VerifySodium,
+  fastPrimitives,
+  SODIUM_AFTER,
+} from '../src/index.js';
 
 describe('fast primitives agree with the pure ones on random inputs', () => {
   it('Ed25519: honest, tampered, and garbage signatures', () => {
@@ -54,6 +59,41 @@ describe('fast primitives agree with the pure ones on random inputs', () => {
         new Uint8Array(64),
       ),
     ).toBe(false);
+  });
+});
+
+describe('Ed25519 backends: OpenSSL first, then libsodium', () => {
+  it('both agree with the pure backend on honest, tampered and garbage signatures', () => {
+    for (let i = 0; i < 64; i++) {
+      const seed = crypto.getRandomValues(new Uint8Array(32));
+      const pub = nobleEd.getPublicKey(seed);
+      const msg = crypto.getRandomValues(new Uint8Array(i));
+      const good = nobleEd.sign(msg, seed);
+      const bad = good.slice();
+      bad[(i * 5) % 64]! ^= 1 << (i % 8);
+      const junkKey = crypto.getRandomValues(new Uint8Array(32));
+      for (const [k, sig] of [
+        [pub, good],
+        [pub, bad],
+        [junkKey, good],
+      ] as const) {
+        const want = purePrimitives.ed25519Verify(k, msg, sig);
+        expect(ed25519VerifyOpenSsl(k, msg, sig)).toBe(want);
+        expect(ed25519VerifySodium(k, msg, sig)).toBe(want);
+      }
+    }
+  });
+  it('the installed one keeps its answers across the switch', () => {
+    const seed = crypto.getRandomValues(new Uint8Array(32));
+    const pub = nobleEd.getPublicKey(seed);
+    const msg = new TextEncoder().encode('switch');
+    const sig = nobleEd.sign(msg, seed);
+    const bad = sig.slice();
+    bad[0]! ^= 1;
+    for (let i = 0; i < SODIUM_AFTER + 20; i++) {
+      expect(fastPrimitives.ed25519Verify(pub, msg, sig)).toBe(true);
+      expect(fastPrimitives.ed25519Verify(pub, msg, bad)).toBe(false);
+    }
   });
 });
 

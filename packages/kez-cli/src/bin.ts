@@ -1,4 +1,12 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+// `kez --version` alone is answered before anything else loads (main() builds every command
+// first); any other argv, `--version` with other flags included, goes through main.
+import { packageVersion } from './version.js';
 
-process.exitCode = await main(process.argv);
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${packageVersion()}\n`);
+} else {
+  const { main } = await import('./main.js');
+  process.exitCode = await main(process.argv);
+}

@@ -43,7 +43,8 @@ interface Atom {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the ESC of the colour sequences Output writes
 const PIECES = /(\u001b\[[0-9;]*m)|(\\x[0-9a-f]{2}|\\u[0-9a-f]{4})/g;
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made on first use: creating a Segmenter loads ICU data, which start-up should not pay for.
+let graphemes: Intl.Segmenter | undefined;
 const ZERO_WIDTH = /^(?:\p{Mn}|\p{Me}|\p{Cf})+$/u;
 
 function wide(n: number): boolean {
@@ -73,6 +74,7 @@ function graphemeWidth(g: string): number {
 function atoms(text: string): Atom[] {
   const out: Atom[] = [];
   const plain = (s: string) => {
+    graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
     for (const { segment } of graphemes.segment(s))
       out.push({ text: segment, width: graphemeWidth(segment), sgr: false });
   };
