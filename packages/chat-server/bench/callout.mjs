@@ -4,14 +4,17 @@
 // and the token's signature check), then with 1,000 distinct identities, first cold (each
 // chain read and verified once) and then warm.
 // Real parts: nats-server (auth callout + xkey), sig-server (SQLite), chat-server in-process.
+// The clients sign their login tokens with OpenSSL (node:crypto), so their own signing (pure
+// JS in @kez/core, ~1 ms) does not take the cores the servers are measured on.
 // Run after `npm run build`: node packages/chat-server/bench/callout.mjs
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import '@kez/accel';
-import { canonicalize, createGenesis, ed25519, objectHash, signerFromSecret } from '@kez/core';
+import { canonicalize, createGenesis, ed25519, objectHash } from '@kez/core';
 import { connect } from '@nats-io/transport-node';
 import { buildLoginToken } from '@kez/chat-client';
 import { freePort } from '@kez/test-kit';
@@ -128,11 +131,22 @@ const chat = await service(
   (l) => l.includes('chat-server ready'),
 );
 
+/** An Ed25519 KEZ signer whose key lives in OpenSSL. */
+function opensslSigner() {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
+  return {
+    keyId: ed25519.keyId(pub),
+    suite: ed25519,
+    sign: (msg) => new Uint8Array(sign(null, msg, privateKey)),
+  };
+}
+
 // Identities with a one-event chain on the sig-server (MANY; the first IDENTITIES for the
 // repeated-login runs).
 const ids = [];
 for (let i = 0; i < MANY; i++) {
-  const signer = signerFromSecret('ed25519', ed25519.generateSecret());
+  const signer = opensslSigner();
   const g = createGenesis({ created_at: now() - 10 }, signer);
   const identity = `kez:id:${objectHash(g)}`;
   const res = await fetch(`${sigUrl}/v1/chains/${encodeURIComponent(identity)}/events`, {
@@ -201,8 +215,50 @@ async function throughput(makeOpts, count = Number.POSITIVE_INFINITY) {
   );
   return { rate: ok / ((performance.now() - t0) / 1000), failed, p50: pct(ms, 50) };
 }
-const { rate: plainRate, failed: plainFailed } = await throughput(() => plainOpts());
-const { rate: kezRate, failed: kezFailed } = await throughput((i) => kezOpts(i));
+// CPU time per connect of each process (Linux /proc: utime + stime, 10 ms ticks), over each
+// throughput run: where a login's cost goes when the cores are what bounds the rate.
+const cpuMs = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+/** The nats-server this process started (its child). */
+const natsPid = existsSync('/proc')
+  ? readdirSync('/proc').find((d) => {
+      try {
+        const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return st.includes('(nats-server)') && st.split(') ')[1].split(' ')[1] === `${process.pid}`;
+      } catch {
+        return false;
+      }
+    })
+  : undefined;
+const pids = {
+  clients: process.pid,
+  'nats-server': natsPid,
+  'chat-server': chat.child.pid,
+  'sig-server': sig.child.pid,
+};
+async function withCpu(run) {
+  if (!natsPid) return { ...(await run()), cpu: undefined };
+  const before = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuMs(p)]));
+  const t0 = performance.now();
+  const r = await run();
+  const n = (r.rate * (performance.now() - t0)) / 1000;
+  const cpu = Object.fromEntries(
+    Object.entries(pids).map(([k, p]) => [k, r2((cpuMs(p) - before[k]) / n)]),
+  );
+  return { ...r, cpu };
+}
+const {
+  rate: plainRate,
+  failed: plainFailed,
+  cpu: plainCpu,
+} = await withCpu(() => throughput(() => plainOpts()));
+const {
+  rate: kezRate,
+  failed: kezFailed,
+  cpu: kezCpu,
+} = await withCpu(() => throughput((i) => kezOpts(i)));
 // 1,000 distinct identities at 16 concurrent: each one's first login (a full read and a chain
 // verification, then cached), then each one's second (a conditional read).
 const manyCold = await throughput((i) => kezOpts(i, MANY), MANY);
@@ -248,6 +304,12 @@ console.log(
   `added latency p50: ${r2(pct(kez, 50) - pct(plain, 50))} ms = ${r2((pct(kez, 50) - pct(plain, 50)) / pct(plain, 50))}× the plain connect (login ×${r2(pct(kez, 50) / pct(plain, 50))}); ` +
     `throughput ratio KEZ/plain: ${r2(kezRate / plainRate)}; admitted ${admitted}, refused ${refused}, failed connects plain ${plainFailed} / KEZ ${kezFailed} / 1,000 identities ${manyCold.failed} cold, ${manyWarm.failed} warm`,
 );
+if (plainCpu && kezCpu)
+  console.log(
+    `CPU ms per connect, 16 concurrent (plain / KEZ): ${Object.keys(pids)
+      .map((k) => `${k} ${plainCpu[k]} / ${kezCpu[k]}`)
+      .join(', ')}`,
+  );
 console.log(
   JSON.stringify({
     bench: 'chat-server/callout',
@@ -280,5 +342,21 @@ console.log(
     refused,
     plain_failed: plainFailed,
     kez_failed: kezFailed,
+    cpu_ms_per_plain_connect: plainCpu,
+    cpu_ms_per_kez_login: kezCpu,
+    targets: [
+      {
+        name: 'chat: KEZ login added latency p50 / plain connect p50',
+        value: r2((pct(kez, 50) - pct(plain, 50)) / pct(plain, 50)),
+        goal: 2,
+        better: 'lower',
+      },
+      {
+        name: 'chat: KEZ logins/s / plain connects/s, 16 concurrent',
+        value: r2(kezRate / plainRate),
+        goal: 0.5,
+        better: 'higher',
+      },
+    ],
   }),
 );

@@ -130,6 +130,12 @@ export async function decideAdmission(
   if (!ctx.nonces.try(login.nonce, login.expires_at, now))
     return refuseWith('replayed', 'this login assertion was already used', 'login', login);
 
+  // The head seen before is read while the chain is: both are round trips (JetStream, the
+  // sig-server) and neither needs the other, so a login waits for the slower, not for both.
+  const seenRead = ctx.heads.get(login.identity).then(
+    (head) => ({ head }),
+    (error: unknown) => ({ error }),
+  );
   // The identity's chain decides whether the key still speaks for it.
   let fetched;
   try {
@@ -156,12 +162,9 @@ export async function decideAdmission(
   // that carries a revocation the sig-server must not later withhold).
   if (chain.status === 'valid' && chain.state) {
     const head = chain.state.head;
-    let seen;
-    try {
-      seen = await ctx.heads.get(login.identity);
-    } catch (e) {
-      return refuse(verdictOf(e), 'head-memory', login);
-    }
+    const read = await seenRead;
+    if ('error' in read) return refuse(verdictOf(read.error), 'head-memory', login);
+    const seen = read.head;
     const regress = seen && compareHeads(seen, chain);
     if (regress) return refuse(regress, 'sig-server', login);
     try {
