@@ -1,7 +1,7 @@
-// The seam for faster primitives: signature checks, SHA-256 and zstd decompression. Policy checks (SPEC
-// §3.3) stay in suites.ts and run before either backend, so a backend only decides the curve
-// equation; the §8.2 frame checks and size rules stay in compact.ts, so a decompressor only
-// inflates a checked frame into a bounded output.
+// The seam for faster primitives: signature checks, SHA-256 and zstd decompression. Policy
+// checks (SPEC §3.3) stay in suites.ts and run before either backend, so a backend only decides
+// the curve equation; the §8.2 frame checks and size rules stay in compact.ts, so a
+// decompressor only inflates a checked frame into a bounded output.
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';

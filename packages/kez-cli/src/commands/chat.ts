@@ -2,7 +2,6 @@
 // fresh single-use login assertion per connect), shows the room's history, sends each stdin
 // line, and prints every message with its sender's verified identity (from the subject the
 // broker let that identity publish on). Ends when stdin ends.
-import { createInterface } from 'node:readline';
 import type { ChatMessage } from '@kez/chat-client';
 import { arg, command, type OptionValues, option } from '../command-definition.js';
 import type { Env } from '../context.js';
@@ -101,6 +100,8 @@ async function chat(env: Env, room: string, opts: ChatOptions): Promise<Outcome>
   });
 
   let sent = 0;
+  // Loaded here, not at start-up: only this command reads lines.
+  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin, terminal: false });
   for await (const text of rl) {
     if (text.trim() === '') continue;
