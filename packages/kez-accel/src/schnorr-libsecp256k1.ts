@@ -1,12 +1,15 @@
 // BIP-340 verification by native libsecp256k1 (bcrypto's binding, built by node-gyp). It takes
 // 32-byte messages only; other lengths go to the pure primitive.
 import { purePrimitives } from '@kez/core';
-// The libsecp256k1 module itself, not bcrypto's dispatcher, which would fall back to its own JS
-// (or libtorsion) code when the binding is missing: no binding must fail loudly here.
-import { lazyRequire } from './lazy-require.js';
+import { createRequire } from 'node:module';
+import { lazy } from './lazy.js';
 
-const native = lazyRequire<typeof import('bcrypto/lib/native/schnorr-libsecp256k1.js')>(
-  'bcrypto/lib/native/schnorr-libsecp256k1.js',
+const require = createRequire(import.meta.url);
+// The libsecp256k1 module itself, not bcrypto's dispatcher, which would fall back to its own JS
+// (or libtorsion) code when the binding is missing: no binding must fail loudly.
+const native = lazy(
+  () =>
+    require('bcrypto/lib/native/schnorr-libsecp256k1.js') as typeof import('bcrypto/lib/native/schnorr-libsecp256k1.js'),
 );
 
 /** The same bytes as a Buffer (bcrypto asserts Buffer.isBuffer); no copy. */
