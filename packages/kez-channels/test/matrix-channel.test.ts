@@ -75,6 +75,12 @@ beforeAll(async () => {
   // A server_name with no well-known is its own homeserver; one of them streams 50 MB.
   await world.hostile('own.test', { profile: 'proof' }, short);
   await world.hostile('huge.test', { profile: 'huge' });
+  // A delegation to a subdomain, the well-known a static file nginx types as octet-stream.
+  await world.hostile('static.test', {
+    wellKnown: { baseUrl: 'https://matrix.static.test/', type: 'application/octet-stream' },
+    profile: 'none',
+  });
+  await world.hostile('matrix.static.test', { profile: 'proof' }, short);
   env = loopbackEnv({ hostMap: world.hostMap(), sigServers: [], nostrRelays: [] });
   for (const s of [
     'matrix:@victim:victim.test',
@@ -82,6 +88,7 @@ beforeAll(async () => {
     'matrix:@x:moved.test',
     'matrix:@x:look.test',
     'matrix:@x:own.test',
+    'matrix:@x:static.test',
     'matrix:@quiet:kez.test',
     'matrix:@bob:kez.test',
     'matrix:@alice:kez.test',
@@ -148,9 +155,15 @@ describe('matrix channel: the dev.kez.proof profile field on a real Synapse', ()
     expect(await judge('matrix:nobody@kez.test')).toMatchObject([{ status: 'not_found' }]);
   });
 
-  it('a server_name without a well-known is its own homeserver', async () => {
+  it('a server_name without a well-known is its own homeserver; a subdomain may serve it', async () => {
     expect(await judge('matrix:x@own.test')).toMatchObject([
       { status: 'valid', owner: { subject: 'matrix:x@own.test', stableId: '@x:own.test' } },
+    ]);
+    expect(await judge('matrix:x@static.test')).toMatchObject([
+      {
+        status: 'valid',
+        location: 'https://matrix.static.test/_matrix/client/v3/profile/%40x%3Astatic.test',
+      },
     ]);
   });
 

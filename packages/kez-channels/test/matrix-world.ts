@@ -10,7 +10,8 @@ import { startSynapse, type MatrixUser, type RunningSynapse } from '@kez/test-ki
 import { MATRIX_PROOF_FIELD } from '../src/channels/matrix.js';
 
 export interface HostileHomeserver {
-  wellKnown?: { baseUrl: string } | { redirect: string };
+  /** The well-known's answer (its Content-Type, default application/json). */
+  wellKnown?: { baseUrl: string; type?: string } | { redirect: string };
   profile: 'proof' | 'huge' | 'none';
 }
 
@@ -83,7 +84,7 @@ export async function startMatrixWorld(): Promise<MatrixWorld> {
             res.writeHead(302, { location: w.redirect });
             return void res.end();
           }
-          return sendJson(res, 200, { 'm.homeserver': { base_url: w.baseUrl } });
+          return sendJson(res, 200, { 'm.homeserver': { base_url: w.baseUrl } }, w.type);
         }
         const m = /^\/_matrix\/client\/v3\/profile\/([^/]+)$/.exec(url.pathname);
         if (!m) return sendText(res, 404, 'not found');

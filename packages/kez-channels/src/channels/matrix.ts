@@ -25,6 +25,13 @@ export const MATRIX_PROOF_FIELD = 'dev.kez.proof';
  */
 const MAX_PROFILE_BYTES = 64 * 1024 + 4 * 1024;
 
+/**
+ * The spec names no Content-Type for /.well-known/matrix/client (and the server-server one is JSON
+ * whatever its type); a static file without an extension is served as application/octet-stream
+ * by nginx and as text/plain by others. Bodies are parsed as JSON either way.
+ */
+const CONTENT_TYPES = ['application/json', 'text/plain', 'application/octet-stream'];
+
 const userIdOf = (user: string, host: string) => `@${user}:${host}`;
 
 /**
@@ -61,7 +68,7 @@ export async function matrixHomeserver(host: string, get: JsonGet): Promise<stri
 export const matrixPlugin = profileChannel({
   name: 'matrix',
   place: (s) => userAtHost(s.id),
-  contentTypes: ['application/json'],
+  contentTypes: CONTENT_TYPES,
   maxBytes: MAX_PROFILE_BYTES,
   maxRedirects: 0,
   async read({ host, user }, get) {
