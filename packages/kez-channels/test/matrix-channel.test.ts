@@ -135,10 +135,13 @@ describe('matrix channel: the dev.kez.proof profile field on a real Synapse', ()
     expect(at.map((c) => c.owner.subject)).toEqual(['matrix:mallory@kez.test']);
   });
 
-  it('a proof in a room message or in the display name is never read', async () => {
+  it('a proof in a room message, the display name, another field or a non-string is never read', async () => {
     const quiet = users.quiet!;
     await world.say(quiet, short);
     await world.setField(quiet, 'displayname', short);
+    // A custom field may hold any JSON: only a string is a proof.
+    await world.setField(quiet, MATRIX_PROOF_FIELD, { proof: short });
+    await world.setField(quiet, 'dev.kez.other', short);
     const before = world.synapse.requests().length;
     expect(await judge('matrix:quiet@kez.test')).toEqual([]);
     const seen = world.synapse.requests().slice(before);
