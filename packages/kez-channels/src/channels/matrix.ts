@@ -38,7 +38,7 @@ const userIdOf = (user: string, host: string) => `@${user}:${host}`;
  * The client-server API base for `host` (spec "Server Discovery", well-known URI): 404 means
  * `https://<host>`; a base_url outside the host and its subdomains is refused [`redirect`].
  */
-export async function matrixHomeserver(host: string, get: JsonGet): Promise<string> {
+async function matrixHomeserver(host: string, get: JsonGet): Promise<string> {
   let doc: unknown;
   let url: string;
   try {
