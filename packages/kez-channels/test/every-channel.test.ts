@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSubject } from '@kez/core';
 import { runKez } from '@kez/test-kit/kez-bin';
 import { startSigServer, type RunningSigServer } from '@kez/test-kit/sig-server';
 import { defaultRegistry, sigServerTransport, type IdentityResult } from '../src/index.js';
@@ -55,10 +56,11 @@ beforeAll(async () => {
     if (!make) throw new Error(`channel ${name} has no contract world`);
     const world = await make();
     worlds.push(world);
-    const subject = await world.honest();
+    // Worlds may give an input form (matrix's `@name:host`); claims and edges are canonical.
+    const subject = parseSubject(await world.honest()).text;
     subjects.set(name, subject);
     contractIdentity.add(subject);
-    absent.set(name, world.missing());
+    absent.set(name, parseSubject(world.missing()).text);
     contractIdentity.add(absent.get(name)!);
   }
   const env = loopbackEnv();
