@@ -377,6 +377,7 @@ try {
     KEZ_CHAT_LOG_LEVEL: 'error',
     // The dev broker's JetStream has 256 MB; chat-server reserves its history budget up front.
     KEZ_CHAT_HISTORY_MAX_BYTES: String(64 * 1024 * 1024),
+    ...(SNAPSHOTS ? { SOAK_HEAP_SNAPSHOTS: flags['heap-snapshots'] } : {}),
   };
   const startChat = () =>
     spawnNode('chat-server', [join(root, 'packages/chat-server/dist/main.js')], chatEnv);
