@@ -67,6 +67,7 @@ export {
   blueskyPlugin,
   dnsPlugin,
   githubPlugin,
+  matrixPlugin,
   nostrPlugin,
   openpgpPlugin,
   webPlugin,

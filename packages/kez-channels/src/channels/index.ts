@@ -7,6 +7,7 @@ import { apPlugin } from './ap.js';
 import { blueskyPlugin } from './bluesky.js';
 import { dnsPlugin } from './dns.js';
 import { githubPlugin } from './github.js';
+import { matrixPlugin } from './matrix.js';
 import { nostrPlugin } from './nostr.js';
 import { openpgpPlugin } from './openpgp.js';
 import { webPlugin } from './web.js';
@@ -24,6 +25,7 @@ import { redditPlugin } from './reddit.js';
 import { stackexchangePlugin } from './stackexchange.js';
 
 export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin, openpgpPlugin, webPlugin };
+export { matrixPlugin };
 /** Profile channels (profile-channel.ts): a public profile text read from the service's API. */
 export const profilePlugins: ChannelPlugin[] = [
   gitlabPlugin,
@@ -47,6 +49,8 @@ export const builtinPlugins: ChannelPlugin[] = [
   blueskyPlugin,
   webPlugin,
   openpgpPlugin,
+  // A profile channel in shape, tested against a real Synapse (not the profile stand-ins).
+  matrixPlugin,
   ...profilePlugins,
 ];
 export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];
