@@ -465,20 +465,21 @@ try {
       gate.release();
     }
   })();
+  // Faults fall between the tenths, so no memory sample's pause (which holds the load) hides one.
   const faults = (async () => {
-    await at(0.2);
+    await at(0.25);
     await fault('PostgreSQL pg_ctl stop -m fast, 3 s', async () => {
       pg.halt('fast');
       await sleep(3000);
       pg.resume();
     });
-    await at(0.4);
+    await at(0.45);
     await fault('tmpfs under SQLite full, 4 s', async () => {
       const free = fillDisk(mnt);
       await sleep(4000);
       free();
     });
-    await at(0.6);
+    await at(0.65);
     await fault('chat-server SIGKILL, restarted after 2 s', async () => {
       chat.expected = true;
       chat.kill('SIGKILL');
@@ -488,7 +489,7 @@ try {
       // on a loaded machine): a probe login admitted ends the window.
       await untilAdmitted(nats.url, members[0]);
     });
-    await at(0.75);
+    await at(0.85);
     await fault('PostgreSQL postmaster SIGKILL, 3 s', async () => {
       pg.halt('kill');
       await sleep(3000);
