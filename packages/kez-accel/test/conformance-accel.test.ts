@@ -1,7 +1,9 @@
 // The same vector and negative suite as @kez/core's pure backend, on the fast primitives.
-import { describe, expect, it } from 'vitest';
-import { fastPrimitives } from '../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+// The built package (as its users load it): the pool's worker threads run dist/pool-worker.js.
+import { fastPrimitives, SignaturePool } from '@kez/accel';
 import { conformanceSuite } from '@kez/test-kit/conformance';
+import { countUses } from '@kez/test-kit/signatures-ahead';
 import { getPrimitives } from '@kez/core';
 
 describe('side effect', () => {
@@ -10,4 +12,16 @@ describe('side effect', () => {
   });
 });
 
-conformanceSuite('accel', () => fastPrimitives);
+// The chain vectors also run with their signatures checked on a real worker pool.
+const pool = new SignaturePool({ size: 2, chunk: 1 });
+afterAll(() => pool.close());
+
+conformanceSuite(
+  'accel',
+  () => fastPrimitives,
+  async (bundle) => {
+    const task = pool.check(bundle);
+    await task.settled;
+    return countUses(task);
+  },
+);
