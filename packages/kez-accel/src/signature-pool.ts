@@ -86,7 +86,6 @@ export class SignaturePool {
   #fill(): void {
     while (this.#workers.size < this.size) {
       const w = new Worker(this.#worker);
-      w.unref(); // an idle pool never keeps a process alive
       w.on('message', (id: number) => this.#leave(w, id));
       // A crash or an exit only loses this worker's pending results: the fold checks those.
       const gone = () => {
@@ -95,6 +94,9 @@ export class SignaturePool {
       };
       w.on('error', gone);
       w.on('exit', gone);
+      // The pool never keeps a process alive. After the listeners: a 'message' listener refs
+      // the worker's port again.
+      w.unref();
       this.#workers.add(w);
     }
   }

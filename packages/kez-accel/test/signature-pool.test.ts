@@ -1,10 +1,6 @@
 // The signature pool on real worker threads: verifyChain gives the serial result whether the
 // workers finished, are still running, crashed or were terminated; a long chain takes the
-// pool's checks; a process using the shared pool exits by itself.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// pool's checks. (That a process using it exits by itself: kez-cli sigchain-long.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle, signObject, verifyChain as serialVerify, type ChainEvent } from '@kez/core';
 import { POOL_MIN_EVENTS, SignaturePool, verifyChain } from '@kez/accel';
@@ -161,25 +157,5 @@ describe('verifyChain (@kez/accel)', () => {
     } finally {
       void p.close();
     }
-  });
-
-  it('a process using the shared pool exits by itself (unref’d workers)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kez-pool-'));
-    const file = join(dir, 'chain.jsonl');
-    writeFileSync(file, bundle);
-    const script = `
-      import { readFileSync } from 'node:fs';
-      import { verifyChain } from '@kez/accel';
-      const r = verifyChain(readFileSync(${JSON.stringify(file)}, 'utf8'), { now: ${NOW} });
-      console.log(r.status, r.state.head.seq);`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: new URL('..', import.meta.url).pathname,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(r.error).toBeUndefined();
-    expect(r.stderr).toBe('');
-    expect(r.stdout.trim()).toBe(`valid ${events.length - 1}`);
-    expect(r.status).toBe(0);
   });
 });
