@@ -36,3 +36,5 @@ parentPort!.on('message', (t: TaskMemory) => {
   run(t);
   parentPort!.postMessage(t.id);
 });
+// Loaded (natives included): the pool may now let the process exit, or terminate this thread.
+parentPort!.postMessage('ready');

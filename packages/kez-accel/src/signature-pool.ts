@@ -28,6 +28,13 @@ export interface PoolOptions {
 
 const WORKER = new URL('./pool-worker.js', import.meta.url);
 
+/**
+ * A worker stopped while it loads the native modules takes the process down (bcrypto's init
+ * asserts on every N-API call, and they fail in a thread being torn down): so a worker holds
+ * the process open, and is not terminated, until it says it is ready — at most this long.
+ */
+const BOOT_MS = 10_000;
+
 /** A task no worker runs: every result is undefined, so the fold checks everything. */
 const NONE: SignatureTask = {
   settled: Promise.resolve(),
@@ -70,7 +77,8 @@ export class SignaturePool {
   readonly size: number;
   readonly #chunk: number;
   readonly #worker: URL;
-  readonly #workers = new Set<Worker>();
+  /** Each worker, and when it has loaded (or is gone, or the boot bound passed). */
+  readonly #workers = new Map<Worker, Promise<void>>();
   /** Per task id, the workers still on it and how to settle it. */
   readonly #running = new Map<number, { workers: Set<Worker>; settle: () => void }>();
   #nextId = 1;
@@ -86,18 +94,25 @@ export class SignaturePool {
   #fill(): void {
     while (this.#workers.size < this.size) {
       const w = new Worker(this.#worker);
-      w.on('message', (id: number) => this.#leave(w, id));
+      let booted!: () => void;
+      const ready = new Promise<void>((resolve) => {
+        booted = () => {
+          clearTimeout(bound);
+          w.unref(); // from now on the pool never keeps a process alive
+          resolve();
+        };
+      });
+      const bound = setTimeout(booted, BOOT_MS).unref();
+      w.on('message', (m: 'ready' | number) => (m === 'ready' ? booted() : this.#leave(w, m)));
       // A crash or an exit only loses this worker's pending results: the fold checks those.
       const gone = () => {
+        booted();
         this.#workers.delete(w);
         for (const id of [...this.#running.keys()]) this.#leave(w, id);
       };
       w.on('error', gone);
       w.on('exit', gone);
-      // The pool never keeps a process alive. After the listeners: a 'message' listener refs
-      // the worker's port again.
-      w.unref();
-      this.#workers.add(w);
+      this.#workers.set(w, ready);
     }
   }
 
@@ -127,7 +142,7 @@ export class SignaturePool {
     const settled = new Promise<void>((resolve) => {
       settle = resolve;
     });
-    const workers = new Set(this.#workers);
+    const workers = new Set(this.#workers.keys());
     this.#running.set(t.id, { workers, settle });
     for (const w of workers) w.postMessage(t);
     return {
@@ -150,6 +165,6 @@ export class SignaturePool {
     this.#closed = true;
     const all = [...this.#workers];
     this.#workers.clear();
-    await Promise.all(all.map((w) => w.terminate()));
+    await Promise.all(all.map(([w, ready]) => ready.then(() => w.terminate())));
   }
 }
