@@ -35,6 +35,19 @@ const WORKER = new URL('./pool-worker.js', import.meta.url);
  */
 const BOOT_MS = 10_000;
 
+/** The process's Node options, less --input-type (`node --input-type=module -e …`): a worker
+ * given it refuses to start (ERR_INPUT_TYPE_NOT_ALLOWED). */
+const WORKER_EXEC_ARGV = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+
+/** A worker and what decides whether it holds the process open. */
+interface Slot {
+  /** Settles once it has loaded (or is gone, or BOOT_MS passed). */
+  ready: Promise<void>;
+  booted: boolean;
+  /** Tasks it has not finished: while there are some, it holds the process open too. */
+  busy: number;
+}
+
 /** A task no worker runs: every result is undefined, so the fold checks everything. */
 const NONE: SignatureTask = {
   settled: Promise.resolve(),
@@ -77,8 +90,7 @@ export class SignaturePool {
   readonly size: number;
   readonly #chunk: number;
   readonly #worker: URL;
-  /** Each worker, and when it has loaded (or is gone, or the boot bound passed). */
-  readonly #workers = new Map<Worker, Promise<void>>();
+  readonly #workers = new Map<Worker, Slot>();
   /** Per task id, the workers still on it and how to settle it. */
   readonly #running = new Map<number, { workers: Set<Worker>; settle: () => void }>();
   #nextId = 1;
@@ -93,12 +105,14 @@ export class SignaturePool {
   /** Starts the workers missing (lazily: the first task, or after one died). */
   #fill(): void {
     while (this.#workers.size < this.size) {
-      const w = new Worker(this.#worker);
+      const w = new Worker(this.#worker, { execArgv: WORKER_EXEC_ARGV });
+      const slot: Slot = { ready: Promise.resolve(), booted: false, busy: 0 };
       let booted!: () => void;
-      const ready = new Promise<void>((resolve) => {
+      slot.ready = new Promise<void>((resolve) => {
         booted = () => {
           clearTimeout(bound);
-          w.unref(); // from now on the pool never keeps a process alive
+          slot.booted = true;
+          this.#release(w, slot);
           resolve();
         };
       });
@@ -112,13 +126,24 @@ export class SignaturePool {
       };
       w.on('error', gone);
       w.on('exit', gone);
-      this.#workers.set(w, ready);
+      this.#workers.set(w, slot);
     }
+  }
+
+  /** An idle, loaded worker never keeps a process alive. */
+  #release(w: Worker, slot: Slot): void {
+    if (slot.booted && slot.busy === 0) w.unref();
   }
 
   #leave(w: Worker, id: number): void {
     const r = this.#running.get(id);
-    if (!r?.workers.delete(w) || r.workers.size) return;
+    if (!r?.workers.delete(w)) return;
+    const slot = this.#workers.get(w);
+    if (slot) {
+      slot.busy--;
+      this.#release(w, slot);
+    }
+    if (r.workers.size) return;
     this.#running.delete(id);
     r.settle();
   }
@@ -144,7 +169,12 @@ export class SignaturePool {
     });
     const workers = new Set(this.#workers.keys());
     this.#running.set(t.id, { workers, settle });
-    for (const w of workers) w.postMessage(t);
+    for (const w of workers) {
+      const slot = this.#workers.get(w)!;
+      slot.busy++;
+      w.ref();
+      w.postMessage(t);
+    }
     return {
       settled,
       cancel: () => Atomics.store(control, CANCEL, 1),
@@ -165,6 +195,15 @@ export class SignaturePool {
     this.#closed = true;
     const all = [...this.#workers];
     this.#workers.clear();
-    await Promise.all(all.map(([w, ready]) => ready.then(() => w.terminate())));
+    // Ref'd again while it stops: awaiting an unref'd thread's exit would not keep a process
+    // (an ES module's top-level await, say) alive until it has.
+    await Promise.all(
+      all.map(([w, slot]) =>
+        slot.ready.then(() => {
+          w.ref();
+          return w.terminate();
+        }),
+      ),
+    );
   }
 }

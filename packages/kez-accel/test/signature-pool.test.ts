@@ -1,6 +1,10 @@
 // The signature pool on real worker threads: verifyChain gives the serial result whether the
 // workers finished, are still running, crashed or were terminated; a long chain takes the
 // pool's checks. (That a process using it exits by itself: kez-cli sigchain-long.test.ts.)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle, signObject, verifyChain as serialVerify, type ChainEvent } from '@kez/core';
 import { POOL_MIN_EVENTS, SignaturePool, verifyChain } from '@kez/accel';
@@ -129,6 +133,33 @@ describe('SignaturePool', () => {
     const after = p.check(bundle);
     expect(after.at(0)).toBeUndefined();
     expect(serialVerify(bundle, { ...now, signatures: after })).toEqual(serial);
+  });
+
+  it('a module awaiting a task and close() in its top level runs to its end', () => {
+    // An unref'd worker does not keep the event loop alive: awaiting it would end the process
+    // with "unsettled top-level await" (exit 13). The pool holds it while it works or stops.
+    // (Run with --input-type, which the pool keeps from its workers: they would not start.)
+    const file = join(mkdtempSync(join(tmpdir(), 'kez-pool-')), 'chain.jsonl');
+    writeFileSync(file, bundle);
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { SignaturePool } from '@kez/accel';
+      const pool = new SignaturePool({ size: 2 });
+      const task = pool.check(readFileSync(${JSON.stringify(file)}, 'utf8'));
+      await task.settled;
+      const checked = task.at(${events.length - 1})?.verified;
+      await pool.close();
+      console.log('done', checked);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: new URL('..', import.meta.url).pathname,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect({ status: r.status, out: r.stdout.trim(), err: r.stderr }).toEqual({
+      status: 0,
+      out: 'done 3',
+      err: '',
+    });
   });
 
   it('input it cannot ship (no final LF, not JSON) is left to the fold', () => {
