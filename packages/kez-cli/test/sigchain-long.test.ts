@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle, verifyChain, type ChainEvent } from '@kez/core';
 import { POOL_MIN_EVENTS } from '@kez/accel';
-import { seededSigner, steppingClock, TestChain } from '@kez/test-kit/chain-builder';
+import { benchChain } from '@kez/test-kit/bench-chain';
 import { NOW, runJson, tempHome } from './cli.js';
 
 const t = tempHome();
@@ -14,12 +14,7 @@ afterAll(() => t.cleanup());
 
 let events: ChainEvent[];
 beforeAll(() => {
-  const primary = seededSigner('ed25519', 51);
-  const chain = new TestChain(primary, undefined, {
-    clock: steppingClock(NOW - 10_000, { step: 1, at: NOW }),
-  });
-  while (chain.events.length < POOL_MIN_EVENTS + 10) chain.add(`github:u${chain.events.length}`);
-  events = chain.events;
+  events = benchChain(POOL_MIN_EVENTS + 10, NOW);
 });
 
 describe('kez sigchain verify, a chain the pool checks', () => {
