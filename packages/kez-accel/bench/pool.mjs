@@ -51,7 +51,7 @@ const cores = availableParallelism();
 const load = loadavg()
   .map((l) => l.toFixed(2))
   .join(' ');
-for (const n of [128, POOL_MIN_EVENTS, 2_048, 10_000, 100_000]) {
+for (const n of [128, 2_048, POOL_MIN_EVENTS, 10_000, 100_000]) {
   const text = k.exportBundle(longChain.slice(0, n));
   const reps = n <= 2_048 ? 3 : 1; // small chains: the best of 3 (one run is a few ms)
   let serial = Infinity;

@@ -6,9 +6,9 @@ import { SignaturePool } from './signature-pool.js';
 /**
  * Below this many events the pool does not pay: a worker takes 0.6–0.9 s to load on a loaded
  * 2-core machine, about 1,000 events of serial verify, and until then the fold checks alone
- * while the loading threads compete with it. packages/kez-accel/bench/pool.mjs, one run at load
- * 10: a cold pool was 0.62× serial at 512 events, 0.46× at 2,048, 0.92× at 10,000 (warm: 0.80×
- * at 2,048, 1.28× at 10,000).
+ * while the loading threads compete with it. packages/kez-accel/bench/pool.mjs, cold / warm
+ * over serial: at load 10, 0.46× / 0.80× at 2,048 events, 0.92× / 1.28× at 10,000; at load
+ * 1.5, 0.66× / 1.17× at 2,048, 0.98× / 1.49× at 4,096, 1.17× / 1.28× at 10,000.
  */
 export const POOL_MIN_EVENTS = 4_096;
 
