@@ -54,12 +54,16 @@ for (const b of benches()) {
   }
   results[b.name] = lastJsonLine(r.stdout ?? '');
 }
-// TypeScript next to Rust, from the two benches just run on the same machine.
-const ts = results['kez-core/core']?.results;
+// TypeScript next to Rust, from the benches just run on the same machine (TS figures from
+// kez-core/core and, for the signature pool, kez-accel/pool).
+const ts = {
+  ...results['kez-core/core']?.results,
+  ...results['kez-accel/pool']?.results,
+};
 const rs = results['rust/bench']?.results;
 // Each bench may list targets ({ name, value, goal, better }); the TS-vs-Rust ones are made here.
 const targets = Object.values(results).flatMap((r) => r?.targets ?? []);
-if (ts && rs) {
+if (rs) {
   const pairs = [
     [
       'claims verified/s, Ed25519 (decode + JCS + hash + verify)',
@@ -74,6 +78,16 @@ if (ts && rs) {
     [
       'sigchain of 10,000 events, events/s',
       'sigchain 10000 events/s accel',
+      'sigchain 10000 events/s',
+    ],
+    [
+      'sigchain of 10,000 events, signature pool (warm), events/s',
+      'sigchain 10000 events/s accel pool',
+      'sigchain 10000 events/s',
+    ],
+    [
+      'sigchain of 10,000 events, signature pool (cold), events/s',
+      'sigchain 10000 events/s accel pool cold',
       'sigchain 10000 events/s',
     ],
   ];

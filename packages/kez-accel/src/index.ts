@@ -23,3 +23,6 @@ export function installFastPrimitives(): void {
 }
 
 installFastPrimitives();
+
+export { SignaturePool, type SignatureTask, type PoolOptions } from './signature-pool.js';
+export { verifyChain, sharedPool, closeSharedPool, POOL_MIN_EVENTS } from './verify-chain.js';

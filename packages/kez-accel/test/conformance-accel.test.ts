@@ -1,8 +1,15 @@
 // The same vector and negative suite as @kez/core's pure backend, on the fast primitives: as
 // installed (Ed25519 by OpenSSL, then libsodium), and with each Ed25519 backend alone.
-import { describe, expect, it } from 'vitest';
-import { ed25519VerifyOpenSsl, ed25519VerifySodium, fastPrimitives } from '../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+// The built package (as its users load it): the pool's worker threads run dist/pool-worker.js.
+import {
+  ed25519VerifyOpenSsl,
+  ed25519VerifySodium,
+  fastPrimitives,
+  SignaturePool,
+} from '@kez/accel';
 import { conformanceSuite } from '@kez/test-kit/conformance';
+import { countUses } from '@kez/test-kit/signatures-ahead';
 import { getPrimitives } from '@kez/core';
 
 describe('side effect', () => {
@@ -11,7 +18,16 @@ describe('side effect', () => {
   });
 });
 
-conformanceSuite('accel', () => fastPrimitives);
+// The chain vectors also run with their signatures checked on a real worker pool.
+const pool = new SignaturePool({ size: 2, chunk: 1 });
+afterAll(() => pool.close());
+const onPool = async (bundle: string) => {
+  const task = pool.check(bundle);
+  await task.settled;
+  return countUses(task);
+};
+
+conformanceSuite('accel', () => fastPrimitives, onPool);
 conformanceSuite('accel, Ed25519 by OpenSSL', () => ({
   ...fastPrimitives,
   name: 'accel-openssl',

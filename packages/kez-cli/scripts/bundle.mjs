@@ -43,7 +43,9 @@ await rm(new URL('../bundle', import.meta.url), { recursive: true, force: true }
 
 await build({
   absWorkingDir: root,
-  entryPoints: { kez: 'dist/bin.js' },
+  // The signature pool's worker is its own entry: @kez/accel starts it as pool-worker.js beside
+  // the chunk that holds the pool (new URL('./pool-worker.js', import.meta.url)).
+  entryPoints: { kez: 'dist/bin.js', 'pool-worker': '../kez-accel/dist/pool-worker.js' },
   outdir: 'bundle',
   bundle: true,
   splitting: true,

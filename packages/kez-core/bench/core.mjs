@@ -1,12 +1,7 @@
 #!/usr/bin/env node
 // @kez/core benchmark (built dist). Every rate is measured in this run, ~2 s each; ratios
 // compare end-to-end claim verification with the raw primitive underneath it.
-import {
-  createPublicKey,
-  generateKeyPairSync,
-  sign as nodeSign,
-  verify as nodeVerify,
-} from 'node:crypto';
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { ed25519 as nobleEd } from '@noble/curves/ed25519.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -14,6 +9,7 @@ import { createRequire } from 'node:module';
 import * as secp from 'tiny-secp256k1';
 import * as k from '../dist/index.js';
 import { fastPrimitives } from '@kez/accel';
+import { benchChain, growChain } from '@kez/test-kit/bench-chain';
 
 const require = createRequire(import.meta.url);
 const sodium = require('sodium-native');
@@ -198,64 +194,13 @@ row(
   rate((i) => k.decodeCompact(pool.bip340[i % POOL].compact)),
 );
 
-// A 10,000-event sigchain. Built with OpenSSL signers and a light head-only state (the
-// builders need identity and head), so the build does not dominate the run.
-function nodeSigner(label) {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
-  return {
-    keyId: k.ed25519.keyId(pub),
-    suite: k.ed25519,
-    sign: (msg) => new Uint8Array(nodeSign(null, msg, privateKey)),
-    label,
-  };
-}
-const signers = { primary: nodeSigner('primary'), device: nodeSigner('device') };
-const headOf = (e) => ({ seq: e.seq, hash: k.objectHash(e), created_at: e.created_at });
-function buildChain(n) {
-  const { primary, device } = signers;
-  const g = k.createGenesis({ created_at: NOW - 1e6 }, primary);
-  const st = { identity: `kez:id:${k.objectHash(g)}`, head: headOf(g) };
-  const d = k.addDevice(
-    st,
-    { deviceSigner: device, name: 'bench', created_at: NOW - 1e6 },
-    primary,
-  );
-  return grow([g, d], n);
-}
-/** Extends `chain` (genesis and at least one more event) to `n` events: claims by turns, a revoke every 50. */
-function grow(chain, n) {
-  const { primary, device } = signers;
-  const events = chain.slice();
-  const tail = events[events.length - 1];
-  const st = { identity: tail.identity, head: headOf(tail) };
-  const step = (e) => {
-    events.push(e);
-    st.head = headOf(e);
-  };
-  let last;
-  while (events.length < n) {
-    const t = NOW - 1e6 + events.length;
-    if (events.length % 50 === 0 && last)
-      step(k.revokeClaim(st, { claim: k.objectHash(last), created_at: t }, primary));
-    else {
-      const a = k.addClaim(
-        st,
-        { subject: `github:u${events.length}`, created_at: t },
-        events.length % 2 ? primary : device,
-      );
-      last = a.claim;
-      step(a.event);
-    }
-  }
-  return events;
-}
+// A 10,000-event sigchain (built with OpenSSL signers: @kez/test-kit/bench-chain).
 const tBuild = performance.now();
-const chain = buildChain(10_000);
+const chain = benchChain(10_000, NOW);
 const buildMs = performance.now() - tBuild;
 const bundle = k.exportBundle(chain);
 // Extended to 100,000 events for the folding rows below (the first 10,000 are `chain`).
-const longChain = grow(chain, 100_000);
+const longChain = growChain(chain, 100_000, NOW);
 for (const [backend, prims, n] of [
   ['accel', fastPrimitives, 10_000],
   ['pure', k.purePrimitives, 200],

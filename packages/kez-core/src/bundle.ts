@@ -7,6 +7,7 @@ import { parseObject, type ChainEvent } from './objects.js';
 import { objectHash } from './signing.js';
 import { resolveTree, treeNode, type ChainResult, type TreeNode } from './chain-resolver.js';
 import { verdictOf, type Verdict } from './verdict.js';
+import type { SignatureResults } from './signature-results.js';
 import { MAX_BUNDLE_LINE_BYTES } from './limits.js';
 
 /**
@@ -54,9 +55,14 @@ export function parseBundle(text: string): ChainEvent[] {
 /**
  * SPEC §6.5. A bundle string is parsed first; an array is taken as the lines of a bundle. Lines
  * are in seq order and distinct [malformed]; the tree they form is resolved by SPEC §6.8
- * (resolveChain, which takes events in any order, is the same resolution).
+ * (resolveChain, which takes events in any order, is the same resolution). `opts.signatures`
+ * holds signature checks made ahead for the lines by position (a worker pool, @kez/accel);
+ * the result is the same with or without them.
  */
-export function verifyChain(input: ChainEvent[] | string, opts: { now: number }): ChainResult {
+export function verifyChain(
+  input: ChainEvent[] | string,
+  opts: { now: number; signatures?: SignatureResults },
+): ChainResult {
   const nodes: TreeNode[] = [];
   const given: ChainEvent[] = [];
   try {
@@ -75,7 +81,7 @@ export function verifyChain(input: ChainEvent[] | string, opts: { now: number })
   } catch (err) {
     return { ...verdictOf(err), events: given, allEvents: given };
   }
-  return resolveTree(nodes, opts.now, given);
+  return resolveTree(nodes, opts.now, given, opts.signatures);
 }
 
 /**

@@ -4,6 +4,7 @@ import { fail } from './errors.js';
 import type { ChainEvent } from './objects.js';
 import { cloneChainState, type ChainState } from './chain-state.js';
 import { checkEvent, type Change, type Transition } from './chain-rules.js';
+import type { SignatureKind } from './signature-results.js';
 
 /** An event checked against a folder's state and not yet applied. */
 export interface Candidate {
@@ -11,19 +12,22 @@ export interface Candidate {
   readonly hash: string;
 }
 
+/** Vouches for one kind of signature of the event with a given hash (signature-results.ts). */
+export type Vouch = (hash: string, kind: SignatureKind) => boolean;
+
 export interface ChainFolder {
   /** The state folded so far (null before genesis). Live: later commits change this object. */
   readonly state: ChainState | null;
   /**
    * Checks `value` against the current state with every rule of SPEC §6; mutates nothing.
    * Several candidates may be checked at one head (a fork shows as two that pass).
-   * Throws KezError.
+   * Throws KezError. `verified` may vouch for signatures checked elsewhere (checkEvent).
    */
-  check(value: unknown, now: number): Candidate;
+  check(value: unknown, now: number, verified?: Vouch): Candidate;
   /** Applies a candidate this folder checked at its current head; anything else is bad_link. */
   commit(candidate: Candidate): ChainState;
   /** check, then commit. */
-  apply(value: unknown, now: number): ChainState;
+  apply(value: unknown, now: number, verified?: Vouch): ChainState;
   /** A new folder at a copy of this state (a fork point: each branch folds on its own). */
   branch(): ChainFolder;
 }
@@ -98,8 +102,8 @@ class Folder implements ChainFolder {
     return this.#state;
   }
 
-  check(value: unknown, now: number): Candidate {
-    const transition = checkEvent(this.#state, value, now);
+  check(value: unknown, now: number, verified?: Vouch): Candidate {
+    const transition = checkEvent(this.#state, value, now, verified);
     const candidate: Candidate = Object.freeze({
       event: transition.event,
       hash: transition.hash,
@@ -122,8 +126,8 @@ class Folder implements ChainFolder {
     return this.#state;
   }
 
-  apply(value: unknown, now: number): ChainState {
-    return this.commit(this.check(value, now));
+  apply(value: unknown, now: number, verified?: Vouch): ChainState {
+    return this.commit(this.check(value, now, verified));
   }
 
   branch(): ChainFolder {

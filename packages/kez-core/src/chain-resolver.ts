@@ -7,6 +7,7 @@ import { parseObject, type ChainEvent } from './objects.js';
 import { objectHash, verifySignedObject } from './signing.js';
 import type { ChainState, Retirement } from './chain-state.js';
 import { createFolder, type ChainFolder } from './chain-folder.js';
+import { vouchFor, type SignatureResults } from './signature-results.js';
 import { isRecovery } from './chain-rules.js';
 import { verdictOf, type Verdict } from './verdict.js';
 import { MAX_EVENTS_PER_SEQ, MAX_FORKED_EVENTS } from './limits.js';
@@ -72,6 +73,7 @@ class Tree {
   constructor(
     readonly nodes: readonly TreeNode[],
     readonly now: number,
+    readonly signatures?: SignatureResults,
   ) {
     for (const n of nodes) {
       if (n.event.seq === 0) continue;
@@ -125,7 +127,7 @@ class Tree {
       this.#reached.add(node);
       const before = folder.state?.retirements.length ?? 0;
       try {
-        folder.apply(node.event, this.now);
+        folder.apply(node.event, this.now, this.signatures && vouchFor(this.signatures, node.rank));
       } catch (err) {
         this.#fail(node, verdictOf(err));
         return w;
@@ -251,19 +253,21 @@ const byPlace = (a: Retirement, b: Retirement) =>
 /**
  * SPEC §6.5/§6.8 over distinct events, `rank`ed in input order (which orders failures only:
  * the result does not depend on it). Every event must apply; a chain that does not is invalid
- * with the first failure's code.
+ * with the first failure's code. `signatures` holds checks made ahead for the events at each
+ * rank (signature-results.ts); the result is the same with or without them.
  */
 export function resolveTree(
   nodes: readonly TreeNode[],
   now: number,
   given: ChainEvent[],
+  signatures?: SignatureResults,
 ): ChainResult {
   const bad = (v: Verdict): ChainResult => ({ ...v, events: given, allEvents: given });
   if (nodes.length === 0)
     return bad({ status: 'not_found', code: 'no_chain', reason: 'empty sigchain', evidence: {} });
   const shape = checkSeqs(nodes);
   if (shape) return bad(shape);
-  const tree = new Tree(nodes, now);
+  const tree = new Tree(nodes, now, signatures);
   const root = nodes.find((n) => n.event.seq === 0)!;
   const w = tree.walk(createFolder(), root);
   tree.failOrphans();

@@ -5,8 +5,11 @@ import { commitment } from './keys.js';
 import { identityIdOf } from './identity-id.js';
 import { parseObject, type ChainEvent, type Claim, type DeviceRequest } from './objects.js';
 import { checkSignature, reverseSigningInput, verifySignedObject } from './signing.js';
+import type { SignatureKind } from './signature-results.js';
+import type { Vouch } from './chain-folder.js';
 import type { ChainState, DeviceEntry, Retirement } from './chain-state.js';
 import { requestMismatch } from './device-request.js';
+import { FUTURE_SKEW } from './limits.js';
 
 /** What one accepted event does to the state, besides moving the head. */
 export type Change =
@@ -31,6 +34,9 @@ export interface Transition {
   head: ChainState['head'];
 }
 
+/** Vouches for one kind of signature of the event being checked (signature-results.ts). */
+type Verified = (kind: SignatureKind) => boolean;
+
 function canAct(state: ChainState, key: string): boolean {
   return key === state.primary || state.devices.has(key);
 }
@@ -40,16 +46,26 @@ function canAct(state: ChainState, key: string): boolean {
 export const isRecovery = (event: ChainEvent): boolean =>
   event.op === 'rotate' && event.key === event.body.new_key;
 
-function checkReverse(keyId: string, event: ChainEvent): void {
+/** SPEC §6.4: the key that signs an event's reverse — the key it grants. */
+const grantee = (event: ChainEvent): string =>
+  (event.op === 'rotate' ? event.body.new_key : event.body.device) as string;
+
+/** The reverse signature alone (rotate, add_device without request). Throws bad_signature. */
+export function checkReverseSignature(event: ChainEvent): void {
+  checkSignature(
+    grantee(event),
+    reverseSigningInput(event as unknown as Record<string, unknown>),
+    (event.body as { reverse: string }).reverse,
+  );
+}
+
+function checkReverse(event: ChainEvent, verified: Verified | undefined): void {
+  if (verified?.('reverse')) return;
   try {
-    checkSignature(
-      keyId,
-      reverseSigningInput(event as unknown as Record<string, unknown>),
-      (event.body as { reverse: string }).reverse,
-    );
+    checkReverseSignature(event);
   } catch (err) {
     if (isKezError(err) && err.code === 'bad_signature')
-      fail('bad_reverse', `reverse signature by ${keyId} does not verify`, {}, err);
+      fail('bad_reverse', `reverse signature by ${grantee(event)} does not verify`, {}, err);
     throw err;
   }
 }
@@ -130,10 +146,20 @@ function rotationRetirements(
 }
 
 /** SPEC §6.3, add_device with a request (§6.9): every failure is bad_reverse. */
-function checkRequest(state: ChainState, event: ChainEvent, now: number): void {
+function checkRequest(
+  state: ChainState,
+  event: ChainEvent,
+  now: number,
+  verified: Verified | undefined,
+): void {
   let request: DeviceRequest;
   try {
-    request = verifySignedObject(event.body.request, now).object as DeviceRequest;
+    request = verifySignedObject(
+      event.body.request,
+      now,
+      FUTURE_SKEW,
+      verified && (() => verified('request')),
+    ).object as DeviceRequest;
   } catch (err) {
     if (isKezError(err) && (err.code === 'bad_signature' || err.code === 'future'))
       fail('bad_reverse', `the device request does not verify: ${err.message}`, {}, err);
@@ -149,11 +175,21 @@ function checkRequest(state: ChainState, event: ChainEvent, now: number): void {
 }
 
 /** The op's own rules (SPEC §6.3, §6.4) against a state the event already links onto. */
-function opChange(state: ChainState, event: ChainEvent, now: number): Change {
+function opChange(
+  state: ChainState,
+  event: ChainEvent,
+  now: number,
+  verified: Verified | undefined,
+): Change {
   const body = event.body;
   switch (event.op) {
     case 'add': {
-      const vc = verifySignedObject(body.claim, now);
+      const vc = verifySignedObject(
+        body.claim,
+        now,
+        FUTURE_SKEW,
+        verified && (() => verified('claim')),
+      );
       const claim = vc.object as Claim;
       if (claim.type !== 'claim') fail('bad_claim', 'add carries a claim');
       if (
@@ -186,7 +222,7 @@ function opChange(state: ChainState, event: ChainEvent, now: number): Change {
           next: state.next,
         });
       }
-      if (!isRecovery(event)) checkReverse(nk, event);
+      if (!isRecovery(event)) checkReverse(event, verified);
       return {
         op: 'rotate',
         primary: nk,
@@ -198,8 +234,8 @@ function opChange(state: ChainState, event: ChainEvent, now: number): Change {
       const dk = body.device as string;
       if (state.usedKeys.has(dk))
         fail('bad_key', 'device was already the primary or a device', { key: dk });
-      if (Object.hasOwn(body, 'request')) checkRequest(state, event, now);
-      else checkReverse(dk, event);
+      if (Object.hasOwn(body, 'request')) checkRequest(state, event, now, verified);
+      else checkReverse(event, verified);
       const entry: DeviceEntry = { seq: event.seq, addedBy: event.key };
       if (typeof body.name === 'string') entry.name = body.name;
       return { op: 'add_device', device: dk, entry };
@@ -228,19 +264,32 @@ function opChange(state: ChainState, event: ChainEvent, now: number): Change {
 /**
  * Checks `value` against `state` (null before genesis) with every rule of SPEC §6 and returns
  * what accepting it would change. Mutates nothing, so several candidates at one seq can be
- * checked against the same state (fork detection). Throws KezError.
+ * checked against the same state (fork detection). Throws KezError. `verified` may vouch for
+ * signatures of the event with a given hash, checked elsewhere (signature-results.ts); every
+ * signature it does not vouch for is checked here.
  */
-export function checkEvent(state: ChainState | null, value: unknown, now: number): Transition {
+export function checkEvent(
+  state: ChainState | null,
+  value: unknown,
+  now: number,
+  verified?: Vouch,
+): Transition {
   const parsed = parseObject(value);
   if (parsed.type !== 'event') fail('malformed', 'not a sigchain event');
-  const verified = verifySignedObject(parsed, now);
-  const event = verified.object as ChainEvent;
-  const hash = verified.hash;
+  const read = verifySignedObject(
+    parsed,
+    now,
+    FUTURE_SKEW,
+    verified && ((h) => verified(h, 'event')),
+  );
+  const event = read.object as ChainEvent;
+  const hash = read.hash;
+  const vouch: Verified | undefined = verified && ((kind) => verified(hash, kind));
   let change: Change;
   if (state === null) change = genesisChange(event, hash);
   else {
     checkLink(state, event);
-    change = opChange(state, event, now);
+    change = opChange(state, event, now, vouch);
   }
   return { event, hash, change, head: { seq: event.seq, hash, created_at: event.created_at } };
 }

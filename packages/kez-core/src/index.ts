@@ -92,7 +92,20 @@ export {
   type RetirementCode,
   cloneChainState,
 } from './chain-state.js';
-export { type Candidate, type ChainFolder, createFolder, applyEvent } from './chain-folder.js';
+export {
+  type Candidate,
+  type ChainFolder,
+  type Vouch,
+  createFolder,
+  applyEvent,
+} from './chain-folder.js';
+export {
+  type SignatureKind,
+  type EventSignatures,
+  type SignatureResults,
+  SIGNATURE_KINDS,
+  eventSignatures,
+} from './signature-results.js';
 export {
   createGenesis,
   addClaim,

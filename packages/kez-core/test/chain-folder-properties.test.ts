@@ -18,6 +18,7 @@ import {
   type Signer,
 } from '../src/index.js';
 import { FIXTURE_NOW as NOW, seededSigner as signer } from '@kez/test-kit/chain-builder';
+import { signaturesAhead } from '@kez/test-kit/signatures-ahead';
 import { stateSnapshot } from './probes.js';
 
 const RUNS = Math.max(5, Math.round(Number(process.env.KEZ_PROP_RUNS ?? 150) / 6));
@@ -86,7 +87,12 @@ describe('folding random chains', () => {
           const primary = signers.get(s.primary)!; // the prefix's primary (it may have rotated)
           const a = addClaim(s, { subject: 'github:fork-a', created_at: NOW - 1 }, primary).event;
           const b = addClaim(s, { subject: 'github:fork-b', created_at: NOW - 1 }, primary).event;
-          const forked = verifyChain(exportBundle([...prefix, a, b]), { now: NOW });
+          const bundle = exportBundle([...prefix, a, b]);
+          const forked = verifyChain(bundle, { now: NOW });
+          // Signatures checked ahead (as on a worker pool) give the very same result.
+          const ahead = signaturesAhead(bundle);
+          expect(verifyChain(bundle, { now: NOW, signatures: ahead })).toEqual(forked);
+          expect(ahead.used).toBeGreaterThan(prefix.length);
           expect(forked.status).toBe('fork');
           expect(forked.evidence.seq).toBe(k);
           expect((forked.evidence.hashes as string[]).sort()).toEqual(

@@ -21,6 +21,7 @@ import {
   type SignedObject,
 } from '../src/index.js';
 import { buildChain, FIXTURE_NOW as NOW } from '@kez/test-kit/chain-builder';
+import { signaturesAhead } from '@kez/test-kit/signatures-ahead';
 
 const RUNS = Number(process.env.KEZ_PROP_RUNS ?? 150);
 
@@ -238,5 +239,20 @@ describe('mutated bundles', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+  it('signatures checked ahead, of the mutated bundle or of the original, change no verdict', () => {
+    const { events } = buildChain('bip340');
+    const bundle = exportBundle(events);
+    const original = signaturesAhead(bundle);
+    fc.assert(
+      fc.property(mutation(bundle.length), (m) => {
+        const t = apply(bundle, m as Mutation);
+        const serial = verifyChain(t, { now: NOW });
+        for (const signatures of [signaturesAhead(t), original])
+          expect(verifyChain(t, { now: NOW, signatures })).toEqual(serial);
+      }),
+      { numRuns: RUNS },
+    );
+    expect(original.used).toBeGreaterThan(0);
   });
 });

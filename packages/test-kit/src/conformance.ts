@@ -41,6 +41,7 @@ import {
   type SuiteName,
   type Verdict,
 } from '@kez/core';
+import { signaturesAhead, type CountedResults } from './signatures-ahead.js';
 import { HAVE_THIRD_PARTY, KEZ_VECTORS, SKIP_MESSAGE, THIRD_PARTY } from './vector-paths.js';
 
 type Json = any;
@@ -77,7 +78,16 @@ const leBytes = (n: bigint) =>
 const Point = nobleEd.Point;
 const L = Point.Fn.ORDER;
 
-export function conformanceSuite(label: string, primitives: () => Primitives): void {
+/**
+ * `signatures` checks a chain's signatures ahead of the fold (default: in this thread, with
+ * the code a pool worker runs; @kez/accel passes its worker pool): every chain vector must
+ * then give the very result of the serial path.
+ */
+export function conformanceSuite(
+  label: string,
+  primitives: () => Primitives,
+  signatures: (bundle: string) => Promise<CountedResults> = async (b) => signaturesAhead(b),
+): void {
   describe(`conformance [${label}]`, () => {
     let saved: Primitives;
     beforeAll(() => {
@@ -182,6 +192,26 @@ export function conformanceSuite(label: string, primitives: () => Primitives): v
                   : r;
             expect({ status: direct.status, code: direct.code }).toEqual(v.expected);
           }
+        });
+      }
+    });
+
+    describe('SPEC vectors: chains with signatures checked ahead give the serial result', () => {
+      const cases: Array<{ name: string; bundle: string }> = [
+        ...(vectors.chains as Json[]).map((c) => ({ name: c.name, bundle: c.bundle })),
+        ...(vectors.negative as Json[])
+          .filter((v) => v.check === 'chain' && typeof v.input === 'string')
+          .map((v) => ({ name: `negative: ${v.name}`, bundle: v.input as string })),
+      ];
+      it('covers every chain vector, valid and negative', () => {
+        expect(cases.length).toBeGreaterThan((vectors.chains as Json[]).length);
+      });
+      for (const c of cases) {
+        it(c.name, async () => {
+          const serial = verifyChain(c.bundle, { now: vectors.now });
+          const ahead = await signatures(c.bundle);
+          expect(verifyChain(c.bundle, { now: vectors.now, signatures: ahead })).toEqual(serial);
+          if (serial.status === 'valid') expect(ahead.used).toBeGreaterThan(0);
         });
       }
     });
