@@ -71,6 +71,7 @@ export {
   nostrPlugin,
   openpgpPlugin,
   webPlugin,
+  xmppPlugin,
   builtinPlugins,
   builtinTransports,
   profilePlugins,

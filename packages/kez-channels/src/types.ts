@@ -126,6 +126,11 @@ export interface HttpCache {
 export interface ReadCredentials {
   /** A GitHub token (any; none needs a scope to read public data): 5,000 requests/hour, not 60. */
   github?: string;
+  /**
+   * An XMPP account the verifier asks with (vCards are read over a logged-in connection):
+   * `jid` = `name@host`, `server` = `host` or `host:port` when not the JID's host on 5222.
+   */
+  xmpp?: { jid: string; password: string; server?: string };
 }
 
 /** An open WebSocket to a relay: text frames in and out; `onEnd` fires once, with why. */

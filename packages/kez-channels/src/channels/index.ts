@@ -10,6 +10,7 @@ import { githubPlugin } from './github.js';
 import { nostrPlugin } from './nostr.js';
 import { openpgpPlugin } from './openpgp.js';
 import { webPlugin } from './web.js';
+import { xmppPlugin } from './xmpp.js';
 
 import { discoursePlugin } from './discourse.js';
 import { giteaPlugin } from './gitea.js';
@@ -23,7 +24,16 @@ import { owncastPlugin } from './owncast.js';
 import { redditPlugin } from './reddit.js';
 import { stackexchangePlugin } from './stackexchange.js';
 
-export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin, openpgpPlugin, webPlugin };
+export {
+  apPlugin,
+  blueskyPlugin,
+  dnsPlugin,
+  githubPlugin,
+  nostrPlugin,
+  openpgpPlugin,
+  webPlugin,
+  xmppPlugin,
+};
 /** Profile channels (profile-channel.ts): a public profile text read from the service's API. */
 export const profilePlugins: ChannelPlugin[] = [
   gitlabPlugin,
@@ -47,6 +57,7 @@ export const builtinPlugins: ChannelPlugin[] = [
   blueskyPlugin,
   webPlugin,
   openpgpPlugin,
+  xmppPlugin,
   ...profilePlugins,
 ];
 export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];
