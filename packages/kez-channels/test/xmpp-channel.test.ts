@@ -15,7 +15,12 @@ import { xmppPlugin } from '../src/channels/xmpp.js';
 import { evaluateCandidate } from '../src/proofs.js';
 import type { ChannelsConfigInput, ReadCredentials, PublishRequest } from '../src/index.js';
 import { kezError, loopbackEnv } from './helpers.js';
-import { type HostileXmpp, startHostileXmpp } from './xmpp-hostile.js';
+import {
+  type HostileXmpp,
+  setVcard as setVcardIn,
+  startHostileXmpp,
+  vcardField,
+} from './xmpp-peers.js';
 
 const chain = TestChain.create({ seed: 41 });
 const SHORT = formatShortProof(chain.identity);
@@ -44,22 +49,15 @@ async function locate(subject: string, credentials = verifier, input: ChannelsCo
   }
 }
 
-/** Sets the account's vcard-temp vCard as the account itself. */
-async function setVcard(jid: string, password: string, kids: XmlElement[]): Promise<void> {
+const setVcard = async (jid: string, password: string, kids: XmlElement[]) => {
   const env = loopbackEnv(config());
-  const s = await openSession({ jid, password }, env, 'not_authorized');
   try {
-    const r = await s.iq(
-      element('iq', NS_CLIENT, { type: 'set' }, [element('vCard', 'vcard-temp', {}, kids)]),
-    );
-    expect(r.attrs.type).toBe('result');
+    await setVcardIn(env, jid, password, kids);
   } finally {
-    s.close();
     await env.close();
   }
-}
-
-const text = (name: string, value: string) => element(name, 'vcard-temp', {}, [value]);
+};
+const text = vcardField;
 
 function request(subject: string, token?: string): PublishRequest {
   return { subject: parseSubject(subject), short: SHORT, token } as PublishRequest;

@@ -1,10 +1,35 @@
-// A scripted hostile XMPP server on loopback, for what a real Prosody never does: answer a
+// The xmpp tests' peers: setting an account's vCard on the real Prosody as the account itself,
+// and a scripted hostile XMPP server on loopback, for what a real Prosody never does: answer a
 // vCard query from another JID, push a message or another account's PEP item at the client,
 // redirect (see-other-host), stream without end, or never answer. It speaks just enough of
 // RFC 6120 for the client to log in: stream header, STARTTLS (a real TLS upgrade with the
 // given certificate), SASL PLAIN accepted, resource binding, then one reply per IQ by mode.
 import { createServer, type Server, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import { NS_CLIENT, openSession } from '../src/channels/xmpp-client.js';
+import { element, type XmlElement } from '../src/channels/xmpp-xml.js';
+import type { ChannelEnv } from '../src/types.js';
+
+/** Sets the account's vcard-temp vCard, logged in as the account. */
+export async function setVcard(
+  env: ChannelEnv,
+  jid: string,
+  password: string,
+  kids: XmlElement[],
+): Promise<void> {
+  const s = await openSession({ jid, password }, env, 'not_authorized');
+  try {
+    const r = await s.iq(
+      element('iq', NS_CLIENT, { type: 'set' }, [element('vCard', 'vcard-temp', {}, kids)]),
+    );
+    if (r.attrs.type !== 'result') throw new Error(`setting the vCard of ${jid} failed`);
+  } finally {
+    s.close();
+  }
+}
+
+/** A vcard-temp field. */
+export const vcardField = (name: string, value: string) => element(name, 'vcard-temp', {}, [value]);
 
 export type HostileMode =
   | 'stall'
