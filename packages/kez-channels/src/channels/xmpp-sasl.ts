@@ -37,8 +37,12 @@ export interface SaslExchange {
 
 const saslName = (s: string) => s.replace(/=/g, '=3D').replace(/,/g, '=2C');
 
-function scram(hash: typeof sha1 | typeof sha256, user: string, password: string): SaslExchange {
-  const nonce = toBase64(crypto.getRandomValues(new Uint8Array(18)));
+function scram(
+  hash: typeof sha1 | typeof sha256,
+  user: string,
+  password: string,
+  nonce: string,
+): SaslExchange {
   const firstBare = `n=${saslName(user)},r=${nonce}`;
   let serverSignature: Uint8Array | undefined;
   const mac = (key: Uint8Array, text: string) => hmac(hash, key, utf8Encode(text));
@@ -79,7 +83,13 @@ function scram(hash: typeof sha1 | typeof sha256, user: string, password: string
   };
 }
 
-export function saslExchange(mechanism: Mechanism, user: string, password: string): SaslExchange {
+/** `nonce` is the client nonce (random unless a test replays a published exchange). */
+export function saslExchange(
+  mechanism: Mechanism,
+  user: string,
+  password: string,
+  nonce = toBase64(crypto.getRandomValues(new Uint8Array(18))),
+): SaslExchange {
   if (mechanism === 'PLAIN')
     return {
       initial: utf8Encode(`\0${user}\0${password}`),
@@ -88,5 +98,5 @@ export function saslExchange(mechanism: Mechanism, user: string, password: strin
       },
       success() {},
     };
-  return scram(mechanism === 'SCRAM-SHA-256' ? sha256 : sha1, user, password);
+  return scram(mechanism === 'SCRAM-SHA-256' ? sha256 : sha1, user, password, nonce);
 }
