@@ -39,6 +39,8 @@ const { values: flags } = parseArgs({
     // to its maximum within the first tenths); a sig-server is warm once its state cache also
     // holds 90 % of its claim budget.
     'warm-up': { type: 'string', default: '3' },
+    // A directory: each sig-server writes a heap snapshot at every memory sample (large, slow).
+    'heap-snapshots': { type: 'string' },
   },
 });
 /**
@@ -49,6 +51,13 @@ const { values: flags } = parseArgs({
  * SQLITE_DEFAULT_CACHE_SIZE); V8 keeps old-space pages a burst of live data grew for a while.
  */
 const FLAT_RSS_FACTOR = 1.1;
+/**
+ * Heap snapshots at each sample (--heap-snapshots DIR): the retained heap measured exactly.
+ * Without them, heapUsed after a forced collection still counts objects V8 has not swept yet
+ * (seen here: 37–88 MiB where a snapshot of the same process finds 9 MiB live), so only RSS
+ * is judged.
+ */
+const SNAPSHOTS = Boolean(flags['heap-snapshots']);
 const WARM_UP_TENTH = Number(flags['warm-up']);
 /** An appender starts a new chain after this many events: a steady population of chains. */
 const CHAIN_LENGTH = Number(flags['chain-length']);
@@ -111,7 +120,8 @@ async function afterGc(child) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return null;
   const before = child.mem.length;
   child.kill('SIGUSR2');
-  for (let i = 0; i < 60 && child.mem.length === before; i++) await sleep(50);
+  for (let i = 0; i < (flags['heap-snapshots'] ? 1200 : 500) && child.mem.length === before; i++)
+    await sleep(50);
   const m = child.mem[before];
   if (!m) return null;
   const mib = (n) => Math.round(n / 1048576);
@@ -146,20 +156,24 @@ async function waitReady(url, child) {
 
 async function startSigServer(name, args) {
   const port = await freePort();
-  const child = spawnNode(name, [
-    join(root, 'packages/sig-server/dist/main.js'),
-    ...args,
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--rate-limit',
-    '0',
-    '--cache-claims',
-    flags['cache-claims'],
-    '--log-level',
-    'warn',
-  ]);
+  const child = spawnNode(
+    name,
+    [
+      join(root, 'packages/sig-server/dist/main.js'),
+      ...args,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--rate-limit',
+      '0',
+      '--cache-claims',
+      flags['cache-claims'],
+      '--log-level',
+      'warn',
+    ],
+    flags['heap-snapshots'] ? { SOAK_HEAP_SNAPSHOTS: flags['heap-snapshots'] } : {},
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitReady(url, child);
   return { name, url, child };
@@ -187,14 +201,43 @@ const summary = (ms) => {
 };
 
 // ---- load -------------------------------------------------------------------------------------
+/**
+ * Memory is sampled with the load paused: a sample taken under load catches in-flight requests
+ * (post-GC heap swung 50–150 MiB between samples), which is work, not retention. Each load loop
+ * waits at the gate before its next request and counts itself busy while one is in flight.
+ */
+const gate = {
+  open: Promise.resolve(),
+  release: () => {},
+  busy: 0,
+  close() {
+    this.open = new Promise((r) => {
+      this.release = r;
+    });
+  },
+  async idle(limitMs) {
+    for (const until = Date.now() + limitMs; this.busy > 0 && Date.now() < until; ) await sleep(20);
+  },
+};
+async function throughGate(work) {
+  await gate.open;
+  gate.busy++;
+  try {
+    return await work();
+  } finally {
+    gate.busy--;
+  }
+}
+
 async function appender(server, stats, endAt) {
   let chain = new TestChain(newSigner());
   let ev = chain.events[0]; // the genesis first; it is already in `chain`
   for (let i = 0; i < 1_000_000 && Date.now() < endAt; i++) {
+    await gate.open;
     const t = performance.now();
     let status = 0;
     try {
-      status = await post(server.url, chain.identity, ev);
+      status = await throughGate(() => post(server.url, chain.identity, ev));
     } catch {
       status = 0; // no answer (connection refused, reset, deadline)
     }
@@ -275,7 +318,10 @@ async function untilAdmitted(natsUrl, member) {
 async function logins(natsUrl, members, stats, endAt) {
   const inflight = new Set();
   for (let i = 0; i < 1_000_000 && Date.now() < endAt; i++) {
-    const p = login(natsUrl, members[i % members.length], stats).finally(() => inflight.delete(p));
+    await gate.open;
+    const p = throughGate(() => login(natsUrl, members[i % members.length], stats)).finally(() =>
+      inflight.delete(p),
+    );
     inflight.add(p);
     await sleep(1000 / LOGINS_PER_S);
   }
@@ -331,6 +377,7 @@ try {
     KEZ_CHAT_LOG_LEVEL: 'error',
     // The dev broker's JetStream has 256 MB; chat-server reserves its history budget up front.
     KEZ_CHAT_HISTORY_MAX_BYTES: String(64 * 1024 * 1024),
+    ...(SNAPSHOTS ? { SOAK_HEAP_SNAPSHOTS: flags['heap-snapshots'] } : {}),
   };
   const startChat = () =>
     spawnNode('chat-server', [join(root, 'packages/chat-server/dist/main.js')], chatEnv);
@@ -406,11 +453,16 @@ try {
   const sampling = (async () => {
     for (let i = 1; i <= 10; i++) {
       await at(i / 10 - 0.001);
+      // Paused: no request in flight, a second for the servers' own queued work to settle.
+      gate.close();
+      await gate.idle(10_000);
+      await sleep(1000);
       rssSamples[sqlite.name].push(rssKiB(sqlite.child.pid));
       rssSamples[postgres.name].push(rssKiB(postgres.child.pid));
       rssSamples['chat-server'].push(rssKiB(chat.pid));
       for (const srv of servers) cacheSamples[srv.name].push(await scrape(srv));
       await sampleGc(`${i}/10`);
+      gate.release();
     }
   })();
   const faults = (async () => {
@@ -511,16 +563,26 @@ try {
       ? cacheClaims[k].findIndex((n, i) => i + 1 >= WARM_UP_TENTH && n >= 0.9 * budget) + 1
       : WARM_UP_TENTH;
     const warmTenth = filled > 0 && filled < 10 ? filled : null;
-    const warm = warmTenth === null ? null : v[warmTenth]?.rss;
-    const end = v.at(-1)?.rss;
+    // With heap snapshots, heapUsed (read after the snapshot's own complete collection) is the
+    // live heap and is what is judged: writing a snapshot grows the malloc arena, so RSS is not.
+    const measure = SNAPSHOTS ? 'live heap' : 'RSS';
+    const of = (m) => (SNAPSHOTS ? m?.heapUsed : m?.rss);
+    const warm = warmTenth === null ? null : of(v[warmTenth]);
+    const end = of(v.at(-1));
     const flat = warm != null && end != null && end <= warm * FLAT_RSS_FACTOR;
-    report.rss_flat[k] = { warm_up_tenth: warmTenth, warm_up_mib: warm, end_mib: end, flat };
+    report.rss_flat[k] = {
+      measure,
+      warm_up_tenth: warmTenth,
+      warm_up_mib: warm,
+      end_mib: end,
+      flat,
+    };
     log(
-      `post-GC ${k}: RSS MiB start ${rss[0]}, ` +
+      `post-GC ${k}: ${measure} MiB start ${of(v[0])}, ` +
         (warmTenth === null
           ? 'never warm (its state cache did not fill before 9/10: run longer) -> NOT JUDGED'
           : `after warm-up (${warmTenth}/10) ${warm}, end ${end} -> ${flat ? 'flat' : 'NOT FLAT'} (end <= warm-up x ${FLAT_RSS_FACTOR})`) +
-        `; all: ${rss.join(' ')}; heap used MiB ${heap.join(' ')}`,
+        `; RSS: ${rss.join(' ')}; heap used MiB ${heap.join(' ')}`,
     );
   }
   log(crashes.length ? `CRASHES: ${crashes.join('; ')}` : 'no process exited on its own');

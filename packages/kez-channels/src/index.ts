@@ -68,6 +68,7 @@ export {
   blueskyPlugin,
   dnsPlugin,
   githubPlugin,
+  matrixPlugin,
   nostrPlugin,
   openpgpPlugin,
   webPlugin,

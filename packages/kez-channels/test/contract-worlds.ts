@@ -33,6 +33,7 @@ import { startProsody } from '@kez/test-kit/prosody';
 import { selfSignedCert } from '@kez/test-kit/tls-cert';
 import { loopbackEnv } from './helpers.js';
 import { startHostileXmpp, setVcard, vcardField } from './xmpp-peers.js';
+import { startMatrixWorld } from './matrix-world.js';
 
 export type Case = Promise<string> | { na: string };
 
@@ -613,6 +614,59 @@ async function xmppWorld(): Promise<ContractWorld> {
   };
 }
 
+async function matrixWorld(): Promise<ContractWorld> {
+  const m = await startMatrixWorld();
+  let n = 0;
+  const roomReads = () => m.synapse.requests().some((r) => /^GET \S*\/rooms\//.test(r));
+  return {
+    get config() {
+      return { hostMap: m.hostMap() };
+    },
+    httpRequests: () => undefined,
+    async honest() {
+      await m.user(`honest${++n}`, `me: ${SHORT}`);
+      return `matrix:@honest${n}:kez.test`;
+    },
+    missing: () => 'matrix:@nobody:kez.test',
+    // The victim's well-known names another server, which answers for the victim with a proof.
+    async planted() {
+      const host = `victim${++n}.test`;
+      await m.hostile(host, {
+        wellKnown: { baseUrl: `https://hs${n}.elsewhere.test` },
+        profile: 'none',
+      });
+      await m.hostile(`hs${n}.elsewhere.test`, { profile: 'proof' }, SHORT);
+      return `matrix:@victim:${host}`;
+    },
+    // The user's own message in a room (Keyoxide's place); the profile has no proof.
+    async inComment() {
+      const u = await m.user(`quiet${++n}`);
+      await m.say(u, SHORT);
+      return `matrix:@quiet${n}:kez.test`;
+    },
+    commentsRead: roomReads,
+    async redirectOff() {
+      const host = `moved${++n}.test`;
+      await m.hostile(host, {
+        wellKnown: { redirect: `https://elsewhere${n}.test/.well-known/matrix/client` },
+        profile: 'none',
+      });
+      await m.hostile(
+        `elsewhere${n}.test`,
+        { wellKnown: { baseUrl: `https://elsewhere${n}.test` }, profile: 'proof' },
+        SHORT,
+      );
+      return `matrix:@moved:${host}`;
+    },
+    async huge() {
+      const host = `big${++n}.test`;
+      await m.hostile(host, { profile: 'huge' });
+      return `matrix:@big:${host}`;
+    },
+    close: () => m.close(),
+  };
+}
+
 /** Worlds by channel name. */
 export const contractWorlds: Record<string, () => Promise<ContractWorld>> = {
   github: githubWorld,
@@ -623,6 +677,7 @@ export const contractWorlds: Record<string, () => Promise<ContractWorld>> = {
   web: webWorld,
   openpgp: openpgpWorld,
   xmpp: xmppWorld,
+  matrix: matrixWorld,
   ...Object.fromEntries(
     (Object.keys(PROFILE) as ProfileServiceName[]).map((c) => [c, () => profileWorld(c)]),
   ),

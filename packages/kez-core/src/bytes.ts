@@ -4,10 +4,23 @@ import { fail } from './errors.js';
 
 const HEX = /^(?:[0-9a-f]{2})*$/;
 
+/** ASCII codes of the hex digits. */
+const HEX_DIGITS = new TextEncoder().encode('0123456789abcdef');
+// Hex digits are ASCII, which windows-1252 (the WHATWG 'latin1') decodes as itself.
+const ASCII = new TextDecoder('latin1');
+
+/**
+ * Decoded in one piece: appending per byte (`s += …`) leaves a rope of one heap node per
+ * piece in every hash kept as a Map key or claim field (~0.8 KiB per 32-byte hash, seen in a
+ * sig-server heap snapshot); this is also ~3× faster.
+ */
 export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return s;
+  const out = new Uint8Array(b.length * 2);
+  for (let i = 0; i < b.length; i++) {
+    out[2 * i] = HEX_DIGITS[b[i]! >> 4]!;
+    out[2 * i + 1] = HEX_DIGITS[b[i]! & 15]!;
+  }
+  return ASCII.decode(out);
 }
 
 export function fromHex(s: string, bytes?: number): Uint8Array {

@@ -38,6 +38,15 @@ describe('base64url (SPEC §1)', () => {
     expect(codeOf(() => fromHex('abc'))).toBe('malformed');
     expect(toHex(fromHex('0aff'))).toBe('0aff');
   });
+  it('hex of every byte value and of inputs longer than one conversion chunk', () => {
+    for (const n of [0, 1, 32, 4095, 4096, 4097, 20_000]) {
+      const b = Uint8Array.from({ length: n }, (_, i) => (i * 131 + 7) & 255);
+      expect(toHex(b)).toBe(Buffer.from(b).toString('hex'));
+    }
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(toHex(all)).toBe(Buffer.from(all).toString('hex'));
+    expect(fromHex(toHex(all))).toEqual(all);
+  });
 });
 
 describe('encodings', () => {

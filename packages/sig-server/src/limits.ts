@@ -25,6 +25,10 @@ export const LIMITS = {
    *  budget (`--cache-claims`): an entry is ~70 B against ~2 KiB a head claim, so one knob bounds
    *  both caches (the default: 50 000 × 20 = 1 000 000 entries, ~70 MiB). */
   historyClaimsPerHeadClaim: 20,
+  /** Whole-chain read bodies kept, keyed by the head they end at (a read of a known head is
+   *  then one head lookup), and the bytes they may hold in all. */
+  bundleBodies: 4096,
+  bundleBodyBytes: 32 * 1024 * 1024,
   /** A checkpoint state every this many events: a fork candidate folds at most this many. */
   checkpointEvery: 64,
   /** Events a replay applies between yields to the event loop. */

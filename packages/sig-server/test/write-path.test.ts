@@ -183,6 +183,11 @@ describe.each(BACKENDS)('write-path invariants on %s', (backend) => {
   it("I6 recovery reorg: the owner's rotation at the thief's first seq wins; the owner appends after it", async () => {
     const { owner, next } = await stolen(3);
     const stolenEvents = await thieve(owner, 3);
+    // Both replicas serve (and keep the read body of) the thief's line before the reorg.
+    const thiefLine = exportBundle([...owner.events.slice(0, 3), ...stolenEvents]);
+    for (const via of [a, b])
+      for (let i = 0; i < 2; i++)
+        expect((await call(chainPath(via.url, owner.identity))).text).toBe(thiefLine);
     const reorgs = await reorgsOn(b);
     const old = owner.primary;
     // The rotation both keys sign (commitment 2) against the thief's branch without one (0).

@@ -7,6 +7,7 @@ import { apPlugin } from './ap.js';
 import { blueskyPlugin } from './bluesky.js';
 import { dnsPlugin } from './dns.js';
 import { githubPlugin } from './github.js';
+import { matrixPlugin } from './matrix.js';
 import { nostrPlugin } from './nostr.js';
 import { openpgpPlugin } from './openpgp.js';
 import { webPlugin } from './web.js';
@@ -29,6 +30,7 @@ export {
   blueskyPlugin,
   dnsPlugin,
   githubPlugin,
+  matrixPlugin,
   nostrPlugin,
   openpgpPlugin,
   webPlugin,
@@ -58,6 +60,8 @@ export const builtinPlugins: ChannelPlugin[] = [
   webPlugin,
   openpgpPlugin,
   xmppPlugin,
+  // A profile channel in shape, tested against a real Synapse (not the profile stand-ins).
+  matrixPlugin,
   ...profilePlugins,
 ];
 export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];

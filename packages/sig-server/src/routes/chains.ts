@@ -1,6 +1,7 @@
 import { utf8Decode } from '@kez/core';
 import type { FastifyInstance } from 'fastify';
 import type { Appender } from '../appender.js';
+import { BundleBodies } from '../bundle-bodies.js';
 import { ApiError, toApiError } from '../errors.js';
 import {
   checkIdentity,
@@ -32,6 +33,7 @@ export function chainRoutes(
   },
 ): void {
   const { store, appender, metrics, maxEventsPerResponse } = deps;
+  const bodies = new BundleBodies();
   /** The path's identity, checked, and its chain's head; 404 when the chain is unknown. */
   const storedHead = async (raw: string) => {
     const identity = checkIdentity(raw);
@@ -50,14 +52,22 @@ export function chainRoutes(
       if (etagMatches(req.headers['if-none-match'], head.hash)) {
         return reply.code(304).header('etag', etagOf(head.hash)).send();
       }
+      const known = since === 0 ? bodies.get(identity, head.hash) : undefined;
+      if (known !== undefined)
+        return reply.header('etag', etagOf(head.hash)).type(NDJSON).send(known);
       const { rows, last, more } = page(
         await store.events(identity, since, maxEventsPerResponse + 1),
         maxEventsPerResponse,
       );
+      const body = toBundle(rows);
       if (more && last) reply.header('kez-next-since', String(last.seq + 1));
-      // Events are append-only: the last row of an untruncated read is the head at read time.
-      else reply.header('etag', etagOf(last ? last.hash : head.hash));
-      return reply.type(NDJSON).send(toBundle(rows));
+      else {
+        // Events are append-only: the last row of an untruncated read is the head at read time.
+        const end = last ? last.hash : head.hash;
+        reply.header('etag', etagOf(end));
+        if (since === 0 && end === head.hash) bodies.set(identity, end, body);
+      }
+      return reply.type(NDJSON).send(body);
     },
   );
 
