@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Peers the kez-channels tests start themselves: Debian's nsd (a real authoritative DNS server),
-# GnuPG (real OpenPGP keys for the openpgp channel's Web Key Directory tests) and Synapse (a real
+# GnuPG (real OpenPGP keys for the openpgp channel's Web Key Directory tests), prosody (a real
+# XMPP server for the xmpp channel; OpenSSL makes its throwaway certificate) and Synapse (a real
 # Matrix homeserver for the matrix channel, from PyPI into a venv under the cache dir; the test
 # kit's synapse.ts finds it there). `setup.sh demo` skips Synapse (the demo does not use it).
 set -euo pipefail
 need=()
 command -v nsd >/dev/null 2>&1 || [ -x /usr/sbin/nsd ] || need+=(nsd)
 command -v gpg >/dev/null 2>&1 && command -v gpgconf >/dev/null 2>&1 || need+=(gnupg)
+[ -x /usr/bin/prosody ] && [ -x /usr/bin/prosodyctl ] || need+=(prosody)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -14,6 +17,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
   # The package enables a system service; the tests run their own instance on a free loopback port.
   ($SUDO service nsd stop || true) >/dev/null 2>&1
+  ($SUDO service prosody stop || true) >/dev/null 2>&1
 fi
 [ "${1:-}" = demo ] && exit 0
 

@@ -28,13 +28,19 @@ import { ownerSubjectOf } from '../src/channels/nostr-event.js';
 import { KEZ_NOTATION, wkdUrls } from '../src/channels/openpgp.js';
 import { WEB_WELL_KNOWN } from '../src/channels/web.js';
 import type { ChannelsConfigInput } from '../src/config.js';
+import type { ReadCredentials } from '../src/types.js';
+import { startProsody } from '@kez/test-kit/prosody';
+import { selfSignedCert } from '@kez/test-kit/tls-cert';
 import { loopbackEnv } from './helpers.js';
+import { startHostileXmpp, setVcard, vcardField } from './xmpp-peers.js';
 import { startMatrixWorld } from './matrix-world.js';
 
 export type Case = Promise<string> | { na: string };
 
 export interface ContractWorld {
   config: ChannelsConfigInput;
+  /** Read credentials the verifier holds (xmpp reads through a logged-in account). */
+  credentials?: ReadCredentials;
   /** HTTP requests the peer has seen, when the place is read over HTTP (else undefined). */
   httpRequests(): number | undefined;
   /** An account whose own place holds the identity's proof. */
@@ -549,6 +555,65 @@ async function openpgpWorld(): Promise<ContractWorld> {
   };
 }
 
+async function xmppWorld(): Promise<ContractWorld> {
+  const [prosody, evilCert] = await Promise.all([
+    startProsody(['a.test', 'b.test']),
+    selfSignedCert(['evil.test']),
+  ]);
+  // What Prosody never does (answer from another JID, push messages, redirect, stream without
+  // end) comes from the scripted server, reached as the verifier's own server evil.test.
+  const hostile = await startHostileXmpp(evilCert, SHORT);
+  await prosody.register('verifier@a.test', 'verifier-pw');
+  let viaHostile = false;
+  const config: ChannelsConfigInput = {
+    hostMap: { ...prosody.hostMap, 'evil.test': `http://127.0.0.1:${hostile.port}` },
+    tlsCa: [prosody.cert.cert, evilCert.cert],
+    // prosodyctl and SCRAM run beside the test under load; the reads are still bounded.
+    timeouts: { totalMs: 10_000, connectMs: 3_000, dnsMs: 2_000 },
+  };
+  const hostileCase = (mode: typeof hostile.mode) => {
+    viaHostile = true;
+    hostile.mode = mode;
+    return Promise.resolve('xmpp:victim@b.test');
+  };
+  let n = 0;
+  return {
+    config,
+    get credentials() {
+      return viaHostile
+        ? { xmpp: { jid: 'verifier@evil.test', password: 'x' } }
+        : { xmpp: { jid: 'verifier@a.test', password: 'verifier-pw' } };
+    },
+    httpRequests: () => undefined,
+    async honest() {
+      viaHostile = false;
+      const jid = `honest${++n}@b.test`;
+      await prosody.register(jid, 'pw');
+      const env = loopbackEnv(config);
+      try {
+        await setVcard(env, jid, 'pw', [vcardField('DESC', `Hello. ${SHORT}`)]);
+      } finally {
+        await env.close();
+      }
+      return `xmpp:${jid}`;
+    },
+    missing() {
+      viaHostile = false;
+      return 'xmpp:nobody@b.test';
+    },
+    planted: () => hostileCase('other-from'),
+    // Messages (and pushed PEP events) are the comments of XMPP: never read.
+    inComment: () => hostileCase('message'),
+    commentsRead: () => false,
+    // XMPP's redirect is the see-other-host stream error (RFC 6120 §4.9.3.19).
+    redirectOff: () => hostileCase('see-other-host'),
+    huge: () => hostileCase('huge'),
+    async close() {
+      await Promise.all([hostile.close(), prosody.stop()]);
+    },
+  };
+}
+
 async function matrixWorld(): Promise<ContractWorld> {
   const m = await startMatrixWorld();
   let n = 0;
@@ -611,6 +676,7 @@ export const contractWorlds: Record<string, () => Promise<ContractWorld>> = {
   bluesky: blueskyWorld,
   web: webWorld,
   openpgp: openpgpWorld,
+  xmpp: xmppWorld,
   matrix: matrixWorld,
   ...Object.fromEntries(
     (Object.keys(PROFILE) as ProfileServiceName[]).map((c) => [c, () => profileWorld(c)]),

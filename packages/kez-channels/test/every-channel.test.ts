@@ -1,6 +1,6 @@
 // One identity with an account on every registered channel, each at its own real server or
 // stand-in (the contract worlds: real nsd, relay, PDS, GnuPG/WKD sites, …), and the real CLI's
-// `kez verify id` from one of them: the chain on a real sig-server claims them all, each place
+// `kez verify id` from one of them (with the verifier accounts a world names, e.g. xmpp's): the chain on a real sig-server claims them all, each place
 // holds only the short proof, and every account comes out valid — while an account the chain
 // also claims on each channel but that does not exist there does not. A plugin registered without a
 // world fails here as it does in the contract test.
@@ -95,14 +95,13 @@ describe('kez verify id over every registered channel', () => {
   it('finds the account on every channel valid, from one short proof each', async () => {
     expect(channels.length).toBeGreaterThanOrEqual(18);
     const start = subjects.get('github')!;
-    const r = await runKez(home, [
-      '--json',
-      '--now',
-      String(contractIdentity.now),
-      'verify',
-      'id',
-      start,
-    ]);
+    // Channels read through a verifier account (xmpp) get it as the CLI reads it.
+    const xmpp = worlds.find((w) => w.credentials?.xmpp)?.credentials?.xmpp;
+    const r = await runKez(
+      home,
+      ['--json', '--now', String(contractIdentity.now), 'verify', 'id', start],
+      xmpp ? { KEZ_XMPP_JID: xmpp.jid, KEZ_XMPP_PASSWORD: xmpp.password } : {},
+    );
     expect(r.code, r.err).toBe(0);
     const doc = JSON.parse(r.out) as IdentityResult;
     expect(doc).toMatchObject({ status: 'valid', identity: contractIdentity.identity });

@@ -13,9 +13,13 @@ import {
   type IdentityResult,
   type OwnedChannelEnv,
   type ProofVerdict,
+  type ReadCredentials,
 } from '../src/index.js';
 
-export function loopbackEnv(input: ChannelsConfigInput = {}): OwnedChannelEnv {
+export function loopbackEnv(
+  input: ChannelsConfigInput = {},
+  credentials?: ReadCredentials,
+): OwnedChannelEnv {
   return createChannelEnv(
     channelsConfig({
       allowLoopback: true,
@@ -23,6 +27,7 @@ export function loopbackEnv(input: ChannelsConfigInput = {}): OwnedChannelEnv {
       timeouts: { totalMs: 3_000, connectMs: 2_000, dnsMs: 2_000 },
       ...input,
     }),
+    { credentials },
   );
 }
 

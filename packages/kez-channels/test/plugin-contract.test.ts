@@ -31,7 +31,7 @@ async function locate(
   world: ContractWorld,
   subject: string,
 ): Promise<Outcome> {
-  const env = loopbackEnv(world.config);
+  const env = loopbackEnv(world.config, world.credentials);
   const calls: Outcome['calls'] = [];
   const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(() => {
     throw new Error('a plugin called the global fetch, not env.fetch');

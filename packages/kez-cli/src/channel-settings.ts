@@ -16,7 +16,7 @@ export interface ChannelSettings {
 }
 
 const SETTINGS_HINT =
-  'fix or remove the file: a JSON object of githubApi, githubRawHosts, plcDirectory, nostrRelays, dnsServers, sigServers, hostMap, allowLoopback, allowHttp, timeouts, maxBodyBytes, concurrency, maxConcurrentFetches, github_token, mastodon_token (packages/kez-cli/README.md, "Settings")';
+  'fix or remove the file: a JSON object of githubApi, githubRawHosts, plcDirectory, nostrRelays, dnsServers, sigServers, hostMap, allowLoopback, allowHttp, timeouts, maxBodyBytes, concurrency, maxConcurrentFetches, tlsCa, github_token, mastodon_token (packages/kez-cli/README.md, "Settings")';
 
 export function loadChannels(): Promise<KezChannels> {
   return import('@kez/channels');
@@ -71,6 +71,13 @@ function tokens(env: Env, file: { github?: string; mastodon?: string }): Channel
   };
 }
 
+/** The XMPP account vCards are read with (KEZ_XMPP_JID, KEZ_XMPP_PASSWORD, KEZ_XMPP_SERVER). */
+function xmppAccount(env: Env): Channels.ReadCredentials['xmpp'] {
+  const { KEZ_XMPP_JID: jid, KEZ_XMPP_PASSWORD: password, KEZ_XMPP_SERVER: server } = env.vars;
+  if (!jid || !password) return undefined;
+  return { jid, password, ...(server ? { server } : {}) };
+}
+
 /** The channel env and registry for one command run; close() when done. */
 export async function channelRuntime(env: Env, extra: Channels.ChannelsConfigInput = {}) {
   await env.core(); // loads @kez/accel first
@@ -81,7 +88,7 @@ export async function channelRuntime(env: Env, extra: Channels.ChannelsConfigInp
   const owned = ch.createChannelEnv(config, {
     progress: (m) => env.out.progress(m),
     // GITHUB_TOKEN (or github_token) also reads: 5,000 GitHub requests an hour instead of 60.
-    credentials: { github: settings.tokens.github },
+    credentials: { github: settings.tokens.github, xmpp: xmppAccount(env) },
     httpCache,
   });
   const cenv = {

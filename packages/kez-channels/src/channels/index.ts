@@ -11,6 +11,7 @@ import { matrixPlugin } from './matrix.js';
 import { nostrPlugin } from './nostr.js';
 import { openpgpPlugin } from './openpgp.js';
 import { webPlugin } from './web.js';
+import { xmppPlugin } from './xmpp.js';
 
 import { discoursePlugin } from './discourse.js';
 import { giteaPlugin } from './gitea.js';
@@ -24,8 +25,17 @@ import { owncastPlugin } from './owncast.js';
 import { redditPlugin } from './reddit.js';
 import { stackexchangePlugin } from './stackexchange.js';
 
-export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin, openpgpPlugin, webPlugin };
-export { matrixPlugin };
+export {
+  apPlugin,
+  blueskyPlugin,
+  dnsPlugin,
+  githubPlugin,
+  matrixPlugin,
+  nostrPlugin,
+  openpgpPlugin,
+  webPlugin,
+  xmppPlugin,
+};
 /** Profile channels (profile-channel.ts): a public profile text read from the service's API. */
 export const profilePlugins: ChannelPlugin[] = [
   gitlabPlugin,
@@ -49,6 +59,7 @@ export const builtinPlugins: ChannelPlugin[] = [
   blueskyPlugin,
   webPlugin,
   openpgpPlugin,
+  xmppPlugin,
   // A profile channel in shape, tested against a real Synapse (not the profile stand-ins).
   matrixPlugin,
   ...profilePlugins,
