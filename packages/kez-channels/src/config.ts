@@ -81,6 +81,7 @@ const FIELDS = {
   maxBodyBytes: (v, k) => integer(v, k, 64 << 20),
   concurrency: (v, k) => integer(v, k, 64),
   maxConcurrentFetches: (v, k) => integer(v, k, 64),
+  tlsCa: (v, k) => list(v, k, pem),
   // allowPrivate is left out: it is for fetchers whose every URL an operator configured
   // (chat-server), never for a settings file that also lists other people's servers.
 } satisfies Record<Exclude<keyof ChannelsConfigInput, 'allowPrivate'>, Check> as Record<
@@ -128,6 +129,15 @@ function url(v: unknown, key: string, schemes: string[]): string {
 function hostname(v: unknown, key: string): string {
   if (typeof v !== 'string' || !/^[A-Za-z0-9.-]{1,253}$/.test(v))
     throw bad(key, 'expected a host name');
+  return v;
+}
+
+function pem(v: unknown, key: string): string {
+  if (
+    typeof v !== 'string' ||
+    !/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+-----END CERTIFICATE-----\s*$/.test(v)
+  )
+    throw bad(key, 'expected a PEM certificate');
   return v;
 }
 

@@ -2,6 +2,7 @@
 import { dialRelayWs } from './channels/relay-dial-ws.js';
 import { createResolveTxt } from './dns-txt.js';
 import { createSafeFetch } from './safe-fetch.js';
+import { dialStreamNode } from './stream-dial.js';
 import type { ChannelEnv, ChannelsConfig, HttpCache, ReadCredentials } from './types.js';
 
 export interface OwnedChannelEnv extends ChannelEnv {
@@ -22,6 +23,7 @@ export function createChannelEnv(
   return {
     fetch,
     dialRelay: dialRelayWs,
+    dialStream: dialStreamNode,
     resolveTxt: createResolveTxt(config),
     config,
     signal: opts.signal,

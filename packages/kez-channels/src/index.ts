@@ -14,6 +14,7 @@ export {
 } from './address-policy.js';
 export { createSafeFetch, guardedAgent, type SafeFetcher } from './safe-fetch.js';
 export { createResolveTxt } from './dns-txt.js';
+export { dialStreamNode, streamTarget } from './stream-dial.js';
 export { createChannelEnv, type OwnedChannelEnv } from './env.js';
 export { ChannelRegistry } from './registry.js';
 export { profileUrl } from './profile-url.js';

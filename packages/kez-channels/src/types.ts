@@ -106,6 +106,11 @@ export interface ChannelsConfig {
   concurrency: number;
   /** HTTP requests in flight at once per fetcher, whatever asked for them (default 8). */
   maxConcurrentFetches?: number;
+  /**
+   * PEM certificates trusted for stream TLS (dialStream) besides Node's bundled roots — a
+   * self-signed server on loopback in tests, a private XMPP server. None by default.
+   */
+  tlsCa?: string[];
 }
 
 /**
@@ -133,10 +138,36 @@ export interface RelaySocket {
 /** Opens a relay socket (the URL before config.hostMap); every failure a KezError. */
 export type RelayDialer = (url: string, env: ChannelEnv) => Promise<RelaySocket>;
 
+/** An open TCP (or TLS) byte stream; `onEnd` fires once, with why. */
+export interface StreamSocket {
+  write(data: string | Uint8Array): void;
+  /** Upgrades the connection to TLS in place (STARTTLS), verifying the certificate for `servername`. */
+  startTls(servername: string): Promise<void>;
+  listen(onData: (chunk: Uint8Array) => void, onEnd: (e: KezError) => void): void;
+  close(): void;
+}
+
+export interface StreamDialOptions {
+  /** TLS from the first byte (e.g. XMPP direct TLS 5223, IRC 6697). */
+  tls?: boolean;
+  /** Total bytes this connection may read before it ends with `too_large`. */
+  maxBytes: number;
+}
+
+/** Opens a stream to host:port (before config.hostMap); every failure a KezError. */
+export type StreamDialer = (
+  host: string,
+  port: number,
+  opts: StreamDialOptions,
+  env: ChannelEnv,
+) => Promise<StreamSocket>;
+
 export interface ChannelEnv {
   fetch: SafeFetch;
   /** Opens nostr relay connections (Node: ws under the address policy; a browser: WebSocket). */
   dialRelay?: RelayDialer;
+  /** Opens TCP/TLS streams (XMPP, IRC); Node only (stream-dial.ts), absent in a browser. */
+  dialStream?: StreamDialer;
   credentials?: ReadCredentials;
   httpCache?: HttpCache;
   /** TXT lookup via the configured DNS servers: records, each a list of character-strings. [] when none. */
