@@ -68,6 +68,7 @@ export {
   blueskyPlugin,
   dnsPlugin,
   githubPlugin,
+  ircPlugin,
   nostrPlugin,
   openpgpPlugin,
   webPlugin,

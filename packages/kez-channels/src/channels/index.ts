@@ -7,6 +7,7 @@ import { apPlugin } from './ap.js';
 import { blueskyPlugin } from './bluesky.js';
 import { dnsPlugin } from './dns.js';
 import { githubPlugin } from './github.js';
+import { ircPlugin } from './irc.js';
 import { nostrPlugin } from './nostr.js';
 import { openpgpPlugin } from './openpgp.js';
 import { webPlugin } from './web.js';
@@ -23,7 +24,16 @@ import { owncastPlugin } from './owncast.js';
 import { redditPlugin } from './reddit.js';
 import { stackexchangePlugin } from './stackexchange.js';
 
-export { apPlugin, blueskyPlugin, dnsPlugin, githubPlugin, nostrPlugin, openpgpPlugin, webPlugin };
+export {
+  apPlugin,
+  blueskyPlugin,
+  dnsPlugin,
+  githubPlugin,
+  ircPlugin,
+  nostrPlugin,
+  openpgpPlugin,
+  webPlugin,
+};
 /** Profile channels (profile-channel.ts): a public profile text read from the service's API. */
 export const profilePlugins: ChannelPlugin[] = [
   gitlabPlugin,
@@ -47,6 +57,7 @@ export const builtinPlugins: ChannelPlugin[] = [
   blueskyPlugin,
   webPlugin,
   openpgpPlugin,
+  ircPlugin,
   ...profilePlugins,
 ];
 export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];
