@@ -176,6 +176,17 @@ describe('irc channel: the account NickServ names, its KEZ property (TAXONOMY), 
     expect(found.received).toMatch(/^:NickServ_!\S+ PRIVMSG #lobby :KEZ +: \S*kez:id:/m);
   });
 
+  it("the server's PING before the welcome is answered with its token (InspIRCd conn_waitpong)", async () => {
+    const seen = await withEnv(config(net), async (env) => {
+      const spy = spied(env);
+      await ircPlugin.locate(parseSubject(subject('alice')), spy.env);
+      return { received: spy.received(), written: spy.written.join('') };
+    });
+    const token = /^PING :(\S+)\r$/m.exec(seen.received)?.[1];
+    expect(token).toBeDefined();
+    expect(seen.written).toContain(`PONG :${token}\r\n`);
+  });
+
   it('an unregistered nick is not_found (no_account)', async () => {
     expect(await judge('nobody')).toMatchObject([{ status: 'not_found', code: 'no_account' }]);
   });
@@ -193,6 +204,11 @@ describe('irc channel: the account NickServ names, its KEZ property (TAXONOMY), 
     ).toBe('blocked_address');
     expect(
       await withEnv(plain, (env) => ircPlugin.locate(parseSubject(subject('alice')), env)),
+    ).toHaveLength(1);
+    // A settings file's host map holds http(s) URLs: http:// is plain too.
+    const http = config(net, { hostMap: { [HOST]: `http://127.0.0.1:${net.plainPort}` } });
+    expect(
+      await withEnv(http, (env) => ircPlugin.locate(parseSubject(subject('alice')), env)),
     ).toHaveLength(1);
     const untrusted = { ...config(net), tlsCa: [] };
     expect(

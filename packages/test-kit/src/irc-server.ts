@@ -151,6 +151,9 @@ function inspircdConf(dir: string, o: Required<IrcNetworkOptions>, ports: Ports)
     '<connect allow="*" timeout="30" pingfreq="120" hardsendq="1M" softsendq="65536" recvq="65536" threshold="10000" commandrate="1000000" fakelag="off" localmax="10000" globalmax="10000" useident="no" resolvehostnames="no">',
     `<pid file="${join(dir, 'inspircd.pid')}">`,
     `<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="${join(dir, 'inspircd.log')}">`,
+    // Registration waits for the client's PONG to a PING (conn_waitpong): every client answers it.
+    '<module name="conn_waitpong">',
+    '<waitpong sendsnotice="no" killonbadreply="yes">',
     '<module name="ssl_gnutls">',
     `<sslprofile name="Clients" provider="gnutls" certfile="${join(dir, 'cert.pem')}" keyfile="${join(dir, 'key.pem')}" requestclientcert="no">`,
     // The link protocol and what Atheme's inspircd module needs of the ircd.

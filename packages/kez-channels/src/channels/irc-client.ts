@@ -32,10 +32,13 @@ export interface NickServAnswer {
   lines: string[];
 }
 
-/** Whether the host is reached over plain TCP: only a hostMap `irc://` entry, and only with allowHttp. */
+/**
+ * Whether the host is reached over plain TCP: only through a hostMap entry with a plain scheme
+ * (`irc://`, or `http://` as a settings file writes one), and only with allowHttp.
+ */
 function plainFor(host: string, env: ChannelEnv): boolean {
   const mapped = env.config.hostMap[host];
-  if (!mapped?.startsWith('irc://')) return false;
+  if (!mapped || !/^(irc|http):\/\//.test(mapped)) return false;
   if (!env.config.allowHttp)
     throw new KezError(
       'blocked_address',
