@@ -226,6 +226,15 @@ describe('irc channel: the account NickServ names, its KEZ property (TAXONOMY), 
       withEnv(config(net), (env) => ircPlugin.publish!(request('pub', 'not-the-password'), env)),
     );
     expect(wrong.code).toBe('not_authorized');
+    // A line break in the password would smuggle a second IRC command.
+    const smuggled = `${pub.password}\r\nPRIVMSG #lobby :hello`;
+    expect(
+      (
+        await kezError(
+          withEnv(config(net), (env) => ircPlugin.publish!(request('pub', smuggled), env)),
+        )
+      ).code,
+    ).toBe('malformed');
     expect(await judge('pub')).toEqual([]);
     const done = await withEnv(config(net), (env) =>
       ircPlugin.publish!(request('pub', pub.password), env),

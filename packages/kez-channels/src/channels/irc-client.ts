@@ -105,9 +105,9 @@ export async function askNickServ(
     /** WHOIS answered: NickServ is trusted, or the exchange ends. */
     const judgeNickServ = () => {
       const { user, host: nsHost, server } = whois;
-      if (!user || !nsHost || !server)
+      if (!user || !nsHost || !server || ourServer === undefined)
         return fail('network', 'the server did not say where NickServ is');
-      if (ourServer !== undefined && sameAscii(server, ourServer))
+      if (sameAscii(server, ourServer))
         return fail(
           'not_authorized',
           `the NickServ there is a user on ${server}, not the network's services`,
@@ -139,6 +139,9 @@ export async function askNickServ(
           ourServer = m.prefix?.name;
           if (target) nick = target;
           return send('WHOIS NickServ');
+        case 'NICK': // the server renamed us (e.g. services' guest nicks)
+          if (m.prefix && sameAscii(m.prefix.name, nick) && m.params[0]) nick = m.params[0];
+          return;
         case '432':
           return fail('network', 'the server refused the guest nick');
         case '433':

@@ -119,6 +119,11 @@ export const ircPlugin: ChannelPlugin = {
           subject: p.subject.text,
         },
       );
+    // One IRC line per command: a password with a line break would be a second command.
+    if (/[\0\r\n]/.test(p.token))
+      throw new KezError('malformed', 'IRC_PASSWORD holds a line break or NUL', {
+        subject: p.subject.text,
+      });
     if (p.short.length > MAX_VALUE)
       throw new KezError(
         'too_large',
