@@ -7,6 +7,7 @@ import {
   MAX_LINE_BYTES,
   parseMessage,
   sameAscii,
+  shown,
   stripFormatting,
 } from '../src/channels/irc-message.js';
 
@@ -68,6 +69,11 @@ describe('text helpers', () => {
     expect(stripFormatting('\x02Alice\x02 \x0304,12red\x03 \x1ditalic\x1d\x0f')).toBe(
       'Alice red italic',
     );
+  });
+
+  it('a name from the server shown in a message has no controls and a bounded length', () => {
+    expect(shown('evil\x1b[2K\r\u202eserver.example')).toBe('evil?[2K??server.example');
+    expect(shown('x'.repeat(500))).toHaveLength(64);
   });
 
   it('ASCII case-insensitive, nothing more (rfc1459 [ and { differ)', () => {

@@ -12,6 +12,7 @@ import {
   LineReader,
   parseMessage,
   sameAscii,
+  shown,
   stripFormatting,
   type IrcMessage,
 } from './irc-message.js';
@@ -110,12 +111,12 @@ export async function askNickServ(
       if (sameAscii(server, ourServer))
         return fail(
           'not_authorized',
-          `the NickServ there is a user on ${server}, not the network's services`,
+          `the NickServ there is a user on ${shown(server)}, not the network's services`,
         );
       if (!sameAscii(nsHost, server))
         return fail(
           'not_authorized',
-          `the NickServ there (host ${nsHost}) is not the services server ${server}`,
+          `the NickServ there (host ${shown(nsHost)}) is not the services server ${shown(server)}`,
         );
       nickserv = `NickServ!${user}@${nsHost}`;
       for (const c of commands) send(`PRIVMSG NickServ@${server} :${c}`);

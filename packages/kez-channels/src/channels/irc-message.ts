@@ -69,6 +69,14 @@ export function stripFormatting(text: string): string {
   return text.replace(FORMATTING, '');
 }
 
+/**
+ * A name from the server (a host, a server or account name) as it may appear in a message:
+ * visible ASCII only, the rest `?`, at most 64 characters. (The CLI escapes all output too.)
+ */
+export function shown(name: string): string {
+  return name.replace(/[^\x21-\x7e]/g, '?').slice(0, 64);
+}
+
 /** ASCII case-insensitive equality (what KEZ's irc grammar folds; SPEC §2.2). */
 export function sameAscii(a: string, b: string): boolean {
   return (

@@ -8,7 +8,7 @@ import { KezError, isKezError, type Subject } from '@kez/core';
 import { proofCandidates } from '../proofs.js';
 import type { Candidate, ChannelPlugin, PasteInstructions, PublishRequest } from '../types.js';
 import { askNickServ, TLS_PORT } from './irc-client.js';
-import { sameAscii } from './irc-message.js';
+import { sameAscii, shown } from './irc-message.js';
 
 /** SPEC §10 irc: the NickServ property that holds the proof (Atheme matches keys case-insensitively). */
 export const KEZ_PROPERTY = 'KEZ';
@@ -83,7 +83,7 @@ function ownedBy(subject: Subject, t: Taxonomy): void {
   if (!sameAscii(t.account, name))
     throw new KezError(
       'subject_mismatch',
-      `on ${host}, ${name} is a nick of the account ${t.account}; the proof must be on the account ${name} itself`,
+      `on ${host}, ${name} is a nick of the account ${shown(t.account)}; the proof must be on the account ${name} itself`,
       { host, account: t.account },
     );
 }
