@@ -29,5 +29,5 @@ fi
 for s in "${scripts[@]}"; do
   [ -f "$s" ] || continue
   echo "== setup: $s"
-  bash "$s"
+  bash "$s" ${1:+"$1"}
 done

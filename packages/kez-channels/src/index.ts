@@ -69,6 +69,7 @@ export {
   dnsPlugin,
   githubPlugin,
   ircPlugin,
+  matrixPlugin,
   nostrPlugin,
   openpgpPlugin,
   webPlugin,

@@ -31,8 +31,7 @@ beforeAll(async () => {
   await writeFile(
     join(home, 'channels.json'),
     JSON.stringify({
-      // A settings file's host map holds http(s) URLs: https:// keeps TLS.
-      hostMap: { [net.host]: `https://127.0.0.1:${net.tlsPort}` },
+      hostMap: net.hostMap(), // https://: TLS, as in production
       tlsCa: [net.ca],
       allowLoopback: true,
       allowHttp: true, // for the sig-server on loopback

@@ -36,6 +36,7 @@ import { KEZ_NOTATION, wkdUrls } from '../src/channels/openpgp.js';
 import { WEB_WELL_KNOWN } from '../src/channels/web.js';
 import type { ChannelsConfigInput } from '../src/config.js';
 import { loopbackEnv } from './helpers.js';
+import { startMatrixWorld } from './matrix-world.js';
 
 export type Case = Promise<string> | { na: string };
 
@@ -606,6 +607,59 @@ async function ircWorld(): Promise<ContractWorld> {
   };
 }
 
+async function matrixWorld(): Promise<ContractWorld> {
+  const m = await startMatrixWorld();
+  let n = 0;
+  const roomReads = () => m.synapse.requests().some((r) => /^GET \S*\/rooms\//.test(r));
+  return {
+    get config() {
+      return { hostMap: m.hostMap() };
+    },
+    httpRequests: () => undefined,
+    async honest() {
+      await m.user(`honest${++n}`, `me: ${SHORT}`);
+      return `matrix:@honest${n}:kez.test`;
+    },
+    missing: () => 'matrix:@nobody:kez.test',
+    // The victim's well-known names another server, which answers for the victim with a proof.
+    async planted() {
+      const host = `victim${++n}.test`;
+      await m.hostile(host, {
+        wellKnown: { baseUrl: `https://hs${n}.elsewhere.test` },
+        profile: 'none',
+      });
+      await m.hostile(`hs${n}.elsewhere.test`, { profile: 'proof' }, SHORT);
+      return `matrix:@victim:${host}`;
+    },
+    // The user's own message in a room (Keyoxide's place); the profile has no proof.
+    async inComment() {
+      const u = await m.user(`quiet${++n}`);
+      await m.say(u, SHORT);
+      return `matrix:@quiet${n}:kez.test`;
+    },
+    commentsRead: roomReads,
+    async redirectOff() {
+      const host = `moved${++n}.test`;
+      await m.hostile(host, {
+        wellKnown: { redirect: `https://elsewhere${n}.test/.well-known/matrix/client` },
+        profile: 'none',
+      });
+      await m.hostile(
+        `elsewhere${n}.test`,
+        { wellKnown: { baseUrl: `https://elsewhere${n}.test` }, profile: 'proof' },
+        SHORT,
+      );
+      return `matrix:@moved:${host}`;
+    },
+    async huge() {
+      const host = `big${++n}.test`;
+      await m.hostile(host, { profile: 'huge' });
+      return `matrix:@big:${host}`;
+    },
+    close: () => m.close(),
+  };
+}
+
 /** Worlds by channel name. */
 export const contractWorlds: Record<string, () => Promise<ContractWorld>> = {
   github: githubWorld,
@@ -616,6 +670,7 @@ export const contractWorlds: Record<string, () => Promise<ContractWorld>> = {
   web: webWorld,
   openpgp: openpgpWorld,
   irc: ircWorld,
+  matrix: matrixWorld,
   ...Object.fromEntries(
     (Object.keys(PROFILE) as ProfileServiceName[]).map((c) => [c, () => profileWorld(c)]),
   ),

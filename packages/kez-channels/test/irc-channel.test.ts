@@ -205,10 +205,10 @@ describe('irc channel: the account NickServ names, its KEZ property (TAXONOMY), 
     expect(
       await withEnv(plain, (env) => ircPlugin.locate(parseSubject(subject('alice')), env)),
     ).toHaveLength(1);
-    // A settings file's host map holds http(s) URLs: http:// is plain too.
-    const http = config(net, { hostMap: { [HOST]: `http://127.0.0.1:${net.plainPort}` } });
+    // An irc:// entry (given in code; a settings file holds http(s) URLs) is plain too.
+    const ircUrl = config(net, { hostMap: { [HOST]: `irc://127.0.0.1:${net.plainPort}` } });
     expect(
-      await withEnv(http, (env) => ircPlugin.locate(parseSubject(subject('alice')), env)),
+      await withEnv(ircUrl, (env) => ircPlugin.locate(parseSubject(subject('alice')), env)),
     ).toHaveLength(1);
     const untrusted = { ...config(net), tlsCa: [] };
     expect(

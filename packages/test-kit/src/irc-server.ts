@@ -44,7 +44,7 @@ export interface IrcNetwork {
   plainPort: number;
   /** PEM certificate of the ircd, for ChannelsConfig.tlsCa. */
   ca: string;
-  /** config.hostMap entries: the host to the TLS port, or the plain one. */
+  /** config.hostMap entries (as a settings file holds them): https to the TLS port, http to the plain one. */
   hostMap(plain?: boolean): Record<string, string>;
   /** Registers an account (NickServ REGISTER), sets its properties, groups extra nicks to it. */
   register(
@@ -398,7 +398,7 @@ export async function startIrcNetwork(options: IrcNetworkOptions = {}): Promise<
     plainPort: ports.plain,
     ca: cert.cert,
     hostMap: (plain = false) => ({
-      [o.host]: plain ? `irc://127.0.0.1:${ports.plain}` : `ircs://127.0.0.1:${ports.tls}`,
+      [o.host]: plain ? `http://127.0.0.1:${ports.plain}` : `https://127.0.0.1:${ports.tls}`,
     }),
     async register(name, opts = {}) {
       const password = `pw-${name}-${++registered}-secret`;
@@ -482,7 +482,7 @@ export async function startHostileIrc(mode: HostileIrcMode): Promise<HostileIrc>
   const { port } = server.address() as AddressInfo;
   return {
     port,
-    hostMap: (host) => ({ [host]: `irc://127.0.0.1:${port}` }),
+    hostMap: (host) => ({ [host]: `http://127.0.0.1:${port}` }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -8,6 +8,7 @@ import { blueskyPlugin } from './bluesky.js';
 import { dnsPlugin } from './dns.js';
 import { githubPlugin } from './github.js';
 import { ircPlugin } from './irc.js';
+import { matrixPlugin } from './matrix.js';
 import { nostrPlugin } from './nostr.js';
 import { openpgpPlugin } from './openpgp.js';
 import { webPlugin } from './web.js';
@@ -34,6 +35,7 @@ export {
   openpgpPlugin,
   webPlugin,
 };
+export { matrixPlugin };
 /** Profile channels (profile-channel.ts): a public profile text read from the service's API. */
 export const profilePlugins: ChannelPlugin[] = [
   gitlabPlugin,
@@ -58,6 +60,8 @@ export const builtinPlugins: ChannelPlugin[] = [
   webPlugin,
   openpgpPlugin,
   ircPlugin,
+  // A profile channel in shape, tested against a real Synapse (not the profile stand-ins).
+  matrixPlugin,
   ...profilePlugins,
 ];
 export const builtinTransports: ChainTransport[] = [sigServerTransport, nostrChainTransport];

@@ -89,6 +89,10 @@ export function placeFor(
       return `https://${s.id}/.well-known/kez (text/plain), or a <link rel="me"> or <meta name="kez"> in the <head> of https://${s.id}/ (use --format short for it); \`kez publish ${s.text}\` prints both`;
     case 'openpgp':
       return `a notation kez@kez.dev on the self-signature of your key for ${s.id}, served by its domain's Web Key Directory (use --format short for it); \`kez publish ${s.text}\` prints the gpg steps`;
+    case 'matrix': {
+      const at = s.id.lastIndexOf('@');
+      return `the custom profile field dev.kez.proof of @${s.id.slice(0, at)}:${s.id.slice(at + 1)} (use --format short for it): \`kez publish ${s.text}\` writes it with MATRIX_TOKEN`;
+    }
     default:
       return `a place only ${s.text} can write`;
   }
