@@ -15,6 +15,7 @@ let sig: RunningSigServer;
 let home: string;
 let rose: IrcAccount;
 let tom: IrcAccount;
+let roseClaim: Record<string, unknown>;
 const kez = async (args: string[], env: Record<string, string> = {}) => {
   const r = await runKez(home, ['--json', ...args], env);
   expect(r.code, `${args.join(' ')}: ${r.err}`).toBeLessThan(2);
@@ -41,12 +42,12 @@ beforeAll(async () => {
   for (const args of [
     ['key', 'gen', '--alg', 'ed25519'],
     ['sigchain', 'init'],
-    ['sigchain', 'add', `irc:rose@${net.host}`],
     ['sigchain', 'add', `irc:tom@${net.host}`],
   ]) {
     const r = await runKez(home, args);
     expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(0);
   }
+  roseClaim = await kez(['claim', `irc:rose@${net.host}`, '--format', 'short']);
   expect((await runKez(home, ['sigchain', 'publish', '--server', sig.url])).code).toBe(0);
 }, 120_000);
 afterAll(async () => {
@@ -55,6 +56,10 @@ afterAll(async () => {
 });
 
 describe('kez publish and verify id for irc', () => {
+  it('kez claim names the place: the NickServ property KEZ of the account', () => {
+    expect(roseClaim.place).toContain(`NickServ property KEZ of the account rose on ${net.host}`);
+  });
+
   it('without IRC_PASSWORD: the printed /msg line, sent by the user, verifies', async () => {
     const p = await kez(['publish', `irc:rose@${net.host}`]);
     expect(p.paste.text).toMatch(/^\/msg NickServ SET PROPERTY KEZ \S*kez:id:/);
