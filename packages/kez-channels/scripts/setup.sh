@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
 # Peers the kez-channels tests start themselves: Debian's nsd (a real authoritative DNS server),
 # GnuPG (real OpenPGP keys for the openpgp channel's Web Key Directory tests), prosody (a real
-# XMPP server for the xmpp channel; OpenSSL makes its throwaway certificate) and Synapse (a real
+# XMPP server for the xmpp channel; OpenSSL makes its throwaway certificate), InspIRCd with
+# Atheme services (a real IRC network with NickServ for the irc channel) and Synapse (a real
 # Matrix homeserver for the matrix channel, from PyPI into a venv under the cache dir; the test
-# kit's synapse.ts finds it there). `setup.sh demo` skips Synapse (the demo does not use it).
+# kit's synapse.ts finds it there). `setup.sh demo` skips the IRC network and Synapse (the demo
+# does not use them).
 set -euo pipefail
 need=()
 command -v nsd >/dev/null 2>&1 || [ -x /usr/sbin/nsd ] || need+=(nsd)
 command -v gpg >/dev/null 2>&1 && command -v gpgconf >/dev/null 2>&1 || need+=(gnupg)
 [ -x /usr/bin/prosody ] && [ -x /usr/bin/prosodyctl ] || need+=(prosody)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if [ "${1:-}" != demo ]; then
+  [ -x /usr/sbin/inspircd ] || need+=(inspircd)
+  [ -x /usr/bin/atheme-services ] || need+=(atheme-services)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
-  # The package enables a system service; the tests run their own instance on a free loopback port.
-  ($SUDO service nsd stop || true) >/dev/null 2>&1
-  ($SUDO service prosody stop || true) >/dev/null 2>&1
+  # The packages enable system services; the tests run their own instances on free loopback ports.
+  for s in nsd prosody inspircd atheme-services; do ($SUDO service "$s" stop || true) >/dev/null 2>&1; done
 fi
 [ "${1:-}" = demo ] && exit 0
 

@@ -68,6 +68,7 @@ export {
   blueskyPlugin,
   dnsPlugin,
   githubPlugin,
+  ircPlugin,
   matrixPlugin,
   nostrPlugin,
   openpgpPlugin,

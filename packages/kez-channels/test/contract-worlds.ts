@@ -20,6 +20,13 @@ import {
 } from '@kez/test-kit';
 import { TestChain } from '@kez/test-kit/chain-builder';
 import { gpgHome } from '@kez/test-kit/gnupg';
+import {
+  type IrcTestClient,
+  lobbyBot,
+  startHostileIrc,
+  startIrcNetwork,
+  taxonomyLines,
+} from '@kez/test-kit/irc-server';
 import { startRelay, type RunningRelay } from '@kez/test-kit/nostr-relay';
 import { startPds } from '@kez/test-kit/pds';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
@@ -614,6 +621,57 @@ async function xmppWorld(): Promise<ContractWorld> {
   };
 }
 
+async function ircWorld(): Promise<ContractWorld> {
+  const [net, flood] = await Promise.all([
+    startIrcNetwork({ autojoin: ['#lobby'] }),
+    startHostileIrc('flood'),
+  ]);
+  // In the channel every client is joined to, a user tells each joiner the proof is theirs.
+  let bot: IrcTestClient | undefined;
+  try {
+    bot = await net.client('NickServ_');
+    await lobbyBot(bot, '#lobby', taxonomyLines('quiet', { KEZ: SHORT }));
+  } catch (e) {
+    await Promise.all([net.stop(), flood.close()]);
+    throw e;
+  }
+  let n = 0;
+  const at = (name: string) => `irc:${name}@${net.host}`;
+  return {
+    config: {
+      hostMap: { ...net.hostMap(), ...flood.hostMap('flood.irc.example') },
+      tlsCa: [net.ca],
+      timeouts: { totalMs: 10_000, connectMs: 3_000, dnsMs: 2_000 },
+    },
+    httpRequests: () => undefined,
+    async honest() {
+      const name = `honest${++n}`;
+      await net.register(name, { properties: { KEZ: SHORT } });
+      return at(name);
+    },
+    missing: () => at('nobody'),
+    // TAXONOMY of a nick grouped to mallory's account answers with mallory's, proof and all.
+    async planted() {
+      const victim = `victim${++n}`;
+      await net.register(`mallory${n}`, { properties: { KEZ: SHORT }, group: [victim] });
+      return at(victim);
+    },
+    // The bot's NOTICE to the client and its channel message, in NickServ's words.
+    async inComment() {
+      await net.register('quiet');
+      return at('quiet');
+    },
+    commentsRead: () => false,
+    redirectOff: () => ({
+      na: 'IRC has no redirect to follow: the client talks only to the host it dialled (RPL_BOUNCE is never followed)',
+    }),
+    huge: async () => 'irc:someone@flood.irc.example',
+    async close() {
+      await Promise.all([net.stop(), flood.close()]);
+    },
+  };
+}
+
 async function matrixWorld(): Promise<ContractWorld> {
   const m = await startMatrixWorld();
   let n = 0;
@@ -677,6 +735,7 @@ export const contractWorlds: Record<string, () => Promise<ContractWorld>> = {
   web: webWorld,
   openpgp: openpgpWorld,
   xmpp: xmppWorld,
+  irc: ircWorld,
   matrix: matrixWorld,
   ...Object.fromEntries(
     (Object.keys(PROFILE) as ProfileServiceName[]).map((c) => [c, () => profileWorld(c)]),

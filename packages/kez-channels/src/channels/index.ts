@@ -7,6 +7,7 @@ import { apPlugin } from './ap.js';
 import { blueskyPlugin } from './bluesky.js';
 import { dnsPlugin } from './dns.js';
 import { githubPlugin } from './github.js';
+import { ircPlugin } from './irc.js';
 import { matrixPlugin } from './matrix.js';
 import { nostrPlugin } from './nostr.js';
 import { openpgpPlugin } from './openpgp.js';
@@ -30,6 +31,7 @@ export {
   blueskyPlugin,
   dnsPlugin,
   githubPlugin,
+  ircPlugin,
   matrixPlugin,
   nostrPlugin,
   openpgpPlugin,
@@ -60,6 +62,7 @@ export const builtinPlugins: ChannelPlugin[] = [
   webPlugin,
   openpgpPlugin,
   xmppPlugin,
+  ircPlugin,
   // A profile channel in shape, tested against a real Synapse (not the profile stand-ins).
   matrixPlugin,
   ...profilePlugins,

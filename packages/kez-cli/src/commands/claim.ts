@@ -93,6 +93,10 @@ export function placeFor(
       const at = s.id.lastIndexOf('@');
       return `the custom profile field dev.kez.proof of @${s.id.slice(0, at)}:${s.id.slice(at + 1)} (use --format short for it): \`kez publish ${s.text}\` writes it with MATRIX_TOKEN`;
     }
+    case 'irc': {
+      const at = s.id.lastIndexOf('@');
+      return `the NickServ property KEZ of the account ${s.id.slice(0, at)} on ${s.id.slice(at + 1)} (use --format short: a property keeps 300 characters): \`kez publish ${s.text}\` sets it with IRC_PASSWORD, or prints the /msg NickServ line`;
+    }
     default:
       return `a place only ${s.text} can write`;
   }
