@@ -251,7 +251,9 @@ export async function openSession(
 
     const bindAnswer = await iq(
       el('iq', NS_CLIENT, { type: 'set' }, [
-        el('bind', NS_BIND, {}, [el('resource', NS_BIND, {}, ['kez'])]),
+        // No resource asked: the server makes one (RFC 6120 §7.6), so concurrent checks through
+        // one verifier account never conflict (a fixed one makes the server end the older session).
+        el('bind', NS_BIND, {}, []),
       ]),
     );
     const jid = textOf(child(child(bindAnswer, 'bind', NS_BIND), 'jid', NS_BIND));
