@@ -1,14 +1,14 @@
 // Node-only fast primitives for @kez/core. Importing this module installs them.
 import { setPrimitives, type Primitives } from '@kez/core';
 import { ed25519VerifyAdaptive } from './ed25519-adaptive.js';
-import { schnorrVerifyNative } from './schnorr-libsecp256k1.js';
+import { schnorrVerifyAdaptive } from './schnorr-adaptive.js';
 import { sha256OpenSsl } from './sha256-openssl.js';
 import { zstdDecompressNative } from './zstd-libzstd.js';
 
 export const fastPrimitives: Primitives = {
-  name: 'openssl/libsodium+libsecp256k1+openssl+libzstd',
+  name: 'openssl/libsodium+noble/libsecp256k1+openssl+libzstd',
   ed25519Verify: ed25519VerifyAdaptive,
-  schnorrVerify: schnorrVerifyNative,
+  schnorrVerify: schnorrVerifyAdaptive,
   sha256: sha256OpenSsl,
   zstdDecompress: zstdDecompressNative,
 };
@@ -17,6 +17,8 @@ export const fastPrimitives: Primitives = {
 export { ed25519VerifyOpenSsl } from './ed25519-openssl.js';
 export { ed25519VerifySodium } from './ed25519-sodium.js';
 export { SODIUM_AFTER } from './ed25519-adaptive.js';
+export { schnorrVerifyNative } from './schnorr-libsecp256k1.js';
+export { LIBSECP_AFTER } from './schnorr-adaptive.js';
 
 export function installFastPrimitives(): void {
   setPrimitives(fastPrimitives);

@@ -1,5 +1,6 @@
 // The same vector and negative suite as @kez/core's pure backend, on the fast primitives: as
-// installed (Ed25519 by OpenSSL, then libsodium), and with each Ed25519 backend alone.
+// installed (Ed25519 by OpenSSL, then libsodium; BIP-340 by the pure backend, then libsecp256k1),
+// and with each backend alone.
 import { afterAll, describe, expect, it } from 'vitest';
 // The built package (as its users load it): the pool's worker threads run dist/pool-worker.js.
 import {
@@ -7,6 +8,7 @@ import {
   ed25519VerifySodium,
   fastPrimitives,
   SignaturePool,
+  schnorrVerifyNative,
 } from '@kez/accel';
 import { conformanceSuite } from '@kez/test-kit/conformance';
 import { countUses } from '@kez/test-kit/signatures-ahead';
@@ -37,4 +39,9 @@ conformanceSuite('accel, Ed25519 by libsodium', () => ({
   ...fastPrimitives,
   name: 'accel-libsodium',
   ed25519Verify: ed25519VerifySodium,
+}));
+conformanceSuite('accel, BIP-340 by libsecp256k1', () => ({
+  ...fastPrimitives,
+  name: 'accel-libsecp256k1',
+  schnorrVerify: schnorrVerifyNative,
 }));

@@ -7,7 +7,9 @@ import {
   ed25519VerifyOpenSsl,
   ed25519VerifySodium,
   fastPrimitives,
+  LIBSECP_AFTER,
   SODIUM_AFTER,
+  schnorrVerifyNative,
 } from '../src/index.js';
 
 describe('fast primitives agree with the pure ones on random inputs', () => {
@@ -93,6 +95,41 @@ describe('Ed25519 backends: OpenSSL first, then libsodium', () => {
     for (let i = 0; i < SODIUM_AFTER + 20; i++) {
       expect(fastPrimitives.ed25519Verify(pub, msg, sig)).toBe(true);
       expect(fastPrimitives.ed25519Verify(pub, msg, bad)).toBe(false);
+    }
+  });
+});
+
+describe('BIP-340 backends: pure first, then libsecp256k1', () => {
+  it('both agree with the pure backend on honest, tampered and off-curve inputs', () => {
+    for (let i = 0; i < 64; i++) {
+      const sk = schnorr.utils.randomSecretKey();
+      const pub = schnorr.getPublicKey(sk);
+      const msg = crypto.getRandomValues(new Uint8Array(32));
+      const good = schnorr.sign(msg, sk);
+      const bad = good.slice();
+      bad[(i * 5) % 64]! ^= 1 << (i % 8);
+      const junkKey = crypto.getRandomValues(new Uint8Array(32));
+      for (const [k, sig] of [
+        [pub, good],
+        [pub, bad],
+        [junkKey, good],
+      ] as const) {
+        const want = purePrimitives.schnorrVerify(k, msg, sig);
+        expect(schnorrVerifyNative(k, msg, sig)).toBe(want);
+        expect(fastPrimitives.schnorrVerify(k, msg, sig)).toBe(want);
+      }
+    }
+  });
+  it('the installed one keeps its answers across the switch', () => {
+    const sk = schnorr.utils.randomSecretKey();
+    const pub = schnorr.getPublicKey(sk);
+    const msg = crypto.getRandomValues(new Uint8Array(32));
+    const sig = schnorr.sign(msg, sk);
+    const bad = sig.slice();
+    bad[63]! ^= 1;
+    for (let i = 0; i < LIBSECP_AFTER + 20; i++) {
+      expect(fastPrimitives.schnorrVerify(pub, msg, sig)).toBe(true);
+      expect(fastPrimitives.schnorrVerify(pub, msg, bad)).toBe(false);
     }
   });
 });
