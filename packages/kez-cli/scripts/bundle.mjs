@@ -31,10 +31,27 @@ const lazyChildProcess = {
         ? { path: 'lazy-child-process', namespace: 'kez-lazy' }
         : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'kez-lazy' }, () => ({
+    b.onLoad({ filter: /^lazy-child-process$/, namespace: 'kez-lazy' }, () => ({
       contents:
         "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] });",
       loader: 'js',
+    }));
+  },
+};
+
+// tr46 (UTS #46) parses its 240 KB mapping table when it is evaluated, and kez-core only calls
+// it for a domain with non-ASCII code points. kez-core's import of it becomes a require() at the
+// call, which esbuild bundles as the same module evaluated on first call instead of at start.
+const lazyTr46 = {
+  name: 'lazy-tr46',
+  setup(b) {
+    b.onResolve({ filter: /^tr46$/ }, (args) =>
+      args.namespace === 'kez-lazy' ? undefined : { path: 'lazy-tr46', namespace: 'kez-lazy' },
+    );
+    b.onLoad({ filter: /^lazy-tr46$/, namespace: 'kez-lazy' }, () => ({
+      contents: "export const toASCII = (...args) => require('tr46').toASCII(...args);",
+      loader: 'js',
+      resolveDir: root,
     }));
   },
 };
@@ -58,6 +75,6 @@ await build({
     js: "import { createRequire as __kezCreateRequire } from 'node:module'; const require = __kezCreateRequire(import.meta.url);",
   },
   minify: true,
-  plugins: [jsonAsParse, lazyChildProcess],
+  plugins: [jsonAsParse, lazyChildProcess, lazyTr46],
   logLevel: 'warning',
 });
