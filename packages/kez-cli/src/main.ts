@@ -13,7 +13,7 @@ import {
   type Runner,
   wireCommands,
 } from './command-definition.js';
-import { commands } from './commands/index.js';
+import { loadCommands } from './commands/index.js';
 import type { Env } from './context.js';
 import { loadCore } from './core.js';
 import { CliError } from './errors.js';
@@ -91,7 +91,7 @@ export async function main(
       env.out.finish();
     }
   };
-  wireCommands(program, commands, runner);
+  wireCommands(program, await loadCommands(commandName(program, args)), runner);
 
   try {
     await program.parseAsync(helpArgv(program, argv), { from: 'node' });
@@ -102,18 +102,29 @@ export async function main(
   }
 }
 
+/** Index in args of the first word after the global options (and the values of those that take one). */
+function wordIndex(program: Command, args: string[]): number {
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith('-')) {
+    const opt = program.options.find((o) => o.long === args[i] || o.short === args[i]);
+    i += opt?.required ? 2 : 1;
+  }
+  return i;
+}
+
+/** The command argv names: `kez [options] NAME …` or `kez [options] help NAME …`. */
+function commandName(program: Command, args: string[]): string | undefined {
+  const i = wordIndex(program, args);
+  return args[i] === 'help' ? args[i + 1] : args[i];
+}
+
 /**
  * `kez help sigchain rotate` as `kez sigchain rotate --help` (commander's own help command
  * looks one level deep only).
  */
 function helpArgv(program: Command, argv: string[]): string[] {
   const args = argv.slice(2);
-  let i = 0;
-  // Skip the global options before the command word (and the values of those that take one).
-  while (i < args.length && args[i]!.startsWith('-')) {
-    const opt = program.options.find((o) => o.long === args[i] || o.short === args[i]);
-    i += opt?.required ? 2 : 1;
-  }
+  const i = wordIndex(program, args);
   if (args[i] !== 'help') return argv;
   const words = args.slice(i + 1);
   if (words.length === 0) return argv;

@@ -268,12 +268,13 @@ describe('claim verify on inputs that are not claims', () => {
 
   // The bundle evaluates UTS #46 (tr46) only when a domain has non-ASCII code points.
   it('a non-ASCII domain is mapped by UTS #46 in the bundled binary; an invalid one is refused', async () => {
-    await ok(['key', 'gen'], { home: t.home });
-    await ok(['sigchain', 'init'], { home: t.home });
-    const made = await runJson(['claim', 'dns:MÜNCHEN.de', '--format', 'json'], { home: t.home });
+    const home = join(t.dir, 'idna');
+    await ok(['key', 'gen'], { home });
+    await ok(['sigchain', 'init'], { home });
+    const made = await runJson(['claim', 'dns:MÜNCHEN.de', '--format', 'json'], { home });
     expect(made.code).toBe(0);
     expect(made.doc.subject).toBe('dns:xn--mnchen-3ya.de');
-    const bad = await runJson(['claim', 'dns:a\u200db.example'], { home: t.home });
+    const bad = await runJson(['claim', 'dns:a\u200db.example'], { home });
     expect(bad.code).toBe(2);
     expect(bad.doc.error.code).toBe('bad_subject');
   });

@@ -2,9 +2,11 @@
 // CMD SUB` shows the subcommand's help.
 import { describe, expect, it } from 'vitest';
 import type { CommandSpec } from '../src/command-definition.js';
-import { commands } from '../src/commands/index.js';
+import { COMMANDS, loadCommands } from '../src/commands/index.js';
 import { exitCodeFor, type Outcome } from '../src/exit-codes.js';
-import { ok, run } from './cli.js';
+import { ok, run, runJson } from './cli.js';
+
+const commands = await loadCommands();
 
 function paths(specs: readonly CommandSpec[], prefix: string[] = []): string[][] {
   return specs.flatMap((s) => [[...prefix, s.name], ...paths(s.subcommands, [...prefix, s.name])]);
@@ -23,6 +25,23 @@ const OUTCOMES: Outcome[] = [
   'unreachable',
   'local',
 ];
+
+describe('commands load one by one', () => {
+  it('each entry loads the command of its name, in help order', async () => {
+    expect(commands.map((c) => c.name)).toEqual(COMMANDS.map((c) => c.name));
+    for (const entry of COMMANDS)
+      expect((await loadCommands(entry.name)).map((c) => c.name)).toEqual([entry.name]);
+    expect(await loadCommands('nosuch')).toHaveLength(COMMANDS.length);
+  });
+
+  it('top-level help lists every command; a misspelt one is told the right name', async () => {
+    const help = (await ok(['--help'])).stdout;
+    for (const c of commands) expect(help).toContain(`  ${c.name}`);
+    const r = await runJson(['--json', 'clam', 'verify', 'x.md']);
+    expect(r.code).toBe(2);
+    expect(r.doc.error.message).toMatch(/unknown command 'clam'.*claim/s);
+  });
+});
 
 describe('help', () => {
   it('every runnable command declares an example that runs it', () => {
@@ -60,7 +79,7 @@ describe('help', () => {
 });
 
 function findSpec(path: string[]): CommandSpec | undefined {
-  let specs = commands;
+  let specs: readonly CommandSpec[] = commands;
   let found: CommandSpec | undefined;
   for (const w of path) {
     found = specs.find((s) => s.name === w);

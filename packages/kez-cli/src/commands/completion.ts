@@ -17,8 +17,8 @@ export const completionCommand = command({
     if (!(SHELLS as readonly string[]).includes(shell))
       throw usageError(`no completion for shell '${shell}'`, 'use bash, zsh or fish', 'bad_shell');
     // Loaded here: the command list includes this command.
-    const [{ commands }, { GLOBAL_OPTIONS }] = await Promise.all([
-      import('./index.js'),
+    const [commands, { GLOBAL_OPTIONS }] = await Promise.all([
+      import('./index.js').then((m) => m.loadCommands()),
       import('../main.js'),
     ]);
     const script = completionScript(shell as Shell, commands, GLOBAL_OPTIONS);
