@@ -2,7 +2,8 @@
 // user/password connection to the same nats-server, measured in one run (~20 s): with 16
 // identities logging in again and again (each login after the first a conditional read, 304,
 // and the token's signature check), then with 1,000 distinct identities, first cold (each
-// chain read and verified once) and then warm.
+// chain read and verified once) and then warm. Each figure at 1 and at 16 concurrent, with the
+// plain connect of the same run as its baseline and the ratio to it.
 // Real parts: nats-server (auth callout + xkey), sig-server (SQLite), chat-server in-process.
 // The clients sign their login tokens with OpenSSL (node:crypto), so their own signing (pure
 // JS in @kez/core, ~1 ms) does not take the cores the servers are measured on.
@@ -182,10 +183,16 @@ for (let i = 0; i < 10; i++) {
 // Sequential connect latency, interleaved so both see the same machine state.
 const plain = [];
 const kez = [];
+const seqFrom = chat.lines.length;
 for (let i = 0; i < SEQUENTIAL; i++) {
   plain.push(await timedConnect(plainOpts()));
   kez.push(await timedConnect(kezOpts(i)));
 }
+/** chat-server's own time per admitted login (its log's `ms`) over log lines from `from`. */
+const handlingMs = (lines) =>
+  lines.filter((l) => l.includes('"login admitted"')).map((l) => JSON.parse(l).ms);
+const seqServerMs = handlingMs(chat.lines.slice(seqFrom));
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 // Throughput: CONCURRENCY clients connecting (and closing) back to back for THROUGHPUT_MS each.
 // A failed connect (e.g. a refusal when the sig-server read times out under load) is counted,
@@ -253,20 +260,20 @@ const {
   rate: plainRate,
   failed: plainFailed,
   cpu: plainCpu,
+  p50: plainP50c,
 } = await withCpu(() => throughput(() => plainOpts()));
 const {
   rate: kezRate,
   failed: kezFailed,
   cpu: kezCpu,
+  p50: kezP50c,
 } = await withCpu(() => throughput((i) => kezOpts(i)));
 // 1,000 distinct identities at 16 concurrent: each one's first login (a full read and a chain
 // verification, then cached), then each one's second (a conditional read).
 const manyCold = await throughput((i) => kezOpts(i, MANY), MANY);
 const manyWarm = await throughput((i) => kezOpts(i, MANY), MANY);
 
-const serverMs = chat.lines
-  .filter((l) => l.includes('"login admitted"'))
-  .map((l) => JSON.parse(l).ms);
+const serverMs = handlingMs(chat.lines);
 const { admitted, refused } = chat.counts;
 const exits = [chat.child, sig.child].map((p) => {
   p.removeAllListeners('exit');
@@ -297,6 +304,18 @@ const rows = [
 console.log('| connection | p50 ms | p95 ms | connects/s (16 concurrent) |');
 console.log('|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+// 1 concurrent: one client connecting again and again (the sequential runs above).
+const plainRate1 = 1000 / mean(plain);
+const kezRate1 = 1000 / mean(kez);
+console.log(
+  `1 concurrent: plain ${Math.round(plainRate1)} connects/s, KEZ ${Math.round(kezRate1)} logins/s (ratio ${r2(kezRate1 / plainRate1)}); chat-server time per login p50 ${pct(seqServerMs, 50)} ms`,
+);
+console.log(
+  `16 concurrent: p50 plain ${r2(plainP50c)} ms, KEZ ${r2(kezP50c)} ms (added ${r2((kezP50c - plainP50c) / plainP50c)}× the plain connect); logins/s ratio KEZ/plain ${r2(kezRate / plainRate)}`,
+);
+console.log(
+  `${MANY} identities, 16 concurrent, logins/s ratio to plain connects/s: cold ${r2(manyCold.rate / plainRate)}, warm ${r2(manyWarm.rate / plainRate)}`,
+);
 console.log(
   `chat-server time per admitted login, from its log's last 1,000 lines (all phases, incl. queueing at 16 concurrent): p50 ${pct(serverMs, 50)} ms, p95 ${pct(serverMs, 95)} ms`,
 );
@@ -336,6 +355,14 @@ console.log(
     many_warm_p50_ms: r2(manyWarm.p50),
     many_warm_failed: manyWarm.failed,
     many_warm_to_plain: r2(manyWarm.rate / plainRate),
+    many_cold_to_plain: r2(manyCold.rate / plainRate),
+    plain_connects_per_s_1: Math.round(plainRate1),
+    kez_logins_per_s_1: Math.round(kezRate1),
+    throughput_ratio_1: r2(kezRate1 / plainRate1),
+    plain_p50_ms_16: r2(plainP50c),
+    kez_p50_ms_16: r2(kezP50c),
+    added_to_plain_p50_16: r2((kezP50c - plainP50c) / plainP50c),
+    callout_handling_p50_ms_1: pct(seqServerMs, 50),
     callout_handling_p50_ms: pct(serverMs, 50),
     callout_handling_p95_ms: pct(serverMs, 95),
     admitted,

@@ -89,6 +89,13 @@ function refuseWith(
   };
 }
 
+/** The ledger's answer, or what it failed with (settled: an early claim may go unread). */
+const claimOf = (
+  ledger: NonceLedger,
+  login: Login,
+): Promise<'fresh' | 'used' | { error: unknown }> =>
+  ledger.claim(login.nonce).catch((error: unknown) => ({ error }));
+
 /** `deadline` (performance.now() ms): when the broker stops waiting for our answer. */
 export async function decideAdmission(
   token: string | undefined,
@@ -136,6 +143,11 @@ export async function decideAdmission(
     (head) => ({ head }),
     (error: unknown) => ({ error }),
   );
+  // For an identity whose verified chain is held, the nonce is claimed in the ledger during
+  // those reads too (a third round trip in parallel, not after them). A refused login of a
+  // known identity then spends its nonce, as single use allows; an unknown identity's nonce is
+  // claimed only once its chain verified, so made-up identities never fill the ledger.
+  const early = ctx.ledger && ctx.chains.has(login.identity) ? claimOf(ctx.ledger, login) : null;
   // The identity's chain decides whether the key still speaks for it.
   let fetched;
   try {
@@ -190,12 +202,8 @@ export async function decideAdmission(
       login,
     );
   if (ctx.ledger) {
-    let claimed;
-    try {
-      claimed = await ctx.ledger.claim(login.nonce);
-    } catch (e) {
-      return refuse(verdictOf(e), 'nonce-ledger', login);
-    }
+    const claimed = await (early ?? claimOf(ctx.ledger, login));
+    if (typeof claimed !== 'string') return refuse(verdictOf(claimed.error), 'nonce-ledger', login);
     if (claimed === 'used')
       return refuseWith(
         'replayed',

@@ -55,6 +55,11 @@ export class VerifiedChains {
     private readonly maxEvents = 50_000,
   ) {}
 
+  /** A verified chain of `identity` is held (its next read may be a conditional one). */
+  has(identity: string): boolean {
+    return this.entries.has(identity);
+  }
+
   /** null when the sig-server has no chain for `identity`; throws the source's KezError. */
   async get(identity: string, now: number, deadline?: number): Promise<VerifiedChain | null> {
     const cached = this.entries.get(identity);
