@@ -43,7 +43,8 @@ function service(script, args, env, ready) {
   // a login: open it in Chrome DevTools, or sum self time per function).
   const prof = process.env.KEZ_BENCH_CPU_PROF;
   const profFlags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-  const child = spawn(process.execPath, [...profFlags, join(pkgs, script), ...args], {
+  const entry = script.startsWith('-') ? script : join(pkgs, script);
+  const child = spawn(process.execPath, [...profFlags, entry, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -275,13 +276,61 @@ const manyWarm = await throughput((i) => kezOpts(i, MANY), MANY);
 
 const serverMs = handlingMs(chat.lines);
 const { admitted, refused } = chat.counts;
-const exits = [chat.child, sig.child].map((p) => {
-  p.removeAllListeners('exit');
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  return gone;
-});
-await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
+const stopAll = (procs) =>
+  Promise.race([
+    Promise.all(
+      procs.map((p) => {
+        p.removeAllListeners('exit');
+        const gone = new Promise((r) => p.once('exit', r));
+        p.kill('SIGTERM');
+        return gone;
+      }),
+    ),
+    new Promise((r) => setTimeout(r, 10_000)),
+  ]);
+await stopAll([chat.child]);
+
+// The floor: the same broker and xkey with a callout that admits every connect without any KEZ
+// check (open and verify the request, sign a user JWT and the response, seal), on chat-server's
+// own NATS crypto. What it costs over a plain connect is the broker's callout machinery and the
+// extra hops, which no callout service can remove.
+const floorCode = `
+const { connect } = await import(${JSON.stringify(import.meta.resolve('@nats-io/transport-node'))});
+const c = await import(${JSON.stringify(new URL('../dist/nkey-crypto.js', import.meta.url).href)});
+const issuer = c.fastSigningKey(process.env.SEED);
+const xkey = new c.XKeyBox(process.env.XSEED);
+const jwts = new c.JwtVerifier();
+const te = new TextEncoder();
+const td = new TextDecoder();
+const nc = await connect({ servers: process.env.URL, user: 'auth', pass: process.env.PASS, noAsyncTraces: true });
+nc.subscribe('$SYS.REQ.USER.AUTH', { callback: (err, msg) => {
+  const peer = msg.headers.get('Nats-Server-Xkey');
+  const { user_nkey: u, server_id: server } = jwts.decode(td.decode(xkey.open(msg.data, peer))).nats;
+  const user = c.encodeUserJwt('floor', u, issuer, { sub: { allow: ['_INBOX.>'] } }, { aud: 'APP', exp: Math.floor(Date.now() / 1000) + 60 });
+  msg.respond(xkey.seal(te.encode(c.encodeAuthorizationResponseJwt(u, server.id, issuer, { jwt: user })), peer));
+} });
+await nc.flush();
+console.error('floor callout ready');
+`;
+const floor = await service(
+  '--input-type=module',
+  ['-e', floorCode],
+  { URL: nats.url, PASS: s.calloutPass, SEED: s.issuerSeed, XSEED: s.xkeySeed },
+  (l) => l.includes('floor callout ready'),
+);
+delete pids['chat-server'];
+pids['floor callout'] = floor.child.pid;
+const floorOpts = () => ({ servers: nats.url, token: 'floor', reconnect: false });
+for (let i = 0; i < 10; i++) await timedConnect(floorOpts());
+const plainF = [];
+const floorSeq = [];
+for (let i = 0; i < SEQUENTIAL; i++) {
+  plainF.push(await timedConnect(plainOpts()));
+  floorSeq.push(await timedConnect(floorOpts()));
+}
+const plainF16 = await withCpu(() => throughput(() => plainOpts()));
+const floor16 = await withCpu(() => throughput(() => floorOpts()));
+await stopAll([floor.child, sig.child]);
 await nats.stop();
 rmSync(dataDir, { recursive: true, force: true });
 
@@ -316,6 +365,16 @@ console.log(
 console.log(
   `${MANY} identities, 16 concurrent, logins/s ratio to plain connects/s: cold ${r2(manyCold.rate / plainRate)}, warm ${r2(manyWarm.rate / plainRate)}`,
 );
+const floorAdded = (pct(floorSeq, 50) - pct(plainF, 50)) / pct(plainF, 50);
+console.log(
+  `floor (a callout admitting every connect unchecked, same broker and xkey): p50 ${r2(pct(floorSeq, 50))} ms vs plain ${r2(pct(plainF, 50))} ms (added ${r2(floorAdded)}× the plain connect); 16 concurrent ${Math.round(floor16.rate)} vs plain ${Math.round(plainF16.rate)} connects/s (ratio ${r2(floor16.rate / plainF16.rate)})`,
+);
+if (plainF16.cpu && floor16.cpu)
+  console.log(
+    `CPU ms per connect, floor, 16 concurrent (plain / floor callout): ${Object.keys(floor16.cpu)
+      .map((k) => `${k} ${plainF16.cpu[k]} / ${floor16.cpu[k]}`)
+      .join(', ')}`,
+  );
 console.log(
   `chat-server time per admitted login, from its log's last 1,000 lines (all phases, incl. queueing at 16 concurrent): p50 ${pct(serverMs, 50)} ms, p95 ${pct(serverMs, 95)} ms`,
 );
@@ -325,7 +384,7 @@ console.log(
 );
 if (plainCpu && kezCpu)
   console.log(
-    `CPU ms per connect, 16 concurrent (plain / KEZ): ${Object.keys(pids)
+    `CPU ms per connect, 16 concurrent (plain / KEZ): ${Object.keys(kezCpu)
       .map((k) => `${k} ${plainCpu[k]} / ${kezCpu[k]}`)
       .join(', ')}`,
   );
@@ -363,6 +422,14 @@ console.log(
     kez_p50_ms_16: r2(kezP50c),
     added_to_plain_p50_16: r2((kezP50c - plainP50c) / plainP50c),
     callout_handling_p50_ms_1: pct(seqServerMs, 50),
+    floor_plain_p50_ms: r2(pct(plainF, 50)),
+    floor_p50_ms: r2(pct(floorSeq, 50)),
+    floor_added_to_plain_p50: r2(floorAdded),
+    floor_plain_connects_per_s: Math.round(plainF16.rate),
+    floor_connects_per_s: Math.round(floor16.rate),
+    floor_throughput_ratio: r2(floor16.rate / plainF16.rate),
+    cpu_ms_per_floor_plain_connect: plainF16.cpu,
+    cpu_ms_per_floor_connect: floor16.cpu,
     callout_handling_p50_ms: pct(serverMs, 50),
     callout_handling_p95_ms: pct(serverMs, 95),
     admitted,
