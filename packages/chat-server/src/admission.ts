@@ -143,11 +143,16 @@ export async function decideAdmission(
     (head) => ({ head }),
     (error: unknown) => ({ error }),
   );
-  // For an identity whose verified chain is held, the nonce is claimed in the ledger during
-  // those reads too (a third round trip in parallel, not after them). A refused login of a
-  // known identity then spends its nonce, as single use allows; an unknown identity's nonce is
-  // claimed only once its chain verified, so made-up identities never fill the ledger.
-  const early = ctx.ledger && ctx.chains.has(login.identity) ? claimOf(ctx.ledger, login) : null;
+  // When the chain held from an earlier read already lets this key speak for the identity, the
+  // nonce is claimed in the ledger during those reads too (a third round trip in parallel, not
+  // after them); a login the fresh chain then refuses has spent its nonce, as single use allows.
+  // Otherwise it is claimed only once the chain admits the key, so neither a made-up identity
+  // nor a key of one's own naming someone else's identity ever writes to the ledger.
+  const held = ctx.chains.held(login.identity);
+  const early =
+    ctx.ledger && held && checkLoginAgainstChain(offline.checked, held).status === 'valid'
+      ? claimOf(ctx.ledger, login)
+      : null;
   // The identity's chain decides whether the key still speaks for it.
   let fetched;
   try {

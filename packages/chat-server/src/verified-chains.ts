@@ -55,9 +55,9 @@ export class VerifiedChains {
     private readonly maxEvents = 50_000,
   ) {}
 
-  /** A verified chain of `identity` is held (its next read may be a conditional one). */
-  has(identity: string): boolean {
-    return this.entries.has(identity);
+  /** The verified chain of `identity` held from an earlier read, if any (no request made). */
+  held(identity: string): ChainResult | undefined {
+    return this.entries.get(identity)?.chain;
   }
 
   /** null when the sig-server has no chain for `identity`; throws the source's KezError. */

@@ -237,11 +237,23 @@ describe('decideAdmission', () => {
       admit: false,
       code: 'replayed',
     });
+    const before = claimed.size;
+    // A key of one's own naming a known identity: refused by the chain, and never in the ledger
+    // (else anyone could fill the ledger of a member's identity with made-up nonces).
+    events.length = 0;
+    const outsider = newSigner();
+    const forged = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        decideAdmission(buildLoginToken(outsider, c.identity, AUD), context),
+      ),
+    );
+    for (const d of forged) expect(d).toMatchObject({ admit: false, code: 'key_rotated' });
+    expect(claimed.size).toBe(before);
+    expect(events.filter((e) => e === 'claim')).toEqual([]);
     // An identity the sig-server does not know costs no ledger entry.
     const stranger = chainOf();
     served = null;
     events.length = 0;
-    const before = claimed.size;
     expect(
       await decideAdmission(buildLoginToken(stranger.primary, stranger.identity, AUD), context),
     ).toMatchObject({ admit: false, code: 'no_chain' });
