@@ -2,7 +2,8 @@
 // user/password connection to the same nats-server, measured in one run (~20 s): with 16
 // identities logging in again and again (each login after the first a conditional read, 304,
 // and the token's signature check), then with 1,000 distinct identities, first cold (each
-// chain read and verified once) and then warm.
+// chain read and verified once) and then warm. Each figure at 1 and at 16 concurrent, with the
+// plain connect of the same run as its baseline and the ratio to it.
 // Real parts: nats-server (auth callout + xkey), sig-server (SQLite), chat-server in-process.
 // The clients sign their login tokens with OpenSSL (node:crypto), so their own signing (pure
 // JS in @kez/core, ~1 ms) does not take the cores the servers are measured on.
@@ -42,7 +43,8 @@ function service(script, args, env, ready) {
   // a login: open it in Chrome DevTools, or sum self time per function).
   const prof = process.env.KEZ_BENCH_CPU_PROF;
   const profFlags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-  const child = spawn(process.execPath, [...profFlags, join(pkgs, script), ...args], {
+  const entry = script.startsWith('-') ? script : join(pkgs, script);
+  const child = spawn(process.execPath, [...profFlags, entry, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -182,10 +184,16 @@ for (let i = 0; i < 10; i++) {
 // Sequential connect latency, interleaved so both see the same machine state.
 const plain = [];
 const kez = [];
+const seqFrom = chat.lines.length;
 for (let i = 0; i < SEQUENTIAL; i++) {
   plain.push(await timedConnect(plainOpts()));
   kez.push(await timedConnect(kezOpts(i)));
 }
+/** chat-server's own time per admitted login (its log's `ms`) over log lines from `from`. */
+const handlingMs = (lines) =>
+  lines.filter((l) => l.includes('"login admitted"')).map((l) => JSON.parse(l).ms);
+const seqServerMs = handlingMs(chat.lines.slice(seqFrom));
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 // Throughput: CONCURRENCY clients connecting (and closing) back to back for THROUGHPUT_MS each.
 // A failed connect (e.g. a refusal when the sig-server read times out under load) is counted,
@@ -253,28 +261,76 @@ const {
   rate: plainRate,
   failed: plainFailed,
   cpu: plainCpu,
+  p50: plainP50c,
 } = await withCpu(() => throughput(() => plainOpts()));
 const {
   rate: kezRate,
   failed: kezFailed,
   cpu: kezCpu,
+  p50: kezP50c,
 } = await withCpu(() => throughput((i) => kezOpts(i)));
 // 1,000 distinct identities at 16 concurrent: each one's first login (a full read and a chain
 // verification, then cached), then each one's second (a conditional read).
 const manyCold = await throughput((i) => kezOpts(i, MANY), MANY);
 const manyWarm = await throughput((i) => kezOpts(i, MANY), MANY);
 
-const serverMs = chat.lines
-  .filter((l) => l.includes('"login admitted"'))
-  .map((l) => JSON.parse(l).ms);
+const serverMs = handlingMs(chat.lines);
 const { admitted, refused } = chat.counts;
-const exits = [chat.child, sig.child].map((p) => {
-  p.removeAllListeners('exit');
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  return gone;
-});
-await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
+const stopAll = (procs) =>
+  Promise.race([
+    Promise.all(
+      procs.map((p) => {
+        p.removeAllListeners('exit');
+        const gone = new Promise((r) => p.once('exit', r));
+        p.kill('SIGTERM');
+        return gone;
+      }),
+    ),
+    new Promise((r) => setTimeout(r, 10_000)),
+  ]);
+await stopAll([chat.child]);
+
+// The floor: the same broker and xkey with a callout that admits every connect without any KEZ
+// check (open and verify the request, sign a user JWT and the response, seal), on chat-server's
+// own NATS crypto. What it costs over a plain connect is the broker's callout machinery and the
+// extra hops, which no callout service can remove.
+const floorCode = `
+const { connect } = await import(${JSON.stringify(import.meta.resolve('@nats-io/transport-node'))});
+const c = await import(${JSON.stringify(new URL('../dist/nkey-crypto.js', import.meta.url).href)});
+const issuer = c.fastSigningKey(process.env.SEED);
+const xkey = new c.XKeyBox(process.env.XSEED);
+const jwts = new c.JwtVerifier();
+const te = new TextEncoder();
+const td = new TextDecoder();
+const nc = await connect({ servers: process.env.URL, user: 'auth', pass: process.env.PASS, noAsyncTraces: true });
+nc.subscribe('$SYS.REQ.USER.AUTH', { callback: (err, msg) => {
+  const peer = msg.headers.get('Nats-Server-Xkey');
+  const { user_nkey: u, server_id: server } = jwts.decode(td.decode(xkey.open(msg.data, peer))).nats;
+  const user = c.encodeUserJwt('floor', u, issuer, { sub: { allow: ['_INBOX.>'] } }, { aud: 'APP', exp: Math.floor(Date.now() / 1000) + 60 });
+  msg.respond(xkey.seal(te.encode(c.encodeAuthorizationResponseJwt(u, server.id, issuer, { jwt: user })), peer));
+} });
+await nc.flush();
+console.error('floor callout ready');
+`;
+const floor = await service(
+  '--input-type=module',
+  ['-e', floorCode],
+  { URL: nats.url, PASS: s.calloutPass, SEED: s.issuerSeed, XSEED: s.xkeySeed },
+  (l) => l.includes('floor callout ready'),
+);
+delete pids['chat-server'];
+pids['floor callout'] = floor.child.pid;
+const floorOpts = () => ({ servers: nats.url, token: 'floor', reconnect: false });
+for (let i = 0; i < 10; i++) await timedConnect(floorOpts());
+const plainF = [];
+const floorSeq = [];
+for (let i = 0; i < SEQUENTIAL; i++) {
+  plainF.push(await timedConnect(plainOpts()));
+  floorSeq.push(await timedConnect(floorOpts()));
+}
+const plainF16 = await withCpu(() => throughput(() => plainOpts()));
+const floor16 = await withCpu(() => throughput(() => floorOpts()));
+await stopAll([floor.child, sig.child]);
 await nats.stop();
 rmSync(dataDir, { recursive: true, force: true });
 
@@ -297,6 +353,28 @@ const rows = [
 console.log('| connection | p50 ms | p95 ms | connects/s (16 concurrent) |');
 console.log('|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+// 1 concurrent: one client connecting again and again (the sequential runs above).
+const plainRate1 = 1000 / mean(plain);
+const kezRate1 = 1000 / mean(kez);
+console.log(
+  `1 concurrent: plain ${Math.round(plainRate1)} connects/s, KEZ ${Math.round(kezRate1)} logins/s (ratio ${r2(kezRate1 / plainRate1)}); chat-server time per login p50 ${pct(seqServerMs, 50)} ms`,
+);
+console.log(
+  `16 concurrent: p50 plain ${r2(plainP50c)} ms, KEZ ${r2(kezP50c)} ms (added ${r2((kezP50c - plainP50c) / plainP50c)}× the plain connect); logins/s ratio KEZ/plain ${r2(kezRate / plainRate)}`,
+);
+console.log(
+  `${MANY} identities, 16 concurrent, logins/s ratio to plain connects/s: cold ${r2(manyCold.rate / plainRate)}, warm ${r2(manyWarm.rate / plainRate)}`,
+);
+const floorAdded = (pct(floorSeq, 50) - pct(plainF, 50)) / pct(plainF, 50);
+console.log(
+  `floor (a callout admitting every connect unchecked, same broker and xkey): p50 ${r2(pct(floorSeq, 50))} ms vs plain ${r2(pct(plainF, 50))} ms (added ${r2(floorAdded)}× the plain connect); 16 concurrent ${Math.round(floor16.rate)} vs plain ${Math.round(plainF16.rate)} connects/s (ratio ${r2(floor16.rate / plainF16.rate)})`,
+);
+if (plainF16.cpu && floor16.cpu)
+  console.log(
+    `CPU ms per connect, floor, 16 concurrent (plain / floor callout): ${Object.keys(floor16.cpu)
+      .map((k) => `${k} ${plainF16.cpu[k]} / ${floor16.cpu[k]}`)
+      .join(', ')}`,
+  );
 console.log(
   `chat-server time per admitted login, from its log's last 1,000 lines (all phases, incl. queueing at 16 concurrent): p50 ${pct(serverMs, 50)} ms, p95 ${pct(serverMs, 95)} ms`,
 );
@@ -306,7 +384,7 @@ console.log(
 );
 if (plainCpu && kezCpu)
   console.log(
-    `CPU ms per connect, 16 concurrent (plain / KEZ): ${Object.keys(pids)
+    `CPU ms per connect, 16 concurrent (plain / KEZ): ${Object.keys(kezCpu)
       .map((k) => `${k} ${plainCpu[k]} / ${kezCpu[k]}`)
       .join(', ')}`,
   );
@@ -336,6 +414,22 @@ console.log(
     many_warm_p50_ms: r2(manyWarm.p50),
     many_warm_failed: manyWarm.failed,
     many_warm_to_plain: r2(manyWarm.rate / plainRate),
+    many_cold_to_plain: r2(manyCold.rate / plainRate),
+    plain_connects_per_s_1: Math.round(plainRate1),
+    kez_logins_per_s_1: Math.round(kezRate1),
+    throughput_ratio_1: r2(kezRate1 / plainRate1),
+    plain_p50_ms_16: r2(plainP50c),
+    kez_p50_ms_16: r2(kezP50c),
+    added_to_plain_p50_16: r2((kezP50c - plainP50c) / plainP50c),
+    callout_handling_p50_ms_1: pct(seqServerMs, 50),
+    floor_plain_p50_ms: r2(pct(plainF, 50)),
+    floor_p50_ms: r2(pct(floorSeq, 50)),
+    floor_added_to_plain_p50: r2(floorAdded),
+    floor_plain_connects_per_s: Math.round(plainF16.rate),
+    floor_connects_per_s: Math.round(floor16.rate),
+    floor_throughput_ratio: r2(floor16.rate / plainF16.rate),
+    cpu_ms_per_floor_plain_connect: plainF16.cpu,
+    cpu_ms_per_floor_connect: floor16.cpu,
     callout_handling_p50_ms: pct(serverMs, 50),
     callout_handling_p95_ms: pct(serverMs, 95),
     admitted,

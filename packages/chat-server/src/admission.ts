@@ -89,6 +89,13 @@ function refuseWith(
   };
 }
 
+/** The ledger's answer, or what it failed with (settled: an early claim may go unread). */
+const claimOf = (
+  ledger: NonceLedger,
+  login: Login,
+): Promise<'fresh' | 'used' | { error: unknown }> =>
+  ledger.claim(login.nonce).catch((error: unknown) => ({ error }));
+
 /** `deadline` (performance.now() ms): when the broker stops waiting for our answer. */
 export async function decideAdmission(
   token: string | undefined,
@@ -136,6 +143,16 @@ export async function decideAdmission(
     (head) => ({ head }),
     (error: unknown) => ({ error }),
   );
+  // When the chain held from an earlier read already lets this key speak for the identity, the
+  // nonce is claimed in the ledger during those reads too (a third round trip in parallel, not
+  // after them); a login the fresh chain then refuses has spent its nonce, as single use allows.
+  // Otherwise it is claimed only once the chain admits the key, so neither a made-up identity
+  // nor a key of one's own naming someone else's identity ever writes to the ledger.
+  const held = ctx.chains.held(login.identity);
+  const early =
+    ctx.ledger && held && checkLoginAgainstChain(offline.checked, held).status === 'valid'
+      ? claimOf(ctx.ledger, login)
+      : null;
   // The identity's chain decides whether the key still speaks for it.
   let fetched;
   try {
@@ -190,12 +207,8 @@ export async function decideAdmission(
       login,
     );
   if (ctx.ledger) {
-    let claimed;
-    try {
-      claimed = await ctx.ledger.claim(login.nonce);
-    } catch (e) {
-      return refuse(verdictOf(e), 'nonce-ledger', login);
-    }
+    const claimed = await (early ?? claimOf(ctx.ledger, login));
+    if (typeof claimed !== 'string') return refuse(verdictOf(claimed.error), 'nonce-ledger', login);
     if (claimed === 'used')
       return refuseWith(
         'replayed',

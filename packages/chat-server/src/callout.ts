@@ -1,12 +1,7 @@
 // The NATS side of the auth callout (ADR-26): requests arrive on $SYS.REQ.USER.AUTH as JWTs
 // signed by the server (optionally sealed to our xkey); each gets an authorization response
 // JWT signed by the issuer key, carrying a user JWT or an error.
-import {
-  encodeAuthorizationResponse,
-  encodeUser,
-  type AuthorizationRequest,
-  type ClaimsData,
-} from '@nats-io/jwt';
+import type { AuthorizationRequest, ClaimsData } from '@nats-io/jwt';
 import type { KeyPair } from '@nats-io/nkeys';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
@@ -17,7 +12,7 @@ import {
 } from './admission.js';
 import type { Gate } from './gate.js';
 import type { Logger } from './log.js';
-import { JwtVerifier } from './nkey-crypto.js';
+import { encodeAuthorizationResponseJwt, encodeUserJwt, JwtVerifier } from './nkey-crypto.js';
 import { userPermissions, type PermissionPolicy } from './permissions.js';
 
 export const AUTH_CALLOUT_SUBJECT = '$SYS.REQ.USER.AUTH';
@@ -124,7 +119,7 @@ async function handle(msg: Msg, opts: CalloutOptions, jwts: JwtVerifier): Promis
           reason: 'too many logins being checked; try again shortly',
           source: 'capacity',
         });
-  const responseJwt = await respondJwt(decision, userNkey!, server!.id, opts);
+  const responseJwt = respondJwt(decision, userNkey!, server!.id, opts);
   const payload = te.encode(responseJwt);
   msg.respond(opts.xkey && serverXkey ? opts.xkey.seal(payload, serverXkey) : payload);
 
@@ -200,31 +195,22 @@ function openRequest(
   }
 }
 
-async function respondJwt(
+function respondJwt(
   decision: Admission,
   userNkey: string,
   serverId: string,
   opts: CalloutOptions,
-): Promise<string> {
-  if (!decision.admit) {
-    return encodeAuthorizationResponse(
-      userNkey,
-      serverId,
-      opts.issuer,
-      { error: `kez login refused: ${decision.code}` },
-      {},
-    );
-  }
-  const exp = Math.floor(Date.now() / 1000) + opts.jwtTtlSec;
-  const userJwt = await encodeUser(
+): string {
+  if (!decision.admit)
+    return encodeAuthorizationResponseJwt(userNkey, serverId, opts.issuer, {
+      error: `kez login refused: ${decision.code}`,
+    });
+  const userJwt = encodeUserJwt(
     decision.identity,
     userNkey,
     opts.issuer,
     userPermissions(decision.identity, opts.policy),
-    {
-      aud: opts.account,
-      exp,
-    },
+    { aud: opts.account, exp: Math.floor(Date.now() / 1000) + opts.jwtTtlSec },
   );
-  return encodeAuthorizationResponse(userNkey, serverId, opts.issuer, { jwt: userJwt }, {});
+  return encodeAuthorizationResponseJwt(userNkey, serverId, opts.issuer, { jwt: userJwt });
 }

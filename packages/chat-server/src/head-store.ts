@@ -12,7 +12,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { identityToken } from '@kez/chat-client';
-import { KezError } from '@kez/core';
+import { BoundedCache, KezError } from '@kez/core';
 import type { Head, HeadStore } from './head-memory.js';
 import type { Logger } from './log.js';
 
@@ -61,6 +61,11 @@ export async function jetStreamHeadStore(
   const js = jetstream(nc, { timeout: opts.timeoutMs ?? 1_000 });
   const subject = (identity: string) => `${HEAD_SUBJECT_PREFIX}.${identityToken(identity)}`;
 
+  // Each identity's entry as get() last read it, so remember() right after (a login that saw a
+  // new head) publishes without reading it again. The publish is conditional on its stream
+  // sequence: if another replica wrote meanwhile it is refused, and the loop reads afresh.
+  const lastRead = new BoundedCache<string, { head: Head; seq: number } | null>(10_000);
+
   async function read(identity: string): Promise<{ head: Head; seq: number } | undefined> {
     const m = await jsm.streams.getMessage(stream, { last_by_subj: subject(identity) });
     if (!m) return undefined;
@@ -73,7 +78,9 @@ export async function jetStreamHeadStore(
   return {
     async get(identity) {
       try {
-        return (await read(identity))?.head;
+        const r = await read(identity);
+        lastRead.set(identity, r ?? null);
+        return r?.head;
       } catch (e) {
         throw unavailable(e);
       }
@@ -81,7 +88,9 @@ export async function jetStreamHeadStore(
     async remember(identity, head) {
       try {
         for (let attempt = 0; attempt < 3; attempt++) {
-          const prev = await read(identity);
+          const known = attempt === 0 ? lastRead.get(identity) : undefined;
+          lastRead.delete(identity);
+          const prev = known === undefined ? await read(identity) : (known ?? undefined);
           if (prev && (prev.head.seq > head.seq || prev.head.hash === head.hash)) return;
           try {
             await js.publish(subject(identity), JSON.stringify(head), {

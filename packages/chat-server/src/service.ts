@@ -26,7 +26,14 @@ export async function startChatServer(
 ): Promise<ChatServer> {
   const issuer = fastSigningKey(cfg.issuerSeed);
   const xkey = cfg.xkeySeed ? new XKeyBox(cfg.xkeySeed) : undefined;
-  const common = { servers: cfg.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
+  const common = {
+    servers: cfg.natsUrl,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    // Each login makes JetStream requests (head read, nonce claim); with async traces on, every
+    // request builds two Error objects (stack captures) up front in case it later fails.
+    noAsyncTraces: true,
+  };
 
   const app = await connect({
     ...common,

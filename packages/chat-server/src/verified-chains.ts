@@ -55,6 +55,11 @@ export class VerifiedChains {
     private readonly maxEvents = 50_000,
   ) {}
 
+  /** The verified chain of `identity` held from an earlier read, if any (no request made). */
+  held(identity: string): ChainResult | undefined {
+    return this.entries.get(identity)?.chain;
+  }
+
   /** null when the sig-server has no chain for `identity`; throws the source's KezError. */
   async get(identity: string, now: number, deadline?: number): Promise<VerifiedChain | null> {
     const cached = this.entries.get(identity);

@@ -11,6 +11,7 @@ import {
   VerifiedChains,
   type ChainSource,
 } from '../src/index.js';
+import type { NonceLedger } from '../src/nonce-ledger.js';
 import { newSigner, now } from '@kez/test-kit/chain-builder';
 import {
   createGenesis,
@@ -191,5 +192,99 @@ describe('decideAdmission', () => {
       ctx({ fetch: async () => ({ events: other.events, forked: false }) }),
     );
     expect(d).toMatchObject({ admit: false, code: 'identity_mismatch' });
+  });
+
+  it("claims a known identity's nonce during the chain read, an unknown one's only after its chain verified", async () => {
+    const c = chainOf();
+    const events: string[] = [];
+    const claimed = new Set<string>();
+    const ledger: NonceLedger = {
+      claim: async (nonce) => {
+        events.push('claim');
+        if (claimed.has(nonce)) return 'used';
+        claimed.add(nonce);
+        return 'fresh';
+      },
+    };
+    let served: ChainEvent[] | null = c.events;
+    const source: ChainSource = {
+      fetch: async (_id, o) => {
+        events.push('read');
+        await new Promise((r) => setTimeout(r, 5));
+        events.push('read done');
+        if (served === null) return null;
+        return o?.known
+          ? { events: [], forked: false, notModified: true }
+          : { events: served, forked: false, etag: '"1"' };
+      },
+    };
+    const context = { ...ctx(source), ledger };
+    const login = () => buildLoginToken(c.primary, c.identity, AUD);
+    // First login: the chain is not held yet, so the claim waits for its verification.
+    expect((await decideAdmission(login(), context)).admit).toBe(true);
+    expect(events).toEqual(['read', 'read done', 'claim']);
+    // Known identity: the claim goes out while the (conditional) read is in flight.
+    events.length = 0;
+    expect(await decideAdmission(login(), context)).toMatchObject({
+      admit: true,
+      chainRead: 'cached',
+    });
+    expect(events).toEqual(['claim', 'read', 'read done']);
+    // Single use still holds across the early claim: a token the ledger saw is refused.
+    const token = login();
+    expect((await decideAdmission(token, context)).admit).toBe(true);
+    expect(await decideAdmission(token, { ...context, nonces: new NonceCache() })).toMatchObject({
+      admit: false,
+      code: 'replayed',
+    });
+    const before = claimed.size;
+    // A key of one's own naming a known identity: refused by the chain, and never in the ledger
+    // (else anyone could fill the ledger of a member's identity with made-up nonces).
+    events.length = 0;
+    const outsider = newSigner();
+    const forged = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        decideAdmission(buildLoginToken(outsider, c.identity, AUD), context),
+      ),
+    );
+    for (const d of forged) expect(d).toMatchObject({ admit: false, code: 'key_rotated' });
+    expect(claimed.size).toBe(before);
+    expect(events.filter((e) => e === 'claim')).toEqual([]);
+    // An identity the sig-server does not know costs no ledger entry.
+    const stranger = chainOf();
+    served = null;
+    events.length = 0;
+    expect(
+      await decideAdmission(buildLoginToken(stranger.primary, stranger.identity, AUD), context),
+    ).toMatchObject({ admit: false, code: 'no_chain' });
+    expect(claimed.size).toBe(before);
+    expect(events).toEqual(['read', 'read done']);
+  });
+
+  it('refuses (nonce ledger) when an early claim fails, and only once the chain is judged', async () => {
+    const c = chainOf();
+    let fail = false;
+    const ledger: NonceLedger = {
+      claim: async () => {
+        if (fail) throw new KezError('network', 'nonce ledger unavailable: down');
+        return 'fresh';
+      },
+    };
+    const context = {
+      ...ctx({
+        fetch: async (_id, o) =>
+          o?.known
+            ? { events: [], forked: false, notModified: true }
+            : { events: c.events, forked: false, etag: '"1"' },
+      }),
+      ledger,
+    };
+    expect(
+      (await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), context)).admit,
+    ).toBe(true);
+    fail = true;
+    expect(
+      await decideAdmission(buildLoginToken(c.primary, c.identity, AUD), context),
+    ).toMatchObject({ admit: false, source: 'nonce-ledger', status: 'unreachable' });
   });
 });
