@@ -433,4 +433,33 @@ describe.each(BACKENDS)('write-path invariants on %s', (backend) => {
       else expect(seen?.hash).toBe(genesis[i]!.hash);
     }
   });
+
+  // SQLite commits on a writer thread, one group at a time, and appends arriving meanwhile wait
+  // for the next group. Broken if they were lost or answered before a commit: when the store
+  // closes with one group in flight and another waiting, or if an append of a later group
+  // extended a head its group had not seen committed.
+  it.runIf(backend === 'sqlite')(
+    'I5 commit: appends arriving while a group commits are committed by the next, even on close',
+    async () => {
+      const closing = await openStore(opts);
+      const chains = Array.from({ length: 6 }, () => new TestChain(newSigner()));
+      for (const c of chains) c.add();
+      const first = chains.map((c) => closing.append(c.identity, stored(c.events[0]!), null));
+      // The first group is in flight once its turn is over; these wait for the next one.
+      await new Promise((r) => setImmediate(r));
+      const second = chains.map((c) =>
+        closing.append(c.identity, stored(c.events[1]!), {
+          seq: 0,
+          hash: objectHash(c.events[0]!),
+        }),
+      );
+      const closed = closing.close();
+      expect(await Promise.all([...first, ...second])).toEqual(
+        Array.from({ length: 12 }, () => ({ ok: true })),
+      );
+      await closed;
+      for (const c of chains)
+        expect((await stores[1]!.head(c.identity))?.hash).toBe(objectHash(c.events[1]!));
+    },
+  );
 });
