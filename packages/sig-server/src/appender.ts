@@ -1,10 +1,12 @@
 import {
   applyEvent,
-  canonicalize,
   decodeJson,
+  decodeWithJcs,
+  detectEncoding,
   identityIdOf,
-  objectHash,
   parseBundle,
+  sha256Hex,
+  utf8Encode,
   verifyObject,
   type ChainEvent,
   type ChainState,
@@ -58,8 +60,9 @@ type Round = AppendOutcome | 'retry';
  *    against the main chain's state before that position; an invalid one is refused and never
  *    stored. Evidence is bounded (`forksPerPosition`, `forksPerChain`): beyond, it is counted.
  *    The chain is flagged either way, since a valid rival exists.
- * I5 Group commit (SQLite). Appends of one event-loop turn share a transaction, each in its own
- *    savepoint: one append's failure never touches another's, and every answer waits for the
+ * I5 Group commit (SQLite). Appends share a transaction, each in its own savepoint: those of
+ *    one event-loop turn, and those arriving while the previous group commits on the writer
+ *    thread. One append's failure never touches another's, and every answer waits for the
  *    commit, so a 201 is durable. PostgreSQL commits each append alone, under a row lock on the
  *    chain that makes the head check and the insert atomic.
  * I6 Recovery reorg. A valid rival, once kept as evidence (I4), is resolved against the main
@@ -90,15 +93,14 @@ export class Appender {
   ) {}
 
   async append(identity: string, body: string): Promise<AppendOutcome> {
-    const obj = decodeJson(body);
+    // The decoder checked that the body is JCS(event): its text is what is stored and hashed.
+    // Only JSON is taken; decodeJson gives any other text its refusal.
+    if (detectEncoding(body) !== 'json') decodeJson(body);
+    const { object: obj, jcs } = decodeWithJcs(body);
     if (obj.type !== 'event')
       throw new ApiError(400, 'malformed', `expected an event, got a ${obj.type}`);
     const event = obj as ChainEvent;
-    const stored: StoredEvent = {
-      seq: event.seq,
-      hash: objectHash(event),
-      jcs: canonicalize(event),
-    };
+    const stored: StoredEvent = { seq: event.seq, hash: sha256Hex(utf8Encode(jcs)), jcs };
     const eventIdentity = event.seq === 0 ? identityIdOf(stored.hash) : event.identity;
     if (eventIdentity !== identity) {
       throw new ApiError(
