@@ -77,6 +77,22 @@ describe.each(BACKENDS)('write-path invariants on %s', (backend) => {
     expect(answers[8]!.json.error.code).toBe('not_authorized');
   });
 
+  // Broken if an append to the head a replica cached (judged without reading the head) were
+  // not conditional on that head, or its outcome stood once the head had moved: a rival of the
+  // event the other replica stored would land as well, and a re-post of that event would not
+  // be answered as already stored.
+  it('I1 cached head: an event extending a head the other replica moved is judged at the stored head', async () => {
+    const chain = await published(3);
+    const behind = new TestChain(chain.primary, [...chain.events]);
+    const moved = chain.push(chain.addEvent());
+    expect((await postEvent(b.url, chain.identity, moved)).status).toBe(201);
+    const rival = await postEvent(a.url, chain.identity, behind.addEvent());
+    expect(rival.status).toBe(409);
+    expect(rival.json.error.code).toBe('fork');
+    expect((await postEvent(a.url, chain.identity, moved)).status).toBe(200);
+    expect((await postEvent(a.url, chain.identity, chain.push(chain.addEvent()))).status).toBe(201);
+  });
+
   // Broken if the head cache were keyed by seq or trusted when the head moved elsewhere: `a`
   // would judge against its stale state; if it replayed from genesis instead of folding the
   // missing events on top, it would read the whole chain.
