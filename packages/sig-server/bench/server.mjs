@@ -6,7 +6,9 @@
 // - read latency with 1,000 and with 100,000 stored chains (it should not grow).
 // Servers run as child processes, so the load generator does not share their event loop. Each
 // client is one keep-alive connection that sends its next request when the last is answered.
-// Prints a table, then one JSON line. KEZ_BENCH_SECONDS sets the seconds per run (default 5).
+// Prints a table, then one JSON line. KEZ_BENCH_SECONDS sets the seconds per run (default 5);
+// KEZ_BENCH_SERVER_FLAGS gives the sig-server processes node flags (e.g. to profile them:
+// "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -89,6 +91,7 @@ async function spawnSigServer(store) {
   const child = spawn(
     process.execPath,
     [
+      ...(process.env.KEZ_BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
       join(here, '..', 'dist', 'main.js'),
       ...where,
       '--port',

@@ -1,10 +1,12 @@
 import {
   applyEvent,
-  canonicalize,
   decodeJson,
+  decodeWithJcs,
+  detectEncoding,
   identityIdOf,
-  objectHash,
   parseBundle,
+  sha256Hex,
+  utf8Encode,
   verifyObject,
   type ChainEvent,
   type ChainState,
@@ -42,9 +44,11 @@ type Round = AppendOutcome | 'retry';
  * code is this file, chain-states.ts and storage/*; test/write-path.test.ts pins each one on
  * both backends):
  *
- * I1 Optimistic loop. An event is validated against a head read from the store, and the write
- *    is conditional on that head still being the head (storage `append(expected)`), so two
- *    racing appends for one position cannot both land. The loser re-reads and is judged again,
+ * I1 Optimistic loop. An event is validated against a head read from the store (or, for the
+ *    next event of a head this process cached, against that head without reading it), and the
+ *    write is conditional on that head still being the head (storage `append(expected)`), so
+ *    two racing appends for one position cannot both land; a head moved elsewhere is a
+ *    conflict, then read. The loser re-reads and is judged again,
  *    now as a candidate for an existing position; after `appendRounds` rounds: 503.
  * I2 Head-state cache. ChainStates caches the state at a head keyed by the head's hash, never
  *    by seq alone: a head moved by another replica is a miss, and the missing events are folded
@@ -58,8 +62,9 @@ type Round = AppendOutcome | 'retry';
  *    against the main chain's state before that position; an invalid one is refused and never
  *    stored. Evidence is bounded (`forksPerPosition`, `forksPerChain`): beyond, it is counted.
  *    The chain is flagged either way, since a valid rival exists.
- * I5 Group commit (SQLite). Appends of one event-loop turn share a transaction, each in its own
- *    savepoint: one append's failure never touches another's, and every answer waits for the
+ * I5 Group commit (SQLite). Appends share a transaction, each in its own savepoint: those of
+ *    one event-loop turn, and those arriving while the previous group commits on the writer
+ *    thread. One append's failure never touches another's, and every answer waits for the
  *    commit, so a 201 is durable. PostgreSQL commits each append alone, under a row lock on the
  *    chain that makes the head check and the insert atomic.
  * I6 Recovery reorg. A valid rival, once kept as evidence (I4), is resolved against the main
@@ -90,15 +95,14 @@ export class Appender {
   ) {}
 
   async append(identity: string, body: string): Promise<AppendOutcome> {
-    const obj = decodeJson(body);
+    // The decoder checked that the body is JCS(event): its text is what is stored and hashed.
+    // Only JSON is taken; decodeJson gives any other text its refusal.
+    if (detectEncoding(body) !== 'json') decodeJson(body);
+    const { object: obj, jcs } = decodeWithJcs(body);
     if (obj.type !== 'event')
       throw new ApiError(400, 'malformed', `expected an event, got a ${obj.type}`);
     const event = obj as ChainEvent;
-    const stored: StoredEvent = {
-      seq: event.seq,
-      hash: objectHash(event),
-      jcs: canonicalize(event),
-    };
+    const stored: StoredEvent = { seq: event.seq, hash: sha256Hex(utf8Encode(jcs)), jcs };
     const eventIdentity = event.seq === 0 ? identityIdOf(stored.hash) : event.identity;
     if (eventIdentity !== identity) {
       throw new ApiError(
@@ -108,6 +112,8 @@ export class Appender {
       );
     }
 
+    const extended = await this.extendLastHead(identity, event, stored);
+    if (extended) return extended;
     for (let round = 0; round < LIMITS.appendRounds; round++) {
       const head = await this.store.head(identity);
       try {
@@ -121,6 +127,33 @@ export class Appender {
       }
     }
     throw new ApiError(503, 'unavailable', 'too much contention on this chain, retry');
+  }
+
+  /**
+   * The usual append, without reading the head first (I1): the event extends the head this
+   * process cached, and the write is conditional on that head, so a head moved elsewhere costs
+   * a conflict and the loop decides. null: the loop decides.
+   */
+  private async extendLastHead(
+    identity: string,
+    event: ChainEvent,
+    stored: StoredEvent,
+  ): Promise<AppendOutcome | null> {
+    const before = this.states.lastHead(identity);
+    if (!before || event.seq !== before.head.seq + 1 || event.prev !== before.head.hash)
+      return null;
+    let state: ChainState;
+    try {
+      state = applyEvent(before, event, { now: this.now() });
+    } catch (err) {
+      // The refusal the loop would give too, if that head is still the stored one.
+      if ((await this.store.head(identity))?.hash === before.head.hash) throw err;
+      return null;
+    }
+    const expected = { seq: before.head.seq, hash: before.head.hash };
+    if (!(await this.store.append(identity, stored, expected)).ok) return null;
+    this.states.remember(identity, state, before);
+    return { status: 201, seq: stored.seq, hash: stored.hash };
   }
 
   private async round(

@@ -130,6 +130,14 @@ export class ChainStates {
     return this.heads.get(head.identity)?.head.head.hash === head.hash;
   }
 
+  /**
+   * The state at the chain's head as this process last saw it, with no store read: another
+   * replica may have moved the head since, so it is only a guess to write conditionally on.
+   */
+  lastHead(identity: string): ChainState | undefined {
+    return this.heads.get(identity)?.head;
+  }
+
   /** The state after the event `head` names. */
   async atHead(head: ChainHead): Promise<ChainState> {
     const hit = this.cachedHead(head);

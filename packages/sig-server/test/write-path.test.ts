@@ -77,6 +77,22 @@ describe.each(BACKENDS)('write-path invariants on %s', (backend) => {
     expect(answers[8]!.json.error.code).toBe('not_authorized');
   });
 
+  // Broken if an append to the head a replica cached (judged without reading the head) were
+  // not conditional on that head, or its outcome stood once the head had moved: a rival of the
+  // event the other replica stored would land as well, and a re-post of that event would not
+  // be answered as already stored.
+  it('I1 cached head: an event extending a head the other replica moved is judged at the stored head', async () => {
+    const chain = await published(3);
+    const behind = new TestChain(chain.primary, [...chain.events]);
+    const moved = chain.push(chain.addEvent());
+    expect((await postEvent(b.url, chain.identity, moved)).status).toBe(201);
+    const rival = await postEvent(a.url, chain.identity, behind.addEvent());
+    expect(rival.status).toBe(409);
+    expect(rival.json.error.code).toBe('fork');
+    expect((await postEvent(a.url, chain.identity, moved)).status).toBe(200);
+    expect((await postEvent(a.url, chain.identity, chain.push(chain.addEvent()))).status).toBe(201);
+  });
+
   // Broken if the head cache were keyed by seq or trusted when the head moved elsewhere: `a`
   // would judge against its stale state; if it replayed from genesis instead of folding the
   // missing events on top, it would read the whole chain.
@@ -433,4 +449,33 @@ describe.each(BACKENDS)('write-path invariants on %s', (backend) => {
       else expect(seen?.hash).toBe(genesis[i]!.hash);
     }
   });
+
+  // SQLite commits on a writer thread, one group at a time, and appends arriving meanwhile wait
+  // for the next group. Broken if they were lost or answered before a commit: when the store
+  // closes with one group in flight and another waiting, or if an append of a later group
+  // extended a head its group had not seen committed.
+  it.runIf(backend === 'sqlite')(
+    'I5 commit: appends arriving while a group commits are committed by the next, even on close',
+    async () => {
+      const closing = await openStore(opts);
+      const chains = Array.from({ length: 6 }, () => new TestChain(newSigner()));
+      for (const c of chains) c.add();
+      const first = chains.map((c) => closing.append(c.identity, stored(c.events[0]!), null));
+      // The first group is in flight once its turn is over; these wait for the next one.
+      await new Promise((r) => setImmediate(r));
+      const second = chains.map((c) =>
+        closing.append(c.identity, stored(c.events[1]!), {
+          seq: 0,
+          hash: objectHash(c.events[0]!),
+        }),
+      );
+      const closed = closing.close();
+      expect(await Promise.all([...first, ...second])).toEqual(
+        Array.from({ length: 12 }, () => ({ ok: true })),
+      );
+      await closed;
+      for (const c of chains)
+        expect((await stores[1]!.head(c.identity))?.hash).toBe(objectHash(c.events[1]!));
+    },
+  );
 });
