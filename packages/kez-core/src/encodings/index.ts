@@ -35,7 +35,8 @@ export function detectEncoding(text: string): EncodingName {
   return 'markdown';
 }
 
-type Decoded = { object: SignedObject; jcs: string };
+/** `bytes`, when a decoder has them, are UTF-8(jcs), valid only until the next decode. */
+type Decoded = { object: SignedObject; jcs: string; bytes?: Uint8Array | undefined };
 const DECODERS: Record<EncodingName, (t: string) => Decoded> = {
   json: decodeJsonJcs,
   compact: decodeCompactJcs,
@@ -57,7 +58,8 @@ export function decode(text: string): { encoding: EncodingName; object: SignedOb
 /** decode, with JCS(object): the text the decoder checked, so verifying it needs no re-serialization. */
 export function decodeWithJcs(text: string): { encoding: EncodingName } & Decoded {
   const encoding = detectEncoding(text);
-  return { encoding, ...DECODERS[encoding](text) };
+  const { object, jcs, bytes } = DECODERS[encoding](text);
+  return { encoding, object, jcs, bytes };
 }
 
 export {
