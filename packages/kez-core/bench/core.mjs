@@ -36,7 +36,13 @@ function rate(fn) {
  * machine whose load changes during the run affects all of them alike and ratios stay fair.
  */
 function interleaved(fns) {
-  for (const fn of fns) for (let i = 0; i < 20; i++) fn(i);
+  // Warm-up by time, not by count: the first e2e row would otherwise measure the JIT tiering
+  // up through core's code (and accel's first OpenSSL verifications), which the raw
+  // primitive it is compared with never has to.
+  for (const fn of fns) {
+    const end = performance.now() + 300;
+    for (let i = 0; performance.now() < end; i++) fn(i);
+  }
   const counts = fns.map(() => 0);
   const times = fns.map(() => 0);
   const slices = Math.max(1, Math.round(SECONDS * 10));
