@@ -2,15 +2,18 @@
 import { setPrimitives, type Primitives } from '@kez/core';
 import { ed25519VerifyAdaptive } from './ed25519-adaptive.js';
 import { schnorrVerifyAdaptive } from './schnorr-adaptive.js';
-import { sha256OpenSsl } from './sha256-openssl.js';
+import { sha256HexOpenSsl, sha256OpenSsl } from './sha256-openssl.js';
+import { b64uDecodeNode } from './base64url-node.js';
 import { zstdDecompressNative } from './zstd-libzstd.js';
 
 export const fastPrimitives: Primitives = {
-  name: 'openssl/libsodium+noble/libsecp256k1+openssl+libzstd',
+  name: 'openssl/libsodium+noble/libsecp256k1+openssl+libzstd+node-base64',
   ed25519Verify: ed25519VerifyAdaptive,
   schnorrVerify: schnorrVerifyAdaptive,
   sha256: sha256OpenSsl,
   zstdDecompress: zstdDecompressNative,
+  sha256Hex: sha256HexOpenSsl,
+  b64uDecode: b64uDecodeNode,
 };
 
 /** The backends behind fastPrimitives one by one, for tests and benchmarks. */

@@ -7,3 +7,8 @@ export function sha256OpenSsl(msg: Uint8Array): Uint8Array {
   // A plain Uint8Array view, like the pure hash returns (not a Buffer).
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
+
+/** Hex straight from OpenSSL: no Buffer to allocate, and one flat string. */
+export function sha256HexOpenSsl(msg: Uint8Array): string {
+  return hash('sha256', msg, 'hex');
+}

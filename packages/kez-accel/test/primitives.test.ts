@@ -2,7 +2,17 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ed25519 as nobleEd } from '@noble/curves/ed25519.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { ED25519_SPKI_PREFIX_HEX, ed25519SpkiDer, KezError, purePrimitives } from '@kez/core';
+import {
+  b64uDecode,
+  b64uEncode,
+  ED25519_SPKI_PREFIX_HEX,
+  ed25519SpkiDer,
+  getPrimitives,
+  KezError,
+  purePrimitives,
+  setPrimitives,
+  toHex,
+} from '@kez/core';
 import {
   ed25519VerifyOpenSsl,
   ed25519VerifySodium,
@@ -61,6 +71,51 @@ describe('fast primitives agree with the pure ones on random inputs', () => {
         new Uint8Array(64),
       ),
     ).toBe(false);
+  });
+});
+
+describe('SHA-256 hex and base64url', () => {
+  it('sha256Hex is the hex of the pure hash', () => {
+    for (let n = 0; n < 300; n += 7) {
+      const msg = crypto.getRandomValues(new Uint8Array(n));
+      expect(fastPrimitives.sha256Hex!(msg)).toBe(toHex(purePrimitives.sha256(msg)));
+    }
+  });
+  // Core's strict decoder, with no backend in front of it.
+  const strict = (s: string): string => {
+    const before = getPrimitives();
+    setPrimitives(purePrimitives);
+    try {
+      return toHex(b64uDecode(s));
+    } catch (err) {
+      return (err as KezError).code;
+    } finally {
+      setPrimitives(before);
+    }
+  };
+  it('accepts exactly the canonical texts, with the same bytes as core', () => {
+    const texts: string[] = [];
+    for (let n = 0; n < 40; n++) {
+      const s = b64uEncode(Uint8Array.from({ length: n }, (_, i) => (i * 53 + n) & 255));
+      texts.push(
+        s,
+        `${s}=`,
+        `${s}==`,
+        ` ${s}`,
+        `${s}\n`,
+        `${s}A`,
+        `${s}+`,
+        `${s}/`,
+        s.replace(/.$/, 'B'),
+      );
+    }
+    texts.push('AB', 'AAB', 'A', '!!!!', 'AA==', 'é', 'AAAA\u0000');
+    for (const s of texts) {
+      const fast = fastPrimitives.b64uDecode!(s);
+      const want = strict(s);
+      if (fast === undefined) expect(want).toBe('bad_encoding');
+      else expect(toHex(fast)).toBe(want);
+    }
   });
 });
 

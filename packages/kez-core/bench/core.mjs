@@ -36,7 +36,13 @@ function rate(fn) {
  * machine whose load changes during the run affects all of them alike and ratios stay fair.
  */
 function interleaved(fns) {
-  for (const fn of fns) for (let i = 0; i < 20; i++) fn(i);
+  // Warm-up by time, not by count: the first e2e row would otherwise measure the JIT tiering
+  // up through core's code (and accel's first OpenSSL verifications), which the raw
+  // primitive it is compared with never has to.
+  for (const fn of fns) {
+    const end = performance.now() + 300;
+    for (let i = 0; performance.now() < end; i++) fn(i);
+  }
   const counts = fns.map(() => 0);
   const times = fns.map(() => 0);
   const slices = Math.max(1, Math.round(SECONDS * 10));
@@ -162,6 +168,15 @@ const rawFn = {
     schnorr.verify(c.sig, c.digest, c.pub);
   },
 };
+// Both suites' e2e paths run before any row is measured, so the first row does not pay alone
+// for what any first use costs (code tiering up, accel's first OpenSSL verifications, the
+// collection of the garbage the rows above left): measured first, ed25519 read ~0.5x where it
+// reads ~0.8x second.
+k.setPrimitives(fastPrimitives);
+for (const suite of ['ed25519', 'bip340']) {
+  const end = performance.now() + 500;
+  for (let i = 0; performance.now() < end; i++) e2eOnce(suite)(i);
+}
 for (const [backend, prims] of [
   ['accel', fastPrimitives],
   ['pure', k.purePrimitives],

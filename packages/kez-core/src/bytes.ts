@@ -34,12 +34,19 @@ function isLowerHex(s: string): boolean {
 }
 
 export function fromHex(s: string, bytes?: number): Uint8Array {
-  if (typeof s !== 'string' || !isLowerHex(s)) fail('malformed', 'not lowercase hex');
+  if (typeof s !== 'string' || s.length % 2 !== 0) fail('malformed', 'not lowercase hex');
+  const out = new Uint8Array(s.length / 2);
+  // One pass: any non-digit makes `bad` negative.
+  let bad = 0;
+  for (let i = 0; i < out.length; i++) {
+    const hi = hexValue(s.charCodeAt(2 * i));
+    const lo = hexValue(s.charCodeAt(2 * i + 1));
+    bad |= hi | lo;
+    out[i] = (hi << 4) | lo;
+  }
+  if (bad < 0) fail('malformed', 'not lowercase hex');
   if (bytes !== undefined && s.length !== bytes * 2)
     fail('malformed', `hex must be ${bytes} bytes`);
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++)
-    out[i] = (hexValue(s.charCodeAt(2 * i)) << 4) | hexValue(s.charCodeAt(2 * i + 1));
   return out;
 }
 
@@ -70,9 +77,10 @@ export function b64uEncode(b: Uint8Array): string {
 }
 
 /** Canonical base64url: no padding, alphabet only, length ≢ 1 (mod 4), zero unused bits. */
-/** Canonical base64url: no padding, alphabet only, length ≢ 1 (mod 4), zero unused bits. */
 export function b64uDecode(s: string): Uint8Array {
   if (typeof s !== 'string') fail('bad_encoding', 'base64url must be a string');
+  const fast = getPrimitives().b64uDecode?.(s);
+  if (fast) return fast;
   if (s.length % 4 === 1) fail('bad_encoding', 'base64url length ≡ 1 (mod 4)');
   const out = new Uint8Array(Math.floor((s.length * 3) / 4));
   // Up to four sextets at a time; any character outside the alphabet makes `bad` negative.
@@ -148,9 +156,12 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+const HAS_UPPER = /[A-Z]/;
+
 /** Lower-cases A–Z only: SPEC §2 input forms fold ASCII case and nothing else (no Unicode case mapping). */
 export function asciiLower(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  // Canonical text (checked on every object verified) has no capitals: no replace to run.
+  return HAS_UPPER.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
 }
 
 /** Strips leading and trailing ASCII whitespace (TAB, LF, CR, SPACE) only (SPEC §2.1). */
@@ -191,7 +202,8 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
-  return toHex(getPrimitives().sha256(bytes));
+  const p = getPrimitives();
+  return p.sha256Hex ? p.sha256Hex(bytes) : toHex(p.sha256(bytes));
 }
 
 export function randomBytes(n: number): Uint8Array {

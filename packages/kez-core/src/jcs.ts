@@ -138,6 +138,58 @@ function checkValues(v: unknown): boolean {
   return ordered;
 }
 
+// String.prototype.isWellFormed where the runtime has it (ES2024), else bytes.ts's loop.
+const wellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : isWellFormed;
+
+/**
+ * Whether parsed JSON holds only integers in [0, 2^53-1], objects whose keys are in JCS order,
+ * and nesting within MAX_DEPTH (the top-level object is depth 1, as scanTopLevel counts). Never
+ * throws: false sends the text to the checking path, which finds the reason.
+ */
+function plainCanonicalValues(v: unknown, depth: number): boolean {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0;
+  if (v === null || typeof v !== 'object') return true;
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!plainCanonicalValues(v[i], depth + 1)) return false;
+    return true;
+  }
+  const o = v as Record<string, unknown>;
+  let prev: string | undefined;
+  for (const k in o) {
+    if ((prev !== undefined && !(prev < k)) || !plainCanonicalValues(o[k], depth + 1)) return false;
+    prev = k;
+  }
+  return true;
+}
+
+/**
+ * The common case of parseCanonicalText, with one parse and one serialization: text that is
+ * exactly JCS(object) (+ one LF). It accepts exactly what the checking path accepts: without
+ * `\u` escapes, every parsed string is a piece of the well-formed text (with ASCII escapes
+ * resolved), so strings need no check of their own; JSON.stringify(value) === body then proves
+ * there is nothing after the object and that the bracket depth is the value depth checked.
+ * Anything else returns undefined, and the checking path decides, with its error codes.
+ */
+function parseCanonicalFast(
+  text: string,
+): { value: Record<string, unknown>; jcs: string } | undefined {
+  const body = text.charCodeAt(text.length - 1) === 0x0a ? text.slice(0, -1) : text;
+  if (body.charCodeAt(0) !== 0x7b || body.includes('\\u') || !wellFormed(body)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if (!plainCanonicalValues(value, 1) || JSON.stringify(value) !== body) return undefined;
+  return { value: value as Record<string, unknown>, jcs: body };
+}
+
 /**
  * SPEC §8.1: `text` must be exactly JCS(o) of a JSON object, optionally followed by one LF.
  * Limits are checked before parsing; bytes after the object (other than one LF) are
@@ -157,6 +209,8 @@ export function parseCanonicalText(text: string): { value: Record<string, unknow
   ) {
     fail('too_large', `JSON encoding exceeds ${MAX_JSON_BYTES} bytes`);
   }
+  const fast = parseCanonicalFast(text);
+  if (fast) return fast;
   const { end, depth } = scanTopLevel(text);
   if (depth > MAX_DEPTH) fail('too_large', `nesting depth exceeds ${MAX_DEPTH}`);
   let body = text;
@@ -189,4 +243,52 @@ export function parseCanonicalText(text: string): { value: Record<string, unknow
     );
   }
   return { value: value as Record<string, unknown>, jcs: body };
+}
+
+/** The UTF-8 bytes that start member `name` in JCS text (`"name":`), for jcsMemberSpan. */
+export function jcsMemberKey(name: string): Uint8Array {
+  return utf8Encode(`${canonicalize(name)}:`);
+}
+
+/**
+ * In the UTF-8 bytes of JCS(o) for an object o, the bytes of its top-level member whose text
+ * starts with `key` (jcsMemberKey) together with one comma next to it, as [start, end);
+ * undefined when o has no such member.
+ * RFC 8785 writes each member on its own, so JCS(o without it) is the bytes outside the span.
+ * Quotes, backslashes and brackets are ASCII, which no multi-byte UTF-8 sequence contains.
+ */
+export function jcsMemberSpan(jcs: Uint8Array, key: Uint8Array): [number, number] | undefined {
+  let depth = 0;
+  let inString = false;
+  let memberAt = -1;
+  let start = -1;
+  for (let i = 0; i < jcs.length; i++) {
+    const c = jcs[i]!;
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      if (depth === 1 && i === memberAt && start < 0 && startsWithAt(jcs, key, i)) start = i;
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth === 1) memberAt = i + 1;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0)
+        return start < 0 ? undefined : [jcs[start - 1] === 0x2c ? start - 1 : start, i];
+    } else if (c === 0x2c && depth === 1) {
+      if (start >= 0) return [start, i + 1];
+      memberAt = i + 1;
+    }
+  }
+  return undefined;
+}
+
+function startsWithAt(b: Uint8Array, prefix: Uint8Array, at: number): boolean {
+  if (at + prefix.length > b.length) return false;
+  for (let j = 0; j < prefix.length; j++) if (b[at + j] !== prefix[j]) return false;
+  return true;
 }

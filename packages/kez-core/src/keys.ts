@@ -47,6 +47,8 @@ function isXOnlyPoint(x: Uint8Array): boolean {
 
 // Parsed key ids (valid ones only), so a chain signed by one key decodes its point once.
 const cache = new BoundedCache<string, ParsedKeyId>(4096);
+// The most recent answer, in front of the cache.
+let last: ParsedKeyId | undefined;
 
 /** Parses a key id in canonical form only; anything else is bad_key. */
 export function parseKeyId(id: string): ParsedKeyId {
@@ -61,8 +63,14 @@ export function parseKeyId(id: string): ParsedKeyId {
  */
 export function parseKeyIdShared(id: string): Readonly<ParsedKeyId> {
   if (typeof id !== 'string') fail('bad_key', 'key id must be a string');
+  // The structure check and then the signature check of one object ask for the same key:
+  // the second answer needs no cache lookup (a parse depends on the id text alone).
+  if (last !== undefined && id === last.id) return last;
   const hit = cache.get(id);
-  if (hit) return hit;
+  if (hit) {
+    last = hit;
+    return hit;
+  }
   let parsed: ParsedKeyId;
   if (id.startsWith('ed25519:')) {
     const hex = id.slice(8);
@@ -83,6 +91,7 @@ export function parseKeyIdShared(id: string): Readonly<ParsedKeyId> {
     return fail('bad_key', 'unknown key id form');
   }
   cache.set(id, parsed);
+  last = parsed;
   return parsed;
 }
 

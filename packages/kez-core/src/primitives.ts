@@ -1,4 +1,4 @@
-// The seam for faster primitives: signature checks, SHA-256 and zstd decompression. Policy
+// The seam for faster primitives: signature checks, SHA-256, zstd decompression and base64url. Policy
 // checks (SPEC §3.3) stay in suites.ts and run before either backend, so a backend only decides
 // the curve equation; the §8.2 frame checks and size rules stay in compact.ts, so a
 // decompressor only inflates a checked frame into a bounded output.
@@ -21,6 +21,13 @@ export interface Primitives {
    * view of a buffer the next call reuses.
    */
   zstdDecompress(frame: Uint8Array, info: ZstdFrameInfo, cap: number): Uint8Array | undefined;
+  /** Optional: lowercase hex of sha256(msg), where a backend makes it cheaper than the bytes. */
+  sha256Hex?(msg: Uint8Array): string;
+  /**
+   * Optional: the bytes of `text` when it is canonical base64url (SPEC §1), else undefined; the
+   * pure decoder then decides, and says why (so a backend only speeds up the accepting path).
+   */
+  b64uDecode?(text: string): Uint8Array | undefined;
 }
 
 const Point = ed25519.Point;

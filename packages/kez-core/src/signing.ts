@@ -1,7 +1,7 @@
 // Signing input with domain separation (SPEC §3.1), object hash (§1), sign and verify (§4).
 import { fail } from './errors.js';
 import { concatBytes, fromHex, sha256Hex, toHex, utf8Encode } from './bytes.js';
-import { canonicalBytes, canonicalize, canonicalWithAndWithout } from './jcs.js';
+import { canonicalBytes, canonicalWithAndWithout, jcsMemberKey, jcsMemberSpan } from './jcs.js';
 import { parseKeyIdShared, type Signer } from './keys.js';
 import { verifyParsedKey } from './suites.js';
 import { parseObject, VERSIONS, type SignedObject } from './objects.js';
@@ -92,40 +92,53 @@ export function checkSignature(keyId: string, input: Uint8Array, sigHex: string)
     fail('bad_signature', `signature by ${keyId} does not verify`);
 }
 
-/** A signed object read for checking: its hash H(o) and its JCS without `sig`, from one
- * serialization. */
+/** A signed object read for checking: its hash H(o) and its signing input (SPEC §3.1), from
+ * one serialization. */
 export interface ReadSigned {
   object: SignedObject;
   hash: string;
-  without: string;
+  input: Uint8Array;
 }
 
-/** Decode (if text) → structure; the hash and the signed text. Throws KezError. */
+const SIG_MEMBER = jcsMemberKey('sig');
+
+/** ASCII(ctx) || 0x00 || the bytes of `jcs` outside [cut[0], cut[1]). */
+function inputCutting(ctx: string, jcs: Uint8Array, cut: readonly [number, number]): Uint8Array {
+  const prefix = PREFIX.get(ctx) ?? prefixOf(ctx);
+  const [from, to] = cut;
+  const out = new Uint8Array(prefix.length + jcs.length - (to - from));
+  out.set(prefix);
+  out.set(jcs.subarray(0, from), prefix.length);
+  out.set(jcs.subarray(to), prefix.length + from);
+  return out;
+}
+
+/** Decode (if text) → structure; the hash and the signing input. Throws KezError. */
 export function readSigned(value: unknown): ReadSigned {
-  let obj: SignedObject;
-  let full: string;
-  let without: string;
   if (typeof value === 'string') {
-    // The decoder ran parseObject and checked that the text is JCS(obj): no second pass.
+    // The decoder ran parseObject and checked that the text is JCS(obj): no second pass. Its
+    // bytes are hashed as they are, and the signed text is them without the sig member.
     const d = decodeWithJcs(value);
-    obj = d.object;
-    full = d.jcs;
-    const { sig: _sig, ...rest } = obj;
-    without = canonicalize(rest);
-  } else {
-    obj = parseObject(value);
-    ({ full, without } = canonicalWithAndWithout(obj as unknown as Record<string, unknown>, 'sig'));
+    const obj = d.object;
+    const bytes = d.bytes ?? utf8Encode(d.jcs);
+    const cut = jcsMemberSpan(bytes, SIG_MEMBER);
+    // parseObject requires sig, so a span is always there.
+    if (!cut) return fail('malformed', 'missing member "sig"');
+    const input = inputCutting(signingContext(obj.kez, obj.type), bytes, cut);
+    return { object: obj, hash: sha256Hex(bytes), input };
   }
-  return { object: obj, hash: sha256Hex(utf8Encode(full)), without };
+  const obj = parseObject(value);
+  const { full, without } = canonicalWithAndWithout(
+    obj as unknown as Record<string, unknown>,
+    'sig',
+  );
+  const input = contextInput(signingContext(obj.kez, obj.type), utf8Encode(without));
+  return { object: obj, hash: sha256Hex(utf8Encode(full)), input };
 }
 
 /** The object's own signature (SPEC §3.1 context of its version and type). Throws bad_signature. */
-export function checkSigned({ object: obj, without }: ReadSigned): void {
-  checkSignature(
-    obj.key,
-    contextInput(signingContext(obj.kez, obj.type), utf8Encode(without)),
-    obj.sig,
-  );
+export function checkSigned({ object: obj, input }: ReadSigned): void {
+  checkSignature(obj.key, input, obj.sig);
 }
 
 /**

@@ -15,7 +15,12 @@ import {
   toHex,
   verifyObject,
   addClaim,
+  encodeJson,
+  objectHash,
+  signingInput,
+  type SignedObject,
 } from '../src/index.js';
+import { readSigned } from '../src/signing.js';
 import { buildChain, FIXTURE_NOW as NOW } from '@kez/test-kit/chain-builder';
 import { codeOf } from './probes.js';
 
@@ -120,6 +125,27 @@ describe('encodings', () => {
   it('verifyObject never throws on non-string, non-object input', () => {
     for (const v of [null, undefined, 1, [], true, Symbol.for('x'), () => 1, new Uint8Array(3)]) {
       expect(verifyObject(v, { now: NOW }).status).toBe('invalid');
+    }
+  });
+});
+
+describe('readSigned: one reading of the text for the hash and the signing input', () => {
+  const fixture = buildChain('bip340');
+  it('gives objectHash and signingInput of the object, from every encoding and from the object', async () => {
+    // Events whose body carries signed objects with a sig of their own (add: a claim).
+    for (const obj of fixture.events as SignedObject[]) {
+      const want = { hash: objectHash(obj), input: toHex(signingInput(obj)) };
+      const texts = [
+        encodeJson(obj),
+        `${encodeJson(obj)}\n`,
+        encodeMarkdown(obj),
+        await encodeCompact(obj),
+        encodeDns(await encodeCompact(obj)),
+      ];
+      for (const value of [obj, ...texts]) {
+        const r = readSigned(value);
+        expect({ hash: r.hash, input: toHex(r.input) }).toEqual(want);
+      }
     }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bip340,
+  ed25519,
   commitment,
   isCanonicalSubject,
   normalizeDomain,
@@ -17,6 +18,7 @@ import {
   identityIdOf,
   isIdentityId,
 } from '../src/index.js';
+import { parseKeyIdShared } from '../src/keys.js';
 import { codeOf } from './probes.js';
 
 describe('subjects (SPEC §2.2, §2.3)', () => {
@@ -86,6 +88,23 @@ describe('key ids (SPEC §2.1)', () => {
     expect(codeOf(() => nsecDecode('nsec1abc'))).toBe('bad_key');
     expect(commitment(npubId)).toBe(sha256Hex(utf8Encode(npubId)));
     expect(codeOf(() => nsecEncode(new Uint8Array(32)))).toBe('bad_key');
+  });
+  it('the key of each id, whatever was asked before (the last answer is kept in front of the cache)', () => {
+    const ids = [1, 2, 3].flatMap((n) => [
+      ed25519.keyId(ed25519.publicKey(new Uint8Array(32).fill(n))),
+      bip340.keyId(bip340.publicKey(new Uint8Array(32).fill(n))),
+    ]);
+    const want = ids.map((id) => toHex(parseKeyIdShared(id).publicKey));
+    for (const order of [ids, [...ids].reverse(), [ids[0]!, ids[0]!, ids[3]!, ids[0]!]]) {
+      for (const id of order) {
+        expect(parseKeyIdShared(id).id).toBe(id);
+        expect(toHex(parseKeyIdShared(id).publicKey)).toBe(want[ids.indexOf(id)]);
+        // A bad id right after a good one is still refused, and does not replace the answer.
+        expect(codeOf(() => parseKeyIdShared(`${id}x`))).toBe('bad_key');
+        expect(codeOf(() => parseKeyIdShared(''))).toBe('bad_key');
+        expect(parseKeyIdShared(id).id).toBe(id);
+      }
+    }
   });
 });
 

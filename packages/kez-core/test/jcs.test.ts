@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import canonicalizeLib from 'canonicalize';
 import { canonicalize, parseCanonical, KezError } from '../src/index.js';
-import { canonicalWithAndWithout } from '../src/jcs.js';
+import { canonicalWithAndWithout, jcsMemberKey, jcsMemberSpan } from '../src/jcs.js';
 import { HAVE_THIRD_PARTY, SKIP_MESSAGE, THIRD_PARTY } from '@kez/test-kit/vector-paths';
 
 const JCS = resolve(THIRD_PARTY, 'jcs');
@@ -145,5 +145,83 @@ describe('parseCanonical (SPEC §8.1)', () => {
     expect(code('{"a":[[[[[[[[1]]]]]]]]}')).toBe('too_large');
     expect(code('['.repeat(100_000))).toBe('too_large');
     expect(code(`{"a":"${'é'.repeat(32_768)}"}`)).toBe('too_large');
+  });
+  it('refuses lone surrogates given raw (not escaped) in the text', () => {
+    expect(code('{"a":"\ud800"}')).toBe('malformed');
+    expect(code('{"\udc00":1}')).toBe('malformed');
+    expect(code('{"a":"\ud83d\ude00"}')).toBe('ok');
+  });
+  it('returns the parsed object, equal to JSON.parse of the text', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })), (obj) => {
+        let text: string;
+        try {
+          text = canonicalize(obj);
+        } catch {
+          return;
+        }
+        let parsed: unknown;
+        try {
+          parsed = parseCanonical(text);
+        } catch (err) {
+          // Non-integers and values nested past the depth limit are refused, never accepted.
+          expect(['malformed', 'too_large']).toContain((err as KezError).code);
+          return;
+        }
+        expect(parsed).toEqual(JSON.parse(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('jcsMemberSpan', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+  const cut = (o: Record<string, unknown>, name: string) => {
+    const b = enc(canonicalize(o));
+    const span = jcsMemberSpan(b, jcsMemberKey(name));
+    if (!span) return undefined;
+    return dec(b.subarray(0, span[0])) + dec(b.subarray(span[1]));
+  };
+  it('cuts the top-level member and one comma: JCS without it', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })),
+        fc.string(),
+        fc.jsonValue({ maxDepth: 2 }),
+        (obj, name, value) => {
+          const o = { ...obj, [name]: value } as Record<string, unknown>;
+          const { [name]: _x, ...rest } = o;
+          let want: string;
+          try {
+            want = canonicalize(rest);
+            canonicalize(o);
+          } catch {
+            return;
+          }
+          expect(cut(o, name)).toBe(want);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+  it('finds only the top-level member, not look-alikes in names, values or nested objects', () => {
+    const sig = 'ab'.repeat(64);
+    const o = {
+      a: { sig },
+      'x"sig': sig,
+      b: [`"sig":"${sig}"`, { sig }],
+      sig,
+      subject: `"sig":"${sig}"`,
+      é: 'ü',
+    };
+    const { sig: _s, ...rest } = o;
+    expect(cut(o, 'sig')).toBe(canonicalize(rest));
+    expect(cut({ sig }, 'sig')).toBe('{}');
+    expect(cut({ a: 1, sig }, 'sig')).toBe('{"a":1}');
+    expect(cut({ sig, z: 1 }, 'sig')).toBe('{"z":1}');
+    expect(cut({ a: { sig } }, 'sig')).toBeUndefined();
+    expect(cut({ 'x"sig': sig }, 'sig')).toBeUndefined();
   });
 });

@@ -53,7 +53,11 @@ function inflate(frame: Uint8Array, info: ZstdFrameInfo): Uint8Array {
   return out;
 }
 
-function decodeCompactPayload(text: string): { value: Record<string, unknown>; jcs: string } {
+function decodeCompactPayload(text: string): {
+  value: Record<string, unknown>;
+  jcs: string;
+  bytes: Uint8Array;
+} {
   if (typeof text !== 'string') fail('bad_encoding', 'compact text must be a string');
   const s = text.endsWith('\n') ? text.slice(0, -1) : text;
   if (s.length > MAX_COMPACT_BYTES)
@@ -61,17 +65,27 @@ function decodeCompactPayload(text: string): { value: Record<string, unknown>; j
   if (!s.startsWith(COMPACT_PREFIX)) fail('bad_encoding', 'compact text must start with kez:z1:');
   const frame = b64uDecode(s.slice(COMPACT_PREFIX.length));
   const info = checkZstdFrame(frame);
-  const json = utf8Decode(inflate(frame, info));
+  const bytes = inflate(frame, info);
+  // Fatal UTF-8 decoding that keeps a BOM: the text is these bytes exactly.
+  const json = utf8Decode(bytes);
   if (json.endsWith('\n')) fail('non_canonical', 'compact payload must be exactly JCS(o)');
-  return parseCanonicalText(json);
+  const { value, jcs } = parseCanonicalText(json);
+  return { value, jcs, bytes };
 }
 
 export function decodeCompact(text: string): SignedObject {
   return decodeCompactJcs(text).object;
 }
 
-/** decodeCompact, with JCS(object) as checked while decoding. */
-export function decodeCompactJcs(text: string): { object: SignedObject; jcs: string } {
-  const { value, jcs } = decodeCompactPayload(text);
-  return { object: parseObject(value), jcs };
+/**
+ * decodeCompact, with JCS(object) as checked while decoding, and its UTF-8 bytes (the
+ * decompressed payload: a view the next decompression may overwrite, so use it at once).
+ */
+export function decodeCompactJcs(text: string): {
+  object: SignedObject;
+  jcs: string;
+  bytes: Uint8Array;
+} {
+  const { value, jcs, bytes } = decodeCompactPayload(text);
+  return { object: parseObject(value), jcs, bytes };
 }

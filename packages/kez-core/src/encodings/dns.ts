@@ -55,6 +55,10 @@ export function decodeDns(text: string): SignedObject {
 }
 
 /** decodeDns, with JCS(object) as checked while decoding. */
-export function decodeDnsJcs(text: string): { object: SignedObject; jcs: string } {
+export function decodeDnsJcs(text: string): {
+  object: SignedObject;
+  jcs: string;
+  bytes: Uint8Array;
+} {
   return decodeCompactJcs(parseTxt(text).join(''));
 }

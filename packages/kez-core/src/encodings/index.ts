@@ -27,15 +27,21 @@ export async function encode(obj: SignedObject, encoding: EncodingName): Promise
 /** By the first non-whitespace bytes: `{` JSON, `kez:z1:` compact, `"` DNS, else Markdown. */
 export function detectEncoding(text: string): EncodingName {
   if (typeof text !== 'string') fail('malformed', 'encoded text must be a string');
-  const m = /^[ \t\r\n]*/.exec(text.slice(0, 4096));
-  const start = text.slice(m ? m[0].length : 0, (m ? m[0].length : 0) + COMPACT_PREFIX.length);
+  // Text that does not start with whitespace (every encoder's output) needs no regex.
+  const c = text.charCodeAt(0);
+  const lead =
+    c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a
+      ? (/^[ \t\r\n]*/.exec(text.slice(0, 4096))?.[0].length ?? 0)
+      : 0;
+  const start = text.slice(lead, lead + COMPACT_PREFIX.length);
   if (start.startsWith('{')) return 'json';
   if (start.startsWith(COMPACT_PREFIX)) return 'compact';
   if (start.startsWith('"')) return 'dns';
   return 'markdown';
 }
 
-type Decoded = { object: SignedObject; jcs: string };
+/** `bytes`, when a decoder has them, are UTF-8(jcs), valid only until the next decode. */
+type Decoded = { object: SignedObject; jcs: string; bytes?: Uint8Array | undefined };
 const DECODERS: Record<EncodingName, (t: string) => Decoded> = {
   json: decodeJsonJcs,
   compact: decodeCompactJcs,
@@ -57,7 +63,8 @@ export function decode(text: string): { encoding: EncodingName; object: SignedOb
 /** decode, with JCS(object): the text the decoder checked, so verifying it needs no re-serialization. */
 export function decodeWithJcs(text: string): { encoding: EncodingName } & Decoded {
   const encoding = detectEncoding(text);
-  return { encoding, ...DECODERS[encoding](text) };
+  const { object, jcs, bytes } = DECODERS[encoding](text);
+  return { encoding, object, jcs, bytes };
 }
 
 export {
