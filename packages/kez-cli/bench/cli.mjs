@@ -2,12 +2,15 @@
 // Process wall time of the `kez` binary: `kez --version` (startup alone) and
 // `kez claim verify FILE` for a Markdown and a compact claim (startup + core + accel + decode +
 // verify), next to `node -e 0` measured in the same run, interleaved so load drifts hit all
-// alike. Medians of N runs; N is bounded by a time budget. Prints a table, then one JSON line.
+// alike, and next to the floor under the CLI: core + accel alone, bundled into one file the
+// same way, decoding and verifying the same Markdown claim (what any `claim verify` loads and
+// runs). Medians of N runs; N is bounded by a time budget. Prints a table, then one JSON line.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const BIN = fileURLToPath(new URL('../bin/kez.js', import.meta.url));
 const RUNS = Number(process.env.KEZ_BENCH_RUNS ?? 21);
@@ -22,7 +25,42 @@ function kez(args) {
   return r.stdout;
 }
 
+/** core + accel alone: decode a claim file and verify it, as one minified ESM file. */
+async function buildFloor() {
+  // Under node_modules so the native addons it leaves external resolve as the bundle's do.
+  const outfile = fileURLToPath(
+    new URL('../node_modules/.cache/kez-bench/floor.js', import.meta.url),
+  );
+  await build({
+    stdin: {
+      contents: [
+        "import '@kez/accel';",
+        "import { decode, verifyClaim } from '@kez/core';",
+        "import { readFileSync } from 'node:fs';",
+        "const v = verifyClaim(decode(readFileSync(process.argv[2], 'utf8')).object, { now: Math.floor(Date.now() / 1000) });",
+        "if (v.status !== 'valid') process.exit(1);",
+        "process.stdout.write(v.status + '\\n');",
+      ].join('\n'),
+      resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+      sourcefile: 'floor.mjs',
+    },
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['sodium-native', 'bcrypto', 'zstd-napi', '@bokuweb/zstd-wasm', 'tr46'],
+    banner: {
+      js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);",
+    },
+    minify: true,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
 try {
+  const floor = await buildFloor();
   kez(['key', 'gen']);
   kez(['sigchain', 'init']);
   const md = join(dir, 'claim.md');
@@ -32,6 +70,7 @@ try {
 
   const cases = [
     { name: 'node -e 0', argv: ['-e', '0'] },
+    { name: 'floor: core+accel verify (md)', argv: [floor, md] },
     { name: 'kez --version', argv: [BIN, '--version'] },
     { name: 'kez claim verify (md)', argv: [BIN, 'claim', 'verify', md] },
     { name: 'kez claim verify (compact)', argv: [BIN, 'claim', 'verify', compact] },
@@ -66,11 +105,11 @@ try {
 
   console.log(`kez CLI process wall time, ${runs} interleaved runs each (Node ${process.version})`);
   console.log(
-    `${'case'.padEnd(28)}${'median ms'.padStart(11)}${'min ms'.padStart(9)}${'× node'.padStart(9)}${'+ms'.padStart(8)}`,
+    `${'case'.padEnd(31)}${'median ms'.padStart(11)}${'min ms'.padStart(9)}${'× node'.padStart(9)}${'+ms'.padStart(8)}`,
   );
   for (const r of rows) {
     console.log(
-      `${r.name.padEnd(28)}${r.median_ms.toFixed(1).padStart(11)}${r.min_ms.toFixed(1).padStart(9)}${r.ratio_vs_node.toFixed(2).padStart(9)}${r.overhead_ms.toFixed(1).padStart(8)}`,
+      `${r.name.padEnd(31)}${r.median_ms.toFixed(1).padStart(11)}${r.min_ms.toFixed(1).padStart(9)}${r.ratio_vs_node.toFixed(2).padStart(9)}${r.overhead_ms.toFixed(1).padStart(8)}`,
     );
   }
   const goals = {
