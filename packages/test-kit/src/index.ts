@@ -22,4 +22,4 @@ export {
   type ProfileAccount,
 } from './profile-standin.js';
 export { profileServices, type ProfileServiceName } from './fixtures/profiles/index.js';
-export { peertube, pixelfed, type ApFlavour } from './fixtures/ap-flavours.js';
+export { ownServer, peertube, pixelfed, type ApFlavour } from './fixtures/ap-flavours.js';

@@ -183,8 +183,9 @@ export async function startMastodonStandin(
       await Promise.all([close(), local?.close()]);
     },
     addAccount(username: string, p: { summary?: string; fields?: StandinField[] } = {}) {
-      checkProfile(p);
-      if (flavour && [...(p.summary ?? '')].length > flavour.noteLimit)
+      // Mastodon's limits for Mastodon; another server's note limit for its flavour.
+      if (!flavour) checkProfile(p);
+      else if ([...(p.summary ?? '')].length > flavour.noteLimit)
         throw new Error(`${flavour.name} keeps ${flavour.noteLimit} characters of a profile text`);
       const a = {
         username,
