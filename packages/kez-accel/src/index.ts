@@ -4,14 +4,14 @@ import { ed25519VerifyAdaptive } from './ed25519-adaptive.js';
 import { schnorrVerifyAdaptive } from './schnorr-adaptive.js';
 import { sha256HexOpenSsl, sha256OpenSsl } from './sha256-openssl.js';
 import { b64uDecodeNode } from './base64url-node.js';
-import { zstdDecompressNative } from './zstd-libzstd.js';
+import { zstdDecompressAdaptive } from './zstd-adaptive.js';
 
 export const fastPrimitives: Primitives = {
-  name: 'openssl/libsodium+noble/libsecp256k1+openssl+libzstd+node-base64',
+  name: 'openssl/libsodium+noble/libsecp256k1+openssl+fzstd/libzstd+node-base64',
   ed25519Verify: ed25519VerifyAdaptive,
   schnorrVerify: schnorrVerifyAdaptive,
   sha256: sha256OpenSsl,
-  zstdDecompress: zstdDecompressNative,
+  zstdDecompress: zstdDecompressAdaptive,
   sha256Hex: sha256HexOpenSsl,
   b64uDecode: b64uDecodeNode,
 };
@@ -22,6 +22,8 @@ export { ed25519VerifySodium } from './ed25519-sodium.js';
 export { SODIUM_AFTER } from './ed25519-adaptive.js';
 export { schnorrVerifyNative } from './schnorr-libsecp256k1.js';
 export { LIBSECP_AFTER } from './schnorr-adaptive.js';
+export { zstdDecompressNative } from './zstd-libzstd.js';
+export { LIBZSTD_AFTER } from './zstd-adaptive.js';
 
 export function installFastPrimitives(): void {
   setPrimitives(fastPrimitives);

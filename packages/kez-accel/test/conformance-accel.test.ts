@@ -1,6 +1,6 @@
 // The same vector and negative suite as @kez/core's pure backend, on the fast primitives: as
-// installed (Ed25519 by OpenSSL, then libsodium; BIP-340 by the pure backend, then libsecp256k1),
-// and with each backend alone.
+// installed (Ed25519 by OpenSSL, then libsodium; BIP-340 and zstd by the pure backends, then
+// libsecp256k1 and libzstd), and with each backend alone.
 import { afterAll, describe, expect, it } from 'vitest';
 // The built package (as its users load it): the pool's worker threads run dist/pool-worker.js.
 import {
@@ -9,6 +9,7 @@ import {
   fastPrimitives,
   SignaturePool,
   schnorrVerifyNative,
+  zstdDecompressNative,
 } from '@kez/accel';
 import { conformanceSuite } from '@kez/test-kit/conformance';
 import { countUses } from '@kez/test-kit/signatures-ahead';
@@ -44,4 +45,9 @@ conformanceSuite('accel, BIP-340 by libsecp256k1', () => ({
   ...fastPrimitives,
   name: 'accel-libsecp256k1',
   schnorrVerify: schnorrVerifyNative,
+}));
+conformanceSuite('accel, zstd by libzstd', () => ({
+  ...fastPrimitives,
+  name: 'accel-libzstd',
+  zstdDecompress: zstdDecompressNative,
 }));

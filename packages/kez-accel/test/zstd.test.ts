@@ -15,7 +15,10 @@ import {
   type Primitives,
 } from '@kez/core';
 import { vectors } from '@kez/test-kit/conformance';
-import { fastPrimitives } from '../src/index.js';
+import { fastPrimitives, LIBZSTD_AFTER, zstdDecompressNative } from '../src/index.js';
+
+/** The fast primitives with libzstd from the first frame (as installed, it takes over after LIBZSTD_AFTER). */
+const native: Primitives = { ...fastPrimitives, zstdDecompress: zstdDecompressNative };
 
 afterEach(() => setPrimitives(fastPrimitives));
 
@@ -29,7 +32,7 @@ function outcome(p: Primitives, run: () => unknown): Outcome {
     return { code: (err as KezError).code };
   }
 }
-const both = (run: () => unknown) => [outcome(purePrimitives, run), outcome(fastPrimitives, run)];
+const both = (run: () => unknown) => [outcome(purePrimitives, run), outcome(native, run)];
 
 /** A zstd frame of `data`, with or without Frame_Content_Size (then windowed). */
 function frameOf(data: Uint8Array, contentSize: boolean, level = 3): Uint8Array {
@@ -71,7 +74,7 @@ describe('libzstd and fzstd agree', () => {
         expect(info.contentSize).toBe(contentSize ? n : undefined);
         for (const cap of [n - 1, n, n + 1].filter((c) => c >= 0 && c <= MAX_DECOMPRESSED_BYTES)) {
           const pure = purePrimitives.zstdDecompress(frame, info, cap);
-          const fast = fastPrimitives.zstdDecompress(frame, info, cap);
+          const fast = native.zstdDecompress(frame, info, cap);
           if (n > cap) {
             expect(pure).toBeUndefined();
             expect(fast).toBeUndefined();
@@ -120,12 +123,24 @@ describe('libzstd and fzstd agree', () => {
       const at = from + ((i * 7) % (bad.length - from));
       bad[at]! ^= 1 << (i % 8);
       const input = `kez:z1:${b64uEncode(bad)}`;
-      for (const p of [purePrimitives, fastPrimitives]) {
+      for (const p of [purePrimitives, native, fastPrimitives]) {
         setPrimitives(p);
         const verdict = verifyObject(input, { now: vectors.now });
         if (verdict.status === 'valid') expect(verdict.evidence.hash).toBe(v.hash);
         else expect(verdict.status).toBe('invalid');
       }
+    }
+  });
+});
+
+describe('zstd as installed: fzstd first, then libzstd', () => {
+  it('keeps its answers across the switch, a frame over the cap included', () => {
+    const data = new TextEncoder().encode('kez '.repeat(200));
+    const frame = frameOf(data, true);
+    const info = checkZstdFrame(frame);
+    for (let i = 0; i < LIBZSTD_AFTER + 8; i++) {
+      expect(fastPrimitives.zstdDecompress(frame, info, data.length)).toEqual(data);
+      expect(fastPrimitives.zstdDecompress(frame, info, data.length - 1)).toBeUndefined();
     }
   });
 });

@@ -446,4 +446,20 @@ for (const [kind, byN] of Object.entries(results.reads))
     summary[`read_${kind}_${n}_chains_to_fastify`] = +(r.rate / hello.rate).toFixed(4);
     summary[`read_${kind}_${n}_chains_p50_ms`] = +r.p50.toFixed(3);
   }
+// Issue 15's targets: appends at 64 concurrent on SQLite against verify/2, chain reads against
+// bare Fastify (each backend, 1,000 chains stored).
+summary.targets = [
+  {
+    name: 'sig-server: appends/s, SQLite, 64 concurrent / in-process verify/2',
+    value: summary.append_sqlite_64_to_verify_half,
+    goal: 0.5,
+    better: 'higher',
+  },
+  ...['sqlite', 'postgres'].map((kind) => ({
+    name: `sig-server: chain reads/s, ${kind}, 1,000 chains / bare Fastify`,
+    value: summary[`read_${kind}_1000_chains_to_fastify`],
+    goal: 0.5,
+    better: 'higher',
+  })),
+];
 console.log(JSON.stringify(summary));
