@@ -1,10 +1,12 @@
 // Node-only fast primitives for @kez/core. Importing this module installs them.
 import { setPrimitives, type Primitives } from '@kez/core';
-import { ed25519VerifyAdaptive } from './ed25519-adaptive.js';
-import { schnorrVerifyAdaptive } from './schnorr-adaptive.js';
+import {
+  ed25519VerifyAdaptive,
+  schnorrVerifyAdaptive,
+  zstdDecompressAdaptive,
+} from './adaptive.js';
 import { sha256HexOpenSsl, sha256OpenSsl } from './sha256-openssl.js';
 import { b64uDecodeNode } from './base64url-node.js';
-import { zstdDecompressAdaptive } from './zstd-adaptive.js';
 
 export const fastPrimitives: Primitives = {
   name: 'openssl/libsodium+noble/libsecp256k1+openssl+fzstd/libzstd+node-base64',
@@ -19,11 +21,9 @@ export const fastPrimitives: Primitives = {
 /** The backends behind fastPrimitives one by one, for tests and benchmarks. */
 export { ed25519VerifyOpenSsl } from './ed25519-openssl.js';
 export { ed25519VerifySodium } from './ed25519-sodium.js';
-export { SODIUM_AFTER } from './ed25519-adaptive.js';
+export { LIBSECP_AFTER, LIBZSTD_AFTER, SODIUM_AFTER } from './adaptive.js';
 export { schnorrVerifyNative } from './schnorr-libsecp256k1.js';
-export { LIBSECP_AFTER } from './schnorr-adaptive.js';
 export { zstdDecompressNative } from './zstd-libzstd.js';
-export { LIBZSTD_AFTER } from './zstd-adaptive.js';
 
 export function installFastPrimitives(): void {
   setPrimitives(fastPrimitives);

@@ -119,13 +119,51 @@ describe('SHA-256 hex and base64url', () => {
   });
 });
 
-describe('Ed25519 backends: OpenSSL first, then libsodium', () => {
-  it('both agree with the pure backend on honest, tampered and garbage signatures', () => {
-    for (let i = 0; i < 64; i++) {
+type Verify = (publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array) => boolean;
+// Each suite as installed (the backend at hand first, then the native one) and each of its
+// backends alone, against the pure backend.
+const SUITES: {
+  name: string;
+  backends: Record<string, Verify>;
+  pure: Verify;
+  installed: Verify;
+  after: number;
+  /** A fresh key for message `i`: its public key and a signer. */
+  key(): { pub: Uint8Array; sign(msg: Uint8Array): Uint8Array };
+  msgLength(i: number): number;
+}[] = [
+  {
+    name: 'Ed25519: OpenSSL, then libsodium',
+    backends: { openssl: ed25519VerifyOpenSsl, libsodium: ed25519VerifySodium },
+    pure: purePrimitives.ed25519Verify,
+    installed: fastPrimitives.ed25519Verify,
+    after: SODIUM_AFTER,
+    key() {
       const seed = crypto.getRandomValues(new Uint8Array(32));
-      const pub = nobleEd.getPublicKey(seed);
-      const msg = crypto.getRandomValues(new Uint8Array(i));
-      const good = nobleEd.sign(msg, seed);
+      return { pub: nobleEd.getPublicKey(seed), sign: (m) => nobleEd.sign(m, seed) };
+    },
+    msgLength: (i) => i,
+  },
+  {
+    name: 'BIP-340: noble, then libsecp256k1',
+    backends: { libsecp256k1: schnorrVerifyNative },
+    pure: purePrimitives.schnorrVerify,
+    installed: fastPrimitives.schnorrVerify,
+    after: LIBSECP_AFTER,
+    key() {
+      const sk = schnorr.utils.randomSecretKey();
+      return { pub: schnorr.getPublicKey(sk), sign: (m) => schnorr.sign(m, sk) };
+    },
+    msgLength: () => 32,
+  },
+];
+
+describe.each(SUITES)('$name', (suite) => {
+  it('every backend agrees with the pure one on honest, tampered and garbage inputs', () => {
+    for (let i = 0; i < 64; i++) {
+      const { pub, sign } = suite.key();
+      const msg = crypto.getRandomValues(new Uint8Array(suite.msgLength(i)));
+      const good = sign(msg);
       const bad = good.slice();
       bad[(i * 5) % 64]! ^= 1 << (i % 8);
       const junkKey = crypto.getRandomValues(new Uint8Array(32));
@@ -134,57 +172,22 @@ describe('Ed25519 backends: OpenSSL first, then libsodium', () => {
         [pub, bad],
         [junkKey, good],
       ] as const) {
-        const want = purePrimitives.ed25519Verify(k, msg, sig);
-        expect(ed25519VerifyOpenSsl(k, msg, sig)).toBe(want);
-        expect(ed25519VerifySodium(k, msg, sig)).toBe(want);
+        const want = suite.pure(k, msg, sig);
+        for (const [name, verify] of Object.entries(suite.backends))
+          expect(verify(k, msg, sig), name).toBe(want);
+        expect(suite.installed(k, msg, sig)).toBe(want);
       }
     }
   });
   it('the installed one keeps its answers across the switch', () => {
-    const seed = crypto.getRandomValues(new Uint8Array(32));
-    const pub = nobleEd.getPublicKey(seed);
-    const msg = new TextEncoder().encode('switch');
-    const sig = nobleEd.sign(msg, seed);
+    const { pub, sign } = suite.key();
+    const msg = crypto.getRandomValues(new Uint8Array(suite.msgLength(7)));
+    const sig = sign(msg);
     const bad = sig.slice();
     bad[0]! ^= 1;
-    for (let i = 0; i < SODIUM_AFTER + 20; i++) {
-      expect(fastPrimitives.ed25519Verify(pub, msg, sig)).toBe(true);
-      expect(fastPrimitives.ed25519Verify(pub, msg, bad)).toBe(false);
-    }
-  });
-});
-
-describe('BIP-340 backends: pure first, then libsecp256k1', () => {
-  it('both agree with the pure backend on honest, tampered and off-curve inputs', () => {
-    for (let i = 0; i < 64; i++) {
-      const sk = schnorr.utils.randomSecretKey();
-      const pub = schnorr.getPublicKey(sk);
-      const msg = crypto.getRandomValues(new Uint8Array(32));
-      const good = schnorr.sign(msg, sk);
-      const bad = good.slice();
-      bad[(i * 5) % 64]! ^= 1 << (i % 8);
-      const junkKey = crypto.getRandomValues(new Uint8Array(32));
-      for (const [k, sig] of [
-        [pub, good],
-        [pub, bad],
-        [junkKey, good],
-      ] as const) {
-        const want = purePrimitives.schnorrVerify(k, msg, sig);
-        expect(schnorrVerifyNative(k, msg, sig)).toBe(want);
-        expect(fastPrimitives.schnorrVerify(k, msg, sig)).toBe(want);
-      }
-    }
-  });
-  it('the installed one keeps its answers across the switch', () => {
-    const sk = schnorr.utils.randomSecretKey();
-    const pub = schnorr.getPublicKey(sk);
-    const msg = crypto.getRandomValues(new Uint8Array(32));
-    const sig = schnorr.sign(msg, sk);
-    const bad = sig.slice();
-    bad[63]! ^= 1;
-    for (let i = 0; i < LIBSECP_AFTER + 20; i++) {
-      expect(fastPrimitives.schnorrVerify(pub, msg, sig)).toBe(true);
-      expect(fastPrimitives.schnorrVerify(pub, msg, bad)).toBe(false);
+    for (let i = 0; i < suite.after + 20; i++) {
+      expect(suite.installed(pub, msg, sig)).toBe(true);
+      expect(suite.installed(pub, msg, bad)).toBe(false);
     }
   });
 });
